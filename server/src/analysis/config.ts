@@ -1,0 +1,112 @@
+/**
+ * `.pgperf.json` (and, in the editor, `pgperf.*` settings): validated with zod one value at a time, so a bad
+ * value is reported with its path and dropped while everything else still applies.
+ */
+import { z } from 'zod';
+import type { PartitionStrategy } from './catalog';
+import type { ConfigProblem, SeveritySetting } from './types';
+
+export interface ResolvedConfig {
+  rules: Record<string, SeveritySetting>;
+  tenantColumn: string;
+  partitionedTables: Record<string, { strategy: PartitionStrategy; columns: string[] }>;
+  include: string[];
+  exclude: string[];
+}
+
+export const DEFAULT_CONFIG: ResolvedConfig = {
+  rules: {},
+  tenantColumn: 'tenant_id',
+  partitionedTables: {},
+  include: ['**/*.sql'],
+  exclude: ['**/node_modules/**', '**/.git/**'],
+};
+
+const severity = z.enum(['off', 'info', 'warning', 'error']);
+const identifier = z.string().min(1).max(63);
+const partitionKey = z
+  .object({
+    strategy: z.enum(['range', 'list', 'hash']).default('range'),
+    columns: z.array(identifier).min(1),
+  })
+  .strict();
+const globs = z.array(z.string().min(1));
+
+const fields = {
+  tenantColumn: identifier,
+  include: globs,
+  exclude: globs,
+} as const;
+
+export interface ConfigResult {
+  config: ResolvedConfig;
+  problems: ConfigProblem[];
+}
+
+function describe(err: z.ZodError, base: string): ConfigProblem[] {
+  return err.issues.map((i) => ({
+    path: [base, ...i.path.map(String)].filter((p) => p !== '').join('.'),
+    message: i.message,
+  }));
+}
+
+/** Validates a parsed `.pgperf.json` value against the known rule ids. */
+export function resolveConfig(raw: unknown, ruleIds: ReadonlySet<string>): ConfigResult {
+  const config: ResolvedConfig = structuredClone(DEFAULT_CONFIG);
+  const problems: ConfigProblem[] = [];
+  if (raw === undefined || raw === null) return { config, problems };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { config, problems: [{ path: '', message: 'expected an object' }] };
+  }
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === '$schema') continue;
+    if (key === 'rules') {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        problems.push({ path: 'rules', message: 'expected an object of rule id → off|info|warning|error' });
+        continue;
+      }
+      for (const [id, sev] of Object.entries(value as Record<string, unknown>)) {
+        if (!ruleIds.has(id)) {
+          problems.push({ path: `rules.${id}`, message: `unknown rule "${id}"` });
+          continue;
+        }
+        const r = severity.safeParse(sev);
+        if (r.success) config.rules[id] = r.data;
+        else problems.push(...describe(r.error, `rules.${id}`));
+      }
+      continue;
+    }
+    if (key === 'partitionedTables') {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        problems.push({ path: key, message: 'expected an object of table name → { strategy, columns }' });
+        continue;
+      }
+      for (const [table, spec] of Object.entries(value as Record<string, unknown>)) {
+        const r = partitionKey.safeParse(spec);
+        if (r.success) config.partitionedTables[table.toLowerCase()] = r.data;
+        else problems.push(...describe(r.error, `partitionedTables.${table}`));
+      }
+      continue;
+    }
+    if (key in fields) {
+      const k = key as keyof typeof fields;
+      const r = fields[k].safeParse(value);
+      if (r.success) (config as unknown as Record<string, unknown>)[k] = r.data;
+      else problems.push(...describe(r.error, key));
+      continue;
+    }
+    problems.push({ path: key, message: 'unknown setting' });
+  }
+  return { config, problems };
+}
+
+/** Reads `.pgperf.json` text: a JSON syntax error is one problem, and the defaults apply. */
+export function parseConfigText(text: string, ruleIds: ReadonlySet<string>): ConfigResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { config: structuredClone(DEFAULT_CONFIG), problems: [{ path: '', message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  return resolveConfig(raw, ruleIds);
+}

@@ -1,0 +1,188 @@
+/**
+ * Parser adapter: one AST per statement with exact source offsets. The whole file is parsed in one call
+ * (the fast path, and the parser's own statement boundaries); when that fails the file is split with the
+ * tokenizer and each statement is parsed on its own, so one bad statement hides nothing else.
+ */
+import { parseSql, type RawStmt } from './pg';
+import { OffsetMap, SourceText } from './source';
+import { splitStatements } from './split';
+import { tokenize, tokenIndexAt, balancedSpan, isComment, type Token } from './tokens';
+import { maxLocation, minLocation, type Node } from './ast';
+
+export interface SyntaxError {
+  message: string;
+  /** File offset of the parser's cursor. */
+  offset: number;
+}
+
+export class Statement {
+  /** Offset of the AST's byte locations: a location L is byte L - byteBase of this statement's text. */
+  private readonly byteBase: number;
+  private map: OffsetMap | undefined;
+  private tokenCache: Token[] | undefined;
+  /** Schemas that unqualified names resolve in, from the file's `SET search_path` before this statement. */
+  searchPath: string[] = DEFAULT_SEARCH_PATH;
+
+  constructor(
+    readonly file: ParsedFile,
+    readonly index: number,
+    readonly start: number,
+    readonly end: number,
+    /** The statement node, e.g. `{ SelectStmt: {...} }`; undefined when the parser rejected it. */
+    readonly ast: Node | undefined,
+    readonly error: SyntaxError | undefined,
+    byteBase: number,
+  ) {
+    this.byteBase = byteBase;
+  }
+
+  get text(): string {
+    return this.file.text.slice(this.start, this.end);
+  }
+
+  /** The statement's kind: SelectStmt, IndexStmt, ... */
+  get kind(): string {
+    return this.ast ? Object.keys(this.ast)[0] : '';
+  }
+
+  /** The statement node's body, e.g. the object under `SelectStmt`. */
+  get body(): Node {
+    return this.ast ? (this.ast as Record<string, Node>)[this.kind] : {};
+  }
+
+  private offsets(): OffsetMap {
+    this.map ??= new OffsetMap(this.text);
+    return this.map;
+  }
+
+  /** A parser location (UTF-8 bytes) → file offset. */
+  loc(location: number): number {
+    return this.start + this.offsets().fromByte(location - this.byteBase);
+  }
+
+  /** The real tokenizer's tokens of this statement, with file offsets; computed on first use. */
+  tokens(): Token[] {
+    this.tokenCache ??= tokenize(this.text, this.start);
+    return this.tokenCache;
+  }
+
+  /** Non-comment tokens. */
+  codeTokens(): Token[] {
+    return this.tokens().filter((t) => !isComment(t));
+  }
+
+  /** Index into tokens() of the token starting at a parser location, or -1. */
+  tokenAt(location: number): number {
+    const tokens = this.tokens();
+    const off = this.loc(location);
+    const i = tokenIndexAt(tokens, off);
+    return i < tokens.length && tokens[i].start === off ? i : -1;
+  }
+
+  /**
+   * The file span [start, end) of an AST node: from its leftmost location to the end of the token at its
+   * rightmost location, widened to balance brackets. The parser gives only start locations; the token
+   * stream gives the ends.
+   */
+  span(node: Node): { start: number; end: number } | undefined {
+    const lo = minLocation(node);
+    const hi = maxLocation(node);
+    if (lo < 0) return undefined;
+    const tokens = this.tokens();
+    if (tokens.length === 0) return undefined;
+    let first = tokenIndexAt(tokens, this.loc(lo));
+    let last = tokenIndexAt(tokens, this.loc(hi));
+    if (first >= tokens.length || last >= tokens.length) return undefined;
+    [first, last] = balancedSpan(tokens, first, last);
+    return { start: tokens[first].start, end: tokens[last].end };
+  }
+
+  /** The highest `$n` parameter number used in the statement (0 when none). */
+  maxParam(): number {
+    let max = 0;
+    for (const t of this.tokens()) {
+      if (t.name === 'PARAM') max = Math.max(max, Number(t.text.slice(1)) || 0);
+    }
+    return max;
+  }
+}
+
+export const DEFAULT_SEARCH_PATH = ['public'];
+
+export class ParsedFile {
+  readonly source: SourceText;
+  readonly statements: Statement[] = [];
+
+  constructor(
+    readonly path: string,
+    readonly text: string,
+  ) {
+    this.source = new SourceText(text);
+    const whole = parseSql(text);
+    if (whole.ok) {
+      this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text));
+      this.trackSearchPath();
+      return;
+    }
+    for (const piece of splitStatements(text)) {
+      const pieceText = text.slice(piece.start, piece.end);
+      const result = parseSql(pieceText);
+      if (result.ok) {
+        this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText));
+      } else {
+        const cursor = piece.start + new OffsetMap(pieceText).fromCodePoint(result.cursor);
+        this.statements.push(
+          new Statement(this, this.statements.length, piece.start, piece.end, undefined, {
+            message: result.message,
+            offset: Math.min(cursor, piece.end),
+          }, 0),
+        );
+      }
+    }
+    this.trackSearchPath();
+  }
+
+  private trackSearchPath(): void {
+    let path = DEFAULT_SEARCH_PATH;
+    for (const st of this.statements) {
+      st.searchPath = path;
+      if (st.kind !== 'VariableSetStmt' || st.body.name !== 'search_path') continue;
+      if (st.body.kind === 'VAR_SET_VALUE') {
+        const schemas = (st.body.args ?? [])
+          .map((a: Node) => a?.A_Const?.sval?.sval as string | undefined)
+          .filter((s: string | undefined): s is string => !!s && s !== '$user');
+        path = schemas.length > 0 ? schemas : DEFAULT_SEARCH_PATH;
+      } else path = DEFAULT_SEARCH_PATH;
+    }
+  }
+
+  /** Adds the parsed statements of text[base, base + length) (the whole file, or one piece of it). */
+  private addParsed(stmts: RawStmt[], base: number, length: number, map: OffsetMap): void {
+    for (const raw of stmts) {
+      const locByte = raw.stmt_location ?? 0;
+      const start = base + map.fromByte(locByte);
+      const end = raw.stmt_len
+        ? trimWhitespace(this.text, start, base + map.fromByte(locByte + raw.stmt_len))
+        : lastCodeEnd(this.text, start, base + length);
+      // AST locations count bytes from the start of the parsed text; locByte makes them statement-relative.
+      this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
+    }
+  }
+}
+
+function trimWhitespace(text: string, start: number, end: number): number {
+  let e = end;
+  while (e > start && /\s/.test(text[e - 1])) e--;
+  return e;
+}
+
+/** The end of the last code token: the final statement of a text runs to its end, trailing comments too. */
+function lastCodeEnd(text: string, start: number, end: number): number {
+  const tokens = tokenize(text.slice(start, end), start);
+  for (let i = tokens.length - 1; i >= 0; i--) if (!isComment(tokens[i])) return tokens[i].end;
+  return trimWhitespace(text, start, end);
+}
+
+export function parseFile(path: string, text: string): ParsedFile {
+  return new ParsedFile(path, text);
+}

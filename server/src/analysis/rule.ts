@@ -1,0 +1,54 @@
+/** What a rule is: metadata for docs, SARIF and hovers, and a check that reports findings on one statement. */
+import type { Catalog } from './catalog';
+import type { ParsedFile, Statement } from './parse';
+import type { Fix, Severity } from './types';
+
+export interface RuleDocs {
+  /** One line: what the rule flags. */
+  summary: string;
+  /** Why it matters, with the tuning guide's figures. */
+  why: string;
+  /** What to do instead (and what the quick fix does, when there is one). */
+  fix: string;
+  /** SQL that fires the rule. */
+  bad?: string;
+  /** SQL that does not. */
+  good?: string;
+}
+
+export interface RuleMeta {
+  id: string;
+  severity: Severity;
+  fixable: boolean;
+  docs: RuleDocs;
+}
+
+export interface Report {
+  start: number;
+  end: number;
+  message: string;
+  fix?: Fix;
+  /** For rules with more than one default level (hnsw-build-params): this finding's own default. */
+  severity?: Severity;
+}
+
+/** Settings a rule may read. */
+export interface RuleSettings {
+  tenantColumn: string;
+}
+
+export interface RuleContext {
+  file: ParsedFile;
+  statement: Statement;
+  catalog: Catalog;
+  settings: RuleSettings;
+  report(r: Report): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  /** True for the rule that reports the statements the parser rejected; others never see those. */
+  rejected?: boolean;
+  /** Called for every statement the parser accepted (or, with `rejected`, every one it rejected). */
+  check(ctx: RuleContext): void;
+}

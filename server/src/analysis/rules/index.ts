@@ -1,0 +1,43 @@
+/** Every rule, in catalog order (SPEC §2). */
+import type { Rule } from '../rule';
+import { syntaxError } from './syntax-error';
+import { offsetPagination } from './offset-pagination';
+import { orChain } from './or-chain';
+import { tenantIndexOrder } from './tenant-index-order';
+import { splitTenantIndexes } from './split-tenant-indexes';
+import { partitionRangeMissing } from './partition-range-missing';
+import { selectStar } from './select-star';
+import { hnswDimensionLimit } from './hnsw-dimension-limit';
+import { hnswBuildParams } from './hnsw-build-params';
+import { vectorOpclassMismatch } from './vector-opclass-mismatch';
+import { hnswEfSearch } from './hnsw-ef-search';
+import { reindexConcurrently } from './reindex-concurrently';
+import { createIndexConcurrently } from './create-index-concurrently';
+import { vacuumFull } from './vacuum-full';
+import { partitionKeyInUnique } from './partition-key-in-unique';
+import { tenantTableWithoutRls } from './tenant-table-without-rls';
+import { unusedSuppression } from './unused-suppression';
+
+export const RULES: readonly Rule[] = [
+  syntaxError,
+  offsetPagination,
+  orChain,
+  tenantIndexOrder,
+  splitTenantIndexes,
+  partitionRangeMissing,
+  selectStar,
+  hnswDimensionLimit,
+  hnswBuildParams,
+  vectorOpclassMismatch,
+  hnswEfSearch,
+  reindexConcurrently,
+  createIndexConcurrently,
+  vacuumFull,
+  partitionKeyInUnique,
+  tenantTableWithoutRls,
+  unusedSuppression,
+];
+
+export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.meta.id));
+
+export const ruleById = (id: string): Rule | undefined => RULES.find((r) => r.meta.id === id);

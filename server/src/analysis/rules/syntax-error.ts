@@ -1,0 +1,36 @@
+import type { Rule } from '../rule';
+
+/** The span of the token at the parser's cursor (a word, a quoted literal, or one character). */
+const TOKEN = /^(?:[\p{L}\p{N}_$]+|'[^'\n]*'?|"[^"\n]*"?|\S)/u;
+
+export const syntaxError: Rule = {
+  meta: {
+    id: 'syntax-error',
+    severity: 'error',
+    fixable: false,
+    docs: {
+      summary: 'A statement the real PostgreSQL parser rejects.',
+      why:
+        'pgperf parses with PostgreSQL\'s own parser (libpg_query), so this is the error the server would raise. ' +
+        'The other statements of the file are still analysed; this one is not.',
+      fix: 'Correct the statement at the marked position. psql meta-commands (\\i, \\set) are not SQL and are reported here too.',
+      bad: 'SELECT id, FROM users;',
+      good: 'SELECT id FROM users;',
+    },
+  },
+  rejected: true,
+  check({ statement, file, report }) {
+    const err = statement.error!;
+    let start = Math.min(err.offset, statement.end);
+    let end = start;
+    if (start >= statement.end) {
+      // "at end of input": mark the statement's last character.
+      start = Math.max(statement.start, statement.end - 1);
+      end = statement.end;
+    } else {
+      const m = TOKEN.exec(file.text.slice(start, Math.min(statement.end, start + 200)));
+      end = start + (m ? m[0].length : 1);
+    }
+    report({ start, end, message: err.message });
+  },
+};

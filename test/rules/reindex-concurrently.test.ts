@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { applyFix, findings, flagged } from '../helpers';
+
+const RULE = 'reindex-concurrently';
+
+describe(RULE, () => {
+  it.each([
+    ['REINDEX INDEX idx_vec;', 'REINDEX INDEX'],
+    ['reindex table app.sessions;', 'reindex table'],
+    ['REINDEX (VERBOSE) SCHEMA app;', 'REINDEX (VERBOSE) SCHEMA'],
+    ['REINDEX DATABASE app;', 'REINDEX DATABASE'],
+  ])('fires on %s', (sql, text) => {
+    const f = findings(sql, RULE);
+    expect(f).toHaveLength(1);
+    expect(flagged(sql, f[0])).toBe(text);
+    expect(f[0].severity).toBe('warning');
+  });
+
+  it.each([
+    'REINDEX INDEX CONCURRENTLY idx_vec;',
+    'REINDEX (VERBOSE) TABLE CONCURRENTLY app.sessions;',
+    'REINDEX SYSTEM app;',
+    "SELECT 'REINDEX INDEX x';",
+    '-- REINDEX INDEX x\nSELECT 1;',
+  ])('does not fire on %s', (sql) => {
+    expect(findings(sql, RULE)).toEqual([]);
+  });
+
+  it('fix adds CONCURRENTLY and keeps the rest byte-identical', () => {
+    const sql = 'SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX /* hnsw */ idx_vec;\n';
+    expect(applyFix(sql, RULE)).toBe('SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX CONCURRENTLY /* hnsw */ idx_vec;\n');
+  });
+});

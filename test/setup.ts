@@ -1,0 +1,3 @@
+import { initParser } from '../server/src/analysis/pg';
+
+await initParser();
