@@ -5,7 +5,7 @@
  */
 import { parseSql, type RawStmt } from './pg';
 import { OffsetMap, SourceText } from './source';
-import { splitStatements } from './split';
+import { splitPlain, splitStatements, type Piece } from './split';
 import { tokenize, tokenIndexAt, balancedSpan, isComment, type Token } from './tokens';
 import { maxLocation, minLocation, type Node } from './ast';
 
@@ -124,19 +124,14 @@ export class ParsedFile {
       this.trackSearchPath();
       return;
     }
-    for (const piece of splitStatements(text)) {
-      const pieceText = text.slice(piece.start, piece.end);
-      const result = parseSql(pieceText);
-      if (result.ok) {
-        this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText));
-      } else {
-        const cursor = piece.start + new OffsetMap(pieceText).fromCodePoint(result.cursor);
-        this.statements.push(
-          new Statement(this, this.statements.length, piece.start, piece.end, undefined, {
-            message: result.message,
-            offset: Math.min(cursor, piece.end),
-          }, 0),
-        );
+    // The whole text failed: parse statement by statement (see split.ts for how the pieces are found).
+    for (const proposed of splitPlain(text)) {
+      const result = this.parsePiece(proposed);
+      if (result === 'rejected') {
+        const pieceText = text.slice(proposed.start, proposed.end);
+        const again = splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }));
+        if (again.length > 1) for (const p of again) this.parsePiece(p, true);
+        else this.parsePiece(proposed, true);
       }
     }
     this.trackSearchPath();
@@ -154,6 +149,21 @@ export class ParsedFile {
         path = schemas.length > 0 ? schemas : DEFAULT_SEARCH_PATH;
       } else path = DEFAULT_SEARCH_PATH;
     }
+  }
+
+  /** Parses one piece; a rejected piece becomes a statement with a syntax error only when `final`. */
+  private parsePiece(piece: Piece, final = false): 'ok' | 'rejected' {
+    const pieceText = this.text.slice(piece.start, piece.end);
+    const result = parseSql(pieceText);
+    if (result.ok) {
+      this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText));
+      return 'ok';
+    }
+    if (!final) return 'rejected';
+    const cursor = piece.start + new OffsetMap(pieceText).fromCodePoint(result.cursor);
+    const error = { message: result.message, offset: Math.min(cursor, piece.end) };
+    this.statements.push(new Statement(this, this.statements.length, piece.start, piece.end, undefined, error, 0));
+    return 'rejected';
   }
 
   /** Adds the parsed statements of text[base, base + length) (the whole file, or one piece of it). */
@@ -176,11 +186,13 @@ function trimWhitespace(text: string, start: number, end: number): number {
   return e;
 }
 
-/** The end of the last code token: the final statement of a text runs to its end, trailing comments too. */
+/**
+ * The end of the last code character: the parser lets a text's final statement run to the end, trailing
+ * comments included. The plain splitter skips comments and stops at code, which is exactly that end.
+ */
 function lastCodeEnd(text: string, start: number, end: number): number {
-  const tokens = tokenize(text.slice(start, end), start);
-  for (let i = tokens.length - 1; i >= 0; i--) if (!isComment(tokens[i])) return tokens[i].end;
-  return trimWhitespace(text, start, end);
+  const pieces = splitPlain(text.slice(start, end));
+  return pieces.length > 0 ? start + pieces[pieces.length - 1].end : trimWhitespace(text, start, end);
 }
 
 export function parseFile(path: string, text: string): ParsedFile {

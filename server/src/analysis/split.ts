@@ -1,7 +1,9 @@
 /**
- * Statement splitting for text the parser rejects as a whole. The real tokenizer decides what is a string,
- * comment or dollar-quoted body; a plain-text scanner takes over only where the tokenizer gives up (an
- * unterminated string or comment), so one bad statement never hides the others.
+ * Statement splitting for text the parser rejects as a whole, so one bad statement never hides the others.
+ * The parse adapter first lets the fast plain-text splitter propose statements and the real parser confirm
+ * each one; a proposal the parser rejects is split again with the real tokenizer, which has the last word on
+ * what is a string, comment or dollar-quoted body. The plain splitter takes over wherever the tokenizer gives
+ * up (an unterminated string or comment).
  */
 import { tokenize, isComment, type Token } from './tokens';
 
@@ -55,73 +57,104 @@ export function splitTokens(tokens: Token[]): Piece[] {
 }
 
 /**
- * Fallback when the tokenizer throws: a small scanner that knows quotes, dollar quotes and comments. An
- * unterminated construct runs to the end of the text, as it does for PostgreSQL.
+ * A fast plain-text splitter that knows what splits statements lexically: quotes ('' and E'\''), quoted
+ * identifiers, dollar quotes, nested comments, brackets, and SQL-standard function bodies (BEGIN ATOMIC … END).
+ * An unterminated construct runs to the end of the text, as it does for PostgreSQL.
  */
 export function splitPlain(text: string): Piece[] {
   const pieces: Piece[] = [];
+  const n = text.length;
   let start = -1;
   let lastEnd = -1;
   let depth = 0;
+  let words = 0;
+  let routine = false;
+  let blocks = 0;
   let i = 0;
-  const n = text.length;
-  const mark = (s: number, e: number) => {
-    if (start < 0) start = s;
-    lastEnd = e;
-  };
   while (i < n) {
-    const c = text[i];
-    if (c === '-' && text[i + 1] === '-') {
+    const c = text.charCodeAt(i);
+    if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? n : nl;
       continue;
     }
-    if (c === '/' && text[i + 1] === '*') {
+    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
       let nest = 1;
       let j = i + 2;
       while (j < n && nest > 0) {
-        if (text[j] === '/' && text[j + 1] === '*') (nest++, (j += 2));
-        else if (text[j] === '*' && text[j + 1] === '/') (nest--, (j += 2));
+        const d = text.charCodeAt(j);
+        if (d === 47 && text.charCodeAt(j + 1) === 42) (nest++, (j += 2));
+        else if (d === 42 && text.charCodeAt(j + 1) === 47) (nest--, (j += 2));
         else j++;
       }
       i = j;
       continue;
     }
-    if (/\s/.test(c)) {
+    if (c === 32 || (c >= 9 && c <= 13)) {
       i++;
       continue;
     }
     const s = i;
-    if (c === "'" || c === '"') {
-      const escapes = c === "'" && i > 0 && /[eE]/.test(text[i - 1]);
-      let j = i + 1;
-      while (j < n) {
-        if (escapes && text[j] === '\\') j += 2;
-        else if (text[j] === c) {
-          if (text[j + 1] === c) j += 2;
-          else break;
-        } else j++;
-      }
-      i = Math.min(j + 1, n);
-    } else if (c === '$') {
+    if (c === 59 /* ; */ && depth <= 0 && blocks <= 0) {
+      if (start >= 0) pieces.push({ start, end: lastEnd });
+      start = -1;
+      depth = words = blocks = 0;
+      routine = false;
+      i++;
+      continue;
+    }
+    if (c === 39 /* ' */ || c === 34 /* " */) {
+      i = endOfQuoted(text, i, c === 39 && i > 0 && (text[i - 1] === 'e' || text[i - 1] === 'E'));
+    } else if (c === 36 /* $ */ && !isWordChar(text.charCodeAt(i - 1))) {
       const m = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 64));
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
         i = close < 0 ? n : close + m[0].length;
       } else i++;
-    } else if (c === ';' && depth <= 0) {
-      if (start >= 0) pieces.push({ start, end: lastEnd });
-      start = -1;
-      depth = 0;
-      i++;
-      continue;
+    } else if (isWordChar(c)) {
+      let j = i + 1;
+      while (j < n && (isWordChar(text.charCodeAt(j)) || text.charCodeAt(j) === 36)) j++;
+      if (text.charCodeAt(j) === 39 && j - i === 1 && /[eEbBxXnN]/.test(text[i])) {
+        // E'…', B'…', X'…', N'…': the prefix belongs to the string; only E'…' knows backslash escapes.
+        i = endOfQuoted(text, j, c === 101 || c === 69);
+        if (start < 0) start = s;
+        lastEnd = i;
+        continue;
+      }
+      const word = text.slice(i, j).toUpperCase();
+      if (words < 6) {
+        words++;
+        if (word === 'FUNCTION' || word === 'PROCEDURE') routine = true;
+      }
+      if (routine && (word === 'BEGIN' || word === 'CASE')) blocks++;
+      else if (routine && word === 'END') blocks--;
+      i = j;
     } else {
-      if (c === '(') depth++;
-      else if (c === ')') depth--;
+      if (c === 40 || c === 91) depth++;
+      else if (c === 41 || c === 93) depth--;
       i++;
     }
-    mark(s, i);
+    if (start < 0) start = s;
+    lastEnd = i;
   }
   if (start >= 0) pieces.push({ start, end: lastEnd });
   return pieces;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
+}
+
+function endOfQuoted(text: string, at: number, backslashes: boolean): number {
+  const q = text.charCodeAt(at);
+  let j = at + 1;
+  while (j < text.length) {
+    const d = text.charCodeAt(j);
+    if (backslashes && d === 92) j += 2;
+    else if (d === q) {
+      if (text.charCodeAt(j + 1) === q) j += 2;
+      else return j + 1;
+    } else j++;
+  }
+  return text.length;
 }

@@ -1,7 +1,270 @@
+import { as, numberOf, strings, typeOf, walk, type Node } from '../ast';
+import type { Statement } from '../parse';
 import type { Rule } from '../rule';
+import type { Fix, TextEdit } from '../types';
+import {
+  exprSpan,
+  findKeywordAtDepth0,
+  isComment,
+  leadingWhitespace,
+  prevCodeToken,
+  nextCodeToken,
+  prevToken,
+  widenParens,
+  type Span,
+} from './_query-rules';
 
-// PLACEHOLDER: replaced by the rule's implementation.
+/** Aggregate names whose presence in a sort key makes a WHERE predicate on it impossible. */
+const AGGREGATES = new Set(
+  ('count sum avg min max array_agg string_agg bool_and bool_or every json_agg jsonb_agg json_object_agg ' +
+    'jsonb_object_agg xmlagg bit_and bit_or bit_xor stddev stddev_pop stddev_samp variance var_pop var_samp ' +
+    'percentile_cont percentile_disc mode range_agg range_intersect_agg').split(' '),
+);
+
+/** Clause keywords that may follow FROM … in a SELECT: a new WHERE goes before the first of them. */
+const AFTER_FROM = new Set(['GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH']);
+
+/** Node types that need parentheses before `< $n`. */
+const NEEDS_PARENS = new Set(['A_Expr', 'BoolExpr', 'NullTest', 'BooleanTest']);
+
+interface SortKey {
+  text: string;
+  type: string;
+  desc: boolean;
+}
+
 export const offsetPagination: Rule = {
-  meta: { id: 'offset-pagination', severity: 'warning', fixable: false, docs: { summary: 'TODO', why: 'TODO', fix: 'TODO' } },
-  check() {},
+  meta: {
+    id: 'offset-pagination',
+    severity: 'warning',
+    fixable: true,
+    docs: {
+      summary: 'SELECT … OFFSET n for pagination (a parameter or a constant > 0).',
+      why:
+        'PostgreSQL cannot jump to row n: OFFSET reads every skipped row and throws it away, so each page costs ' +
+        'more than the last. The tuning guide measures `ORDER BY timestamp DESC LIMIT 100 OFFSET 10000` at ' +
+        '500 ms (10,100 rows scanned, 10,000 discarded) and 5 s at OFFSET 100000, while keyset pagination ' +
+        '(`WHERE timestamp < $last_timestamp`) stays at about 5 ms whatever the page. OFFSET pages also shift ' +
+        'when rows are inserted or deleted between requests. Without ORDER BY the order of rows, and so the ' +
+        'content of each page, is not defined at all.',
+      fix:
+        'Paginate by the last row seen: keep LIMIT, drop OFFSET, and add a predicate on the ORDER BY keys ' +
+        '(`<` for DESC, `>` for ASC; a row comparison `(a, b) < ($2, $3)` for several keys in one direction, ' +
+        'an expanded `a < $2 OR (a = $2 AND b > $3)` for mixed directions). The quick fix does this with new ' +
+        'parameters numbered after the highest `$n` of the statement: bind them to the ORDER BY values of the ' +
+        'last row of the previous page (the first page runs without the predicate). The ORDER BY keys should ' +
+        'end with a unique column (e.g. the primary key) or rows that tie with the last row are skipped, and ' +
+        'an index on the ORDER BY keys makes every page an index range scan. No fix is offered without ORDER BY, ' +
+        'for UNION/INTERSECT/EXCEPT, or when a sort key is an aggregate or window function.',
+      bad: 'SELECT * FROM event_log ORDER BY timestamp DESC LIMIT 100 OFFSET 10000;',
+      good: 'SELECT * FROM event_log\nWHERE timestamp < $1\nORDER BY timestamp DESC LIMIT 100;',
+    },
+  },
+  check({ statement, report }) {
+    walk(statement.ast, (type, sel) => {
+      if (type !== 'SelectStmt' || !sel.limitOffset || !firesOn(sel.limitOffset)) return;
+      const clause = offsetClause(statement, sel.limitOffset);
+      if (!clause) return;
+      const offsetText = statement.file.text.slice(clause.exprStart, clause.exprEnd);
+      const cost =
+        `OFFSET ${offsetText} reads and discards every skipped row before returning the page: the cost grows with ` +
+        'the page number (500 ms at offset 10,000, 5 s at 100,000 in the tuning guide) while keyset pagination stays ~5 ms';
+      const setOp = sel.op && sel.op !== 'SETOP_NONE';
+      const sorts = (sel.sortClause ?? []) as Node[];
+      if (sorts.length === 0 && !setOp) {
+        report({
+          start: clause.start,
+          end: clause.end,
+          message:
+            `${cost}. This SELECT has no ORDER BY, so the page order is undefined: pages can overlap or skip rows. ` +
+            'Add an ORDER BY ending with a unique column, then paginate with WHERE (sort keys) < (last row\'s values).',
+        });
+        return;
+      }
+      const fix = setOp ? undefined : keysetFix(statement, sel, clause);
+      const tail = setOp
+        ? 'Paginate by the last row instead: put a WHERE on the sort keys into each arm of the set operation (no quick fix for UNION/INTERSECT/EXCEPT).'
+        : fix
+          ? `Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds ${fix.predicate}, whose new parameters hold the last row's values of the previous page.`
+          : "Paginate by the last row instead (keyset): drop OFFSET and add WHERE (sort keys) < (the last row's values of the previous page).";
+      report({
+        start: clause.start,
+        end: clause.end,
+        message: `${cost}. ${tail}`,
+        fix: fix?.fix,
+      });
+    });
+  },
 };
+
+/** A parameter, a positive constant or any other expression; not `OFFSET 0`, `OFFSET NULL`. */
+function firesOn(expr: Node): boolean {
+  let e = expr;
+  while (as(e, 'TypeCast')) e = as(e, 'TypeCast')!.arg;
+  const c = as(e, 'A_Const');
+  if (c) {
+    if (c.isnull) return false;
+    const n = numberOf(e);
+    return n === undefined || n > 0;
+  }
+  return true;
+}
+
+interface OffsetClause extends Span {
+  exprStart: number;
+  exprEnd: number;
+}
+
+/** `OFFSET <expr> [ROW|ROWS]`: the OFFSET keyword through its expression (and its own parentheses). */
+function offsetClause(st: Statement, expr: Node): OffsetClause | undefined {
+  const span = exprSpan(st, expr);
+  if (!span) return undefined;
+  const code = st.codeTokens();
+  let s = span;
+  let before = prevCodeToken(code, s.start);
+  // `OFFSET (20)`: parentheses around the count are part of the clause.
+  while (before?.text === '(') {
+    const after = nextCodeToken(code, s.end);
+    if (after?.text !== ')') return undefined;
+    s = { start: before.start, end: after.end };
+    before = prevCodeToken(code, s.start);
+  }
+  if (before?.keyword !== 'OFFSET') return undefined;
+  let end = s.end;
+  const rows = nextCodeToken(code, end);
+  if (rows && (rows.keyword === 'ROW' || rows.keyword === 'ROWS')) end = rows.end;
+  return { start: before.start, end, exprStart: span.start, exprEnd: span.end };
+}
+
+function containsWindowOrAggregate(n: unknown): boolean {
+  let found = false;
+  walk(n, (type, node) => {
+    if (found) return false;
+    if (type === 'FuncCall') {
+      const name = strings(node.funcname).pop()?.toLowerCase() ?? '';
+      if (node.over || node.agg_star || node.agg_distinct || node.agg_order || node.agg_filter || node.agg_within_group || AGGREGATES.has(name)) {
+        found = true;
+        return false;
+      }
+    }
+    if (type === 'SubLink') return false;
+  });
+  return found;
+}
+
+/** The ORDER BY keys as WHERE-able text, or undefined when one cannot be used in WHERE. */
+function sortKeys(st: Statement, sel: Node): SortKey[] | undefined {
+  const text = st.file.text;
+  const targets = ((sel.targetList ?? []) as Node[]).map((t) => as(t, 'ResTarget')!).filter(Boolean);
+  const groupTexts: string[] = [];
+  for (const g of (sel.groupClause ?? []) as Node[]) {
+    const s = exprSpan(st, g);
+    if (!s) return undefined;
+    groupTexts.push(norm(text.slice(s.start, s.end)));
+  }
+  const keys: SortKey[] = [];
+  for (const item of (sel.sortClause ?? []) as Node[]) {
+    const sb = as(item, 'SortBy');
+    if (!sb || sb.sortby_dir === 'SORTBY_USING') return undefined;
+    let expr: Node = sb.node;
+    // ORDER BY 2, or ORDER BY an output alias: the target's expression (PostgreSQL prefers the output name).
+    const pos = as(expr, 'A_Const') ? numberOf(expr) : undefined;
+    if (pos !== undefined) {
+      const target = targets[pos - 1];
+      if (!target || !Number.isInteger(pos) || isStar(target.val)) return undefined;
+      expr = target.val;
+    } else {
+      const ref = as(expr, 'ColumnRef');
+      const names = ref ? strings(ref.fields) : [];
+      if (ref && names.length === 1 && ref.fields.length === 1) {
+        const target = targets.find((t) => t.name === names[0]);
+        if (target) expr = target.val;
+      }
+    }
+    if (containsWindowOrAggregate(expr)) return undefined;
+    const span = exprSpan(st, expr);
+    if (!span) return undefined;
+    const keyText = text.slice(span.start, span.end);
+    if (groupTexts.length > 0 && !groupTexts.includes(norm(keyText))) return undefined;
+    keys.push({ text: keyText, type: typeOf(expr), desc: sb.sortby_dir === 'SORTBY_DESC' });
+  }
+  return keys;
+}
+
+function isStar(n: Node): boolean {
+  const ref = as(n, 'ColumnRef');
+  return !!ref && (ref.fields ?? []).some((f: Node) => as(f, 'A_Star'));
+}
+
+const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** `ts < $3`, `(a, b) < ($3, $4)` or `(a < $3 OR (a = $3 AND b > $4))`. */
+function keysetPredicate(keys: SortKey[], firstParam: number): { text: string; compound: boolean } {
+  const params = keys.map((_, i) => `$${firstParam + i}`);
+  const op = (k: SortKey) => (k.desc ? '<' : '>');
+  if (keys.length === 1) {
+    const k = keys[0];
+    return { text: `${NEEDS_PARENS.has(k.type) ? `(${k.text})` : k.text} ${op(k)} ${params[0]}`, compound: false };
+  }
+  if (keys.every((k) => k.desc === keys[0].desc)) {
+    return { text: `(${keys.map((k) => k.text).join(', ')}) ${op(keys[0])} (${params.join(', ')})`, compound: false };
+  }
+  const paren = (k: SortKey) => (NEEDS_PARENS.has(k.type) ? `(${k.text})` : k.text);
+  const arms = keys.map((k, i) => {
+    const eqs = keys.slice(0, i).map((p, j) => `${paren(p)} = ${params[j]}`);
+    const cmp = `${paren(k)} ${op(k)} ${params[i]}`;
+    return i === 0 ? cmp : `(${[...eqs, cmp].join(' AND ')})`;
+  });
+  return { text: `(${arms.join(' OR ')})`, compound: true };
+}
+
+function keysetFix(st: Statement, sel: Node, clause: OffsetClause): { fix: Fix; predicate: string } | undefined {
+  if (!sel.fromClause?.length || sel.havingClause || sel.windowClause?.length) return undefined;
+  if (((sel.targetList ?? []) as Node[]).some(hasWindow)) return undefined;
+  const keys = sortKeys(st, sel);
+  if (!keys || keys.length === 0) return undefined;
+  const first = st.maxParam() + 1;
+  const predicate = keysetPredicate(keys, first);
+  const text = st.file.text;
+  const edits: TextEdit[] = [];
+
+  if (sel.whereClause) {
+    const span = exprSpan(st, sel.whereClause);
+    if (!span) return undefined;
+    const outer = widenParens(st, span);
+    const topOr = as(sel.whereClause, 'BoolExpr')?.boolop === 'OR_EXPR' && outer.start === span.start;
+    if (topOr) edits.push({ start: span.start, end: span.start, newText: '(' });
+    edits.push({ start: outer.end, end: outer.end, newText: `${topOr ? ')' : ''} AND ${predicate.text}` });
+  } else {
+    const from = st.span(sel.fromClause[0]);
+    if (!from) return undefined;
+    const next = findKeywordAtDepth0(st, from.start, AFTER_FROM);
+    if (!next || next.keyword !== 'ORDER' && next.keyword !== 'GROUP') return undefined;
+    const ws = leadingWhitespace(text, next.start) || ' ';
+    edits.push({ start: next.start, end: next.start, newText: `WHERE ${predicate.text}${ws}` });
+  }
+
+  // Drop the OFFSET clause with the whitespace before it (unless a `--` comment ends right there).
+  const prev = prevToken(st, clause.start);
+  const dropFrom = prev && !(isComment(prev) && prev.name === 'SQL_COMMENT') ? prev.end : clause.start;
+  edits.push({ start: dropFrom, end: clause.end, newText: '' });
+
+  const n = keys.length;
+  const params = Array.from({ length: n }, (_, i) => `$${first + i}`).join(', ');
+  return {
+    predicate: predicate.text,
+    fix: {
+      title: `Use keyset pagination: drop OFFSET, add ${predicate.text} (${params} = last row of the previous page)`,
+      edits,
+    },
+  };
+}
+
+function hasWindow(t: Node): boolean {
+  let found = false;
+  walk(t, (type, node) => {
+    if (type === 'FuncCall' && node.over) found = true;
+    if (type === 'SubLink') return false;
+  });
+  return found;
+}

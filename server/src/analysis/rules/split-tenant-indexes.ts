@@ -1,7 +1,68 @@
+import { as, columnRefNames, quoteIdent, walk, type Node } from '../ast';
 import type { Rule } from '../rule';
+import { displayName, elemColumn, methodOf, parenListAfter, predicatePinsTenant, tenantTable } from './_tenancy';
 
-// PLACEHOLDER: replaced by the rule's implementation.
+/** True when an expression element references the column. */
+function refersTo(elem: Node, column: string): boolean {
+  let found = false;
+  walk(elem, (type, n) => {
+    if (type === 'ColumnRef' && columnRefNames(n).at(-1) === column) found = true;
+  });
+  return found;
+}
+
 export const splitTenantIndexes: Rule = {
-  meta: { id: 'split-tenant-indexes', severity: 'warning', fixable: false, docs: { summary: 'TODO', why: 'TODO', fix: 'TODO' } },
-  check() {},
+  meta: {
+    id: 'split-tenant-indexes',
+    severity: 'info',
+    fixable: true,
+    docs: {
+      summary: 'Single-column B-tree index on a non-tenant column of a tenant table.',
+      why:
+        'Row-level security adds `tenant_id = …` to every query on a tenant table, so an index on `status` alone ' +
+        'serves only half of the WHERE clause: the tuning guide\'s "Bad (separate indexes)" example ' +
+        '(`idx_sessions_tenant` + `idx_sessions_status`) filters by one index and then checks the other condition row ' +
+        'by row, while one composite `(tenant_id, status)` index filters both in a single scan, 2-3x faster for ' +
+        'common query patterns. Unique indexes are left alone: a single-column UNIQUE enforces global uniqueness ' +
+        '(an e-mail, a UUID), which `(tenant_id, col)` would weaken to per-tenant uniqueness, and a unique lookup ' +
+        'returns at most one row anyway. GIN, GiST, BRIN, HNSW and IVFFlat indexes are not B-trees and are left alone too.',
+      fix:
+        'Index `(tenant_id, col)` instead; the quick fix adds the tenant column in front of the indexed column. ' +
+        'A separate index on tenant_id alone then usually becomes redundant.',
+      bad: 'CREATE INDEX idx_sessions_status ON sessions (status);',
+      good: 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+    },
+  },
+  check({ statement: st, catalog, settings, report }) {
+    if (st.kind !== 'IndexStmt') return;
+    const b = st.body;
+    const tenant = settings.tenantColumn;
+    const params: Node[] = b.indexParams ?? [];
+    if (params.length !== 1 || b.unique || b.primary || methodOf(b) !== 'btree') return;
+    const col = elemColumn(params[0]);
+    if (col === tenant || (col === undefined && refersTo(params[0], tenant))) return;
+    const table = tenantTable(catalog, b.relation, st, tenant);
+    if (!table || predicatePinsTenant(b.whereClause, tenant)) return;
+    const relTok = st.tokenAt(b.relation.location);
+    if (relTok < 0) return;
+    const list = parenListAfter(st, st.tokens()[relTok].start);
+    if (!list || list.items.length !== 1) return;
+    const item = list.items[0];
+    const elem = as(params[0], 'IndexElem');
+    const what = col !== undefined ? `column ${col}` : 'expression';
+    const composite = `(${tenant}, ${col ?? '…'})`;
+    report({
+      start: list.start,
+      end: list.end,
+      message:
+        `Single-column index on ${what} of tenant table ${displayName(b.relation)}: RLS adds ${tenant} = … to every ` +
+        `query, so a composite ${composite} index serves both conditions in one scan (the guide measures it 2-3x faster).`,
+      fix: elem
+        ? {
+            title: `Index ${composite} instead`,
+            edits: [{ start: item.start, end: item.start, newText: `${quoteIdent(tenant)}, ` }],
+          }
+        : undefined,
+    });
+  },
 };

@@ -1,7 +1,150 @@
+import { quoteIdent, type Node } from '../ast';
 import type { Rule } from '../rule';
+import type { Statement } from '../parse';
+import type { Fix } from '../types';
+import {
+  constraintRange,
+  displayName,
+  elemColumn,
+  keyConstraints,
+  methodOf,
+  parenListAfter,
+  predicatePinsTenant,
+  tenantTable,
+  type ParenList,
+} from './_tenancy';
 
-// PLACEHOLDER: replaced by the rule's implementation.
+/**
+ * The edits that put element `k` of a list first (k > 0), or insert `text` first (k < 0), keeping every element's
+ * own text (opclass, DESC, COLLATE, comments inside it), the list's separator style and every comment.
+ */
+function reorder(st: Statement, list: ParenList, k: number, insert?: string): Fix['edits'] {
+  const text = st.file.text;
+  const items = list.items;
+  const hasComment = (s: string) => /--|\/\*/.test(s);
+  let sep = text.slice(items[0].end, items[1].start);
+  if (hasComment(sep)) sep = ', ';
+  if (k < 0) return [{ start: items[0].start, end: items[0].start, newText: insert + sep }];
+  const moved = text.slice(items[k].start, items[k].end);
+  const edits: Fix['edits'] = [{ start: items[0].start, end: items[0].start, newText: moved + sep }];
+  // Remove the element with the separator after it (or, for the last one, before it) when that holds no comment;
+  // otherwise remove only the element and the comma, so no comment is lost.
+  const last = k === items.length - 1;
+  const [from, to] = last ? [items[k - 1].end, items[k].start] : [items[k].end, items[k + 1].start];
+  if (!hasComment(text.slice(from, to))) {
+    edits.push(last ? { start: from, end: items[k].end, newText: '' } : { start: items[k].start, end: to, newText: '' });
+    return edits;
+  }
+  const comma = st.codeTokens().find((t) => t.start >= from && t.end <= to && t.text === ',');
+  if (!comma) return [];
+  edits.push({ start: items[k].start, end: items[k].end, newText: '' }, { start: comma.start, end: comma.end, newText: '' });
+  return edits;
+}
+
+const fixOf = (title: string, edits: Fix['edits']): Fix | undefined => (edits.length > 0 ? { title, edits } : undefined);
+
 export const tenantIndexOrder: Rule = {
-  meta: { id: 'tenant-index-order', severity: 'warning', fixable: false, docs: { summary: 'TODO', why: 'TODO', fix: 'TODO' } },
-  check() {},
+  meta: {
+    id: 'tenant-index-order',
+    severity: 'warning',
+    fixable: true,
+    docs: {
+      summary: 'Multi-column index, PRIMARY KEY or UNIQUE on a tenant table whose first column is not the tenant column.',
+      why:
+        'Row-level security adds `tenant_id = …` to every query on a tenant table, and a B-tree can only seek on a ' +
+        'leading prefix of its columns. With the tenant column first, one index scan filters both the RLS predicate ' +
+        'and the application\'s own condition: the tuning guide measures the composite `(tenant_id, status)` index ' +
+        '2-3x faster for common query patterns, and its rule is "Always put tenant_id as first column in ' +
+        'multi-column indexes". With another column first, each tenant\'s rows are scattered across the whole index.',
+      fix:
+        'Put the tenant column first. The quick fix moves it to the front of the list (each element keeps its ' +
+        'opclass, ordering and collation); for a non-unique index that lacks it, the fix adds it first. A PRIMARY ' +
+        'KEY or UNIQUE without the tenant column gets no fix: adding it would make the key unique per tenant ' +
+        'instead of globally. Decide which one you mean, or suppress the finding with a reason.',
+      bad: 'CREATE INDEX idx_sessions_status_tenant ON sessions (status, tenant_id);',
+      good: 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+    },
+  },
+  check({ statement: st, catalog, settings, report }) {
+    const tenant = settings.tenantColumn;
+    const tq = quoteIdent(tenant);
+
+    if (st.kind === 'IndexStmt') {
+      const b = st.body;
+      const params: Node[] = b.indexParams ?? [];
+      if (params.length < 2 || methodOf(b) !== 'btree') return;
+      const table = tenantTable(catalog, b.relation, st, tenant);
+      if (!table || predicatePinsTenant(b.whereClause, tenant)) return;
+      if (elemColumn(params[0]) === tenant) return;
+      const relTok = st.tokenAt(b.relation.location);
+      if (relTok < 0) return;
+      const list = parenListAfter(st, st.tokens()[relTok].start);
+      if (!list) return;
+      const usable = list.items.length === params.length;
+      const k = params.findIndex((p) => elemColumn(p) === tenant);
+      const what = b.unique ? 'unique index' : 'index';
+      const name = displayName(b.relation);
+      if (k > 0) {
+        report({
+          start: list.start,
+          end: list.end,
+          message:
+            `${tenant} is not the first column of this multi-column ${what} on tenant table ${name}: RLS filters every ` +
+            `query by ${tenant}, and a B-tree can only seek on its leading columns. Put ${tenant} first.`,
+          fix: usable ? fixOf(`Move ${tenant} to the front of the ${what}`, reorder(st, list, k)) : undefined,
+        });
+      } else if (b.unique) {
+        report({
+          start: list.start,
+          end: list.end,
+          message:
+            `Unique index on tenant table ${name} does not start with ${tenant}: RLS filters every query by ${tenant}, ` +
+            `so this index cannot seek to one tenant's rows. Adding ${tenant} would change what is unique (per tenant ` +
+            `instead of global), so there is no automatic fix: make it UNIQUE (${tq}, …) if uniqueness is per tenant.`,
+        });
+      } else {
+        report({
+          start: list.start,
+          end: list.end,
+          message:
+            `Multi-column index on tenant table ${name} does not include ${tenant}: RLS filters every query by ` +
+            `${tenant}, so the index cannot seek to one tenant's rows. Add ${tenant} as its first column.`,
+          fix: usable && list.items.length >= 2 ? { title: `Add ${tenant} as the first index column`, edits: reorder(st, list, -1, tq) } : undefined,
+        });
+      }
+      return;
+    }
+
+    for (const k of keyConstraints(st)) {
+      if (k.columns.length < 2 || k.columns[0] === tenant) continue;
+      const table = tenantTable(catalog, k.relation, st, tenant);
+      if (!table) continue;
+      const range = constraintRange(st, k);
+      const list = range?.list;
+      if (!list) continue;
+      const kind = k.primary ? 'PRIMARY KEY' : 'UNIQUE constraint';
+      const name = displayName(k.relation);
+      const at = k.columns.indexOf(tenant);
+      if (at > 0) {
+        const usable = list.items.length === k.columns.length && !k.node.without_overlaps;
+        report({
+          start: list.start,
+          end: list.end,
+          message:
+            `${tenant} is not the first column of the ${kind} on tenant table ${name}: its index cannot seek to one ` +
+            `tenant's rows, and RLS filters every query by ${tenant}. Put ${tenant} first (uniqueness is unchanged).`,
+          fix: usable ? fixOf(`Move ${tenant} to the front of the ${kind}`, reorder(st, list, at)) : undefined,
+        });
+      } else {
+        report({
+          start: list.start,
+          end: list.end,
+          message:
+            `The ${kind} on tenant table ${name} does not include ${tenant}: its index cannot seek to one tenant's rows, ` +
+            `and RLS filters every query by ${tenant}. Adding ${tenant} would change what is unique (per tenant instead ` +
+            `of global), so there is no automatic fix: use (${tq}, …) if the key is meant per tenant.`,
+        });
+      }
+    }
+  },
 };

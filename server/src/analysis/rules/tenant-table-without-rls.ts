@@ -1,7 +1,57 @@
+import { quoteIdent } from '../ast';
 import type { Rule } from '../rule';
+import { displayName, relationRange } from './_tenancy';
 
-// PLACEHOLDER: replaced by the rule's implementation.
 export const tenantTableWithoutRls: Rule = {
-  meta: { id: 'tenant-table-without-rls', severity: 'warning', fixable: false, docs: { summary: 'TODO', why: 'TODO', fix: 'TODO' } },
-  check() {},
+  meta: {
+    id: 'tenant-table-without-rls',
+    severity: 'warning',
+    fixable: false,
+    docs: {
+      summary: 'A table with the tenant column whose row-level security is not enabled, or enabled with no policy.',
+      why:
+        'In a multi-tenant schema the tenant column is only a convention until row-level security enforces it: ' +
+        'without RLS, one query that forgets `WHERE tenant_id = …` reads or changes every tenant\'s rows. The tuning ' +
+        'guide measures the cost of RLS at 4.9 % (1000 queries in 257 ms instead of 245 ms, within its < 5 % target), ' +
+        'with composite (tenant_id, …) indexes serving the predicate it adds. RLS enabled without any policy is the ' +
+        'opposite mistake: PostgreSQL then denies by default, so every query by a role other than the owner returns ' +
+        'no rows and every write fails. The whole workspace is considered: `ALTER TABLE … ENABLE ROW LEVEL SECURITY` ' +
+        'and `CREATE POLICY` may live in other files. Partitions (`PARTITION OF`, `ATTACH PARTITION`) are not ' +
+        'flagged: a query through the partitioned parent applies the parent\'s policies, and the parent itself is ' +
+        'checked. Temporary tables are private to their session and are not flagged either.',
+      fix:
+        'Enable RLS and add a policy on the tenant column, e.g. `ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;` and ' +
+        "`CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));` " +
+        '(the guide sets `app.current_tenant_id` per request). If the table is deliberately shared, suppress the ' +
+        'finding with a reason.',
+      bad: 'CREATE TABLE sessions (tenant_id text NOT NULL, session_id uuid, status text);',
+      good:
+        'CREATE TABLE sessions (tenant_id text NOT NULL, session_id uuid, status text);\n' +
+        'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' +
+        "CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));",
+    },
+  },
+  check({ statement: st, catalog, settings, report }) {
+    if (st.kind !== 'CreateStmt') return;
+    const b = st.body;
+    if (b.partbound || b.relation?.relpersistence === 't') return;
+    const table = catalog.resolveRangeVar(b.relation, st);
+    const tenant = settings.tenantColumn;
+    // Report once, at the CREATE TABLE the catalog took the table from (IF NOT EXISTS may repeat it).
+    if (!table || table.created !== st || table.partitionOf || !table.columns.has(tenant)) return;
+    if (table.rls && table.policies.length > 0) return;
+    const range = relationRange(st, b.relation);
+    if (!range) return;
+    const name = displayName(b.relation);
+    const q = `${b.relation.schemaname ? `${quoteIdent(b.relation.schemaname)}.` : ''}${quoteIdent(b.relation.relname)}`;
+    const message = table.rls
+      ? `Tenant table ${name} has row-level security enabled but no policy anywhere in the workspace: PostgreSQL then ` +
+        `denies by default, so every query by a role other than the owner returns no rows. Add CREATE POLICY … ON ${q} ` +
+        `USING (${quoteIdent(tenant)} = …).`
+      : `Tenant table ${name} has ${tenant} but row-level security is not enabled anywhere in the workspace` +
+        `${table.policies.length > 0 ? ' (its policies have no effect until it is)' : ''}: a query that forgets the ` +
+        `${tenant} filter sees every tenant's rows. Add ALTER TABLE ${q} ENABLE ROW LEVEL SECURITY` +
+        `${table.policies.length > 0 ? '' : ' and a policy on ' + tenant} (the guide measures RLS overhead at 4.9 %).`;
+    report({ start: range.start, end: range.end, message });
+  },
 };

@@ -1,0 +1,173 @@
+/**
+ * Shared helpers of the tenant / index / partition rules (tenant-index-order, split-tenant-indexes,
+ * partition-key-in-unique, create-index-concurrently, tenant-table-without-rls).
+ */
+import { as, columnRefNames, operatorOf, strings, type Node } from '../ast';
+import type { Catalog, TableInfo } from '../catalog';
+import type { Statement } from '../parse';
+import type { Token } from '../tokens';
+
+/** The table a RangeVar names when it has the tenant column, else undefined. */
+export function tenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
+  if (!rv?.relname) return undefined;
+  const t = catalog.resolveRangeVar(rv, st);
+  return t && t.columns.has(tenantColumn) ? t : undefined;
+}
+
+/** `schema.table` when the statement named a schema, else `table`. */
+export function displayName(rv: Node): string {
+  return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+}
+
+export interface ParenList {
+  /** Offsets of `(` and just after `)`. */
+  start: number;
+  end: number;
+  /** Each top-level element: from its first to its last code token (comments around it excluded). */
+  items: { start: number; end: number }[];
+}
+
+/**
+ * The first parenthesised, comma-separated list that opens at or after file offset `from` in the statement:
+ * an index's or a constraint's column list. Undefined when there is none or it is not closed.
+ */
+export function parenListAfter(st: Statement, from: number): ParenList | undefined {
+  const tokens = st.codeTokens();
+  let i = tokens.findIndex((t) => t.start >= from && t.text === '(');
+  if (i < 0) return undefined;
+  const open = tokens[i];
+  const items: { start: number; end: number }[] = [];
+  let depth = 0;
+  let first: Token | undefined;
+  let last: Token | undefined;
+  for (i = i + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (depth === 0 && (t.text === ',' || t.text === ')')) {
+      if (first && last) items.push({ start: first.start, end: last.end });
+      first = last = undefined;
+      if (t.text === ')') return { start: open.start, end: t.end, items };
+      continue;
+    }
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    first ??= t;
+    last = t;
+  }
+  return undefined;
+}
+
+/** The file range of a RangeVar's possibly qualified name (`app.sessions`, `"Sessions"`). */
+export function relationRange(st: Statement, rv: Node): { start: number; end: number } | undefined {
+  const tokens = st.tokens();
+  const i = st.tokenAt(rv.location);
+  if (i < 0) return undefined;
+  let last = i;
+  const qualifiers = (rv.catalogname ? 1 : 0) + (rv.schemaname ? 1 : 0);
+  for (let q = 0; q < qualifiers; q++) {
+    // name . name, possibly with comments in between: skip to the next two code tokens.
+    let n = 0;
+    while (n < 2 && last + 1 < tokens.length) {
+      last++;
+      if (tokens[last].name !== 'SQL_COMMENT' && tokens[last].name !== 'C_COMMENT') n++;
+    }
+  }
+  return { start: tokens[i].start, end: tokens[last].end };
+}
+
+/**
+ * True when a partial index's predicate pins the tenant column to one value (`WHERE tenant_id = 42 AND …`):
+ * every row of the index has the same tenant, so the column's place in the key does not matter.
+ */
+export function predicatePinsTenant(where: Node | undefined, tenantColumn: string): boolean {
+  if (!where) return false;
+  const bool = as(where, 'BoolExpr');
+  if (bool) return bool.boolop === 'AND_EXPR' && (bool.args ?? []).some((a: Node) => predicatePinsTenant(a, tenantColumn));
+  const e = as(where, 'A_Expr');
+  if (!e || e.kind !== 'AEXPR_OP' || operatorOf(e) !== '=') return false;
+  const isTenant = (n: Node) => {
+    const ref = as(n, 'ColumnRef');
+    if (!ref) return false;
+    const names = columnRefNames(ref);
+    return names[names.length - 1] === tenantColumn;
+  };
+  const hasColumn = (n: Node) => JSON.stringify(n).includes('"ColumnRef"');
+  return (isTenant(e.lexpr) && !hasColumn(e.rexpr)) || (isTenant(e.rexpr) && !hasColumn(e.lexpr));
+}
+
+/** The index method of an IndexStmt, lower case (btree when omitted). */
+export function methodOf(index: Node): string {
+  return String(index.accessMethod ?? 'btree').toLowerCase();
+}
+
+/** The plain column of an IndexElem, or undefined for an expression element. */
+export function elemColumn(elem: Node): string | undefined {
+  return (as(elem, 'IndexElem')?.name as string | undefined) ?? undefined;
+}
+
+/** A PRIMARY KEY or UNIQUE constraint node, with where it was written. */
+export interface KeyConstraint {
+  node: Node;
+  primary: boolean;
+  /** Key columns; for a column constraint, the column. */
+  columns: string[];
+  /** True for a column constraint (`id int PRIMARY KEY`): no column list of its own. */
+  columnConstraint: boolean;
+  /** The table the constraint belongs to (the CREATE/ALTER TABLE's relation). */
+  relation: Node;
+}
+
+/** Every PRIMARY KEY / UNIQUE constraint a CREATE TABLE or ALTER TABLE statement declares. */
+export function keyConstraints(st: Statement): KeyConstraint[] {
+  const out: KeyConstraint[] = [];
+  const b = st.body;
+  const add = (raw: unknown, relation: Node, column?: string) => {
+    const c = as(raw, 'Constraint');
+    if (!c || (c.contype !== 'CONSTR_PRIMARY' && c.contype !== 'CONSTR_UNIQUE')) return;
+    if (c.indexname) return; // ADD CONSTRAINT … USING INDEX: the index already exists.
+    const keys = c.keys ? strings(c.keys) : column !== undefined ? [column] : [];
+    if (keys.length === 0) return;
+    out.push({ node: c, primary: c.contype === 'CONSTR_PRIMARY', columns: keys, columnConstraint: !c.keys, relation });
+  };
+  if (st.kind === 'CreateStmt') {
+    for (const el of b.tableElts ?? []) {
+      const def = as(el, 'ColumnDef');
+      if (def) for (const c of def.constraints ?? []) add(c, b.relation, def.colname);
+      else add(el, b.relation);
+    }
+  } else if (st.kind === 'AlterTableStmt' && (!b.objtype || b.objtype === 'OBJECT_TABLE')) {
+    for (const raw of b.cmds ?? []) {
+      const cmd = as(raw, 'AlterTableCmd');
+      if (cmd?.subtype === 'AT_AddConstraint') add(cmd.def, b.relation);
+      else if (cmd?.subtype === 'AT_AddColumn') {
+        const def = as(cmd.def, 'ColumnDef');
+        if (def) for (const c of def.constraints ?? []) add(c, b.relation, def.colname);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The range of a PRIMARY KEY / UNIQUE constraint: from its start (CONSTRAINT name, or the keyword) to the end of
+ * its column list, or, for a column constraint, to the end of `PRIMARY KEY` / `UNIQUE`.
+ */
+export function constraintRange(st: Statement, k: KeyConstraint): { start: number; end: number; list?: ParenList } | undefined {
+  const i = st.tokenAt(k.node.location);
+  if (i < 0) return undefined;
+  const start = st.tokens()[i].start;
+  if (!k.columnConstraint) {
+    const list = parenListAfter(st, start);
+    return list ? { start, end: list.end, list } : undefined;
+  }
+  const code = st.codeTokens();
+  const j = code.findIndex((t) => t.start >= start && (t.keyword === 'UNIQUE' || t.keyword === 'KEY'));
+  return j >= 0 ? { start, end: code[j].end } : undefined;
+}
+
+/** `CREATE [UNIQUE] INDEX` tokens of an IndexStmt: the first code token and the INDEX keyword. */
+export function indexHead(st: Statement): { start: number; indexEnd: number } | undefined {
+  const code = st.codeTokens();
+  const idx = code.findIndex((t) => t.keyword === 'INDEX');
+  if (idx < 0 || !code[0]) return undefined;
+  return { start: code[0].start, indexEnd: code[idx].end };
+}

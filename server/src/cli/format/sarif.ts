@@ -1,0 +1,65 @@
+/** SARIF 2.1.0: one run, every rule's metadata, results with 1-based regions (columns in UTF-16 code units). */
+import { relative } from 'node:path';
+import { RULES } from '../../analysis/rules/index';
+import type { Severity } from '../../analysis/types';
+import { ruleMarkdown } from '../../analysis/docs';
+import type { LintReport } from '../report';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+
+export function formatSarif(report: LintReport, version: string): string {
+  const index = new Map(RULES.map((r, i) => [r.meta.id, i]));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'pgperf',
+            version,
+            semanticVersion: version,
+            rules: RULES.map((r) => ({
+              id: r.meta.id,
+              name: r.meta.id,
+              shortDescription: { text: r.meta.docs.summary },
+              fullDescription: { text: r.meta.docs.why },
+              help: { text: `${r.meta.docs.why}\n\n${r.meta.docs.fix}`, markdown: ruleMarkdown(r) },
+              defaultConfiguration: { level: LEVEL[r.meta.severity] },
+              properties: { fixable: r.meta.fixable, tags: ['postgresql', 'performance'] },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToUri(report.root) } },
+        columnKind: 'utf16CodeUnits',
+        results: report.files.flatMap((f) =>
+          f.findings.map((x) => ({
+            ruleId: x.ruleId,
+            ruleIndex: index.get(x.ruleId) ?? -1,
+            level: LEVEL[x.severity],
+            message: { text: x.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: relative(report.root, f.path).split('\\').join('/'), uriBaseId: '%SRCROOT%' },
+                  region: {
+                    startLine: x.range.start.line + 1,
+                    startColumn: x.range.start.character + 1,
+                    endLine: x.range.end.line + 1,
+                    endColumn: x.range.end.character + 1,
+                  },
+                },
+              },
+            ],
+          })),
+        ),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+function pathToUri(dir: string): string {
+  const p = dir.split('\\').join('/');
+  return 'file://' + (p.startsWith('/') ? '' : '/') + encodeURI(p) + (p.endsWith('/') ? '' : '/');
+}

@@ -1,0 +1,134 @@
+/** The `pgperf` command line. Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pkg from '../../../package.json';
+import { parseConfigText, DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
+import { ruleMarkdown } from '../analysis/docs';
+import { lintSources } from '../analysis/engine';
+import { initParser } from '../analysis/pg';
+import { RULES, RULE_IDS } from '../analysis/rules/index';
+import type { ConfigProblem } from '../analysis/types';
+import { collectFiles, UsageError } from './files';
+import { formatJson } from './format/json';
+import { formatSarif } from './format/sarif';
+import { formatText } from './format/text';
+import type { LintReport } from './report';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  cwd: string;
+  color: boolean;
+}
+
+const defaultIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  cwd: process.cwd(),
+  color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+});
+
+const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files
+
+Usage:
+  pgperf lint [paths…] [--format text|json|sarif] [--config file]
+      Lint files and folders (folders: every *.sql inside, recursively; default: the current folder).
+      Reads .pgperf.json from the current folder unless --config names another file.
+      Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
+  pgperf rules [--format text|json]   List the rules with their default severity.
+  pgperf docs <folder>                Write one Markdown page per rule into <folder>.
+  pgperf --version | --help
+`;
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.out(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v') {
+      io.out(`${pkg.version}\n`);
+      return 0;
+    }
+    if (command === 'lint') return await lint(rest, io);
+    if (command === 'rules') return rules(rest, io);
+    if (command === 'docs') return docs(rest, io);
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`pgperf: ${(e as Error).message}\nRun "pgperf --help" for usage.\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function loadConfig(file: string | undefined, cwd: string, io: Io): { config: ResolvedConfig; problems: ConfigProblem[]; path?: string } {
+  const path = file ? resolve(cwd, file) : join(cwd, '.pgperf.json');
+  if (!file && !existsSync(path)) return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const { config, problems } = parseConfigText(text, RULE_IDS);
+  if (problems.length === 1 && problems[0].path === '' && problems[0].message.startsWith('invalid JSON')) {
+    throw new UsageError(`${file ?? '.pgperf.json'}: ${problems[0].message}`);
+  }
+  for (const p of problems) io.err(`pgperf: ${file ?? '.pgperf.json'}: ${p.path || '(root)'}: ${p.message} (ignored)\n`);
+  return { config, problems, path };
+}
+
+async function lint(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', short: 'f', default: 'text' },
+      config: { type: 'string', short: 'c' },
+    },
+  });
+  const format = values.format!;
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  const { config, problems, path: configPath } = loadConfig(values.config, io.cwd, io);
+  const paths = positionals.length > 0 ? positionals : ['.'];
+  const files = collectFiles(paths, io.cwd, config.include, config.exclude);
+  await initParser();
+  const sources = files.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  const result = lintSources(sources, config);
+  for (const e of result.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
+  const report: LintReport = {
+    root: io.cwd,
+    files: result.files.map((f) => ({ path: f.file.path, statements: f.file.statements.length, findings: f.findings })),
+    configProblems: problems.length > 0 ? [{ file: configPath ?? '.pgperf.json', problems }] : [],
+  };
+  if (format === 'json') io.out(formatJson(report, pkg.version));
+  else if (format === 'sarif') io.out(formatSarif(report, pkg.version));
+  else io.out(formatText(report, io.color));
+  return report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
+}
+
+function rules(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { format: { type: 'string', short: 'f', default: 'text' } } });
+  if (values.format === 'json') {
+    io.out(JSON.stringify(RULES.map((r) => r.meta), null, 2) + '\n');
+    return 0;
+  }
+  if (values.format !== 'text') throw new UsageError(`unknown format "${values.format}" (text or json)`);
+  const width = Math.max(...RULES.map((r) => r.meta.id.length));
+  for (const r of RULES) io.out(`${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.fixable ? 'fix' : '   '}  ${r.meta.docs.summary}\n`);
+  return 0;
+}
+
+function docs(args: string[], io: Io): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('docs needs one folder');
+  const dir = resolve(io.cwd, positionals[0]);
+  mkdirSync(dir, { recursive: true });
+  for (const r of RULES) writeFileSync(join(dir, `${r.meta.id}.md`), ruleMarkdown(r));
+  io.out(`wrote ${RULES.length} rule pages to ${positionals[0]}\n`);
+  return 0;
+}
