@@ -14,6 +14,7 @@ describe(RULE, () => {
     ['SELECT * FROM (SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 50) s;', 'OFFSET 50'],
     ['WITH p AS (SELECT id FROM t ORDER BY id LIMIT 10 OFFSET $1) SELECT * FROM p;', 'OFFSET $1'],
     ['INSERT INTO a SELECT id FROM t ORDER BY id OFFSET 5;', 'OFFSET 5'],
+    ['(SELECT id FROM a ORDER BY id LIMIT 5 OFFSET 5) UNION SELECT id FROM b;', 'OFFSET 5'],
   ])('fires on %s', (sql, text) => {
     const f = findings(sql, RULE);
     expect(f).toHaveLength(1);
@@ -69,9 +70,13 @@ describe(RULE, () => {
     expect(f.message).toMatch(/last row's values of the previous page/);
   });
 
-  it('numbers new parameters after the highest $n and ANDs them to an existing WHERE', () => {
+  it('reuses the dropped OFFSET parameter, numbers the rest after the highest $n, ANDs to an existing WHERE', () => {
     const sql = 'SELECT id, ts FROM e WHERE tenant_id = $1 ORDER BY ts ASC, id ASC LIMIT $2 OFFSET $3;';
-    expect(applyFix(sql, RULE)).toBe('SELECT id, ts FROM e WHERE tenant_id = $1 AND (ts, id) > ($4, $5) ORDER BY ts ASC, id ASC LIMIT $2;');
+    expect(applyFix(sql, RULE)).toBe('SELECT id, ts FROM e WHERE tenant_id = $1 AND (ts, id) > ($3, $4) ORDER BY ts ASC, id ASC LIMIT $2;');
+    const shared = 'SELECT id FROM e WHERE $2 > 0 ORDER BY id LIMIT $1 OFFSET $2;';
+    expect(applyFix(shared, RULE)).toBe('SELECT id FROM e WHERE $2 > 0 AND id > $3 ORDER BY id LIMIT $1;');
+    const constant = 'SELECT id FROM e WHERE k = $1 ORDER BY id DESC LIMIT 10 OFFSET 100;';
+    expect(applyFix(constant, RULE)).toBe('SELECT id FROM e WHERE k = $1 AND id < $2 ORDER BY id DESC LIMIT 10;');
   });
 
   it('wraps a WHERE with a top-level OR in parentheses', () => {
@@ -97,9 +102,14 @@ describe(RULE, () => {
 
   it('fixes OFFSET … ROWS FETCH FIRST, keeps comments, and handles subqueries', () => {
     const sql = 'SELECT id FROM t -- page\nORDER BY id OFFSET $1 ROWS FETCH FIRST 10 ROWS ONLY;';
-    expect(applyFix(sql, RULE)).toBe('SELECT id FROM t -- page\nWHERE id > $2\nORDER BY id FETCH FIRST 10 ROWS ONLY;');
+    expect(applyFix(sql, RULE)).toBe('SELECT id FROM t -- page\nWHERE id > $1\nORDER BY id FETCH FIRST 10 ROWS ONLY;');
     const sub = 'SELECT * FROM (SELECT id FROM t WHERE x IS NOT NULL ORDER BY id LIMIT 10 OFFSET 50) s;';
     expect(applyFix(sub, RULE)).toBe('SELECT * FROM (SELECT id FROM t WHERE x IS NOT NULL AND id > $1 ORDER BY id LIMIT 10) s;');
+  });
+
+  it('fixes an OFFSET inside a parenthesised UNION arm', () => {
+    const sql = '(SELECT id FROM a ORDER BY id LIMIT 5 OFFSET 5) UNION SELECT id FROM b;';
+    expect(applyFix(sql, RULE)).toBe('(SELECT id FROM a WHERE id > $1 ORDER BY id LIMIT 5) UNION SELECT id FROM b;');
   });
 
   it('does not swallow a line comment before OFFSET', () => {

@@ -36,13 +36,13 @@ describe(RULE, () => {
       'ALTER TABLE event_log ADD CONSTRAINT pk PRIMARY KEY (tenant_id, event_id);\n' +
       'ALTER TABLE event_log ADD COLUMN seq bigint UNIQUE;\n' +
       'CREATE UNIQUE INDEX ux ON event_log (event_id) INCLUDE ("timestamp");\n' +
-      'CREATE UNIQUE INDEX ux2 ON event_log (tenant_id, (date_trunc(\'day\', "timestamp")));';
+      'CREATE UNIQUE INDEX ux2 ON event_log (tenant_id, (("timestamp" AT TIME ZONE \'UTC\')));';
     const f = findings(sql, RULE);
     expect(f.map((x) => flagged(sql, x))).toEqual([
       'CONSTRAINT pk PRIMARY KEY (tenant_id, event_id)',
       'UNIQUE',
       '(event_id)',
-      "(tenant_id, (date_trunc('day', \"timestamp\")))",
+      "(tenant_id, ((\"timestamp\" AT TIME ZONE 'UTC')))",
     ]);
     expect(f[2].message).toMatch(/^Unique index/);
   });

@@ -45,6 +45,7 @@ describe(RULE, () => {
     'CREATE INDEX i ON sessions (tenant_id DESC, created_at);',
     'CREATE UNIQUE INDEX i ON sessions (tenant_id, session_id);',
     'CREATE INDEX i ON sessions (status);',
+    'CREATE INDEX i ON sessions ((tenant_id::int), status);',
     'CREATE INDEX i ON sessions (status) INCLUDE (tenant_id, created_at);',
     'CREATE INDEX i ON sessions USING gin (status, created_at);',
     "CREATE INDEX i ON sessions (status, created_at) WHERE tenant_id = 'acme';",

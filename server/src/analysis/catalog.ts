@@ -73,6 +73,7 @@ export interface TableInfo extends QName {
   /** The parent's key when this table is a partition. */
   partitionOf?: string;
   rls: boolean;
+  forceRls?: boolean;
   policies: Policy[];
   indexes: IndexInfo[];
   uniques: UniqueKey[];
@@ -231,8 +232,14 @@ function alterTable(cat: Catalog, st: Statement, b: Node): void {
     if (!cmd) continue;
     switch (cmd.subtype) {
       case 'AT_EnableRowSecurity':
-      case 'AT_ForceRowSecurity':
         t.rls = true;
+        break;
+      case 'AT_ForceRowSecurity':
+        // FORCE alone leaves RLS off; it only makes the policies bind the table owner too.
+        t.forceRls = true;
+        break;
+      case 'AT_NoForceRowSecurity':
+        t.forceRls = false;
         break;
       case 'AT_DisableRowSecurity':
         t.rls = false;

@@ -1,6 +1,6 @@
 /** The `pgperf` command line. Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import pkg from '../../../package.json';
 import { parseConfigText, DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
@@ -14,6 +14,9 @@ import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import type { LintReport } from './report';
+
+/** The analysis API, for benchmarks and embedders that load the bundle. */
+export { lintSources, initParser };
 
 export interface Io {
   out(s: string): void;
@@ -97,7 +100,8 @@ async function lint(args: string[], io: Io): Promise<number> {
   const paths = positionals.length > 0 ? positionals : ['.'];
   const files = collectFiles(paths, io.cwd, config.include, config.exclude);
   await initParser();
-  const sources = files.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
+  const sources = files.map((path) => ({ path: displayPath(io.cwd, path), text: readFileSync(path, 'utf8') }));
   const result = lintSources(sources, config);
   for (const e of result.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
   const report: LintReport = {
@@ -109,6 +113,11 @@ async function lint(args: string[], io: Io): Promise<number> {
   else if (format === 'sarif') io.out(formatSarif(report, pkg.version));
   else io.out(formatText(report, io.color));
   return report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
+}
+
+function displayPath(root: string, path: string): string {
+  const rel = relative(root, path);
+  return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path).split(sep).join('/');
 }
 
 function rules(args: string[], io: Io): number {

@@ -2,7 +2,7 @@
 import type { ConfigProblem, Finding, Severity } from '../analysis/types';
 
 export interface LintReport {
-  /** Absolute directory that file paths are shown relative to. */
+  /** The working folder: file paths are relative to it (absolute when outside it). */
   root: string;
   files: { path: string; statements: number; findings: Finding[] }[];
   configProblems: { file: string; problems: ConfigProblem[] }[];

@@ -2,7 +2,7 @@
  * Shared helpers of the tenant / index / partition rules (tenant-index-order, split-tenant-indexes,
  * partition-key-in-unique, create-index-concurrently, tenant-table-without-rls).
  */
-import { as, columnRefNames, operatorOf, strings, type Node } from '../ast';
+import { as, columnRefNames, operatorOf, strings, walk, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Token } from '../tokens';
@@ -170,4 +170,14 @@ export function indexHead(st: Statement): { start: number; indexEnd: number } | 
   const idx = code.findIndex((t) => t.keyword === 'INDEX');
   if (idx < 0 || !code[0]) return undefined;
   return { start: code[0].start, indexEnd: code[idx].end };
+}
+
+/** True when an index element (column or expression) references the column. */
+export function refersTo(elem: Node, column: string): boolean {
+  if (elemColumn(elem) === column) return true;
+  let found = false;
+  walk(elem, (type, n) => {
+    if (type === 'ColumnRef' && columnRefNames(n).at(-1) === column) found = true;
+  });
+  return found;
 }

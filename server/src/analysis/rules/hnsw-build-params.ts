@@ -181,6 +181,11 @@ export const hnswBuildParams: Rule = {
 
     if (mOutOfRange) {
       emit({ ...rangeOf(mParam), message: `pgvector rejects m = ${m}: HNSW allows m = ${M_RANGE[0]}–${M_RANGE[1]}. Use m = ${newM}${dimText}.` }, 'error');
+      // Comparing ef_construction or the band with an impossible m would only add noise.
+      if (ef < EF_RANGE[0] || ef > EF_RANGE[1]) {
+        emit({ ...rangeOf(efParam), message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ${newEf}.` }, 'error');
+      }
+      return;
     }
     if (ef < EF_RANGE[0] || ef > EF_RANGE[1]) {
       emit(
@@ -209,7 +214,7 @@ export const hnswBuildParams: Rule = {
         'info',
       );
     }
-    if (mOutOfBand && !mOutOfRange) {
+    if (mOutOfBand) {
       emit(
         {
           ...rangeOf(mParam),

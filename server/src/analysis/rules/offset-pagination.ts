@@ -61,8 +61,8 @@ export const offsetPagination: Rule = {
     },
   },
   check({ statement, report }) {
-    walk(statement.ast, (type, sel) => {
-      if (type !== 'SelectStmt' || !sel.limitOffset || !firesOn(sel.limitOffset)) return;
+    for (const sel of selects(statement.ast)) {
+      if (!sel.limitOffset || !firesOn(sel.limitOffset)) continue;
       const clause = offsetClause(statement, sel.limitOffset);
       if (!clause) return;
       const offsetText = statement.file.text.slice(clause.exprStart, clause.exprEnd);
@@ -79,7 +79,7 @@ export const offsetPagination: Rule = {
             `${cost}. This SELECT has no ORDER BY, so the page order is undefined: pages can overlap or skip rows. ` +
             'Add an ORDER BY ending with a unique column, then paginate with WHERE (sort keys) < (last row\'s values).',
         });
-        return;
+        continue;
       }
       const fix = setOp ? undefined : keysetFix(statement, sel, clause);
       const tail = setOp
@@ -93,9 +93,22 @@ export const offsetPagination: Rule = {
         message: `${cost}. ${tail}`,
         fix: fix?.fix,
       });
-    });
+    }
   },
 };
+
+/** Every SELECT of the statement: nested ones (subqueries, CTEs) and the arms of set operations, whose
+ * larg/rarg hold SelectStmt fields without the wrapper that `walk` reports. */
+function selects(ast: Node | undefined): Node[] {
+  const out: Node[] = [];
+  walk(ast, (type, node) => {
+    if (type === 'SelectStmt') out.push(node);
+  });
+  for (let i = 0; i < out.length; i++) {
+    for (const arm of [out[i].larg, out[i].rarg]) if (arm && !out.includes(arm)) out.push(as(arm, 'SelectStmt') ?? arm);
+  }
+  return out;
+}
 
 /** A parameter, a positive constant or any other expression; not `OFFSET 0`, `OFFSET NULL`. */
 function firesOn(expr: Node): boolean {
@@ -199,8 +212,7 @@ function isStar(n: Node): boolean {
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** `ts < $3`, `(a, b) < ($3, $4)` or `(a < $3 OR (a = $3 AND b > $4))`. */
-function keysetPredicate(keys: SortKey[], firstParam: number): { text: string; compound: boolean } {
-  const params = keys.map((_, i) => `$${firstParam + i}`);
+function keysetPredicate(keys: SortKey[], params: string[]): { text: string; compound: boolean } {
   const op = (k: SortKey) => (k.desc ? '<' : '>');
   if (keys.length === 1) {
     const k = keys[0];
@@ -223,8 +235,8 @@ function keysetFix(st: Statement, sel: Node, clause: OffsetClause): { fix: Fix; 
   if (((sel.targetList ?? []) as Node[]).some(hasWindow)) return undefined;
   const keys = sortKeys(st, sel);
   if (!keys || keys.length === 0) return undefined;
-  const first = st.maxParam() + 1;
-  const predicate = keysetPredicate(keys, first);
+  const params = newParams(st, clause, keys.length);
+  const predicate = keysetPredicate(keys, params);
   const text = st.file.text;
   const edits: TextEdit[] = [];
 
@@ -249,15 +261,33 @@ function keysetFix(st: Statement, sel: Node, clause: OffsetClause): { fix: Fix; 
   const dropFrom = prev && !(isComment(prev) && prev.name === 'SQL_COMMENT') ? prev.end : clause.start;
   edits.push({ start: dropFrom, end: clause.end, newText: '' });
 
-  const n = keys.length;
-  const params = Array.from({ length: n }, (_, i) => `$${first + i}`).join(', ');
   return {
     predicate: predicate.text,
     fix: {
-      title: `Use keyset pagination: drop OFFSET, add ${predicate.text} (${params} = last row of the previous page)`,
+      title: `Use keyset pagination: drop OFFSET, add ${predicate.text} (${params.join(', ')} = last row of the previous page)`,
       edits,
     },
   };
+}
+
+/**
+ * Parameter numbers for the keyset values: first those only the dropped OFFSET used (`LIMIT $2 OFFSET $3`
+ * frees $3; leaving a gap would make PREPARE fail with "could not determine data type of parameter $3"),
+ * then numbers after the statement's highest `$n`.
+ */
+function newParams(st: Statement, clause: Span, count: number): string[] {
+  const inside = new Set<number>();
+  const outside = new Set<number>();
+  for (const t of st.tokens()) {
+    if (t.name !== 'PARAM') continue;
+    const n = Number(t.text.slice(1));
+    (t.start >= clause.start && t.end <= clause.end ? inside : outside).add(n);
+  }
+  const freed = [...inside].filter((n) => !outside.has(n)).sort((a, b) => a - b);
+  const out: string[] = [];
+  let next = st.maxParam() + 1;
+  for (let i = 0; i < count; i++) out.push(`$${i < freed.length ? freed[i] : next++}`);
+  return out;
 }
 
 function hasWindow(t: Node): boolean {

@@ -1,15 +1,6 @@
-import { as, columnRefNames, quoteIdent, walk, type Node } from '../ast';
+import { as, quoteIdent, type Node } from '../ast';
 import type { Rule } from '../rule';
-import { displayName, elemColumn, methodOf, parenListAfter, predicatePinsTenant, tenantTable } from './_tenancy';
-
-/** True when an expression element references the column. */
-function refersTo(elem: Node, column: string): boolean {
-  let found = false;
-  walk(elem, (type, n) => {
-    if (type === 'ColumnRef' && columnRefNames(n).at(-1) === column) found = true;
-  });
-  return found;
-}
+import { displayName, elemColumn, methodOf, parenListAfter, predicatePinsTenant, refersTo, tenantTable } from './_tenancy';
 
 export const splitTenantIndexes: Rule = {
   meta: {

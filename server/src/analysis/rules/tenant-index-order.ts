@@ -10,6 +10,7 @@ import {
   methodOf,
   parenListAfter,
   predicatePinsTenant,
+  refersTo,
   tenantTable,
   type ParenList,
 } from './_tenancy';
@@ -75,7 +76,7 @@ export const tenantIndexOrder: Rule = {
       if (params.length < 2 || methodOf(b) !== 'btree') return;
       const table = tenantTable(catalog, b.relation, st, tenant);
       if (!table || predicatePinsTenant(b.whereClause, tenant)) return;
-      if (elemColumn(params[0]) === tenant) return;
+      if (refersTo(params[0], tenant)) return; // tenant_id first, or an expression of it
       const relTok = st.tokenAt(b.relation.location);
       if (relTok < 0) return;
       const list = parenListAfter(st, st.tokens()[relTok].start);

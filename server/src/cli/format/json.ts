@@ -1,12 +1,11 @@
 /** Machine-readable findings: 1-based lines and columns (UTF-16), as in the text output. */
-import { relative } from 'node:path';
 import type { LintReport } from '../report';
 import { summarize } from '../report';
 
 export function formatJson(report: LintReport, version: string): string {
   const findings = report.files.flatMap((f) =>
     f.findings.map((x) => ({
-      file: relative(report.root, f.path).split('\\').join('/'),
+      file: f.path,
       line: x.range.start.line + 1,
       column: x.range.start.character + 1,
       endLine: x.range.end.line + 1,

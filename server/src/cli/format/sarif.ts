@@ -1,5 +1,6 @@
 /** SARIF 2.1.0: one run, every rule's metadata, results with 1-based regions (columns in UTF-16 code units). */
-import { relative } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { RULES } from '../../analysis/rules/index';
 import type { Severity } from '../../analysis/types';
 import { ruleMarkdown } from '../../analysis/docs';
@@ -30,7 +31,7 @@ export function formatSarif(report: LintReport, version: string): string {
             })),
           },
         },
-        originalUriBaseIds: { '%SRCROOT%': { uri: pathToUri(report.root) } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(report.root).href.replace(/\/?$/, '/') } },
         columnKind: 'utf16CodeUnits',
         results: report.files.flatMap((f) =>
           f.findings.map((x) => ({
@@ -41,7 +42,7 @@ export function formatSarif(report: LintReport, version: string): string {
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: relative(report.root, f.path).split('\\').join('/'), uriBaseId: '%SRCROOT%' },
+                  artifactLocation: artifact(f.path),
                   region: {
                     startLine: x.range.start.line + 1,
                     startColumn: x.range.start.character + 1,
@@ -59,7 +60,7 @@ export function formatSarif(report: LintReport, version: string): string {
   return JSON.stringify(sarif, null, 2) + '\n';
 }
 
-function pathToUri(dir: string): string {
-  const p = dir.split('\\').join('/');
-  return 'file://' + (p.startsWith('/') ? '' : '/') + encodeURI(p) + (p.endsWith('/') ? '' : '/');
+/** Files under the working folder are relative to %SRCROOT%; others get absolute file URIs. */
+function artifact(path: string): { uri: string; uriBaseId?: string } {
+  return isAbsolute(path) ? { uri: pathToFileURL(path).href } : { uri: encodeURI(path), uriBaseId: '%SRCROOT%' };
 }

@@ -1,5 +1,4 @@
 /** `file:line:col severity rule message`, one finding a line, then a one-line summary. */
-import { relative } from 'node:path';
 import type { LintReport } from '../report';
 import { summarize } from '../report';
 
@@ -11,7 +10,7 @@ export function formatText(report: LintReport, color: boolean): string {
   const paint = (c: keyof typeof COLORS, s: string) => (color ? COLORS[c] + s + COLORS.reset : s);
   const lines: string[] = [];
   for (const f of report.files) {
-    const name = relative(report.root, f.path) || f.path;
+    const name = f.path;
     for (const x of f.findings) {
       const where = `${name}:${x.range.start.line + 1}:${x.range.start.character + 1}`;
       lines.push(`${where} ${paint(x.severity, x.severity)} ${paint('dim', x.ruleId)} ${x.message}`);

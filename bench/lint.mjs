@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Lint speed on SQL written by others. Prints JSON:
+// - corpus: `pgperf lint` over ../shared/corpus/real-world (412 files) as a user runs it, one fresh process per
+//   run, wall time including Node start-up and WASM load; MB/s, statements/s, peak RSS of that process.
+// - relint: one 1,000-line file re-linted in a warm process (parse + catalog + rules), p50/p95 ms.
+// Usage: node bench/lint.mjs [--runs N]   (build first: npm run build)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+const corpus = resolve(root, '../shared/corpus/real-world');
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+const cli = join(root, 'dist/cli.js');
+
+const files = (function walk(d) {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.sql') ? [join(d, e.name)] : [],
+  );
+})(corpus);
+const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+// The child runs the CLI exactly as bin/pgperf.js does, then reports its own peak RSS on stderr.
+const child = `
+const cli = require(${JSON.stringify(cli)});
+cli.main(['lint', ${JSON.stringify(corpus)}, '--format', 'json'], { out: (s) => { globalThis.__out = s; }, err: () => {}, cwd: process.cwd(), color: false })
+  .then(() => { process.stderr.write(JSON.stringify({ maxRSS: process.resourceUsage().maxRSS, summary: JSON.parse(globalThis.__out).summary })); });
+`;
+const walls = [];
+let rss = 0;
+let summary;
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  walls.push(performance.now() - t0);
+  if (r.status !== 0) throw new Error(r.stderr);
+  const info = JSON.parse(r.stderr);
+  rss = Math.max(rss, info.maxRSS);
+  summary = info.summary;
+}
+const wall = pct(walls, 50);
+
+// Warm re-lint of one 1,000-line file.
+const { lintSources, initParser } = await import(cli).then((m) => m.default ?? m);
+await initParser();
+const big = readFileSync(join(corpus, 'postgres-regress/generated_virtual.sql'), 'utf8').split('\n').slice(0, 1000).join('\n');
+for (let i = 0; i < 30; i++) lintSources([{ path: 'big.sql', text: big }]);
+const times = [];
+for (let i = 0; i < 300; i++) {
+  const t0 = performance.now();
+  lintSources([{ path: 'big.sql', text: big }]);
+  times.push(performance.now() - t0);
+}
+
+console.log(
+  JSON.stringify(
+    {
+      machine: { cpus: cpus().length, node: process.version },
+      corpus: {
+        files: files.length,
+        megabytes: round(bytes / 1e6),
+        statements: summary.statements,
+        runs,
+        wallMs: { median: round(wall, 0), min: round(Math.min(...walls), 0), max: round(Math.max(...walls), 0) },
+        mbPerSecond: round(bytes / 1e6 / (wall / 1000)),
+        statementsPerSecond: Math.round(summary.statements / (wall / 1000)),
+        peakRssMB: round(rss / 1024, 0),
+        targetWallMs: 1500,
+      },
+      relint1000Lines: {
+        bytes: Buffer.byteLength(big),
+        iterations: times.length,
+        p50Ms: round(pct(times, 50)),
+        p95Ms: round(pct(times, 95)),
+        targetP95Ms: 15,
+      },
+    },
+    null,
+    2,
+  ),
+);
