@@ -86,6 +86,15 @@ describe(RULE, () => {
     expect(findings(idx(rest), RULE)).toEqual([]);
   });
 
+  it('leaves tuning advice out on an index pgvector cannot build (hnsw-dimension-limit reports it)', () => {
+    expect(findings(idx('(e3072 vector_cosine_ops)'), RULE)).toEqual([]);
+    expect(findings(idx('(e3072 vector_cosine_ops) WITH (m = 24, ef_construction = 64)'), RULE)).toEqual([]);
+    const sql = idx('(e3072 vector_cosine_ops) WITH (m = 16, ef_construction = 16)');
+    expect(findings(sql, RULE).map((f) => [flagged(sql, f), f.severity])).toEqual([['ef_construction = 16', 'error']]);
+    // once cast to halfvec the band applies
+    expect(findings(idx('((e3072::halfvec(3072)) halfvec_cosine_ops)'), RULE)).toHaveLength(1);
+  });
+
   it('does not fire on IVFFlat or B-tree indexes', () => {
     expect(findings(TABLE + 'CREATE INDEX ON docs USING ivfflat (e1536 vector_l2_ops) WITH (lists = 100);', RULE)).toEqual([]);
     expect(findings(TABLE + 'CREATE INDEX ON docs (id);', RULE)).toEqual([]);

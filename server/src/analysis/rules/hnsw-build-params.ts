@@ -106,7 +106,10 @@ export const hnswBuildParams: Rule = {
     const elem = as((b.indexParams ?? [])[0], 'IndexElem');
     const t = elem ? elementType(elem, table) : undefined;
     const dim = t && (t.type === 'vector' || t.type === 'halfvec') && t.dim && t.dim > 0 ? t.dim : undefined;
-    const band = dim !== undefined ? bandFor(dim) : undefined;
+    // An index over more dimensions than HNSW takes cannot be built at all (hnsw-dimension-limit reports it):
+    // tuning advice would only be noise there, so no band check.
+    const unbuildable = dim !== undefined && ((t!.type === 'vector' && dim > 2000) || (t!.type === 'halfvec' && dim > 4000));
+    const band = dim !== undefined && !unbuildable ? bandFor(dim) : undefined;
 
     // The recommended values, shared by every finding's fix: applying it leaves nothing for this rule to report.
     const mOutOfRange = m < M_RANGE[0] || m > M_RANGE[1];
@@ -202,7 +205,7 @@ export const hnswBuildParams: Rule = {
         },
         'error',
       );
-    } else if (ef < 4 * m) {
+    } else if (ef < 4 * m && !unbuildable) {
       emit(
         {
           ...rangeOf(efParam),
