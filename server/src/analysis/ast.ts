@@ -16,7 +16,8 @@ export function as(n: unknown, type: string): Node | undefined {
 
 /**
  * Visits every wrapper node below `root` (depth first, iteratively: deep trees cannot overflow the stack).
- * Return false from `visit` to skip a node's children.
+ * Return false from `visit` to skip a node's children. The arms of a set operation (`larg`/`rarg`, which
+ * libpg_query stores without the `SelectStmt` wrapper) are visited as SelectStmt nodes.
  */
 export function walk(root: unknown, visit: (type: string, node: Node, wrapper: Node) => boolean | void): void {
   const stack: unknown[] = [root];
@@ -31,6 +32,14 @@ export function walk(root: unknown, visit: (type: string, node: Node, wrapper: N
     if (type) {
       const inner = (cur as Node)[type];
       if (visit(type, inner, cur as Node) === false) continue;
+      if (type === 'SelectStmt' && (inner.larg || inner.rarg)) {
+        for (const k in inner) {
+          const v = inner[k];
+          if (!v || typeof v !== 'object') continue;
+          stack.push((k === 'larg' || k === 'rarg') && !typeOf(v) ? { SelectStmt: v } : v);
+        }
+        continue;
+      }
       stack.push(inner);
       continue;
     }
@@ -40,6 +49,17 @@ export function walk(root: unknown, visit: (type: string, node: Node, wrapper: N
       if (v && typeof v === 'object') stack.push(v);
     }
   }
+}
+
+/** Every wrapper node of a tree grouped by type, in one walk. */
+export function indexNodes(root: unknown): Map<string, Node[]> {
+  const index = new Map<string, Node[]>();
+  walk(root, (type, node) => {
+    const list = index.get(type);
+    if (list) list.push(node);
+    else index.set(type, [node]);
+  });
+  return index;
 }
 
 function extremeLocation(root: unknown, pick: (a: number, b: number) => boolean): number {

@@ -6,8 +6,8 @@
 import { parseSql, type RawStmt } from './pg';
 import { OffsetMap, SourceText } from './source';
 import { splitPlain, splitStatements, type Piece } from './split';
-import { tokenize, tokenIndexAt, balancedSpan, isComment, type Token } from './tokens';
-import { maxLocation, minLocation, type Node } from './ast';
+import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHints, type Token } from './tokens';
+import { indexNodes, maxLocation, minLocation, walk, type Node } from './ast';
 
 export interface SyntaxError {
   message: string;
@@ -20,6 +20,8 @@ export class Statement {
   private readonly byteBase: number;
   private map: OffsetMap | undefined;
   private tokenCache: Token[] | undefined;
+  private codeCache: Token[] | undefined;
+  private nodeIndex: Map<string, Node[]> | undefined;
   /** Schemas that unqualified names resolve in, from the file's `SET search_path` before this statement. */
   searchPath: string[] = DEFAULT_SEARCH_PATH;
 
@@ -60,6 +62,12 @@ export class Statement {
     return this.start + this.offsets().fromByte(location - this.byteBase);
   }
 
+  /** Every node of one type in the statement's AST (set-operation arms count as SelectStmt); one walk, cached. */
+  nodes(type: string): readonly Node[] {
+    this.nodeIndex ??= indexNodes(this.ast);
+    return this.nodeIndex.get(type) ?? [];
+  }
+
   /** The real tokenizer's tokens of this statement, with file offsets; computed on first use. */
   tokens(): Token[] {
     this.tokenCache ??= tokenize(this.text, this.start);
@@ -68,7 +76,8 @@ export class Statement {
 
   /** Non-comment tokens. */
   codeTokens(): Token[] {
-    return this.tokens().filter((t) => !isComment(t));
+    this.codeCache ??= this.tokens().filter((t) => !isComment(t));
+    return this.codeCache;
   }
 
   /** Index into tokens() of the token starting at a parser location, or -1. */
@@ -80,19 +89,27 @@ export class Statement {
   }
 
   /**
-   * The file span [start, end) of an AST node: from its leftmost location to the end of the token at its
-   * rightmost location, widened to balance brackets. The parser gives only start locations; the token
-   * stream gives the ends.
+   * The file span [start, end) of an AST node: from its leftmost location to its real end, computed from the
+   * token stream (the parser gives only start locations; see extendEnd), widened to balance brackets.
    */
   span(node: Node): { start: number; end: number } | undefined {
     const lo = minLocation(node);
     const hi = maxLocation(node);
     if (lo < 0) return undefined;
-    const tokens = this.tokens();
+    const tokens = this.codeTokens();
     if (tokens.length === 0) return undefined;
     let first = tokenIndexAt(tokens, this.loc(lo));
     let last = tokenIndexAt(tokens, this.loc(hi));
     if (first >= tokens.length || last >= tokens.length) return undefined;
+    const hints: EndHints = { calls: new Set(), types: new Set(), options: new Set() };
+    walk(node, (type, n) => {
+      if (type === 'FuncCall' && n.location >= 0) hints.calls.add(this.loc(n.location));
+      else if (type === 'TypeName' && n.location >= 0) hints.types.add(this.loc(n.location));
+      else if (type === 'TypeCast' && n.typeName?.location >= 0) hints.types.add(this.loc(n.typeName.location));
+      else if (type === 'DefElem' && n.location >= 0) hints.options!.add(this.loc(n.location));
+    });
+    [first, last] = balancedSpan(tokens, first, last);
+    last = extendEnd(tokens, first, last, hints);
     [first, last] = balancedSpan(tokens, first, last);
     return { start: tokens[first].start, end: tokens[last].end };
   }

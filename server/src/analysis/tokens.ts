@@ -80,3 +80,92 @@ export function balancedSpan(tokens: Token[], first: number, last: number): [num
   return [f, l];
 }
 
+
+/** Words that continue a type name after its first word (`character varying`, `timestamp with time zone`). */
+const TYPE_WORDS = new Set(['VARYING', 'PRECISION', 'WITH', 'WITHOUT', 'TIME', 'ZONE', 'TO', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'YEAR', 'MONTH']);
+/** Words that end `x IS [NOT] …`. */
+const IS_WORDS = new Set(['NOT', 'NULL', 'TRUE', 'FALSE', 'UNKNOWN', 'DOCUMENT', 'NORMALIZED']);
+/** Operators an expression cannot end with: a node located at one continues with its operand. */
+const PREFIX_OPS = new Set(['-', '+', '=', '<', '>', '<=', '>=', '<>', '!=', '~', '@', '#']);
+
+/** Index of the bracket closing the one at `open`, or the last index when unbalanced. */
+function closing(tokens: Token[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    const t = tokens[i].text;
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return tokens.length - 1;
+}
+
+export interface EndHints {
+  /** File offsets where a function call's name starts. */
+  calls: Set<number>;
+  /** File offsets where a type name starts. */
+  types: Set<number>;
+  /** File offsets where an option (`name = value`, whose value has no location) starts. */
+  options?: Set<number>;
+}
+
+/**
+ * Extends a node's last token to the node's real end. PostgreSQL records only where nodes start, so the token
+ * at the largest location is often not the last one: `t.col` (located at `t`), `now()`, `x::double precision`,
+ * `b IS NULL`, `CASE … END`, `-1` and `m = 16` (located at the operator). `tokens` must be code tokens.
+ */
+export function extendEnd(tokens: Token[], first: number, last: number, hints: EndHints): number {
+  let l = last;
+  let inType = false;
+  for (let guard = 0; guard < 10_000 && l + 1 < tokens.length; guard++) {
+    const cur = tokens[l];
+    const next = tokens[l + 1];
+    if (hints.types.has(cur.start)) inType = true;
+    if (next.text === '.' && l + 2 < tokens.length) {
+      l += 2; // a qualified name goes on: schema.table.column, t.*
+      continue;
+    }
+    if (next.text === '(' && (hints.calls.has(chainStart(tokens, l)) || inType)) {
+      l = closing(tokens, l + 1); // call arguments, type modifiers
+      continue;
+    }
+    if (next.text === '[' && inType) {
+      l = closing(tokens, l + 1);
+      continue;
+    }
+    if (inType && next.keyword && TYPE_WORDS.has(next.keyword)) {
+      l++;
+      continue;
+    }
+    if ((cur.keyword === 'IS' || (cur.keyword === 'NOT' && tokens[l - 1]?.keyword === 'IS')) && next.keyword && IS_WORDS.has(next.keyword)) {
+      l++;
+      continue;
+    }
+    if (cur.keyword === 'COLLATE' || PREFIX_OPS.has(cur.text) || (next.text === '=' && hints.options?.has(cur.start))) {
+      l++;
+      continue;
+    }
+    break;
+  }
+  // CASE … END: take in the END of every CASE the span opened.
+  let open = 0;
+  for (let i = first; i <= l; i++) {
+    if (tokens[i].keyword === 'CASE') open++;
+    else if (tokens[i].keyword === 'END' && open > 0) open--;
+  }
+  for (let i = l + 1; open > 0 && i < tokens.length; i++) {
+    if (tokens[i].keyword === 'CASE') open++;
+    else if (tokens[i].keyword === 'END') open--;
+    l = i;
+  }
+  return l;
+}
+
+/** The first token of the dotted name that ends at index i (`pg_catalog.now` → `pg_catalog`). */
+function chainStart(tokens: Token[], i: number): number {
+  let j = i;
+  while (j >= 2 && tokens[j - 1].text === '.') j -= 2;
+  return tokens[j].start;
+}

@@ -2,11 +2,11 @@
  * Shared helpers of offset-pagination, or-chain and select-star: exact expression spans, token navigation
  * and name scopes.
  *
- * Why `exprSpan` exists: `Statement.span` ends at the token of the node's largest parser location, and many
- * nodes end after that token (`b IS NULL` → `b IS`, `t.col` → `t`, `now()` → `now`, `x::double precision`
- * → `x::double`, `CASE … END` without END). Fixes that insert text after an expression need its true end,
- * so this finds it with the real parser: the shortest token run from the span's start that parses as a
- * SELECT target equal to the node (locations aside).
+ * Why `exprSpan` exists: `Statement.span` derives a node's end from the token stream with rules for the
+ * constructs PostgreSQL records only the start of (`t.col`, `now()`, `x::double precision`, `b IS NULL`,
+ * `CASE … END`). Fixes that rewrite an expression must not trust a heuristic, so this confirms the end with
+ * the real parser: the shortest token run from the span's start that parses as a SELECT target equal to the
+ * node (locations aside) — normally span's own end, found with one parse.
  */
 import { as, type Node } from '../ast';
 import type { Statement } from '../parse';

@@ -61,7 +61,7 @@ export const offsetPagination: Rule = {
     },
   },
   check({ statement, report }) {
-    for (const sel of selects(statement.ast)) {
+    for (const sel of statement.nodes('SelectStmt')) {
       if (!sel.limitOffset || !firesOn(sel.limitOffset)) continue;
       const clause = offsetClause(statement, sel.limitOffset);
       if (!clause) return;
@@ -97,18 +97,6 @@ export const offsetPagination: Rule = {
   },
 };
 
-/** Every SELECT of the statement: nested ones (subqueries, CTEs) and the arms of set operations, whose
- * larg/rarg hold SelectStmt fields without the wrapper that `walk` reports. */
-function selects(ast: Node | undefined): Node[] {
-  const out: Node[] = [];
-  walk(ast, (type, node) => {
-    if (type === 'SelectStmt') out.push(node);
-  });
-  for (let i = 0; i < out.length; i++) {
-    for (const arm of [out[i].larg, out[i].rarg]) if (arm && !out.includes(arm)) out.push(as(arm, 'SelectStmt') ?? arm);
-  }
-  return out;
-}
 
 /** A parameter, a positive constant or any other expression; not `OFFSET 0`, `OFFSET NULL`. */
 function firesOn(expr: Node): boolean {

@@ -44,6 +44,7 @@ export const orChain: Rule = {
     },
   },
   check({ statement, catalog, report }) {
+    if (!statement.nodes('BoolExpr').some((b) => b.boolop === 'OR_EXPR')) return;
     forEachOr(statement, catalog, (or, scope) => {
       const args = (or.args ?? []) as Node[];
       const terms: Term[] = [];

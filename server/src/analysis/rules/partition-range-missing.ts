@@ -5,6 +5,18 @@ import type { Rule } from '../rule';
 import { cteNames } from './_pgvector';
 
 /** Statements whose queries run now (a view or CREATE TABLE AS defines or copies data on purpose). */
+const partitionedNames = new WeakMap<Catalog, Set<string>>();
+
+/** Names (without schema) of the catalog's range-partitioned tables, computed once per catalog. */
+function rangePartitionedNames(catalog: Catalog): Set<string> {
+  let names = partitionedNames.get(catalog);
+  if (!names) {
+    names = new Set([...catalog.tables.values()].filter((t) => t.partition?.strategy === 'range').map((t) => t.name));
+    partitionedNames.set(catalog, names);
+  }
+  return names;
+}
+
 const KINDS = new Set(['SelectStmt', 'UpdateStmt', 'DeleteStmt', 'InsertStmt', 'ExplainStmt', 'DeclareCursorStmt']);
 const COMPARISONS = new Set(['=', '<', '<=', '>', '>=']);
 
@@ -164,6 +176,12 @@ export const partitionRangeMissing: Rule = {
   },
   check({ statement, catalog, report }) {
     if (!KINDS.has(statement.kind) || !statement.ast) return;
+    // Cheap exit: no table reference shares a name with a range-partitioned table.
+    const partitioned = rangePartitionedNames(catalog);
+    if (partitioned.size === 0) return;
+    const named = (rv: Node | undefined) => !!rv && partitioned.has(rv.relname);
+    const targets = ['UpdateStmt', 'DeleteStmt', 'InsertStmt'].flatMap((k) => statement.nodes(k).map((n) => n.relation));
+    if (!named(statement.body.relation) && !targets.some(named) && !statement.nodes('RangeVar').some(named)) return;
     const ast = statement.ast;
     const ctes = cteNames(ast);
 

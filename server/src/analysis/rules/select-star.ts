@@ -129,6 +129,11 @@ function expansion(sources: Source[] | undefined, qualified: boolean, fromCount:
 
 /** `*` or `t.*` / `s.t.*`: from the ColumnRef's first token to its star. */
 function starRange(st: Statement, location: number, fields: number): { start: number; end: number } | undefined {
+  if (fields === 1) {
+    // A bare star is one character at its location: no need to tokenize the statement.
+    const at = st.loc(location);
+    return st.file.text[at] === '*' ? { start: at, end: at + 1 } : undefined;
+  }
   const code = st.codeTokens();
   const i = tokenIndexAt(code, st.loc(location));
   const last = i + 2 * (fields - 1);

@@ -1,5 +1,6 @@
+import { operatorOf } from '../ast';
 import type { Rule } from '../rule';
-import { cteNames, METRIC_NAME, METRIC_OP, opclassMetric, selects, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
+import { cteNames, DISTANCE_OPS, METRIC_NAME, METRIC_OP, opclassMetric, selects, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
 
 export const vectorOpclassMismatch: Rule = {
   meta: {
@@ -29,6 +30,8 @@ export const vectorOpclassMismatch: Rule = {
   },
   check({ statement, catalog, report }) {
     if (!statement.ast) return;
+    // Cheap exit first: most statements use no distance operator at all.
+    if (!statement.nodes('A_Expr').some((e) => DISTANCE_OPS[operatorOf(e)] !== undefined)) return;
     const ctes = cteNames(statement.ast);
     for (const select of selects(statement.ast)) {
       for (const o of vectorOrders(select, statement, catalog, ctes)) {
