@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintSources } from '../../server/src/analysis/engine';
+import { ParseCache, ParsedFile } from '../../server/src/analysis/parse';
 import { parseSql } from '../../server/src/analysis/pg';
 
 const CORPUS = resolve(__dirname, '../../../shared/corpus/real-world');
@@ -49,5 +50,33 @@ describe('real-world corpus', () => {
     expect(statements).toBeGreaterThan(50_000);
     expect(rejected).toBeGreaterThan(500);
     expect(rejected / statements).toBeLessThan(0.03);
+  });
+});
+
+describe('parse cache', () => {
+  it('parses every corpus file to the same statements with and without the statement cache', () => {
+    const cache = new ParseCache();
+    const diffs: string[] = [];
+    for (const path of sqlFiles(CORPUS)) {
+      const text = readFileSync(path, 'utf8');
+      const plain = new ParsedFile(path, text);
+      const cached = new ParsedFile(path, text, cache);
+      const shape = (f: ParsedFile) => f.statements.map((s) => `${s.start}-${s.end}:${s.kind || `error@${s.error!.offset}`}`).join(' ');
+      if (shape(plain) !== shape(cached)) diffs.push(path);
+    }
+    expect(diffs).toEqual([]);
+  });
+
+  it('re-parses only the statement whose text changed', () => {
+    const cache = new ParseCache();
+    const text = 'SELECT 1;\nSELECT * FROM t WHERE a = 1 OR a = 2;\nVACUUM FULL t;\n';
+    const first = new ParsedFile('x.sql', text, cache);
+    expect(cache.size).toBe(3);
+    const edited = text.replace('a = 2', 'a = 3');
+    const second = new ParsedFile('x.sql', edited, cache);
+    expect(cache.size).toBe(4);
+    expect(second.statements[0].ast).toBe(first.statements[0].ast);
+    expect(second.statements[1].ast).not.toBe(first.statements[1].ast);
+    expect(second.statements[2].ast).toBe(first.statements[2].ast);
   });
 });

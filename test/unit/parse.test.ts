@@ -45,10 +45,10 @@ describe('statement positions', () => {
     expect(findings(sql, 'reindex-concurrently')).toHaveLength(1);
   });
 
-  it('keeps statement spans exact: leading comments out, trailing semicolon out', () => {
+  it('keeps statement spans exact: leading and trailing comments out, semicolon out', () => {
     const sql = '/* head */ SELECT 1;\n-- note\nselect 2 -- tail\n;\n  select 3 /* end */ -- x\n';
     const f = new ParsedFile('x.sql', sql);
-    expect(f.statements.map((s) => s.text)).toEqual(['SELECT 1', 'select 2 -- tail', 'select 3']);
+    expect(f.statements.map((s) => s.text)).toEqual(['SELECT 1', 'select 2', 'select 3']);
   });
 
   it('gives every statement its own AST even when one fails', () => {

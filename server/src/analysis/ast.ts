@@ -51,14 +51,36 @@ export function walk(root: unknown, visit: (type: string, node: Node, wrapper: N
   }
 }
 
-/** Every wrapper node of a tree grouped by type, in one walk. */
+/**
+ * Every wrapper node of a tree grouped by type, in one pass (as walk sees them, set-operation arms included).
+ * This runs over every statement's whole tree, so it is a tight loop rather than a walk() visitor.
+ */
 export function indexNodes(root: unknown): Map<string, Node[]> {
   const index = new Map<string, Node[]>();
-  walk(root, (type, node) => {
+  const add = (type: string, node: Node) => {
     const list = index.get(type);
     if (list) list.push(node);
     else index.set(type, [node]);
-  });
+  };
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const cur = stack.pop() as Record<string, unknown> | unknown[];
+    if (Array.isArray(cur)) {
+      for (let i = cur.length - 1; i >= 0; i--) {
+        const v = cur[i];
+        if (v !== null && typeof v === 'object') stack.push(v);
+      }
+      continue;
+    }
+    for (const k in cur) {
+      const v = cur[k];
+      if (v === null || typeof v !== 'object') continue;
+      const c = k.charCodeAt(0);
+      if (c >= 65 && c <= 90) add(k, v as Node);
+      else if ((k === 'larg' || k === 'rarg') && !typeOf(v)) add('SelectStmt', v as Node);
+      stack.push(v);
+    }
+  }
   return index;
 }
 

@@ -4,7 +4,24 @@
  * statements in file order, so ALTERs apply after the CREATE they follow.
  */
 import { as, numberOf, strings, walk, type Node } from './ast';
-import { DEFAULT_SEARCH_PATH, type ParsedFile, type Statement } from './parse';
+import { DEFAULT_SEARCH_PATH, type ParsedFile } from './parse';
+
+/**
+ * What the catalog reads of a statement: a parsed Statement, or its plain-data stand-in when another thread
+ * parsed the file (see server/src/cli/parallel.ts).
+ */
+export interface CatalogStatement {
+  kind: string;
+  body: Node;
+  searchPath: string[];
+  index: number;
+  start: number;
+  end: number;
+  file: { path: string };
+}
+
+/** The statement kinds the catalog learns from. */
+export const CATALOG_KINDS: ReadonlySet<string> = new Set(['CreateSchemaStmt', 'CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreatePolicyStmt']);
 
 export interface QName {
   schema: string;
@@ -41,7 +58,7 @@ export interface IndexInfo {
   unique: boolean;
   primary: boolean;
   params: Record<string, number | string>;
-  statement: Statement;
+  statement: CatalogStatement;
 }
 
 export type PartitionStrategy = 'range' | 'list' | 'hash';
@@ -57,14 +74,14 @@ export interface PartitionKey {
 export interface UniqueKey {
   columns: string[];
   primary: boolean;
-  statement: Statement;
+  statement: CatalogStatement;
   /** The Constraint or IndexStmt node. */
   node: Node;
 }
 
 export interface Policy {
   name: string;
-  statement: Statement;
+  statement: CatalogStatement;
 }
 
 export interface TableInfo extends QName {
@@ -78,7 +95,7 @@ export interface TableInfo extends QName {
   indexes: IndexInfo[];
   uniques: UniqueKey[];
   /** The CREATE TABLE, when a workspace file declares the table. */
-  created?: Statement;
+  created?: CatalogStatement;
 }
 
 export interface CatalogOptions {
@@ -92,7 +109,7 @@ export class Catalog {
   readonly indexes: IndexInfo[] = [];
 
   /** The table a possibly unqualified name denotes from a statement (honouring its search_path). */
-  resolve(schema: string | undefined, name: string, from?: Statement): TableInfo | undefined {
+  resolve(schema: string | undefined, name: string, from?: { searchPath: string[] }): TableInfo | undefined {
     if (schema) return this.tables.get(`${schema}.${name}`);
     for (const s of from?.searchPath ?? DEFAULT_SEARCH_PATH) {
       const t = this.tables.get(`${s}.${name}`);
@@ -102,18 +119,26 @@ export class Catalog {
   }
 
   /** The table a RangeVar node names. */
-  resolveRangeVar(rv: Node, from?: Statement): TableInfo | undefined {
+  resolveRangeVar(rv: Node, from?: { searchPath: string[] }): TableInfo | undefined {
     return this.resolve(rv.schemaname, rv.relname, from);
   }
 }
 
 
+/** The statements of parsed files the catalog learns from, in file order. */
+export function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
+  for (const file of files) for (const st of file.statements) if (st.ast && CATALOG_KINDS.has(st.kind)) yield st;
+}
+
 /** Builds the catalog from every file's DDL. */
 export function buildCatalog(files: readonly ParsedFile[], options: CatalogOptions = {}): Catalog {
+  return buildCatalogFrom(catalogStatements(files), options);
+}
+
+/** Builds the catalog from DDL statements given in workspace order (sorted files, statements in file order). */
+export function buildCatalogFrom(statements: Iterable<CatalogStatement>, options: CatalogOptions = {}): Catalog {
   const cat = new Catalog();
-  for (const file of files) {
-    for (const st of file.statements) if (st.ast) apply(cat, st);
-  }
+  for (const st of statements) apply(cat, st);
   for (const [name, key] of Object.entries(options.partitionedTables ?? {})) {
     const dot = name.indexOf('.');
     const q: QName = dot >= 0 ? { schema: name.slice(0, dot), name: name.slice(dot + 1) } : { schema: 'public', name };
@@ -123,7 +148,7 @@ export function buildCatalog(files: readonly ParsedFile[], options: CatalogOptio
   return cat;
 }
 
-function nameOf(rv: Node, st: Statement): QName {
+function nameOf(rv: Node, st: CatalogStatement): QName {
   return { schema: rv.schemaname ?? (st.searchPath[0] ?? 'public'), name: rv.relname };
 }
 
@@ -138,7 +163,7 @@ function ensureTable(cat: Catalog, q: QName): TableInfo {
 }
 
 /** The existing table a RangeVar names, or a placeholder in the first schema of the search path. */
-function tableFor(cat: Catalog, rv: Node, st: Statement): TableInfo {
+function tableFor(cat: Catalog, rv: Node, st: CatalogStatement): TableInfo {
   return cat.resolveRangeVar(rv, st) ?? ensureTable(cat, nameOf(rv, st));
 }
 
@@ -155,7 +180,7 @@ const STRATEGY: Record<string, PartitionStrategy> = {
   PARTITION_STRATEGY_HASH: 'hash',
 };
 
-function apply(cat: Catalog, st: Statement): void {
+function apply(cat: Catalog, st: CatalogStatement): void {
   const b = st.body;
   switch (st.kind) {
     case 'CreateSchemaStmt':
@@ -179,7 +204,7 @@ function apply(cat: Catalog, st: Statement): void {
   }
 }
 
-function createTable(cat: Catalog, st: Statement, b: Node): void {
+function createTable(cat: Catalog, st: CatalogStatement, b: Node): void {
   const q = nameOf(b.relation, st);
   const t = ensureTable(cat, q);
   t.created ??= st;
@@ -217,14 +242,14 @@ function createTable(cat: Catalog, st: Statement, b: Node): void {
   }
 }
 
-function addConstraint(t: TableInfo, c: Node | undefined, st: Statement, implied?: string[]): void {
+function addConstraint(t: TableInfo, c: Node | undefined, st: CatalogStatement, implied?: string[]): void {
   if (!c) return;
   if (c.contype !== 'CONSTR_PRIMARY' && c.contype !== 'CONSTR_UNIQUE') return;
   const keys = c.keys ? strings(c.keys) : (implied ?? []);
   t.uniques.push({ columns: keys, primary: c.contype === 'CONSTR_PRIMARY', statement: st, node: c });
 }
 
-function alterTable(cat: Catalog, st: Statement, b: Node): void {
+function alterTable(cat: Catalog, st: CatalogStatement, b: Node): void {
   if (b.objtype && b.objtype !== 'OBJECT_TABLE') return;
   const t = tableFor(cat, b.relation, st);
   for (const raw of b.cmds ?? []) {
@@ -271,7 +296,7 @@ function alterTable(cat: Catalog, st: Statement, b: Node): void {
   }
 }
 
-function indexOf(b: Node, table: TableInfo, st: Statement): IndexInfo {
+function indexOf(b: Node, table: TableInfo, st: CatalogStatement): IndexInfo {
   const params: Record<string, number | string> = {};
   for (const o of b.options ?? []) {
     const d = as(o, 'DefElem');

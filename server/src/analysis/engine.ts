@@ -4,7 +4,7 @@
  */
 import { buildCatalog, type Catalog } from './catalog';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './config';
-import { ParsedFile } from './parse';
+import { ParseCache, ParsedFile } from './parse';
 import type { Report, Rule } from './rule';
 import { RULES } from './rules/index';
 import { findSuppressions } from './suppress';
@@ -32,8 +32,8 @@ export function catalogFor(files: readonly ParsedFile[], config: ResolvedConfig 
 }
 
 /** Parses and lints a set of files as one workspace. */
-export function lintSources(sources: readonly SourceFile[], config: ResolvedConfig = DEFAULT_CONFIG): LintResult {
-  const parsed = sources.map((s) => new ParsedFile(s.path, s.text));
+export function lintSources(sources: readonly SourceFile[], config: ResolvedConfig = DEFAULT_CONFIG, cache?: ParseCache): LintResult {
+  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache));
   const catalog = catalogFor(parsed, config);
   const internalErrors: string[] = [];
   const files = parsed.map((file) => ({ file, findings: lintFile(file, catalog, config, internalErrors) }));

@@ -3,7 +3,9 @@
  * (the fast path, and the parser's own statement boundaries); when that fails the file is split with the
  * tokenizer and each statement is parsed on its own, so one bad statement hides nothing else.
  */
-import { parseSql, type RawStmt } from './pg';
+import { parseSql, type ParseFail, type ParseOk, type RawStmt } from './pg';
+
+type ParseResult = ParseOk | ParseFail;
 import { OffsetMap, SourceText } from './source';
 import { splitPlain, splitStatements, type Piece } from './split';
 import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHints, type Token } from './tokens';
@@ -126,27 +128,60 @@ export class Statement {
 
 export const DEFAULT_SEARCH_PATH = ['public'];
 
+/**
+ * Parse results by statement text, so that re-parsing an edited file re-parses only the statements whose text
+ * changed (the language server keeps one per workspace). Bounded: the least recently used entries go first.
+ */
+export class ParseCache {
+  private readonly entries = new Map<string, ParseResult>();
+
+  constructor(private readonly capacity = 50_000) {}
+
+  parse(text: string): ParseResult {
+    let result = this.entries.get(text);
+    if (result) {
+      this.entries.delete(text);
+    } else {
+      result = parseSql(text);
+      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(text, result);
+    return result;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
 export class ParsedFile {
   readonly source: SourceText;
   readonly statements: Statement[] = [];
+  private readonly parse: (text: string) => ParseResult;
 
+  /**
+   * Without a cache a valid file is parsed in one call, with the parser's own statement boundaries. With one,
+   * or when the file has an error, statements are parsed one by one (see split.ts for how they are found).
+   */
   constructor(
     readonly path: string,
     readonly text: string,
+    cache?: ParseCache,
   ) {
     this.source = new SourceText(text);
-    const whole = parseSql(text);
-    if (whole.ok) {
-      this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text));
-      this.trackSearchPath();
-      return;
-    }
-    // The whole text failed: parse statement by statement (see split.ts for how the pieces are found).
-    for (const proposed of splitPlain(text)) {
-      const result = this.parsePiece(proposed);
-      if (result === 'rejected') {
+    this.parse = cache ? (t) => cache.parse(t) : parseSql;
+    const whole = cache ? undefined : parseSql(text);
+    if (whole?.ok) {
+      this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text), false);
+    } else {
+      for (const proposed of splitPlain(text)) {
+        if (this.parsePiece(proposed) === 'ok') continue;
+        // Rejected: the real tokenizer re-splits it in case the plain splitter missed a boundary, which can
+        // only be a semicolon inside the piece.
         const pieceText = text.slice(proposed.start, proposed.end);
-        const again = splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }));
+        const again = pieceText.includes(';')
+          ? splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }))
+          : [];
         if (again.length > 1) for (const p of again) this.parsePiece(p, true);
         else this.parsePiece(proposed, true);
       }
@@ -171,9 +206,10 @@ export class ParsedFile {
   /** Parses one piece; a rejected piece becomes a statement with a syntax error only when `final`. */
   private parsePiece(piece: Piece, final = false): 'ok' | 'rejected' {
     const pieceText = this.text.slice(piece.start, piece.end);
-    const result = parseSql(pieceText);
+    const result = this.parse(pieceText);
     if (result.ok) {
-      this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText));
+      // A piece ends at its last code character already (the splitters skip trailing comments).
+      this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText), true);
       return 'ok';
     }
     if (!final) return 'rejected';
@@ -184,13 +220,13 @@ export class ParsedFile {
   }
 
   /** Adds the parsed statements of text[base, base + length) (the whole file, or one piece of it). */
-  private addParsed(stmts: RawStmt[], base: number, length: number, map: OffsetMap): void {
+  private addParsed(stmts: RawStmt[], base: number, length: number, map: OffsetMap, endsAtCode: boolean): void {
     for (const raw of stmts) {
       const locByte = raw.stmt_location ?? 0;
       const start = base + map.fromByte(locByte);
-      const end = raw.stmt_len
-        ? trimWhitespace(this.text, start, base + map.fromByte(locByte + raw.stmt_len))
-        : lastCodeEnd(this.text, start, base + length);
+      const end = endsAtCode && !raw.stmt_len
+        ? base + length
+        : codeEnd(this.text, start, raw.stmt_len ? base + map.fromByte(locByte + raw.stmt_len) : base + length);
       // AST locations count bytes from the start of the parsed text; locByte makes them statement-relative.
       this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
     }
@@ -204,14 +240,19 @@ function trimWhitespace(text: string, start: number, end: number): number {
 }
 
 /**
- * The end of the last code character: the parser lets a text's final statement run to the end, trailing
- * comments included. The plain splitter skips comments and stops at code, which is exactly that end.
+ * The end of a statement's last code character. The parser counts trailing comments into a statement (up to
+ * its semicolon, or to the end of the text for the last one); the plain splitter skips comments and stops at
+ * code, which is that end. It runs only when the tail can hold a comment.
  */
-function lastCodeEnd(text: string, start: number, end: number): number {
-  const pieces = splitPlain(text.slice(start, end));
-  return pieces.length > 0 ? start + pieces[pieces.length - 1].end : trimWhitespace(text, start, end);
+function codeEnd(text: string, start: number, end: number): number {
+  const e = trimWhitespace(text, start, end);
+  const lastLine = text.lastIndexOf('\n', e - 1);
+  const tailHasComment = (text[e - 1] === '/' && text[e - 2] === '*') || text.slice(Math.max(start, lastLine), e).includes('--');
+  if (!tailHasComment) return e;
+  const pieces = splitPlain(text.slice(start, e));
+  return pieces.length > 0 ? start + pieces[pieces.length - 1].end : e;
 }
 
-export function parseFile(path: string, text: string): ParsedFile {
-  return new ParsedFile(path, text);
+export function parseFile(path: string, text: string, cache?: ParseCache): ParsedFile {
+  return new ParsedFile(path, text, cache);
 }

@@ -7,6 +7,7 @@ import { parseConfigText, DEFAULT_CONFIG, type ResolvedConfig } from '../analysi
 import { ruleMarkdown } from '../analysis/docs';
 import { lintSources } from '../analysis/engine';
 import { initParser } from '../analysis/pg';
+import { ParseCache } from '../analysis/parse';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles, UsageError } from './files';
@@ -16,7 +17,7 @@ import { formatText } from './format/text';
 import type { LintReport } from './report';
 
 /** The analysis API, for benchmarks and embedders that load the bundle. */
-export { lintSources, initParser };
+export { lintSources, initParser, ParseCache };
 
 export interface Io {
   out(s: string): void;
