@@ -84,6 +84,14 @@ describe(RULE, () => {
     );
   });
 
+  it('fix: an array column gets the IN list, not an element-type cast', () => {
+    const files = {
+      'schema.sql': 'CREATE TABLE docs (id int8, tags text[], codes int4[]);',
+      'main.sql': 'SELECT id FROM docs WHERE codes = $1 OR codes = $2;',
+    };
+    expect(applyFix(files, RULE)).toBe('SELECT id FROM docs WHERE codes IN ($1, $2);');
+  });
+
   it('fix: several chains in one OR', () => {
     expect(applyFix('SELECT * FROM t WHERE a = 1 OR b = 2 OR a = 3 OR b = 4 OR c > 1;', RULE)).toBe(
       'SELECT * FROM t WHERE a = ANY(ARRAY[1, 3]) OR b = ANY(ARRAY[2, 4]) OR c > 1;',

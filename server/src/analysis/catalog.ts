@@ -36,6 +36,8 @@ export interface Column {
   type: string;
   /** The first type modifier: the dimension of vector(n)/halfvec(n), a varchar length. */
   typmod?: number;
+  /** An array of `type` (`text[]`). */
+  array?: boolean;
 }
 
 export interface IndexColumn {
@@ -171,7 +173,8 @@ export function columnOf(def: Node): Column {
   const names = strings(def.typeName?.names);
   const typmods = def.typeName?.typmods as Node[] | undefined;
   const mod = typmods && typmods.length > 0 ? numberOf(typmods[0]) : undefined;
-  return { name: def.colname, type: (names[names.length - 1] ?? '').toLowerCase(), typmod: mod };
+  const array = ((def.typeName?.arrayBounds as unknown[] | undefined)?.length ?? 0) > 0;
+  return { name: def.colname, type: (names[names.length - 1] ?? '').toLowerCase(), typmod: mod, ...(array ? { array } : {}) };
 }
 
 const STRATEGY: Record<string, PartitionStrategy> = {

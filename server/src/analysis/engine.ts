@@ -92,7 +92,7 @@ function applySuppressions(
 ): Finding[] {
   const suppressions = findSuppressions(file);
   if (suppressions.length === 0) return raw.map((r) => r.finding).sort(byPosition);
-  const used = suppressions.map((s) => new Set<string>());
+  const used = suppressions.map(() => new Set<string>());
   const kept: Finding[] = [];
   for (const { finding, statement } of raw) {
     let hidden = false;

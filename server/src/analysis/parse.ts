@@ -116,6 +116,24 @@ export class Statement {
     return { start: tokens[first].start, end: tokens[last].end };
   }
 
+  /**
+   * The span of a possibly qualified name (`app.event_log`, `"Odd"."T"`, `t.*`) that starts at a parser
+   * location, read from the text directly: cheaper than tokenizing the statement for the most common range.
+   */
+  nameSpan(location: number): { start: number; end: number } | undefined {
+    const text = this.file.text;
+    const start = this.loc(location);
+    let i = start;
+    for (;;) {
+      const part = NAME_PART.exec(text.slice(i, i + 256));
+      if (!part) return i > start ? { start, end: i } : undefined;
+      i += part[0].length;
+      const dot = /^\s*\.\s*/.exec(text.slice(i, i + 64));
+      if (!dot || i + dot[0].length >= this.end) return { start, end: i };
+      i += dot[0].length;
+    }
+  }
+
   /** The highest `$n` parameter number used in the statement (0 when none). */
   maxParam(): number {
     let max = 0;
@@ -127,6 +145,9 @@ export class Statement {
 }
 
 export const DEFAULT_SEARCH_PATH = ['public'];
+
+/** One part of a qualified name: an identifier, a quoted identifier or a star. */
+const NAME_PART = /^(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*|\*)/u;
 
 /**
  * Parse results by statement text, so that re-parsing an edited file re-parses only the statements whose text

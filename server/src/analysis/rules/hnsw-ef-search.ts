@@ -87,6 +87,7 @@ export const hnswEfSearch: Rule = {
     },
   },
   check({ statement, catalog, report, file }) {
+    if (!/ef_search/i.test(statement.text)) return; // cheap text filter: only statements that set it matter
     for (const set of settingsOf(statement, GUC)) {
       if (!set.value || !as(set.value, 'A_Const')) continue;
       const value = constInt(set.value);

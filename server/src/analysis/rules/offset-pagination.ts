@@ -61,6 +61,7 @@ export const offsetPagination: Rule = {
     },
   },
   check({ statement, report }) {
+    if (!/offset/i.test(statement.text)) return; // cheap text filter before the tree walk
     for (const sel of statement.nodes('SelectStmt')) {
       if (!sel.limitOffset || !firesOn(sel.limitOffset)) continue;
       const clause = offsetClause(statement, sel.limitOffset);

@@ -1,5 +1,5 @@
 import { as, columnRefNames, operatorOf, strings, typeOf, walk, type Node } from '../ast';
-import type { Catalog, TableInfo } from '../catalog';
+import type { Catalog, Column, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
 import type { TextEdit } from '../types';
@@ -44,6 +44,7 @@ export const orChain: Rule = {
     },
   },
   check({ statement, catalog, report }) {
+    if (!/\bor\b/i.test(statement.text)) return; // cheap text filter before the tree walk
     if (!statement.nodes('BoolExpr').some((b) => b.boolop === 'OR_EXPR')) return;
     forEachOr(statement, catalog, (or, scope) => {
       const args = (or.args ?? []) as Node[];
@@ -58,7 +59,6 @@ export const orChain: Rule = {
       if (chains.length === 0) return;
       const span = exprSpan(statement, { BoolExpr: or });
       if (!span) return;
-      const text = statement.file.text;
 
       const edits: TextEdit[] = [];
       const outers = args.map((a) => {
@@ -215,6 +215,11 @@ function forEachOr(st: Statement, catalog: Catalog, visit: (or: Node, scope: Sco
   }
 }
 
+/** A column's type for an `::type[]` cast; undefined for an array column, whose element cast would differ. */
+function scalarType(c: Column | undefined): string | undefined {
+  return c && !c.array ? c.type : undefined;
+}
+
 /** The catalog type of a column reference, when its table is certain. */
 function columnType(scope: Scope | undefined, column: Node): string | undefined {
   const names = strings(as(column, 'ColumnRef')?.fields);
@@ -223,13 +228,13 @@ function columnType(scope: Scope | undefined, column: Node): string | undefined 
   for (let s = scope; s; s = s.parent) {
     if (qualifier) {
       const e = s.entries.find((x) => x.ref === qualifier);
-      if (e) return e.table?.columns.get(col)?.type;
+      if (e) return scalarType(e.table?.columns.get(col));
       continue;
     }
     // Unqualified: the one table of this scope that has the column; unknown when a source is opaque.
     if (s.entries.some((e) => !e.table || e.table.columns.size === 0)) return undefined;
     const having = s.entries.filter((e) => e.table!.columns.has(col));
-    if (having.length === 1) return having[0].table!.columns.get(col)!.type;
+    if (having.length === 1) return scalarType(having[0].table!.columns.get(col));
     if (having.length > 1) return undefined;
   }
   return undefined;

@@ -144,13 +144,7 @@ function bounds(e: Node | undefined, alias: string, key: string, sources: Source
 
 /** The RangeVar's name tokens: `app.event_log` (the parser locates only its first part). */
 function nameRange(st: Statement, rv: Node): { start: number; end: number } | undefined {
-  const tokens = st.codeTokens();
-  const off = st.loc(rv.location);
-  let i = tokens.findIndex((t) => t.start === off);
-  if (i < 0) return undefined;
-  const start = tokens[i].start;
-  while (tokens[i + 1]?.text === '.' && tokens[i + 2]) i += 2;
-  return { start, end: tokens[i].end };
+  return st.nameSpan(rv.location);
 }
 
 export const partitionRangeMissing: Rule = {

@@ -2,7 +2,6 @@ import { as, quoteIdent, strings, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
-import { tokenIndexAt } from '../tokens';
 
 /** Column types that make a `*` expensive to ship: TOASTed documents, blobs and embeddings. */
 const WIDE_TYPES = new Set(['jsonb', 'json', 'bytea', 'xml', 'vector', 'halfvec', 'sparsevec', 'tsvector']);
@@ -38,7 +37,7 @@ export const selectStar: Rule = {
     },
   },
   check({ statement, catalog, report }) {
-    if (statement.kind !== 'SelectStmt' || statement.body.intoClause) return;
+    if (statement.kind !== 'SelectStmt' || statement.body.intoClause || !statement.text.includes('*')) return;
     const ctes = new Set<string>(
       ((statement.body.withClause?.ctes ?? []) as Node[]).map((c) => as(c, 'CommonTableExpr')?.ctename as string),
     );
@@ -129,14 +128,6 @@ function expansion(sources: Source[] | undefined, qualified: boolean, fromCount:
 
 /** `*` or `t.*` / `s.t.*`: from the ColumnRef's first token to its star. */
 function starRange(st: Statement, location: number, fields: number): { start: number; end: number } | undefined {
-  if (fields === 1) {
-    // A bare star is one character at its location: no need to tokenize the statement.
-    const at = st.loc(location);
-    return st.file.text[at] === '*' ? { start: at, end: at + 1 } : undefined;
-  }
-  const code = st.codeTokens();
-  const i = tokenIndexAt(code, st.loc(location));
-  const last = i + 2 * (fields - 1);
-  if (i >= code.length || last >= code.length || code[last].text !== '*') return undefined;
-  return { start: code[i].start, end: code[last].end };
+  const span = st.nameSpan(location);
+  return span && st.file.text[span.end - 1] === '*' && fields >= 1 ? span : undefined;
 }

@@ -2,6 +2,8 @@ import { operatorOf } from '../ast';
 import type { Rule } from '../rule';
 import { cteNames, DISTANCE_OPS, METRIC_NAME, METRIC_OP, opclassMetric, selects, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
 
+const DISTANCE_TEXT = /<->|<=>|<#>|<\+>|<~>|<%>/;
+
 export const vectorOpclassMismatch: Rule = {
   meta: {
     id: 'vector-opclass-mismatch',
@@ -29,7 +31,7 @@ export const vectorOpclassMismatch: Rule = {
     },
   },
   check({ statement, catalog, report }) {
-    if (!statement.ast) return;
+    if (!statement.ast || !DISTANCE_TEXT.test(statement.text)) return; // cheap text filter before the tree walk
     // Cheap exit first: most statements use no distance operator at all.
     if (!statement.nodes('A_Expr').some((e) => DISTANCE_OPS[operatorOf(e)] !== undefined)) return;
     const ctes = cteNames(statement.ast);
