@@ -1,0 +1,38 @@
+/** Every rule is documented, and the committed pages in docs/rules are what `npm run docs` writes. */
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ruleMarkdown } from '../../server/src/analysis/docs';
+import { RULES } from '../../server/src/analysis/rules/index';
+import { config, lintAll } from '../helpers';
+
+const DOCS = resolve(__dirname, '../../docs/rules');
+
+describe('rule docs', () => {
+  it.each(RULES.map((r) => [r.meta.id, r] as const))('%s has real docs', (id, rule) => {
+    const { summary, why, fix } = rule.meta.docs;
+    for (const text of [summary, why, fix]) expect(text.length, id).toBeGreaterThan(20);
+    expect(`${summary}${why}${fix}`).not.toMatch(/TODO|PLACEHOLDER/);
+    expect(rule.meta.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  });
+
+  it('docs/rules matches the rules (run `npm run docs` after changing a rule)', () => {
+    expect(readdirSync(DOCS).sort()).toEqual(RULES.map((r) => `${r.meta.id}.md`).sort());
+    for (const r of RULES) expect(readFileSync(resolve(DOCS, `${r.meta.id}.md`), 'utf8'), r.meta.id).toBe(ruleMarkdown(r));
+  });
+
+  it('every rule file is registered and every registered rule has a test file', () => {
+    const ruleFiles = readdirSync(resolve(__dirname, '../../server/src/analysis/rules')).filter((f) => !f.startsWith('_') && f !== 'index.ts');
+    expect(ruleFiles.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(RULES.map((r) => r.meta.id).sort());
+    const tests = readdirSync(resolve(__dirname, '../rules')).map((f) => f.replace(/\.test\.ts$/, ''));
+    for (const r of RULES) if (r.meta.id !== 'syntax-error' && r.meta.id !== 'unused-suppression') expect(tests, r.meta.id).toContain(r.meta.id);
+  });
+});
+
+describe('rule doc examples', () => {
+  const sqlOf = (s: string) => s;
+  it.each(RULES.filter((r) => r.meta.docs.good).map((r) => [r.meta.id, r] as const))('%s: the "does not fire" example does not fire', (id, rule) => {
+    const findings = lintAll(sqlOf(rule.meta.docs.good!), config()).filter((f) => f.ruleId === id);
+    expect(findings).toEqual([]);
+  });
+});
