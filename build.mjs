@@ -1,5 +1,5 @@
-// Bundles the CLI (and, as they arrive, the language server and the VS Code client) with esbuild, and puts
-// the parser's WASM beside the bundle where libpg-query looks for it (its own __dirname).
+// Bundles the CLI, the language server and the VS Code client with esbuild, and puts the parser's WASM beside
+// the bundles where libpg-query looks for it (its own __dirname).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ const outdir = 'dist';
 mkdirSync(outdir, { recursive: true });
 
 await build({
-  entryPoints: { cli: 'server/src/cli/main.ts' },
+  entryPoints: { cli: 'server/src/cli/main.ts', server: 'server/src/lsp/main.ts', extension: 'client/src/extension.ts' },
   outdir,
   bundle: true,
   platform: 'node',

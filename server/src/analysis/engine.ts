@@ -51,10 +51,30 @@ export function lintFile(
   config: ResolvedConfig = DEFAULT_CONFIG,
   internalErrors: string[] = [],
 ): Finding[] {
+  return lintFileWithin(file, catalog, config, Infinity, internalErrors).findings;
+}
+
+/**
+ * Lints one parsed file, stopping the rules once `budgetMs` has passed (the language server's guard against
+ * pathological input: the findings so far are kept, `complete` says whether every statement was checked).
+ */
+export function lintFileWithin(
+  file: ParsedFile,
+  catalog: Catalog,
+  config: ResolvedConfig,
+  budgetMs: number,
+  internalErrors: string[] = [],
+): { findings: Finding[]; complete: boolean } {
   const raw: { finding: Finding; statement: number }[] = [];
   const settings = { tenantColumn: config.tenantColumn };
   const active = RULES.filter((r) => config.rules[r.meta.id] !== 'off');
+  const deadline = performance.now() + budgetMs;
+  let complete = true;
   for (const statement of file.statements) {
+    if (statement.index % 64 === 63 && performance.now() > deadline) {
+      complete = false;
+      break;
+    }
     for (const rule of active) {
       if (!!rule.rejected !== !statement.ast) continue;
       const report = (r: Report) => {
@@ -69,7 +89,7 @@ export function lintFile(
       }
     }
   }
-  return applySuppressions(file, raw, config);
+  return { findings: applySuppressions(file, raw, config), complete };
 }
 
 function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Report): Finding {

@@ -10,7 +10,7 @@ import { initParser } from '../analysis/pg';
 import { ParseCache } from '../analysis/parse';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
-import { collectFiles, UsageError } from './files';
+import { collectFiles, UsageError } from '../files';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
@@ -42,6 +42,7 @@ Usage:
       Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
   pgperf rules [--format text|json]   List the rules with their default severity.
   pgperf docs <folder>                Write one Markdown page per rule into <folder>.
+  pgperf lsp --stdio                  Run the language server over stdio (Neovim, Helix, Zed, Emacs, …).
   pgperf --version | --help
 `;
 
@@ -59,6 +60,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (command === 'lint') return await lint(rest, io);
     if (command === 'rules') return rules(rest, io);
     if (command === 'docs') return docs(rest, io);
+    if (command === 'lsp') return lsp(rest);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -119,6 +121,14 @@ async function lint(args: string[], io: Io): Promise<number> {
 function displayPath(root: string, path: string): string {
   const rel = relative(root, path);
   return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path).split(sep).join('/');
+}
+
+/** Runs the language server in this process; it ends when the client says exit. */
+function lsp(args: string[]): Promise<number> {
+  if (!args.includes('--stdio')) throw new UsageError('lsp needs --stdio (the language server talks LSP over stdin/stdout)');
+  // The server is its own bundle beside this one: loaded only for this command.
+  require(join(__dirname, 'server.js'));
+  return new Promise(() => {});
 }
 
 function rules(args: string[], io: Io): number {

@@ -1,6 +1,13 @@
 import { quoteIdent } from '../ast';
 import type { Rule } from '../rule';
+import type { CatalogStatement } from '../catalog';
+import type { Statement } from '../parse';
 import { displayName, relationRange } from './_tenancy';
+
+/** The catalog may hold a stand-in for the statement (the language server keeps only DDL), so compare places. */
+function sameStatement(a: CatalogStatement | undefined, b: Statement): boolean {
+  return !!a && a.file.path === b.file.path && a.index === b.index;
+}
 
 export const tenantTableWithoutRls: Rule = {
   meta: {
@@ -38,7 +45,7 @@ export const tenantTableWithoutRls: Rule = {
     const table = catalog.resolveRangeVar(b.relation, st);
     const tenant = settings.tenantColumn;
     // Report once, at the CREATE TABLE the catalog took the table from (IF NOT EXISTS may repeat it).
-    if (!table || table.created !== st || table.partitionOf || !table.columns.has(tenant)) return;
+    if (!table || !sameStatement(table.created, st) || table.partitionOf || !table.columns.has(tenant)) return;
     if (table.rls && table.policies.length > 0) return;
     const range = relationRange(st, b.relation);
     if (!range) return;

@@ -1,7 +1,7 @@
 /** Finds the SQL files a `pgperf lint` run covers. */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { matchesGlobs } from '../analysis/glob';
+import { matchesGlobs } from './analysis/glob';
 
 export class UsageError extends Error {}
 

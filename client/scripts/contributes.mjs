@@ -1,0 +1,91 @@
+// Writes package.json's `contributes.configuration` (the `pgperf.*` settings of the LSP contract) with one
+// `pgperf.rules` property per rule, from `pgperf rules --format json` (run `node build.mjs` first).
+// Run: npm run contributes. test/client/contributes.test.ts checks that package.json is up to date.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const rules = JSON.parse(execFileSync(process.execPath, ['bin/pgperf.js', 'rules', '--format', 'json'], { cwd: root, encoding: 'utf8' }));
+
+const SEVERITIES = ['off', 'info', 'warning', 'error'];
+const SEVERITY_DESCRIPTIONS = ['Turn the rule off.', 'Report findings as information.', 'Report findings as warnings.', 'Report findings as errors.'];
+
+const ruleProperties = Object.fromEntries(
+  rules.map((r) => [
+    r.id,
+    {
+      type: 'string',
+      enum: SEVERITIES,
+      enumDescriptions: SEVERITY_DESCRIPTIONS,
+      description: `${r.docs.summary} Default: ${r.severity}.`,
+    },
+  ]),
+);
+
+const configuration = {
+  title: 'pgperf',
+  properties: {
+    'pgperf.rules': {
+      type: 'object',
+      scope: 'resource',
+      default: {},
+      markdownDescription:
+        'Severity per rule: `off`, `info`, `warning` or `error`. A rule left out keeps its default severity (or the one `.pgperf.json` gives it). Example: `{ "select-star": "off", "vacuum-full": "error" }`.',
+      properties: ruleProperties,
+      additionalProperties: false,
+    },
+    'pgperf.tenantColumn': {
+      type: 'string',
+      scope: 'resource',
+      default: 'tenant_id',
+      minLength: 1,
+      maxLength: 63,
+      markdownDescription:
+        'The column that makes a table a *tenant table* (multi-tenant rules: `tenant-index-order`, `split-tenant-indexes`, `tenant-table-without-rls`).',
+    },
+    'pgperf.include': {
+      type: 'array',
+      scope: 'resource',
+      items: { type: 'string' },
+      default: ['**/*.sql'],
+      markdownDescription: 'Glob patterns (relative to the workspace folder) of the SQL files analysed as one workspace.',
+    },
+    'pgperf.exclude': {
+      type: 'array',
+      scope: 'resource',
+      items: { type: 'string' },
+      default: ['**/node_modules/**', '**/.git/**'],
+      markdownDescription: 'Glob patterns of files left out of the analysis, even when `pgperf.include` matches them.',
+    },
+    'pgperf.partitionedTables': {
+      type: 'object',
+      scope: 'resource',
+      default: {},
+      markdownDescription:
+        'Partitioned tables whose DDL is not in the workspace (e.g. created by another service), by `schema.table`. Example: `{ "app.event_log": { "strategy": "range", "columns": ["timestamp"] } }`.',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          strategy: { type: 'string', enum: ['range', 'list', 'hash'], default: 'range', description: 'The partitioning strategy.' },
+          columns: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'The partition key columns.' },
+        },
+        required: ['columns'],
+        additionalProperties: false,
+      },
+    },
+    'pgperf.trace.server': {
+      type: 'string',
+      scope: 'window',
+      enum: ['off', 'messages', 'verbose'],
+      default: 'off',
+      description: 'Traces the communication between VS Code and the pgperf language server (in the pgperf output).',
+    },
+  },
+};
+
+const pkgPath = `${root}package.json`;
+const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+pkg.contributes = { ...pkg.contributes, configuration };
+writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
+console.log(`package.json: ${rules.length} rules in pgperf.rules`);

@@ -1,0 +1,83 @@
+/** Hover content: a finding's rule docs, or what the catalog knows about the table under the cursor. */
+import { ruleMarkdown } from '../analysis/docs';
+import type { Catalog, TableInfo } from '../analysis/catalog';
+import { quoteIdent, type Node } from '../analysis/ast';
+import type { ParsedFile, Statement } from '../analysis/parse';
+import { ruleById } from '../analysis/rules/index';
+import type { Finding } from '../analysis/types';
+
+export function findingHover(findings: readonly Finding[]): string | undefined {
+  if (findings.length === 0) return undefined;
+  return findings
+    .map((f) => {
+      const rule = ruleById(f.ruleId);
+      const docs = rule ? ruleMarkdown(rule).replace(/^# .*\n\n/, '') : '';
+      return `**pgperf · ${f.ruleId}** (${f.severity})\n\n${f.message}\n\n---\n\n${docs}`;
+    })
+    .join('\n\n---\n\n');
+}
+
+/** Every table reference of a statement (wrapped RangeVars and the unwrapped `relation` fields alike). */
+function relations(st: Statement): Node[] {
+  const out: Node[] = [];
+  const stack: unknown[] = [st.ast];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (!cur || typeof cur !== 'object') continue;
+    if (Array.isArray(cur)) {
+      for (const v of cur) stack.push(v);
+      continue;
+    }
+    const n = cur as Node;
+    if (typeof n.relname === 'string' && typeof n.location === 'number') out.push(n);
+    for (const k in n) if (n[k] && typeof n[k] === 'object') stack.push(n[k]);
+  }
+  return out;
+}
+
+/** The table named at `offset` in a parsed file, with the catalog's entry for it. */
+export function tableAt(file: ParsedFile, catalog: Catalog, offset: number): { table: TableInfo; start: number; end: number } | undefined {
+  const st = file.statements.find((s) => s.start <= offset && offset <= s.end);
+  if (!st?.ast) return undefined;
+  for (const rv of relations(st)) {
+    const span = st.nameSpan(rv.location);
+    if (!span || offset < span.start || offset > span.end) continue;
+    const table = catalog.resolve(rv.schemaname, rv.relname, st);
+    if (table) return { table, ...span };
+  }
+  return undefined;
+}
+
+/** Markdown describing a table: the schema model users otherwise open several files for. */
+export function tableHover(t: TableInfo, lineOf: (path: string, offset: number) => number | undefined): string {
+  const name = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+  const where = (path: string, offset: number) => {
+    const line = lineOf(path, offset);
+    return line === undefined ? `\`${path}\`` : `\`${path}:${line + 1}\``;
+  };
+  const lines: string[] = [`**${name}**${t.created ? ` — declared in ${where(t.created.file.path, t.created.start)}` : ''}`, ''];
+  const facts: string[] = [];
+  if (t.partition) facts.push(`partitioned by ${t.partition.strategy.toUpperCase()} (${t.partition.columns.map((c) => (c ? quoteIdent(c) : 'expression')).join(', ')})${t.partition.declaredIn === '.pgperf.json' ? ' (from .pgperf.json)' : ''}`);
+  if (t.partitionOf) facts.push(`partition of ${t.partitionOf}`);
+  facts.push(t.rls ? `row-level security enabled${t.forceRls ? ' (forced)' : ''}` : 'row-level security not enabled');
+  facts.push(t.policies.length > 0 ? `policies: ${t.policies.map((p) => `${p.name} (${where(p.statement.file.path, p.statement.start)})`).join(', ')}` : 'no policies');
+  lines.push(facts.join(' · '), '');
+  if (t.columns.size > 0) {
+    lines.push('| column | type |', '| --- | --- |');
+    for (const c of t.columns.values()) lines.push(`| ${quoteIdent(c.name)} | ${c.type}${c.typmod !== undefined ? `(${c.typmod})` : ''}${c.array ? '[]' : ''} |`);
+    lines.push('');
+  }
+  const keys = t.uniques.map((u) => `${u.primary ? 'PRIMARY KEY' : 'UNIQUE'} (${u.columns.map((c) => (c ? quoteIdent(c) : 'expression')).join(', ')})`);
+  if (keys.length > 0) lines.push(`Keys: ${[...new Set(keys)].join('; ')}`, '');
+  if (t.indexes.length > 0) {
+    lines.push('Indexes:');
+    for (const i of t.indexes) {
+      const cols = i.columns.map((c) => `${c.column ? quoteIdent(c.column) : `(${c.exprColumns.join(', ')} expression)`}${c.opclass ? ` ${c.opclass}` : ''}`).join(', ');
+      const params = Object.entries(i.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+      lines.push(
+        `- ${i.unique ? 'unique ' : ''}${i.name ?? '(unnamed)'}: ${i.method} (${cols})${i.include.length ? ` INCLUDE (${i.include.join(', ')})` : ''}${params ? ` WITH (${params})` : ''}${i.partial ? ' (partial)' : ''} — ${where(i.statement.file.path, i.statement.start)}`,
+      );
+    }
+  }
+  return lines.join('\n').trimEnd();
+}

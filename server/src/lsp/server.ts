@@ -1,0 +1,413 @@
+/**
+ * LSP wiring: documents, workspace scan, file watching, configuration, diagnostics, code actions, hover.
+ * Analysis lives in ../analysis and the workspace model in ./workspace; this file only moves data between
+ * them and the client.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  FileChangeType,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CodeAction,
+  type Connection,
+  type InitializeResult,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { parseConfigText, resolveConfig, type ResolvedConfig } from '../analysis/config';
+import { initParser } from '../analysis/pg';
+import { RULE_IDS } from '../analysis/rules/index';
+import type { ConfigProblem } from '../analysis/types';
+import { collectFiles } from '../files';
+import { FIX_ALL_KIND, fixAll, quickFixes } from './actions';
+import { toDiagnostic } from './convert';
+import { findingHover, tableAt, tableHover } from './hover';
+import { Workspace } from './workspace';
+
+/** Quiet time after an edit before analysis starts; a newer edit restarts it. */
+const DEBOUNCE_MS = 5;
+/** Files linted between two yields to the event loop during a workspace pass. */
+const CHUNK = 16;
+
+export interface StatusParams {
+  state: 'scanning' | 'ready';
+  files: number;
+  statements: number;
+  findings: { error: number; warning: number; info: number };
+  syntaxErrors: number;
+  ms?: number;
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const ws = new Workspace();
+  let folders: string[] = [];
+  let canConfigure = false;
+  let canProgress = false;
+  let canWatch = false;
+  let ready = false;
+  const pending = new Map<string, NodeJS.Timeout>();
+  /** Files to lint again (a catalog change touched them), drained in the background. */
+  const dirty = new Set<string>();
+  let draining = false;
+  let statusTimer: NodeJS.Timeout | undefined;
+  let configProblemUris: string[] = [];
+
+  const log = (msg: string) => connection.console.log(`[pgperf] ${msg}`);
+
+  // --- identities: every file is keyed by the canonical file URI of its path -------------------------------
+  const keyOf = (uri: string) => (uri.startsWith('file:') ? pathToFileURL(fileURLToPath(uri)).href : uri);
+  const clientUri = new Map<string, string>();
+  const pathOf = (key: string): string => {
+    if (!key.startsWith('file:')) return key;
+    const fsPath = fileURLToPath(key);
+    const root = folders.find((f) => fsPath === f || fsPath.startsWith(f + sep));
+    return (root ? relative(root, fsPath) : fsPath).split(sep).join('/');
+  };
+
+  // --- publishing ----------------------------------------------------------------------------------------
+  const publish = (key: string) => {
+    const f = ws.get(key);
+    if (!f) return;
+    const diagnostics = f.findings.map(toDiagnostic);
+    if (!f.complete) {
+      diagnostics.push({
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: 3,
+        source: 'pgperf',
+        message: `pgperf stopped analysing this file after ${ws.budgetMs} ms; findings after that point are not shown.`,
+      });
+    }
+    void connection.sendDiagnostics({ uri: clientUri.get(key) ?? key, version: f.version, diagnostics });
+  };
+
+  const sendStatus = (state: StatusParams['state'], ms?: number) => {
+    clearTimeout(statusTimer);
+    const send = () => void connection.sendNotification('pgperf/status', { state, ...ws.summary(), ms } satisfies StatusParams);
+    if (state === 'scanning') send();
+    else statusTimer = setTimeout(send, 50);
+  };
+
+  const lintAndPublish = (key: string) => {
+    ws.lint(key);
+    publish(key);
+    for (const e of ws.internalErrors.splice(0)) connection.console.error(`[pgperf] internal error: ${e}`);
+  };
+
+  /** Lints the dirty files a chunk at a time, yielding so that edits and requests are served in between. */
+  const drain = () => {
+    if (draining) return;
+    draining = true;
+    const step = () => {
+      const batch = [...dirty].slice(0, CHUNK);
+      for (const key of batch) {
+        dirty.delete(key);
+        if (pending.has(key)) continue; // its own edit is about to lint it
+        lintAndPublish(key);
+      }
+      if (dirty.size > 0) setImmediate(step);
+      else {
+        draining = false;
+        sendStatus('ready');
+      }
+    };
+    setImmediate(step);
+  };
+
+  /** Sets a file's text and lints what it affects: itself now, other files in the background. */
+  const apply = (key: string, text: string, options: { version?: number; open?: boolean }) => {
+    const before = ws.catalog();
+    const ddlChanged = ws.update(key, pathOf(key), text, options);
+    lintAndPublish(key);
+    if (ddlChanged && ready) {
+      for (const k of ws.affectedBy(before, ws.catalog())) if (k !== key) dirty.add(k);
+      drain();
+    }
+    if (!draining) sendStatus('ready');
+  };
+
+  // --- configuration --------------------------------------------------------------------------------------
+  const configFileUri = () => (folders[0] ? pathToFileURL(join(folders[0], '.pgperf.json')).href : undefined);
+
+  const loadConfig = async (): Promise<ResolvedConfig> => {
+    const problems: { uri: string; problems: ConfigProblem[]; text?: string }[] = [];
+    let base: ResolvedConfig | undefined;
+    const fileUri = configFileUri();
+    if (fileUri) {
+      const text = await readFile(fileURLToPath(fileUri), 'utf8').catch(() => undefined);
+      if (text !== undefined) {
+        const r = parseConfigText(text, RULE_IDS);
+        base = r.config;
+        problems.push({ uri: fileUri, problems: r.problems, text });
+      }
+    }
+    let settings: Record<string, unknown> = {};
+    if (canConfigure) {
+      settings = ((await connection.workspace.getConfiguration({ section: 'pgperf' }).catch(() => ({}))) ?? {}) as Record<string, unknown>;
+    }
+    const config = mergeSettings(base, settings);
+    for (const p of config.problems) connection.console.warn(`[pgperf] setting pgperf.${p.path}: ${p.message} (ignored)`);
+    // Problems in .pgperf.json are shown on the file itself.
+    for (const uri of configProblemUris) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    configProblemUris = [];
+    for (const p of problems) {
+      if (p.problems.length === 0) continue;
+      configProblemUris.push(p.uri);
+      void connection.sendDiagnostics({
+        uri: p.uri,
+        diagnostics: p.problems.map((x) => ({
+          range: rangeOfKey(p.text ?? '', x.path),
+          severity: 2,
+          source: 'pgperf',
+          message: `${x.path || '(root)'}: ${x.message} (ignored)`,
+        })),
+      });
+    }
+    return config.config;
+  };
+
+  // --- workspace scan -------------------------------------------------------------------------------------
+  const scan = async () => {
+    const started = performance.now();
+    ready = false;
+    sendStatus('scanning');
+    const progress = canProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    progress?.begin('pgperf: analysing SQL files', 0, undefined, false);
+    const cfg = ws.config;
+    const paths = folders.flatMap((root) => {
+      try {
+        return collectFiles(['.'], root, cfg.include, cfg.exclude);
+      } catch {
+        return [];
+      }
+    });
+    const keys = new Set(paths.map((p) => pathToFileURL(p).href));
+    for (const key of ws.uris()) if (key.startsWith('file:') && !keys.has(key) && !ws.get(key)?.open) ws.remove(key);
+    let done = 0;
+    for (const path of paths) {
+      const key = pathToFileURL(path).href;
+      if (!ws.get(key)?.open) {
+        const text = await readFile(path, 'utf8').catch(() => undefined);
+        if (text !== undefined) ws.update(key, pathOf(key), text, {});
+      }
+      if (++done % 50 === 0) progress?.report(Math.round((done / paths.length) * 50), `read ${done}/${paths.length} files`);
+    }
+    const all = ws.uris();
+    let linted = 0;
+    for (const key of all) {
+      if (pending.has(key)) continue;
+      lintAndPublish(key);
+      if (++linted % CHUNK === 0) {
+        progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    progress?.done();
+    ready = true;
+    const ms = Math.round(performance.now() - started);
+    log(`analysed ${all.length} files in ${ms} ms`);
+    sendStatus('ready', ms);
+  };
+
+  const rescan = async () => {
+    ws.setConfig(await loadConfig());
+    await scan();
+  };
+
+  // --- protocol handlers ----------------------------------------------------------------------------------
+  connection.onInitialize((params): InitializeResult => {
+    const caps = params.capabilities;
+    canConfigure = !!caps.workspace?.configuration;
+    canProgress = !!caps.window?.workDoneProgress;
+    canWatch = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    const fromFolders = (params.workspaceFolders ?? []).map((f: WorkspaceFolder) => f.uri);
+    const roots = fromFolders.length > 0 ? fromFolders : params.rootUri ? [params.rootUri] : [];
+    folders = roots.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND] },
+        workspace: { workspaceFolders: { supported: true } },
+      },
+      serverInfo: { name: 'pgperf', version: process.env.PGPERF_VERSION ?? undefined },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    if (canConfigure) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+    if (canWatch) {
+      void connection.client.register(
+        // A plain object: the registration options of workspace/didChangeWatchedFiles.
+        { method: 'workspace/didChangeWatchedFiles' } as never,
+        { watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.pgperf.json' }] } as never,
+      );
+    }
+    await initParser();
+    await rescan();
+  });
+
+  documents.onDidOpen(({ document }) => {
+    const key = keyOf(document.uri);
+    clientUri.set(key, document.uri);
+    clearTimeout(pending.get(key));
+    pending.delete(key);
+    apply(key, document.getText(), { version: document.version, open: true });
+  });
+
+  documents.onDidChangeContent(({ document }) => {
+    const key = keyOf(document.uri);
+    if (ws.get(key)?.version === document.version) return; // the open event linted this version
+    clearTimeout(pending.get(key));
+    pending.set(
+      key,
+      setTimeout(() => {
+        pending.delete(key);
+        const current = documents.get(document.uri);
+        if (current) apply(key, current.getText(), { version: current.version, open: true });
+      }, DEBOUNCE_MS),
+    );
+  });
+
+  documents.onDidClose(async ({ document }) => {
+    const key = keyOf(document.uri);
+    clearTimeout(pending.get(key));
+    pending.delete(key);
+    clientUri.delete(key);
+    if (!key.startsWith('file:')) {
+      ws.remove(key);
+      void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+      return;
+    }
+    ws.close(key);
+    // The file on disk is the truth again (the editor may have closed without saving).
+    const text = await readFile(fileURLToPath(key), 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      ws.remove(key);
+      void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    } else apply(key, text, { open: false });
+  });
+
+  connection.onDidChangeWatchedFiles(async ({ changes }) => {
+    let configChanged = false;
+    for (const change of changes) {
+      if (change.uri.endsWith('/.pgperf.json')) {
+        configChanged = true;
+        continue;
+      }
+      const key = keyOf(change.uri);
+      if (ws.get(key)?.open) continue; // the editor's text wins while the document is open
+      if (change.type === FileChangeType.Deleted) {
+        const before = ws.catalog();
+        const ddl = ws.remove(key);
+        void connection.sendDiagnostics({ uri: clientUri.get(key) ?? key, diagnostics: [] });
+        if (ddl) {
+          for (const k of ws.affectedBy(before, ws.catalog())) dirty.add(k);
+          drain();
+        }
+        continue;
+      }
+      const text = await readFile(fileURLToPath(key), 'utf8').catch(() => undefined);
+      if (text !== undefined) apply(key, text, {});
+    }
+    if (configChanged) await rescan();
+    else sendStatus('ready');
+  });
+
+  connection.onDidChangeConfiguration(async () => {
+    await rescan();
+  });
+
+  /** Brings a document's findings up to date before answering about it. */
+  const flush = (key: string) => {
+    const timer = pending.get(key);
+    if (!timer) return;
+    clearTimeout(timer);
+    pending.delete(key);
+    const doc = documents.get(clientUri.get(key) ?? key);
+    if (doc) apply(key, doc.getText(), { version: doc.version, open: true });
+  };
+
+  connection.onCodeAction(({ textDocument, context }): CodeAction[] => {
+    const key = keyOf(textDocument.uri);
+    flush(key);
+    const f = ws.get(key);
+    const file = ws.parsed(key);
+    if (!f || !file) return [];
+    const only = context.only;
+    const wantsFixAll = only?.some((k) => k === CodeActionKind.Source || CodeActionKind.SourceFixAll.startsWith(k) || k.startsWith(CodeActionKind.SourceFixAll));
+    const actions: CodeAction[] = [];
+    if (!only || only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty)) {
+      actions.push(...quickFixes(textDocument.uri, file, f.findings, context.diagnostics));
+    }
+    if (wantsFixAll) {
+      const all = fixAll(textDocument.uri, file, f.findings, 'Fix all pgperf problems in this file');
+      if (all) actions.push(all);
+    }
+    return actions;
+  });
+
+  connection.onHover(({ textDocument, position }) => {
+    const key = keyOf(textDocument.uri);
+    flush(key);
+    const f = ws.get(key);
+    const file = ws.parsed(key);
+    if (!f || !file) return null;
+    const offset = file.source.offsetAt(position);
+    const here = f.findings.filter((x) => x.start <= offset && offset <= x.end && x.start !== x.end);
+    const findings = findingHover(here);
+    if (findings) return { contents: { kind: 'markdown', value: findings }, range: here[0].range };
+    const hit = tableAt(file, ws.catalog(), offset);
+    if (!hit) return null;
+    const lineOf = (path: string, at: number) => {
+      const owner = ws.uris().map((k) => ws.get(k)!).find((s) => s.path === path);
+      return owner ? lineAt(owner.text, at) : undefined;
+    };
+    return { contents: { kind: 'markdown', value: tableHover(hit.table, lineOf) }, range: file.source.rangeOf(hit.start, hit.end) };
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+/** Settings over `.pgperf.json` over defaults; a setting left at its empty default does not override. */
+export function mergeSettings(base: ResolvedConfig | undefined, settings: Record<string, unknown>) {
+  const raw: Record<string, unknown> = {};
+  if (base) {
+    raw.rules = { ...base.rules };
+    raw.tenantColumn = base.tenantColumn;
+    raw.partitionedTables = { ...base.partitionedTables };
+    raw.include = base.include;
+    raw.exclude = base.exclude;
+  }
+  const s = settings;
+  if (s.rules && typeof s.rules === 'object') raw.rules = { ...(raw.rules as object), ...(s.rules as object) };
+  if (s.partitionedTables && typeof s.partitionedTables === 'object') raw.partitionedTables = { ...(raw.partitionedTables as object), ...(s.partitionedTables as object) };
+  for (const k of ['tenantColumn', 'include', 'exclude'] as const) if (s[k] !== undefined && s[k] !== null && s[k] !== '') raw[k] = s[k];
+  return (() => {
+    const r = resolveConfig(raw, RULE_IDS);
+    return { config: r.config, problems: r.problems };
+  })();
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 0;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Where a dotted config path's key sits in the JSON text (a best effort for the diagnostic's range). */
+function rangeOfKey(text: string, path: string) {
+  const last = path.split('.').pop() ?? '';
+  const at = last ? text.indexOf(`"${last}"`) : -1;
+  const offset = at < 0 ? 0 : at;
+  const line = lineAt(text, offset);
+  const character = offset - (text.lastIndexOf('\n', offset - 1) + 1);
+  const len = at < 0 ? 1 : last.length + 2;
+  return { start: { line, character }, end: { line, character: character + len } };
+}
+

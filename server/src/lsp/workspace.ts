@@ -1,0 +1,211 @@
+/**
+ * The language server's model of a workspace, free of LSP and file-system calls so tests drive it directly:
+ * every SQL file's text, its DDL (what the catalog is built from), its last findings, and the catalog.
+ *
+ * Memory: only open documents keep their parsed trees; a closed file keeps its text and its DDL statements
+ * (as plain stand-ins) and is re-parsed through the statement cache when it must be linted again.
+ */
+import { buildCatalogFrom, CATALOG_KINDS, type Catalog, type CatalogStatement, type TableInfo } from '../analysis/catalog';
+import { DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
+import { lintFileWithin } from '../analysis/engine';
+import { ParseCache, ParsedFile } from '../analysis/parse';
+import type { Finding } from '../analysis/types';
+
+export interface FileState {
+  uri: string;
+  /** The path findings and messages use (relative to the workspace folder). */
+  path: string;
+  text: string;
+  /** The editor's version of an open document; undefined for a file read from disk. */
+  version?: number;
+  open: boolean;
+  /** Kept while the document is open (hover and code actions read it). */
+  parsed?: ParsedFile;
+  ddl: CatalogStatement[];
+  /** The DDL's text and search paths: equal keys mean the file cannot have changed the catalog. */
+  ddlKey: string;
+  findings: Finding[];
+  /** False when the time budget stopped the rules before the end of the file. */
+  complete: boolean;
+  statements: number;
+  syntaxErrors: number;
+}
+
+/** A workspace-wide summary for the status bar. */
+export interface Summary {
+  files: number;
+  statements: number;
+  findings: { error: number; warning: number; info: number };
+  syntaxErrors: number;
+}
+
+export class Workspace {
+  private readonly files = new Map<string, FileState>();
+  private readonly cache = new ParseCache(20_000);
+  private current: Catalog | undefined;
+  config: ResolvedConfig = structuredClone(DEFAULT_CONFIG);
+  /** Milliseconds the rules may spend on one file. */
+  budgetMs = 2_000;
+  readonly internalErrors: string[] = [];
+
+  get(uri: string): FileState | undefined {
+    return this.files.get(uri);
+  }
+
+  uris(): string[] {
+    return [...this.files.keys()];
+  }
+
+  /**
+   * Sets a file's text (from the editor or the disk). Returns whether its DDL changed, i.e. whether the
+   * catalog, and so possibly other files' findings, must be recomputed.
+   */
+  update(uri: string, path: string, text: string, options: { version?: number; open?: boolean } = {}): boolean {
+    const old = this.files.get(uri);
+    const open = options.open ?? old?.open ?? false;
+    if (old && old.text === text && old.path === path) {
+      old.version = options.version ?? old.version;
+      old.open = open;
+      if (!open) old.parsed = undefined;
+      return false;
+    }
+    const parsed = new ParsedFile(path, text, this.cache);
+    const ddl = ddlOf(parsed);
+    const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${text.slice(d.start, d.end)}`).join('\n');
+    const state: FileState = {
+      uri,
+      path,
+      text,
+      version: options.version,
+      open,
+      parsed: open ? parsed : undefined,
+      ddl,
+      ddlKey,
+      findings: old?.findings ?? [],
+      complete: old?.complete ?? true,
+      statements: parsed.statements.length,
+      syntaxErrors: parsed.statements.filter((s) => s.error).length,
+    };
+    this.files.set(uri, state);
+    const changed = !old || old.ddlKey !== ddlKey || old.path !== path;
+    if (changed) this.current = undefined;
+    return changed;
+  }
+
+  /** The editor closed a document: its disk text (if given) becomes the truth again. */
+  close(uri: string): void {
+    const f = this.files.get(uri);
+    if (!f) return;
+    f.open = false;
+    f.version = undefined;
+    f.parsed = undefined;
+  }
+
+  remove(uri: string): boolean {
+    const f = this.files.get(uri);
+    if (!f) return false;
+    this.files.delete(uri);
+    if (f.ddl.length > 0) this.current = undefined;
+    return f.ddl.length > 0;
+  }
+
+  setConfig(config: ResolvedConfig): void {
+    this.config = config;
+    this.current = undefined;
+  }
+
+  /** The catalog of every file's DDL, files in path order (as the CLI applies them). */
+  catalog(): Catalog {
+    if (!this.current) {
+      const files = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      this.current = buildCatalogFrom(
+        files.flatMap((f) => f.ddl),
+        { partitionedTables: this.config.partitionedTables },
+      );
+    }
+    return this.current;
+  }
+
+  /** Lints one file against the current catalog and stores its findings. */
+  lint(uri: string): FileState | undefined {
+    const f = this.files.get(uri);
+    if (!f) return undefined;
+    const parsed = f.parsed ?? new ParsedFile(f.path, f.text, this.cache);
+    const result = lintFileWithin(parsed, this.catalog(), this.config, this.budgetMs, this.internalErrors);
+    f.findings = result.findings;
+    f.complete = result.complete;
+    if (f.open) f.parsed = parsed;
+    return f;
+  }
+
+  /** The parsed file of a document (parsing it again if it is closed). */
+  parsed(uri: string): ParsedFile | undefined {
+    const f = this.files.get(uri);
+    if (!f) return undefined;
+    return f.parsed ?? new ParsedFile(f.path, f.text, this.cache);
+  }
+
+  summary(): Summary {
+    const s: Summary = { files: this.files.size, statements: 0, findings: { error: 0, warning: 0, info: 0 }, syntaxErrors: 0 };
+    for (const f of this.files.values()) {
+      s.statements += f.statements;
+      s.syntaxErrors += f.syntaxErrors;
+      for (const x of f.findings) s.findings[x.severity]++;
+    }
+    return s;
+  }
+
+  /**
+   * The files whose findings may differ between two catalogs: those that mention (by name) a table that was
+   * added, removed or changed. A rule can only depend on a table its statement names, so this is a safe
+   * superset of the files to lint again.
+   */
+  affectedBy(before: Catalog | undefined, after: Catalog): string[] {
+    if (!before) return this.uris();
+    const changed = changedTableNames(before, after);
+    if (changed.size === 0) return [];
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_$])(?:${[...changed].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_$])`, 'iu');
+    return [...this.files.values()].filter((f) => pattern.test(f.text)).map((f) => f.uri);
+  }
+
+  /** The catalog as it is now, or undefined when it must be rebuilt. */
+  peekCatalog(): Catalog | undefined {
+    return this.current;
+  }
+}
+
+/** DDL statements as plain stand-ins that do not keep the parsed file (and all its trees) alive. */
+function ddlOf(parsed: ParsedFile): CatalogStatement[] {
+  const file = { path: parsed.path };
+  return parsed.statements
+    .filter((s) => s.ast && CATALOG_KINDS.has(s.kind))
+    .map((s) => ({ kind: s.kind, body: s.body, searchPath: s.searchPath, index: s.index, start: s.start, end: s.end, file }));
+}
+
+function tableKey(t: TableInfo): string {
+  return JSON.stringify({
+    columns: [...t.columns.values()],
+    partition: t.partition,
+    partitionOf: t.partitionOf,
+    rls: t.rls,
+    policies: t.policies.map((p) => p.name),
+    indexes: t.indexes.map((i) => [i.name, i.method, i.columns.map((c) => [c.column, c.exprColumns, c.opclass]), i.params, i.unique, i.partial, i.include, i.statement.file.path]),
+    uniques: t.uniques.map((u) => [u.columns, u.primary, u.statement.file.path, u.statement.index]),
+    created: t.created ? [t.created.file.path, t.created.index] : undefined,
+  });
+}
+
+function changedTableNames(before: Catalog, after: Catalog): Set<string> {
+  const names = new Set<string>();
+  for (const [k, t] of after.tables) {
+    const old = before.tables.get(k);
+    if (!old || tableKey(old) !== tableKey(t)) names.add(t.name);
+  }
+  for (const [k, t] of before.tables) if (!after.tables.has(k)) names.add(t.name);
+  return names;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
