@@ -25,7 +25,7 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { explicitSettings } from './ui/settings';
+import { ChangeFilter, explicitSettings } from './ui/settings';
 import { type ClientPhase, formatPhase, formatStatus, isStatusParams, STATUS_NOTIFICATION, type StatusView } from './ui/status';
 
 const SECTION = 'pgperf';
@@ -51,9 +51,13 @@ export async function activate(context: ExtensionContext): Promise<void> {
   });
   context.subscriptions.push(
     c.onDidChangeState((e) => {
-      const phase: ClientPhase | undefined =
-        e.newState === State.Starting ? 'starting' : e.newState === State.Stopped ? 'stopped' : e.newState === State.StartFailed ? 'failed' : undefined;
-      if (phase) show(status, formatPhase(phase));
+      const phase: Record<State, ClientPhase> = {
+        [State.Starting]: 'starting',
+        [State.Running]: 'running',
+        [State.Stopped]: 'stopped',
+        [State.StartFailed]: 'failed',
+      };
+      show(status, formatPhase(phase[e.newState]));
     }),
     commands.registerCommand('pgperf.showOutput', () => output.show(true)),
     commands.registerCommand('pgperf.restartServer', async () => {
@@ -78,6 +82,10 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
   const inspect = (scope: Parameters<typeof workspace.getConfiguration>[1]) => (key: string) =>
     workspace.getConfiguration(SECTION, scope).inspect(key);
 
+  // The settings of the window and of every workspace folder, to tell a real `pgperf.*` change from any other.
+  const snapshot = () => [undefined, ...(workspace.workspaceFolders ?? []).map((f) => f.uri)].map((scope) => explicitSettings(inspect(scope)));
+  const changes = new ChangeFilter(snapshot());
+
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'sql' },
@@ -101,6 +109,7 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
           );
         },
         didChangeConfiguration: async () => {
+          if (!changes.changed(snapshot())) return;
           await client?.sendNotification(DidChangeConfigurationNotification.type, {
             settings: { [SECTION]: explicitSettings(inspect(undefined)) },
           });

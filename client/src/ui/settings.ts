@@ -37,3 +37,24 @@ export function explicitSettings(inspect: (key: string) => SetValues | undefined
   }
   return out;
 }
+
+/**
+ * Lets a `workspace/didChangeConfiguration` through only when the `pgperf` settings the server would pull have
+ * changed: VS Code reports every settings change, the server re-scans the workspace on each notification, and
+ * registering the notification fires one at once (which would start a second scan beside the initial one).
+ */
+export class ChangeFilter {
+  private last: string;
+
+  constructor(current: unknown) {
+    this.last = JSON.stringify(current);
+  }
+
+  /** True (and remembers it) when `current` differs from what was last seen. */
+  changed(current: unknown): boolean {
+    const next = JSON.stringify(current);
+    if (next === this.last) return false;
+    this.last = next;
+    return true;
+  }
+}

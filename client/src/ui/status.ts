@@ -16,7 +16,7 @@ export interface StatusParams {
 }
 
 /** What the client shows when no analysis pass has been reported. */
-export type ClientPhase = 'starting' | 'stopped' | 'failed';
+export type ClientPhase = 'starting' | 'running' | 'stopped' | 'failed';
 
 export interface StatusView {
   /** Status bar text, with codicons (`$(name)`). */
@@ -53,6 +53,8 @@ export function formatPhase(phase: ClientPhase, detail?: string): StatusView {
   switch (phase) {
     case 'starting':
       return { text: '$(sync~spin) pgperf', tooltip: 'pgperf: starting the language server…', warning: false };
+    case 'running':
+      return { text: '$(database) pgperf', tooltip: 'pgperf: the language server is running\nClick to show the pgperf output', warning: false };
     case 'stopped':
       return {
         text: '$(database) pgperf: stopped',

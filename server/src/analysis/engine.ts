@@ -4,11 +4,13 @@
  */
 import { buildCatalog, type Catalog } from './catalog';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './config';
-import { ParseCache, ParsedFile } from './parse';
+import { ParseCache, ParsedFile, type Statement } from './parse';
+import { applyEdits } from './fix';
+import { parseSql } from './pg';
 import type { Report, Rule } from './rule';
 import { RULES } from './rules/index';
 import { findSuppressions } from './suppress';
-import type { Finding, Severity } from './types';
+import type { Finding, Fix, Severity } from './types';
 
 export interface SourceFile {
   path: string;
@@ -65,35 +67,135 @@ export function lintFileWithin(
   budgetMs: number,
   internalErrors: string[] = [],
 ): { findings: Finding[]; complete: boolean } {
+  const steps = lintFileSteps(file, catalog, config, budgetMs, Infinity, internalErrors);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The same, as steps: it yields whenever `sliceMs` has passed since it started or last resumed, so that a
+ * caller on an event loop can serve other work in between (and drop the rest when a newer edit arrives).
+ */
+export function* lintFileSteps(
+  file: ParsedFile,
+  catalog: Catalog,
+  config: ResolvedConfig,
+  budgetMs: number,
+  sliceMs: number,
+  internalErrors: string[] = [],
+  memo?: FindingMemo,
+): Generator<void, { findings: Finding[]; complete: boolean }> {
   const raw: { finding: Finding; statement: number }[] = [];
   const settings = { tenantColumn: config.tenantColumn };
   const active = RULES.filter((r) => config.rules[r.meta.id] !== 'off');
-  const deadline = performance.now() + budgetMs;
+  const local = active.filter((r) => !r.crossStatement);
+  const cross = active.filter((r) => r.crossStatement);
+  memo?.use(catalog, config);
+  let spent = 0;
+  let sliceStart = performance.now();
   let complete = true;
   for (const statement of file.statements) {
-    if (statement.index % 64 === 63 && performance.now() > deadline) {
-      complete = false;
-      break;
+    if (statement.index % 16 === 15) {
+      const now = performance.now();
+      if (spent + (now - sliceStart) > budgetMs) {
+        complete = false;
+        break;
+      }
+      if (now - sliceStart > sliceMs) {
+        spent += now - sliceStart;
+        yield;
+        sliceStart = performance.now();
+      }
     }
-    for (const rule of active) {
-      if (!!rule.rejected !== !statement.ast) continue;
+    const run = (rule: Rule, record?: MemoReport[]) => {
+      if (!!rule.rejected !== !statement.ast) return;
       const report = (r: Report) => {
         const severity = severityFor(rule, config, r.severity);
         if (severity === 'off') return;
-        raw.push({ finding: makeFinding(file, rule.meta.id, severity, r), statement: statement.index });
+        record?.push({ rule, report: r, base: statement.start });
+        raw.push({ finding: makeFinding(file, rule.meta.id, severity, r, statement), statement: statement.index });
       };
       try {
         rule.check({ file, statement, catalog, settings, report });
       } catch (e) {
         internalErrors.push(`${rule.meta.id} failed on ${file.path}:${file.source.positionAt(statement.start).line + 1}: ${(e as Error).stack ?? e}`);
       }
+    };
+    const cached = memo?.get(statement);
+    if (cached) {
+      for (const m of cached) {
+        const shifted = shiftReport(m.report, statement.start - m.base);
+        raw.push({ finding: makeFinding(file, m.rule.meta.id, severityFor(m.rule, config, shifted.severity) as Severity, shifted, statement), statement: statement.index });
+      }
+    } else {
+      const record: MemoReport[] | undefined = memo ? [] : undefined;
+      for (const rule of local) run(rule, record);
+      if (memo && record) memo.set(statement, record);
     }
+    for (const rule of cross) run(rule);
   }
   return { findings: applySuppressions(file, raw, config), complete };
 }
 
-function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Report): Finding {
+interface MemoReport {
+  rule: Rule;
+  report: Report;
+  /** The statement's start when the report was made: its offsets move with the statement. */
+  base: number;
+}
+
+/**
+ * Findings of the statement-local rules by statement text, for one catalog and configuration: an edit re-runs
+ * the rules only on the statements whose text changed (the language server keeps one per workspace).
+ */
+export class FindingMemo {
+  private readonly entries = new Map<string, MemoReport[]>();
+  private catalog: Catalog | undefined;
+  private config: ResolvedConfig | undefined;
+
+  constructor(private readonly capacity = 20_000) {}
+
+  /** Forgets everything when the catalog or the configuration is not the one the memo was filled with. */
+  use(catalog: Catalog, config: ResolvedConfig): void {
+    if (catalog === this.catalog && config === this.config) return;
+    this.entries.clear();
+    this.catalog = catalog;
+    this.config = config;
+  }
+
+  private key(st: Statement): string {
+    return `${st.searchPath.join(',')}\u0000${st.text}`;
+  }
+
+  get(st: Statement): MemoReport[] | undefined {
+    return this.entries.get(this.key(st));
+  }
+
+  set(st: Statement, reports: MemoReport[]): void {
+    const key = this.key(st);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, reports);
+  }
+}
+
+/** A report made for the same statement text at another offset, moved by `delta`. */
+function shiftReport(r: Report, delta: number): Report {
+  if (delta === 0) return r;
+  const move = (f: Fix | undefined): Fix | undefined =>
+    f && { title: f.title, edits: f.edits.map((e) => ({ start: e.start + delta, end: e.end + delta, newText: e.newText })) };
+  const fix = r.fix;
   return {
+    ...r,
+    start: r.start + delta,
+    end: r.end + delta,
+    fix: typeof fix === 'function' ? () => move(fix()) : move(fix),
+  };
+}
+
+function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Report, statement?: Statement): Finding {
+  const finding: Finding = {
     ruleId,
     severity,
     message: r.message,
@@ -101,8 +203,34 @@ function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Re
     start: r.start,
     end: r.end,
     range: file.source.rangeOf(r.start, r.end),
-    fix: r.fix,
   };
+  const fix = r.fix;
+  if (fix) {
+    // Computed and checked on first use: most runs (the CLI's text output, diagnostics) never read a fix.
+    let value: Fix | undefined | null = null;
+    Object.defineProperty(finding, 'fix', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (value === null) value = checkedFix(typeof fix === 'function' ? fix() : fix, statement);
+        return value;
+      },
+    });
+  }
+  return finding;
+}
+
+/**
+ * A fix is offered only if the statement it edits still parses afterwards: the net under every rule's
+ * rewriting (a range that fell short, an unusual construct) so that a quick fix never produces broken SQL.
+ */
+export function checkedFix(fix: Fix | undefined, statement: Statement | undefined): Fix | undefined {
+  if (!fix || fix.edits.length === 0) return undefined;
+  if (!statement) return fix;
+  const inside = fix.edits.every((e) => e.start >= statement.start && e.end <= statement.end);
+  if (!inside) return fix;
+  const local = fix.edits.map((e) => ({ start: e.start - statement.start, end: e.end - statement.start, newText: e.newText }));
+  return parseSql(applyEdits(statement.text, local)).ok ? fix : undefined;
 }
 
 function applySuppressions(

@@ -72,7 +72,11 @@ export class Statement {
 
   /** The real tokenizer's tokens of this statement, with file offsets; computed on first use. */
   tokens(): Token[] {
-    this.tokenCache ??= tokenize(this.text, this.start);
+    if (!this.tokenCache) {
+      const cache = this.file.cache;
+      const start = this.start;
+      this.tokenCache = cache ? cache.tokens(this.text).map((t) => ({ ...t, start: t.start + start, end: t.end + start })) : tokenize(this.text, start);
+    }
     return this.tokenCache;
   }
 
@@ -124,13 +128,14 @@ export class Statement {
     const text = this.file.text;
     const start = this.loc(location);
     let i = start;
+    let end = -1;
     for (;;) {
       const part = NAME_PART.exec(text.slice(i, i + 256));
-      if (!part) return i > start ? { start, end: i } : undefined;
-      i += part[0].length;
-      const dot = /^\s*\.\s*/.exec(text.slice(i, i + 64));
-      if (!dot || i + dot[0].length >= this.end) return { start, end: i };
-      i += dot[0].length;
+      if (!part) return end > start ? { start, end } : undefined;
+      end = i + part[0].length;
+      const dot = /^\s*\.\s*/.exec(text.slice(end, end + 64));
+      if (!dot || end + dot[0].length >= this.end) return { start, end };
+      i = end + dot[0].length;
     }
   }
 
@@ -149,40 +154,73 @@ export const DEFAULT_SEARCH_PATH = ['public'];
 /** One part of a qualified name: an identifier, a quoted identifier or a star. */
 const NAME_PART = /^(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*|\*)/u;
 
+/** A parse result for a piece of text; its AST locations count from `byteBase` (0 unless seeded from a larger text). */
+interface CachedParse {
+  result: ParseResult;
+  byteBase: number;
+}
+
 /**
  * Parse results by statement text, so that re-parsing an edited file re-parses only the statements whose text
  * changed (the language server keeps one per workspace). Bounded: the least recently used entries go first.
  */
 export class ParseCache {
-  private readonly entries = new Map<string, ParseResult>();
+  private readonly entries = new Map<string, CachedParse>();
+  private readonly tokenEntries = new Map<string, Token[]>();
 
   constructor(private readonly capacity = 50_000) {}
 
-  parse(text: string): ParseResult {
-    let result = this.entries.get(text);
-    if (result) {
+  /** The cached parse of `text`, refreshed as most recently used. */
+  get(text: string): CachedParse | undefined {
+    const hit = this.entries.get(text);
+    if (hit) {
       this.entries.delete(text);
-    } else {
-      result = parseSql(text);
-      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(text, hit);
     }
-    this.entries.set(text, result);
-    return result;
+    return hit;
+  }
+
+  set(text: string, value: CachedParse): void {
+    this.entries.delete(text);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(text, value);
+  }
+
+  parse(text: string): CachedParse {
+    const hit = this.get(text);
+    if (hit) return hit;
+    const value = { result: parseSql(text), byteBase: 0 };
+    this.set(text, value);
+    return value;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The tokens of a statement text, with offsets from 0 (the tokenizer is as costly as the parser). */
+  tokens(text: string): Token[] {
+    let tokens = this.tokenEntries.get(text);
+    if (tokens) this.tokenEntries.delete(text);
+    else {
+      tokens = tokenize(text, 0);
+      if (this.tokenEntries.size >= this.capacity) this.tokenEntries.delete(this.tokenEntries.keys().next().value!);
+    }
+    this.tokenEntries.set(text, tokens);
+    return tokens;
   }
 }
 
 export class ParsedFile {
   readonly source: SourceText;
   readonly statements: Statement[] = [];
-  private readonly parse: (text: string) => ParseResult;
+  /** The statement cache this file was parsed with, if any (statements share its token cache). */
+  readonly cache: ParseCache | undefined;
 
   /**
-   * Without a cache a valid file is parsed in one call, with the parser's own statement boundaries. With one,
-   * or when the file has an error, statements are parsed one by one (see split.ts for how they are found).
+   * A valid file is parsed in one call, with the parser's own statement boundaries. With a cache, a file whose
+   * statements are mostly cached already is parsed statement by statement (only the changed ones reach the
+   * parser); a file with an error is always parsed statement by statement (see split.ts for how they are found).
    */
   constructor(
     readonly path: string,
@@ -190,12 +228,15 @@ export class ParsedFile {
     cache?: ParseCache,
   ) {
     this.source = new SourceText(text);
-    this.parse = cache ? (t) => cache.parse(t) : parseSql;
-    const whole = cache ? undefined : parseSql(text);
+    this.cache = cache;
+    const pieces = cache ? splitPlain(text) : undefined;
+    const mostlyCached = !!pieces && pieces.filter((p) => cache!.get(text.slice(p.start, p.end))).length * 2 >= pieces.length;
+    const whole = mostlyCached ? undefined : parseSql(text);
     if (whole?.ok) {
-      this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text), false);
+      this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text), false, 0);
+      if (cache) this.seed(cache, whole.stmts);
     } else {
-      for (const proposed of splitPlain(text)) {
+      for (const proposed of pieces ?? splitPlain(text)) {
         if (this.parsePiece(proposed) === 'ok') continue;
         // Rejected: the real tokenizer re-splits it in case the plain splitter missed a boundary, which can
         // only be a semicolon inside the piece.
@@ -208,6 +249,14 @@ export class ParsedFile {
       }
     }
     this.trackSearchPath();
+  }
+
+  /** Puts each statement of a whole-file parse into the cache under its own text, for the next edit. */
+  private seed(cache: ParseCache, stmts: RawStmt[]): void {
+    stmts.forEach((raw, i) => {
+      const st = this.statements[i];
+      cache.set(this.text.slice(st.start, st.end), { result: { ok: true, stmts: [raw] }, byteBase: raw.stmt_location ?? 0 });
+    });
   }
 
   private trackSearchPath(): void {
@@ -227,10 +276,10 @@ export class ParsedFile {
   /** Parses one piece; a rejected piece becomes a statement with a syntax error only when `final`. */
   private parsePiece(piece: Piece, final = false): 'ok' | 'rejected' {
     const pieceText = this.text.slice(piece.start, piece.end);
-    const result = this.parse(pieceText);
+    const { result, byteBase } = this.cache ? this.cache.parse(pieceText) : { result: parseSql(pieceText), byteBase: 0 };
     if (result.ok) {
       // A piece ends at its last code character already (the splitters skip trailing comments).
-      this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText), true);
+      this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText), true, byteBase);
       return 'ok';
     }
     if (!final) return 'rejected';
@@ -240,17 +289,20 @@ export class ParsedFile {
     return 'rejected';
   }
 
-  /** Adds the parsed statements of text[base, base + length) (the whole file, or one piece of it). */
-  private addParsed(stmts: RawStmt[], base: number, length: number, map: OffsetMap, endsAtCode: boolean): void {
-    for (const raw of stmts) {
+  /**
+   * Adds the parsed statements of text[base, base + length) (the whole file, or one piece of it), whose AST
+   * locations count from `byteBase` at `base`.
+   */
+  private addParsed(stmts: RawStmt[], base: number, length: number, map: OffsetMap, endsAtCode: boolean, byteBase: number): void {
+    stmts.forEach((raw, i) => {
       const locByte = raw.stmt_location ?? 0;
-      const start = base + map.fromByte(locByte);
-      const end = endsAtCode && !raw.stmt_len
+      const start = base + map.fromByte(locByte - byteBase);
+      const end = endsAtCode && (i === stmts.length - 1 || !raw.stmt_len)
         ? base + length
-        : codeEnd(this.text, start, raw.stmt_len ? base + map.fromByte(locByte + raw.stmt_len) : base + length);
+        : codeEnd(this.text, start, raw.stmt_len ? base + map.fromByte(locByte - byteBase + raw.stmt_len) : base + length);
       // AST locations count bytes from the start of the parsed text; locByte makes them statement-relative.
       this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
-    }
+    });
   }
 }
 

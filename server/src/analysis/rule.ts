@@ -27,7 +27,8 @@ export interface Report {
   start: number;
   end: number;
   message: string;
-  fix?: Fix;
+  /** The fix, or a function that computes it when a client first asks (code actions, JSON output). */
+  fix?: Fix | (() => Fix | undefined);
   /** For rules with more than one default level (hnsw-build-params): this finding's own default. */
   severity?: Severity;
 }
@@ -49,6 +50,11 @@ export interface Rule {
   meta: RuleMeta;
   /** True for the rule that reports the statements the parser rejected; others never see those. */
   rejected?: boolean;
+  /**
+   * True when the check reads other statements of the file (ctx.file.statements), so its findings cannot be
+   * reused for an unchanged statement text (see FindingMemo).
+   */
+  crossStatement?: boolean;
   /** Called for every statement the parser accepted (or, with `rejected`, every one it rejected). */
   check(ctx: RuleContext): void;
 }

@@ -64,7 +64,7 @@ export function quickFixes(uri: string, file: ParsedFile, findings: readonly Fin
     }
     if (!seenRules.has(f.ruleId)) {
       seenRules.add(f.ruleId);
-      const all = fixAll(uri, file, findings.filter((x) => x.ruleId === f.ruleId), `Fix all ${f.ruleId} problems in this file`);
+      const all = fixAll(uri, file, findings.filter((x) => x.ruleId === f.ruleId), `Fix all ${f.ruleId} in this file`);
       if (all && findings.filter((x) => x.ruleId === f.ruleId && x.fix).length > 1) actions.push({ ...all, kind: FIX_ALL_KIND });
     }
   }

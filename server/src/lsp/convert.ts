@@ -16,6 +16,7 @@ export function docsUri(ruleId: string): string {
   return pathToFileURL(join(__dirname, '..', 'docs', 'rules', `${ruleId}.md`)).href;
 }
 
+/** A finding as a diagnostic. Fixes are computed when a client asks for code actions, not with every publish. */
 export function toDiagnostic(f: Finding): Diagnostic {
   return {
     range: f.range,

@@ -19,7 +19,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseConfigText, resolveConfig, type ResolvedConfig } from '../analysis/config';
-import { initParser } from '../analysis/pg';
+import { initParser, parseSql } from '../analysis/pg';
+import { RULES } from '../analysis/rules/index';
 import { RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles } from '../files';
@@ -30,8 +31,8 @@ import { Workspace } from './workspace';
 
 /** Quiet time after an edit before analysis starts; a newer edit restarts it. */
 const DEBOUNCE_MS = 5;
-/** Files linted between two yields to the event loop during a workspace pass. */
-const CHUNK = 16;
+/** How long analysis runs before it lets the event loop serve other messages. */
+const SLICE_MS = 20;
 
 export interface StatusParams {
   state: 'scanning' | 'ready';
@@ -92,42 +93,68 @@ export function startServer(connection: Connection): void {
     else statusTimer = setTimeout(send, 50);
   };
 
-  const lintAndPublish = (key: string) => {
-    ws.lint(key);
-    publish(key);
+  /** One analysis in progress per file: a newer edit cancels it, a request that needs it finishes it. */
+  const jobs = new Map<string, { steps: Generator<void, unknown>; cancelled: boolean; done: Promise<void> }>();
+
+  const reportInternalErrors = () => {
     for (const e of ws.internalErrors.splice(0)) connection.console.error(`[pgperf] internal error: ${e}`);
   };
 
-  /** Lints the dirty files a chunk at a time, yielding so that edits and requests are served in between. */
-  const drain = () => {
-    if (draining) return;
-    draining = true;
-    const step = () => {
-      const batch = [...dirty].slice(0, CHUNK);
-      for (const key of batch) {
-        dirty.delete(key);
-        if (pending.has(key)) continue; // its own edit is about to lint it
-        lintAndPublish(key);
+  /**
+   * Lints a file in time slices: the first slice runs at once (a small document is answered without a
+   * round trip through the event loop), later ones after other pending work. Publishes when complete.
+   */
+  const lintAndPublish = (key: string): Promise<void> => {
+    const old = jobs.get(key);
+    if (old) old.cancelled = true;
+    let finish!: () => void;
+    const job = { steps: ws.lintSteps(key, SLICE_MS), cancelled: false, done: new Promise<void>((r) => (finish = r)) };
+    jobs.set(key, job);
+    const tick = () => {
+      if (job.cancelled) return finish();
+      if (!job.steps.next().done) {
+        setImmediate(tick);
+        return;
       }
-      if (dirty.size > 0) setImmediate(step);
-      else {
-        draining = false;
-        sendStatus('ready');
-      }
+      if (jobs.get(key) === job) jobs.delete(key);
+      publish(key);
+      reportInternalErrors();
+      finish();
     };
-    setImmediate(step);
+    tick();
+    return job.done;
   };
 
-  /** Sets a file's text and lints what it affects: itself now, other files in the background. */
+  /** Finishes a file's analysis now (hover and code actions answer about the current text). */
+  const finishNow = (key: string) => {
+    const job = jobs.get(key);
+    if (!job) return;
+    while (!job.cancelled && !job.steps.next().done);
+  };
+
+  /** Lints the dirty files one after another, each in slices, so edits and requests are served in between. */
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    while (dirty.size > 0) {
+      const key = dirty.values().next().value!;
+      dirty.delete(key);
+      if (pending.has(key) || jobs.has(key)) continue; // its own edit is linting it
+      await lintAndPublish(key);
+    }
+    draining = false;
+    sendStatus('ready');
+  };
+
+  /** Sets a file's text and lints what it affects: itself first, other files in the background. */
   const apply = (key: string, text: string, options: { version?: number; open?: boolean }) => {
     const before = ws.catalog();
     const ddlChanged = ws.update(key, pathOf(key), text, options);
-    lintAndPublish(key);
+    const linted = lintAndPublish(key);
     if (ddlChanged && ready) {
       for (const k of ws.affectedBy(before, ws.catalog())) if (k !== key) dirty.add(k);
-      drain();
-    }
-    if (!draining) sendStatus('ready');
+      void linted.then(drain);
+    } else void linted.then(() => !draining && sendStatus('ready'));
   };
 
   // --- configuration --------------------------------------------------------------------------------------
@@ -199,12 +226,8 @@ export function startServer(connection: Connection): void {
     const all = ws.uris();
     let linted = 0;
     for (const key of all) {
-      if (pending.has(key)) continue;
-      lintAndPublish(key);
-      if (++linted % CHUNK === 0) {
-        progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
-        await new Promise((r) => setImmediate(r));
-      }
+      if (!pending.has(key)) await lintAndPublish(key);
+      if (++linted % 20 === 0) progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
     }
     progress?.done();
     ready = true;
@@ -248,6 +271,7 @@ export function startServer(connection: Connection): void {
       );
     }
     await initParser();
+    warmUp();
     await rescan();
   });
 
@@ -307,7 +331,7 @@ export function startServer(connection: Connection): void {
         void connection.sendDiagnostics({ uri: clientUri.get(key) ?? key, diagnostics: [] });
         if (ddl) {
           for (const k of ws.affectedBy(before, ws.catalog())) dirty.add(k);
-          drain();
+          void drain();
         }
         continue;
       }
@@ -325,11 +349,13 @@ export function startServer(connection: Connection): void {
   /** Brings a document's findings up to date before answering about it. */
   const flush = (key: string) => {
     const timer = pending.get(key);
-    if (!timer) return;
-    clearTimeout(timer);
-    pending.delete(key);
-    const doc = documents.get(clientUri.get(key) ?? key);
-    if (doc) apply(key, doc.getText(), { version: doc.version, open: true });
+    if (timer) {
+      clearTimeout(timer);
+      pending.delete(key);
+      const doc = documents.get(clientUri.get(key) ?? key);
+      if (doc) apply(key, doc.getText(), { version: doc.version, open: true });
+    }
+    finishNow(key);
   };
 
   connection.onCodeAction(({ textDocument, context }): CodeAction[] => {
@@ -372,6 +398,16 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/**
+ * A fresh WASM module runs its first thousands of parses on baseline code (several times slower); a few
+ * milliseconds of parsing at start-up let the engine optimise it before the first edit has to be answered.
+ */
+function warmUp(): void {
+  const samples = RULES.flatMap((r) => [r.meta.docs.bad, r.meta.docs.good]).filter((x): x is string => !!x);
+  const until = performance.now() + 60;
+  for (let i = 0; performance.now() < until && i < 5_000; i++) parseSql(samples[i % samples.length]);
 }
 
 /** Settings over `.pgperf.json` over defaults; a setting left at its empty default does not override. */

@@ -7,7 +7,7 @@
  */
 import { buildCatalogFrom, CATALOG_KINDS, type Catalog, type CatalogStatement, type TableInfo } from '../analysis/catalog';
 import { DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
-import { lintFileWithin } from '../analysis/engine';
+import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile } from '../analysis/parse';
 import type { Finding } from '../analysis/types';
 
@@ -19,7 +19,7 @@ export interface FileState {
   /** The editor's version of an open document; undefined for a file read from disk. */
   version?: number;
   open: boolean;
-  /** Kept while the document is open (hover and code actions read it). */
+  /** Kept while the document is open (hover and code actions read it), and for a closed file until its next lint. */
   parsed?: ParsedFile;
   ddl: CatalogStatement[];
   /** The DDL's text and search paths: equal keys mean the file cannot have changed the catalog. */
@@ -41,7 +41,10 @@ export interface Summary {
 
 export class Workspace {
   private readonly files = new Map<string, FileState>();
-  private readonly cache = new ParseCache(20_000);
+  /** Statements of the documents being edited; closed files re-parse whole (one parser call) when needed. */
+  private readonly cache = new ParseCache(5_000);
+  /** Findings by statement text for the current catalog: an edit re-runs the rules only where text changed. */
+  private readonly memo = new FindingMemo();
   private current: Catalog | undefined;
   config: ResolvedConfig = structuredClone(DEFAULT_CONFIG);
   /** Milliseconds the rules may spend on one file. */
@@ -78,7 +81,7 @@ export class Workspace {
       text,
       version: options.version,
       open,
-      parsed: open ? parsed : undefined,
+      parsed,
       ddl,
       ddlKey,
       findings: old?.findings ?? [],
@@ -128,13 +131,28 @@ export class Workspace {
 
   /** Lints one file against the current catalog and stores its findings. */
   lint(uri: string): FileState | undefined {
+    const steps = this.lintSteps(uri, Infinity);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /**
+   * The same in steps of about `sliceMs` (see lintFileSteps). The findings are stored only when the last step
+   * completes against the text it started with; a caller that drops the generator leaves the file as it was.
+   */
+  *lintSteps(uri: string, sliceMs: number): Generator<void, FileState | undefined> {
     const f = this.files.get(uri);
     if (!f) return undefined;
+    const text = f.text;
     const parsed = f.parsed ?? new ParsedFile(f.path, f.text, this.cache);
-    const result = lintFileWithin(parsed, this.catalog(), this.config, this.budgetMs, this.internalErrors);
+    const result = yield* lintFileSteps(parsed, this.catalog(), this.config, this.budgetMs, sliceMs, this.internalErrors, this.memo);
+    const now = this.files.get(uri);
+    if (now !== f || now.text !== text) return now;
     f.findings = result.findings;
     f.complete = result.complete;
-    if (f.open) f.parsed = parsed;
+    f.parsed = f.open ? parsed : undefined;
     return f;
   }
 

@@ -2,15 +2,10 @@
  * Shared helpers of offset-pagination, or-chain and select-star: exact expression spans, token navigation
  * and name scopes.
  *
- * Why `exprSpan` exists: `Statement.span` derives a node's end from the token stream with rules for the
- * constructs PostgreSQL records only the start of (`t.col`, `now()`, `x::double precision`, `b IS NULL`,
- * `CASE … END`). Fixes that rewrite an expression must not trust a heuristic, so this confirms the end with
- * the real parser: the shortest token run from the span's start that parses as a SELECT target equal to the
- * node (locations aside) — normally span's own end, found with one parse.
+ * `exprSpan` is Statement.span under the name these rules use for expressions.
  */
-import { as, type Node } from '../ast';
+import type { Node } from '../ast';
 import type { Statement } from '../parse';
-import { parseSql } from '../pg';
 import { isComment, tokenIndexAt, type Token } from '../tokens';
 
 export interface Span {
@@ -18,45 +13,13 @@ export interface Span {
   end: number;
 }
 
-function stripLocations(n: unknown): unknown {
-  if (Array.isArray(n)) return n.map(stripLocations);
-  if (!n || typeof n !== 'object') return n;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(n as Node)) if (k !== 'location') out[k] = stripLocations(v);
-  return out;
-}
-
-/** How far past Statement.span's end an expression may run (tokens). */
-const MAX_EXTRA_TOKENS = 48;
-
 /**
- * The exact file span of an expression node (one that can stand as a SELECT target), or undefined when it
- * cannot be established.
+ * The exact file span of an expression node, or undefined when it cannot be established. Statement.span
+ * derives the end from the token stream; the engine re-parses every fix before offering it, so a span that
+ * fell short would cost a fix, never produce broken SQL.
  */
 export function exprSpan(st: Statement, node: Node): Span | undefined {
-  const approx = st.span(node);
-  if (!approx) return undefined;
-  const want = JSON.stringify(stripLocations(node));
-  const code = st.codeTokens();
-  const text = st.file.text;
-  let depth = 0;
-  let extra = 0;
-  for (let i = tokenIndexAt(code, approx.start); i < code.length && extra <= MAX_EXTRA_TOKENS; i++) {
-    const t = code[i];
-    if (t.text === '(' || t.text === '[') depth++;
-    else if (t.text === ')' || t.text === ']') depth--;
-    if (depth < 0 || t.text === ';') break;
-    if (t.end < approx.end) continue;
-    extra++;
-    if (depth > 0) continue;
-    const parsed = parseSql(`SELECT ${text.slice(approx.start, t.end)}`);
-    if (!parsed.ok || parsed.stmts.length !== 1) continue;
-    const targets = parsed.stmts[0].stmt?.SelectStmt?.targetList as Node[] | undefined;
-    if (!targets || targets.length !== 1) continue;
-    const val = as(targets[0], 'ResTarget')?.val;
-    if (JSON.stringify(stripLocations(val)) === want) return { start: approx.start, end: t.end };
-  }
-  return undefined;
+  return st.span(node);
 }
 
 /** The span widened over parentheses that enclose exactly it: `((a OR b))` for `a OR b`. */

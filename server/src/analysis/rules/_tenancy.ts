@@ -57,7 +57,14 @@ export function parenListAfter(st: Statement, from: number): ParenList | undefin
 }
 
 /** The file range of a RangeVar's possibly qualified name (`app.sessions`, `"Sessions"`). */
+/** How many dot-separated parts a name has (dots inside quoted identifiers do not count). */
+const NAME_PARTS = (name: string) => name.replace(/"(?:[^"]|"")*"/g, 'q').split('.').length;
+
 export function relationRange(st: Statement, rv: Node): { start: number; end: number } | undefined {
+  // The common case, read from the text; tokens only when comments sit inside the qualified name.
+  const quick = st.nameSpan(rv.location);
+  const parts = 1 + (rv.catalogname ? 1 : 0) + (rv.schemaname ? 1 : 0);
+  if (quick && NAME_PARTS(st.file.text.slice(quick.start, quick.end)) === parts) return quick;
   const tokens = st.tokens();
   const i = st.tokenAt(rv.location);
   if (i < 0) return undefined;

@@ -61,6 +61,7 @@ export const createIndexConcurrently: Rule = {
       good: '-- migrations/002_sessions_status.sql\nCREATE INDEX CONCURRENTLY idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
   },
+  crossStatement: true,
   check({ statement: st, catalog, report }) {
     if (st.kind !== 'IndexStmt') return;
     const b = st.body;

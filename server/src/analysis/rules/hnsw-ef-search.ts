@@ -86,6 +86,7 @@ export const hnswEfSearch: Rule = {
       good: 'SET hnsw.ef_search = 100;\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 50;',
     },
   },
+  crossStatement: true,
   check({ statement, catalog, report, file }) {
     if (!/ef_search/i.test(statement.text)) return; // cheap text filter: only statements that set it matter
     for (const set of settingsOf(statement, GUC)) {

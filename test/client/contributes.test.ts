@@ -1,0 +1,62 @@
+/**
+ * package.json's contributions match the code: one `pgperf.rules` property per rule (with its default
+ * severity), the settings' defaults equal the analysis defaults, the commands the client registers.
+ * Regenerate with `npm run contributes`.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../server/src/analysis/config';
+import { RULES } from '../../server/src/analysis/rules';
+
+interface Prop {
+  type: string;
+  default?: unknown;
+  enum?: string[];
+  description?: string;
+  properties?: Record<string, Prop>;
+}
+const root = resolve(__dirname, '../..');
+const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
+  main: string;
+  activationEvents: string[];
+  contributes: { configuration: { properties: Record<string, Prop> }; commands: { command: string; title: string; category: string }[] };
+};
+const props = pkg.contributes.configuration.properties;
+
+describe('package.json contributions', () => {
+  it('lists every rule in pgperf.rules with the severities and its default (npm run contributes)', () => {
+    const rules = props['pgperf.rules'];
+    expect(rules.type).toBe('object');
+    expect(rules.default).toEqual({});
+    expect(Object.keys(rules.properties ?? {})).toEqual(RULES.map((r) => r.meta.id));
+    for (const r of RULES) {
+      const p = rules.properties![r.meta.id];
+      expect(p.enum, r.meta.id).toEqual(['off', 'info', 'warning', 'error']);
+      expect(p.description, r.meta.id).toBe(`${r.meta.docs.summary} Default: ${r.meta.severity}.`);
+    }
+  });
+
+  it('documents the analysis defaults as the settings defaults', () => {
+    expect(props['pgperf.tenantColumn'].default).toBe(DEFAULT_CONFIG.tenantColumn);
+    expect(props['pgperf.include'].default).toEqual(DEFAULT_CONFIG.include);
+    expect(props['pgperf.exclude'].default).toEqual(DEFAULT_CONFIG.exclude);
+    expect(props['pgperf.partitionedTables'].default).toEqual(DEFAULT_CONFIG.partitionedTables);
+    expect(props['pgperf.trace.server']).toMatchObject({ enum: ['off', 'messages', 'verbose'], default: 'off' });
+    for (const [key, p] of Object.entries(props)) {
+      expect((p as { description?: string; markdownDescription?: string }).description ?? (p as { markdownDescription?: string }).markdownDescription, key).toBeTruthy();
+    }
+  });
+
+  it('contributes the commands the client registers, and activates on SQL', () => {
+    const source = readFileSync(resolve(root, 'client/src/extension.ts'), 'utf8');
+    const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
+    expect(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort()).toEqual([
+      'pgperf: Restart Language Server',
+      'pgperf: Show Output',
+    ]);
+    expect(pkg.main).toBe('./dist/extension.js');
+    expect(pkg.activationEvents).toEqual(['onLanguage:sql', 'workspaceContains:**/*.sql']);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Issue 3, packaging: `npm run package:vsix` (the packaging half of `npm run package`; `npm test` has just
+ * built dist/) makes the .vsix with @vscode/vsce, offline, and the archive holds exactly what runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RULES } from '../../server/src/analysis/rules';
+import { listZip, readZipEntry, type ZipEntry } from './zip';
+
+const root = resolve(__dirname, '../..');
+const vsixPath = resolve(root, 'dist-pkg/pgperf.vsix');
+
+/** Every file the extension may ship (paths inside the .vsix); anything else is a packaging mistake. */
+const ALLOWED = [
+  /^\[Content_Types\]\.xml$/,
+  /^extension\.vsixmanifest$/,
+  /^extension\/package\.json$/,
+  /^extension\/readme\.md$/,
+  /^extension\/LICENSE\.txt$/,
+  /^extension\/images\/icon\.png$/,
+  /^extension\/dist\/(extension|server)\.js$/,
+  /^extension\/dist\/libpg-query\.wasm$/,
+  /^extension\/docs\/rules\/[a-z0-9-]+\.md$/,
+  /^extension\/sql-snippets\/[a-z0-9-]+\.json$/,
+];
+
+let zip: Buffer;
+let entries: ZipEntry[];
+const entry = (name: string) => entries.find((e) => e.name === name);
+const text = (name: string) => readZipEntry(zip, entry(name)!).toString('utf8');
+
+beforeAll(() => {
+  for (const f of ['dist/extension.js', 'dist/server.js', 'dist/libpg-query.wasm']) {
+    if (!existsSync(resolve(root, f))) throw new Error(`${f} is missing: run \`node build.mjs\` (npm test does) before this test`);
+  }
+  rmSync(vsixPath, { force: true });
+  const run = spawnSync('npm', ['run', 'package:vsix'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`npm run package:vsix failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+  zip = readFileSync(vsixPath);
+  entries = listZip(zip);
+  const files = entries.filter((e) => !e.name.endsWith('/'));
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(
+    `pgperf.vsix: ${kb(statSync(vsixPath).size)} (${files.length} files, ${kb(files.reduce((s, e) => s + e.size, 0))} unpacked)\n` +
+      files.map((e) => `  ${e.name.padEnd(48)} ${kb(e.size).padStart(10)}`).join('\n'),
+  );
+}, 180_000);
+
+describe('the .vsix', () => {
+  it('holds the bundles, the parser WASM beside them, snippets, rule docs, README, LICENSE and icon', () => {
+    const names = entries.map((e) => e.name);
+    for (const f of [
+      'extension/package.json',
+      'extension/readme.md',
+      'extension/LICENSE.txt',
+      'extension/images/icon.png',
+      'extension/dist/extension.js',
+      'extension/dist/server.js',
+      'extension/dist/libpg-query.wasm',
+      'extension/sql-snippets/postgresql.json',
+      ...RULES.map((r) => `extension/docs/rules/${r.meta.id}.md`),
+    ]) {
+      expect(names, f).toContain(f);
+    }
+    // The shipped WASM and bundles are the built ones, byte for byte.
+    for (const f of ['dist/libpg-query.wasm', 'dist/server.js', 'dist/extension.js']) {
+      expect(readZipEntry(zip, entry(`extension/${f}`)!).equals(readFileSync(resolve(root, f))), f).toBe(true);
+    }
+  });
+
+  it('holds nothing else: no sources, tests, node_modules, source maps or the CLI bundle', () => {
+    const names = entries.map((e) => e.name).filter((n) => !n.endsWith('/'));
+    expect(names.filter((n) => /\.(ts|mts|cts|map)$/.test(n))).toEqual([]);
+    expect(names.filter((n) => /(^|\/)(test|node_modules|client|server|bench|examples|e2e)\//.test(n))).toEqual([]);
+    expect(names).not.toContain('extension/dist/cli.js');
+    expect(names.filter((n) => !ALLOWED.some((re) => re.test(n)))).toEqual([]);
+    expect(statSync(vsixPath).size).toBeLessThan(5 * 1024 * 1024);
+  });
+
+  it('runs without node_modules: the bundles require only Node built-ins and vscode', () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    for (const f of ['extension/dist/extension.js', 'extension/dist/server.js']) {
+      const required = new Set([...text(f).matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]));
+      const outside = [...required].filter((m) => !builtins.has(m) && !(f.endsWith('extension.js') && m === 'vscode'));
+      expect(outside, f).toEqual([]);
+    }
+  });
+
+  it('has a manifest whose main, icon and snippets point into the package', () => {
+    const pkg = JSON.parse(text('extension/package.json')) as {
+      main: string;
+      icon: string;
+      activationEvents: string[];
+      contributes: { snippets: { path: string }[]; commands: { command: string }[]; configuration: { properties: Record<string, unknown> } };
+    };
+    const inside = (p: string) => `extension/${p.replace(/^\.\//, '')}`;
+    expect(pkg.main).toBe('./dist/extension.js');
+    expect(entry(inside(pkg.main))).toBeDefined();
+    expect(entry(inside(pkg.icon))).toBeDefined();
+    for (const s of pkg.contributes.snippets) expect(entry(inside(s.path)), s.path).toBeDefined();
+    expect(pkg.activationEvents).toEqual(['onLanguage:sql', 'workspaceContains:**/*.sql']);
+    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(['pgperf.restartServer', 'pgperf.showOutput']);
+    expect(Object.keys(pkg.contributes.configuration.properties)).toContain('pgperf.rules');
+    const manifest = text('extension.vsixmanifest');
+    expect(manifest).toContain('Microsoft.VisualStudio.Code.Manifest');
+  });
+});
