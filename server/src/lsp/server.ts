@@ -262,7 +262,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onInitialized(async () => {
-    if (canConfigure) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+    if (canConfigure) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'pgperf' });
     if (canWatch) {
       void connection.client.register(
         // A plain object: the registration options of workspace/didChangeWatchedFiles.
