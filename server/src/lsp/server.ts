@@ -3,6 +3,7 @@
  * Analysis lives in ../analysis and the workspace model in ./workspace; this file only moves data between
  * them and the client.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -218,10 +219,14 @@ export function startServer(connection: Connection): void {
     for (const path of paths) {
       const key = pathToFileURL(path).href;
       if (!ws.get(key)?.open) {
-        const text = await readFile(path, 'utf8').catch(() => undefined);
+        // Local files, read synchronously: awaiting each read left the thread idle for a fifth of the scan.
+        const text = readText(path);
         if (text !== undefined) ws.update(key, pathOf(key), text, {});
       }
-      if (++done % 50 === 0) progress?.report(Math.round((done / paths.length) * 50), `read ${done}/${paths.length} files`);
+      if (++done % 50 === 0) {
+        progress?.report(Math.round((done / paths.length) * 50), `read ${done}/${paths.length} files`);
+        await new Promise((r) => setImmediate(r));
+      }
     }
     const all = ws.uris();
     let linted = 0;
@@ -428,6 +433,14 @@ export function mergeSettings(base: ResolvedConfig | undefined, settings: Record
     const r = resolveConfig(raw, RULE_IDS);
     return { config: r.config, problems: r.problems };
   })();
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function lineAt(text: string, offset: number): number {

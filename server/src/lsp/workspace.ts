@@ -72,7 +72,8 @@ export class Workspace {
       if (!open) old.parsed = undefined;
       return false;
     }
-    const parsed = new ParsedFile(path, text, this.cache);
+    // Only documents being edited use the statement cache: a closed file is parsed whole in one call.
+    const parsed = new ParsedFile(path, text, open ? this.cache : undefined);
     const ddl = ddlOf(parsed);
     const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${text.slice(d.start, d.end)}`).join('\n');
     const state: FileState = {
@@ -146,7 +147,7 @@ export class Workspace {
     const f = this.files.get(uri);
     if (!f) return undefined;
     const text = f.text;
-    const parsed = f.parsed ?? new ParsedFile(f.path, f.text, this.cache);
+    const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined);
     const result = yield* lintFileSteps(parsed, this.catalog(), this.config, this.budgetMs, sliceMs, this.internalErrors, this.memo);
     const now = this.files.get(uri);
     if (now !== f || now.text !== text) return now;
@@ -160,7 +161,7 @@ export class Workspace {
   parsed(uri: string): ParsedFile | undefined {
     const f = this.files.get(uri);
     if (!f) return undefined;
-    return f.parsed ?? new ParsedFile(f.path, f.text, this.cache);
+    return f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined);
   }
 
   summary(): Summary {
