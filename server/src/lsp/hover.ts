@@ -6,13 +6,18 @@ import type { ParsedFile, Statement } from '../analysis/parse';
 import { ruleById } from '../analysis/rules/index';
 import type { Finding } from '../analysis/types';
 
+/**
+ * The rule docs of the findings under the cursor. The editor shows each finding's message in the same hover,
+ * so this adds what the message does not say: why the rule exists, with the guide's figures, and what to do.
+ */
 export function findingHover(findings: readonly Finding[]): string | undefined {
-  if (findings.length === 0) return undefined;
-  return findings
-    .map((f) => {
-      const rule = ruleById(f.ruleId);
+  const ids = [...new Set(findings.map((f) => f.ruleId))];
+  if (ids.length === 0) return undefined;
+  return ids
+    .map((id) => {
+      const rule = ruleById(id);
       const docs = rule ? ruleMarkdown(rule).replace(/^# .*\n\n/, '') : '';
-      return `**pgperf · ${f.ruleId}** (${f.severity})\n\n${f.message}\n\n---\n\n${docs}`;
+      return `**pgperf · ${id}**\n\n${docs}`;
     })
     .join('\n\n---\n\n');
 }
