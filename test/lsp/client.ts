@@ -27,14 +27,9 @@ import type {
 export const ROOT = resolve(__dirname, '../..');
 export const BIN = join(ROOT, 'bin/pgperf.js');
 
-export interface StatusParams {
-  state: 'scanning' | 'ready';
-  files: number;
-  statements: number;
-  findings: { error: number; warning: number; info: number };
-  syntaxErrors: number;
-  ms?: number;
-}
+export type { StatusParams } from '../../server/src/lsp/protocol';
+import type { StatusParams } from '../../server/src/lsp/protocol';
+
 
 export type Settings = Record<string, unknown>;
 

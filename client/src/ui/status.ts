@@ -3,17 +3,9 @@
  * (no vscode import: unit-tested in test/client/).
  */
 
-export const STATUS_NOTIFICATION = 'pgperf/status';
+export { STATUS_NOTIFICATION, type StatusParams } from '../../../server/src/lsp/protocol';
+import type { StatusParams } from '../../../server/src/lsp/protocol';
 
-/** Params of the `pgperf/status` notification (server → client), as the LSP contract defines them. */
-export interface StatusParams {
-  state: 'scanning' | 'ready';
-  files: number;
-  statements: number;
-  findings: { error: number; warning: number; info: number };
-  syntaxErrors: number;
-  ms?: number;
-}
 
 /** What the client shows when no analysis pass has been reported. */
 export type ClientPhase = 'starting' | 'running' | 'stopped' | 'failed';

@@ -28,6 +28,7 @@ import { collectFiles } from '../files';
 import { FIX_ALL_KIND, fixAll, quickFixes } from './actions';
 import { toDiagnostic } from './convert';
 import { findingHover, tableAt, tableHover } from './hover';
+import { STATUS_NOTIFICATION, type StatusParams } from './protocol';
 import { Workspace } from './workspace';
 
 /** Quiet time after an edit before analysis starts; a newer edit restarts it. */
@@ -35,14 +36,6 @@ const DEBOUNCE_MS = 5;
 /** How long analysis runs before it lets the event loop serve other messages. */
 const SLICE_MS = 20;
 
-export interface StatusParams {
-  state: 'scanning' | 'ready';
-  files: number;
-  statements: number;
-  findings: { error: number; warning: number; info: number };
-  syntaxErrors: number;
-  ms?: number;
-}
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -89,7 +82,7 @@ export function startServer(connection: Connection): void {
 
   const sendStatus = (state: StatusParams['state'], ms?: number) => {
     clearTimeout(statusTimer);
-    const send = () => void connection.sendNotification('pgperf/status', { state, ...ws.summary(), ms } satisfies StatusParams);
+    const send = () => void connection.sendNotification(STATUS_NOTIFICATION, { state, ...ws.summary(), ms } satisfies StatusParams);
     if (state === 'scanning') send();
     else statusTimer = setTimeout(send, 50);
   };
