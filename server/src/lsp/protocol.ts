@@ -11,3 +11,28 @@ export interface StatusParams {
   syntaxErrors: number;
   ms?: number;
 }
+
+/** Client → server: the statement under the cursor (the EXPLAIN commands run it). */
+export const STATEMENT_AT_REQUEST = 'pgperf/statementAt';
+export interface StatementAtParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+export interface StatementInfo {
+  text: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  /** libpg_query's statement kind (SelectStmt, InsertStmt, …), or '' for a statement the parser rejected. */
+  kind: string;
+}
+
+/** Client → server: every statement of a document (CodeLens above the queries). */
+export const STATEMENTS_REQUEST = 'pgperf/statements';
+export interface StatementsParams {
+  textDocument: { uri: string };
+}
+
+/** Client → server: the workspace's DDL in dependency order, to load into the embedded database. */
+export const DDL_REQUEST = 'pgperf/ddl';
+export interface DdlResult {
+  statements: { file: string; line: number; text: string; kind: string }[];
+}

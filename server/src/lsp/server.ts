@@ -25,10 +25,22 @@ import { RULES } from '../analysis/rules/index';
 import { RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles } from '../files';
+import { orderedDdl } from '../analysis/ddl-order';
+import type { ParsedFile, Statement } from '../analysis/parse';
 import { FIX_ALL_KIND, fixAll, quickFixes } from './actions';
 import { toDiagnostic } from './convert';
 import { findingHover, tableAt, tableHover } from './hover';
-import { STATUS_NOTIFICATION, type StatusParams } from './protocol';
+import {
+  DDL_REQUEST,
+  STATEMENT_AT_REQUEST,
+  STATEMENTS_REQUEST,
+  STATUS_NOTIFICATION,
+  type DdlResult,
+  type StatementAtParams,
+  type StatementInfo,
+  type StatementsParams,
+  type StatusParams,
+} from './protocol';
 import { Workspace } from './workspace';
 
 /** Quiet time after an edit before analysis starts; a newer edit restarts it. */
@@ -393,6 +405,35 @@ export function startServer(connection: Connection): void {
     };
     return { contents: { kind: 'markdown', value: tableHover(hit.table, lineOf) }, range: file.source.rangeOf(hit.start, hit.end) };
   });
+
+  const statementInfo = (file: ParsedFile, st: Statement): StatementInfo => ({
+    text: st.text,
+    range: file.source.rangeOf(st.start, st.end),
+    kind: st.kind,
+  });
+
+  connection.onRequest(STATEMENT_AT_REQUEST, ({ textDocument, position }: StatementAtParams): StatementInfo | null => {
+    const key = keyOf(textDocument.uri);
+    flush(key);
+    const file = ws.parsed(key);
+    if (!file) return null;
+    const offset = file.source.offsetAt(position);
+    // The statement that holds the cursor, or else the last one that ends before it on the same line (after `;`).
+    const inside = file.statements.find((s) => s.start <= offset && offset <= s.end);
+    const line = position.line;
+    const before = [...file.statements].reverse().find((s) => s.end <= offset && file.source.positionAt(s.end).line === line);
+    const st = inside ?? before;
+    return st ? statementInfo(file, st) : null;
+  });
+
+  connection.onRequest(STATEMENTS_REQUEST, ({ textDocument }: StatementsParams): StatementInfo[] => {
+    const key = keyOf(textDocument.uri);
+    flush(key);
+    const file = ws.parsed(key);
+    return file ? file.statements.map((st) => statementInfo(file, st)) : [];
+  });
+
+  connection.onRequest(DDL_REQUEST, (): DdlResult => ({ statements: orderedDdl(ws.allParsed()) }));
 
   documents.listen(connection);
   connection.listen();

@@ -164,6 +164,13 @@ export class Workspace {
     return f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined);
   }
 
+  /** Every file parsed, in path order (as the catalog applies them). */
+  allParsed(): ParsedFile[] {
+    return [...this.files.values()]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map((f) => this.parsed(f.uri)!);
+  }
+
   summary(): Summary {
     const s: Summary = { files: this.files.size, statements: 0, findings: { error: 0, warning: 0, info: 0 }, syntaxErrors: 0 };
     for (const f of this.files.values()) {
