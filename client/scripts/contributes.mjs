@@ -1,4 +1,4 @@
-// Writes package.json's `contributes.configuration` (the `pgperf.*` settings of the LSP contract) with one
+// Writes package.json's `contributes.configuration` analysis settings (the `pgperf.*` settings of the LSP contract) with one
 // `pgperf.rules` property per rule, from `pgperf rules --format json` (run `node build.mjs` first).
 // Run: npm run contributes. test/client/contributes.test.ts checks that package.json is up to date.
 import { execFileSync } from 'node:child_process';
@@ -86,6 +86,10 @@ const configuration = {
 
 const pkgPath = `${root}package.json`;
 const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
-pkg.contributes = { ...pkg.contributes, configuration };
+// The analysis settings are generated; the client's own (connections, explain) are kept as they are.
+const kept = Object.fromEntries(
+  Object.entries(pkg.contributes?.configuration?.properties ?? {}).filter(([key]) => !(key in configuration.properties)),
+);
+pkg.contributes = { ...pkg.contributes, configuration: { ...configuration, properties: { ...configuration.properties, ...kept } } };
 writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
 console.log(`package.json: ${rules.length} rules in pgperf.rules`);

@@ -2,15 +2,21 @@
  * The VS Code client: starts the pgperf language server (dist/server.js) over Node IPC and shows its state.
  * A thin client in the style of the LSP sample and vscode-eslint — every analysis runs in the server; this file
  * wires VS Code to it: document selector, file watchers, settings, an output channel, a status bar item fed by
- * the server's `pgperf/status` notification, and two commands.
+ * the server's `pgperf/status` notification, and the commands. The database features (ui/connections.ts,
+ * ui/explain-panel.ts, ui/codelens.ts) run EXPLAIN through client/src/explain and client/src/db; the statement
+ * under the cursor and the workspace DDL come from the server (`pgperf/statementAt`, `pgperf/ddl`).
  */
 import * as path from 'node:path';
 import {
   commands,
   type ExtensionContext,
+  languages,
   type LogOutputChannel,
+  Position,
+  ProgressLocation,
   StatusBarAlignment,
   type StatusBarItem,
+  type TextEditor,
   ThemeColor,
   Uri,
   window,
@@ -25,6 +31,14 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import { DDL_REQUEST, type DdlResult, STATEMENT_AT_REQUEST, type StatementAtParams, type StatementInfo } from '../../server/src/lsp/protocol';
+import { loadSchema } from './db/load-ddl';
+import { type Database, DatabaseError } from './db/types';
+import { ExplainRefused, startExplain } from './explain/run';
+import { classify } from './explain/safety';
+import { ExplainCodeLens } from './ui/codelens';
+import { Connections } from './ui/connections';
+import { ExplainPanels } from './ui/explain-panel';
 import { ChangeFilter, explicitSettings } from './ui/settings';
 import { type ClientPhase, formatPhase, formatStatus, isStatusParams, STATUS_NOTIFICATION, type StatusView } from './ui/status';
 
@@ -45,7 +59,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const c = client;
   context.subscriptions.push(c);
 
+  const lenses = new ExplainCodeLens(() => client);
   c.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
+    // A new analysis pass: the statements (and so the CodeLenses) may have moved.
+    if (isStatusParams(params) && params.state === 'ready') lenses.refresh();
     if (isStatusParams(params)) show(status, formatStatus(params));
     else output.warn(`ignored a malformed ${STATUS_NOTIFICATION} notification: ${JSON.stringify(params)}`);
   });
@@ -66,7 +83,200 @@ export async function activate(context: ExtensionContext): Promise<void> {
     }),
   );
 
+  // Database features.
+  const connections = new Connections(context, output);
+  const panels = new ExplainPanels(context);
+  const db = new DatabaseCommands(c, connections, panels, output);
+  context.subscriptions.push(
+    connections,
+    panels,
+    lenses,
+    languages.registerCodeLensProvider([{ language: 'sql', scheme: 'file' }, { language: 'sql', scheme: 'untitled' }], lenses),
+    commands.registerCommand('pgperf.explainAnalyze', (uri?: Uri, position?: Position) => db.explain(true, uri, position)),
+    commands.registerCommand('pgperf.explain', (uri?: Uri, position?: Position) => db.explain(false, uri, position)),
+    commands.registerCommand('pgperf.loadSchema', () => db.loadSchemaCommand()),
+    commands.registerCommand('pgperf.addConnection', () => connections.add()),
+    commands.registerCommand('pgperf.pickConnection', () => connections.pick()),
+    commands.registerCommand('pgperf.testConnection', () => connections.test()),
+    commands.registerCommand('pgperf.disconnect', () => connections.disconnect()),
+  );
+
   await start(c, status, output, false);
+}
+
+/** The EXPLAIN and schema commands: glue between VS Code, the language server and client/src/explain. */
+class DatabaseCommands {
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly connections: Connections,
+    private readonly panels: ExplainPanels,
+    private readonly output: LogOutputChannel,
+  ) {}
+
+  /** pgperf.explainAnalyze / pgperf.explain: the selection, or the statement at the cursor (or at a CodeLens). */
+  async explain(analyze: boolean, uri?: Uri, position?: Position): Promise<void> {
+    const what = analyze ? 'Explain Analyze' : 'Explain';
+    const editor = await editorFor(uri);
+    if (!editor) {
+      void window.showWarningMessage(`pgperf: ${what} needs a SQL editor`);
+      return;
+    }
+    const fromLens = uri instanceof Uri && position instanceof Position;
+    let sql: string | undefined;
+    if (!fromLens && !editor.selection.isEmpty) sql = editor.document.getText(editor.selection);
+    else {
+      const at = await this.statementAt(editor, fromLens ? position : editor.selection.active);
+      if (at === undefined) return;
+      sql = at?.text;
+    }
+    if (!sql?.trim()) {
+      void window.showWarningMessage('pgperf: no SQL statement at the cursor');
+      return;
+    }
+
+    // $n parameters: values, or none for the generic plan.
+    const { maxParam } = await classify(sql);
+    const params: (string | null)[] = [];
+    let generic = false;
+    for (let i = 1; i <= maxParam; i++) {
+      const value = await window.showInputBox({
+        title: `pgperf ${what}: parameter $${i} of ${maxParam}`,
+        prompt: i === 1 ? `Value for $1 (sent as text, cast by the server; NULL for null). Leave empty for the generic plan.` : `Value for $${i} (NULL for null)`,
+        ignoreFocusOut: true,
+      });
+      if (value === undefined) return;
+      if (i === 1 && value === '') {
+        generic = true;
+        break;
+      }
+      params.push(/^null$/i.test(value.trim()) ? null : value);
+    }
+
+    const timeoutMs = this.connections.activeProfile()?.statementTimeoutMs ?? workspace.getConfiguration('pgperf').get<number>('explain.statementTimeoutMs', 30_000);
+    const column = editor.viewColumn;
+    let database = this.connections.activeProfile()?.name ?? 'embedded PGlite';
+    await window.withProgress(
+      { location: ProgressLocation.Notification, title: `pgperf: ${what}`, cancellable: true },
+      async (progress, token) => {
+        try {
+          progress.report({ message: `connecting to ${database}…` });
+          const db = await this.database();
+          database = db.label;
+          if (token.isCancellationRequested) return;
+          progress.report({ message: `on ${db.label}…` });
+          const handle = startExplain(db, {
+            sql: sql!,
+            analyze,
+            ...(params.length > 0 ? { params } : {}),
+            generic,
+            timeoutMs,
+            confirm: async (reasons) => {
+              const run = 'Run and Roll Back';
+              const answer = await window.showWarningMessage(
+                `This statement writes: ${reasons.join('; ')}.`,
+                { modal: true, detail: `EXPLAIN ANALYZE executes it on ${db.label}, inside a transaction that is always rolled back.` },
+                run,
+              );
+              return answer === run;
+            },
+          });
+          const sub = token.onCancellationRequested(() => void handle.cancel().catch((e) => this.output.warn(`cancel: ${String(e)}`)));
+          try {
+            const result = await handle.result;
+            this.output.info(`${what} on ${db.label}: ${result.nodes.length} nodes, ${result.findings.length} findings`);
+            this.panels.show(result, column, generic ? 'generic' : params.map((p) => (p === null ? 'NULL' : p)));
+          } finally {
+            sub.dispose();
+          }
+        } catch (e) {
+          if (e instanceof ExplainRefused) return;
+          if (e instanceof DatabaseError && e.kind === 'cancelled') {
+            void window.showInformationMessage(`pgperf: ${what} cancelled (rolled back)`);
+            return;
+          }
+          const message = e instanceof Error ? e.message : String(e);
+          this.output.error(`${what} on ${database} failed: ${message}`);
+          this.panels.showError({ database, sql: sql!, message }, column);
+        }
+      },
+    );
+  }
+
+  /** The active database; the embedded one gets the workspace schema when it is new. */
+  private async database(): Promise<Database> {
+    if (!this.connections.isEmbedded()) return this.connections.database();
+    const { db, created } = await this.connections.embeddedDatabase();
+    if (created) await this.loadSchema(db);
+    return this.connections.database();
+  }
+
+  private async statementAt(editor: TextEditor, position: Position): Promise<StatementInfo | null | undefined> {
+    if (!this.client.isRunning()) {
+      void window.showErrorMessage('pgperf: the language server is not running (it finds the statement at the cursor)');
+      return undefined;
+    }
+    const params: StatementAtParams = {
+      textDocument: { uri: this.client.code2ProtocolConverter.asUri(editor.document.uri) },
+      position: { line: position.line, character: position.character },
+    };
+    return this.client.sendRequest<StatementInfo | null>(STATEMENT_AT_REQUEST, params);
+  }
+
+  /** pgperf.loadSchema: a fresh embedded database with the workspace DDL (from the server, dependency order). */
+  async loadSchemaCommand(): Promise<void> {
+    try {
+      const { db } = await window.withProgress({ location: ProgressLocation.Notification, title: 'pgperf: opening the embedded database…' }, () =>
+        this.connections.embeddedDatabase(true),
+      );
+      await this.loadSchema(db);
+    } catch (e) {
+      this.connections.fail('loading the workspace schema failed', e);
+    }
+  }
+
+  private async loadSchema(db: Database): Promise<void> {
+    if (!this.client.isRunning()) throw new Error('the language server is not running (it reads the workspace DDL)');
+    const { statements } = await this.client.sendRequest<DdlResult>(DDL_REQUEST, {});
+    const result = await window.withProgress(
+      { location: ProgressLocation.Notification, title: 'pgperf: loading the workspace schema into the embedded database', cancellable: true },
+      (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let last = 0;
+        return loadSchema(
+          db,
+          statements.map((s) => ({ file: s.file, text: s.text })),
+          {
+            signal: abort.signal,
+            onProgress: (done, total) => {
+              progress.report({ message: `${done} / ${total}`, increment: ((done - last) / Math.max(total, 1)) * 100 });
+              last = done;
+            },
+          },
+        );
+      },
+    );
+    const lines = new Map(statements.map((s) => [`${s.file}\u0000${s.text}`, s.line]));
+    for (const f of result.failures) {
+      const line = lines.get(`${f.file}\u0000${f.text}`);
+      this.output.error(`schema: ${f.file}${line ? `:${line}` : ''}: ${f.error.message}`);
+    }
+    const files = new Set(statements.map((s) => s.file)).size;
+    const summary = `loaded ${result.loaded} of ${statements.length} DDL statements from ${files} file${files === 1 ? '' : 's'} into ${db.label}`;
+    this.output.info(summary);
+    if (result.failures.length > 0) {
+      const show = 'Show Output';
+      const answer = await window.showWarningMessage(`pgperf: ${summary}; ${result.failures.length} failed`, show);
+      if (answer === show) this.output.show(true);
+    } else void window.showInformationMessage(`pgperf: ${summary}`);
+  }
+}
+
+/** The editor of `uri` (a CodeLens argument) or the active one. */
+async function editorFor(uri: Uri | undefined): Promise<TextEditor | undefined> {
+  if (!(uri instanceof Uri)) return window.activeTextEditor;
+  const visible = window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  return visible ?? window.showTextDocument(await workspace.openTextDocument(uri), { preserveFocus: false });
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -53,8 +53,15 @@ describe('package.json contributions', () => {
     const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
     expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
     expect(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort()).toEqual([
+      'pgperf: Add Connection',
+      'pgperf: Disconnect',
+      'pgperf: Explain',
+      'pgperf: Explain Analyze',
+      'pgperf: Load Workspace Schema into the Embedded Database',
+      'pgperf: Pick Connection',
       'pgperf: Restart Language Server',
       'pgperf: Show Output',
+      'pgperf: Test Connection',
     ]);
     expect(pkg.main).toBe('./dist/extension.js');
     expect(pkg.activationEvents).toEqual(['onLanguage:sql', 'workspaceContains:**/*.sql']);

@@ -23,6 +23,12 @@ const ALLOWED = [
   /^extension\/images\/icon\.png$/,
   /^extension\/dist\/(extension|server)\.js$/,
   /^extension\/dist\/libpg-query\.wasm$/,
+  /^extension\/dist\/pglite-worker\.js$/,
+  // The embedded database's runtime, as build.mjs copies it: PGlite's CommonJS entry, WASM, data and initdb,
+  // pgvector's entry and archive, and each package's manifest and licence.
+  /^extension\/dist\/node_modules\/@electric-sql\/pglite\/(package\.json|LICENSE|dist\/(index\.cjs|pglite\.wasm|pglite\.data|initdb\.wasm))$/,
+  /^extension\/dist\/node_modules\/@electric-sql\/pglite-pgvector\/(package\.json|LICENSE|dist\/(index\.cjs|vector\.tar\.gz))$/,
+  /^extension\/client\/media\/[a-z0-9-]+\.(js|css)$/,
   /^extension\/docs\/rules\/[a-z0-9-]+\.md$/,
   /^extension\/sql-snippets\/[a-z0-9-]+\.json$/,
 ];
@@ -60,6 +66,10 @@ describe('the .vsix', () => {
       'extension/dist/extension.js',
       'extension/dist/server.js',
       'extension/dist/libpg-query.wasm',
+      'extension/dist/pglite-worker.js',
+      'extension/dist/node_modules/@electric-sql/pglite/dist/index.cjs',
+      'extension/dist/node_modules/@electric-sql/pglite/dist/pglite.wasm',
+      'extension/dist/node_modules/@electric-sql/pglite-pgvector/dist/vector.tar.gz',
       'extension/sql-snippets/postgresql.json',
       ...RULES.map((r) => `extension/docs/rules/${r.meta.id}.md`),
     ]) {
@@ -74,17 +84,22 @@ describe('the .vsix', () => {
   it('holds nothing else: no sources, tests, node_modules, source maps or the CLI bundle', () => {
     const names = entries.map((e) => e.name).filter((n) => !n.endsWith('/'));
     expect(names.filter((n) => /\.(ts|mts|cts|map)$/.test(n))).toEqual([]);
-    expect(names.filter((n) => /(^|\/)(test|node_modules|client|server|bench|examples|e2e)\//.test(n))).toEqual([]);
+    // node_modules only as dist/node_modules/@electric-sql (checked by ALLOWED); client/ only as client/media.
+    expect(names.filter((n) => /(^|\/)(test|server|bench|examples|e2e)\//.test(n) || /^extension\/node_modules\//.test(n))).toEqual([]);
     expect(names).not.toContain('extension/dist/cli.js');
     expect(names.filter((n) => !ALLOWED.some((re) => re.test(n)))).toEqual([]);
-    expect(statSync(vsixPath).size).toBeLessThan(5 * 1024 * 1024);
+    // PGlite (PostgreSQL in WASM) is most of it: ~9 MB WASM and ~6 MB data before compression.
+    expect(statSync(vsixPath).size).toBeLessThan(15 * 1024 * 1024);
   });
 
-  it('runs without node_modules: the bundles require only Node built-ins and vscode', () => {
+  it('runs without the project\'s node_modules: the bundles require only Node built-ins, vscode and the shipped PGlite', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    for (const f of ['extension/dist/extension.js', 'extension/dist/server.js']) {
+    const shipped = new Set(['@electric-sql/pglite', '@electric-sql/pglite-pgvector']);
+    for (const f of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/pglite-worker.js']) {
       const required = new Set([...text(f).matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]));
-      const outside = [...required].filter((m) => !builtins.has(m) && !(f.endsWith('extension.js') && m === 'vscode'));
+      const outside = [...required].filter(
+        (m) => !builtins.has(m) && !(f.endsWith('extension.js') && m === 'vscode') && !(f.endsWith('pglite-worker.js') && shipped.has(m)),
+      );
       expect(outside, f).toEqual([]);
     }
   });
@@ -102,7 +117,9 @@ describe('the .vsix', () => {
     expect(entry(inside(pkg.icon))).toBeDefined();
     for (const s of pkg.contributes.snippets) expect(entry(inside(s.path)), s.path).toBeDefined();
     expect(pkg.activationEvents).toEqual(['onLanguage:sql', 'workspaceContains:**/*.sql']);
-    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(['pgperf.restartServer', 'pgperf.showOutput']);
+    const source = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as typeof pkg;
+    expect(pkg.contributes.commands.map((c) => c.command)).toEqual(source.contributes.commands.map((c) => c.command));
+    expect(pkg.contributes.commands.length).toBeGreaterThanOrEqual(9);
     expect(Object.keys(pkg.contributes.configuration.properties)).toContain('pgperf.rules');
     const manifest = text('extension.vsixmanifest');
     expect(manifest).toContain('Microsoft.VisualStudio.Code.Manifest');

@@ -11,6 +11,7 @@ import { ParseCache } from '../analysis/parse';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles, UsageError } from '../files';
+import { explainCommand, terminalAsk } from './explain';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
@@ -40,6 +41,15 @@ Usage:
       Lint files and folders (folders: every *.sql inside, recursively; default: the current folder).
       Reads .pgperf.json from the current folder unless --config names another file.
       Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
+  pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--timeout MS]
+                 (SQL | --file F [--line N])
+      EXPLAIN (with --analyze: EXPLAIN (ANALYZE, BUFFERS)) one statement and print the plan as a tree with
+      findings, or --format json: { "database", "plan", "findings": [{ "rule", "node", "message" }] }.
+      Database: DATABASE_URL or the PG* variables; without them the embedded PGlite database, with the DDL of
+      the current folder's SQL files loaded first. Always inside a transaction that is rolled back; a statement
+      that writes needs --yes (no prompt when stdin is not a terminal). $n parameters: one --param each
+      (NULL for null), or none for the generic plan. --timeout: statement_timeout in ms (default 30000).
+      Exit code: 0 plan printed, 1 database error, 2 bad usage or a write without --yes.
   pgperf rules [--format text|json]   List the rules with their default severity.
   pgperf docs <folder>                Write one Markdown page per rule into <folder>.
   pgperf lsp --stdio                  Run the language server over stdio (Neovim, Helix, Zed, Emacs, …).
@@ -58,6 +68,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return 0;
     }
     if (command === 'lint') return await lint(rest, io);
+    if (command === 'explain') return await explainCommand(rest, { ...io, ask: terminalAsk() });
     if (command === 'rules') return rules(rest, io);
     if (command === 'docs') return docs(rest, io);
     if (command === 'lsp') return lsp(rest);

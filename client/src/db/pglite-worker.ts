@@ -1,0 +1,150 @@
+/**
+ * The embedded database's thread: PGlite (PostgreSQL 18 in WASM) with pgvector, driven over postMessage by
+ * embedded.ts. Bundled on its own to dist/pglite-worker.js with `@electric-sql/pglite*` external (PGlite loads
+ * its .wasm/.data files relative to its own module).
+ *
+ * PGlite runs a statement synchronously inside WASM: while it runs, this thread handles no message, and
+ * PostgreSQL's statement_timeout has no timer to fire here. So before each statement the worker tells the host
+ * the session's `statement_timeout`, and the host enforces it (and cancel) by terminating this thread.
+ */
+import { PGlite, type Results } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { parentPort } from 'node:worker_threads';
+
+export type WorkerRequest =
+  | { id: number; op: 'init'; dataDir?: string }
+  | { id: number; op: 'query'; sql: string; params?: unknown[] }
+  | { id: number; op: 'reset' }
+  | { id: number; op: 'close' };
+
+export interface WireError {
+  message: string;
+  code?: string;
+  detail?: string;
+  hint?: string;
+  position?: string;
+}
+
+export interface WireResult {
+  rows: Record<string, unknown>[];
+  fields: string[];
+  rowCount: number | null;
+  command: string;
+}
+
+export type WorkerResponse =
+  | { id: number; type: 'started'; timeoutMs: number }
+  | { id: number; type: 'ok'; result?: WireResult; version?: { num: number; text: string } }
+  | { id: number; type: 'error'; error: WireError };
+
+/** `SHOW statement_timeout` text ("0", "500ms", "2s", "1min", "1h", "1d") in milliseconds. */
+export function timeoutSettingMs(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(text);
+  if (!m) return 0;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const factor = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return Math.round(n * factor);
+}
+
+/**
+ * The statement_timeout a batch sets for itself (`BEGIN; SET LOCAL statement_timeout = 5000; EXPLAIN …` in one
+ * call): the last `SET [LOCAL|SESSION] statement_timeout` or `set_config('statement_timeout', …)` in the text,
+ * in ms; undefined when there is none (or it is DEFAULT). The host cannot see settings made inside a running
+ * batch, so it reads them from the text.
+ */
+export function timeoutInSql(sql: string): number | undefined {
+  const patterns = [
+    /\bset\s+(?:local\s+|session\s+)?statement_timeout\s*(?:=|\bto\b)\s*(?:'([^']*)'|([\w.]+))/gi,
+    /\bset_config\s*\(\s*'statement_timeout'\s*,\s*'([^']*)'/gi,
+  ];
+  let best: { at: number; value: string } | undefined;
+  for (const re of patterns) {
+    for (const m of sql.matchAll(re)) {
+      const value = m[1] ?? m[2] ?? '';
+      if (!best || m.index > best.at) best = { at: m.index, value };
+    }
+  }
+  if (!best || /^default$/i.test(best.value.trim())) return undefined;
+  return /^\s*\d/.test(best.value) ? timeoutSettingMs(best.value) : undefined;
+}
+
+// int8 and numeric as strings, as node-postgres returns them (no silent precision loss).
+const parsers = { 20: (v: string) => v, 1700: (v: string) => v };
+
+let db: PGlite | undefined;
+
+function wireError(err: unknown): WireError {
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; detail?: unknown; hint?: unknown; position?: unknown };
+  const out: WireError = { message: typeof e.message === 'string' ? e.message : String(err) };
+  if (typeof e.code === 'string') out.code = e.code;
+  if (typeof e.detail === 'string') out.detail = e.detail;
+  if (typeof e.hint === 'string') out.hint = e.hint;
+  if (typeof e.position === 'string') out.position = e.position;
+  return out;
+}
+
+function wireResult(r: Results | undefined): WireResult {
+  if (!r) return { rows: [], fields: [], rowCount: null, command: '' };
+  const x = r as Results & { command?: string; rowCount?: number };
+  return {
+    rows: r.rows as Record<string, unknown>[],
+    fields: r.fields.map((f) => f.name),
+    rowCount: x.rowCount ?? (typeof r.affectedRows === 'number' && x.command !== 'SELECT' ? r.affectedRows : null),
+    command: x.command ?? '',
+  };
+}
+
+async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Promise<void> {
+  switch (msg.op) {
+    case 'init': {
+      db = new PGlite({ ...(msg.dataDir ? { dataDir: msg.dataDir } : {}), extensions: { vector }, parsers });
+      await db.waitReady;
+      const r = await db.query<{ num: string; v: string }>(
+        "select current_setting('server_version_num') as num, current_setting('server_version') as v",
+      );
+      const row = r.rows[0]!;
+      post({ id: msg.id, type: 'ok', version: { num: Number(row.num), text: `PostgreSQL ${row.v}` } });
+      return;
+    }
+    case 'query': {
+      if (!db) throw new Error('the embedded database is not started');
+      const st = await db.query<{ statement_timeout: string }>('show statement_timeout');
+      const current = timeoutSettingMs(st.rows[0]?.statement_timeout ?? '0');
+      post({ id: msg.id, type: 'started', timeoutMs: timeoutInSql(msg.sql) ?? current });
+      if (msg.params && msg.params.length > 0) {
+        post({ id: msg.id, type: 'ok', result: wireResult(await db.query(msg.sql, msg.params)) });
+      } else {
+        // Simple protocol, as node-postgres without parameters: several statements allowed, the last result counts.
+        const results = await db.exec(msg.sql);
+        post({ id: msg.id, type: 'ok', result: wireResult(results[results.length - 1]) });
+      }
+      return;
+    }
+    case 'reset': {
+      // A released session must not hand an open (or aborted) transaction to the next one.
+      if (db && db.isInTransaction()) await db.exec('ROLLBACK');
+      post({ id: msg.id, type: 'ok' });
+      return;
+    }
+    case 'close': {
+      const d = db;
+      db = undefined;
+      if (d && !d.closed) await d.close();
+      post({ id: msg.id, type: 'ok' });
+      return;
+    }
+  }
+}
+
+const port = parentPort;
+if (port) {
+  const post = (r: WorkerResponse) => port.postMessage(r);
+  // One message at a time, in order (PGlite has one connection).
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (msg: WorkerRequest) => {
+    chain = chain.then(() =>
+      handle(msg, post).catch((err: unknown) => post({ id: msg.id, type: 'error', error: wireError(err) })),
+    );
+  });
+}

@@ -1,0 +1,42 @@
+// Interfaces shared by the database code (client/src/db), the explain helper (client/src/explain), the CLI and the
+// VS Code UI. No `vscode` import here or anywhere in client/src/db.
+
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  fields: string[];
+  rowCount: number | null;
+  command: string;
+}
+
+/** One connection, held for a transaction. */
+export interface Session {
+  query(sql: string, params?: unknown[]): Promise<QueryResult>;
+  /** Cancels the statement running on this session (pg: pg_cancel_backend from another connection). */
+  cancel(): Promise<void>;
+  /** Returns the connection; `broken` discards it (after an error that left it unusable). */
+  release(broken?: boolean): Promise<void>;
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  /** What the UI shows: "embedded PGlite (PostgreSQL 18.6)" or "prod — db.example.com:5432/app". Never a password. */
+  readonly label: string;
+  serverVersion(): Promise<{ num: number; text: string }>; // num like 150019
+  session(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+export type DatabaseErrorKind = 'connection' | 'timeout' | 'cancelled' | 'sql';
+
+export class DatabaseError extends Error {
+  readonly kind: DatabaseErrorKind;
+  /** SQLSTATE, when the server gave one. */
+  readonly code?: string;
+
+  constructor(kind: DatabaseErrorKind, message: string, code?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseError';
+    this.kind = kind;
+    if (code !== undefined) this.code = code;
+  }
+}
