@@ -265,9 +265,11 @@ class DatabaseCommands {
     const summary = `loaded ${result.loaded} of ${statements.length} DDL statements from ${files} file${files === 1 ? '' : 's'} into ${db.label}`;
     this.output.info(summary);
     if (result.failures.length > 0) {
+      // Not awaited: the EXPLAIN that opened the database goes on while the message waits for the user.
       const show = 'Show Output';
-      const answer = await window.showWarningMessage(`pgperf: ${summary}; ${result.failures.length} failed`, show);
-      if (answer === show) this.output.show(true);
+      void window.showWarningMessage(`pgperf: ${summary}; ${result.failures.length} failed`, show).then((answer) => {
+        if (answer === show) this.output.show(true);
+      });
     } else void window.showInformationMessage(`pgperf: ${summary}`);
   }
 }
