@@ -24,7 +24,7 @@ import {
   workspace,
 } from 'vscode';
 import { openEmbedded } from '../db/embedded';
-import { openPostgres } from '../db/postgres';
+import { openPostgres, poolSizeAdviceText } from '../db/postgres';
 import { type ConnectionProfile, connectionProfileSchema, profileLabel, SSL_MODES, validateProfiles } from '../db/profiles';
 import { type Database, DatabaseError } from '../db/types';
 
@@ -332,7 +332,19 @@ export class Connections implements Disposable {
         await session.release();
       }
       const ms = performance.now() - t0;
-      const message = `pgperf: connected to ${db.label} — ${v.text}, SELECT 1 in ${ms.toFixed(1)} ms`;
+      let sizing = '';
+      if (db.kind === 'postgres') {
+        // The guide sizes an application's pool from the server's cores and disks, which SQL cannot see: show the
+        // formula with its SSD example beside what this server allows.
+        const s2 = await db.session();
+        try {
+          const max = (await s2.query('SHOW max_connections')).rows[0]?.max_connections;
+          sizing = `. Pool sizing (tuning guide): (server cores × 2) + spindles, e.g. 8 cores on SSD → ${poolSizeAdviceText(8, 1)}; this server allows max_connections = ${String(max)}`;
+        } finally {
+          await s2.release();
+        }
+      }
+      const message = `pgperf: connected to ${db.label} — ${v.text}, SELECT 1 in ${ms.toFixed(1)} ms${sizing}`;
       this.output.info(message);
       void window.showInformationMessage(message);
     } catch (e) {
