@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../client/src/db/types';
 import { explain, type ExplainOptions, type ExplainResult } from '../../client/src/explain/run';
 
-export const TEST_DATABASE_URL = process.env.PGPERF_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { TEST_URL as TEST_DATABASE_URL } from '../db/helpers';
 
 export async function exec(db: Database, statements: string[]): Promise<void> {
   const s = await db.session();
