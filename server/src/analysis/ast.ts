@@ -84,8 +84,8 @@ export function indexNodes(root: unknown): Map<string, Node[]> {
   return index;
 }
 
-function extremeLocation(root: unknown, pick: (a: number, b: number) => boolean): number {
-  let best = -1;
+/** Calls `visit` on every plain object of a tree (wrappers, their fields, unwrapped nodes alike), iteratively. */
+export function eachObject(root: unknown, visit: (n: Node) => void): void {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const cur = stack.pop();
@@ -94,13 +94,22 @@ function extremeLocation(root: unknown, pick: (a: number, b: number) => boolean)
       for (const v of cur) stack.push(v);
       continue;
     }
+    visit(cur as Node);
     for (const k in cur as Node) {
       const v = (cur as Node)[k];
-      if (k === 'location' || k === 'stmt_location') {
-        if (typeof v === 'number' && v >= 0 && (best < 0 || pick(v, best))) best = v;
-      } else if (v && typeof v === 'object') stack.push(v);
+      if (v && typeof v === 'object') stack.push(v);
     }
   }
+}
+
+function extremeLocation(root: unknown, pick: (a: number, b: number) => boolean): number {
+  let best = -1;
+  eachObject(root, (n) => {
+    for (const k of ['location', 'stmt_location']) {
+      const v = n[k];
+      if (typeof v === 'number' && v >= 0 && (best < 0 || pick(v, best))) best = v;
+    }
+  });
   return best;
 }
 

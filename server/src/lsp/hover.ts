@@ -1,7 +1,7 @@
 /** Hover content: a finding's rule docs, or what the catalog knows about the table under the cursor. */
 import { ruleMarkdown } from '../analysis/docs';
 import type { Catalog, TableInfo } from '../analysis/catalog';
-import { quoteIdent, type Node } from '../analysis/ast';
+import { eachObject, quoteIdent, type Node } from '../analysis/ast';
 import type { ParsedFile, Statement } from '../analysis/parse';
 import { ruleById } from '../analysis/rules/index';
 import type { Finding } from '../analysis/types';
@@ -25,18 +25,9 @@ export function findingHover(findings: readonly Finding[]): string | undefined {
 /** Every table reference of a statement (wrapped RangeVars and the unwrapped `relation` fields alike). */
 function relations(st: Statement): Node[] {
   const out: Node[] = [];
-  const stack: unknown[] = [st.ast];
-  while (stack.length > 0) {
-    const cur = stack.pop();
-    if (!cur || typeof cur !== 'object') continue;
-    if (Array.isArray(cur)) {
-      for (const v of cur) stack.push(v);
-      continue;
-    }
-    const n = cur as Node;
+  eachObject(st.ast, (n) => {
     if (typeof n.relname === 'string' && typeof n.location === 'number') out.push(n);
-    for (const k in n) if (n[k] && typeof n[k] === 'object') stack.push(n[k]);
-  }
+  });
   return out;
 }
 
