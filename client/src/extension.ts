@@ -36,6 +36,7 @@ import { loadSchema } from './db/load-ddl';
 import { type Database, DatabaseError } from './db/types';
 import { ExplainRefused, startExplain } from './explain/run';
 import { classify } from './explain/safety';
+import { BenchCommands, BenchPanel } from './ui/bench-panel';
 import { ExplainCodeLens } from './ui/codelens';
 import { Connections } from './ui/connections';
 import { ExplainPanels } from './ui/explain-panel';
@@ -99,6 +100,15 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('pgperf.pickConnection', () => connections.pick()),
     commands.registerCommand('pgperf.testConnection', () => connections.test()),
     commands.registerCommand('pgperf.disconnect', () => connections.disconnect()),
+  );
+
+  // Benchmarks (client/src/bench; inputs, progress and the report panel in ui/bench-panel.ts).
+  const benchPanel = new BenchPanel(context);
+  const bench = new BenchCommands(connections, benchPanel, output, () => db.activeDatabase());
+  context.subscriptions.push(
+    benchPanel,
+    commands.registerCommand('pgperf.benchHnsw', () => bench.hnsw()),
+    commands.registerCommand('pgperf.benchRls', () => bench.rls()),
   );
 
   await start(c, status, output, false);
@@ -200,6 +210,11 @@ class DatabaseCommands {
         }
       },
     );
+  }
+
+  /** The active database (for the benchmarks). */
+  activeDatabase(): Promise<Database> {
+    return this.database();
   }
 
   /** The active database; the embedded one gets the workspace schema when it is new. */

@@ -54,6 +54,8 @@ describe('package.json contributions', () => {
     expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
     expect(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort()).toEqual([
       'pgperf: Add Connection',
+      'pgperf: Benchmark HNSW',
+      'pgperf: Benchmark Row-Level Security',
       'pgperf: Disconnect',
       'pgperf: Explain',
       'pgperf: Explain Analyze',

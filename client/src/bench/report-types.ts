@@ -13,8 +13,8 @@ export interface BenchDatabase {
 
 /** Progress and cancel of a running benchmark. */
 export interface BenchRunOptions {
-  /** `step`: what runs now ("build m=16 ef_construction=64"); `fraction` in [0, 1]; `etaMs`: null while unknown. */
-  onProgress?: (step: string, fraction: number, etaMs: number | null) => void;
+  /** `step`: what runs now ("build m=16 ef_construction=64"); `fraction` in [0, 1]; `etaMs`: null/undefined while unknown. */
+  onProgress?: (step: string, fraction: number, etaMs?: number | null) => void;
   /** Aborts between steps; during an index build the running statement is cancelled (Session.cancel()). */
   signal?: AbortSignal;
 }
@@ -42,21 +42,6 @@ export interface HnswParams {
   table?: string;
   column?: string;
 }
-
-/** The guide's defaults. */
-export const HNSW_DEFAULTS: Readonly<HnswParams> = Object.freeze({
-  dim: 128,
-  count: 10_000,
-  queries: 100,
-  distribution: 'clustered',
-  metric: 'cosine',
-  m: [12, 16, 24],
-  efConstruction: [64, 128, 256],
-  efSearch: [20, 40, 100, 200],
-  k: 10,
-  recallTarget: 0.95,
-  seed: 42,
-} as HnswParams);
 
 /** One (m, ef_construction, ef_search) configuration. buildMs / indexBytes are those of its (m, ef_construction). */
 export interface HnswResult {
@@ -88,7 +73,11 @@ export interface HnswMemoryRow {
 }
 
 export interface HnswReport {
-  database: BenchDatabase;
+  /** hnsw.ts gives the label (`Database.label`) with `kind` and `serverVersion` beside it. */
+  database: BenchDatabase | string;
+  kind?: 'postgres' | 'embedded';
+  serverVersion?: string;
+  pgvectorVersion?: string;
   params: HnswParams;
   results: HnswResult[];
   /** null when no configuration reaches the recall target. */
@@ -143,6 +132,13 @@ export interface RlsReport {
 }
 
 export type BenchReport = HnswReport | RlsReport;
+
+/** "embedded PGlite (PostgreSQL 18.6)", whichever form the report holds. */
+export function databaseLabel(report: { database: BenchDatabase | string; serverVersion?: string }): string {
+  const d = report.database;
+  if (typeof d === 'string') return d;
+  return d.label.includes(d.serverVersion) || !d.serverVersion ? d.label : `${d.label} (${d.serverVersion})`;
+}
 
 export function isHnswReport(report: BenchReport): report is HnswReport {
   return 'results' in report;

@@ -95,6 +95,10 @@ function wireResult(r: Results | undefined): WireResult {
   };
 }
 
+/** The session's statement_timeout as last read; undefined when a statement may have changed it. */
+let sessionTimeoutMs: number | undefined;
+const MAY_CHANGE_TIMEOUT = /statement_timeout|\breset\b|\bdiscard\b|\bcommit\b|\brollback\b|\bend\b|\babort\b|\bset_config\b|\bset\s+role\b|\bprepare\s+transaction\b/i;
+
 async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Promise<void> {
   switch (msg.op) {
     case 'init': {
@@ -109,8 +113,14 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
     }
     case 'query': {
       if (!db) throw new Error('the embedded database is not started');
-      const st = await db.query<{ statement_timeout: string }>('show statement_timeout');
-      const current = timeoutSettingMs(st.rows[0]?.statement_timeout ?? '0');
+      // The session's statement_timeout changes only through statements that name it or end a transaction
+      // (SET LOCAL reverts): asked again only after one of those, not before every query.
+      if (sessionTimeoutMs === undefined) {
+        const st = await db.query<{ statement_timeout: string }>('show statement_timeout');
+        sessionTimeoutMs = timeoutSettingMs(st.rows[0]?.statement_timeout ?? '0');
+      }
+      const current = sessionTimeoutMs;
+      if (MAY_CHANGE_TIMEOUT.test(msg.sql)) sessionTimeoutMs = undefined;
       post({ id: msg.id, type: 'started', timeoutMs: timeoutInSql(msg.sql) ?? current });
       if (msg.params && msg.params.length > 0) {
         post({ id: msg.id, type: 'ok', result: wireResult(await db.query(msg.sql, msg.params)) });
@@ -122,6 +132,7 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       return;
     }
     case 'reset': {
+      sessionTimeoutMs = undefined;
       // A released session must not hand an open (or aborted) transaction to the next one.
       if (db && db.isInTransaction()) await db.exec('ROLLBACK');
       post({ id: msg.id, type: 'ok' });

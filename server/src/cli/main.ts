@@ -11,6 +11,7 @@ import { ParseCache } from '../analysis/parse';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles, UsageError } from '../files';
+import { benchCommand } from './bench';
 import { explainCommand, terminalAsk } from './explain';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -50,6 +51,20 @@ Usage:
       that writes needs --yes (no prompt when stdin is not a terminal). $n parameters: one --param each
       (NULL for null), or none for the generic plan. --timeout: statement_timeout in ms (default 30000).
       Exit code: 0 plan printed, 1 database error, 2 bad usage or a write without --yes.
+  pgperf bench hnsw [--dim N] [--count N] [--queries N] [--distribution clustered|uniform] [--metric cosine|l2|ip]
+                    [--m 12,16,24] [--ef-construction 64,128,256] [--ef-search 20,40,100,200] [--k 10]
+                    [--recall-target 0.95] [--seed N] [--table T --column C] [--yes] [--json F] [--csv F]
+      pgvector HNSW parameter sweep: builds one index per (m, ef_construction) on synthetic vectors (clustered
+      like real embeddings, or uniform; dim 128, count 10000 by default) or a sample of T.C, and measures per
+      ef_search recall@k against exact results, latency p50/p95/p99 and QPS; prints the table and the
+      recommendation (the cheapest configuration reaching the recall target). Everything lives in a scratch
+      schema pgperf_bench_<random>, dropped at the end (also on failure and Ctrl-C).
+  pgperf bench rls [--rows N] [--rounds N] [--yes] [--json F]
+      Row-level security overhead: the same queries with RLS off and on, interleaved over N rounds; overhead %
+      with a 95 % confidence interval against the guide's 5 % target, and plan changes.
+      Both: DATABASE_URL or PG*, else the embedded database; a server not on this machine needs --yes.
+      Progress on stderr, the table on stdout; --json F / --csv F also write the report.
+      Exit code: 0 done, 1 database error, 2 bad usage or a remote server without --yes, 130 cancelled.
   pgperf rules [--format text|json]   List the rules with their default severity.
   pgperf docs <folder>                Write one Markdown page per rule into <folder>.
   pgperf lsp --stdio                  Run the language server over stdio (Neovim, Helix, Zed, Emacs, …).
@@ -69,6 +84,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     if (command === 'lint') return await lint(rest, io);
     if (command === 'explain') return await explainCommand(rest, { ...io, ask: terminalAsk() });
+    if (command === 'bench') return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
     if (command === 'rules') return rules(rest, io);
     if (command === 'docs') return docs(rest, io);
     if (command === 'lsp') return lsp(rest);

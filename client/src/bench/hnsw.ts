@@ -1,0 +1,692 @@
+/**
+ * The pgvector HNSW parameter sweep (issue 5): for every (m, ef_construction) it builds an index and measures
+ * its build time and size; for every ef_search it measures recall@k against exact results and the latency of
+ * the query set. No `vscode` import: driven by the command palette and by `pgperf bench hnsw`.
+ *
+ * How it measures:
+ * - Everything lives in a scratch schema `pgperf_bench_<random>`, commented with the run's backend (pid and
+ *   backend_start) so that `dropLeftoverScratch` can tell a leftover (its backend is gone) from a concurrent
+ *   run; the schema is dropped in `finally` (success, failure, cancel), and leftovers on the next run.
+ * - Data: synthetic (`clustered` / `uniform` from vectors.ts, count + queries vectors from one seed: the last
+ *   `queries` are held out as the query set) or sampled from the user's table/column (`setseed` + `ORDER BY
+ *   random()`, copied into the scratch schema; the user's table is only read).
+ * - Vectors travel as pgvector text. Queries run through a server-side prepared statement (`PREPARE … (vector)
+ *   AS SELECT id … ORDER BY embedding <op> $1 LIMIT k`, then `EXECUTE name('[…]')`): the `Session` interface
+ *   has no named-statement API and `EXECUTE` cannot take bind parameters, so the text vector is a quoted
+ *   literal argument of EXECUTE (validated: digits, signs, dots, exponents, commas only). One round trip each.
+ * - Exact results are computed once, before any index exists (a sequential scan; index scans also disabled
+ *   with `SET LOCAL` in that transaction), with the same statement.
+ * - Per ef_search: one transaction `BEGIN; SET LOCAL hnsw.ef_search = n; SET LOCAL enable_seqscan = off`, the
+ *   plan checked to use the HNSW index, a warm-up of min(10, queries) queries, then every query timed on the
+ *   client (performance.now() around the round trip), then COMMIT.
+ * - QPS = queries / (sum of their latencies): one client, sequential.
+ * - Cancel: `signal` is checked between statements; during an index build it also calls `session.cancel()`
+ *   (pg_cancel_backend on a server; a worker restart on the embedded database).
+ */
+import { randomBytes } from 'node:crypto';
+import { DatabaseError, type Database, type Session } from '../db/types';
+import { recallAtK, summarize } from './stats';
+import { clustered, toVectorText, uniform } from './vectors';
+
+export type Distribution = 'clustered' | 'uniform';
+export type Metric = 'cosine' | 'l2' | 'ip';
+
+export interface HnswParams {
+  dim: number;
+  count: number;
+  queries: number;
+  distribution: Distribution;
+  metric: Metric;
+  m: number[];
+  efConstruction: number[];
+  efSearch: number[];
+  k: number;
+  recallTarget: number;
+  seed: number;
+  /** A table (`name` or `schema.name`) to sample vectors from instead of synthetic data; needs `column`. */
+  table?: string;
+  column?: string;
+}
+
+/** The guide's grid; a 10,000 × 768 clustered data set, 100 held-out queries. */
+export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
+  dim: 768,
+  count: 10_000,
+  queries: 100,
+  distribution: 'clustered',
+  metric: 'cosine',
+  m: [12, 16, 24],
+  efConstruction: [64, 128, 256],
+  efSearch: [20, 40, 100, 200],
+  k: 10,
+  recallTarget: 0.95,
+  seed: 42,
+}) as Readonly<HnswParams>;
+
+export interface HnswResult {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  buildMs: number;
+  indexBytes: number;
+  /** recall@k, 0–1. */
+  recall: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  qps: number;
+}
+
+export interface HnswRecommendation extends HnswResult {
+  /** Why this one: the rule, in words. */
+  reason: string;
+}
+
+export interface HnswReport {
+  /** The database's label, e.g. "embedded PGlite (PostgreSQL 18.1)" or "127.0.0.1:5432/app". */
+  database: string;
+  kind: Database['kind'];
+  serverVersion: string;
+  pgvectorVersion: string;
+  /** The parameters as run (defaults filled; from a table: dim and count as found). */
+  params: HnswParams;
+  /** One per (m, ef_construction, ef_search), in grid order. */
+  results: HnswResult[];
+  /** Lowest p50 among the results reaching recallTarget (ties: smaller index, faster build); null when none does. */
+  recommendation: HnswRecommendation | null;
+  /** The guide's formula count × ((m × 2) × 4 + dim × 4) bytes beside the measured index size. */
+  memoryFormula: { m: number; efConstruction: number; formulaBytes: number; indexBytes: number }[];
+  /** Latency of the exact (sequential scan) query, for comparison. */
+  exact: { p50Ms: number; p95Ms: number };
+  scratchSchema: string;
+  startedAt: string;
+  totalMs: number;
+}
+
+export type HnswProgress = (step: string, fraction: number, etaMs: number | undefined) => void;
+
+export interface HnswRunOptions {
+  onProgress?: HnswProgress;
+  signal?: AbortSignal;
+}
+
+const SCRATCH_PREFIX = 'pgperf_bench_';
+const INDEX_NAME = 'pgperf_hnsw';
+
+const OPS: Record<Metric, { operator: string; opclass: string }> = {
+  cosine: { operator: '<=>', opclass: 'vector_cosine_ops' },
+  l2: { operator: '<->', opclass: 'vector_l2_ops' },
+  ip: { operator: '<#>', opclass: 'vector_ip_ops' },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parameters
+
+function intList(name: string, xs: unknown, min: number, max: number): number[] {
+  if (!Array.isArray(xs) || xs.length === 0) throw new RangeError(`${name} must be a non-empty list`);
+  for (const x of xs) {
+    if (!Number.isInteger(x) || (x as number) < min || (x as number) > max) {
+      throw new RangeError(`${name}: ${String(x)} is not an integer within ${min}–${max}`);
+    }
+  }
+  return [...new Set(xs as number[])];
+}
+
+function intIn(name: string, x: unknown, min: number, max: number): number {
+  if (!Number.isInteger(x) || (x as number) < min || (x as number) > max) {
+    throw new RangeError(`${name} must be an integer within ${min}–${max} (got ${String(x)})`);
+  }
+  return x as number;
+}
+
+/** Fills the defaults and checks the values (pgvector's limits: m 2–100, ef_construction 4–1000 and ≥ 2 × m, ef_search 1–1000, HNSW up to 2,000 dimensions). */
+export function resolveHnswParams(params: Partial<HnswParams> = {}): HnswParams {
+  const p: HnswParams = { ...DEFAULT_HNSW_PARAMS, ...stripUndefined(params) } as HnswParams;
+  p.m = intList('m', [...p.m], 2, 100);
+  p.efConstruction = intList('ef_construction', [...p.efConstruction], 4, 1000);
+  p.efSearch = intList('ef_search', [...p.efSearch], 1, 1000);
+  intIn('dim', p.dim, 1, 2000);
+  intIn('k', p.k, 1, 1000);
+  intIn('count', p.count, Math.max(p.k, 10), 100_000_000);
+  intIn('queries', p.queries, 1, 100_000);
+  if (!Number.isInteger(p.seed)) throw new RangeError(`seed must be an integer (got ${String(p.seed)})`);
+  if (!(typeof p.recallTarget === 'number' && p.recallTarget > 0 && p.recallTarget <= 1)) {
+    throw new RangeError(`recallTarget must be within (0, 1] (got ${String(p.recallTarget)})`);
+  }
+  if (p.distribution !== 'clustered' && p.distribution !== 'uniform') {
+    throw new RangeError(`distribution must be clustered or uniform (got ${String(p.distribution)})`);
+  }
+  if (!(p.metric in OPS)) throw new RangeError(`metric must be cosine, l2 or ip (got ${String(p.metric)})`);
+  if ((p.table === undefined) !== (p.column === undefined)) throw new RangeError('table and column go together');
+  for (const m of p.m) {
+    for (const ef of p.efConstruction) {
+      if (ef < 2 * m) {
+        throw new RangeError(`ef_construction ${ef} is below 2 × m for m = ${m}: pgvector refuses to build that index`);
+      }
+    }
+  }
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The guide's memory formula: (m × 2) × 4 + dim × 4 bytes per vector. */
+export function formulaBytes(count: number, dim: number, m: number): number {
+  return count * (m * 2 * 4 + dim * 4);
+}
+
+/** Rough peak size of the scratch schema: the vector table plus the largest index (one index exists at a time). */
+export function estimateScratchBytes(params: Partial<HnswParams> = {}): number {
+  const p = { ...DEFAULT_HNSW_PARAMS, ...stripUndefined(params) };
+  const rows = p.table ? p.count + p.queries : p.count;
+  // heap tuple: 24 header + 4 id + (8 + 4 × dim) vector, + 4 line pointer, ~10 % page slack
+  const table = Math.round(rows * (24 + 4 + 8 + 4 * p.dim + 4) * 1.1);
+  const index = Math.max(...p.m.map((m) => formulaBytes(p.count, p.dim, m)));
+  return table + Math.round(index * 1.3);
+}
+
+/** What a run creates, in words (the confirmation for a non-local server). */
+export function describeScratch(params: Partial<HnswParams> = {}): string {
+  const p = { ...DEFAULT_HNSW_PARAMS, ...stripUndefined(params) };
+  const mb = (estimateScratchBytes(p) / 1e6).toFixed(0);
+  const source = p.table ? `${p.count + p.queries} vectors sampled from ${p.table}.${p.column}` : `${p.count} synthetic ${p.dim}-dim vectors`;
+  const builds = p.m.length * p.efConstruction.length;
+  return (
+    `a schema ${SCRATCH_PREFIX}<random> with a table of ${source} and ${builds} HNSW index build${builds === 1 ? '' : 's'} ` +
+    `(one index at a time), about ${mb} MB at its peak; dropped at the end`
+  );
+}
+
+/** Whether the database is on this machine: the embedded one, or a server reached over a Unix socket or loopback. */
+export async function isLocal(db: Database): Promise<boolean> {
+  if (db.kind === 'embedded') return true;
+  const s = await db.session();
+  let broken = false;
+  try {
+    const r = await s.query('select host(inet_server_addr()) as addr');
+    const addr = r.rows[0]?.addr as string | null | undefined;
+    return addr == null || addr === '::1' || /^127\./.test(addr) || addr === '::ffff:127.0.0.1';
+  } catch (err) {
+    broken = err instanceof DatabaseError && err.kind === 'connection';
+    throw err;
+  } finally {
+    await s.release(broken);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scratch schemas
+
+interface ScratchComment {
+  tool: 'pgperf';
+  bench: string;
+  pid: number;
+  backendStart: string | null;
+  createdAt: string;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A new scratch schema name: pgperf_bench_ + 12 hex digits. */
+export function scratchSchemaName(): string {
+  return `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Creates the scratch schema `name` and comments it with this session's backend, so that `dropLeftoverScratch`
+ * drops it only once that backend is gone. (The RLS benchmark can use it too.)
+ */
+export async function createScratchSchema(session: Session, name: string, bench: string): Promise<void> {
+  if (!name.startsWith(SCRATCH_PREFIX) || !/^[a-z0-9_]+$/.test(name)) throw new RangeError(`not a scratch schema name: ${name}`);
+  const who = await session.query(
+    'select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started',
+  );
+  const row = who.rows[0] ?? {};
+  const comment: ScratchComment = {
+    tool: 'pgperf',
+    bench,
+    pid: Number(row.pid),
+    backendStart: (row.started as string | null | undefined) ?? null,
+    createdAt: new Date().toISOString(),
+  };
+  await session.query(`CREATE SCHEMA ${quoteIdent(name)}`);
+  await session.query(`COMMENT ON SCHEMA ${quoteIdent(name)} IS ${quoteLiteral(JSON.stringify(comment))}`);
+}
+
+/**
+ * Drops the scratch schemas (`pgperf_bench_%`, with pgperf's comment) left by runs whose connection is gone
+ * (the backend pid + backend_start of the comment is no longer in pg_stat_activity, or it is this very
+ * connection, which no other run can be using now). A schema of a run still going on another connection, and
+ * any schema without pgperf's comment, is left alone. Returns the names dropped.
+ */
+export async function dropLeftoverScratch(db: Database): Promise<string[]> {
+  const s = await db.session();
+  let broken = false;
+  const dropped: string[] = [];
+  try {
+    const r = await s.query(
+      `select n.nspname as name, obj_description(n.oid, 'pg_namespace') as comment, pg_backend_pid() as self
+         from pg_namespace n where n.nspname like 'pgperf\\_bench\\_%' order by 1`,
+    );
+    for (const row of r.rows) {
+      const name = row.name as string;
+      let c: Partial<ScratchComment>;
+      try {
+        c = JSON.parse(String(row.comment ?? '')) as Partial<ScratchComment>;
+      } catch {
+        continue;
+      }
+      if (c.tool !== 'pgperf' || typeof c.pid !== 'number') continue;
+      if (c.pid !== Number(row.self)) {
+        const alive = await s.query(
+          `select 1 from pg_stat_activity where pid = $1 ${c.backendStart ? 'and backend_start::text = $2' : ''}`,
+          c.backendStart ? [c.pid, c.backendStart] : [c.pid],
+        );
+        if (alive.rows.length > 0) continue;
+      }
+      try {
+        await s.query(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`);
+        dropped.push(name);
+      } catch (err) {
+        if (err instanceof DatabaseError && err.kind === 'connection') throw err;
+        // not ours to drop (another owner): leave it
+      }
+    }
+    return dropped;
+  } catch (err) {
+    broken = err instanceof DatabaseError && err.kind === 'connection';
+    throw err;
+  } finally {
+    await s.release(broken);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The sweep
+
+const VECTOR_TEXT = /^\[[0-9eE+\-.,\s]*\]$/;
+
+function cancelledError(where: string, cleanup: string): DatabaseError {
+  return new DatabaseError('cancelled', `the HNSW benchmark was cancelled (${where}); ${cleanup}`, '57014');
+}
+
+class Aborted extends Error {}
+
+/** Runs the sweep. Always drops its scratch schema; rejects with DatabaseError 'cancelled' when `signal` aborts. */
+export async function runHnswSweep(
+  db: Database,
+  params: Partial<HnswParams> = {},
+  options: HnswRunOptions = {},
+): Promise<HnswReport> {
+  const p = resolveHnswParams(params);
+  const { signal, onProgress } = options;
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  let step = 'starting';
+  const check = () => {
+    if (signal?.aborted) throw new Aborted();
+  };
+  if (signal?.aborted) throw cancelledError('before it started', 'nothing was created');
+
+  // Progress: work units (a cost model fitted on the embedded database, 10,000 × 768: one unit ≈ one distance
+  // term of a sequential scan; build time grows about as ef_construction^0.67 × m^0.7), ETA from the rate measured
+  // so far.
+  const warmup = Math.min(10, p.queries);
+  const builds: { m: number; efConstruction: number }[] = [];
+  for (const m of p.m) for (const efConstruction of p.efConstruction) builds.push({ m, efConstruction });
+  const perQuery = 150_000; // a round trip and the vector text
+  const loadUnits = (p.count + p.queries) * p.dim * 230;
+  const exactUnits = p.queries * (p.count * p.dim + perQuery);
+  const buildUnits = (b: { m: number; efConstruction: number }) =>
+    p.count * p.dim * 1.5 * b.efConstruction ** 0.67 * b.m ** 0.7;
+  const passUnits = (m: number, ef: number) => (p.queries + warmup) * (Math.max(ef, p.k) * m * p.dim * 0.3 + perQuery);
+  const total =
+    loadUnits + exactUnits + builds.reduce((s, b) => s + buildUnits(b) + p.efSearch.reduce((t, ef) => t + passUnits(b.m, ef), 0), 0);
+  let done = 0;
+  const report = (name: string, extra = 0) => {
+    step = name;
+    if (!onProgress) return;
+    const elapsed = performance.now() - t0;
+    const d = done + extra;
+    const eta = d > 0 ? (elapsed * (total - d)) / d : undefined;
+    onProgress(name, Math.min(1, d / total), eta === undefined ? undefined : Math.round(eta));
+  };
+
+  const schema = scratchSchemaName();
+  const s = quoteIdent(schema);
+  const stmt = `pgperf_knn_${schema.slice(SCRATCH_PREFIX.length)}`;
+  report('removing leftover scratch schemas');
+  await dropLeftoverScratch(db);
+  if (signal?.aborted) throw cancelledError('before it started', 'nothing was created');
+
+  let session: Session | undefined = await db.session();
+  let broken = false;
+  let building = false;
+  let prepared = false;
+  const onAbort = () => {
+    if (building && session) void session.cancel().catch(() => undefined);
+  };
+  signal?.addEventListener('abort', onAbort);
+
+  let failure: unknown;
+  let result: HnswReport | undefined;
+  try {
+    const q = (sql: string, args?: unknown[]) => session!.query(sql, args);
+    report('checking pgvector');
+    const ext = await ensurePgvector(q, db.kind);
+    const es = quoteIdent(ext.schema);
+    // on this session: db.serverVersion() would need a second connection (a pool of one would deadlock)
+    const v = await q(`select current_setting('server_version') as v`);
+    const version = { text: `PostgreSQL ${String(v.rows[0]!.v)}` };
+    const op = `OPERATOR(${es}.${OPS[p.metric].operator})`;
+
+    report(`creating scratch schema ${schema}`);
+    await createScratchSchema(session, schema, 'hnsw');
+    check();
+
+    // ---- data
+    let queryTexts: string[];
+    if (p.table !== undefined) {
+      report(`sampling ${p.count + p.queries} vectors from ${p.table}.${p.column}`);
+      const sampled = await sampleFromTable(q, s, es, p);
+      queryTexts = sampled.queries;
+      p.dim = sampled.dim;
+      p.count = sampled.count;
+      p.queries = queryTexts.length;
+      done += loadUnits;
+    } else {
+      report('generating vectors');
+      const all = (p.distribution === 'clustered' ? clustered : uniform)(p.count + p.queries, p.dim, p.seed);
+      queryTexts = all.slice(p.count).map(toVectorText);
+      await q(`CREATE TABLE ${s}.items (id int4 NOT NULL, embedding ${es}.vector(${p.dim}) NOT NULL)`);
+      const batch = Math.max(1, Math.floor(2_000_000 / (p.dim * 10)));
+      for (let i = 0; i < p.count; i += batch) {
+        check();
+        report(`loading vectors (${i.toLocaleString('en-US')} / ${p.count.toLocaleString('en-US')})`);
+        const texts = all.slice(i, Math.min(p.count, i + batch)).map(toVectorText);
+        await q(
+          `INSERT INTO ${s}.items (id, embedding)
+             SELECT (u.ord - 1 + $2::int8)::int4, u.v::${es}.vector(${p.dim}) FROM unnest($1::text[]) WITH ORDINALITY AS u(v, ord)`,
+          [texts, i],
+        );
+        done += (loadUnits * texts.length) / (p.count + p.queries);
+      }
+      done = loadUnits;
+    }
+    for (const t of queryTexts) if (!VECTOR_TEXT.test(t)) throw new DatabaseError('sql', `unexpected vector text: ${t.slice(0, 60)}`);
+    await q(`ANALYZE ${s}.items`);
+    check();
+
+    await q(`PREPARE ${stmt} (${es}.vector) AS SELECT id FROM ${s}.items ORDER BY embedding ${op} $1 LIMIT ${p.k}`);
+    prepared = true;
+    const runQuery = async (text: string): Promise<number[]> => {
+      const r = await q(`EXECUTE ${stmt}('${text}')`);
+      return r.rows.map((row) => Number(row.id));
+    };
+
+    // ---- exact results (no index exists yet; index scans disabled too)
+    report(`exact results for ${p.queries} queries`);
+    const exact: number[][] = [];
+    const exactMs: number[] = [];
+    await q('BEGIN; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+    for (const t of queryTexts) {
+      check();
+      const a = performance.now();
+      exact.push(await runQuery(t));
+      exactMs.push(performance.now() - a);
+      done += exactUnits / p.queries;
+    }
+    await q('COMMIT');
+    report(`exact results for ${p.queries} queries`);
+
+    // ---- the grid
+    const results: HnswResult[] = [];
+    const memoryFormula: HnswReport['memoryFormula'] = [];
+    for (let bi = 0; bi < builds.length; bi++) {
+      const b = builds[bi]!;
+      check();
+      const label = `m=${b.m}, ef_construction=${b.efConstruction}`;
+      const buildStep = `building index ${label} (${bi + 1}/${builds.length})`;
+      report(buildStep);
+      // Progress during the build: interpolate on the rate measured so far.
+      const units = buildUnits(b);
+      const rate = (performance.now() - t0) / Math.max(done, 1);
+      const expectedMs = units * rate;
+      const buildStart = performance.now();
+      const ticker = onProgress
+        ? setInterval(() => report(buildStep, units * Math.min(0.95, (performance.now() - buildStart) / Math.max(expectedMs, 1))), 500)
+        : undefined;
+      let buildMs: number;
+      try {
+        building = true;
+        check();
+        const a = performance.now();
+        await q(
+          `CREATE INDEX ${INDEX_NAME} ON ${s}.items USING hnsw (embedding ${es}.${OPS[p.metric].opclass}) ` +
+            `WITH (m = ${b.m}, ef_construction = ${b.efConstruction})`,
+        );
+        buildMs = performance.now() - a;
+      } finally {
+        building = false;
+        if (ticker) clearInterval(ticker);
+      }
+      done += units;
+      check();
+      const size = await q(`SELECT pg_relation_size('${schema}.${INDEX_NAME}'::regclass)::int8 AS bytes`);
+      const indexBytes = Number(size.rows[0]!.bytes);
+      memoryFormula.push({ m: b.m, efConstruction: b.efConstruction, formulaBytes: formulaBytes(p.count, p.dim, b.m), indexBytes });
+
+      for (const ef of p.efSearch) {
+        check();
+        report(`ef_search=${ef} on ${label}`);
+        await q(`BEGIN; SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL enable_seqscan = off`);
+        const plan = await q(`EXPLAIN (FORMAT JSON) EXECUTE ${stmt}('${queryTexts[0]}')`);
+        if (!JSON.stringify(plan.rows).includes(INDEX_NAME)) {
+          throw new DatabaseError('sql', `the query does not use the HNSW index (${label}, ef_search=${ef}): ${JSON.stringify(plan.rows).slice(0, 300)}`);
+        }
+        for (let i = 0; i < warmup; i++) await runQuery(queryTexts[i]!);
+        const found: number[][] = [];
+        const ms: number[] = [];
+        for (const t of queryTexts) {
+          check();
+          const a = performance.now();
+          found.push(await runQuery(t));
+          ms.push(performance.now() - a);
+        }
+        await q('COMMIT');
+        done += passUnits(b.m, ef);
+        const sum = ms.reduce((x, y) => x + y, 0);
+        const st = summarize(ms);
+        results.push({
+          m: b.m,
+          efConstruction: b.efConstruction,
+          efSearch: ef,
+          buildMs: round(buildMs),
+          indexBytes,
+          recall: round(recallAtK(found, exact, p.k), 4),
+          p50Ms: round(st.p50),
+          p95Ms: round(st.p95),
+          p99Ms: round(st.p99),
+          meanMs: round(st.mean),
+          qps: round((ms.length * 1000) / sum, 1),
+        });
+      }
+      await q(`DROP INDEX ${s}.${INDEX_NAME}`);
+    }
+    report(`dropping scratch schema ${schema}`);
+    const ex = summarize(exactMs);
+    result = {
+      database: db.label,
+      kind: db.kind,
+      serverVersion: version.text,
+      pgvectorVersion: ext.version,
+      params: p,
+      results,
+      recommendation: recommend(results, p.recallTarget),
+      memoryFormula,
+      exact: { p50Ms: round(ex.p50), p95Ms: round(ex.p95) },
+      scratchSchema: schema,
+      startedAt,
+      totalMs: 0,
+    };
+  } catch (err) {
+    failure = err;
+    broken = err instanceof DatabaseError && (err.kind === 'connection' || err.kind === 'cancelled' || err.kind === 'timeout');
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+
+  // ---- cleanup (success, failure, cancel)
+  const cleanupError = await dropScratch(db, session, schema, prepared ? stmt : undefined, broken);
+  session = undefined;
+  const aborted = signal?.aborted === true && (failure instanceof Aborted || (failure instanceof DatabaseError && failure.kind !== 'sql') || failure === undefined);
+  const cleanupText = cleanupError
+    ? `the scratch schema ${schema} could not be dropped (${cleanupError.message}); the next run drops it`
+    : `the scratch schema ${schema} was dropped`;
+  if (aborted) throw cancelledError(step, cleanupText);
+  if (failure !== undefined) {
+    if (failure instanceof DatabaseError) {
+      throw new DatabaseError(failure.kind, `${failure.message} (HNSW benchmark, ${step}; ${cleanupText})`, failure.code, { cause: failure });
+    }
+    throw failure;
+  }
+  if (cleanupError) throw new DatabaseError('sql', `HNSW benchmark: ${cleanupText}`, undefined, { cause: cleanupError });
+  result!.totalMs = round(performance.now() - t0);
+  onProgress?.('done', 1, 0);
+  return result!;
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** The cheapest configuration reaching the target: lowest p50, then the smaller index, then the faster build. */
+export function recommend(results: readonly HnswResult[], recallTarget: number): HnswRecommendation | null {
+  const ok = results.filter((r) => r.recall >= recallTarget);
+  if (ok.length === 0) return null;
+  const best = [...ok].sort((a, b) => a.p50Ms - b.p50Ms || a.indexBytes - b.indexBytes || a.buildMs - b.buildMs)[0]!;
+  return {
+    ...best,
+    reason:
+      `lowest p50 latency (${best.p50Ms} ms) among the ${ok.length} of ${results.length} configurations ` +
+      `reaching recall@k ≥ ${recallTarget}`,
+  };
+}
+
+type Q = (sql: string, args?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/** The schema and version of pgvector; creates the extension only in the embedded database (our own). */
+async function ensurePgvector(q: Q, kind: Database['kind']): Promise<{ schema: string; version: string }> {
+  const find = () =>
+    q(`select n.nspname as schema, e.extversion as version from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'vector'`);
+  let r = await find();
+  if (r.rows.length === 0 && kind === 'embedded') {
+    await q('CREATE EXTENSION IF NOT EXISTS vector');
+    r = await find();
+  }
+  if (r.rows.length === 0) {
+    const avail = await q(`select 1 from pg_available_extensions where name = 'vector'`);
+    throw new DatabaseError(
+      'sql',
+      avail.rows.length > 0
+        ? 'pgvector is available on this server but not installed in this database: run CREATE EXTENSION vector (pgperf does not create it on a server), or benchmark on the embedded database'
+        : 'pgvector is not installed on this server (no extension "vector"): benchmark on the embedded database, or install pgvector',
+    );
+  }
+  return { schema: r.rows[0]!.schema as string, version: r.rows[0]!.version as string };
+}
+
+/** Copies a sample of the user's vectors into the scratch schema: `items` (count rows) and the held-out queries. */
+async function sampleFromTable(
+  q: Q,
+  s: string,
+  es: string,
+  p: HnswParams,
+): Promise<{ dim: number; count: number; queries: string[] }> {
+  const rel = await q('select to_regclass($1)::oid as oid', [p.table]);
+  const oid = rel.rows[0]?.oid;
+  if (oid == null) throw new DatabaseError('sql', `table ${p.table} not found`, '42P01');
+  const col = await q(
+    `select quote_ident(a.attname) as col, $1::oid::regclass::text as rel, t.typname as type, a.atttypmod as typmod
+       from pg_attribute a join pg_type t on t.oid = a.atttypid
+      where a.attrelid = $1::oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped`,
+    [oid, p.column],
+  );
+  const c = col.rows[0];
+  if (!c) throw new DatabaseError('sql', `column ${p.column} not found in ${p.table}`, '42703');
+  if (c.type !== 'vector') throw new DatabaseError('sql', `column ${p.column} of ${p.table} is ${String(c.type)}, not vector`);
+  const ref = `${String(c.rel)}`;
+  const column = String(c.col);
+  let dim = Number(c.typmod);
+  if (!(dim > 0)) {
+    const d = await q(`select ${es}.vector_dims(${column}) as d from ${ref} where ${column} is not null limit 1`);
+    dim = Number(d.rows[0]?.d);
+    if (!(dim > 0)) throw new DatabaseError('sql', `column ${p.column} of ${p.table} has no vectors`);
+  }
+  if (dim > 2000) throw new DatabaseError('sql', `HNSW indexes vectors of up to 2,000 dimensions (${p.table}.${p.column} has ${dim})`);
+  await q('select setseed($1)', [((p.seed % 1000) + 1000) % 1000 / 1000]);
+  await q(
+    `CREATE TABLE ${s}.sample AS SELECT (row_number() OVER () - 1)::int4 AS rn, v AS embedding
+       FROM (SELECT ${column}::${es}.vector(${dim}) AS v FROM ${ref} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${p.count + p.queries}) x`,
+  );
+  const n = Number((await q(`select count(*)::int8 as n from ${s}.sample`)).rows[0]!.n);
+  let nq = p.queries;
+  if (n < p.count + p.queries) nq = Math.min(p.queries, Math.max(1, Math.floor(n / 10)));
+  const count = n - nq;
+  if (count < Math.max(p.k, 10)) throw new DatabaseError('sql', `${p.table}.${p.column} has only ${n} vectors: too few to benchmark`);
+  await q(`CREATE TABLE ${s}.items AS SELECT rn AS id, embedding FROM ${s}.sample WHERE rn < ${count}`);
+  const qr = await q(`SELECT embedding::text AS v FROM ${s}.sample WHERE rn >= ${count} ORDER BY rn`);
+  await q(`DROP TABLE ${s}.sample`);
+  return { dim, count, queries: qr.rows.map((r) => String(r.v)) };
+}
+
+/** Drops the scratch schema: on the run's session when it still works, else on a fresh one. Never throws. */
+async function dropScratch(
+  db: Database,
+  session: Session | undefined,
+  schema: string,
+  stmt: string | undefined,
+  broken: boolean,
+): Promise<Error | undefined> {
+  const drop = `DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`;
+  if (session) {
+    let ok = false;
+    if (!broken) {
+      try {
+        await session.query('ROLLBACK');
+        if (stmt) await session.query(`DEALLOCATE ${stmt}`);
+        await session.query(drop);
+        ok = true;
+      } catch {
+        ok = false;
+      }
+    }
+    await session.release(!ok).catch(() => undefined);
+    if (ok) return undefined;
+  }
+  try {
+    const s2 = await db.session();
+    let bad = false;
+    try {
+      await s2.query(drop);
+    } catch (err) {
+      bad = true;
+      throw err;
+    } finally {
+      await s2.release(bad);
+    }
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
+}
