@@ -55,7 +55,7 @@ Usage:
                     [--m 12,16,24] [--ef-construction 64,128,256] [--ef-search 20,40,100,200] [--k 10]
                     [--recall-target 0.95] [--seed N] [--table T --column C] [--yes] [--json F] [--csv F]
       pgvector HNSW parameter sweep: builds one index per (m, ef_construction) on synthetic vectors (clustered
-      like real embeddings, or uniform; dim 128, count 10000 by default) or a sample of T.C, and measures per
+      like real embeddings, or uniform; 10,000 × 768 by default: minutes) or a sample of T.C, and measures per
       ef_search recall@k against exact results, latency p50/p95/p99 and QPS; prints the table and the
       recommendation (the cheapest configuration reaching the recall target). Everything lives in a scratch
       schema pgperf_bench_<random>, dropped at the end (also on failure and Ctrl-C).
