@@ -25,29 +25,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DatabaseError, type Database, type Session } from '../db/types';
+import type { HnswMetric as Metric, HnswParams, HnswReport as ReportShape, HnswResult as ReportResult } from './report-types';
 import { recallAtK, summarize } from './stats';
 import { clustered, toVectorText, uniform } from './vectors';
 
-export type Distribution = 'clustered' | 'uniform';
-export type Metric = 'cosine' | 'l2' | 'ip';
-
-export interface HnswParams {
-  dim: number;
-  count: number;
-  queries: number;
-  distribution: Distribution;
-  metric: Metric;
-  m: number[];
-  efConstruction: number[];
-  efSearch: number[];
-  k: number;
-  recallTarget: number;
-  seed: number;
-  /** A table (`name` or `schema.name`) to sample vectors from instead of synthetic data; needs `column`. */
-  table?: string;
-  column?: string;
-}
-
+export type { HnswDistribution as Distribution, HnswMetric as Metric, HnswParams } from './report-types';
 /** The guide's grid; a 10,000 × 768 clustered data set, 100 held-out queries. */
 export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
   dim: 768,
@@ -63,19 +45,9 @@ export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
   seed: 42,
 }) as Readonly<HnswParams>;
 
-export interface HnswResult {
-  m: number;
-  efConstruction: number;
-  efSearch: number;
-  buildMs: number;
-  indexBytes: number;
-  /** recall@k, 0–1. */
-  recall: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
+/** A result as the sweep measures it: the report shape, with the mean latency always there. */
+export interface HnswResult extends ReportResult {
   meanMs: number;
-  qps: number;
 }
 
 export interface HnswRecommendation extends HnswResult {
@@ -83,25 +55,20 @@ export interface HnswRecommendation extends HnswResult {
   reason: string;
 }
 
-export interface HnswReport {
+/** The report as the sweep produces it: the shared report shape with everything it knows filled in. */
+export interface HnswReport extends ReportShape {
   /** The database's label, e.g. "embedded PGlite (PostgreSQL 18.1)" or "127.0.0.1:5432/app". */
   database: string;
   kind: Database['kind'];
   serverVersion: string;
   pgvectorVersion: string;
-  /** The parameters as run (defaults filled; from a table: dim and count as found). */
-  params: HnswParams;
   /** One per (m, ef_construction, ef_search), in grid order. */
   results: HnswResult[];
   /** Lowest p50 among the results reaching recallTarget (ties: smaller index, faster build); null when none does. */
   recommendation: HnswRecommendation | null;
-  /** The guide's formula count × ((m × 2) × 4 + dim × 4) bytes beside the measured index size. */
-  memoryFormula: { m: number; efConstruction: number; formulaBytes: number; indexBytes: number }[];
   /** Latency of the exact (sequential scan) query, for comparison. */
   exact: { p50Ms: number; p95Ms: number };
   scratchSchema: string;
-  startedAt: string;
-  totalMs: number;
 }
 
 export type HnswProgress = (step: string, fraction: number, etaMs: number | undefined) => void;

@@ -55,6 +55,8 @@ export interface HnswResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  /** Mean latency (the sweep always gives it). */
+  meanMs?: number;
   qps: number;
 }
 

@@ -55,6 +55,7 @@ import {
   type RlsReport,
 } from './report-types';
 import { overheadCI95, percentile } from './stats';
+import { mulberry32 as prng } from './vectors';
 
 /** The guide's target: RLS overhead under 5 %. */
 export const RLS_TARGET_PCT = 5;
@@ -92,17 +93,6 @@ export interface RlsRunReport extends RlsReport {
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic choices
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE_TIME_MS = Date.UTC(2025, 0, 1);
 const MINUTE_MS = 60_000;
