@@ -8,7 +8,7 @@
  * origin); no inline script and no `style` attribute (the plots are inline SVG with presentation attributes only).
  * Styles in client/media/bench.css, the Export buttons' script in client/media/bench.js.
  */
-import { esc, formatMs } from '../ui/explain-html';
+import { documentStart, esc, formatMs } from '../ui/explain-html';
 import { buildSvg, formatBytes, recallQpsSvg, rlsSvg } from './report-svg';
 import { paretoFront } from './stats';
 import { type BenchReport, databaseLabel, type HnswReport, type HnswResult, isHnswReport, type RlsReport } from './report-types';
@@ -39,16 +39,7 @@ const recall = (v: number) => (num(v) ? v.toFixed(3) : '–');
 
 /** The document's head and header (title and, with a script, the Export buttons). */
 function page(title: string, opts: ReportPageOptions, body: string[]): string {
-  const src = opts.cspSource ?? "'self'";
-  const csp = `default-src 'none'; style-src ${src}; script-src ${src}; img-src ${src} data:`;
-  const h = [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-  ];
+  const h = documentStart(opts.cspSource ?? "'self'");
   if (opts.styleUri) h.push(`<link rel="stylesheet" href="${esc(opts.styleUri)}">`);
   h.push(`<title>${esc(title)}</title>`, '</head>', '<body class="bench">', '<header class="head">', `<h1>${esc(title)}</h1>`);
   if (opts.scriptUri) {

@@ -319,15 +319,9 @@ export function buildExplainHtml(result: PanelResult, opts: PanelOptions): strin
   const ctx: Ctx = { analyze, totalMs, totalCost: rawNumber(result.tree.raw, 'Total Cost') ?? 0, findingsByNode, open: 0 };
 
   const title = analyze ? 'EXPLAIN ANALYZE' : 'EXPLAIN';
-  const csp = `default-src 'none'; style-src ${opts.cspSource}; script-src ${opts.cspSource}; img-src ${opts.cspSource} data:`;
   const h: string[] = [];
   h.push(
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    ...documentStart(opts.cspSource),
     `<link rel="stylesheet" href="${esc(opts.styleUri)}">`,
     `<title>${title}</title>`,
     '</head>',
@@ -427,4 +421,20 @@ export function buildErrorHtml(err: { database: string; sql: string; message: st
     '</body>',
     '</html>',
   ].join('\n');
+}
+
+/**
+ * The start of every pgperf webview page: doctype, charset, viewport and the strict content security policy
+ * (nothing but the extension's own stylesheet, script and images; no inline script or style).
+ */
+export function documentStart(cspSource: string): string[] {
+  const csp = `default-src 'none'; style-src ${cspSource}; script-src ${cspSource}; img-src ${cspSource} data:`;
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+  ];
 }
