@@ -121,7 +121,9 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       }
       const current = sessionTimeoutMs;
       if (MAY_CHANGE_TIMEOUT.test(msg.sql)) sessionTimeoutMs = undefined;
-      post({ id: msg.id, type: 'started', timeoutMs: timeoutInSql(msg.sql) ?? current });
+      // The host arms its timer on 'started'; with no timeout there is nothing to arm and one message fewer.
+      const timeoutMs = timeoutInSql(msg.sql) ?? current ?? 0;
+      if (timeoutMs > 0) post({ id: msg.id, type: 'started', timeoutMs });
       if (msg.params && msg.params.length > 0) {
         post({ id: msg.id, type: 'ok', result: wireResult(await db.query(msg.sql, msg.params)) });
       } else {
