@@ -4,41 +4,13 @@
  * current folder loaded first. Text and JSON shapes, --file/--line, the --yes rule, and that a write EXPLAIN
  * ANALYZE ran was rolled back (row counts checked on the server).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../client/src/db/types';
 import { openTestServer, q, TEST_URL, uniqueSchema } from '../db/helpers';
-
-const BIN = resolve(__dirname, '../../bin/pgperf.js');
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** The environment without any database selection, plus `extra`. */
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE', 'PGSERVICE']) delete e[k];
-  return { ...e, ...extra };
-}
-
-/** Spawns the CLI; stdin is /dev/null (not a TTY: no prompt). */
-function run(args: string[], cwd: string, extra: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, out, err }));
-  });
-}
+import { run, type Run } from './spawn-cli';
 
 const JSON_KEYS = ['database', 'plan', 'findings'];
 

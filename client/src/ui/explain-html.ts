@@ -401,13 +401,8 @@ export function buildExplainHtml(result: PanelResult, opts: PanelOptions): strin
 
 /** A page for a failed explain (the error text is the server's: escaped like everything else). */
 export function buildErrorHtml(err: { database: string; sql: string; message: string }, opts: PanelOptions): string {
-  const csp = `default-src 'none'; style-src ${opts.cspSource}; script-src ${opts.cspSource}; img-src ${opts.cspSource} data:`;
   return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
+    ...documentStart(opts.cspSource),
     `<link rel="stylesheet" href="${esc(opts.styleUri)}">`,
     '<title>EXPLAIN failed</title>',
     '</head>',
