@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded, type EmbeddedDatabase } from '../../client/src/db/embedded';
 import { DatabaseError, type Database } from '../../client/src/db/types';
 import { dropLeftoverRlsRoles, runRlsBenchmark, type RlsRunReport, type RlsScratch } from '../../client/src/bench/rls';
-import { openTestServer, q } from '../db/helpers';
+import { openTestServer, q, rejection } from '../db/helpers';
 
 const SMALL = { rows: 5_000, rounds: 20, tenants: 10, seed: 7, perRound: 2 };
 const QUERY_NAMES = ['tenant-scoped lookup', 'range scan', 'aggregate'];
@@ -75,12 +75,6 @@ function abortAt(prefix: string, delayMs = 0): { controller: AbortController; on
   };
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 describe('RLS benchmark on the local PostgreSQL server', () => {
   let db: Database;

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedDatabase, openEmbedded, type RestartReason } from '../../client/src/db/embedded';
 import { loadSchema } from '../../client/src/db/load-ddl';
 import { timeoutInSql, timeoutSettingMs } from '../../client/src/db/pglite-worker';
-import { DatabaseError } from '../../client/src/db/types';
-import { q, sleep } from './helpers';
+import { q, sleep, rejection } from './helpers';
 
 let db: EmbeddedDatabase;
 const restarts: RestartReason[] = [];
@@ -24,14 +23,6 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function rejection(p: Promise<unknown>): Promise<DatabaseError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DatabaseError);
-  return err as DatabaseError;
-}
 
 describe('embedded PGlite', () => {
   it('says what it is', async () => {

@@ -1,7 +1,8 @@
 /** Shared by the database tests: the real server of the test environment (never skipped when unreachable). */
 import { randomBytes } from 'node:crypto';
 import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
+import { DatabaseError, type Database } from '../../client/src/db/types';
+import { expect } from 'vitest';
 
 export const TEST_URL = process.env.PGPERF_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -41,4 +42,14 @@ export async function q(db: Database, sql: string, params?: unknown[]) {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The error a promise rejects with, checked to be a DatabaseError (a promise that resolves fails the test). */
+export async function rejection(p: Promise<unknown>): Promise<DatabaseError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DatabaseError);
+  return err as DatabaseError;
 }

@@ -8,8 +8,8 @@ import {
   roundedPoolSize,
   toDatabaseError,
 } from '../../client/src/db/postgres';
-import { DatabaseError, type Database } from '../../client/src/db/types';
-import { openTestServer, q, sleep, TEST_URL, uniqueSchema } from './helpers';
+import type { Database } from '../../client/src/db/types';
+import { openTestServer, q, sleep, TEST_URL, uniqueSchema, rejection } from './helpers';
 
 let db: Database;
 const schema = uniqueSchema('pgperf_db_test');
@@ -25,14 +25,6 @@ afterAll(async () => {
   await db.close();
 });
 
-async function rejection(p: Promise<unknown>): Promise<DatabaseError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DatabaseError);
-  return err as DatabaseError;
-}
 
 describe('pool size advice (tuning guide: cores × 2 + spindles)', () => {
   it('gives the guide examples', () => {
