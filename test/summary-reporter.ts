@@ -1,4 +1,8 @@
-/** Ends every run with the plain closing line CI reads: `N passed, N failed` (and skipped, if any). */
+/**
+ * Ends every run with the plain closing line CI reads: `N passed, N failed` (and skipped, if any). With
+ * $PGPERF_SUMMARY_FILE set, the counts are also appended to it as a JSON line (.ci/run sums its suites).
+ */
+import { appendFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -17,5 +21,6 @@ export default class SummaryReporter implements Reporter {
     }
     failed += errors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    if (process.env.PGPERF_SUMMARY_FILE) appendFileSync(process.env.PGPERF_SUMMARY_FILE, `${JSON.stringify({ passed, failed, skipped })}\n`);
   }
 }

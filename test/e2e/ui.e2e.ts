@@ -1,0 +1,95 @@
+/**
+ * The packaged extension (.vsix) installed in code-server and driven through the workbench in Chromium, step by
+ * step as a user would. Every step saves a screenshot under test-results/e2e/ui/ (and, with PGPERF_SCREENSHOTS
+ * set, in that folder: `npm run screenshots` regenerates the README pictures this way).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openWorkbench, type Workbench } from './harness/code-server';
+import { artifactsDir } from './harness/runtime';
+import { answerInput, editorText, goTo, openFile, pickItem, runCommand, screenshot, visibleWebview } from './harness/workbench';
+
+const SHOTS = artifactsDir('ui');
+
+describe('pgperf in VS Code (code-server + Chromium, the packaged .vsix)', () => {
+  let wb: Workbench;
+  let page: Page;
+
+  beforeAll(async () => {
+    wb = await openWorkbench('ui');
+    page = wb.page;
+  });
+
+  afterAll(async () => {
+    if (page) await screenshot(page, SHOTS, 'last-state').catch(() => undefined);
+    await wb?.close();
+  });
+
+  it('shows the findings of a SQL file as squiggles and Problems rows', async () => {
+    await openFile(page, 'queries/events.sql');
+    await page.locator('.editor-group-container.active .monaco-editor .squiggly-warning').first().waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Control+Shift+M');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await expect.poll(async () => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(6); // 3 files + 4 findings
+    const text = (await rows.allInnerTexts()).join('\n');
+    for (const rule of ['offset-pagination', 'partition-range-missing', 'or-chain', 'create-index-concurrently']) expect(text).toContain(rule);
+    expect(text).toMatch(/OFFSET 100 reads and discards every skipped row/);
+    await screenshot(page, SHOTS, 'problems');
+  });
+
+  it('applies the keyset-pagination quick fix from the light bulb', async () => {
+    await goTo(page, 4, 38);
+    await page.keyboard.press('Control+.');
+    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Use keyset pagination' });
+    await action.waitFor();
+    await screenshot(page, SHOTS, 'quick-fix', { readme: true });
+    await action.click();
+    await expect.poll(() => editorText(page)).toContain("created_at >= '2026-11-01' AND created_at < $1");
+    const text = await editorText(page);
+    expect(text).toContain('ORDER BY created_at DESC LIMIT 50;');
+    expect(text).not.toContain('OFFSET');
+    await screenshot(page, SHOTS, 'quick-fix-applied');
+  });
+
+  it('runs Explain Analyze on the embedded database and shows the plan and a finding', async () => {
+    await goTo(page, 7, 1);
+    await runCommand(page, 'pgperf: Explain Analyze');
+    const view = visibleWebview(page);
+    await view.getByText('embedded', { exact: false }).first().waitFor({ timeout: 90_000 });
+    const body = view.locator('body');
+    await expect.poll(() => body.innerText(), { timeout: 90_000 }).toMatch(/Append/);
+    const text = await body.innerText();
+    expect(text).toMatch(/event_log_2026_10/);
+    expect(text).toMatch(/partitions-not-pruned/);
+    expect(text).toMatch(/SELECT count\(\*\) FROM event_log WHERE tenant_id = 42/);
+    // Room for the panel in the picture: no side bar, no bottom panel, no notifications.
+    for (const command of ['View: Close Primary Side Bar', 'View: Hide Panel', 'Notifications: Clear All Notifications']) await runCommand(page, command);
+    await screenshot(page, SHOTS, 'explain', { readme: true });
+  });
+
+  it('runs a small HNSW benchmark from the command palette and shows the report', async () => {
+    await goTo(page, 1, 1); // back in the SQL editor
+    await page.keyboard.press('Control+S');
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'pgperf: Benchmark HNSW');
+    await pickItem(page, 'Synthetic: clustered');
+    await pickItem(page, '2,000 × 64');
+    await pickItem(page, 'cosine');
+    await pickItem(page, 'Custom grid');
+    await answerInput(page, 'm (2', '8,16');
+    await answerInput(page, 'ef_construction', '64');
+    await answerInput(page, 'ef_search', '10,40');
+    await answerInput(page, 'k (neighbours', '10');
+    await answerInput(page, 'Recall target', '0.9');
+    const view = visibleWebview(page);
+    await view.locator('table').first().waitFor({ timeout: 150_000 });
+    const text = await view.locator('body').innerText();
+    expect(text).toMatch(/ef_search/);
+    expect(text).toMatch(/recall/i);
+    const plot = view.locator('svg').first();
+    await plot.waitFor();
+    expect(await plot.locator('circle, path, line').count()).toBeGreaterThan(4);
+    await view.getByRole('heading', { name: 'Recommendation' }).scrollIntoViewIfNeeded();
+    await screenshot(page, SHOTS, 'hnsw-report', { readme: true });
+  });
+});
