@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openWorkbench, type Workbench } from './harness/code-server';
 import { artifactsDir } from './harness/runtime';
-import { answerInput, editorText, goTo, openFile, pickItem, runCommand, screenshot, visibleWebview } from './harness/workbench';
+import { answerInput, editorText, goTo, openFile, pickItem, quickInputHidden, runCommand, screenshot, visibleWebview } from './harness/workbench';
 
 const SHOTS = artifactsDir('ui');
 
@@ -64,6 +64,7 @@ describe('pgperf in VS Code (code-server + Chromium, the packaged .vsix)', () =>
     expect(text).toMatch(/SELECT count\(\*\) FROM event_log WHERE tenant_id = 42/);
     // Room for the panel in the picture: no side bar, no bottom panel, no notifications.
     for (const command of ['View: Close Primary Side Bar', 'View: Hide Panel', 'Notifications: Clear All Notifications']) await runCommand(page, command);
+    await quickInputHidden(page);
     await screenshot(page, SHOTS, 'explain', { readme: true });
   });
 

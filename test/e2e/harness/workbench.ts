@@ -13,6 +13,16 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await input.fill(`>${title}`);
   await quickInput(page).locator('.monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
+  // The palette is gone, or the command opened a quick input of its own (no `>` prefix).
+  await page.waitForFunction(`(() => {
+    const widget = document.querySelector('.quick-input-widget');
+    if (!widget || getComputedStyle(widget).display === 'none' || widget.classList.contains('quick-input-widget-closing')) return true;
+    return !(widget.querySelector('input')?.value ?? '').startsWith('>');
+  })()`);
+}
+
+/** Waits until no quick input is on screen (before a screenshot). */
+export async function quickInputHidden(page: Page): Promise<void> {
   await quickInput(page).waitFor({ state: 'hidden' });
 }
 
@@ -34,7 +44,7 @@ export async function goTo(page: Page, line: number, column = 1): Promise<void> 
   await input.waitFor();
   await input.fill(`:${line}:${column}`);
   await page.keyboard.press('Enter');
-  await quickInput(page).waitFor({ state: 'hidden' });
+  await quickInputHidden(page);
 }
 
 /** Picks the quick-pick row whose label contains `label`. */
