@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openWorkbench, type Workbench } from './harness/code-server';
-import { artifactsDir } from './harness/runtime';
-import { answerInput, editorText, goTo, openFile, pickItem, quickInputHidden, runCommand, screenshot, visibleWebview } from './harness/workbench';
+import { openWorkbench, type Workbench } from '../harness/code-server';
+import { artifactsDir } from '../harness/runtime';
+import { answerInput, editorText, goTo, openFile, pickItem, quickInputHidden, runCommand, screenshot, visibleWebview } from '../harness/workbench';
 
 const SHOTS = artifactsDir('ui');
 
