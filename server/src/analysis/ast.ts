@@ -43,10 +43,16 @@ export function walk(root: unknown, visit: (type: string, node: Node, wrapper: N
       stack.push(inner);
       continue;
     }
-    const values = Object.values(cur as Node);
-    for (let i = values.length - 1; i >= 0; i--) {
-      const v = values[i];
+    // The object's values, pushed so that the first is visited first (without an array per object).
+    const base = stack.length;
+    for (const k in cur as Node) {
+      const v = (cur as Node)[k];
       if (v && typeof v === 'object') stack.push(v);
+    }
+    for (let i = base, j = stack.length - 1; i < j; i++, j--) {
+      const t = stack[i];
+      stack[i] = stack[j];
+      stack[j] = t;
     }
   }
 }

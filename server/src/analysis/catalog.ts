@@ -129,7 +129,7 @@ export class Catalog {
 
 /** The statements of parsed files the catalog learns from, in file order. */
 export function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
-  for (const file of files) for (const st of file.statements) if (st.ast && CATALOG_KINDS.has(st.kind)) yield st;
+  for (const file of files) for (const st of file.statements) if (st.hasAst && CATALOG_KINDS.has(st.kind)) yield st;
 }
 
 /** Builds the catalog from every file's DDL. */

@@ -4,10 +4,10 @@
  */
 import { buildCatalog, type Catalog } from './catalog';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './config';
-import { ParseCache, ParsedFile, type Statement } from './parse';
+import { ParseCache, ParsedFile, type DeferredParseResult, type Statement } from './parse';
 import { applyEdits } from './fix';
-import { parseSql } from './pg';
-import type { Report, Rule } from './rule';
+import { sqlParses } from './pg';
+import type { Report, Rule, RuleContext } from './rule';
 import { RULES } from './rules/index';
 import { findSuppressions } from './suppress';
 import type { Finding, Fix, Severity } from './types';
@@ -35,7 +35,9 @@ export function catalogFor(files: readonly ParsedFile[], config: ResolvedConfig 
 
 /** Parses and lints a set of files as one workspace. */
 export function lintSources(sources: readonly SourceFile[], config: ResolvedConfig = DEFAULT_CONFIG, cache?: ParseCache): LintResult {
-  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache));
+  // Without a cache, identical statement texts (common in migrations and test scripts) are parsed once per run.
+  const memo = cache ? undefined : new Map<string, DeferredParseResult>();
+  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache, memo));
   const catalog = catalogFor(parsed, config);
   const internalErrors: string[] = [];
   const files = parsed.map((file) => ({ file, findings: lintFile(file, catalog, config, internalErrors) }));
@@ -89,15 +91,47 @@ export function* lintFileSteps(
 ): Generator<void, { findings: Finding[]; complete: boolean }> {
   const raw: { finding: Finding; statement: number }[] = [];
   const settings = { tenantColumn: config.tenantColumn };
+  // The statement being checked and where its local rules' reports are recorded for the memo. Each rule gets one
+  // context (and report function) for the whole file, pointed at the current statement before each check: a
+  // file has tens of thousands of statement × rule checks, which then allocate nothing when they find nothing.
+  let statement!: Statement;
+  let record: MemoReport[] | undefined;
+  const prepare = (rule: Rule, local: boolean) => {
+    const ctx: RuleContext = {
+      file,
+      statement: undefined as unknown as Statement,
+      catalog,
+      settings,
+      report: (r: Report) => {
+        const severity = severityFor(rule, config, r.severity);
+        if (severity === 'off') return;
+        if (local) record?.push({ rule, report: r, base: statement.start });
+        raw.push({ finding: makeFinding(file, rule.meta.id, severity, r, statement), statement: statement.index });
+      },
+    };
+    return { rule, ctx };
+  };
   const active = RULES.filter((r) => config.rules[r.meta.id] !== 'off');
-  const local = active.filter((r) => !r.crossStatement);
-  const cross = active.filter((r) => r.crossStatement);
+  const local = active.filter((r) => !r.crossStatement).map((r) => prepare(r, true));
+  const cross = active.filter((r) => r.crossStatement).map((r) => prepare(r, false));
+  const run = ({ rule, ctx }: { rule: Rule; ctx: RuleContext }) => {
+    if (!!rule.rejected !== !statement.hasAst) return;
+    ctx.statement = statement;
+    try {
+      rule.check(ctx);
+    } catch (e) {
+      internalErrors.push(`${rule.meta.id} failed on ${file.path}:${file.source.positionAt(statement.start).line + 1}: ${(e as Error).stack ?? e}`);
+    }
+  };
   memo?.use(catalog, config);
   let spent = 0;
   let sliceStart = performance.now();
   let complete = true;
-  for (const statement of file.statements) {
-    if (statement.index % 16 === 15) {
+  // Indexed loops: in a generator, for-of allocates an iterator result per step.
+  const statements = file.statements;
+  for (let s = 0; s < statements.length; s++) {
+    const st = statements[s];
+    if (st.index % 16 === 15) {
       const now = performance.now();
       if (spent + (now - sliceStart) > budgetMs) {
         complete = false;
@@ -109,20 +143,7 @@ export function* lintFileSteps(
         sliceStart = performance.now();
       }
     }
-    const run = (rule: Rule, record?: MemoReport[]) => {
-      if (!!rule.rejected !== !statement.ast) return;
-      const report = (r: Report) => {
-        const severity = severityFor(rule, config, r.severity);
-        if (severity === 'off') return;
-        record?.push({ rule, report: r, base: statement.start });
-        raw.push({ finding: makeFinding(file, rule.meta.id, severity, r, statement), statement: statement.index });
-      };
-      try {
-        rule.check({ file, statement, catalog, settings, report });
-      } catch (e) {
-        internalErrors.push(`${rule.meta.id} failed on ${file.path}:${file.source.positionAt(statement.start).line + 1}: ${(e as Error).stack ?? e}`);
-      }
-    };
+    statement = st;
     const cached = memo?.get(statement);
     if (cached) {
       for (const m of cached) {
@@ -130,11 +151,12 @@ export function* lintFileSteps(
         raw.push({ finding: makeFinding(file, m.rule.meta.id, severityFor(m.rule, config, shifted.severity) as Severity, shifted, statement), statement: statement.index });
       }
     } else {
-      const record: MemoReport[] | undefined = memo ? [] : undefined;
-      for (const rule of local) run(rule, record);
+      record = memo ? [] : undefined;
+      for (let i = 0; i < local.length; i++) run(local[i]);
       if (memo && record) memo.set(statement, record);
     }
-    for (const rule of cross) run(rule);
+    record = undefined;
+    for (let i = 0; i < cross.length; i++) run(cross[i]);
   }
   return { findings: applySuppressions(file, raw, config), complete };
 }
@@ -230,7 +252,7 @@ export function checkedFix(fix: Fix | undefined, statement: Statement | undefine
   const inside = fix.edits.every((e) => e.start >= statement.start && e.end <= statement.end);
   if (!inside) return fix;
   const local = fix.edits.map((e) => ({ start: e.start - statement.start, end: e.end - statement.start, newText: e.newText }));
-  return parseSql(applyEdits(statement.text, local)).ok ? fix : undefined;
+  return sqlParses(applyEdits(statement.text, local)) ? fix : undefined;
 }
 
 function applySuppressions(

@@ -3,9 +3,11 @@
  * (the fast path, and the parser's own statement boundaries); when that fails the file is split with the
  * tokenizer and each statement is parsed on its own, so one bad statement hides nothing else.
  */
-import { parseSql, type ParseFail, type ParseOk, type RawStmt } from './pg';
+import { DeferredNode, parseSql, parseSqlDeferred, type DeferredParseOk, type DeferredRawStmt, type ParseFail, type ParseOk, type RawStmt } from './pg';
 
 type ParseResult = ParseOk | ParseFail;
+/** A parse result whose statement trees may still be JSON text (see parseSqlDeferred). */
+export type DeferredParseResult = DeferredParseOk | ParseFail;
 import { OffsetMap, SourceText } from './source';
 import { splitPlain, splitStatements, type Piece } from './split';
 import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHints, type Token } from './tokens';
@@ -24,6 +26,11 @@ export class Statement {
   private tokenCache: Token[] | undefined;
   private codeCache: Token[] | undefined;
   private nodeIndex: Map<string, Node[]> | undefined;
+  private textCache: string | undefined;
+  private kindCache: string | undefined;
+  private kindKnown = false;
+  /** The statement node, or its JSON text until first read. */
+  private astValue: Node | DeferredNode | undefined;
   /** Schemas that unqualified names resolve in, from the file's `SET search_path` before this statement. */
   searchPath: string[] = DEFAULT_SEARCH_PATH;
 
@@ -32,21 +39,62 @@ export class Statement {
     readonly index: number,
     readonly start: number,
     readonly end: number,
-    /** The statement node, e.g. `{ SelectStmt: {...} }`; undefined when the parser rejected it. */
-    readonly ast: Node | undefined,
+    /** The statement node, e.g. `{ SelectStmt: {...} }` (or its JSON text); undefined when the parser rejected it. */
+    ast: Node | DeferredNode | undefined,
     readonly error: SyntaxError | undefined,
     byteBase: number,
   ) {
     this.byteBase = byteBase;
+    this.astValue = ast;
+  }
+
+  /** The statement node, e.g. `{ SelectStmt: {...} }`; undefined when the parser rejected it. */
+  get ast(): Node | undefined {
+    const value = this.astValue;
+    if (value instanceof DeferredNode) return (this.astValue = value.parse());
+    return value;
+  }
+
+  /** Whether the parser accepted the statement (the same as `!!ast`, without building a deferred tree). */
+  get hasAst(): boolean {
+    return this.astValue !== undefined;
+  }
+
+  /**
+   * A cheap test before reading the tree: false only when the tree is still the parser's JSON text and that text
+   * does not contain `fragment` (write it with its quotes, e.g. `"A_Star"`: inside a JSON string a quote is
+   * escaped, so `"A_Star"` can only be a key or a whole string value). True once the tree is built.
+   */
+  treeMayInclude(fragment: string): boolean {
+    const value = this.astValue;
+    return !(value instanceof DeferredNode) || value.json.includes(fragment);
+  }
+
+  /** The same with a pattern for the JSON text. */
+  treeMayMatch(pattern: RegExp): boolean {
+    const value = this.astValue;
+    return !(value instanceof DeferredNode) || pattern.test(value.json);
   }
 
   get text(): string {
-    return this.file.text.slice(this.start, this.end);
+    return (this.textCache ??= this.file.text.slice(this.start, this.end));
   }
 
   /** The statement's kind: SelectStmt, IndexStmt, ... */
   get kind(): string {
-    return this.ast ? Object.keys(this.ast)[0] : '';
+    if (!this.kindKnown) {
+      const value = this.astValue;
+      // The first own key (what Object.keys(ast)[0] gives, without the array).
+      let kind: string | undefined = value ? undefined : '';
+      if (value instanceof DeferredNode) kind = value.kind;
+      else if (value) for (const k in value) {
+        kind = k;
+        break;
+      }
+      this.kindCache = kind;
+      this.kindKnown = true;
+    }
+    return this.kindCache as string;
   }
 
   /** The statement node's body, e.g. the object under `SelectStmt`. */
@@ -226,26 +274,33 @@ export class ParsedFile {
     readonly path: string,
     readonly text: string,
     cache?: ParseCache,
+    /**
+     * Without a cache: parse results of statement pieces by text, shared by the files of one run (a piece whose
+     * text was parsed before gets the same result, as it would from a cache).
+     */
+    pieceMemo?: Map<string, DeferredParseResult>,
   ) {
     this.source = new SourceText(text);
     this.cache = cache;
     const pieces = cache ? splitPlain(text) : undefined;
     const mostlyCached = !!pieces && pieces.filter((p) => cache!.get(text.slice(p.start, p.end))).length * 2 >= pieces.length;
-    const whole = mostlyCached ? undefined : parseSql(text);
+    // Without a cache the statement trees stay JSON until a rule or the catalog reads them (the cache keeps
+    // parsed trees: the language server re-reads them after every edit).
+    const whole = mostlyCached ? undefined : cache ? parseSql(text) : parseSqlDeferred(text);
     if (whole?.ok) {
       this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text), false, 0);
-      if (cache) this.seed(cache, whole.stmts);
+      if (cache) this.seed(cache, whole.stmts as RawStmt[]);
     } else {
       for (const proposed of pieces ?? splitPlain(text)) {
-        if (this.parsePiece(proposed) === 'ok') continue;
+        if (this.parsePiece(proposed, false, pieceMemo) === 'ok') continue;
         // Rejected: the real tokenizer re-splits it in case the plain splitter missed a boundary, which can
         // only be a semicolon inside the piece.
         const pieceText = text.slice(proposed.start, proposed.end);
         const again = pieceText.includes(';')
           ? splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }))
           : [];
-        if (again.length > 1) for (const p of again) this.parsePiece(p, true);
-        else this.parsePiece(proposed, true);
+        if (again.length > 1) for (const p of again) this.parsePiece(p, true, pieceMemo);
+        else this.parsePiece(proposed, true, pieceMemo);
       }
     }
     this.trackSearchPath();
@@ -274,9 +329,9 @@ export class ParsedFile {
   }
 
   /** Parses one piece; a rejected piece becomes a statement with a syntax error only when `final`. */
-  private parsePiece(piece: Piece, final = false): 'ok' | 'rejected' {
+  private parsePiece(piece: Piece, final = false, memo?: Map<string, DeferredParseResult>): 'ok' | 'rejected' {
     const pieceText = this.text.slice(piece.start, piece.end);
-    const { result, byteBase } = this.cache ? this.cache.parse(pieceText) : { result: parseSql(pieceText), byteBase: 0 };
+    const { result, byteBase } = this.cache ? this.cache.parse(pieceText) : { result: memoParse(pieceText, memo), byteBase: 0 };
     if (result.ok) {
       // A piece ends at its last code character already (the splitters skip trailing comments).
       this.addParsed(result.stmts, piece.start, pieceText.length, new OffsetMap(pieceText), true, byteBase);
@@ -293,7 +348,7 @@ export class ParsedFile {
    * Adds the parsed statements of text[base, base + length) (the whole file, or one piece of it), whose AST
    * locations count from `byteBase` at `base`.
    */
-  private addParsed(stmts: RawStmt[], base: number, length: number, map: OffsetMap, endsAtCode: boolean, byteBase: number): void {
+  private addParsed(stmts: DeferredRawStmt[], base: number, length: number, map: OffsetMap, endsAtCode: boolean, byteBase: number): void {
     stmts.forEach((raw, i) => {
       const locByte = raw.stmt_location ?? 0;
       const start = base + map.fromByte(locByte - byteBase);
@@ -304,6 +359,16 @@ export class ParsedFile {
       this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
     });
   }
+}
+
+function memoParse(text: string, memo: Map<string, DeferredParseResult> | undefined): DeferredParseResult {
+  if (!memo) return parseSqlDeferred(text);
+  let result = memo.get(text);
+  if (!result) {
+    result = parseSqlDeferred(text);
+    memo.set(text, result);
+  }
+  return result;
 }
 
 function trimWhitespace(text: string, start: number, end: number): number {

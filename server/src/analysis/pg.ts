@@ -1,12 +1,77 @@
-/** The real PostgreSQL parser (libpg_query compiled to WASM): the one source of truth for validity. */
-import * as libpg from 'libpg-query';
+/**
+ * The real PostgreSQL parser (libpg_query compiled to WASM): the one source of truth for validity.
+ *
+ * This is a thin binding over the WASM build the libpg-query package ships (its Emscripten module), not over
+ * the package's JS wrapper: the wrapper turns every parse tree into objects at once, and pgperf wants the tree's
+ * JSON text, so that statements no rule looks into are never turned into objects (see parseSqlDeferred). The
+ * calls, pointers and error fields are the ones the wrapper itself uses (libpg-query 18).
+ */
+// @ts-expect-error: the Emscripten module has no type declarations; PgQueryWasm below is the part pgperf uses.
+import createPgQueryModule from 'libpg-query/wasm/libpg-query.js';
 
+interface PgQueryWasm {
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  /** → PgQueryParseResult*: { char* parse_tree; char* stderr_buffer; PgQueryError* error } */
+  _wasm_parse_query_raw(queryPtr: number): number;
+  _wasm_free_parse_result(resultPtr: number): void;
+  /** → char*: the tokens as JSON, or an error message. */
+  _wasm_scan(queryPtr: number): number;
+  _wasm_free_string(ptr: number): void;
+  getValue(ptr: number, type: 'i32'): number;
+  UTF8ToString(ptr: number): string;
+  stringToUTF8(str: string, ptr: number, maxBytes: number): void;
+  lengthBytesUTF8(str: string): number;
+}
+
+let wasm: PgQueryWasm | undefined;
 let ready: Promise<void> | undefined;
 
 /** Loads the WASM parser once; every sync call below needs it to have resolved. */
 export function initParser(): Promise<void> {
-  ready ??= libpg.loadModule();
+  ready ??= (createPgQueryModule as () => Promise<PgQueryWasm>)().then((m) => {
+    wasm = m;
+  });
   return ready;
+}
+
+function loaded(): PgQueryWasm {
+  if (!wasm) throw new Error('the SQL parser is not loaded: await initParser() first');
+  return wasm;
+}
+
+/** Runs `f` with `sql` as a NUL-terminated UTF-8 string in WASM memory. */
+function withCString<T>(m: PgQueryWasm, sql: string, f: (ptr: number) => T): T {
+  const size = m.lengthBytesUTF8(sql) + 1;
+  const ptr = m._malloc(size);
+  try {
+    m.stringToUTF8(sql, ptr, size);
+    return f(ptr);
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** The parse tree as libpg_query's JSON text, or the parser's error. `wantTree: false` only checks validity. */
+function parseRaw(sql: string, wantTree: boolean): { ok: true; json: string } | ParseFail {
+  const m = loaded();
+  return withCString(m, sql, (queryPtr) => {
+    const result = m._wasm_parse_query_raw(queryPtr);
+    if (!result) throw new Error('the SQL parser could not allocate memory');
+    try {
+      const errorPtr = m.getValue(result + 8, 'i32');
+      if (errorPtr) {
+        const messagePtr = m.getValue(errorPtr, 'i32');
+        const cursor = m.getValue(errorPtr + 16, 'i32'); // 1-based, 0 when unknown
+        return { ok: false, message: messagePtr ? m.UTF8ToString(messagePtr) : 'syntax error', cursor: cursor > 0 ? cursor - 1 : 0 };
+      }
+      const treePtr = m.getValue(result, 'i32');
+      if (!treePtr) throw new Error('the SQL parser returned no parse tree');
+      return { ok: true, json: wantTree ? m.UTF8ToString(treePtr) : '' };
+    } finally {
+      m._wasm_free_parse_result(result);
+    }
+  });
 }
 
 export interface RawStmt {
@@ -29,13 +94,9 @@ export interface ParseFail {
 
 export function parseSql(sql: string): ParseOk | ParseFail {
   if (sql.trim() === '') return { ok: true, stmts: [] };
-  try {
-    const result = libpg.parseSync(sql) as unknown as { stmts?: RawStmt[] };
-    return { ok: true, stmts: result.stmts ?? [] };
-  } catch (e) {
-    const err = e as { message?: string; sqlDetails?: { cursorPosition?: number } };
-    return { ok: false, message: err.message ?? String(e), cursor: err.sqlDetails?.cursorPosition ?? 0 };
-  }
+  const r = parseRaw(sql, true);
+  if (!r.ok) return r;
+  return { ok: true, stmts: (JSON.parse(r.json) as { stmts?: RawStmt[] }).stmts ?? [] };
 }
 
 export interface RawToken {
@@ -49,5 +110,147 @@ export interface RawToken {
 
 /** The real tokenizer. Throws on input it cannot tokenize (an unterminated string or comment). */
 export function scanSql(sql: string): RawToken[] {
-  return libpg.scanSync(sql).tokens as RawToken[];
+  const m = loaded();
+  const text = withCString(m, sql, (queryPtr) => {
+    const ptr = m._wasm_scan(queryPtr);
+    try {
+      return m.UTF8ToString(ptr);
+    } finally {
+      if (ptr) m._wasm_free_string(ptr);
+    }
+  });
+  if (!text.startsWith('{')) throw new Error(text);
+  return (JSON.parse(text) as { tokens: RawToken[] }).tokens;
+}
+
+/**
+ * A statement's tree kept as its JSON text until first used. Most statements of a lint run are never looked
+ * into (every rule's cheap kind or text test fails), and turning the parser's JSON into objects is the larger
+ * part of parsing; the objects would also stay alive, and be copied by every young-generation GC, until the end.
+ */
+export class DeferredNode {
+  constructor(
+    readonly json: string,
+    /** The wrapper's type name: the object's first key. */
+    readonly kind: string,
+  ) {}
+
+  parse(): Record<string, any> {
+    return JSON.parse(this.json);
+  }
+}
+
+export interface DeferredRawStmt {
+  stmt: Record<string, any> | DeferredNode;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+export interface DeferredParseOk {
+  ok: true;
+  stmts: DeferredRawStmt[];
+}
+
+/**
+ * parseSql with each statement's tree left as JSON text (a DeferredNode) when the tree's JSON has the expected
+ * shape (splitTree); otherwise the statements are parsed as parseSql does.
+ */
+export function parseSqlDeferred(sql: string): DeferredParseOk | ParseFail {
+  if (sql.trim() === '') return { ok: true, stmts: [] };
+  const r = parseRaw(sql, true);
+  if (!r.ok) return r;
+  return { ok: true, stmts: splitTree(r.json) ?? (JSON.parse(r.json) as { stmts?: RawStmt[] }).stmts ?? [] };
+}
+
+/** Index of the `"` that closes the JSON string whose content starts at i, or -1. */
+function stringEnd(s: string, i: number): number {
+  for (;;) {
+    const q = s.indexOf('"', i);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let b = q - 1; s.charCodeAt(b) === 92; b--) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    i = q + 1;
+  }
+}
+
+/** The index just after the JSON object or array that starts at i, or -1. */
+function compositeEnd(s: string, i: number): number {
+  let depth = 0;
+  for (const n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) {
+      i = stringEnd(s, i + 1);
+      if (i < 0) return -1;
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** A non-negative JSON integer at i (at most 15 digits): [value, index after it], or undefined. */
+function integerAt(s: string, i: number): [number, number] | undefined {
+  let value = 0;
+  let j = i;
+  for (let c = s.charCodeAt(j); c >= 48 && c <= 57 && j - i < 15; c = s.charCodeAt(++j)) value = value * 10 + (c - 48);
+  if (j === i || (s.charCodeAt(i) === 48 && j > i + 1)) return undefined;
+  const next = s.charCodeAt(j);
+  return next >= 48 && next <= 57 ? undefined : [value, j];
+}
+
+/**
+ * The statements of a parse tree's JSON, `{"version":N,"stmts":[{"stmt":{…},"stmt_location":N,"stmt_len":N},…]}`
+ * (libpg_query leaves out zero fields), each tree as its JSON text; undefined for anything else.
+ */
+const TREE_START = '{"version":';
+
+export function splitTree(s: string): DeferredRawStmt[] | undefined {
+  const version = integerAt(s, TREE_START.length);
+  if (!s.startsWith(TREE_START) || !version) return undefined;
+  let i = version[1];
+  const out: DeferredRawStmt[] = [];
+  if (s.charCodeAt(i) === 125 /* } */) return i + 1 === s.length ? out : undefined;
+  if (!s.startsWith(',"stmts":[', i)) return undefined;
+  i += ',"stmts":['.length;
+  if (s.charCodeAt(i) === 93 /* ] */) return s.length === i + 2 && s.charCodeAt(i + 1) === 125 ? out : undefined;
+  for (;;) {
+    if (!s.startsWith('{"stmt":{"', i)) return undefined;
+    const start = i + '{"stmt":'.length;
+    const end = compositeEnd(s, start);
+    if (end < 0) return undefined;
+    const keyEnd = s.indexOf('"', start + 2);
+    const kind = s.slice(start + 2, keyEnd);
+    // A plain type name followed by its object: `{"SelectStmt":{…}}`.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(kind) || s.charCodeAt(keyEnd + 1) !== 58 /* : */) return undefined;
+    const raw: DeferredRawStmt = { stmt: new DeferredNode(s.slice(start, end), kind) };
+    i = end;
+    if (s.startsWith(',"stmt_location":', i)) {
+      const n = integerAt(s, i + ',"stmt_location":'.length);
+      if (!n) return undefined;
+      raw.stmt_location = n[0];
+      i = n[1];
+    }
+    if (s.startsWith(',"stmt_len":', i)) {
+      const n = integerAt(s, i + ',"stmt_len":'.length);
+      if (!n) return undefined;
+      raw.stmt_len = n[0];
+      i = n[1];
+    }
+    if (s.charCodeAt(i) !== 125 /* } */) return undefined;
+    out.push(raw);
+    i++;
+    const c = s.charCodeAt(i);
+    if (c === 44 /* , */) {
+      i++;
+      continue;
+    }
+    return c === 93 /* ] */ && s.charCodeAt(i + 1) === 125 && i + 2 === s.length ? out : undefined;
+  }
+}
+
+/** Whether the parser accepts `sql` (parseSql(sql).ok), without reading its tree. */
+export function sqlParses(sql: string): boolean {
+  return sql.trim() === '' || parseRaw(sql, false).ok;
 }

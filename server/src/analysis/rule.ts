@@ -55,6 +55,9 @@ export interface Rule {
    * reused for an unchanged statement text (see FindingMemo).
    */
   crossStatement?: boolean;
-  /** Called for every statement the parser accepted (or, with `rejected`, every one it rejected). */
+  /**
+   * Called for every statement the parser accepted (or, with `rejected`, every one it rejected). The context is
+   * reused for the next statement: read it (and call report) during the call, do not keep it.
+   */
   check(ctx: RuleContext): void;
 }

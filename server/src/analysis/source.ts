@@ -16,6 +16,12 @@ export class SourceText {
     if (!this.lineStarts) {
       const starts = [0];
       const t = this.text;
+      if (!t.includes('\r')) {
+        // Only \n breaks lines: jump from one to the next.
+        for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
+        this.lineStarts = starts;
+        return starts;
+      }
       for (let i = 0; i < t.length; i++) {
         const c = t.charCodeAt(i);
         if (c === 10) starts.push(i + 1);
@@ -53,6 +59,8 @@ export class SourceText {
   }
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Maps offsets inside one string between UTF-8 bytes, code points and UTF-16 units (binary search). */
 export class OffsetMap {
   /** Per non-ASCII code point: UTF-16 offset, UTF-8 byte offset, code-point index, UTF-8 length. */
@@ -62,9 +70,12 @@ export class OffsetMap {
   private readonly lens: number[] = [];
 
   constructor(text: string) {
-    let byte = 0;
-    let cp = 0;
-    for (let i = 0; i < text.length; i++, cp++) {
+    // Everything before the first non-ASCII character maps 1:1 (and an ASCII text needs no entries at all).
+    const first = text.search(NON_ASCII);
+    if (first < 0) return;
+    let byte = first;
+    let cp = first;
+    for (let i = first; i < text.length; i++, cp++) {
       const c = text.charCodeAt(i);
       if (c <= 0x7f) {
         byte++;

@@ -121,13 +121,16 @@ export function splitPlain(text: string): Piece[] {
         lastEnd = i;
         continue;
       }
-      const word = text.slice(i, j).toUpperCase();
-      if (words < 6) {
-        words++;
-        if (word === 'FUNCTION' || word === 'PROCEDURE') routine = true;
+      if (words < 6 || routine) {
+        // Only the first words and the words of a routine body matter; the others need no upper-casing.
+        const word = text.slice(i, j).toUpperCase();
+        if (words < 6) {
+          words++;
+          if (word === 'FUNCTION' || word === 'PROCEDURE') routine = true;
+        }
+        if (routine && (word === 'BEGIN' || word === 'CASE')) blocks++;
+        else if (routine && word === 'END') blocks--;
       }
-      if (routine && (word === 'BEGIN' || word === 'CASE')) blocks++;
-      else if (routine && word === 'END') blocks--;
       i = j;
     } else {
       if (c === 40 || c === 91) depth++;

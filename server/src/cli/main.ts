@@ -11,8 +11,6 @@ import { ParseCache } from '../analysis/parse';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles, UsageError } from '../files';
-import { benchCommand } from './bench';
-import { explainCommand, terminalAsk } from './explain';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
@@ -83,8 +81,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return 0;
     }
     if (command === 'lint') return await lint(rest, io);
-    if (command === 'explain') return await explainCommand(rest, { ...io, ask: terminalAsk() });
-    if (command === 'bench') return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
+    // explain and bench load the database drivers: only for these commands (lint starts faster without them).
+    if (command === 'explain') {
+      const { explainCommand, terminalAsk } = await import('./explain');
+      return await explainCommand(rest, { ...io, ask: terminalAsk() });
+    }
+    if (command === 'bench') {
+      const { benchCommand } = await import('./bench');
+      return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
+    }
     if (command === 'rules') return rules(rest, io);
     if (command === 'docs') return docs(rest, io);
     if (command === 'lsp') return lsp(rest);

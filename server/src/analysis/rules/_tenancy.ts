@@ -125,6 +125,7 @@ export interface KeyConstraint {
 
 /** Every PRIMARY KEY / UNIQUE constraint a CREATE TABLE or ALTER TABLE statement declares. */
 export function keyConstraints(st: Statement): KeyConstraint[] {
+  if (st.kind !== 'CreateStmt' && st.kind !== 'AlterTableStmt') return [];
   const out: KeyConstraint[] = [];
   const b = st.body;
   const add = (raw: unknown, relation: Node, column?: string) => {

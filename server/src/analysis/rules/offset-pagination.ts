@@ -62,6 +62,7 @@ export const offsetPagination: Rule = {
   },
   check({ statement, report }) {
     if (!/offset/i.test(statement.text)) return; // cheap text filter before the tree walk
+    if (!statement.treeMayInclude('"limitOffset"')) return; // and one on the parser's JSON before building the tree
     for (const sel of statement.nodes('SelectStmt')) {
       if (!sel.limitOffset || !firesOn(sel.limitOffset)) continue;
       const clause = offsetClause(statement, sel.limitOffset);

@@ -45,6 +45,7 @@ export const orChain: Rule = {
   },
   check({ statement, catalog, report }) {
     if (!/\bor\b/i.test(statement.text)) return; // cheap text filter before the tree walk
+    if (!statement.treeMayInclude('"OR_EXPR"')) return; // and one on the parser's JSON before building the tree
     if (!statement.nodes('BoolExpr').some((b) => b.boolop === 'OR_EXPR')) return;
     forEachOr(statement, catalog, (or, scope) => {
       const args = (or.args ?? []) as Node[];

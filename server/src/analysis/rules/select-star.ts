@@ -37,7 +37,9 @@ export const selectStar: Rule = {
     },
   },
   check({ statement, catalog, report }) {
-    if (statement.kind !== 'SelectStmt' || statement.body.intoClause || !statement.text.includes('*')) return;
+    if (statement.kind !== 'SelectStmt' || !statement.text.includes('*')) return;
+    // count(*) has no A_Star node: only a tree with one can have a star target.
+    if (!statement.treeMayInclude('"A_Star"') || statement.body.intoClause) return;
     const ctes = new Set<string>(
       ((statement.body.withClause?.ctes ?? []) as Node[]).map((c) => as(c, 'CommonTableExpr')?.ctename as string),
     );

@@ -31,11 +31,11 @@ export const vectorOpclassMismatch: Rule = {
     },
   },
   check({ statement, catalog, report }) {
-    if (!statement.ast || !DISTANCE_TEXT.test(statement.text)) return; // cheap text filter before the tree walk
+    if (!statement.hasAst || !DISTANCE_TEXT.test(statement.text)) return; // cheap text filter before the tree walk
     // Cheap exit first: most statements use no distance operator at all.
     if (!statement.nodes('A_Expr').some((e) => DISTANCE_OPS[operatorOf(e)] !== undefined)) return;
-    const ctes = cteNames(statement.ast);
-    for (const select of selects(statement.ast)) {
+    const ctes = cteNames(statement.ast!);
+    for (const select of selects(statement.ast!)) {
       for (const o of vectorOrders(select, statement, catalog, ctes)) {
         const table = o.ref?.table;
         const indexes = vectorIndexesOn(table, o.column);
