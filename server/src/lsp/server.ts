@@ -226,7 +226,8 @@ export function startServer(connection: Connection): void {
       if (!ws.get(key)?.open) {
         // Local files, read synchronously: awaiting each read left the thread idle for a fifth of the scan.
         const text = readText(path);
-        if (text !== undefined) ws.update(key, pathOf(key), text, {});
+        // Every file is read before any is linted: the catalog needs all the DDL.
+        if (text !== undefined) ws.update(key, pathOf(key), text, { lintLater: true });
       }
       if (++done % 50 === 0) {
         progress?.report(Math.round((done / paths.length) * 50), `read ${done}/${paths.length} files`);
