@@ -77,7 +77,7 @@ function syntheticPlan(n) {
 
 const { tree, findings, plan, count } = syntheticPlan(nodeCount);
 const result = { database: 'embedded PGlite (PostgreSQL 18.6)', sql: 'SELECT … /* synthetic */', plan, tree, findings, planningMs: 1.2, executionMs: 250, warnings: [] };
-const opts = { cspSource: 'vscode-resource:', styleUri: 'vscode-resource:/explain.css', scriptUri: 'vscode-resource:/explain.js' };
+const opts = { cspSource: 'vscode-resource:', styleUris: ['vscode-resource:/panel.css', 'vscode-resource:/explain.css'], scriptUri: 'vscode-resource:/explain.js' };
 
 const t0 = performance.now();
 const first = buildExplainHtml(result, opts);

@@ -124,7 +124,11 @@ function rlsReport(): RlsReport {
   };
 }
 
-const OPTS = { cspSource: 'vscode-webview://abc', styleUri: 'vscode-webview://abc/bench.css', scriptUri: 'vscode-webview://abc/bench.js' };
+const OPTS = {
+  cspSource: 'vscode-webview://abc',
+  styleUris: ['vscode-webview://abc/panel.css', 'vscode-webview://abc/bench.css'],
+  scriptUri: 'vscode-webview://abc/bench.js',
+};
 
 /** What the page must never hold: a script or event handler from the data, an inline style. */
 function expectSafe(html: string): void {
@@ -177,7 +181,8 @@ describe('HNSW report page', () => {
   });
 
   it('without a script URI: no buttons, no script', () => {
-    const plain = buildHnswHtml(report, { styleUri: 'bench.css' });
+    const plain = buildHnswHtml(report, { styleUris: ['panel.css', 'bench.css'] });
+    expect(plain).toContain('<link rel="stylesheet" href="panel.css">\n<link rel="stylesheet" href="bench.css">');
     expect(plain).not.toContain('<script');
     expect(plain).not.toContain('export-json');
     expect(plain).toContain(`script-src &#39;self&#39;`);

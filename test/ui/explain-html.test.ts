@@ -11,7 +11,7 @@ import { buildErrorHtml, buildExplainHtml, esc, escText, nodeTitle, type PanelNo
 
 const OPTS = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
-  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/explain.css',
+  styleUris: ['https://file+.vscode-resource.vscode-cdn.net/ext/client/media/panel.css', 'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/explain.css'],
   scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/explain.js',
 };
 
@@ -112,7 +112,7 @@ describe('explain panel HTML', () => {
     expect(rest.replace(/&(amp|lt|gt|quot|#39);/g, '')).not.toContain('&');
   });
 
-  it('has a strict nonce-less CSP, one external stylesheet and script, no inline script, style or handler', () => {
+  it('has a strict nonce-less CSP, the external stylesheets (shared, then its own) and script, no inline script, style or handler', () => {
     const html = buildExplainHtml(hostile(), OPTS);
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1];
     expect(csp).toBe(`default-src 'none'; style-src ${OPTS.cspSource}; script-src ${OPTS.cspSource}; img-src ${OPTS.cspSource} data:`.replace(/'/g, '&#39;'));
@@ -121,7 +121,7 @@ describe('explain panel HTML', () => {
     expect(html).not.toMatch(/<style/i);
     expect(html).not.toMatch(/<[a-z][^>]*\son[a-z]+=/i);
     expect([...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0])).toEqual([`<script src="${OPTS.scriptUri}">`]);
-    expect([...html.matchAll(/<link\b[^>]*>/gi)].map((m) => m[0])).toEqual([`<link rel="stylesheet" href="${OPTS.styleUri}">`]);
+    expect([...html.matchAll(/<link\b[^>]*>/gi)].map((m) => m[0])).toEqual(OPTS.styleUris.map((u) => `<link rel="stylesheet" href="${u}">`));
   });
 
   it('puts the findings first, then the query, then the plan tree and the raw JSON tab', () => {

@@ -14,10 +14,10 @@ import { paretoFront } from './stats';
 import { type BenchReport, databaseLabel, type HnswReport, type HnswResult, isHnswReport, type RlsReport } from './report-types';
 
 export interface ReportPageOptions {
-  /** `webview.cspSource` (absent: a standalone file, e.g. written by the CLI: styles from styleUri only). */
+  /** `webview.cspSource` (absent: a standalone file, e.g. written by the CLI: styles from styleUris only). */
   cspSource?: string;
-  /** URI of client/media/bench.css. */
-  styleUri?: string;
+  /** URIs of the stylesheets, in order: client/media/panel.css, bench.css. */
+  styleUris?: readonly string[];
   /** URI of client/media/bench.js (the Export buttons); absent: no buttons, no script. */
   scriptUri?: string;
 }
@@ -39,8 +39,7 @@ const recall = (v: number) => (num(v) ? v.toFixed(3) : '–');
 
 /** The document's head and header (title and, with a script, the Export buttons). */
 function page(title: string, opts: ReportPageOptions, body: string[]): string {
-  const h = documentStart(opts.cspSource ?? "'self'");
-  if (opts.styleUri) h.push(`<link rel="stylesheet" href="${esc(opts.styleUri)}">`);
+  const h = documentStart(opts.cspSource ?? "'self'", opts.styleUris ?? []);
   h.push(`<title>${esc(title)}</title>`, '</head>', '<body class="bench">', '<header class="head">', `<h1>${esc(title)}</h1>`);
   if (opts.scriptUri) {
     h.push(

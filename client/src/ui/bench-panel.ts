@@ -67,7 +67,7 @@ export class BenchPanel implements Disposable {
     const w = panel.webview;
     return {
       cspSource: w.cspSource,
-      styleUri: w.asWebviewUri(Uri.joinPath(this.media, 'bench.css')).toString(),
+      styleUris: ['panel.css', 'bench.css'].map((f) => w.asWebviewUri(Uri.joinPath(this.media, f)).toString()),
       scriptUri: w.asWebviewUri(Uri.joinPath(this.media, 'bench.js')).toString(),
     };
   }

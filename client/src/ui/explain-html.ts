@@ -65,8 +65,8 @@ export interface PanelResult {
 export interface PanelOptions {
   /** `webview.cspSource`. */
   cspSource: string;
-  /** Webview URIs (as strings) of client/media/explain.css and explain.js. */
-  styleUri: string;
+  /** Webview URIs (as strings) of the stylesheets, in order (client/media/panel.css, explain.css), and explain.js. */
+  styleUris: readonly string[];
   scriptUri: string;
   /** EXPLAIN ANALYZE (true) or plain EXPLAIN; by default inferred from the result (an execution time). */
   analyze?: boolean;
@@ -321,8 +321,7 @@ export function buildExplainHtml(result: PanelResult, opts: PanelOptions): strin
   const title = analyze ? 'EXPLAIN ANALYZE' : 'EXPLAIN';
   const h: string[] = [];
   h.push(
-    ...documentStart(opts.cspSource),
-    `<link rel="stylesheet" href="${esc(opts.styleUri)}">`,
+    ...documentStart(opts.cspSource, opts.styleUris),
     `<title>${title}</title>`,
     '</head>',
     '<body>',
@@ -402,8 +401,7 @@ export function buildExplainHtml(result: PanelResult, opts: PanelOptions): strin
 /** A page for a failed explain (the error text is the server's: escaped like everything else). */
 export function buildErrorHtml(err: { database: string; sql: string; message: string }, opts: PanelOptions): string {
   return [
-    ...documentStart(opts.cspSource),
-    `<link rel="stylesheet" href="${esc(opts.styleUri)}">`,
+    ...documentStart(opts.cspSource, opts.styleUris),
     '<title>EXPLAIN failed</title>',
     '</head>',
     '<body>',
@@ -422,7 +420,7 @@ export function buildErrorHtml(err: { database: string; sql: string; message: st
  * The start of every pgperf webview page: doctype, charset, viewport and the strict content security policy
  * (nothing but the extension's own stylesheet, script and images; no inline script or style).
  */
-export function documentStart(cspSource: string): string[] {
+export function documentStart(cspSource: string, styleUris: readonly string[]): string[] {
   const csp = `default-src 'none'; style-src ${cspSource}; script-src ${cspSource}; img-src ${cspSource} data:`;
   return [
     '<!DOCTYPE html>',
@@ -431,5 +429,6 @@ export function documentStart(cspSource: string): string[] {
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    ...styleUris.map((uri) => `<link rel="stylesheet" href="${esc(uri)}">`),
   ];
 }

@@ -56,7 +56,7 @@ export class ExplainPanels implements Disposable {
     const w = panel.webview;
     return {
       cspSource: w.cspSource,
-      styleUri: w.asWebviewUri(Uri.joinPath(this.media, 'explain.css')).toString(),
+      styleUris: ['panel.css', 'explain.css'].map((f) => w.asWebviewUri(Uri.joinPath(this.media, f)).toString()),
       scriptUri: w.asWebviewUri(Uri.joinPath(this.media, 'explain.js')).toString(),
       ...extra,
     };
