@@ -28,7 +28,6 @@ export class Statement {
   private nodeIndex: Map<string, Node[]> | undefined;
   private textCache: string | undefined;
   private kindCache: string | undefined;
-  private kindKnown = false;
   /** The statement node, or its JSON text until first read. */
   private astValue: Node | DeferredNode | undefined;
   /** Schemas that unqualified names resolve in, from the file's `SET search_path` before this statement. */
@@ -82,20 +81,9 @@ export class Statement {
 
   /** The statement's kind: SelectStmt, IndexStmt, ... */
   get kind(): string {
-    if (!this.kindKnown) {
-      const value = this.astValue;
-      // The first own key (what Object.keys(ast)[0] gives, without the array).
-      let kind: string | undefined = value ? undefined : '';
-      if (value instanceof DeferredNode) kind = value.kind;
-      else if (value) for (const k in value) {
-        kind = k;
-        break;
-      }
-      this.kindCache = kind;
-      this.kindKnown = true;
-    }
-    return this.kindCache as string;
+    return (this.kindCache ??= kindOf(this.astValue));
   }
+
 
   /** The statement node's body, e.g. the object under `SelectStmt`. */
   get body(): Node {
@@ -359,6 +347,13 @@ export class ParsedFile {
       this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
     });
   }
+}
+
+/** A statement node's type name (its first key), from a deferred tree without parsing it; '' when rejected. */
+function kindOf(ast: Node | DeferredNode | undefined): string {
+  if (ast instanceof DeferredNode) return ast.kind;
+  for (const k in ast) return k; // Object.keys(ast)[0] without the array
+  return '';
 }
 
 function memoParse(text: string, memo: Map<string, DeferredParseResult> | undefined): DeferredParseResult {

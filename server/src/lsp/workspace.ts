@@ -9,6 +9,7 @@ import { buildCatalogFrom, CATALOG_KINDS, type Catalog, type CatalogStatement, t
 import { DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
 import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile } from '../analysis/parse';
+import { escapeRegExp } from '../analysis/regexp';
 import type { Finding } from '../analysis/types';
 
 export interface FileState {
@@ -76,6 +77,7 @@ export class Workspace {
     const parsed = new ParsedFile(path, text, open ? this.cache : undefined);
     const ddl = ddlOf(parsed);
     const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${text.slice(d.start, d.end)}`).join('\n');
+    const syntaxErrors = parsed.statements.filter((s) => s.error).length;
     const state: FileState = {
       uri,
       path,
@@ -85,13 +87,13 @@ export class Workspace {
       // Kept for the lint, unless that comes later (a workspace scan reads every file first) and a second parse is
       // cheap: a file the parser accepts whole is parsed again in one call, while a file with syntax errors is
       // split and parsed piece by piece. Corpus scan, back to back: RSS 260-267 MB -> 210-232 MB, time within noise.
-      parsed: open || !options.lintLater || parsed.statements.some((st) => st.error) ? parsed : undefined,
+      parsed: open || !options.lintLater || syntaxErrors > 0 ? parsed : undefined,
       ddl,
       ddlKey,
       findings: old?.findings ?? [],
       complete: old?.complete ?? true,
       statements: parsed.statements.length,
-      syntaxErrors: parsed.statements.filter((s) => s.error).length,
+      syntaxErrors,
     };
     this.files.set(uri, state);
     const changed = !old || old.ddlKey !== ddlKey || old.path !== path;
@@ -242,9 +244,5 @@ function changedTableNames(before: Catalog, after: Catalog): Set<string> {
   }
   for (const [k, t] of before.tables) if (!after.tables.has(k)) names.add(t.name);
   return names;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -1,6 +1,7 @@
 import { as, columnRefNames, quoteIdent, strings, walk, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
+import { escapeRegExp } from '../regexp';
 import type { Rule } from '../rule';
 import { cteNames } from './_pgvector';
 
@@ -34,11 +35,10 @@ function nameFilter(names: Set<string>): RegExp | null {
     const list = [...names];
     if (list.some((n) => n === '' || n.includes('"'))) re = null;
     else {
-      const esc = (n: string) => n.replace(/[\\^$.*+?()[\]{}|\/-]/g, '\\$&');
       const before = '(?<![A-Za-z_\\u0080-\\uffff])';
       const after = '(?![A-Za-z0-9_$\\u0080-\\uffff])';
-      const whole = list.filter((n) => utf8.encode(n).length < 63).map(esc);
-      const cut = list.filter((n) => utf8.encode(n).length >= 63).map(esc);
+      const whole = list.filter((n) => utf8.encode(n).length < 63).map(escapeRegExp);
+      const cut = list.filter((n) => utf8.encode(n).length >= 63).map(escapeRegExp);
       const alts = ['u&'];
       if (whole.length > 0) alts.push(`${before}(?:${whole.join('|')})${after}`);
       if (cut.length > 0) alts.push(`${before}(?:${cut.join('|')})`);
@@ -61,7 +61,7 @@ function relnameFilter(names: Set<string>): RegExp | null {
     const list = [...names];
     re = list.some((n) => n === '' || /["\\\u0000-\u001f\ud800-\udfff]/.test(n))
       ? null
-      : new RegExp(`"relname"\\s*:\\s*"(?:${list.map((n) => n.replace(/[\\^$.*+?()[\]{}|\/-]/g, '\\$&')).join('|')})"`);
+      : new RegExp(`"relname"\\s*:\\s*"(?:${list.map(escapeRegExp).join('|')})"`);
     relnameFilters.set(names, re);
   }
   return re;
