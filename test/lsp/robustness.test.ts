@@ -128,4 +128,15 @@ describe('lsp: robustness', () => {
     await client.waitForDiagnostics(big, (_, p) => p.version === 51, 10_000);
     expect(ms).toBeLessThan(1000);
   });
+
+  it('lints a document opened the moment initialize is answered, before the server has handled initialized', async () => {
+    // No waiting for the scan: the open follows the initialized notification at once, as VS Code does with
+    // the documents it restores. The parser must already be loaded then.
+    const { client, uri } = await start({ 'q.sql': '' }, {}, false);
+    const text = 'SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 20;\n';
+    client.open(uri('q.sql'), text);
+    await client.waitForDiagnostics(uri('q.sql'), has('offset-pagination'), 10_000);
+    expect(client.alive).toBe(true);
+    expect(client.stderr).not.toMatch(/parser is not loaded/);
+  });
 });

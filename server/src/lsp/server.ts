@@ -253,7 +253,10 @@ export function startServer(connection: Connection): void {
   };
 
   // --- protocol handlers ----------------------------------------------------------------------------------
-  connection.onInitialize((params): InitializeResult => {
+  // The parser loads before the server answers initialize: a client sends no document before that answer, so
+  // nothing can be parsed before the parser is there.
+  connection.onInitialize(async (params): Promise<InitializeResult> => {
+    await initParser();
     const caps = params.capabilities;
     canConfigure = !!caps.workspace?.configuration;
     canProgress = !!caps.window?.workDoneProgress;
@@ -281,7 +284,6 @@ export function startServer(connection: Connection): void {
         { watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.pgperf.json' }] } as never,
       );
     }
-    await initParser();
     warmUp();
     await rescan();
   });
