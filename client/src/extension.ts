@@ -180,11 +180,22 @@ class DatabaseCommands {
             ...(params.length > 0 ? { params } : {}),
             generic,
             timeoutMs,
-            confirm: async (reasons) => {
-              const run = 'Run and Roll Back';
+            confirm: async (request) => {
+              // Effects a rollback cannot undo get their own wording and button: consent to exactly that.
+              const irreversible = request.irreversible.length > 0;
+              const run = irreversible ? 'Run — These Effects Stay' : analyze ? 'Run and Roll Back' : 'Plan It';
+              const lines = [
+                ...(irreversible ? [`This cannot be rolled back: ${request.irreversible.join('; ')}.`] : []),
+                ...(request.reasons.length ? [`${analyze ? 'This statement' : 'Planning this statement'}: ${request.reasons.join('; ')}.`] : []),
+              ];
               const answer = await window.showWarningMessage(
-                `This statement writes: ${reasons.join('; ')}.`,
-                { modal: true, detail: `EXPLAIN ANALYZE executes it on ${db.label}, inside a transaction that is always rolled back.` },
+                lines.join(' '),
+                {
+                  modal: true,
+                  detail: analyze
+                    ? `EXPLAIN ANALYZE executes it on ${db.label}, inside a transaction that is always rolled back${irreversible ? ' — except for the effects named above' : ''}.`
+                    : `Plain EXPLAIN does not execute it, but the planner may call these functions on ${db.label}.`,
+                },
                 run,
               );
               return answer === run;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../client/src/db/postgres';
 import { DatabaseError, type Database } from '../../client/src/db/types';
-import { explain, ExplainRefused, ExplainUnsupported, startExplain, type ExplainOptions } from '../../client/src/explain/run';
+import { explain, ExplainRefused, ExplainUnsupported, startExplain, type ConfirmRequest, type ExplainOptions } from '../../client/src/explain/run';
 import { classify } from '../../client/src/explain/safety';
 import { exec, planScenarios, rows, TEST_DATABASE_URL } from './scenarios';
 
@@ -69,16 +69,16 @@ describe('EXPLAIN ANALYZE safety on the PostgreSQL server', () => {
     const before = await snapshot();
     await expect(explain(db, opts(sql))).rejects.toBeInstanceOf(ExplainRefused);
     let asked: string[] = [];
-    await expect(explain(db, opts(sql, { confirm: async (r) => ((asked = r), false) }))).rejects.toThrow(/confirm to run it/);
+    await expect(explain(db, opts(sql, { confirm: async (r) => ((asked = [...r.reasons, ...r.irreversible]), false) }))).rejects.toThrow(/nothing was run/);
     expect(asked.length).toBeGreaterThan(0);
     expect(await snapshot()).toEqual(before);
     const r = await explain(db, opts(sql, { confirm: yes }));
     expect(r.analyzed).toBe(true);
     expect(r.tree.label).toBe(root);
-    expect(r.classification.writes).toBe(true);
+    expect(r.consented).toBeDefined();
     const after = await snapshot();
-    // Sequences are not transactional: an INSERT into a serial column uses up ids (reported in the reasons).
-    if (_what === 'INSERT') expect(asked.join(' ')).toContain('sequence values');
+    // Sequences are not transactional: an INSERT into a serial column uses up ids (reported as irreversible).
+    if (_what === 'INSERT') expect(asked.join(' ')).toMatch(/nextval\(\) changes a sequence/);
     expect(after).toEqual(before);
   });
 
@@ -101,20 +101,21 @@ describe('EXPLAIN ANALYZE safety on the PostgreSQL server', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('classification: reads stay reads (immutable functions, random()), volatile ones do not', async () => {
-    const s = await db.session();
-    try {
-      await s.query(`SET search_path = ${schema}`);
-      expect(await classify('SELECT pure(v), random(), now(), lower(\'X\') FROM victims ORDER BY 1', s)).toMatchObject({ writes: false, reasons: [] });
-      expect((await classify('SELECT bump()', s)).reasons).toEqual(['calls bump(), a VOLATILE function that may write']);
-      expect((await classify(`SELECT ${schema}.bump()`, s)).reasons).toEqual([`calls ${schema}.bump(), a VOLATILE function that may write`]);
-      expect((await classify('SELECT no_such_fn()', s)).reasons[0]).toMatch(/does not know/);
-      expect((await classify('SELECT * FROM victims FOR UPDATE', s)).reasons).toEqual(['FOR UPDATE/SHARE locks the rows it reads']);
-      expect(await classify('SELECT * FROM victims WHERE id = $2', s)).toMatchObject({ writes: false, maxParam: 2, explainable: true });
-    } finally {
-      await s.query('RESET search_path');
-      await s.release();
-    }
+  it('consent: reads stay reads (SQL functions looked into, random()), volatile and unknown ones ask', async () => {
+    const asked = async (sql: string, analyze = true) => {
+      let request: ConfirmRequest | undefined;
+      await explain(db, opts(sql, { analyze, confirm: async (r) => ((request = r), false) })).catch((e) => {
+        if (!(e instanceof ExplainRefused)) throw e;
+      });
+      return request;
+    };
+    expect(await asked("SELECT pure(v), random(), now(), lower('X') FROM victims ORDER BY 1")).toBeUndefined();
+    expect((await asked('SELECT bump()'))?.reasons).toEqual([`${schema}.bump() runs INSERT (rolled back)`]);
+    expect((await asked(`SELECT ${schema}.bump()`))?.reasons).toEqual([`${schema}.bump() runs INSERT (rolled back)`]);
+    expect(await asked('SELECT bump()', false)).toBeUndefined(); // a VOLATILE function is not called while planning
+    await expect(explain(db, opts('SELECT no_such_fn()'))).rejects.toMatchObject({ kind: 'sql', code: '42883' });
+    expect((await asked('SELECT * FROM victims FOR UPDATE'))?.reasons).toEqual(['FOR UPDATE/SHARE locks the rows it reads']);
+    expect(await classify('SELECT * FROM victims WHERE id = $2')).toMatchObject({ writes: false, maxParam: 2, explainable: true });
   });
 
   it('a statement over statement_timeout: a clear error, and the session is rolled back', async () => {

@@ -144,7 +144,15 @@ class EmbeddedSession implements Session {
     private readonly unlock: () => void,
   ) {}
 
-  async query(sql: string, params?: unknown[]): Promise<QueryResult> {
+  query(sql: string, params?: unknown[]): Promise<QueryResult> {
+    return this.send(sql, params, false);
+  }
+
+  statement(sql: string, params?: unknown[]): Promise<QueryResult> {
+    return this.send(sql, params, true);
+  }
+
+  private async send(sql: string, params: unknown[] | undefined, extended: boolean): Promise<QueryResult> {
     if (this.released) throw new DatabaseError('connection', 'this session was released');
     if (this.handle.dead) {
       throw new DatabaseError(
@@ -156,7 +164,7 @@ class EmbeddedSession implements Session {
     this.running = true;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const r = await this.handle.request({ op: 'query', sql, ...(params && params.length ? { params } : {}) }, (ms) => {
+      const r = await this.handle.request({ op: 'query', sql, ...(params && params.length ? { params } : {}), ...(extended ? { extended } : {}) }, (ms) => {
         if (ms > 0) {
           timer = setTimeout(() => {
             this.db.restart(
@@ -191,12 +199,13 @@ class EmbeddedSession implements Session {
     );
   }
 
-  async release(_broken?: boolean): Promise<void> {
+  async release(broken?: boolean): Promise<void> {
     if (this.released) return;
     this.released = true;
     try {
-      // One connection: it cannot be discarded, so "broken" or not, an open transaction is rolled back.
-      if (!this.handle.dead) await this.handle.request({ op: 'reset' }).catch(() => undefined);
+      // One connection: it cannot be discarded, so an open transaction is rolled back and, for a "broken"
+      // session, its session state (advisory locks, settings, prepared statements, cursors) discarded.
+      if (!this.handle.dead) await this.handle.request({ op: 'reset', ...(broken ? { discard: true } : {}) }).catch(() => undefined);
     } finally {
       this.unlock();
     }

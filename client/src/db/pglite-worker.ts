@@ -13,8 +13,8 @@ import { parentPort } from 'node:worker_threads';
 
 export type WorkerRequest =
   | { id: number; op: 'init'; dataDir?: string }
-  | { id: number; op: 'query'; sql: string; params?: unknown[] }
-  | { id: number; op: 'reset' }
+  | { id: number; op: 'query'; sql: string; params?: unknown[]; extended?: boolean }
+  | { id: number; op: 'reset'; discard?: boolean }
   | { id: number; op: 'close' };
 
 export interface WireError {
@@ -124,8 +124,9 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       // The host arms its timer on 'started'; with no timeout there is nothing to arm and one message fewer.
       const timeoutMs = timeoutInSql(msg.sql) ?? current ?? 0;
       if (timeoutMs > 0) post({ id: msg.id, type: 'started', timeoutMs });
-      if (msg.params && msg.params.length > 0) {
-        post({ id: msg.id, type: 'ok', result: wireResult(await db.query(msg.sql, msg.params)) });
+      if (msg.extended || (msg.params && msg.params.length > 0)) {
+        // Extended protocol: one statement, whatever the text holds.
+        post({ id: msg.id, type: 'ok', result: wireResult(await db.query(msg.sql, msg.params ?? [])) });
       } else {
         // Simple protocol, as node-postgres without parameters: several statements allowed, the last result counts.
         const results = await db.exec(msg.sql);
@@ -137,6 +138,7 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       sessionTimeoutMs = undefined;
       // A released session must not hand an open (or aborted) transaction to the next one.
       if (db && db.isInTransaction()) await db.exec('ROLLBACK');
+      if (db && msg.discard) await db.exec('DISCARD ALL');
       post({ id: msg.id, type: 'ok' });
       return;
     }

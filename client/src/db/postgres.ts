@@ -205,14 +205,22 @@ class PgSession implements Session {
     client.on('error', this.onError);
   }
 
-  async query(sql: string, params?: unknown[]): Promise<QueryResult> {
+  query(sql: string, params?: unknown[]): Promise<QueryResult> {
+    return this.send({ text: sql, values: params });
+  }
+
+  statement(sql: string, params?: unknown[]): Promise<QueryResult> {
+    return this.send({ text: sql, values: params ?? [], queryMode: 'extended' });
+  }
+
+  private async send(config: { text: string; values?: unknown[]; queryMode?: 'extended' }): Promise<QueryResult> {
     if (this.released) throw new DatabaseError('connection', 'this session was released');
     if (this.lost) {
       throw new DatabaseError('connection', `${this.lost.message} (start a new session to reconnect)`, this.lost.code);
     }
     this.running++;
     try {
-      const r = await this.client.query({ text: sql, values: params });
+      const r = await this.client.query(config);
       return toResult(r as PgQueryResult | PgQueryResult[]);
     } catch (err) {
       const e = toDatabaseError(err, this.db.label);

@@ -11,6 +11,11 @@ export interface QueryResult {
 /** One connection, held for a transaction. */
 export interface Session {
   query(sql: string, params?: unknown[]): Promise<QueryResult>;
+  /**
+   * Exactly one statement, sent with the extended protocol (Parse/Bind/Execute) even without parameters: the
+   * server refuses a text that holds two, however its settings make it lex the text.
+   */
+  statement(sql: string, params?: unknown[]): Promise<QueryResult>;
   /** Cancels the statement running on this session (pg: pg_cancel_backend from another connection). */
   cancel(): Promise<void>;
   /** Returns the connection; `broken` discards it (after an error that left it unusable). */

@@ -5,7 +5,9 @@
 import { DatabaseError, type Database, type Session } from '../db/types';
 import { planFindings, type PlanContext, type PlanFinding } from './findings';
 import { parsePlan, walk, type PlanNode, type PlanTotals } from './plan';
-import { classify, type Classification, type FunctionVerdictCache } from './safety';
+import { parseSql } from '../../../server/src/analysis/pg';
+import { reachedEffects, type CallEffect } from './reach';
+import { classify, type Classification } from './safety';
 
 export interface ExplainOptions {
   sql: string;
@@ -15,14 +17,28 @@ export interface ExplainOptions {
   params?: unknown[];
   /** Force the generic plan (implied when the statement has `$n` and no params are given). */
   generic?: boolean;
-  /** SET LOCAL statement_timeout, ms. */
+  /** SET LOCAL statement_timeout, ms; 0 means none. */
   timeoutMs: number;
-  /** Asked before EXPLAIN ANALYZE runs a statement that writes; resolve true to run it (still rolled back). */
-  confirm?: (reasons: string[]) => Promise<boolean>;
+  /**
+   * Asked before anything that needs consent runs: a statement that writes (rolled back), a call pgperf cannot
+   * prove harmless, an effect a rollback cannot undo (listed apart). Resolve true to run it; true consents to
+   * everything the request names, and nothing else.
+   */
+  confirm?: (request: ConfirmRequest) => Promise<boolean>;
   /** Planner/executor settings for this run only (SET LOCAL), e.g. `{ work_mem: '256MB' }`. */
   settings?: Record<string, string>;
   /** Aborting cancels the running statement (pg_cancel_backend) and rolls back. */
   signal?: AbortSignal;
+}
+
+/** What a run would do that needs consent. */
+export interface ConfirmRequest {
+  /** EXPLAIN ANALYZE (executes) or plain EXPLAIN (plans only). */
+  analyze: boolean;
+  /** Writes that the rollback undoes, and calls pgperf cannot prove harmless. */
+  reasons: string[];
+  /** Effects a rollback cannot undo, each naming what stays. */
+  irreversible: string[];
 }
 
 export interface ExplainResult {
@@ -43,13 +59,20 @@ export interface ExplainResult {
   generic: boolean;
   warnings: string[];
   classification: Classification;
+  /** What the user consented to before it ran (undefined: nothing needed consent). */
+  consented?: ConfirmRequest;
 }
 
-/** A writing statement was not confirmed (or no confirm callback was given): nothing was run. */
+/** Consent was not given (or no confirm callback was given): nothing of the statement was run. */
 export class ExplainRefused extends Error {
-  constructor(readonly reasons: string[]) {
-    super(`EXPLAIN ANALYZE executes the statement, and this one writes (${reasons.join('; ')}): confirm to run it inside a transaction that is rolled back`);
+  readonly reasons: string[];
+  readonly irreversible: string[];
+  constructor(readonly request: ConfirmRequest, why?: string) {
+    const all = [...request.irreversible.map((r) => `cannot be rolled back: ${r}`), ...request.reasons];
+    super(why ?? `${request.analyze ? 'EXPLAIN ANALYZE executes the statement' : 'planning the statement may call functions'}, and it needs consent (${all.join('; ')}): nothing was run`);
     this.name = 'ExplainRefused';
+    this.reasons = request.reasons;
+    this.irreversible = request.irreversible;
   }
 }
 
@@ -69,7 +92,7 @@ export interface ExplainHandle {
 
 /** EXPLAIN with a cancel handle. */
 export function startExplain(db: Database, options: ExplainOptions): ExplainHandle {
-  const state: { session?: Session; cancelled: boolean } = { cancelled: false };
+  const state: RunState = { cancelled: false };
   const cancel = async () => {
     state.cancelled = true;
     await state.session?.cancel();
@@ -90,128 +113,208 @@ export function explain(db: Database, options: ExplainOptions): Promise<ExplainR
   return handle.result;
 }
 
+interface RunState {
+  session?: Session;
+  cancelled: boolean;
+}
+
 const JSON_OPTS = 'FORMAT JSON';
-/** Built-in function verdicts per database (see safety.ts). */
-const verdicts = new WeakMap<Database, FunctionVerdictCache>();
+/** Settings the server lexes SQL by: pinned to what libpg_query assumes, so both read the same statement. */
+const LEXING = { client_encoding: 'UTF8', standard_conforming_strings: 'on', backslash_quote: 'safe_encoding' } as const;
+/** The volatile pg_catalog functions, per database (they change only with the server version). */
+const volatileBuiltins = new WeakMap<Database, Promise<Set<string>>>();
 let prepareCounter = 0;
 
-async function run(db: Database, o: ExplainOptions, state: { session?: Session; cancelled: boolean }): Promise<ExplainResult> {
-  const timeoutMs = Math.max(1, Math.floor(o.timeoutMs));
-  if (!Number.isFinite(timeoutMs)) throw new RangeError('timeoutMs must be a number of milliseconds');
+/** statement_timeout in ms: 0 is "none", as in PostgreSQL. */
+export function timeoutSetting(ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError('timeoutMs must be a number of milliseconds (0 for none)');
+  return Math.floor(ms);
+}
+
+async function run(db: Database, o: ExplainOptions, state: RunState): Promise<ExplainResult> {
+  const timeoutMs = timeoutSetting(o.timeoutMs);
   const sql = o.sql.trim().replace(/;\s*$/, '');
   const warnings: string[] = [];
-
-  const session = await db.session();
-  state.session = session;
-  let broken = false;
-  let inTransaction = false;
-  let prepared: string | undefined;
-  let rollback: Promise<void> | undefined;
-  try {
-    if (state.cancelled) throw new DatabaseError('cancelled', 'cancelled before it started');
-    let cache = verdicts.get(db);
-    if (!cache) verdicts.set(db, (cache = new Map()));
-    const cls = await classify(sql, session, cache);
-    if (cls.error) throw new ExplainUnsupported(cls.error);
-    if (!cls.explainable) {
-      throw new ExplainUnsupported(
-        `EXPLAIN cannot run ${cls.statementType?.replace(/Stmt$/, '') ?? 'this statement'}: it explains SELECT, VALUES, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE and CREATE TABLE … AS (${cls.reasons.join('; ')})`,
-      );
-    }
-    const params = o.params ?? [];
-    if (o.params && o.params.length < cls.maxParam) {
-      throw new ExplainUnsupported(`the statement uses $1…$${cls.maxParam} but ${o.params.length} value(s) were given`);
-    }
-    let generic = o.generic === true || (cls.maxParam > 0 && o.params === undefined);
-    let analyze = o.analyze;
-    if (generic && analyze) {
-      warnings.push(cls.maxParam > 0 && o.params === undefined
-        ? `ANALYZE needs values for $1…$${cls.maxParam}: showing the generic plan instead (not executed)`
-        : 'a generic plan cannot be executed: showing it without ANALYZE');
-      analyze = false;
-    }
-    if (generic && cls.maxParam === 0) generic = false; // nothing to generalize
-    if (analyze && cls.writes) {
-      const ok = o.confirm ? await o.confirm(cls.reasons) : false;
-      if (!ok) throw new ExplainRefused(cls.reasons);
-    }
-    if (state.cancelled) throw new DatabaseError('cancelled', 'cancelled before it started');
-
-    const version = generic ? (await db.serverVersion()).num : 0;
-    // One round trip where possible: BEGIN, the SET LOCALs and (without parameters) the EXPLAIN itself go in
-    // one simple-protocol message; the result is the last statement's.
-    const prologue = ['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`];
-    for (const [name, value] of Object.entries(o.settings ?? {})) {
-      if (!/^[a-z_][a-z0-9_.]*$/i.test(name)) throw new ExplainUnsupported(`not a setting name: ${name}`);
-      const lit = (x: string) => `'${x.replace(/'/g, "''")}'`;
-      // set_config, not SET: its value is parsed like a configuration file's (a list for search_path).
-      prologue.push(`SELECT set_config(${lit(name)}, ${lit(String(value))}, true)`);
-    }
-    inTransaction = true; // from here on, the finally block rolls back (a ROLLBACK outside a transaction only warns)
-    let res;
-    if (!generic) {
-      const explainSql = `EXPLAIN (${analyze ? `ANALYZE, BUFFERS, ${JSON_OPTS}` : JSON_OPTS}) ${sql}`;
-      if (cls.maxParam > 0) {
-        await session.query(prologue.join('; '));
-        res = await session.query(explainSql, params.slice(0, cls.maxParam));
-      } else {
-        res = await session.query(`${prologue.join('; ')};\n${explainSql}`);
-      }
-    } else if (version >= 160000) {
-      await session.query(prologue.join('; '));
-      res = await session.query(`EXPLAIN (GENERIC_PLAN, ${JSON_OPTS}) ${sql}`);
-    } else {
-      await session.query(prologue.join('; '));
-      // Before 16: a prepared statement planned generically, explained with NULLs (values do not matter then).
-      const name = `pgperf_explain_${process.pid}_${++prepareCounter}`;
-      await session.query(`PREPARE ${name} AS ${sql}`);
-      prepared = name;
-      await session.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      const nulls = Array.from({ length: cls.maxParam }, () => 'NULL').join(', ');
-      res = await session.query(`EXPLAIN (${JSON_OPTS}) EXECUTE ${name}(${nulls})`);
-      await session.query(`DEALLOCATE ${name}`);
-      prepared = undefined;
-    }
-    const planJson = planOutput(res.rows, res.fields);
-    const parsed = parsePlan(planJson);
-    const ctx = await catalogContext(session, parsed.tree, parsed.totals.analyzed);
-    // Roll back now and compute the findings while the ROLLBACK travels; the finally block awaits it.
-    rollback = session.query('ROLLBACK').then(() => undefined);
-    const findings = planFindings(parsed, ctx);
-    return {
-      database: db.label,
-      sql,
-      plan: planJson,
-      tree: parsed.tree,
-      nodes: parsed.nodes,
-      totals: parsed.totals,
-      findings,
-      planningMs: parsed.totals.planningMs,
-      executionMs: parsed.totals.executionMs,
-      analyzed: parsed.totals.analyzed,
-      generic,
-      warnings,
-      classification: cls,
-    };
-  } catch (err) {
-    throw clearError(err, timeoutMs, state.cancelled);
-  } finally {
-    if (inTransaction) {
-      try {
-        await (rollback ?? session.query('ROLLBACK'));
-      } catch {
-        broken = true; // the connection is unusable: discard it rather than hand back an open transaction
-      }
-    }
-    if (prepared && !broken) {
-      // PREPARE is not transactional: the rollback above does not remove it.
-      await session.query(`DEALLOCATE ${prepared}`).catch(() => {
-        broken = true;
-      });
-    }
-    await session.release(broken);
-    state.session = undefined;
+  const cls = await classify(sql);
+  if (cls.error) throw new ExplainUnsupported(cls.error);
+  if (!cls.explainable) {
+    throw new ExplainUnsupported(
+      `EXPLAIN cannot run ${cls.statementWords ?? 'this statement'}: it explains SELECT, VALUES, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE and CREATE TABLE … AS (${cls.reasons.join('; ')})`,
+    );
   }
+  const params = o.params ?? [];
+  if (o.params && o.params.length < cls.maxParam) {
+    throw new ExplainUnsupported(`the statement uses $1…$${cls.maxParam} but ${o.params.length} value(s) were given`);
+  }
+  for (const name of Object.keys(o.settings ?? {})) {
+    if (!/^[a-z_][a-z0-9_.]*$/i.test(name)) throw new ExplainUnsupported(`not a setting name: ${name}`);
+    if (name.toLowerCase() in LEXING) throw new ExplainUnsupported(`${name} cannot be changed for EXPLAIN: pgperf pins it so that the server reads the statement as pgperf checked it`);
+  }
+  let generic = o.generic === true || (cls.maxParam > 0 && o.params === undefined);
+  let analyze = o.analyze;
+  if (generic && analyze) {
+    warnings.push(cls.maxParam > 0 && o.params === undefined
+      ? `ANALYZE needs values for $1…$${cls.maxParam}: showing the generic plan instead (not executed)`
+      : 'a generic plan cannot be executed: showing it without ANALYZE');
+    analyze = false;
+  }
+  if (generic && cls.maxParam === 0) generic = false; // nothing to generalize
+  const explainSql = checkedExplain(sql, analyze, generic);
+
+  let consented: ConfirmRequest | undefined;
+  // Round 1 finds what needs consent and asks with no transaction open; round 2 runs, after checking that
+  // nothing new needs consent since.
+  for (let round = 1; ; round++) {
+    if (state.cancelled) throw new DatabaseError('cancelled', 'cancelled before it started');
+    const session = await db.session();
+    state.session = session;
+    let inTransaction = false;
+    let discard = false;
+    let prepared: string | undefined;
+    try {
+      await begin(session, timeoutMs, o.settings);
+      inTransaction = true;
+      const effects = await reachedEffects(session, sql, cls, { writes: cls.writes, volatileBuiltins: await builtins(db, session) });
+      const request = consentRequest(analyze, cls, effects);
+      if (request) {
+        if (!consented) {
+          if (round > 1) throw new Error('unreachable: consent asked twice');
+          await session.query('ROLLBACK');
+          inTransaction = false;
+          const ok = o.confirm ? await o.confirm(request) : false;
+          if (!ok) throw new ExplainRefused(request);
+          consented = request;
+          continue;
+        }
+        const added = [...request.reasons, ...request.irreversible].filter((r) => !consented!.reasons.includes(r) && !consented!.irreversible.includes(r));
+        if (added.length) throw new ExplainRefused(request, `the database changed after you confirmed: ${added.join('; ')} (nothing was run; try again)`);
+        discard = effects.length > 0; // an unknown or irreversible call may leave session state: do not pool this connection
+      }
+      if (state.cancelled) throw new DatabaseError('cancelled', 'cancelled before it started');
+
+      let res;
+      if (!generic) {
+        res = await session.statement(explainSql, params.slice(0, cls.maxParam));
+      } else {
+        // A prepared statement planned generically, explained with NULLs (values do not matter then). Not
+        // EXPLAIN (GENERIC_PLAN): through the extended protocol its $n would be the EXPLAIN's own parameters.
+        const name = `pgperf_explain_${process.pid}_${++prepareCounter}`;
+        await session.statement(`PREPARE ${name} AS\n${sql}`);
+        prepared = name;
+        await session.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        const nulls = Array.from({ length: cls.maxParam }, () => 'NULL').join(', ');
+        res = await session.query(`EXPLAIN (${JSON_OPTS}) EXECUTE ${name}(${nulls})`);
+        await session.query(`DEALLOCATE ${name}`);
+        prepared = undefined;
+      }
+      const planJson = planOutput(res.rows, res.fields);
+      const parsed = parsePlan(planJson);
+      const ctx = await catalogContext(session, parsed.tree, parsed.totals.analyzed);
+      const findings = planFindings(parsed, ctx);
+      return {
+        database: db.label,
+        sql,
+        plan: planJson,
+        tree: parsed.tree,
+        nodes: parsed.nodes,
+        totals: parsed.totals,
+        findings,
+        planningMs: parsed.totals.planningMs,
+        executionMs: parsed.totals.executionMs,
+        analyzed: parsed.totals.analyzed,
+        generic,
+        warnings,
+        classification: cls,
+        ...(consented ? { consented } : {}),
+      };
+    } catch (err) {
+      throw clearError(err, timeoutMs, state.cancelled);
+    } finally {
+      await finish(session, inTransaction, prepared, discard);
+      state.session = undefined;
+    }
+  }
+}
+
+/**
+ * BEGIN, the timeout and the pinned lexing settings in one message of pgperf's own constant text; then a check
+ * that the session really reads SQL that way, and the caller's settings as bound parameters.
+ */
+async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<void> {
+  const pins = Object.entries(LEXING).map(([k, v]) => `SET LOCAL ${k} = '${v}'`);
+  await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins].join('; '));
+  const check = await session.statement(
+    `SELECT current_setting('client_encoding') AS client_encoding, current_setting('standard_conforming_strings') AS standard_conforming_strings,
+            current_setting('backslash_quote') AS backslash_quote`,
+  );
+  const row = check.rows[0] ?? {};
+  for (const [k, v] of Object.entries(LEXING)) {
+    if (String(row[k]).toLowerCase() !== v.toLowerCase()) {
+      throw new ExplainUnsupported(`the session's ${k} is ${String(row[k])} and could not be set to ${v}: pgperf will not send a statement the server may read differently from how it was checked`);
+    }
+  }
+  const entries = Object.entries(settings ?? {});
+  if (entries.length) {
+    // set_config, not SET: its value is parsed like a configuration file's (a list for search_path).
+    await session.statement('SELECT set_config(s.name, s.value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)', [
+      entries.map(([k]) => k),
+      entries.map(([, v]) => String(v)),
+    ]);
+  }
+}
+
+/** What needs consent: for ANALYZE the statement's writes and every effect; for plain EXPLAIN what planning calls. */
+function consentRequest(analyze: boolean, cls: Classification, effects: CallEffect[]): ConfirmRequest | undefined {
+  const relevant = analyze ? effects : effects.filter((e) => e.whilePlanning);
+  const reasons = [...(analyze ? cls.reasons : []), ...relevant.filter((e) => !e.irreversible).map((e) => e.text)];
+  const irreversible = relevant.filter((e) => e.irreversible).map((e) => e.text);
+  if (reasons.length === 0 && irreversible.length === 0) return undefined;
+  return { analyze, reasons: [...new Set(reasons)], irreversible: [...new Set(irreversible)] };
+}
+
+async function builtins(db: Database, session: Session): Promise<Set<string>> {
+  let p = volatileBuiltins.get(db);
+  if (!p) {
+    p = session
+      .statement("SELECT DISTINCT proname FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace AND provolatile = 'v'")
+      .then((r) => new Set(r.rows.map((x) => String(x.proname))));
+    volatileBuiltins.set(db, p);
+    p.catch(() => volatileBuiltins.delete(db));
+  }
+  return p;
+}
+
+/**
+ * `EXPLAIN (…) <sql>`, checked on the parse tree to be one EXPLAIN of exactly the statement given: the text the
+ * server gets cannot mean more than what was classified.
+ */
+function checkedExplain(sql: string, analyze: boolean, generic: boolean): string {
+  const opts = analyze && !generic ? `ANALYZE, BUFFERS, ${JSON_OPTS}` : JSON_OPTS;
+  const text = `EXPLAIN (${opts})\n${sql}`;
+  const strip = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'location' || k === 'stmt_location' || k === 'stmt_len' ? undefined : v));
+  const whole = parseSql(text);
+  const inner = parseSql(sql);
+  const ok = whole.ok && inner.ok && whole.stmts.length === 1 && inner.stmts.length === 1 &&
+    strip(whole.stmts[0].stmt.ExplainStmt?.query) === strip(inner.stmts[0].stmt);
+  if (!ok) throw new ExplainUnsupported('pgperf cannot put this statement under EXPLAIN unchanged');
+  return text;
+}
+
+/** Rolls back, deallocates, and returns the connection — discarded when it may hold session state. */
+async function finish(session: Session, inTransaction: boolean, prepared: string | undefined, discard: boolean): Promise<void> {
+  let broken = discard;
+  if (inTransaction) {
+    await session.query('ROLLBACK').catch(() => {
+      broken = true; // the connection is unusable: discard it rather than hand back an open transaction
+    });
+  }
+  if (prepared && !broken) {
+    // PREPARE is not transactional: the rollback does not remove it.
+    await session.query(`DEALLOCATE ${prepared}`).catch(() => {
+      broken = true;
+    });
+  }
+  await session.release(broken);
 }
 
 /** The single value of EXPLAIN's one-row, one-column result ("QUERY PLAN"), JSON text or already parsed. */

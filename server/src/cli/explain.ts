@@ -5,7 +5,9 @@
  * the options, picks the statement, chooses the database and prints.
  *
  * Exit codes: 0 the plan was printed; 1 the database refused (SQL error, timeout, connection); 2 bad usage, or a
- * statement that writes without --yes (never prompts when stdin is not a terminal).
+ * statement that needs consent without --yes (and --allow-irreversible for effects a rollback cannot undo; never
+ * prompts when stdin is not a terminal); 130 interrupted (SIGINT/SIGTERM: the statement is cancelled on the
+ * server and rolled back first).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -15,7 +17,7 @@ import { openEmbedded } from '../../../client/src/db/embedded';
 import { databaseFromEnv } from '../../../client/src/db/env';
 import { loadSchema } from '../../../client/src/db/load-ddl';
 import { type Database, DatabaseError } from '../../../client/src/db/types';
-import { explain, ExplainRefused, type ExplainResult, ExplainUnsupported } from '../../../client/src/explain/run';
+import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from '../../../client/src/explain/run';
 import { planToText } from '../../../client/src/explain/text';
 import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../analysis/config';
 import { orderedDdl } from '../analysis/ddl-order';
@@ -31,15 +33,34 @@ export interface ExplainIo {
   env?: Record<string, string | undefined>;
   /** Asks a yes/no question on the terminal; absent when stdin is not a TTY (then writes need --yes). */
   ask?: (question: string) => Promise<boolean>;
+  /** The process whose SIGINT/SIGTERM cancel the statement (absent in tests that call the command directly). */
+  signals?: Pick<NodeJS.Process, 'on' | 'off'>;
 }
 
-export const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--timeout MS] (SQL | --file F [--line N])`;
+export const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] (SQL | --file F [--line N])`;
 
-/** Thrown by the confirm callback when a writing statement has no --yes. */
+/** Thrown by the confirm callback when consent was needed and the flags do not give it. */
 class NeedsYes extends Error {
-  constructor(readonly reasons: string[]) {
+  constructor(readonly request: ConfirmRequest) {
     super('needs --yes');
   }
+}
+
+/** What needs consent, in words, one line per kind. */
+function describeRequest(r: ConfirmRequest): string {
+  const lines: string[] = [];
+  if (r.reasons.length) {
+    lines.push(r.analyze
+      ? `pgperf: EXPLAIN ANALYZE runs this statement inside a transaction that is always rolled back, and it: ${r.reasons.join('; ')}.\n`
+      : `pgperf: planning this statement may call functions pgperf cannot prove harmless: ${r.reasons.join('; ')}.\n`);
+  }
+  if (r.irreversible.length) lines.push(`pgperf: this cannot be rolled back: ${r.irreversible.join('; ')}.\n`);
+  return lines.join('');
+}
+
+/** The flags that would give the consent asked for. */
+function flagsFor(r: ConfirmRequest): string {
+  return r.irreversible.length ? '--yes --allow-irreversible (the effects above stay)' : '--yes';
 }
 
 /** A terminal prompt on stderr (stdout stays the plan). Undefined when stdin or stderr is not a TTY. */
@@ -62,6 +83,7 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
     options: {
       analyze: { type: 'boolean', short: 'a', default: false },
       yes: { type: 'boolean', short: 'y', default: false },
+      'allow-irreversible': { type: 'boolean', default: false },
       format: { type: 'string', short: 'f', default: 'text' },
       generic: { type: 'boolean', default: false },
       param: { type: 'string', short: 'p', multiple: true },
@@ -73,7 +95,7 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   const format = values.format!;
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format "${format}" (text or json)`);
   const timeoutMs = values.timeout === undefined ? 30_000 : Number(values.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new UsageError(`--timeout needs a number of milliseconds, not "${values.timeout}"`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new UsageError(`--timeout needs a number of milliseconds (0 for none), not "${values.timeout}"`);
   if (values.line !== undefined && values.file === undefined) throw new UsageError('--line needs --file');
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give the SQL or --file, not both');
   if (values.file === undefined && positionals.length === 0) throw new UsageError(`explain needs a statement: ${EXPLAIN_USAGE}`);
@@ -93,6 +115,7 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   if (generic && maxParam > 0 && !values.generic) io.err(`pgperf: no --param for ${paramList}: showing the generic plan\n`);
 
   let db: Database | undefined;
+  let interrupted = false;
   try {
     db = databaseFromEnv(io.env ?? process.env);
     if (db) io.err(`pgperf: database: ${db.label} (from ${(io.env ?? process.env).DATABASE_URL ? 'DATABASE_URL' : 'PG* variables'})\n`);
@@ -101,30 +124,32 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
       io.err(`pgperf: database: ${db.label} — no DATABASE_URL or PG* variables, using the embedded database\n`);
       await loadWorkspaceDdl(db, io);
     }
-    const result = await explain(db, {
+    const handle = startExplain(db, {
       sql,
       analyze: values.analyze!,
       ...(params.length > 0 ? { params } : {}),
       generic,
       timeoutMs,
-      confirm: async (reasons: string[]) => {
-        if (values.yes) return true;
+      confirm: async (request) => {
+        if (values.yes && (request.irreversible.length === 0 || values['allow-irreversible'])) return true;
         if (io.ask) {
-          io.err(`pgperf: this statement writes: ${reasons.join('; ')}.\n`);
-          return io.ask('EXPLAIN ANALYZE runs it inside a transaction that is rolled back. Run it? [y/N] ');
+          io.err(describeRequest(request));
+          return io.ask(request.irreversible.length ? 'Run it anyway, knowing these effects stay? [y/N] ' : 'Run it? [y/N] ');
         }
-        throw new NeedsYes(reasons);
+        throw new NeedsYes(request);
       },
     });
+    const result = await withSignals(io, handle, () => (interrupted = true));
     io.out(format === 'json' ? jsonOutput(result) : planToText(result));
     return 0;
   } catch (e) {
+    if (interrupted && e instanceof DatabaseError && e.kind === 'cancelled') {
+      io.err('pgperf: interrupted: the statement was cancelled on the server and rolled back\n');
+      return 130;
+    }
     if (e instanceof NeedsYes || (e instanceof Error && (e as Error & { cause?: unknown }).cause instanceof NeedsYes)) {
-      const reasons = e instanceof NeedsYes ? e.reasons : ((e as Error & { cause?: unknown }).cause as NeedsYes).reasons;
-      io.err(
-        `pgperf: this statement writes: ${reasons.join('; ')}.\n` +
-          'EXPLAIN ANALYZE would run it (inside a transaction that is always rolled back): pass --yes to run it.\n',
-      );
+      const request = e instanceof NeedsYes ? e.request : ((e as Error & { cause?: unknown }).cause as NeedsYes).request;
+      io.err(`${describeRequest(request)}pgperf: nothing was run; pass ${flagsFor(request)} to run it.\n`);
       return 2;
     }
     if (e instanceof ExplainRefused) {
@@ -142,6 +167,34 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
     throw e;
   } finally {
     await db?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Awaits the result with SIGINT/SIGTERM wired to the cancel handle: the first signal cancels the statement on the
+ * server (the run then rolls back and rejects as cancelled); a second one exits at once.
+ */
+async function withSignals(io: ExplainIo, handle: ReturnType<typeof startExplain>, onSignal: () => void): Promise<ExplainResult> {
+  const signals = io.signals;
+  if (!signals) return handle.result;
+  let count = 0;
+  const on = () => {
+    count++;
+    onSignal();
+    if (count > 1) {
+      io.err('pgperf: interrupted again: exiting without waiting for the rollback (the server rolls back when the connection closes)\n');
+      process.exit(130);
+    }
+    io.err('pgperf: interrupted: cancelling the statement on the server…\n');
+    handle.cancel().catch((e: unknown) => io.err(`pgperf: cancel failed: ${e instanceof Error ? e.message : String(e)}\n`));
+  };
+  signals.on('SIGINT', on);
+  signals.on('SIGTERM', on);
+  try {
+    return await handle.result;
+  } finally {
+    signals.off('SIGINT', on);
+    signals.off('SIGTERM', on);
   }
 }
 

@@ -84,7 +84,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     // explain and bench load the database drivers: only for these commands (lint starts faster without them).
     if (command === 'explain') {
       const { explainCommand, terminalAsk } = await import('./explain');
-      return await explainCommand(rest, { ...io, ask: terminalAsk() });
+      return await explainCommand(rest, { ...io, ask: terminalAsk(), signals: process });
     }
     if (command === 'bench') {
       const { benchCommand } = await import('./bench');

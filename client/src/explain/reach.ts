@@ -1,0 +1,321 @@
+/**
+ * Which functions will running (or planning) a statement call, resolved the way PostgreSQL resolves them?
+ *
+ * The statement becomes the body of a temporary SQL function (`BEGIN ATOMIC`): creating it runs PostgreSQL's own
+ * parse analysis and rewriting (overloads, operators, implicit casts, views, row-level security) and records in
+ * pg_depend every user object the statement uses. From there one catalog query follows the graph: views' rules,
+ * policies, domain checks, operators' functions and estimators, aggregates' support functions, and for writes
+ * triggers, rules, defaults, check constraints and index expressions. Built-ins are never recorded in pg_depend,
+ * so the SQL text of every object reached (and the statement's own) is read for the built-ins it names. SQL
+ * functions with a string body are probed the same way, recursively. Nothing reached may be unknown: a function
+ * pgperf cannot look into is reported, and the caller asks before running it.
+ *
+ * Runs inside the caller's transaction, between a SAVEPOINT and a ROLLBACK TO it: the probes leave nothing.
+ */
+import { parseSql } from '../../../server/src/analysis/pg';
+import { DatabaseError, type Session } from '../db/types';
+import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, verdictOf, type FunctionFacts } from './effects';
+import { functionsIn, type Classification } from './safety';
+
+/** Something a run would do that needs the user's consent. */
+export interface CallEffect {
+  text: string;
+  /** A rollback cannot undo it. */
+  irreversible: boolean;
+  /** Planning alone may do it (plain EXPLAIN folds IMMUTABLE/STABLE calls and calls estimators). */
+  whilePlanning: boolean;
+}
+
+/** Statements whose whole text can be the body of a SQL function. */
+const PROBED = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+/** Nested probes of string-bodied SQL functions, per statement. */
+const MAX_PROBES = 16;
+/** Errors of the statement itself (undefined table, column, function; type mismatch): EXPLAIN would fail alike. */
+const STATEMENT_ERROR = /^42(?!501|601)/;
+
+let counter = 0;
+const probeName = () => `pgperf_probe_${process.pid}_${++counter}`;
+
+interface ReachedRow {
+  class: string;
+  name: string | null;
+  schema: string | null;
+  proname: string | null;
+  language: string | null;
+  volatility: string | null;
+  prokind: string | null;
+  extension: string | null;
+  estimator: boolean | null;
+  args: string | null;
+  result: string | null;
+  search_path: string | null;
+  source: string | null;
+  text: string | null;
+  relkind: string | null;
+  identity: boolean | null;
+}
+
+/** The graph walk from one probe function ($1), writes ($2) adding what only writes fire. */
+const REACHED_SQL = `
+WITH RECURSIVE objs(classid, objid, depth) AS (
+  SELECT 'pg_proc'::regclass::oid, $1::oid, 0
+  UNION
+  SELECT e.classid, e.objid, o.depth + 1
+    FROM objs o
+    CROSS JOIN LATERAL (
+      SELECT d.refclassid AS classid, d.refobjid AS objid FROM pg_depend d
+       WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype IN ('n', 'a')
+         AND d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass, 'pg_class'::regclass, 'pg_type'::regclass)
+      UNION ALL
+      SELECT 'pg_rewrite'::regclass, r.oid FROM pg_rewrite r
+       WHERE o.classid = 'pg_class'::regclass AND r.ev_class = o.objid AND (r.ev_type = '1' OR $2)
+      UNION ALL
+      SELECT 'pg_policy'::regclass, p.oid FROM pg_policy p
+       WHERE o.classid = 'pg_class'::regclass AND p.polrelid = o.objid
+      UNION ALL
+      SELECT 'pg_trigger'::regclass, t.oid FROM pg_trigger t
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND t.tgrelid = o.objid
+      UNION ALL
+      SELECT 'pg_proc'::regclass, t.tgfoid FROM pg_trigger t
+       WHERE o.classid = 'pg_trigger'::regclass AND t.oid = o.objid
+      UNION ALL
+      SELECT 'pg_attrdef'::regclass, a.oid FROM pg_attrdef a
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND a.adrelid = o.objid
+      UNION ALL
+      SELECT 'pg_constraint'::regclass, c.oid FROM pg_constraint c
+       WHERE c.conbin IS NOT NULL
+         AND ((o.classid = 'pg_type'::regclass AND c.contypid = o.objid)
+           OR ($2 AND o.classid = 'pg_class'::regclass AND c.conrelid = o.objid))
+      UNION ALL
+      SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND i.indrelid = o.objid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+      UNION ALL
+      SELECT 'pg_proc'::regclass, f FROM pg_aggregate a,
+             unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn,
+                          a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) AS f
+       WHERE o.classid = 'pg_proc'::regclass AND a.aggfnoid = o.objid AND f <> 0
+      UNION ALL
+      SELECT 'pg_proc'::regclass, f FROM pg_operator op, unnest(ARRAY[op.oprcode, op.oprrest, op.oprjoin]::oid[]) AS f
+       WHERE o.classid = 'pg_operator'::regclass AND op.oid = o.objid AND f <> 0
+    ) e
+   WHERE o.depth < 24
+)
+SELECT DISTINCT o.classid::regclass::text AS class, o.objid::text,
+  CASE o.classid WHEN 'pg_class'::regclass THEN o.objid::regclass::text WHEN 'pg_operator'::regclass THEN o.objid::regoperator::text END AS name,
+  n.nspname AS schema, p.proname, l.lanname AS language, p.provolatile::text AS volatility, p.prokind::text AS prokind,
+  (SELECT x.extname FROM pg_depend d JOIN pg_extension x ON x.oid = d.refobjid
+    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' LIMIT 1) AS extension,
+  EXISTS (SELECT 1 FROM pg_operator op WHERE op.oprrest = p.oid OR op.oprjoin = p.oid) AS estimator,
+  CASE WHEN l.lanname = 'sql' AND p.prokind IN ('f', 'p') THEN pg_get_function_arguments(p.oid) END AS args,
+  CASE WHEN l.lanname = 'sql' AND p.prokind = 'f' THEN pg_get_function_result(p.oid) END AS result,
+  (SELECT substr(c, 13) FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%' LIMIT 1) AS search_path,
+  CASE WHEN l.lanname = 'sql' AND p.prosqlbody IS NULL THEN p.prosrc END AS source,
+  CASE o.classid
+    WHEN 'pg_proc'::regclass THEN CASE WHEN l.lanname = 'sql' AND p.prosqlbody IS NOT NULL AND p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END
+    WHEN 'pg_rewrite'::regclass THEN (SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.oid = o.objid)
+    WHEN 'pg_policy'::regclass THEN (SELECT 'SELECT ' || coalesce(pg_get_expr(pl.polqual, pl.polrelid), 'true') || ', ' || coalesce(pg_get_expr(pl.polwithcheck, pl.polrelid), 'true') FROM pg_policy pl WHERE pl.oid = o.objid)
+    WHEN 'pg_constraint'::regclass THEN (SELECT 'SELECT ' || pg_get_expr(c.conbin, c.conrelid) FROM pg_constraint c WHERE c.oid = o.objid)
+    WHEN 'pg_attrdef'::regclass THEN (SELECT 'SELECT ' || pg_get_expr(a.adbin, a.adrelid) FROM pg_attrdef a WHERE a.oid = o.objid)
+    WHEN 'pg_class'::regclass THEN (SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indexrelid = o.objid)
+  END AS text,
+  rel.relkind::text AS relkind,
+  CASE WHEN rel.oid IS NOT NULL THEN EXISTS (SELECT 1 FROM pg_attribute at WHERE at.attrelid = rel.oid AND at.attidentity <> '' AND NOT at.attisdropped) END AS identity
+FROM objs o
+LEFT JOIN pg_proc p ON o.classid = 'pg_proc'::regclass AND p.oid = o.objid
+LEFT JOIN pg_namespace n ON n.oid = p.pronamespace
+LEFT JOIN pg_language l ON l.oid = p.prolang
+LEFT JOIN pg_class rel ON o.classid = 'pg_class'::regclass AND rel.oid = o.objid
+LIMIT 2000`;
+
+export interface ReachOptions {
+  /** The statement writes (or is confirmed to): follow triggers, rules, defaults, constraints, indexes. */
+  writes: boolean;
+  /** Names of the volatile pg_catalog functions of this database. */
+  volatileBuiltins: ReadonlySet<string>;
+}
+
+/**
+ * Everything running `sql` would do that needs consent (empty: nothing found but harmless reads). Throws the
+ * statement's own error (e.g. an unknown table) as a DatabaseError, as EXPLAIN would.
+ */
+export async function reachedEffects(session: Session, sql: string, cls: Classification, o: ReachOptions): Promise<CallEffect[]> {
+  const effects = new Map<string, CallEffect>();
+  const add = (e: CallEffect) => {
+    const had = effects.get(e.text);
+    effects.set(e.text, had ? { ...e, whilePlanning: had.whilePlanning || e.whilePlanning } : e);
+  };
+  for (const e of builtinCalls(cls.functions, 'the statement', o.volatileBuiltins)) add(e);
+  if (!cls.statementType || !PROBED.has(cls.statementType)) {
+    add({ text: `pgperf does not look inside ${cls.statementWords ?? 'this statement'} for the functions it calls`, irreversible: false, whilePlanning: true });
+    return [...effects.values()];
+  }
+  await session.query('SAVEPOINT pgperf_probe');
+  let prepared: string | undefined;
+  try {
+    let types: string[] = [];
+    if (cls.maxParam > 0) {
+      prepared = probeName();
+      await statementOrThrow(session, `PREPARE ${prepared} AS\n${sql}`, [], true);
+      const r = await session.statement('SELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = $1', [prepared]);
+      types = textArray(r.rows[0]?.types);
+      await session.query(`DEALLOCATE ${prepared}`);
+      prepared = undefined;
+    }
+    const queue: { body: string; args: string; result: string; searchPath?: string; what: string }[] = [];
+    const seen = new Set<string>();
+    let probes = 0;
+    const probe = async (body: string, args: string, result: string, what: string, top: boolean): Promise<ReachedRow[] | undefined> => {
+      const name = probeName();
+      const create = `CREATE FUNCTION pg_temp.${name}(${args}) RETURNS ${result} LANGUAGE sql\nBEGIN ATOMIC\n${body}\n;\nEND`;
+      if (!wrapsExactly(create, body)) {
+        add({ text: `${what}: pgperf cannot read its SQL as one function body`, irreversible: false, whilePlanning: true });
+        return undefined;
+      }
+      await session.query('SAVEPOINT pgperf_probe_one');
+      const created = await statementOrThrow(session, create, [], top);
+      if (created instanceof DatabaseError) {
+        await session.query('ROLLBACK TO SAVEPOINT pgperf_probe_one');
+        add({ text: `${what}: pgperf could not resolve what it calls (${created.message})`, irreversible: false, whilePlanning: true });
+        return undefined;
+      }
+      const oid = await session.statement('SELECT p.oid::text FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema()', [name]);
+      const rows = await session.statement(REACHED_SQL, [oid.rows[0]?.oid, o.writes]);
+      await session.query('RELEASE SAVEPOINT pgperf_probe_one');
+      return rows.rows as unknown as ReachedRow[];
+    };
+
+    let rows = await probe(sql, types.join(', '), 'void', 'the statement', true);
+    while (rows) {
+      for (const row of rows) {
+        for (const e of effectsOfRow(row, o)) add(e);
+        if (row.class === 'pg_proc' && row.source !== null && row.language === 'sql') {
+          const key = `${row.schema}.${row.proname}(${row.args})`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath: row.search_path ?? undefined, what: `calls ${row.schema}.${row.proname}()` });
+        }
+      }
+      rows = undefined;
+      const next = queue.shift();
+      if (!next) break;
+      if (++probes > MAX_PROBES) {
+        add({ text: `${next.what}: more SQL functions than pgperf follows (${MAX_PROBES})`, irreversible: false, whilePlanning: true });
+        break;
+      }
+      rows = await withSearchPath(session, next.searchPath, () => probe(next.body, next.args, next.result, next.what, false));
+    }
+  } finally {
+    await session.query('ROLLBACK TO SAVEPOINT pgperf_probe; RELEASE SAVEPOINT pgperf_probe');
+    if (prepared) await session.query(`DEALLOCATE ${prepared}`);
+  }
+  return [...effects.values()];
+}
+
+/** Runs one statement; an error is thrown when it is the statement's own (top) and returned otherwise. */
+async function statementOrThrow(session: Session, sql: string, params: unknown[], top: boolean): Promise<DatabaseError | undefined> {
+  try {
+    await session.statement(sql, params);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof DatabaseError) || err.kind !== 'sql') throw err;
+    if (top && err.code && STATEMENT_ERROR.test(err.code)) throw err;
+    return err;
+  }
+}
+
+/** A function probed under its own `SET search_path`, as it runs. */
+async function withSearchPath<T>(session: Session, path: string | undefined, f: () => Promise<T>): Promise<T> {
+  if (path === undefined) return f();
+  const saved = await session.statement("SELECT current_setting('search_path') AS p");
+  await session.statement("SELECT set_config('search_path', $1, true)", [path]);
+  try {
+    return await f();
+  } finally {
+    await session.statement("SELECT set_config('search_path', $1, true)", [saved.rows[0]?.p]);
+  }
+}
+
+/** The composed CREATE FUNCTION is one statement and holds `body`'s statements unchanged (checked on the parse tree). */
+function wrapsExactly(create: string, body: string): boolean {
+  const whole = parseSql(create);
+  const inner = parseSql(body);
+  if (!whole.ok || !inner.ok || whole.stmts.length !== 1 || inner.stmts.length === 0) return false;
+  const fn = whole.stmts[0].stmt.CreateFunctionStmt;
+  if (!fn) return false;
+  const strip = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'location' || k === 'stmt_location' || k === 'stmt_len' ? undefined : v));
+  const wrapped = strip(fn.sql_body);
+  return inner.stmts.every((s) => wrapped.includes(strip(s.stmt)));
+}
+
+function textArray(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string' && v.startsWith('{')) return v.slice(1, -1).split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
+  return [];
+}
+
+/** Built-ins a text names (they are never in pg_depend): the ones a rollback cannot undo, or that may write. */
+function builtinCalls(functions: string[][], where: string, volatileBuiltins: ReadonlySet<string>): CallEffect[] {
+  const out: CallEffect[] = [];
+  for (const f of functions) {
+    if (f.length > 2 || (f.length === 2 && f[0] !== 'pg_catalog')) continue; // a user schema: found in pg_depend
+    const name = f[f.length - 1];
+    const what = irreversibleEffect(name);
+    if (what) out.push({ text: `${name}() ${what} (${where})`, irreversible: true, whilePlanning: false });
+    else if (volatileBuiltins.has(name) && !harmlessVolatile(name)) {
+      out.push({ text: `${name}() is a volatile built-in that may write (${where})`, irreversible: false, whilePlanning: false });
+    }
+  }
+  return out;
+}
+
+const OBJECT_WORDS: Record<string, string> = {
+  pg_rewrite: 'a view or rule', pg_policy: 'a row-level security policy', pg_constraint: 'a check constraint',
+  pg_attrdef: 'a column default', pg_class: 'an index expression', pg_proc: 'a SQL function',
+};
+
+function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
+  const out: CallEffect[] = [];
+  if (row.class === 'pg_proc' && row.proname !== null && row.schema !== null) {
+    if (row.schema === 'pg_temp' || /^pg_temp_\d+$/.test(row.schema)) {
+      if (row.proname.startsWith('pgperf_probe_')) return scanText(row.text, 'a SQL function', o); // our probe
+    }
+    const facts: FunctionFacts = {
+      schema: row.schema, name: row.proname, volatility: row.volatility ?? 'v', language: row.language ?? '?',
+      ...(row.extension ? { extension: row.extension } : {}), estimator: row.estimator === true,
+    };
+    const whilePlanning = calledWhilePlanning(facts);
+    const label = `${row.schema}.${row.proname}()`;
+    const v = verdictOf(facts);
+    if (v.kind === 'irreversible') out.push({ text: `${label} ${v.what}`, irreversible: true, whilePlanning: false });
+    else if (v.kind === 'may-write') out.push({ text: `${label} is a volatile function that may write`, irreversible: false, whilePlanning: false });
+    else if (v.kind === 'unknown') out.push({ text: `calls ${label}, ${v.why}: anything it does, even outside the transaction, would happen`, irreversible: false, whilePlanning });
+    else if (v.kind === 'inspect') {
+      const body = row.source ?? row.text;
+      if (body === null) out.push({ text: `calls ${label}, a SQL function pgperf cannot read`, irreversible: false, whilePlanning });
+      else out.push(...scanText(body, label, o, true));
+    }
+    return out;
+  }
+  if (row.text !== null) out.push(...scanText(row.text, OBJECT_WORDS[row.class] ?? row.class, o));
+  if (o.writes && row.class === 'pg_class' && row.relkind === 'f') {
+    out.push({ text: `writes reach the foreign table ${row.name}, on another server a rollback here does not undo`, irreversible: true, whilePlanning: false });
+  }
+  if (o.writes && row.identity === true) {
+    out.push({ text: `${row.name} has an identity column: values taken are not given back by the rollback`, irreversible: true, whilePlanning: false });
+  }
+  return out;
+}
+
+/** The built-ins an object's SQL names, and whether a function body writes. */
+function scanText(text: string | null, where: string, o: ReachOptions, functionBody = false): CallEffect[] {
+  if (text === null) return [];
+  const parsed = parseSql(text);
+  if (!parsed.ok) return [{ text: `${where}: pgperf cannot read its SQL (${parsed.message})`, irreversible: false, whilePlanning: true }];
+  const out = builtinCalls(functionsIn(parsed.stmts), where, o.volatileBuiltins);
+  if (functionBody) {
+    const json = JSON.stringify(parsed.stmts);
+    const write = /"(Insert|Update|Delete|Merge)Stmt"/.exec(json);
+    if (write) out.push({ text: `${where} runs ${write[1].toUpperCase()} (rolled back)`, irreversible: false, whilePlanning: false });
+  }
+  return out;
+}
