@@ -41,6 +41,19 @@ beforeAll(async () => {
     `CREATE VIEW ${schema}.vw AS SELECT id, setval('${schema}.s', 7) AS x FROM ${schema}.t`,
     `CREATE VIEW ${schema}.clean AS SELECT id, lower(name) AS n FROM ${schema}.t`,
     `CREATE FUNCTION ${schema}.random(int) RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN 4; END $$`,
+    `CREATE TABLE ${schema}.serial_t (id serial PRIMARY KEY, v int)`,
+    `CREATE TABLE ${schema}.guarded (id int, owner text)`,
+    `ALTER TABLE ${schema}.guarded ENABLE ROW LEVEL SECURITY`,
+    `CREATE POLICY p ON ${schema}.guarded USING (${schema}.evil2(id, 1))`,
+    `CREATE FUNCTION ${schema}.sfunc(int, int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN $1 + $2; END $$`,
+    `CREATE AGGREGATE ${schema}.mysum(int) (SFUNC = ${schema}.sfunc, STYPE = int, INITCOND = '0')`,
+    `CREATE DOMAIN ${schema}.checked AS int CHECK (${schema}.evil() > 0)`,
+    `CREATE TYPE ${schema}.wrapped AS (x int)`,
+    `CREATE FUNCTION ${schema}.to_wrapped(int) RETURNS ${schema}.wrapped LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN ROW($1); END $$`,
+    `CREATE CAST (int AS ${schema}.wrapped) WITH FUNCTION ${schema}.to_wrapped(int) AS IMPLICIT`,
+    `CREATE FUNCTION ${schema}.est(internal, oid, internal, int) RETURNS float8 LANGUAGE internal VOLATILE AS 'eqsel'`,
+    `CREATE FUNCTION ${schema}.cmp(text, text) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 = $2'`,
+    `CREATE OPERATOR ${schema}.~~~ (FUNCTION = ${schema}.cmp, LEFTARG = text, RIGHTARG = text, RESTRICT = ${schema}.est)`,
   ]);
 }, 60_000);
 
@@ -75,6 +88,21 @@ describe('what a statement reaches', () => {
   it('operators and views lead to their functions', async () => {
     expect(all(await request('SELECT 1 OPERATOR(===) 2'))).toMatch(/evil2\(\)/);
     expect((await request('SELECT id FROM vw'))?.irreversible.join()).toMatch(/setval\(\)/);
+  });
+
+  it('policies, aggregates, domains, implicit casts and operator estimators lead to their functions', async () => {
+    expect(all(await request('SELECT * FROM guarded', false))).toMatch(/evil2\(\)/);
+    expect(all(await request('SELECT mysum(v) FROM t'))).toMatch(/sfunc\(\)/);
+    expect(all(await request('SELECT 1::checked'))).toMatch(/evil\(\)/);
+    expect(all(await request(`SELECT (1::${schema}.wrapped).x`))).toMatch(/to_wrapped\(\)/);
+    // A VOLATILE user estimator (a superuser's, pointing at C code): not folded, but the planner calls it.
+    expect(all(await request("SELECT * FROM t WHERE name OPERATOR(~~~) 'x'", false))).toMatch(/est\(\)/);
+  });
+
+  it('column defaults count for INSERT, not for UPDATE', async () => {
+    expect((await request('INSERT INTO serial_t (v) VALUES (1)'))?.irreversible.join()).toMatch(/nextval\(\) changes a sequence.*\(a column default\)/);
+    expect(await request('UPDATE serial_t SET v = 2')).toEqual({ analyze: true, reasons: ['UPDATE modifies rows'], irreversible: [] });
+    expect((await request('UPDATE serial_t SET id = DEFAULT'))?.irreversible.join()).toMatch(/nextval/);
   });
 
   it('a function named like a built-in is judged as what it is', async () => {

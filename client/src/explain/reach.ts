@@ -55,10 +55,13 @@ interface ReachedRow {
   identity: boolean | null;
 }
 
-/** The graph walk from one probe function ($1), writes ($2) adding what only writes fire. */
+/**
+ * The graph walk from one probe function (named $1, in this session's temporary schema); writes ($2) add what
+ * only writes fire, inserts ($3) column defaults and identity columns.
+ */
 const REACHED_SQL = `
 WITH RECURSIVE objs(classid, objid, depth) AS (
-  SELECT 'pg_proc'::regclass::oid, $1::oid, 0
+  SELECT 'pg_proc'::regclass::oid, p.oid, 0 FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema()
   UNION
   SELECT e.classid, e.objid, o.depth + 1
     FROM objs o
@@ -70,17 +73,17 @@ WITH RECURSIVE objs(classid, objid, depth) AS (
       SELECT 'pg_rewrite'::regclass, r.oid FROM pg_rewrite r
        WHERE o.classid = 'pg_class'::regclass AND r.ev_class = o.objid AND (r.ev_type = '1' OR $2)
       UNION ALL
-      SELECT 'pg_policy'::regclass, p.oid FROM pg_policy p
-       WHERE o.classid = 'pg_class'::regclass AND p.polrelid = o.objid
+      SELECT 'pg_policy'::regclass, p.oid FROM pg_policy p JOIN pg_class pc ON pc.oid = p.polrelid
+       WHERE o.classid = 'pg_class'::regclass AND p.polrelid = o.objid AND pc.relrowsecurity
       UNION ALL
       SELECT 'pg_trigger'::regclass, t.oid FROM pg_trigger t
-       WHERE $2 AND o.classid = 'pg_class'::regclass AND t.tgrelid = o.objid
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND t.tgrelid = o.objid AND NOT t.tgisinternal
       UNION ALL
       SELECT 'pg_proc'::regclass, t.tgfoid FROM pg_trigger t
        WHERE o.classid = 'pg_trigger'::regclass AND t.oid = o.objid
       UNION ALL
       SELECT 'pg_attrdef'::regclass, a.oid FROM pg_attrdef a
-       WHERE $2 AND o.classid = 'pg_class'::regclass AND a.adrelid = o.objid
+       WHERE $3 AND o.classid = 'pg_class'::regclass AND a.adrelid = o.objid
       UNION ALL
       SELECT 'pg_constraint'::regclass, c.oid FROM pg_constraint c
        WHERE c.conbin IS NOT NULL
@@ -119,7 +122,7 @@ SELECT DISTINCT o.classid::regclass::text AS class, o.objid::text,
     WHEN 'pg_class'::regclass THEN (SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indexrelid = o.objid)
   END AS text,
   rel.relkind::text AS relkind,
-  CASE WHEN rel.oid IS NOT NULL THEN EXISTS (SELECT 1 FROM pg_attribute at WHERE at.attrelid = rel.oid AND at.attidentity <> '' AND NOT at.attisdropped) END AS identity
+  CASE WHEN $3 AND rel.oid IS NOT NULL THEN EXISTS (SELECT 1 FROM pg_attribute at WHERE at.attrelid = rel.oid AND at.attidentity <> '' AND NOT at.attisdropped) END AS identity
 FROM objs o
 LEFT JOIN pg_proc p ON o.classid = 'pg_proc'::regclass AND p.oid = o.objid
 LEFT JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -128,8 +131,10 @@ LEFT JOIN pg_class rel ON o.classid = 'pg_class'::regclass AND rel.oid = o.objid
 LIMIT 2000`;
 
 export interface ReachOptions {
-  /** The statement writes (or is confirmed to): follow triggers, rules, defaults, constraints, indexes. */
+  /** The statement writes: follow triggers, rules, constraints, indexes. */
   writes: boolean;
+  /** It inserts (INSERT, MERGE, SET … = DEFAULT): column defaults and identity columns too. */
+  inserts: boolean;
   /** Names of the volatile pg_catalog functions of this database. */
   volatileBuiltins: ReadonlySet<string>;
 }
@@ -171,16 +176,17 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
         add({ text: `${what}: pgperf cannot read its SQL as one function body`, irreversible: false, whilePlanning: true });
         return undefined;
       }
-      await session.query('SAVEPOINT pgperf_probe_one');
+      // A nested probe that fails must not abort the others: its own savepoint. The statement's probe is the
+      // first thing after the outer one, which the finally block rolls back to.
+      if (!top) await session.query('SAVEPOINT pgperf_probe_one');
       const created = await statementOrThrow(session, create, [], top);
       if (created instanceof DatabaseError) {
-        await session.query('ROLLBACK TO SAVEPOINT pgperf_probe_one');
+        if (!top) await session.query('ROLLBACK TO SAVEPOINT pgperf_probe_one');
         add({ text: `${what}: pgperf could not resolve what it calls (${created.message})`, irreversible: false, whilePlanning: true });
         return undefined;
       }
-      const oid = await session.statement('SELECT p.oid::text FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema()', [name]);
-      const rows = await session.statement(REACHED_SQL, [oid.rows[0]?.oid, o.writes]);
-      await session.query('RELEASE SAVEPOINT pgperf_probe_one');
+      const rows = await session.statement(REACHED_SQL, [name, o.writes, o.inserts]);
+      if (!top) await session.query('RELEASE SAVEPOINT pgperf_probe_one');
       return rows.rows as unknown as ReachedRow[];
     };
 
@@ -276,9 +282,8 @@ const OBJECT_WORDS: Record<string, string> = {
 function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
   const out: CallEffect[] = [];
   if (row.class === 'pg_proc' && row.proname !== null && row.schema !== null) {
-    if (row.schema === 'pg_temp' || /^pg_temp_\d+$/.test(row.schema)) {
-      if (row.proname.startsWith('pgperf_probe_')) return scanText(row.text, 'a SQL function', o); // our probe
-    }
+    // A probe: the statement or body it holds was read already.
+    if (/^pg_temp(_\d+)?$/.test(row.schema) && row.proname.startsWith('pgperf_probe_')) return [];
     const facts: FunctionFacts = {
       schema: row.schema, name: row.proname, volatility: row.volatility ?? 'v', language: row.language ?? '?',
       ...(row.extension ? { extension: row.extension } : {}), estimator: row.estimator === true,

@@ -174,7 +174,7 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
     try {
       await begin(session, timeoutMs, o.settings);
       inTransaction = true;
-      const effects = await reachedEffects(session, sql, cls, { writes: cls.writes, volatileBuiltins: await builtins(db, session) });
+      const effects = await reachedEffects(session, sql, cls, { writes: cls.writes, inserts: cls.inserts, volatileBuiltins: await builtins(db, session) });
       const request = consentRequest(analyze, cls, effects);
       if (request) {
         if (!consented) {
@@ -242,11 +242,8 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
  */
 async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<void> {
   const pins = Object.entries(LEXING).map(([k, v]) => `SET LOCAL ${k} = '${v}'`);
-  await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins].join('; '));
-  const check = await session.statement(
-    `SELECT current_setting('client_encoding') AS client_encoding, current_setting('standard_conforming_strings') AS standard_conforming_strings,
-            current_setting('backslash_quote') AS backslash_quote`,
-  );
+  const read = Object.keys(LEXING).map((k) => `current_setting('${k}') AS ${k}`).join(', ');
+  const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, `SELECT ${read}`].join('; '));
   const row = check.rows[0] ?? {};
   for (const [k, v] of Object.entries(LEXING)) {
     if (String(row[k]).toLowerCase() !== v.toLowerCase()) {

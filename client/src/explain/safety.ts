@@ -19,6 +19,8 @@ export interface Classification {
   maxParam: number;
   /** Whether EXPLAIN accepts this statement at all (DDL other than CREATE TABLE AS cannot be explained). */
   explainable: boolean;
+  /** It inserts rows (INSERT or MERGE anywhere, or `SET col = DEFAULT`): column defaults run. */
+  inserts: boolean;
   /** Functions the text names, `[schema, name]` or `[name]`, in order of appearance, without repeats. */
   functions: string[][];
   /** Set when the SQL does not parse or holds more or less than one statement. */
@@ -68,6 +70,7 @@ interface Scan {
   reasons: string[];
   functions: string[][];
   maxParam: number;
+  inserts: boolean;
 }
 
 /** Walks the tree with an explicit stack: a 20,000-term expression nests deeper than the JS call stack allows. */
@@ -92,6 +95,7 @@ function scanTree(root: unknown, scan: Scan): void {
           scan.functions.push(name);
         }
       }
+      if (k === 'InsertStmt' || k === 'MergeStmt' || k === 'SetToDefault') scan.inserts = true;
       if (k === 'ParamRef') scan.maxParam = Math.max(scan.maxParam, (v as { number?: number }).number ?? 0);
       if (k === 'intoClause' && v) scan.reasons.push('SELECT … INTO creates a table');
       if (k === 'lockingClause' && Array.isArray(v) && v.length) scan.reasons.push('FOR UPDATE/SHARE locks the rows it reads');
@@ -102,7 +106,7 @@ function scanTree(root: unknown, scan: Scan): void {
 
 /** The functions a parsed tree names (any statement or expression), without repeats. */
 export function functionsIn(tree: unknown): string[][] {
-  const scan: Scan = { reasons: [], functions: [], maxParam: 0 };
+  const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: false };
   scanTree(tree, scan);
   return scan.functions;
 }
@@ -111,7 +115,7 @@ export function functionsIn(tree: unknown): string[][] {
 export async function classify(sql: string): Promise<Classification> {
   await initParser();
   const parsed = parseSql(sql);
-  const none = { writes: true, maxParam: 0, explainable: false, functions: [] };
+  const none = { writes: true, inserts: false, maxParam: 0, explainable: false, functions: [] };
   if (!parsed.ok) return { ...none, reasons: [`does not parse: ${parsed.message}`], error: `syntax error: ${parsed.message}` };
   if (parsed.stmts.length !== 1) {
     const error = parsed.stmts.length === 0 ? 'no statement to explain' : `${parsed.stmts.length} statements: explain one statement at a time`;
@@ -120,7 +124,7 @@ export async function classify(sql: string): Promise<Classification> {
   const stmt = parsed.stmts[0].stmt;
   const statementType = Object.keys(stmt)[0];
   const body = stmt[statementType];
-  const scan: Scan = { reasons: [], functions: [], maxParam: 0 };
+  const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: statementType === 'InsertStmt' || statementType === 'MergeStmt' };
   if (statementType in MODIFYING) scan.reasons.push(MODIFYING[statementType]);
   else if (statementType === 'CreateTableAsStmt') scan.reasons.push(`${body?.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE … AS'} creates a relation`);
   else if (statementType === 'ExecuteStmt') scan.reasons.push('EXECUTE runs a prepared statement pgperf cannot inspect');
@@ -131,6 +135,7 @@ export async function classify(sql: string): Promise<Classification> {
   const reasons = [...new Set(scan.reasons)];
   return {
     writes: reasons.length > 0,
+    inserts: scan.inserts,
     reasons,
     statementType,
     statementWords: statementWords(statementType, body),
