@@ -126,7 +126,13 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       if (timeoutMs > 0) post({ id: msg.id, type: 'started', timeoutMs });
       if (msg.extended || (msg.params && msg.params.length > 0)) {
         // Extended protocol: one statement, whatever the text holds.
-        post({ id: msg.id, type: 'ok', result: wireResult(await db.query(msg.sql, msg.params ?? [])) });
+        const r = await db.query(msg.sql, msg.params ?? []);
+        // PGlite loses the error of a Parse that fails deep in the server (a very deeply nested statement) and
+        // answers with nothing at all: say so rather than hand back an empty result.
+        if (!(r as Results & { command?: string }).command && r.fields.length === 0) {
+          throw Object.assign(new Error('the embedded database gave no result and no error for this statement (PGlite does this for a statement nested too deeply for it)'), { code: 'XX000' });
+        }
+        post({ id: msg.id, type: 'ok', result: wireResult(r) });
       } else {
         // Simple protocol, as node-postgres without parameters: several statements allowed, the last result counts.
         const results = await db.exec(msg.sql);

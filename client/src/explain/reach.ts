@@ -15,7 +15,7 @@
 import { parseSql } from '../../../server/src/analysis/pg';
 import { DatabaseError, type Session } from '../db/types';
 import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, verdictOf, type FunctionFacts } from './effects';
-import { functionsIn, type Classification } from './safety';
+import { dmlIn, functionsIn, treeText, type Classification } from './safety';
 
 /** Something a run would do that needs the user's consent. */
 export interface CallEffect {
@@ -268,9 +268,8 @@ function wrapsExactly(create: string, body: string): boolean {
   if (!whole.ok || !inner.ok || whole.stmts.length !== 1 || inner.stmts.length === 0) return false;
   const fn = whole.stmts[0].stmt.CreateFunctionStmt;
   if (!fn) return false;
-  const strip = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'location' || k === 'stmt_location' || k === 'stmt_len' ? undefined : v));
-  const wrapped = strip(fn.sql_body);
-  return inner.stmts.every((s) => wrapped.includes(strip(s.stmt)));
+  const wrapped = treeText(fn.sql_body);
+  return inner.stmts.every((s) => wrapped.includes(treeText(s.stmt)));
 }
 
 function textArray(v: unknown): string[] {
@@ -338,9 +337,8 @@ function scanText(text: string | null, where: string, o: ReachOptions, functionB
   if (!parsed.ok) return [{ text: `${where}: pgperf cannot read its SQL (${parsed.message})`, irreversible: false, whilePlanning: true }];
   const out = builtinCalls(functionsIn(parsed.stmts), where, o.volatileBuiltins);
   if (functionBody) {
-    const json = JSON.stringify(parsed.stmts);
-    const write = /"(Insert|Update|Delete|Merge)Stmt"/.exec(json);
-    if (write) out.push({ text: `${where} runs ${write[1].toUpperCase()} (rolled back)`, irreversible: false, whilePlanning: false });
+    const write = dmlIn(parsed.stmts);
+    if (write) out.push({ text: `${where} runs ${write} (rolled back)`, irreversible: false, whilePlanning: false });
   }
   return out;
 }

@@ -17,6 +17,8 @@ export interface Classification {
   statementWords?: string;
   /** Highest `$n` in the statement (0 when none). */
   maxParam: number;
+  /** How deep the parse tree nests (objects and lists). */
+  depth: number;
   /** Whether EXPLAIN accepts this statement at all (DDL other than CREATE TABLE AS cannot be explained). */
   explainable: boolean;
   /** It inserts rows (INSERT or MERGE anywhere, or `SET col = DEFAULT`): column defaults run. */
@@ -71,16 +73,18 @@ interface Scan {
   functions: string[][];
   maxParam: number;
   inserts: boolean;
+  depth: number;
 }
 
 /** Walks the tree with an explicit stack: a 20,000-term expression nests deeper than the JS call stack allows. */
 function scanTree(root: unknown, scan: Scan): void {
-  const stack: { value: unknown; key?: string }[] = [{ value: root, key: 'root' }];
+  const stack: { value: unknown; key?: string; depth: number }[] = [{ value: root, key: 'root', depth: 0 }];
   const seen = new Set<string>();
   while (stack.length) {
-    const { value, key } = stack.pop()!;
+    const { value, key, depth } = stack.pop()!;
+    if (depth > scan.depth) scan.depth = depth;
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i] });
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: depth + 1 });
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -100,13 +104,59 @@ function scanTree(root: unknown, scan: Scan): void {
       if (k === 'intoClause' && v) scan.reasons.push('SELECT … INTO creates a table');
       if (k === 'lockingClause' && Array.isArray(v) && v.length) scan.reasons.push('FOR UPDATE/SHARE locks the rows it reads');
     }
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], key: entries[i][0] });
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], key: entries[i][0], depth: depth + 1 });
   }
+}
+
+/**
+ * A tree as canonical text without its source positions, to compare two parses: built with an explicit stack,
+ * since JSON.stringify recurses and a 20,000-term expression nests deeper than the JS call stack allows.
+ */
+export function treeText(root: unknown): string {
+  const out: string[] = [];
+  type Item = { value: unknown } | { text: string };
+  const stack: Item[] = [{ value: root }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if ('text' in item) {
+      out.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (Array.isArray(v)) {
+      out.push('[');
+      stack.push({ text: ']' });
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i] });
+    } else if (v !== null && typeof v === 'object') {
+      out.push('{');
+      stack.push({ text: '}' });
+      const entries = Object.entries(v as Record<string, unknown>).filter(([k]) => k !== 'location' && k !== 'stmt_location' && k !== 'stmt_len');
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1] }, { text: `${JSON.stringify(entries[i][0])}:` });
+    } else out.push(`${v === undefined ? 'null' : JSON.stringify(v)},`);
+  }
+  return out.join('');
+}
+
+/** Whether a parsed tree holds a statement that writes rows (INSERT, UPDATE, DELETE, MERGE), and which. */
+export function dmlIn(root: unknown): string | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        const m = /^(Insert|Update|Delete|Merge)Stmt$/.exec(k);
+        if (m) return m[1].toUpperCase();
+        stack.push(x);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The functions a parsed tree names (any statement or expression), without repeats. */
 export function functionsIn(tree: unknown): string[][] {
-  const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: false };
+  const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: false, depth: 0 };
   scanTree(tree, scan);
   return scan.functions;
 }
@@ -115,7 +165,7 @@ export function functionsIn(tree: unknown): string[][] {
 export async function classify(sql: string): Promise<Classification> {
   await initParser();
   const parsed = parseSql(sql);
-  const none = { writes: true, inserts: false, maxParam: 0, explainable: false, functions: [] };
+  const none = { writes: true, inserts: false, maxParam: 0, depth: 0, explainable: false, functions: [] };
   if (!parsed.ok) return { ...none, reasons: [`does not parse: ${parsed.message}`], error: `syntax error: ${parsed.message}` };
   if (parsed.stmts.length !== 1) {
     const error = parsed.stmts.length === 0 ? 'no statement to explain' : `${parsed.stmts.length} statements: explain one statement at a time`;
@@ -124,7 +174,7 @@ export async function classify(sql: string): Promise<Classification> {
   const stmt = parsed.stmts[0].stmt;
   const statementType = Object.keys(stmt)[0];
   const body = stmt[statementType];
-  const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: statementType === 'InsertStmt' || statementType === 'MergeStmt' };
+  const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: statementType === 'InsertStmt' || statementType === 'MergeStmt', depth: 0 };
   if (statementType in MODIFYING) scan.reasons.push(MODIFYING[statementType]);
   else if (statementType === 'CreateTableAsStmt') scan.reasons.push(`${body?.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE … AS'} creates a relation`);
   else if (statementType === 'ExecuteStmt') scan.reasons.push('EXECUTE runs a prepared statement pgperf cannot inspect');
@@ -140,6 +190,7 @@ export async function classify(sql: string): Promise<Classification> {
     statementType,
     statementWords: statementWords(statementType, body),
     maxParam: scan.maxParam,
+    depth: scan.depth,
     explainable: EXPLAINABLE.has(statementType),
     functions: statementType === 'CallStmt' ? [] : scan.functions,
   };
