@@ -126,7 +126,7 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       if (timeoutMs > 0) post({ id: msg.id, type: 'started', timeoutMs });
       if (msg.extended || (msg.params && msg.params.length > 0)) {
         // Extended protocol: one statement, whatever the text holds.
-        const r = await db.query(msg.sql, msg.params ?? []);
+        const r = await db.query<Record<string, unknown>>(msg.sql, msg.params ?? []);
         // PGlite loses the error of a Parse that fails deep in the server (a very deeply nested statement) and
         // answers with nothing at all: say so rather than hand back an empty result.
         if (!(r as Results & { command?: string }).command && r.fields.length === 0) {
