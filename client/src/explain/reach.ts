@@ -146,7 +146,15 @@ SELECT NOT EXISTS (
     AND NOT coalesce(t.typtype IN ('b', 'e', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class tc WHERE tc.oid = t.typrelid AND tc.relkind IN ('r', 'p') AND NOT tc.relrowsecurity)), false)
 ) AS trivial`;
 
+/**
+ * pgperf's own catalog queries run with this path, set inside the savepoint (whose rollback restores the user's):
+ * under a search_path like `evil, pg_catalog` an unqualified `pg_depend`, `=` or `unnest` would be someone else's.
+ */
+const OWN_PATH = 'SET LOCAL search_path = pg_catalog, pg_temp';
+
 export interface ReachOptions {
+  /** The search_path the statement runs with (the probes resolve names with it). */
+  searchPath: string;
   /** The statement writes: follow triggers, rules, constraints, indexes. */
   writes: boolean;
   /** It inserts (INSERT, MERGE, SET … = DEFAULT): column defaults and identity columns too. */
@@ -177,15 +185,18 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
     if (cls.maxParam > 0) {
       prepared = probeName();
       await statementOrThrow(session, `PREPARE ${prepared} AS\n${sql}`, [], true);
-      const r = await session.statement('SELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = $1', [prepared]);
+      const r = await session.statement(
+        'SELECT p.parameter_types::pg_catalog.text[] AS types FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) $1',
+        [prepared],
+      );
       types = textArray(r.rows[0]?.types);
       await session.query(`DEALLOCATE ${prepared}`);
       prepared = undefined;
     }
-    const queue: { body: string; args: string; result: string; searchPath?: string; what: string }[] = [];
+    const queue: { body: string; args: string; result: string; searchPath: string; what: string }[] = [];
     const seen = new Set<string>();
     let probes = 0;
-    const probe = async (body: string, args: string, result: string, what: string, top: boolean): Promise<ReachedRow[] | undefined> => {
+    const probe = async (body: string, args: string, result: string, what: string, searchPath: string, top: boolean): Promise<ReachedRow[] | undefined> => {
       const name = probeName();
       const create = `CREATE FUNCTION pg_temp.${name}(${args}) RETURNS ${result} LANGUAGE sql\nBEGIN ATOMIC\n${body}\n;\nEND`;
       if (!wrapsExactly(create, body)) {
@@ -195,12 +206,14 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
       // A nested probe that fails must not abort the others: its own savepoint. The statement's probe is the
       // first thing after the outer one, which the finally block rolls back to.
       if (!top) await session.query('SAVEPOINT pgperf_probe_one');
+      if (!top) await session.statement('SELECT pg_catalog.set_config($1, $2, true)', ['search_path', searchPath]);
       const created = await statementOrThrow(session, create, [], top);
       if (created instanceof DatabaseError) {
         if (!top) await session.query('ROLLBACK TO SAVEPOINT pgperf_probe_one');
         add({ text: `${what}: pgperf could not resolve what it calls (${created.message})`, irreversible: false, whilePlanning: true });
         return undefined;
       }
+      await session.query(OWN_PATH);
       if (top && !o.writes) {
         const trivial = await session.statement(NOTHING_TO_WALK_SQL, [name]);
         if (trivial.rows[0]?.trivial === true) return [];
@@ -210,7 +223,7 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
       return rows.rows as unknown as ReachedRow[];
     };
 
-    let rows = await probe(sql, types.join(', '), 'void', 'the statement', true);
+    let rows = await probe(sql, types.join(', '), 'void', 'the statement', o.searchPath, true);
     while (rows) {
       for (const row of rows) {
         for (const e of effectsOfRow(row, o)) add(e);
@@ -218,7 +231,8 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
           const key = `${row.schema}.${row.proname}(${row.args})`;
           if (seen.has(key)) continue;
           seen.add(key);
-          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath: row.search_path ?? undefined, what: `calls ${row.schema}.${row.proname}()` });
+          // A function with its own SET search_path resolves names with it; the others with the caller's.
+          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath: row.search_path ?? o.searchPath, what: `calls ${row.schema}.${row.proname}()` });
         }
       }
       rows = undefined;
@@ -228,7 +242,7 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
         add({ text: `${next.what}: more SQL functions than pgperf follows (${MAX_PROBES})`, irreversible: false, whilePlanning: true });
         break;
       }
-      rows = await withSearchPath(session, next.searchPath, () => probe(next.body, next.args, next.result, next.what, false));
+      rows = await probe(next.body, next.args, next.result, next.what, next.searchPath, false);
     }
   } finally {
     await session.query('ROLLBACK TO SAVEPOINT pgperf_probe; RELEASE SAVEPOINT pgperf_probe');
@@ -246,18 +260,6 @@ async function statementOrThrow(session: Session, sql: string, params: unknown[]
     if (!(err instanceof DatabaseError) || err.kind !== 'sql') throw err;
     if (top && err.code && STATEMENT_ERROR.test(err.code)) throw err;
     return err;
-  }
-}
-
-/** A function probed under its own `SET search_path`, as it runs. */
-async function withSearchPath<T>(session: Session, path: string | undefined, f: () => Promise<T>): Promise<T> {
-  if (path === undefined) return f();
-  const saved = await session.statement("SELECT current_setting('search_path') AS p");
-  await session.statement("SELECT set_config('search_path', $1, true)", [path]);
-  try {
-    return await f();
-  } finally {
-    await session.statement("SELECT set_config('search_path', $1, true)", [saved.rows[0]?.p]);
   }
 }
 

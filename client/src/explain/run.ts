@@ -177,9 +177,9 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
     let discard = false;
     let prepared: string | undefined;
     try {
-      await begin(session, timeoutMs, o.settings);
+      const searchPath = await begin(session, timeoutMs, o.settings);
       inTransaction = true;
-      const effects = await reachedEffects(session, sql, cls, { writes: cls.writes, inserts: cls.inserts, volatileBuiltins: await builtins(db, session) });
+      const effects = await reachedEffects(session, sql, cls, { searchPath, writes: cls.writes, inserts: cls.inserts, volatileBuiltins: await builtins(db, session) });
       const request = consentRequest(analyze, cls, effects);
       if (request) {
         if (!consented) {
@@ -243,11 +243,13 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
 
 /**
  * BEGIN, the timeout and the pinned lexing settings in one message of pgperf's own constant text; then a check
- * that the session really reads SQL that way, and the caller's settings as bound parameters.
+ * that the session really reads SQL that way, and the caller's settings as bound parameters. Returns the
+ * search_path the statement will run with. Every function and relation pgperf names itself is qualified: the
+ * session's search_path may put someone else's `current_setting` before pg_catalog's.
  */
-async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<void> {
+async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<string> {
   const pins = Object.entries(LEXING).map(([k, v]) => `SET LOCAL ${k} = '${v}'`);
-  const read = Object.keys(LEXING).map((k) => `current_setting('${k}') AS ${k}`).join(', ');
+  const read = ['search_path', ...Object.keys(LEXING)].map((k) => `pg_catalog.current_setting('${k}') AS ${k}`).join(', ');
   const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, `SELECT ${read}`].join('; '));
   const row = check.rows[0] ?? {};
   for (const [k, v] of Object.entries(LEXING)) {
@@ -258,11 +260,13 @@ async function begin(session: Session, timeoutMs: number, settings: Record<strin
   const entries = Object.entries(settings ?? {});
   if (entries.length) {
     // set_config, not SET: its value is parsed like a configuration file's (a list for search_path).
-    await session.statement('SELECT set_config(s.name, s.value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)', [
-      entries.map(([k]) => k),
-      entries.map(([, v]) => String(v)),
-    ]);
+    await session.statement(
+      'SELECT pg_catalog.set_config(s.name, s.value, true) FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS s(name, value)',
+      [entries.map(([k]) => k), entries.map(([, v]) => String(v))],
+    );
   }
+  const own = entries.find(([k]) => k.toLowerCase() === 'search_path');
+  return own ? String(own[1]) : String(row.search_path);
 }
 
 /** What needs consent: for ANALYZE the statement's writes and every effect; for plain EXPLAIN what planning calls. */
@@ -278,7 +282,9 @@ async function builtins(db: Database, session: Session): Promise<Set<string>> {
   let p = volatileBuiltins.get(db);
   if (!p) {
     p = session
-      .statement("SELECT DISTINCT proname FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace AND provolatile = 'v'")
+      .statement(
+        "SELECT DISTINCT p.proname FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace AND p.provolatile OPERATOR(pg_catalog.=) 'v'",
+      )
       .then((r) => new Set(r.rows.map((x) => String(x.proname))));
     volatileBuiltins.set(db, p);
     p.catch(() => volatileBuiltins.delete(db));
@@ -353,17 +359,20 @@ async function catalogContext(session: Session, tree: PlanNode, analyzed: boolea
     if (x.relation) names.add(x.relation);
   });
   if (!needed || names.size === 0) return {};
-  const res = await session.query(
-    `SELECT DISTINCT ON (c.relname) c.relname, c.reltuples::float8 AS rows, p.relname AS parent, pt.partstrat AS strategy,
-            (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY AS k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.attnum) AS key,
-            (SELECT count(*) FROM pg_inherits i2 WHERE i2.inhparent = p.oid)::int AS partitions
-       FROM pg_class c
-       LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
-       LEFT JOIN pg_partitioned_table pt ON pt.partrelid = i.inhparent
-       LEFT JOIN pg_class p ON p.oid = pt.partrelid
-      WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'm', 'f')
-      ORDER BY c.relname, pg_table_is_visible(c.oid) DESC`,
+  // Qualified throughout: it runs after the statement, under the statement's search_path (for visibility).
+  const res = await session.statement(
+    `SELECT DISTINCT ON (c.relname) c.relname, c.reltuples::pg_catalog.float8 AS rows, p.relname AS parent, pt.partstrat AS strategy,
+            (SELECT pg_catalog.array_agg(a.attname ORDER BY k.ord)
+               FROM pg_catalog.unnest(pt.partattrs::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) pt.partrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum) AS key,
+            (SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits i2 WHERE i2.inhparent OPERATOR(pg_catalog.=) p.oid)::pg_catalog.int4 AS partitions
+       FROM pg_catalog.pg_class c
+       LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid OPERATOR(pg_catalog.=) c.oid
+       LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid OPERATOR(pg_catalog.=) i.inhparent
+       LEFT JOIN pg_catalog.pg_class p ON p.oid OPERATOR(pg_catalog.=) pt.partrelid
+      WHERE c.relname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+        AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,f}'::pg_catalog.char[])
+      ORDER BY c.relname, pg_catalog.pg_table_is_visible(c.oid) DESC`,
     [[...names]],
   );
   const relations: NonNullable<PlanContext['relations']> = {};
