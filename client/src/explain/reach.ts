@@ -287,9 +287,10 @@ function builtinCalls(functions: string[][], where: string, volatileBuiltins: Re
     if (f.length > 2 || (f.length === 2 && f[0] !== 'pg_catalog')) continue; // a user schema: found in pg_depend
     const name = f[f.length - 1];
     const what = irreversibleEffect(name);
-    if (what) out.push({ text: `${name}() ${what} (${where})`, irreversible: true, whilePlanning: false });
+    const from = where === 'the statement' ? '' : ` (called from ${where})`;
+    if (what) out.push({ text: `${name}() ${what}${from}`, irreversible: true, whilePlanning: false });
     else if (volatileBuiltins.has(name) && !harmlessVolatile(name)) {
-      out.push({ text: `${name}() is a volatile built-in that may write (${where})`, irreversible: false, whilePlanning: false });
+      out.push({ text: `${name}() is a volatile built-in that may write${from}`, irreversible: false, whilePlanning: false });
     }
   }
   return out;
