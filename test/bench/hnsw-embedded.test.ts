@@ -9,15 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createScratchSchema,
   describeScratch,
-  dropLeftoverScratch,
   estimateScratchBytes,
   isLocal,
   resolveHnswParams,
   runHnswSweep,
   type HnswReport,
 } from '../../client/src/bench/hnsw';
+import { createScratchSchema, dropLeftovers } from '../../client/src/bench/scratch';
 import { openEmbedded, type EmbeddedDatabase } from '../../client/src/db/embedded';
 import { DatabaseError } from '../../client/src/db/types';
 import { q } from '../db/helpers';
@@ -107,7 +106,7 @@ describe('HNSW sweep on the embedded database', () => {
     } finally {
       await s.release();
     }
-    expect(await dropLeftoverScratch(db)).toEqual(['pgperf_bench_leftover1']);
+    expect(await dropLeftovers(db)).toEqual([{ kind: 'schema', name: 'pgperf_bench_leftover1' }]);
     expect(await scratchSchemas(db)).toEqual(['pgperf_bench_not_ours']);
     await q(db, 'DROP SCHEMA pgperf_bench_not_ours');
   });

@@ -7,7 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchSchema, dropLeftoverScratch, isLocal, runHnswSweep } from '../../client/src/bench/hnsw';
+import { isLocal, runHnswSweep } from '../../client/src/bench/hnsw';
+import { createScratchSchema, dropLeftovers } from '../../client/src/bench/scratch';
 import { openPostgres } from '../../client/src/db/postgres';
 import type { Database } from '../../client/src/db/types';
 import { expectCompleteReport, scratchSchemas } from './helpers';
@@ -90,7 +91,7 @@ describe('HNSW sweep through the pg client (PGlite over the wire protocol)', () 
     } finally {
       await s.release();
     }
-    expect(await dropLeftoverScratch(db)).toEqual(['pgperf_bench_leftover2']);
+    expect(await dropLeftovers(db)).toEqual([{ kind: 'schema', name: 'pgperf_bench_leftover2' }]);
     expect(await scratchSchemas(db)).toEqual([]);
   });
 });

@@ -1,15 +1,17 @@
 /**
  * The RLS overhead benchmark end to end, on the local PostgreSQL server (PGPERF_TEST_DATABASE_URL or
  * postgres://postgres@127.0.0.1:5432/test; unreachable → the tests fail) and on the embedded PGlite database (in
- * memory). Small sizes; every run must leave no scratch schema and no role behind — also when aborted. The
+ * memory). Small sizes; every run must leave no scratch schema and no role behind — also when aborted — and never
+ * touch a concurrent live run's; a lock held on a scratch table makes the cleanup give up, not hang. The
  * embedded test that cancels a running statement restarts the worker (an in-memory database is then empty), so
  * it runs last in its block. Needs dist/pglite-worker.js (`node build.mjs`; `npm test` builds first).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded, type EmbeddedDatabase } from '../../client/src/db/embedded';
 import { DatabaseError, type Database } from '../../client/src/db/types';
-import { dropLeftoverRlsRoles, runRlsBenchmark, type RlsRunReport, type RlsScratch } from '../../client/src/bench/rls';
-import { openTestServer, q, rejection } from '../db/helpers';
+import { runRlsBenchmark, type RlsRunReport, type RlsScratch } from '../../client/src/bench/rls';
+import { CLEANUP_LOCK_TIMEOUT_MS, dropLeftovers } from '../../client/src/bench/scratch';
+import { openTestServer, q, rejection, sleep } from '../db/helpers';
 
 const SMALL = { rows: 5_000, rounds: 20, tenants: 10, seed: 7, perRound: 2 };
 const QUERY_NAMES = ['tenant-scoped lookup', 'range scan', 'aggregate'];
@@ -144,24 +146,77 @@ describe('RLS benchmark on the local PostgreSQL server', () => {
     expect(scratch).toBeUndefined();
   });
 
-  it('drops roles left by a run whose cleanup never ran', async () => {
-    const old = `pgperf_bench_${process.pid}old`;
-    const fresh = `pgperf_bench_${process.pid}new`;
+  it('leaves the schema and role of a live concurrent run alone, and drops them when that run ends', async () => {
+    const other = await openTestServer();
+    let a: RlsScratch | undefined;
+    let during: { schemas: number; roles: number } | undefined;
+    let bReport: RlsRunReport | undefined;
+    const controller = new AbortController();
+    let started = false;
+    const onProgress = (step: string) => {
+      if (started || !step.includes('round 2/')) return;
+      started = true;
+      void (async () => {
+        // Another run, on another pool, while A is in its rounds: its leftover sweep and its own cleanup.
+        await dropLeftovers(other);
+        bReport = await runRlsBenchmark(other, { ...SMALL, rounds: 2, rows: 500 });
+        during = await objectsLeft(other, a!);
+      })().finally(() => controller.abort(new Error('test: end run A')));
+    };
     try {
-      await q(db, `create role ${old} nologin`);
-      await q(db, `comment on role ${old} is 'pgperf RLS benchmark role, created 2020-01-01T00:00:00.000Z; safe to drop'`);
-      await q(db, `create role ${fresh} nologin`);
-      await q(db, `comment on role ${fresh} is 'pgperf RLS benchmark role, created ${new Date().toISOString()}; safe to drop'`);
-      const dropped = await dropLeftoverRlsRoles(db);
-      expect(dropped).toContain(old);
-      expect(dropped).not.toContain(fresh);
-      const r = await q(db, `select rolname from pg_roles where rolname in ($1, $2)`, [old, fresh]);
-      expect(r.rows.map((x) => x.rolname)).toEqual([fresh]);
+      const err = await rejection(
+        runRlsBenchmark(db, { ...SMALL, rounds: 100_000 }, { signal: controller.signal, onProgress, onScratch: (s) => (a = s) }),
+      );
+      expect(err.kind).toBe('cancelled');
+      expect(bReport?.scratch.schema).toMatch(/^pgperf_bench_/);
+      expect(bReport!.scratch.schema).not.toBe(a!.schema);
+      expect(during).toEqual({ schemas: 1, roles: 1 });
+      expect(await objectsLeft(db, a!)).toEqual({ schemas: 0, roles: 0 });
+      expect(await objectsLeft(db, bReport!.scratch)).toEqual({ schemas: 0, roles: 0 });
     } finally {
-      await q(db, `drop role if exists ${old}`);
-      await q(db, `drop role if exists ${fresh}`);
+      await other.close();
     }
-  });
+  }, 60_000);
+
+  it('does not hang when another session holds a lock on a scratch table: names what it left, the next sweep drops it', async () => {
+    let scratch: RlsScratch | undefined;
+    const controller = new AbortController();
+    const locker = await db.session();
+    let lockedAt = 0;
+    let locking = false;
+    const onProgress = (step: string) => {
+      if (locking || !step.includes('round 2/')) return;
+      locking = true;
+      void (async () => {
+        await locker.query('begin');
+        await locker.query(`lock table "${scratch!.schema}".t_rls in access exclusive mode`);
+        lockedAt = Date.now();
+        await sleep(200); // the run is now blocked on its next query of t_rls
+        controller.abort(new Error('test abort'));
+      })();
+    };
+    try {
+      const err = await rejection(
+        runRlsBenchmark(db, { ...SMALL, rounds: 100_000 }, { signal: controller.signal, onProgress, onScratch: (s) => (scratch = s) }),
+      );
+      const ms = Date.now() - lockedAt;
+      expect(err.kind).toBe('cancelled');
+      expect(ms).toBeLessThan(CLEANUP_LOCK_TIMEOUT_MS + 4000);
+      expect(err.message).toContain(`schema ${scratch!.schema}`);
+      expect(err.message).toContain(`role ${scratch!.role}`);
+      expect(err.message).toContain(`DROP SCHEMA IF EXISTS "${scratch!.schema}" CASCADE;`);
+      expect(err.message).toContain(`DROP ROLE IF EXISTS "${scratch!.role}";`);
+      expect(await objectsLeft(db, scratch!)).toEqual({ schemas: 1, roles: 1 });
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      await locker.release();
+    }
+    // The run discarded its connection (its backend is gone), so the next run's sweep may drop what it left.
+    await expect.poll(async () => {
+      await dropLeftovers(db);
+      return objectsLeft(db, scratch!);
+    }, { timeout: 5000 }).toEqual({ schemas: 0, roles: 0 });
+  }, 30_000);
 });
 
 describe('RLS benchmark on embedded PGlite', () => {

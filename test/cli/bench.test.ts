@@ -1,21 +1,107 @@
 /**
  * `pgperf bench hnsw` / `pgperf bench rls`, run as a user runs them (the built CLI in a child process): usage
  * errors (exit 2, nothing touched), the --yes rule for a server that is not on this machine (exit 2 before any
- * connection), a tiny HNSW sweep on the embedded PGlite database (table on stdout, progress on stderr, --json and
- * --csv files), and a tiny RLS benchmark on the real PostgreSQL server of the test environment (its scratch
- * schema and role gone afterwards, checked on the server).
+ * connection), a bad DATABASE_URL / PGPORT / PGSSLMODE (one `pgperf:` error line, exit 1, no stack trace, no part
+ * of a URL's user-info), a tiny HNSW sweep on the embedded PGlite database (table on stdout, progress on stderr,
+ * --json and --csv files), and the RLS benchmark on the real PostgreSQL server of the test environment: its
+ * scratch schema and role gone afterwards; after a SIGKILL the next run (rls or hnsw) drops them; a concurrent
+ * live run's are never touched; with a lock held on a scratch table Ctrl-C gives up after lock_timeout and says
+ * what it left, and a second SIGINT/SIGTERM exits at once. All checked in pg_namespace / pg_roles.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLEANUP_LOCK_TIMEOUT_MS } from '../../client/src/bench/scratch';
 import type { Database } from '../../client/src/db/types';
-import { openTestServer, q, TEST_URL } from '../db/helpers';
-import { run } from './spawn-cli';
+import { openTestServer, q, sleep, TEST_URL } from '../db/helpers';
+import { BIN, env, run, type Run } from './spawn-cli';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pgperf-cli-bench-'));
+});
+
+const TINY_HNSW = ['--dim', '4', '--count', '20', '--queries', '2', '--k', '2', '--m', '2', '--ef-construction', '4', '--ef-search', '2'];
+const TINY_RLS = ['--rows', '200', '--rounds', '2'];
+const TINY: Record<'hnsw' | 'rls', string[]> = { hnsw: TINY_HNSW, rls: TINY_RLS };
+
+/** A CLI run in progress: its output so far, a wait for a line of stderr, the exit. */
+interface Live {
+  child: ChildProcess;
+  err(): string;
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  exited: Promise<Run>;
+}
+
+function start(args: string[], extra: Record<string, string>): Live {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<Run>((done) => child.on('close', (code) => done({ code, out, err })));
+  return {
+    child,
+    err: () => err,
+    exited,
+    async waitFor(re, ms = 20_000) {
+      const until = Date.now() + ms;
+      for (;;) {
+        const m = re.exec(err);
+        if (m) return m;
+        if (child.exitCode !== null || Date.now() > until) throw new Error(`no ${re} in stderr:\n${err.slice(-2000)}`);
+        await sleep(25);
+      }
+    },
+  };
+}
+
+/** No stack frame, and every stderr line is pgperf's. */
+function expectCleanStderr(r: Run): void {
+  expect(r.err).not.toMatch(/^\s+at /m);
+  for (const line of r.err.split('\n').filter((l) => l.trim() !== '')) expect(line).toMatch(/^pgperf: /);
+}
+
+describe('pgperf bench: a bad database environment', () => {
+  const CASES: [string, Record<string, string>, RegExp][] = [
+    ['DATABASE_URL with a port that is not a number', { DATABASE_URL: 'postgres://x:y@127.0.0.1:notaport/db' }, /DATABASE_URL: port "notaport" is not a number/],
+    ['DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, /DATABASE_URL is not a postgres:\/\/ URL/],
+    ['DATABASE_URL of a server that refuses', { DATABASE_URL: 'postgres://127.0.0.1:1/db' }, /cannot reach 127\.0\.0\.1:1\/db: .*ECONNREFUSED/],
+    ['PGPORT=abc', { PGPORT: 'abc' }, /PGPORT="abc" is not a port number/],
+    ['PGSSLMODE=bogus with PGHOST', { PGHOST: '127.0.0.1', PGSSLMODE: 'bogus' }, /PGSSLMODE="bogus" is not one of/],
+    ['PGSSLMODE=bogus with DATABASE_URL', { DATABASE_URL: TEST_URL, PGSSLMODE: 'bogus' }, /PGSSLMODE="bogus" is not one of/],
+  ];
+  const each = (['hnsw', 'rls'] as const).flatMap((bench) => CASES.map(([what, vars, re]) => [bench, what, vars, re] as const));
+
+  it.each(each)('bench %s, %s: one pgperf: error line, exit 1, no stack trace', async (bench, _what, vars, re) => {
+    const r = await run(['bench', bench, ...TINY[bench]], dir, vars);
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toBe('');
+    expectCleanStderr(r);
+    const failed = r.err.split('\n').filter((l) => / failed: /.test(l));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(re);
+  });
+
+  const SECRET_URLS = [
+    'postgres://admin:2024/Secret@127.0.0.1:5432/test',
+    'postgres://admin:2024?Secret@127.0.0.1:5432/test',
+    'postgres://admin:2024#Secret@127.0.0.1:5432/test',
+  ];
+  it.each((['hnsw', 'rls'] as const).flatMap((bench) => SECRET_URLS.map((url) => [bench, url] as const)))(
+    'bench %s with DATABASE_URL=%s (a password that does not parse) prints no part of its user-info',
+    async (bench, url) => {
+      for (const args of [TINY[bench], [...TINY[bench], '--yes']]) {
+        const r = await run(['bench', bench, ...args], dir, { DATABASE_URL: url });
+        expect(r.code, r.err).toBe(1);
+        expectCleanStderr(r);
+        expect(r.err).toMatch(/DATABASE_URL: .*percent-encode/);
+        for (const secret of ['admin', '2024', 'Secret']) expect(r.out + r.err).not.toContain(secret);
+      }
+    },
+  );
 });
 
 describe('pgperf bench: usage', () => {
@@ -124,4 +210,154 @@ describe('pgperf bench rls on the PostgreSQL server (DATABASE_URL)', () => {
     const left = await q(db, 'select (select count(*)::int from pg_namespace where nspname = $1) as schemas, (select count(*)::int from pg_roles where rolname = $2) as roles', [json.scratch.schema, json.scratch.role]);
     expect(left.rows[0]).toEqual({ schemas: 0, roles: 0 });
   }, 120_000);
+});
+
+describe('pgperf bench on the PostgreSQL server: cleanup after a kill, a lock, a second signal', () => {
+  let db: Database;
+  const url = { DATABASE_URL: TEST_URL };
+  const LONG = ['bench', 'rls', '--rows', '2000', '--rounds', '100000'];
+  const live: Live[] = [];
+  const tags: string[] = [];
+
+  beforeAll(async () => {
+    db = await openTestServer();
+  });
+  afterAll(async () => {
+    for (const l of live) if (l.child.exitCode === null) l.child.kill('SIGKILL');
+    if (!db) return;
+    for (const t of tags) {
+      await q(db, `drop schema if exists "${t}" cascade`).catch(() => undefined);
+      await q(db, `drop role if exists "${t}"`).catch(() => undefined);
+    }
+    await db.close();
+  });
+
+  const objects = async (tag: string) =>
+    (
+      await q(
+        db,
+        'select (select count(*)::int from pg_namespace where nspname = $1) as schemas, (select count(*)::int from pg_roles where rolname = $1) as roles',
+        [tag],
+      )
+    ).rows[0];
+
+  /** A long RLS run, once it is in its rounds: the run and its scratch name (schema and role). */
+  async function longRun(): Promise<{ l: Live; tag: string; owner: number }> {
+    const l = start(LONG, url);
+    live.push(l);
+    const tag = (await l.waitFor(/create the scratch schema and role (pgperf_bench_[0-9a-f]{10})/))[1]!;
+    tags.push(tag);
+    await l.waitFor(/round 2\//);
+    const note = await q(db, `select obj_description(oid, 'pg_namespace') as c from pg_namespace where nspname = $1`, [tag]);
+    const owner = (JSON.parse(String(note.rows[0]!.c)) as { pid: number }).pid;
+    return { l, tag, owner };
+  }
+
+  async function backendGone(pid: number, ms = 10_000): Promise<void> {
+    await expect
+      .poll(async () => (await q(db, 'select count(*)::int as n from pg_stat_activity where pid = $1', [pid])).rows[0]!.n, { timeout: ms, interval: 50 })
+      .toBe(0);
+  }
+
+  /** Holds ACCESS EXCLUSIVE on the run's t_rls from another connection (granted between two of its transactions). */
+  async function lock(tag: string): Promise<() => Promise<void>> {
+    const s = await db.session();
+    await s.query('begin');
+    await s.query(`lock table "${tag}".t_rls in access exclusive mode`);
+    return async () => {
+      await s.query('rollback').catch(() => undefined);
+      await s.release();
+    };
+  }
+
+  it.each(['rls', 'hnsw'] as const)('after a SIGKILL mid-run, the next run (bench %s) drops the dead run\'s schema and role, however recent', async (next) => {
+    const { l, tag, owner } = await longRun();
+    expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+    l.child.kill('SIGKILL');
+    await l.exited;
+    await backendGone(owner);
+    const r = await run(['bench', next, ...TINY[next]], dir, url);
+    // hnsw stops at "pgvector is not installed" on this server, after its leftover sweep
+    expect(r.code, r.err).toBe(next === 'rls' ? 0 : 1);
+    expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
+  }, 60_000);
+
+  it('never touches the schema and role of a concurrent live run; that run drops them when it ends', async () => {
+    const { l, tag } = await longRun();
+    const other = await run(['bench', 'rls', ...TINY_RLS], dir, url);
+    expect(other.code, other.err).toBe(0);
+    expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+    const hnsw = await run(['bench', 'hnsw', ...TINY_HNSW], dir, url);
+    expect(hnsw.code, hnsw.err).toBe(1);
+    expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+    l.child.kill('SIGINT');
+    const r = await l.exited;
+    expect(r.code, r.err).toBe(130);
+    expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
+  }, 60_000);
+
+  it(`Ctrl-C with a lock held on a scratch table: gives up after lock_timeout (${CLEANUP_LOCK_TIMEOUT_MS} ms), names what it left and the SQL to drop it`, async () => {
+    const { l, tag } = await longRun();
+    const unlock = await lock(tag);
+    let r: Run;
+    try {
+      const t0 = Date.now();
+      l.child.kill('SIGINT');
+      r = await l.exited;
+      const ms = Date.now() - t0;
+      expect(r.code, r.err).toBe(130);
+      expect(ms, r.err.split("\n").filter((l) => !/round/.test(l)).join("\n")).toBeGreaterThanOrEqual(CLEANUP_LOCK_TIMEOUT_MS - 200);
+      expect(ms).toBeLessThan(CLEANUP_LOCK_TIMEOUT_MS + 5000);
+      expectCleanStderr(r);
+      expect(r.err).toContain(`schema ${tag}`);
+      expect(r.err).toContain(`role ${tag}`);
+      expect(r.err).toMatch(/lock_timeout/);
+      expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+    } finally {
+      await unlock();
+    }
+    // The SQL it printed drops them by hand.
+    const sql = r.err.match(/DROP (SCHEMA|ROLE) IF EXISTS "[^"]+"( CASCADE)?;/g) ?? [];
+    expect(sql).toEqual([`DROP SCHEMA IF EXISTS "${tag}" CASCADE;`, `DROP ROLE IF EXISTS "${tag}";`]);
+    for (const statement of sql) await q(db, statement);
+    expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
+  }, 60_000);
+
+  it.each([
+    ['SIGINT', 'SIGINT'],
+    ['SIGTERM', 'SIGTERM'],
+    ['SIGINT', 'SIGTERM'],
+  ] as const)('a second signal during a blocked cleanup (%s, then %s) exits at once with 130, printing what was left', async (first, second) => {
+    const { l, tag, owner } = await longRun();
+    const unlock = await lock(tag);
+    try {
+      l.child.kill(first);
+      // the cleanup's DROP SCHEMA is now waiting for the lock
+      await expect
+        .poll(
+          async () =>
+            (await q(db, `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`, [`%drop schema if exists "${tag}"%`]))
+              .rows[0]!.n,
+          { timeout: 10_000, interval: 50 },
+        )
+        .toBe(1);
+      const t0 = Date.now();
+      l.child.kill(second);
+      const r = await l.exited;
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(r.code, r.err).toBe(130);
+      expectCleanStderr(r);
+      expect(r.err).toMatch(/left behind/);
+      expect(r.err).toContain(`DROP SCHEMA IF EXISTS "${tag}" CASCADE;`);
+      expect(r.err).toContain(`DROP ROLE IF EXISTS "${tag}";`);
+      // its backend ends once the DROP gives up (lock_timeout): then the objects count as a dead run's
+      await backendGone(owner, CLEANUP_LOCK_TIMEOUT_MS + 5000);
+      expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+    } finally {
+      await unlock();
+    }
+    const next = await run(['bench', 'rls', ...TINY_RLS], dir, url);
+    expect(next.code, next.err).toBe(0);
+    expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
+  }, 60_000);
 });

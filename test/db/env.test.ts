@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { databaseFromEnv, targetFromEnv } from '../../client/src/db/env';
+import { DatabaseError } from '../../client/src/db/types';
 import { q, TEST_URL } from './helpers';
 
 describe('database from the environment', () => {
@@ -38,7 +39,36 @@ describe('database from the environment', () => {
 
   it('rejects bad values clearly', () => {
     expect(() => targetFromEnv({ PGPORT: 'abc' })).toThrow(/PGPORT="abc"/);
+    expect(() => targetFromEnv({ PGPORT: '0' })).toThrow(/PGPORT="0"/);
+    expect(() => targetFromEnv({ PGPORT: '70000' })).toThrow(/PGPORT="70000"/);
     expect(() => targetFromEnv({ PGHOST: 'h', PGSSLMODE: 'maybe' })).toThrow(/PGSSLMODE="maybe"/);
+    expect(() => targetFromEnv({ DATABASE_URL: TEST_URL, PGSSLMODE: 'maybe' })).toThrow(/PGSSLMODE="maybe"/);
+    expect(() => targetFromEnv({ DATABASE_URL: 'not a url' })).toThrow(/^DATABASE_URL is not a postgres:\/\/ URL/);
+    expect(() => databaseFromEnv({ DATABASE_URL: 'postgres://x:y@127.0.0.1:notaport/db' })).toThrow(/^DATABASE_URL: port "notaport" is not a number/);
+  });
+
+  it('names no part of the user-info of a DATABASE_URL that does not parse cleanly', () => {
+    for (const url of ['postgres://admin:2024/Secret@127.0.0.1:5432/test', 'postgres://admin:2024?Secret@127.0.0.1:5432/test']) {
+      for (const env of [{ DATABASE_URL: url }, { DATABASE_URL: url, PGPASSWORD: 'pw' }]) {
+        for (const attempt of [() => targetFromEnv(env), () => databaseFromEnv(env)]) {
+          let err: unknown;
+          try {
+            attempt();
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(DatabaseError);
+          expect((err as Error).message).toMatch(/^DATABASE_URL: .*percent-encode/);
+          for (const secret of ['admin', '2024', 'Secret']) expect((err as Error).message).not.toContain(secret);
+        }
+      }
+    }
+    // well-formed, with the "/" encoded: the label has no user-info
+    expect(targetFromEnv({ DATABASE_URL: 'postgres://admin:2024%2FSecret@127.0.0.1:5432/test' })).toMatchObject({
+      label: '127.0.0.1:5432/test',
+      config: { user: 'admin', password: '2024/Secret' },
+    });
+    expect(databaseFromEnv({ DATABASE_URL: 'postgres://admin:2024%2FSecret@127.0.0.1:5432/test' })!.label).toBe('127.0.0.1:5432/test');
   });
 
   it('connects to the test server through DATABASE_URL and through PG*', async () => {

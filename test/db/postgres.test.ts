@@ -8,7 +8,7 @@ import {
   roundedPoolSize,
   toDatabaseError,
 } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
+import { DatabaseError, type Database } from '../../client/src/db/types';
 import { openTestServer, q, sleep, TEST_URL, uniqueSchema, rejection } from './helpers';
 
 let db: Database;
@@ -63,6 +63,68 @@ describe('connection strings and labels', () => {
   });
   it('rejects a non-postgres URL', () => {
     expect(() => parseConnectionString('mysql://x@y/z')).toThrow(/postgres:\/\//);
+  });
+
+  // Each holds the user "admin" and a password with "2024" and "Secret" in it; none of them may reach a message.
+  const MALFORMED: [string, string, RegExp][] = [
+    ['a "/" in the password (WHATWG: port 2024, "Secret@…" the path)', 'postgres://admin:2024/Secret@127.0.0.1:5432/test', /percent-encode/],
+    ['a "?" in the password (WHATWG: port 2024, "Secret@…" the query)', 'postgres://admin:2024?Secret@127.0.0.1:5432/test', /percent-encode/],
+    ['a "#" in the password (WHATWG: port 2024, "Secret@…" the fragment)', 'postgres://admin:2024#Secret@127.0.0.1:5432/test', /percent-encode/],
+    ['a bad percent-encoding in the password', 'postgres://admin:2024%zzSecret@127.0.0.1:5432/test', /percent-encoding/],
+    ['a port that is not a number', 'postgres://admin:2024Secret@127.0.0.1:notaport/test', /port "notaport" is not a number/],
+    ['a port out of range', 'postgres://admin:2024Secret@127.0.0.1:70000/test', /port "70000" is not a number from 1 to 65535/],
+    ['port 0', 'postgres://admin:2024Secret@127.0.0.1:0/test', /port "0" is not a number from 1 to 65535/],
+    ['a bad percent-encoding in the database name', 'postgres://admin:2024Secret@127.0.0.1:5432/te%zzst', /"te%zzst" has a malformed percent-encoding/],
+  ];
+
+  it.each(MALFORMED)('rejects a URL with %s, naming no part of its user-info', (_what, url, message) => {
+    for (const attempt of [() => parseConnectionString(url), () => openPostgres(url)]) {
+      let err: unknown;
+      try {
+        attempt();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DatabaseError);
+      expect((err as DatabaseError).kind).toBe('connection');
+      const text = `${(err as Error).message} ${String((err as Error).stack)}`;
+      expect((err as Error).message).toMatch(message);
+      for (const secret of ['admin', '2024', 'Secret']) expect(text).not.toContain(secret);
+    }
+  });
+
+  it('reads a percent-encoded password with "/", "?", "#" and "@", and an unencoded "@" in it (the last "@" ends the user-info)', () => {
+    const encoded = parseConnectionString('postgres://admin:2024%2FSe%3Fc%23r%40et@127.0.0.1:5432/test');
+    expect(encoded.config).toMatchObject({ host: '127.0.0.1', port: 5432, database: 'test', user: 'admin', password: '2024/Se?c#r@et' });
+    expect(encoded.label).toBe('127.0.0.1:5432/test');
+    const at = parseConnectionString('postgres://admin:p@ss:w@rd@db.example.com/shop');
+    expect(at.config).toMatchObject({ host: 'db.example.com', database: 'shop', user: 'admin', password: 'p@ss:w@rd' });
+    expect(at.label).toBe('db.example.com:5432/shop');
+    expect(parseConnectionString('postgresql://u@[::1]:6543/d').config).toMatchObject({ host: '::1', port: 6543, user: 'u' });
+    expect(parseConnectionString('postgres:///d?host=/var/run/postgresql').config).toMatchObject({ host: '/var/run/postgresql', database: 'd' });
+  });
+
+  it('passes the URL options parameter through to the server', () => {
+    expect(parseConnectionString('postgres://h/d?options=-c%20statement_timeout%3D0').config).toMatchObject({ options: '-c statement_timeout=0' });
+  });
+
+  it('connects with a percent-encoded password that holds a "/"; no message shows it', async () => {
+    const u = new URL(TEST_URL);
+    const good = openPostgres(`postgres://${u.username || 'postgres'}:2024%2FSecret@${u.host}${u.pathname}`);
+    try {
+      expect(good.label).toBe(`${u.host}${u.pathname}`);
+      expect((await q(good, 'select 1 as ok')).rows).toEqual([{ ok: 1 }]); // trust auth: the password is not checked
+    } finally {
+      await good.close();
+    }
+    const refused = openPostgres('postgres://admin:2024%2FSecret@127.0.0.1:1/test');
+    try {
+      const e = await rejection(refused.session());
+      expect(e.message).toContain('cannot reach 127.0.0.1:1/test');
+      for (const secret of ['admin', '2024', 'Secret']) expect(e.message).not.toContain(secret);
+    } finally {
+      await refused.close();
+    }
   });
 });
 
@@ -129,6 +191,27 @@ describe('PostgreSQL server', () => {
       expect(await rejection(q(d, 'select pg_sleep(3)'))).toMatchObject({ kind: 'timeout', code: '57014' });
     } finally {
       await d.close();
+    }
+  });
+
+  it('statementTimeoutMs 0 means no statement_timeout, even where the role has a default one', async () => {
+    const role = uniqueSchema('pgperf_st_role');
+    await q(db, `create role ${role} login`);
+    await q(db, `alter role ${role} set statement_timeout = '100ms'`);
+    const u = new URL(TEST_URL);
+    const base = { name: 'st', host: u.hostname, port: Number(u.port || 5432), database: u.pathname.slice(1), user: role, sslmode: 'disable' as const };
+    const none = openPostgres({ ...base, statementTimeoutMs: 0 });
+    const unset = openPostgres(base);
+    const viaUrl = openPostgres(`postgres://${role}@${u.host}${u.pathname}?options=-c%20statement_timeout%3D0`);
+    try {
+      expect((await q(none, 'show statement_timeout')).rows).toEqual([{ statement_timeout: '0' }]);
+      expect((await q(none, 'select pg_sleep(0.3) as slept')).rows).toHaveLength(1);
+      expect((await q(viaUrl, 'show statement_timeout')).rows).toEqual([{ statement_timeout: '0' }]);
+      // without the field, the server's default for the role applies
+      expect((await q(unset, 'show statement_timeout')).rows).toEqual([{ statement_timeout: '100ms' }]);
+    } finally {
+      await Promise.all([none.close(), unset.close(), viaUrl.close()]);
+      await q(db, `drop role if exists ${role}`);
     }
   });
 

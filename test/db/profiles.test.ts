@@ -72,6 +72,11 @@ describe('connection profiles', () => {
       statement_timeout: 5000,
       max: 2,
     });
+    // 0 = no statement_timeout: sent explicitly (pg leaves a 0 out, and the server's default would apply)
+    const [none] = validateProfiles([{ ...good, statementTimeoutMs: 0 }]).profiles;
+    const noneConfig = connectionConfig(none!);
+    expect(noneConfig.options).toBe('-c statement_timeout=0');
+    expect(noneConfig).not.toHaveProperty('statement_timeout');
     const [local] = validateProfiles([{ name: 'l', host: 'localhost', database: 'd', user: 'u', sslmode: 'verify-full' }]).profiles;
     expect(connectionConfig(local!)).toEqual({
       host: 'localhost',

@@ -4,9 +4,10 @@
  * the query set. No `vscode` import: driven by the command palette and by `pgperf bench hnsw`.
  *
  * How it measures:
- * - Everything lives in a scratch schema `pgperf_bench_<random>`, commented with the run's backend (pid and
- *   backend_start) so that `dropLeftoverScratch` can tell a leftover (its backend is gone) from a concurrent
- *   run; the schema is dropped in `finally` (success, failure, cancel), and leftovers on the next run.
+ * - Everything lives in a scratch schema `pgperf_bench_<random>`, commented with the run's backend (scratch.ts)
+ *   so that the next run's `dropLeftovers` can tell a leftover (its backend is gone) from a concurrent run; the
+ *   schema is dropped in `finally` (success, failure, cancel) with a bounded lock wait, and leftovers on the next
+ *   run of either benchmark.
  * - Data: synthetic (`clustered` / `uniform` from vectors.ts, count + queries vectors from one seed: the last
  *   `queries` are held out as the query set) or sampled from the user's table/column (`setseed` + `ORDER BY
  *   random()`, copied into the scratch schema; the user's table is only read).
@@ -28,6 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import { DatabaseError, type Database, type Session } from '../db/types';
 import type { HnswMetric as Metric, HnswParams, HnswReport as ReportShape, HnswResult as ReportResult } from './report-types';
+import { createScratchSchema, dropLeftovers, dropScratch, leftBehindText, SCRATCH_PREFIX, ScratchLedger } from './scratch';
 import { recallAtK, summarize } from './stats';
 import { clustered, toVectorText, uniform } from './vectors';
 
@@ -78,9 +80,9 @@ export type HnswProgress = (step: string, fraction: number, etaMs: number | unde
 export interface HnswRunOptions {
   onProgress?: HnswProgress;
   signal?: AbortSignal;
+  /** Where the run records its scratch schema until it is dropped (the CLI names what is left on a forced exit). */
+  ledger?: ScratchLedger;
 }
-
-const SCRATCH_PREFIX = 'pgperf_bench_';
 const INDEX_NAME = 'pgperf_hnsw';
 
 const OPS: Record<Metric, { operator: string; opclass: string }> = {
@@ -189,94 +191,13 @@ export async function isLocal(db: Database): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------------------------
 // Scratch schemas
 
-interface ScratchComment {
-  tool: 'pgperf';
-  bench: string;
-  pid: number;
-  backendStart: string | null;
-  createdAt: string;
-}
-
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** A new scratch schema name: pgperf_bench_ + 12 hex digits. */
 export function scratchSchemaName(): string {
   return `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
-}
-
-/**
- * Creates the scratch schema `name` and comments it with this session's backend, so that `dropLeftoverScratch`
- * drops it only once that backend is gone. (The RLS benchmark can use it too.)
- */
-export async function createScratchSchema(session: Session, name: string, bench: string): Promise<void> {
-  if (!name.startsWith(SCRATCH_PREFIX) || !/^[a-z0-9_]+$/.test(name)) throw new RangeError(`not a scratch schema name: ${name}`);
-  const who = await session.query(
-    'select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started',
-  );
-  const row = who.rows[0] ?? {};
-  const comment: ScratchComment = {
-    tool: 'pgperf',
-    bench,
-    pid: Number(row.pid),
-    backendStart: (row.started as string | null | undefined) ?? null,
-    createdAt: new Date().toISOString(),
-  };
-  await session.query(`CREATE SCHEMA ${quoteIdent(name)}`);
-  await session.query(`COMMENT ON SCHEMA ${quoteIdent(name)} IS ${quoteLiteral(JSON.stringify(comment))}`);
-}
-
-/**
- * Drops the scratch schemas (`pgperf_bench_%`, with pgperf's comment) left by runs whose connection is gone
- * (the backend pid + backend_start of the comment is no longer in pg_stat_activity, or it is this very
- * connection, which no other run can be using now). A schema of a run still going on another connection, and
- * any schema without pgperf's comment, is left alone. Returns the names dropped.
- */
-export async function dropLeftoverScratch(db: Database): Promise<string[]> {
-  const s = await db.session();
-  let broken = false;
-  const dropped: string[] = [];
-  try {
-    const r = await s.query(
-      `select n.nspname as name, obj_description(n.oid, 'pg_namespace') as comment, pg_backend_pid() as self
-         from pg_namespace n where n.nspname like 'pgperf\\_bench\\_%' order by 1`,
-    );
-    for (const row of r.rows) {
-      const name = row.name as string;
-      let c: Partial<ScratchComment>;
-      try {
-        c = JSON.parse(String(row.comment ?? '')) as Partial<ScratchComment>;
-      } catch {
-        continue;
-      }
-      if (c.tool !== 'pgperf' || typeof c.pid !== 'number') continue;
-      if (c.pid !== Number(row.self)) {
-        const alive = await s.query(
-          `select 1 from pg_stat_activity where pid = $1 ${c.backendStart ? 'and backend_start::text = $2' : ''}`,
-          c.backendStart ? [c.pid, c.backendStart] : [c.pid],
-        );
-        if (alive.rows.length > 0) continue;
-      }
-      try {
-        await s.query(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`);
-        dropped.push(name);
-      } catch (err) {
-        if (err instanceof DatabaseError && err.kind === 'connection') throw err;
-        // not ours to drop (another owner): leave it
-      }
-    }
-    return dropped;
-  } catch (err) {
-    broken = err instanceof DatabaseError && err.kind === 'connection';
-    throw err;
-  } finally {
-    await s.release(broken);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -334,16 +255,20 @@ export async function runHnswSweep(
   const schema = scratchSchemaName();
   const s = quoteIdent(schema);
   const stmt = `pgperf_knn_${schema.slice(SCRATCH_PREFIX.length)}`;
-  report('removing leftover scratch schemas');
-  await dropLeftoverScratch(db);
+  report('removing leftover scratch objects');
+  await dropLeftovers(db);
   if (signal?.aborted) throw cancelledError('before it started', 'nothing was created');
 
+  const ledger = options.ledger ?? new ScratchLedger();
+  let created = false;
   let session: Session | undefined = await db.session();
   let broken = false;
   let building = false;
   let prepared = false;
+  // The cleanup waits for this cancel first: sent late from another connection, it would cancel the DROP instead.
+  let cancelling: Promise<void> | undefined;
   const onAbort = () => {
-    if (building && session) void session.cancel().catch(() => undefined);
+    if (building && session) cancelling = session.cancel().catch(() => undefined);
   };
   signal?.addEventListener('abort', onAbort);
 
@@ -360,6 +285,8 @@ export async function runHnswSweep(
     const op = `OPERATOR(${es}.${OPS[p.metric].operator})`;
 
     report(`creating scratch schema ${schema}`);
+    ledger.add({ kind: 'schema', name: schema });
+    created = true;
     await createScratchSchema(session, schema, 'hnsw');
     check();
 
@@ -516,20 +443,21 @@ export async function runHnswSweep(
   }
 
   // ---- cleanup (success, failure, cancel)
-  const cleanupError = await dropScratch(db, session, schema, prepared ? stmt : undefined, broken);
+  await cancelling;
+  const left = await dropScratch(db, session, ledger, { broken, before: prepared ? [`DEALLOCATE ${stmt}`] : [] });
   session = undefined;
   const aborted = signal?.aborted === true && (failure instanceof Aborted || (failure instanceof DatabaseError && failure.kind !== 'sql') || failure === undefined);
-  const cleanupText = cleanupError
-    ? `the scratch schema ${schema} could not be dropped (${cleanupError.message}); the next run drops it`
-    : `the scratch schema ${schema} was dropped`;
+  const cleanupText =
+    left.length > 0 ? leftBehindText(left) : created ? `the scratch schema ${schema} was dropped` : 'nothing was created';
   if (aborted) throw cancelledError(step, cleanupText);
   if (failure !== undefined) {
     if (failure instanceof DatabaseError) {
       throw new DatabaseError(failure.kind, `${failure.message} (HNSW benchmark, ${step}; ${cleanupText})`, failure.code, { cause: failure });
     }
+    if (left.length > 0) throw new DatabaseError('sql', `${String((failure as Error)?.message ?? failure)} (HNSW benchmark, ${step}; ${cleanupText})`, undefined, { cause: failure });
     throw failure;
   }
-  if (cleanupError) throw new DatabaseError('sql', `HNSW benchmark: ${cleanupText}`, undefined, { cause: cleanupError });
+  if (left.length > 0) throw new DatabaseError('sql', `HNSW benchmark: the scratch schema could not be dropped; ${cleanupText}`);
   result!.totalMs = round(performance.now() - t0);
   onProgress?.('done', 1, 0);
   return result!;
@@ -618,45 +546,4 @@ async function sampleFromTable(
   const qr = await q(`SELECT embedding::text AS v FROM ${s}.sample WHERE rn >= ${count} ORDER BY rn`);
   await q(`DROP TABLE ${s}.sample`);
   return { dim, count, queries: qr.rows.map((r) => String(r.v)) };
-}
-
-/** Drops the scratch schema: on the run's session when it still works, else on a fresh one. Never throws. */
-async function dropScratch(
-  db: Database,
-  session: Session | undefined,
-  schema: string,
-  stmt: string | undefined,
-  broken: boolean,
-): Promise<Error | undefined> {
-  const drop = `DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`;
-  if (session) {
-    let ok = false;
-    if (!broken) {
-      try {
-        await session.query('ROLLBACK');
-        if (stmt) await session.query(`DEALLOCATE ${stmt}`);
-        await session.query(drop);
-        ok = true;
-      } catch {
-        ok = false;
-      }
-    }
-    await session.release(!ok).catch(() => undefined);
-    if (ok) return undefined;
-  }
-  try {
-    const s2 = await db.session();
-    let bad = false;
-    try {
-      await s2.query(drop);
-    } catch (err) {
-      bad = true;
-      throw err;
-    } finally {
-      await s2.release(bad);
-    }
-    return undefined;
-  } catch (err) {
-    return err as Error;
-  }
 }

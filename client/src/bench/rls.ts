@@ -36,11 +36,11 @@
  * - Plans: `EXPLAIN (FORMAT JSON)` of each query, run as the role in the same transaction shape; "changed" means the
  *   pre-order list of node types and index names differs (index names with the table name normalised away).
  * - Cleanup in `finally` — success, failure, abort: `DROP SCHEMA … CASCADE` (tables, policy, grants) then
- *   `DROP ROLE`. A role is cluster-wide: `dropLeftoverRlsRoles` drops roles of earlier runs whose cleanup never ran
- *   (connection lost). The scratch schema name follows the `pgperf_bench_` convention so the HNSW side's
- *   leftover-schema cleanup covers it too.
+ *   `DROP ROLE`, each waiting at most lock_timeout for a lock another session holds; what could not be dropped is
+ *   named in the error with the SQL to drop it by hand. Schema and role are both noted with the run's backend
+ *   (scratch.ts), so the next run of either benchmark drops them if this one's cleanup never ran (process
+ *   killed, connection lost) as soon as that backend is gone, and never while this run is alive.
  */
-import { createScratchSchema, dropLeftoverScratch } from './hnsw';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { labelOf, type RawPlanNode } from '../explain/plan';
@@ -54,6 +54,7 @@ import {
   type RlsQueryResult,
   type RlsReport,
 } from './report-types';
+import { createScratchRole, createScratchSchema, dropLeftovers, dropScratch, leftBehindText, ScratchLedger } from './scratch';
 import { overheadCI95, percentile } from './stats';
 import { mulberry32 as prng } from './vectors';
 
@@ -73,6 +74,8 @@ export interface RlsRunParams extends RlsParams {
 export interface RlsRunOptions extends BenchRunOptions {
   /** Called once the names of the scratch objects are chosen (before anything is created). */
   onScratch?: (scratch: RlsScratch) => void;
+  /** Where the run records its scratch objects until they are dropped (the CLI names what is left on a forced exit). */
+  ledger?: ScratchLedger;
 }
 
 export interface RlsScratch {
@@ -184,10 +187,10 @@ function rootOf(rows: Record<string, unknown>[]): RawPlanNode {
 // ---------------------------------------------------------------------------------------------------------------
 // Run
 
-function cancelled(signal: AbortSignal | undefined): DatabaseError {
+function cancelled(signal: AbortSignal | undefined, cleanupText?: string): DatabaseError {
   const reason = signal?.reason;
   const why = reason instanceof Error && reason.message ? `: ${reason.message}` : '';
-  return new DatabaseError('cancelled', `the RLS benchmark was cancelled${why}`, '57014');
+  return new DatabaseError('cancelled', `the RLS benchmark was cancelled${why}${cleanupText ? `; ${cleanupText}` : ''}`, '57014');
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -236,15 +239,17 @@ export async function runRlsBenchmark(
   const progress = (step: string, fraction: number, etaMs: number | null = null) =>
     onProgress?.(step, Math.min(1, Math.max(0, fraction)), etaMs);
 
-  // What earlier runs left behind when their connection dropped mid-run (their finally never ran).
-  await dropLeftoverScratch(db);
-  await dropLeftoverRlsRoles(db);
+  // What earlier runs left behind when their process or connection died mid-run (their finally never ran).
+  await dropLeftovers(db);
+  const ledger = options.ledger ?? new ScratchLedger();
 
   let session: Session | undefined = await db.session();
   let sessionBroken = false;
-  // Abort during a long statement (loading a big table): cancel it rather than wait.
+  // Abort during a long statement (loading a big table): cancel it rather than wait. The cleanup waits for this
+  // cancel first: sent late from another connection, it would otherwise cancel the cleanup's DROP instead.
+  let cancelling: Promise<void> | undefined;
   const onAbort = () => {
-    void session?.cancel().catch(() => undefined);
+    cancelling = session?.cancel().catch(() => undefined);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   let failure: unknown;
@@ -263,12 +268,13 @@ export async function runRlsBenchmark(
     };
 
     // --- Set-up ------------------------------------------------------------------------------------------
-    progress('create the scratch schema and role', 0);
-    // Commented with this connection's backend, so that a later run drops it if this one's cleanup never runs.
+    progress(`create the scratch schema and role ${tag}`, 0);
+    // Noted with this connection's backend, so that a later run drops them if this one's cleanup never runs.
     checkAbort(signal);
+    ledger.add({ kind: 'schema', name: scratch.schema });
     await createScratchSchema(s, scratch.schema, 'rls');
-    await exec(`create role ${R} nologin`);
-    await exec(`comment on role ${R} is ${quoteLiteral(`pgperf RLS benchmark role, created ${startedAt}; safe to drop`)}`);
+    ledger.add({ kind: 'role', name: scratch.role });
+    await createScratchRole(s, scratch.role, 'rls');
     // SET ROLE needs membership: implicit for a superuser, explicit for a CREATEROLE user (PG 16 gives the
     // creator ADMIN but not SET on the new role).
     await exec(`grant ${R} to current_user`).catch((err: unknown) => {
@@ -454,15 +460,15 @@ export async function runRlsBenchmark(
     failure = err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    progress('drop the scratch schema and role', 0.99);
-    const cleanupError = await cleanup(db, session, sessionBroken, scratch).catch((e: unknown) => e);
-    session = undefined;
-    if (failure === undefined && cleanupError !== undefined) failure = cleanupError;
   }
-  if (failure !== undefined) {
-    if (signal?.aborted && !(failure instanceof DatabaseError && failure.kind === 'cancelled')) throw cancelled(signal);
-    throw failure;
-  }
+  progress('drop the scratch schema and role', 0.99);
+  await cancelling;
+  const left = await dropScratch(db, session, ledger, { broken: sessionBroken });
+  session = undefined;
+  const leftText = left.length > 0 ? leftBehindText(left) : undefined;
+  if (signal?.aborted) throw cancelled(signal, leftText ?? `the scratch schema and role ${tag} were dropped`);
+  if (failure !== undefined) throw withCleanup(failure, leftText);
+  if (leftText) throw new DatabaseError('sql', `the RLS benchmark finished, but its scratch objects could not be dropped; ${leftText}`);
   report!.totalMs = performance.now() - started;
   progress('done', 1, 0);
   return report!;
@@ -479,78 +485,11 @@ function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-/**
- * Drops the scratch schema (tables, policy, grants) and the role. Uses the run's session when it is still usable
- * (rolling back whatever was left open), else a fresh one — the embedded database restarts its worker after a
- * cancel, and an in-memory one is then empty, so the IF EXISTS statements find nothing to drop.
- */
-async function cleanup(db: Database, session: Session | undefined, broken: boolean, scratch: RlsScratch): Promise<unknown> {
-  const statements = [
-    `drop schema if exists ${quoteIdent(scratch.schema)} cascade`,
-    `drop role if exists ${quoteIdent(scratch.role)}`,
-  ];
-  let s = session;
-  if (s) {
-    try {
-      await s.query('rollback');
-    } catch {
-      await s.release(true).catch(() => undefined);
-      s = undefined;
-    }
-  }
-  if (s && broken) {
-    await s.release(true).catch(() => undefined);
-    s = undefined;
-  }
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    if (!s) s = await db.session();
-    try {
-      for (const sql of statements) await s.query(sql);
-      await s.release();
-      return undefined;
-    } catch (err) {
-      lastError = err;
-      await s.release(true).catch(() => undefined);
-      s = undefined;
-    }
-  }
-  throw new DatabaseError(
-    'sql',
-    `could not drop the RLS benchmark's scratch objects (schema ${scratch.schema}, role ${scratch.role}): ${(lastError as Error)?.message ?? lastError}`,
-  );
-}
-
-/**
- * Drops roles left by earlier RLS benchmark runs whose cleanup never ran (the connection dropped): roles named
- * `pgperf_bench_%` with the benchmark's comment, created more than `olderThanMs` ago, whose scratch schema is
- * gone from this database (a role that still holds privileges elsewhere cannot be dropped and is skipped).
- * Returns the roles dropped.
- */
-export async function dropLeftoverRlsRoles(db: Database, olderThanMs = 60 * 60_000): Promise<string[]> {
-  const s = await db.session();
-  const dropped: string[] = [];
-  try {
-    const r = await s.query(
-      `select r.rolname as name, shobj_description(r.oid, 'pg_authid') as note
-       from pg_roles r
-       where r.rolname like 'pgperf\\_bench\\_%' and not r.rolcanlogin
-         and not exists (select 1 from pg_namespace n where n.nspname = r.rolname)`,
-    );
-    for (const row of r.rows) {
-      const name = String(row.name);
-      const m = /^pgperf RLS benchmark role, created (\S+);/.exec(String(row.note ?? ''));
-      const created = m ? Date.parse(m[1]!) : NaN;
-      if (!Number.isFinite(created) || Date.now() - created < olderThanMs) continue;
-      try {
-        await s.query(`drop role if exists ${quoteIdent(name)}`);
-        dropped.push(name);
-      } catch {
-        // still owns or holds privileges on something (another database): leave it
-      }
-    }
-  } finally {
-    await s.release();
-  }
-  return dropped;
+/** The failure, with what the cleanup left behind added to its message. */
+function withCleanup(failure: unknown, leftText: string | undefined): unknown {
+  if (!leftText) return failure;
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const kind = failure instanceof DatabaseError ? failure.kind : 'sql';
+  const code = failure instanceof DatabaseError ? failure.code : undefined;
+  return new DatabaseError(kind, `${message}; ${leftText}`, code, { cause: failure });
 }

@@ -5,7 +5,7 @@
  * often exported globally); they apply to DATABASE_URL too when it has no password / sslmode of its own.
  */
 import type { ClientConfig } from 'pg';
-import { openPostgres, openPostgresConfig, parseConnectionString } from './postgres';
+import { openPostgresConfig, parseConnectionString } from './postgres';
 import { SSL_MODES, type SslMode } from './profiles';
 import { DatabaseError, type Database } from './types';
 
@@ -37,7 +37,7 @@ export function targetFromEnv(env: Env): EnvTarget | undefined {
   const url = nonEmpty(env.DATABASE_URL);
   const password = nonEmpty(env.PGPASSWORD);
   if (url) {
-    const { config, sslmode, label } = parseConnectionString(url);
+    const { config, sslmode, label } = parseConnectionString(url, 'DATABASE_URL');
     if (config.password === undefined && password !== undefined) config.password = password;
     const mode = sslmode ?? sslmodeOf(nonEmpty(env.PGSSLMODE));
     return { source: 'DATABASE_URL', config, ...(mode ? { sslmode: mode } : {}), label };
@@ -47,8 +47,8 @@ export function targetFromEnv(env: Env): EnvTarget | undefined {
   const database = nonEmpty(env.PGDATABASE);
   const user = nonEmpty(env.PGUSER);
   if (!host && !port && !database && !user) return undefined;
-  if (port !== undefined && !/^\d{1,5}$/.test(port)) {
-    throw new DatabaseError('connection', `PGPORT="${port}" is not a port number`);
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    throw new DatabaseError('connection', `PGPORT="${port}" is not a port number (1 to 65535)`);
   }
   const effectiveUser = user ?? nonEmpty(env.USER) ?? nonEmpty(env.USERNAME);
   const config: ClientConfig = {
@@ -68,10 +68,11 @@ export function targetFromEnv(env: Env): EnvTarget | undefined {
   };
 }
 
-/** A Database from DATABASE_URL or PG* variables, or undefined when none is set. Does not connect yet. */
+/**
+ * A Database from DATABASE_URL or PG* variables, or undefined when none is set. Does not connect yet; throws a
+ * DatabaseError 'connection' for a value it cannot use (naming the variable, never a URL's user-info).
+ */
 export function databaseFromEnv(env: Env = process.env): Database | undefined {
-  const url = nonEmpty(env.DATABASE_URL);
-  if (url && !nonEmpty(env.PGPASSWORD) && !nonEmpty(env.PGSSLMODE)) return openPostgres(url);
   const target = targetFromEnv(env);
   if (!target) return undefined;
   return openPostgresConfig(target.config, target.label, target.sslmode);

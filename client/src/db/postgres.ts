@@ -118,42 +118,127 @@ interface Target {
   prefer: boolean;
 }
 
-/** Parses a `postgres://user:pass@host:port/db?sslmode=…` URL (the password never reaches the label). */
-export function parseConnectionString(url: string): { config: ClientConfig; sslmode: SslMode | undefined; label: string } {
+const URL_START = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/**
+ * Splits `scheme://user-info@rest` at the LAST "@": a password may hold an unencoded "@", a host never does. The
+ * user-info is decoded here and never handed to the URL parser, so that nothing built from the parsed URL — host,
+ * port, path, label, error message — can contain it, whatever the parser makes of a malformed string (for
+ * `postgres://admin:2024/Secret@host/db` WHATWG URL takes "2024" for the port and "Secret@host/db" for the path).
+ */
+function splitUserInfo(url: string, name: string): { scheme: string; userInfo: string | undefined; rest: string } {
+  const m = URL_START.exec(url.trim());
+  if (!m) throw new DatabaseError('connection', `${name} is not a postgres:// URL`);
+  const scheme = m[1]!.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new DatabaseError('connection', `${name} must start with postgres:// (got ${scheme}://)`);
+  }
+  const after = url.trim().slice(m[0].length);
+  const at = after.lastIndexOf('@');
+  if (at < 0) return { scheme, userInfo: undefined, rest: after };
+  const userInfo = after.slice(0, at);
+  // Before the last "@" there can only be user:password; a "/", "?" or "#" there means the URL does not say where
+  // the host starts (libpq and URL parsers would each guess differently): refuse it, quoting none of it.
+  if (/[/?#]/.test(userInfo)) {
+    throw new DatabaseError(
+      'connection',
+      `${name}: not of the form postgres://user:password@host:port/database (a "/", "?" or "#" comes before its last "@"): ` +
+        'percent-encode them in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40)',
+    );
+  }
+  return { scheme, userInfo, rest: after.slice(at + 1) };
+}
+
+function decodeUserInfo(userInfo: string | undefined, name: string): { user?: string; password?: string } {
+  if (userInfo === undefined) return {};
+  const colon = userInfo.indexOf(':');
+  const rawUser = colon < 0 ? userInfo : userInfo.slice(0, colon);
+  const rawPassword = colon < 0 ? '' : userInfo.slice(colon + 1);
+  try {
+    return {
+      ...(rawUser ? { user: decodeURIComponent(rawUser) } : {}),
+      ...(rawPassword ? { password: decodeURIComponent(rawPassword) } : {}),
+    };
+  } catch {
+    throw new DatabaseError('connection', `${name}: the user name or password has a malformed percent-encoding (write "%" as %25)`);
+  }
+}
+
+/** "port … is not a number" when that is why `host[:port]` did not parse; the text quoted is the host part's only. */
+function hostPartError(rest: string, name: string): DatabaseError {
+  const authority = rest.split(/[/?#]/, 1)[0] ?? '';
+  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(authority)?.[1];
+  if (port && !isPort(port)) return badPort(port, name);
+  return new DatabaseError('connection', `${name}: the host part "${authority}" is not host[:port]`);
+}
+
+function isPort(port: string): boolean {
+  return /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
+}
+
+function badPort(port: string, name: string): DatabaseError {
+  return new DatabaseError('connection', `${name}: port "${port}" is not a number from 1 to 65535`);
+}
+
+function checkedPort(port: string, name: string): number | undefined {
+  if (port === '') return undefined;
+  if (!isPort(port)) throw badPort(port, name);
+  return Number(port);
+}
+
+/** The percent-decoded host or database name (from after the user-info: safe to quote). */
+function decoded(text: string, name: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DatabaseError('connection', `${name}: "${text}" has a malformed percent-encoding (write "%" as %25)`);
+  }
+}
+
+function sslmodeParam(raw: string | undefined, name: string): SslMode | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'allow') return 'disable';
+  if (raw === 'verify-ca') return 'verify-full';
+  if ((SSL_MODES as readonly string[]).includes(raw)) return raw as SslMode;
+  throw new DatabaseError('connection', `unknown sslmode "${raw}" in ${name}`);
+}
+
+/**
+ * Parses a `postgres://user:pass@host:port/db?sslmode=…` URL. `name` says what it is in messages (e.g.
+ * "DATABASE_URL"). Neither the label nor any error message holds any of the user-info (see splitUserInfo).
+ */
+export function parseConnectionString(
+  url: string,
+  name = 'the connection string',
+): { config: ClientConfig; sslmode: SslMode | undefined; label: string } {
+  const { scheme, userInfo, rest } = splitUserInfo(url, name);
+  const { user: urlUser, password: urlPassword } = decodeUserInfo(userInfo, name);
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(`${scheme}://${rest}`);
   } catch {
-    throw new DatabaseError('connection', 'the connection string is not a postgres:// URL');
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new DatabaseError('connection', `the connection string must start with postgres:// (got ${u.protocol}//)`);
+    throw hostPartError(rest, name);
   }
   const q = u.searchParams;
-  const host = q.get('host') ?? (u.hostname ? decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')) : undefined);
-  const port = q.get('port') ?? u.port;
-  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || q.get('dbname') || undefined;
-  const user = u.username ? decodeURIComponent(u.username) : (q.get('user') ?? undefined);
-  const password = u.password ? decodeURIComponent(u.password) : (q.get('password') ?? undefined);
-  const rawMode = q.get('sslmode') ?? undefined;
-  let sslmode: SslMode | undefined;
-  if (rawMode !== undefined) {
-    if (rawMode === 'allow') sslmode = 'disable';
-    else if (rawMode === 'verify-ca') sslmode = 'verify-full';
-    else if ((SSL_MODES as readonly string[]).includes(rawMode)) sslmode = rawMode as SslMode;
-    else throw new DatabaseError('connection', `unknown sslmode "${rawMode}" in the connection string`);
-  }
+  const host = q.get('host') ?? (u.hostname ? decoded(u.hostname.replace(/^\[|\]$/g, ''), name) : undefined);
+  const port = checkedPort(q.get('port') ?? u.port, name);
+  const database = decoded(u.pathname.replace(/^\//, ''), name) || q.get('dbname') || undefined;
+  const user = urlUser ?? q.get('user') ?? undefined;
+  const password = urlPassword ?? q.get('password') ?? undefined;
+  const sslmode = sslmodeParam(q.get('sslmode') ?? undefined, name);
   const config: ClientConfig = {};
   if (host) config.host = host;
-  if (port) config.port = Number(port);
+  if (port) config.port = port;
   if (database) config.database = database;
   if (user) config.user = user;
   if (password !== undefined) config.password = password;
   const appName = q.get('application_name');
   if (appName) config.application_name = appName;
-  const st = q.get('options')?.match(/statement_timeout=(\d+)/);
-  if (st) config.statement_timeout = Number(st[1]);
-  const label = `${host ?? 'localhost'}:${port || 5432}/${database ?? user ?? ''}`;
+  // libpq's `options` (e.g. "-c statement_timeout=0"), as the server reads it: pg sends it in the startup packet.
+  const options = q.get('options');
+  if (options) config.options = options;
+  // Host part only: the user name is user-info too (the server defaults the database to it; the label does not).
+  const label = `${host ?? 'localhost'}:${port ?? 5432}/${database ?? ''}`;
   return { config, sslmode, label };
 }
 
@@ -317,7 +402,8 @@ export class PgDatabase implements Database {
   /** pg_cancel_backend(pid) on a connection of its own (not from the pool, which may be exhausted). */
   async cancelBackend(pid: number): Promise<void> {
     const { max: _max, ...config } = this.config;
-    const client = new pg.Client({ ...config, statement_timeout: 10_000 });
+    // Bounded: the abort of a benchmark fires this and must not wait on a server that stopped answering.
+    const client = new pg.Client({ ...config, statement_timeout: 10_000, connectionTimeoutMillis: 10_000 });
     client.on('error', () => {});
     try {
       await client.connect();

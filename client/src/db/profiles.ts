@@ -134,7 +134,13 @@ export function connectionConfig(profile: ConnectionProfile, password?: string):
     max: profile.poolSize ?? DEFAULT_POOL_SIZE,
   };
   if (password !== undefined) config.password = password;
-  if (profile.statementTimeoutMs !== undefined) config.statement_timeout = profile.statementTimeoutMs;
+  if (profile.statementTimeoutMs === 0) {
+    // "0 = none" must reach the server: pg leaves a falsy statement_timeout out of the startup packet, and the
+    // server's default for the role or database (ALTER ROLE … SET statement_timeout) would then apply.
+    config.options = '-c statement_timeout=0';
+  } else if (profile.statementTimeoutMs !== undefined) {
+    config.statement_timeout = profile.statementTimeoutMs;
+  }
   return config;
 }
 

@@ -2,11 +2,12 @@
  * `pgperf bench hnsw` and `pgperf bench rls`: the command-palette benchmarks (client/src/bench) from the command
  * line, against DATABASE_URL / PG* or, without them, the embedded PGlite database (with pgvector). This file reads
  * the options, chooses the database, asks for --yes on a server that is not local, shows progress on stderr and
- * prints the text table on stdout; the work is client/src/bench/hnsw.ts's and rls.ts's. Ctrl-C cancels: the
- * benchmark stops and drops its scratch objects.
+ * prints the text table on stdout; the work is client/src/bench/hnsw.ts's and rls.ts's. Ctrl-C (or SIGTERM)
+ * cancels: the benchmark stops and drops its scratch objects, waiting a bounded time for locks; a second one exits
+ * at once, naming what may be left behind and the SQL to drop it.
  *
- * Exit codes: 0 the report was printed; 1 the database refused or the run failed; 2 bad usage, or a server that is
- * not local without --yes; 130 cancelled (SIGINT).
+ * Exit codes: 0 the report was printed; 1 the database settings are unusable, the database refused or the run
+ * failed; 2 bad usage, or a server that is not local without --yes; 130 cancelled (SIGINT / SIGTERM).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { describeRlsScratch, isLocalHost, toCsv, toTextTable } from '../../../cl
 import { formatBytes } from '../../../client/src/bench/report-svg';
 import { type BenchReport, type HnswParams, RLS_DEFAULTS, type RlsParams } from '../../../client/src/bench/report-types';
 import { runRlsBenchmark } from '../../../client/src/bench/rls';
+import { leftBehindText, ScratchLedger } from '../../../client/src/bench/scratch';
 import { UsageError } from '../files';
 
 export interface BenchIo {
@@ -28,6 +30,8 @@ export interface BenchIo {
   env?: Env;
   /** Progress lines are redrawn in place when stderr is a terminal. */
   errIsTty?: boolean;
+  /** Ends the process at once (a second Ctrl-C); default process.exit. */
+  exit?: (code: number) => never;
 }
 
 export const BENCH_USAGE = `pgperf bench hnsw [--dim N] [--count N] [--queries N] [--distribution clustered|uniform] [--metric cosine|l2|ip]
@@ -219,49 +223,105 @@ function writeOut(io: BenchIo, file: string, text: string, what: string): void {
   io.err(`pgperf: wrote the ${what} to ${file}\n`);
 }
 
-/** Runs `body` with a database, Ctrl-C wired to an AbortController; maps failures to exit codes. */
-async function withDatabase(
-  io: BenchIo,
-  what: string,
-  yes: boolean,
-  describe: () => string,
-  body: (db: Database, signal: AbortSignal, progress: ReturnType<typeof progressPrinter>) => Promise<BenchReport>,
-  write: (report: BenchReport) => void,
-): Promise<number> {
-  const env = io.env ?? process.env;
-  const server = chooseServer(env);
-  if (server && !server.local && !yes) {
+interface RunOptions {
+  signal: AbortSignal;
+  onProgress: ReturnType<typeof progressPrinter>['report'];
+  ledger: ScratchLedger;
+}
+
+/**
+ * SIGINT / SIGTERM: the first aborts the run (which then drops its scratch objects); a second one, while that
+ * cleanup waits (e.g. for a lock), exits at once with 130, after naming what may be left. Returns the uninstaller.
+ */
+function cancelOnSignals(io: BenchIo, abort: AbortController, ledger: ScratchLedger): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!abort.signal.aborted) {
+      io.err('\npgperf: cancelling (dropping the scratch objects; press Ctrl-C again to exit at once)…\n');
+      abort.abort(new DatabaseError('cancelled', `cancelled by the user (${signal === 'SIGINT' ? 'Ctrl-C' : signal})`));
+      return;
+    }
+    const left = ledger.remaining();
+    const what = left.length > 0 ? `possibly ${leftBehindText(left)}` : 'nothing was left behind';
+    io.err(`\npgperf: exiting at once, before the cleanup finished; ${what}\n`);
+    (io.exit ?? process.exit)(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/**
+ * The database from DATABASE_URL / PG*, or the embedded one; an exit code instead when the run must not go there
+ * (a server not on this machine without --yes). Throws a DatabaseError for settings it cannot use.
+ */
+async function openDatabase(io: BenchIo, yes: boolean, describe: () => string): Promise<Database | number> {
+  const server = chooseServer(io.env ?? process.env);
+  if (!server) {
+    io.err('pgperf: opening the embedded database (no DATABASE_URL or PG* variables)…\n');
+    const db = await openEmbedded({});
+    io.err(`pgperf: database: ${db.label}\n`);
+    return db;
+  }
+  if (!server.local && !yes) {
     io.err(
       `pgperf: the database from ${server.source} is not on this machine: ${describe()}\n` +
         'Pass --yes to run the benchmark there (or unset DATABASE_URL / PG* to use the embedded database).\n',
     );
     return 2;
   }
+  const db = server.open();
+  io.err(`pgperf: database: ${db.label} (from ${server.source})\n`);
+  // A loopback host name can still lead elsewhere (a proxy): ask the server which address it answered on.
+  const local = yes || (await isLocal(db).catch(async (e: unknown) => {
+    await db.close().catch(() => undefined);
+    throw e;
+  }));
+  if (local) return db;
+  io.err(`pgperf: ${db.label} answers from an address that is not on this machine: ${describe()}\nPass --yes to run the benchmark there.\n`);
+  await db.close().catch(() => undefined);
+  return 2;
+}
+
+/** The exit code of a run that threw, with its one line on stderr. */
+function failureCode(io: BenchIo, what: string, e: unknown, aborted: boolean): number {
+  if (aborted) {
+    // The benchmark's cancel message says what the cleanup dropped or left behind.
+    io.err(`pgperf: ${e instanceof DatabaseError && e.kind === 'cancelled' ? e.message : `${what} cancelled`}\n`);
+    return 130;
+  }
+  if (e instanceof UsageError) throw e;
+  if (e instanceof DatabaseError) {
+    io.err(`pgperf: ${what} failed: ${e.kind === 'sql' ? 'ERROR' : e.kind}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}\n`);
+    return 1;
+  }
+  io.err(`pgperf: ${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  return 1;
+}
+
+/** Runs `body` with a database, Ctrl-C / SIGTERM wired to an AbortController; maps failures to exit codes. */
+async function withDatabase(
+  io: BenchIo,
+  what: string,
+  yes: boolean,
+  describe: () => string,
+  body: (db: Database, options: RunOptions) => Promise<BenchReport>,
+  write: (report: BenchReport) => void,
+): Promise<number> {
   const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) return;
-    io.err('\npgperf: cancelling (dropping the scratch objects)…\n');
-    abort.abort(new DatabaseError('cancelled', 'cancelled by the user (Ctrl-C)'));
-  };
-  process.on('SIGINT', onSigint);
+  const ledger = new ScratchLedger();
+  const uninstall = cancelOnSignals(io, abort, ledger);
   const progress = progressPrinter(io);
   let db: Database | undefined;
   try {
-    if (server) {
-      db = server.open();
-      io.err(`pgperf: database: ${db.label} (from ${server.source})\n`);
-      // A loopback host name can still lead elsewhere (a proxy): ask the server which address it answered on.
-      if (!yes && !(await isLocal(db))) {
-        io.err(`pgperf: ${db.label} answers from an address that is not on this machine: ${describe()}\nPass --yes to run the benchmark there.\n`);
-        return 2;
-      }
-    } else {
-      io.err('pgperf: opening the embedded database (no DATABASE_URL or PG* variables)…\n');
-      db = await openEmbedded({});
-      io.err(`pgperf: database: ${db.label}\n`);
-    }
+    // Inside the try: a DATABASE_URL / PGPORT / PGSSLMODE it cannot use is one error line, not a stack trace.
+    const opened = await openDatabase(io, yes, describe);
+    if (typeof opened === 'number') return opened;
+    db = opened;
     const t0 = performance.now();
-    const report = await body(db, abort.signal, progress);
+    const report = await body(db, { signal: abort.signal, onProgress: progress.report, ledger });
     progress.done();
     io.out(toTextTable(report));
     write(report);
@@ -269,19 +329,9 @@ async function withDatabase(
     return 0;
   } catch (e) {
     progress.done();
-    if (abort.signal.aborted) {
-      io.err(`pgperf: ${what} cancelled\n`);
-      return 130;
-    }
-    if (e instanceof DatabaseError) {
-      io.err(`pgperf: ${what} failed: ${e.kind === 'sql' ? 'ERROR' : e.kind}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}\n`);
-      return 1;
-    }
-    if (e instanceof UsageError) throw e;
-    io.err(`pgperf: ${what} failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return failureCode(io, what, e, abort.signal.aborted);
   } finally {
-    process.off('SIGINT', onSigint);
+    uninstall();
     await db?.close().catch(() => undefined);
   }
 }
@@ -300,7 +350,7 @@ async function hnsw(args: string[], io: BenchIo): Promise<number> {
     'HNSW sweep',
     yes,
     describe,
-    (db, signal, progress) => runHnswSweep(db, params, { onProgress: progress.report, signal }),
+    (db, options) => runHnswSweep(db, params, options),
     (report) => {
       if (json) writeOut(io, json, `${JSON.stringify(report, null, 2)}\n`, 'JSON report');
       if (csv) writeOut(io, csv, toCsv(report), 'CSV');
@@ -316,7 +366,7 @@ async function rls(args: string[], io: BenchIo): Promise<number> {
     'RLS benchmark',
     yes,
     describe,
-    (db, signal, progress) => runRlsBenchmark(db, params, { onProgress: progress.report, signal }),
+    (db, options) => runRlsBenchmark(db, params, options),
     (report) => {
       if (json) writeOut(io, json, `${JSON.stringify(report, null, 2)}\n`, 'JSON report');
     },
