@@ -321,8 +321,10 @@ export class BenchCommands {
         this.panel.show(report);
       } catch (e) {
         if (abort.signal.aborted) {
-          this.output.info(`${what} cancelled; its scratch objects were dropped`);
-          void window.showInformationMessage(`pgperf: ${what} cancelled (scratch objects dropped)`);
+          // The error says what was dropped, or what was left behind and the SQL to drop it.
+          const message = e instanceof Error ? e.message : String(e);
+          this.output.info(`${what} on ${label}: ${message}`);
+          void window.showInformationMessage(`pgperf: ${message}`);
           return;
         }
         const message = e instanceof Error ? e.message : String(e);
