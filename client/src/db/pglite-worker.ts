@@ -105,7 +105,7 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       db = new PGlite({ ...(msg.dataDir ? { dataDir: msg.dataDir } : {}), extensions: { vector }, parsers });
       await db.waitReady;
       const r = await db.query<{ num: string; v: string }>(
-        "select current_setting('server_version_num') as num, current_setting('server_version') as v",
+        "select pg_catalog.current_setting('server_version_num') as num, pg_catalog.current_setting('server_version') as v",
       );
       const row = r.rows[0]!;
       post({ id: msg.id, type: 'ok', version: { num: Number(row.num), text: `PostgreSQL ${row.v}` } });

@@ -387,7 +387,7 @@ export class PgDatabase implements Database {
     let broken = false;
     try {
       const r = await s.query(
-        "select current_setting('server_version_num')::int as num, current_setting('server_version') as v",
+        "select pg_catalog.current_setting('server_version_num')::pg_catalog.int4 as num, pg_catalog.current_setting('server_version') as v",
       );
       const row = r.rows[0] as { num: number; v: string };
       return { num: row.num, text: `PostgreSQL ${row.v}` };
@@ -411,7 +411,8 @@ export class PgDatabase implements Database {
       throw toDatabaseError(err, this.label, true);
     }
     try {
-      await client.query('select pg_cancel_backend($1)', [pid]);
+      // Qualified: the role's search_path may put another pg_cancel_backend first.
+      await client.query('select pg_catalog.pg_cancel_backend($1::pg_catalog.int4)', [pid]);
     } catch (err) {
       throw toDatabaseError(err, this.label);
     } finally {
