@@ -101,7 +101,11 @@ export function verdictOf(f: FunctionFacts): Verdict {
   return { kind: 'unknown', why: `${label} pgperf cannot look inside` };
 }
 
-/** Can the planner call it while planning (plain EXPLAIN runs it too)? Constant folding and estimators. */
+/**
+ * Can the planner call it while planning (plain EXPLAIN runs it too)? It folds IMMUTABLE and STABLE calls of
+ * constants and calls selectivity estimators. (A VOLATILE SQL function may be inlined, not run: what its body
+ * calls is judged on its own.)
+ */
 export function calledWhilePlanning(f: FunctionFacts): boolean {
-  return f.estimator || f.volatility !== 'v' || f.language === 'sql';
+  return f.estimator || f.volatility !== 'v';
 }

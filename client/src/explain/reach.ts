@@ -30,8 +30,11 @@ export interface CallEffect {
 const PROBED = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 /** Nested probes of string-bodied SQL functions, per statement. */
 const MAX_PROBES = 16;
-/** Errors of the statement itself (undefined table, column, function; type mismatch): EXPLAIN would fail alike. */
-const STATEMENT_ERROR = /^42(?!501|601)/;
+/**
+ * Errors of the statement itself (undefined table, column, function; type mismatch; too complex to analyse):
+ * EXPLAIN would fail alike.
+ */
+const STATEMENT_ERROR = /^(42(?!501|601)|54)/;
 
 let counter = 0;
 const probeName = () => `pgperf_probe_${process.pid}_${++counter}`;
@@ -98,6 +101,10 @@ WITH RECURSIVE objs(classid, objid, depth) AS (
                           a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) AS f
        WHERE o.classid = 'pg_proc'::regclass AND a.aggfnoid = o.objid AND f <> 0
       UNION ALL
+      -- to_json(), format() and friends apply a type's casts at run time, unseen by parse analysis.
+      SELECT 'pg_proc'::regclass, c.castfunc FROM pg_cast c
+       WHERE o.classid = 'pg_type'::regclass AND (c.castsource = o.objid OR c.casttarget = o.objid) AND c.castfunc <> 0
+      UNION ALL
       SELECT 'pg_proc'::regclass, f FROM pg_operator op, unnest(ARRAY[op.oprcode, op.oprrest, op.oprjoin]::oid[]) AS f
        WHERE o.classid = 'pg_operator'::regclass AND op.oid = o.objid AND f <> 0
     ) e
@@ -131,11 +138,15 @@ LEFT JOIN pg_class rel ON o.classid = 'pg_class'::regclass AND rel.oid = o.objid
 LIMIT 2000`;
 
 /**
- * The probe's direct dependencies, when none needs the walk: only plain tables without row-level security (and
- * nothing but reads). Most statements are that, and this query plans in a fraction of the walk's time.
+ * The probe's direct dependencies, when none needs the walk: only plain tables without row-level security and
+ * plain types (and nothing but reads), in a database with no user casts. Most statements are that, and this query
+ * plans in a fraction of the walk's time.
  */
 const NOTHING_TO_WALK_SQL = `
 SELECT NOT EXISTS (
+  -- to_json() and friends apply casts at run time: with any cast to a function outside pg_catalog, walk.
+  SELECT 1 FROM pg_cast c JOIN pg_proc f ON f.oid = c.castfunc WHERE f.pronamespace <> 'pg_catalog'::regnamespace
+) AND NOT EXISTS (
   SELECT 1 FROM pg_depend d
    LEFT JOIN pg_class c ON d.refclassid = 'pg_class'::regclass AND c.oid = d.refobjid
    LEFT JOIN pg_type t ON d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid
@@ -193,7 +204,9 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
       await session.query(`DEALLOCATE ${prepared}`);
       prepared = undefined;
     }
-    const queue: { body: string; args: string; result: string; searchPath: string; what: string }[] = [];
+    // planTime: the probe's function is (or is called from) one the planner may run, so all it reaches may run
+    // while planning too (an IMMUTABLE SQL function with constant arguments is evaluated by the planner).
+    const queue: { body: string; args: string; result: string; searchPath: string; what: string; planTime: boolean }[] = [];
     const seen = new Set<string>();
     let probes = 0;
     const probe = async (body: string, args: string, result: string, what: string, searchPath: string, top: boolean): Promise<ReachedRow[] | undefined> => {
@@ -224,20 +237,24 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
     };
 
     let rows = await probe(sql, types.join(', '), 'void', 'the statement', o.searchPath, true);
+    let planTime = false;
     while (rows) {
+      // A BEGIN ATOMIC function's dependencies are in this same walk: if the planner may run one, all may run.
+      const probePlanTime = planTime || rows.some((row) => atomicRunWhilePlanning(row));
       for (const row of rows) {
-        for (const e of effectsOfRow(row, o)) add(e);
+        for (const e of effectsOfRow(row, o)) add(probePlanTime ? { ...e, whilePlanning: true } : e);
         if (row.class === 'pg_proc' && row.source !== null && row.language === 'sql') {
           const key = `${row.schema}.${row.proname}(${row.args})`;
           if (seen.has(key)) continue;
           seen.add(key);
           // A function with its own SET search_path resolves names with it; the others with the caller's.
-          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath: row.search_path ?? o.searchPath, what: `calls ${row.schema}.${row.proname}()` });
+          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath: row.search_path ?? o.searchPath, what: `calls ${row.schema}.${row.proname}()`, planTime: probePlanTime || calledWhilePlanning(factsOf(row)) });
         }
       }
       rows = undefined;
       const next = queue.shift();
       if (!next) break;
+      planTime = next.planTime;
       if (++probes > MAX_PROBES) {
         add({ text: `${next.what}: more SQL functions than pgperf follows (${MAX_PROBES})`, irreversible: false, whilePlanning: true });
         break;
@@ -296,6 +313,21 @@ function builtinCalls(functions: string[][], where: string, volatileBuiltins: Re
   return out;
 }
 
+/** A user SQL function with a BEGIN ATOMIC body that the planner may call (constant folding, inlining). */
+function atomicRunWhilePlanning(row: ReachedRow): boolean {
+  if (row.class !== 'pg_proc' || row.proname === null || row.schema === null || row.language !== 'sql' || row.text === null) return false;
+  if (/^pg_temp(_\d+)?$/.test(row.schema) && row.proname.startsWith('pgperf_probe_')) return false;
+  const facts = factsOf(row);
+  return verdictOf(facts).kind === 'inspect' && calledWhilePlanning(facts);
+}
+
+function factsOf(row: ReachedRow): FunctionFacts {
+  return {
+    schema: row.schema ?? '', name: row.proname ?? '', volatility: row.volatility ?? 'v', language: row.language ?? '?',
+    ...(row.extension ? { extension: row.extension } : {}), estimator: row.estimator === true,
+  };
+}
+
 const OBJECT_WORDS: Record<string, string> = {
   pg_rewrite: 'a view or rule', pg_policy: 'a row-level security policy', pg_constraint: 'a check constraint',
   pg_attrdef: 'a column default', pg_class: 'an index expression', pg_proc: 'a SQL function',
@@ -306,10 +338,7 @@ function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
   if (row.class === 'pg_proc' && row.proname !== null && row.schema !== null) {
     // A probe: the statement or body it holds was read already.
     if (/^pg_temp(_\d+)?$/.test(row.schema) && row.proname.startsWith('pgperf_probe_')) return [];
-    const facts: FunctionFacts = {
-      schema: row.schema, name: row.proname, volatility: row.volatility ?? 'v', language: row.language ?? '?',
-      ...(row.extension ? { extension: row.extension } : {}), estimator: row.estimator === true,
-    };
+    const facts = factsOf(row);
     const whilePlanning = calledWhilePlanning(facts);
     const label = `${row.schema}.${row.proname}()`;
     const v = verdictOf(facts);
@@ -319,7 +348,8 @@ function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
     else if (v.kind === 'inspect') {
       const body = row.source ?? row.text;
       if (body === null) out.push({ text: `calls ${label}, a SQL function pgperf cannot read`, irreversible: false, whilePlanning });
-      else out.push(...scanText(body, label, o, true));
+      // The planner evaluates an IMMUTABLE or STABLE SQL function of constants: its body runs while planning.
+      else out.push(...scanText(body, label, o, true).map((e) => ({ ...e, whilePlanning: e.whilePlanning || whilePlanning })));
     }
     return out;
   }

@@ -65,6 +65,7 @@ const TRANSACTION_WORDS: Record<string, string> = {
 /** "CREATE INDEX", "COMMIT": the statement's kind in SQL words, never a parse-node name. */
 export function statementWords(statementType: string, body: Record<string, unknown> | undefined): string {
   if (statementType === 'TransactionStmt') return TRANSACTION_WORDS[String(body?.kind)] ?? 'a transaction command';
+  if (statementType === 'DropStmt' && typeof body?.removeType === 'string') return `DROP ${body.removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ')}`;
   return STATEMENT_WORDS[statementType] ?? 'this statement';
 }
 
@@ -108,6 +109,9 @@ function scanTree(root: unknown, scan: Scan): void {
   }
 }
 
+/** Keys of the parse tree that hold source offsets (they differ between a statement and its wrapped copy). */
+const POSITION_KEY = /location$|^stmt_len$|^list_(start|end)$/;
+
 /**
  * A tree as canonical text without its source positions, to compare two parses: built with an explicit stack,
  * since JSON.stringify recurses and a 20,000-term expression nests deeper than the JS call stack allows.
@@ -130,7 +134,7 @@ export function treeText(root: unknown): string {
     } else if (v !== null && typeof v === 'object') {
       out.push('{');
       stack.push({ text: '}' });
-      const entries = Object.entries(v as Record<string, unknown>).filter(([k]) => k !== 'location' && k !== 'stmt_location' && k !== 'stmt_len');
+      const entries = Object.entries(v as Record<string, unknown>).filter(([k]) => !POSITION_KEY.test(k));
       for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1] }, { text: `${JSON.stringify(entries[i][0])}:` });
     } else out.push(`${v === undefined ? 'null' : JSON.stringify(v)},`);
   }
