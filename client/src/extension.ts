@@ -36,6 +36,7 @@ import { loadSchema } from './db/load-ddl';
 import { type Database, DatabaseError } from './db/types';
 import { ExplainRefused, startExplain } from './explain/run';
 import { classify } from './explain/safety';
+import { consentDialog } from './ui/consent';
 import { BenchCommands, BenchPanel } from './ui/bench-panel';
 import { ExplainCodeLens } from './ui/codelens';
 import { Connections } from './ui/connections';
@@ -181,24 +182,9 @@ class DatabaseCommands {
             generic,
             timeoutMs,
             confirm: async (request) => {
-              // Effects a rollback cannot undo get their own wording and button: consent to exactly that.
-              const irreversible = request.irreversible.length > 0;
-              const run = irreversible ? 'Run — These Effects Stay' : analyze ? 'Run and Roll Back' : 'Plan It';
-              const lines = [
-                ...(irreversible ? [`This cannot be rolled back: ${request.irreversible.join('; ')}.`] : []),
-                ...(request.reasons.length ? [`${analyze ? 'This statement' : 'Planning this statement'}: ${request.reasons.join('; ')}.`] : []),
-              ];
-              const answer = await window.showWarningMessage(
-                lines.join(' '),
-                {
-                  modal: true,
-                  detail: analyze
-                    ? `EXPLAIN ANALYZE executes it on ${db.label}, inside a transaction that is always rolled back${irreversible ? ' — except for the effects named above' : ''}.`
-                    : `Plain EXPLAIN does not execute it, but the planner may call these functions on ${db.label}.`,
-                },
-                run,
-              );
-              return answer === run;
+              const dialog = consentDialog(request, db.label);
+              const answer = await window.showWarningMessage(dialog.message, { modal: true, detail: dialog.detail }, dialog.button);
+              return answer === dialog.button;
             },
           });
           const sub = token.onCancellationRequested(() => void handle.cancel().catch((e) => this.output.warn(`cancel: ${String(e)}`)));
