@@ -10,7 +10,8 @@
  * functions with a string body are probed the same way, recursively. Nothing reached may be unknown: a function
  * pgperf cannot look into is reported, and the caller asks before running it.
  *
- * Runs inside the caller's transaction, between a SAVEPOINT and a ROLLBACK TO it: the probes leave nothing.
+ * Runs inside the caller's transaction, just after its PROBE_SAVEPOINT, and rolls back to it when it set anything
+ * (a probe that found nothing to walk is left to the transaction's own rollback): the probes leave nothing.
  */
 import { parseSql } from '../../../server/src/analysis/pg';
 import { DatabaseError, type Session } from '../db/types';
@@ -140,22 +141,30 @@ LIMIT 2000`;
 /**
  * The probe's direct dependencies, when none needs the walk: only plain tables without row-level security and
  * plain types (and nothing but reads), in a database with no user casts. Most statements are that, and this query
- * plans in a fraction of the walk's time.
+ * plans in a fraction of the walk's time. Qualified throughout: it runs under the statement's search_path.
  */
 const NOTHING_TO_WALK_SQL = `
 SELECT NOT EXISTS (
   -- to_json() and friends apply casts at run time: with any cast to a function outside pg_catalog, walk.
-  SELECT 1 FROM pg_cast c JOIN pg_proc f ON f.oid = c.castfunc WHERE f.pronamespace <> 'pg_catalog'::regnamespace
+  SELECT 1 FROM pg_catalog.pg_cast c JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) c.castfunc
+   WHERE f.pronamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace
 ) AND NOT EXISTS (
-  SELECT 1 FROM pg_depend d
-   LEFT JOIN pg_class c ON d.refclassid = 'pg_class'::regclass AND c.oid = d.refobjid
-   LEFT JOIN pg_type t ON d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid
-  WHERE d.classid = 'pg_proc'::regclass
-    AND d.objid = (SELECT p.oid FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema())
-    AND d.refclassid <> 'pg_namespace'::regclass
-    AND NOT coalesce(c.relkind IN ('r', 'p', 'm') AND NOT c.relrowsecurity, false)
-    AND NOT coalesce(t.typtype IN ('b', 'e', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class tc WHERE tc.oid = t.typrelid AND tc.relkind IN ('r', 'p') AND NOT tc.relrowsecurity)), false)
+  SELECT 1 FROM pg_catalog.pg_depend d
+   LEFT JOIN pg_catalog.pg_class c ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid OPERATOR(pg_catalog.=) d.refobjid
+   LEFT JOIN pg_catalog.pg_type t ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid OPERATOR(pg_catalog.=) d.refobjid
+  WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+    AND d.objid OPERATOR(pg_catalog.=) (SELECT p.oid FROM pg_catalog.pg_proc p
+                                         WHERE p.proname OPERATOR(pg_catalog.=) $1 AND p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())
+    AND d.refclassid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+    AND NOT coalesce(c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m}'::pg_catalog."char"[]) AND NOT c.relrowsecurity, false)
+    AND NOT coalesce(t.typtype OPERATOR(pg_catalog.=) ANY ('{b,e,r,m}'::pg_catalog."char"[]), false)
+    AND NOT coalesce(t.typtype OPERATOR(pg_catalog.=) 'c' AND EXISTS (
+          SELECT 1 FROM pg_catalog.pg_class tc WHERE tc.oid OPERATOR(pg_catalog.=) t.typrelid
+             AND tc.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog."char"[]) AND NOT tc.relrowsecurity), false)
 ) AS trivial`;
+
+/** Set by the caller in the message that begins the transaction: the probes are rolled back to it. */
+export const PROBE_SAVEPOINT = 'SAVEPOINT pgperf_probe';
 
 /**
  * pgperf's own catalog queries run with this path, set inside the savepoint (whose rollback restores the user's):
@@ -189,8 +198,8 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
     add({ text: `pgperf does not look inside ${cls.statementWords ?? 'this statement'} for the functions it calls`, irreversible: false, whilePlanning: true });
     return [...effects.values()];
   }
-  await session.query('SAVEPOINT pgperf_probe');
   let prepared: string | undefined;
+  let walked = true; // false: nothing was changed since the savepoint but the probe function, which harms nothing
   try {
     let types: string[] = [];
     if (cls.maxParam > 0) {
@@ -226,11 +235,14 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
         add({ text: `${what}: pgperf could not resolve what it calls (${created.message})`, irreversible: false, whilePlanning: true });
         return undefined;
       }
-      await session.query(OWN_PATH);
       if (top && !o.writes) {
         const trivial = await session.statement(NOTHING_TO_WALK_SQL, [name]);
-        if (trivial.rows[0]?.trivial === true) return [];
+        if (trivial.rows[0]?.trivial === true) {
+          walked = false;
+          return [];
+        }
       }
+      await session.query(OWN_PATH);
       const rows = await session.statement(REACHED_SQL, [name, o.writes, o.inserts]);
       if (!top) await session.query('RELEASE SAVEPOINT pgperf_probe_one');
       return rows.rows as unknown as ReachedRow[];
@@ -262,7 +274,8 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
       rows = await probe(next.body, next.args, next.result, next.what, next.searchPath, false);
     }
   } finally {
-    await session.query('ROLLBACK TO SAVEPOINT pgperf_probe; RELEASE SAVEPOINT pgperf_probe');
+    // The probes and pgperf's search_path go; the statement then runs as the session had it.
+    if (walked) await session.query('ROLLBACK TO SAVEPOINT pgperf_probe; RELEASE SAVEPOINT pgperf_probe');
     if (prepared) await session.query(`DEALLOCATE ${prepared}`);
   }
   return [...effects.values()];

@@ -6,7 +6,7 @@ import { DatabaseError, type Database, type Session } from '../db/types';
 import { planFindings, type PlanContext, type PlanFinding } from './findings';
 import { parsePlan, walk, type PlanNode, type PlanTotals } from './plan';
 import { parseSql } from '../../../server/src/analysis/pg';
-import { reachedEffects, type CallEffect } from './reach';
+import { PROBE_SAVEPOINT, reachedEffects, type CallEffect } from './reach';
 import { classify, treeText, type Classification } from './safety';
 
 export interface ExplainOptions {
@@ -250,20 +250,23 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
 async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<string> {
   const pins = Object.entries(LEXING).map(([k, v]) => `SET LOCAL ${k} = '${v}'`);
   const read = ['search_path', ...Object.keys(LEXING)].map((k) => `pg_catalog.current_setting('${k}') AS ${k}`).join(', ');
-  const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, `SELECT ${read}`].join('; '));
+  const entries = Object.entries(settings ?? {});
+  // The probes roll back to a savepoint set after every setting the statement is to run with.
+  const savepointNow = entries.length === 0 ? [PROBE_SAVEPOINT] : [];
+  const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, ...savepointNow, `SELECT ${read}`].join('; '));
   const row = check.rows[0] ?? {};
   for (const [k, v] of Object.entries(LEXING)) {
     if (String(row[k]).toLowerCase() !== v.toLowerCase()) {
       throw new ExplainUnsupported(`the session's ${k} is ${String(row[k])} and could not be set to ${v}: pgperf will not send a statement the server may read differently from how it was checked`);
     }
   }
-  const entries = Object.entries(settings ?? {});
   if (entries.length) {
     // set_config, not SET: its value is parsed like a configuration file's (a list for search_path).
     await session.statement(
       'SELECT pg_catalog.set_config(s.name, s.value, true) FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS s(name, value)',
       [entries.map(([k]) => k), entries.map(([, v]) => String(v))],
     );
+    await session.query(PROBE_SAVEPOINT);
   }
   const own = entries.find(([k]) => k.toLowerCase() === 'search_path');
   return own ? String(own[1]) : String(row.search_path);
