@@ -36,8 +36,10 @@ effect('pg_import_system_collations', 'adds collations');
 
 /** Volatile built-ins that read or make values but change nothing a rollback would not undo. */
 const HARMLESS_VOLATILE = new Set([
-  'random', 'random_normal', 'setseed', 'clock_timestamp', 'timeofday', 'statement_timestamp', 'gen_random_uuid',
+  'random', 'random_normal', 'clock_timestamp', 'timeofday', 'statement_timestamp', 'gen_random_uuid',
   'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'gen_random_bytes', 'gen_salt', 'pg_sleep',
+  'pg_lock_status', 'pg_blocking_pids', 'pg_safe_snapshot_blocking_pids', 'pg_total_relation_size', 'pg_relation_size',
+  'pg_indexes_size', 'pg_table_size', 'pg_database_size', 'pg_tablespace_size',
   'pg_sleep_for', 'pg_sleep_until', 'pg_backend_pid', 'txid_current', 'txid_current_if_assigned',
   'pg_current_xact_id', 'pg_current_xact_id_if_assigned', 'set_config', 'currval', 'lastval', 'pg_notify',
   'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_xact_lock', 'pg_try_advisory_xact_lock_shared',
@@ -53,6 +55,13 @@ export const TRUSTED_EXTENSIONS = new Set([
   'fuzzystrmatch', 'intarray', 'unaccent', 'pgcrypto', 'uuid-ossp', 'tablefunc', 'postgis', 'isn', 'seg',
   'pg_stat_statements', 'tsm_system_rows', 'tsm_system_time', 'bloom', 'intagg', 'lo',
 ]);
+
+/** Harmless built-ins that leave state in the session (pgperf then closes the connection rather than pool it). */
+const SESSION_STATE = new Set(['setseed']);
+
+export function leavesSessionState(name: string): boolean {
+  return SESSION_STATE.has(name);
+}
 
 /** Why a call of `name` cannot be rolled back, or undefined. */
 export function irreversibleEffect(name: string): string | undefined {

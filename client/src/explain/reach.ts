@@ -15,7 +15,7 @@
  */
 import { parseSql } from '../../../server/src/analysis/pg';
 import { DatabaseError, type Session } from '../db/types';
-import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, verdictOf, type FunctionFacts } from './effects';
+import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, leavesSessionState, verdictOf, type FunctionFacts } from './effects';
 import { dmlIn, functionsIn, treeText, type Classification } from './safety';
 
 /** Something a run would do that needs the user's consent. */
@@ -25,6 +25,8 @@ export interface CallEffect {
   irreversible: boolean;
   /** Planning alone may do it (plain EXPLAIN folds IMMUTABLE/STABLE calls and calls estimators). */
   whilePlanning: boolean;
+  /** Needs no consent, but leaves session state: the connection is closed afterwards, not pooled. */
+  quiet?: boolean;
 }
 
 /** Statements whose whole text can be the body of a SQL function. */
@@ -57,6 +59,107 @@ interface ReachedRow {
   text: string | null;
   relkind: string | null;
   identity: boolean | null;
+  security_definer: boolean | null;
+  owner: string | null;
+  lexing_config: boolean | null;
+  rule_event: string | null;
+}
+
+/**
+ * What runs while PostgreSQL merely analyses the statement, before pgperf can judge anything: event triggers on
+ * CREATE FUNCTION (the probe is one), and domain checks (a literal of an array, record or range of a domain runs
+ * them during parse analysis). Read in the message that begins the transaction (qualified: the session's
+ * search_path is the statement's).
+ */
+export const PREFLIGHT_COLUMNS = `
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('text', pg_catalog.pg_get_expr(c.conbin, 0), 'user',
+            EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) c.oid
+                       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass)))
+     FROM pg_catalog.pg_constraint c WHERE c.contypid OPERATOR(pg_catalog.<>) 0 AND c.conbin IS NOT NULL) AS pgperf_domain_checks,
+  EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger e
+           WHERE e.evtenabled OPERATOR(pg_catalog.<>) 'D' AND e.evtevent OPERATOR(pg_catalog.=) ANY ('{ddl_command_start,ddl_command_end}'::pg_catalog.text[])
+             AND (e.evttags IS NULL OR 'CREATE FUNCTION' OPERATOR(pg_catalog.=) ANY (e.evttags))) AS pgperf_event_triggers`;
+
+export interface Preflight {
+  domainChecks: { text: string; user: boolean }[];
+  eventTriggers: boolean;
+}
+
+/**
+ * Names a statement must mention for a literal in it to reach a checked domain inside an array, record or
+ * range: the types that hold such a domain, the tables with columns of them, the functions taking them.
+ */
+const DOMAIN_HOLDERS_SQL = `
+WITH RECURSIVE holders(t) AS (
+  SELECT c.contypid FROM pg_catalog.pg_constraint c WHERE c.contypid OPERATOR(pg_catalog.<>) 0 AND c.conbin IS NOT NULL
+  UNION
+  SELECT n.x FROM holders h CROSS JOIN LATERAL (
+    SELECT ty.oid FROM pg_catalog.pg_type ty WHERE ty.typelem OPERATOR(pg_catalog.=) h.t
+    UNION ALL SELECT ty.oid FROM pg_catalog.pg_type ty WHERE ty.typbasetype OPERATOR(pg_catalog.=) h.t
+    UNION ALL SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) h.t
+    UNION ALL SELECT cl.reltype FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class cl ON cl.oid OPERATOR(pg_catalog.=) a.attrelid
+               WHERE a.atttypid OPERATOR(pg_catalog.=) h.t AND a.attnum OPERATOR(pg_catalog.>) 0 AND cl.reltype OPERATOR(pg_catalog.<>) 0
+  ) AS n(x)
+), ts AS (SELECT pg_catalog.array_agg(t) AS a FROM holders)
+SELECT ty.typname::pg_catalog.text AS name FROM pg_catalog.pg_type ty, ts WHERE ty.oid OPERATOR(pg_catalog.=) ANY (ts.a)
+UNION SELECT cl.relname::pg_catalog.text FROM pg_catalog.pg_class cl, ts WHERE cl.reltype OPERATOR(pg_catalog.=) ANY (ts.a)
+UNION SELECT p.proname::pg_catalog.text FROM pg_catalog.pg_proc p, ts WHERE p.proargtypes::pg_catalog.oid[] OPERATOR(pg_catalog.&&) ts.a`;
+
+/** The identifiers a parse tree names (String nodes: names of types, relations, columns, functions). */
+function identifiersIn(root: unknown): Set<string> {
+  const out = new Set<string>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (k === 'String' && x && typeof (x as { sval?: unknown }).sval === 'string') out.add((x as { sval: string }).sval);
+        else if (k === 'relname' && typeof x === 'string') out.add(x);
+        else stack.push(x);
+      }
+    }
+  }
+  return out;
+}
+
+export function preflightOf(row: Record<string, unknown>): Preflight {
+  const raw = row.pgperf_domain_checks;
+  const list = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { text: string; user: boolean }[] | null;
+  return { domainChecks: Array.isArray(list) ? list : [], eventTriggers: row.pgperf_event_triggers === true };
+}
+
+/** The preflight's effects that can apply to this statement: domain checks only when it names a holder of one. */
+async function relevantPreflight(session: Session, sql: string, o: ReachOptions): Promise<CallEffect[]> {
+  let p = o.preflight;
+  if (p.domainChecks.length) {
+    const names = new Set((await session.statement(DOMAIN_HOLDERS_SQL)).rows.map((r) => String(r.name)));
+    const parsed = parseSql(sql);
+    const mentioned = parsed.ok ? [...identifiersIn(parsed.stmts)].some((n) => names.has(n)) : true;
+    if (!mentioned) p = { ...p, domainChecks: [] };
+  }
+  return preflightEffects(p, o.volatileBuiltins);
+}
+
+/** What the server's analysis of the statement would run by itself (see PREFLIGHT_COLUMNS). */
+function preflightEffects(p: Preflight, volatileBuiltins: ReadonlySet<string>): CallEffect[] {
+  const out: CallEffect[] = [];
+  const before = 'while PostgreSQL analyses the statement, before pgperf can judge it';
+  if (p.eventTriggers) out.push({ text: `an event trigger fires on CREATE FUNCTION, which pgperf uses to let the server resolve the statement: it would run ${before}`, irreversible: false, whilePlanning: true });
+  for (const c of p.domainChecks) {
+    if (c.user) {
+      out.push({ text: `a domain's CHECK (${c.text.slice(0, 120)}) calls a user function, which runs ${before} when the statement has a literal of an array, record or range of that domain`, irreversible: false, whilePlanning: true });
+      continue;
+    }
+    const parsed = parseSql(`SELECT ${c.text}`);
+    if (!parsed.ok) {
+      out.push({ text: `a domain's CHECK pgperf cannot read (${c.text.slice(0, 120)})`, irreversible: false, whilePlanning: true });
+      continue;
+    }
+    for (const e of builtinCalls(functionsIn(parsed.stmts), `a domain's CHECK, run ${before}`, volatileBuiltins)) out.push({ ...e, whilePlanning: true });
+  }
+  return out;
 }
 
 /**
@@ -64,10 +167,11 @@ interface ReachedRow {
  * only writes fire, inserts ($3) column defaults and identity columns.
  */
 const REACHED_SQL = `
-WITH RECURSIVE objs(classid, objid, depth) AS (
-  SELECT 'pg_proc'::regclass::oid, p.oid, 0 FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema()
+-- UNION over (classid, objid) alone: an object already reached is not walked again, so cycles end the walk.
+WITH RECURSIVE objs(classid, objid) AS (
+  SELECT 'pg_proc'::regclass::oid, p.oid FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema()
   UNION
-  SELECT e.classid, e.objid, o.depth + 1
+  SELECT e.classid, e.objid
     FROM objs o
     CROSS JOIN LATERAL (
       SELECT d.refclassid AS classid, d.refobjid AS objid FROM pg_depend d
@@ -87,7 +191,39 @@ WITH RECURSIVE objs(classid, objid, depth) AS (
        WHERE o.classid = 'pg_trigger'::regclass AND t.oid = o.objid
       UNION ALL
       SELECT 'pg_attrdef'::regclass, a.oid FROM pg_attrdef a
-       WHERE $3 AND o.classid = 'pg_class'::regclass AND a.adrelid = o.objid
+       WHERE o.classid = 'pg_class'::regclass AND a.adrelid = o.objid
+         AND ($3 OR ($2 AND EXISTS (SELECT 1 FROM pg_attribute g WHERE g.attrelid = a.adrelid AND g.attnum = a.adnum AND g.attgenerated <> '')))
+      UNION ALL
+      -- Writes reach partitions and inheritance children, and the tables whose foreign keys act on them.
+      SELECT 'pg_class'::regclass, i.inhrelid FROM pg_inherits i
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND i.inhparent = o.objid
+      UNION ALL
+      SELECT 'pg_class'::regclass, fk.conrelid FROM pg_constraint fk
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND fk.contype = 'f' AND fk.confrelid = o.objid
+         AND (fk.confdeltype NOT IN ('a', 'r') OR fk.confupdtype NOT IN ('a', 'r'))
+      UNION ALL
+      SELECT 'pg_attrdef'::regclass, a.oid FROM pg_constraint fk JOIN pg_attrdef a ON a.adrelid = fk.conrelid
+       WHERE $2 AND o.classid = 'pg_class'::regclass AND fk.contype = 'f' AND fk.confrelid = o.objid
+         AND (fk.confdeltype = 'd' OR fk.confupdtype = 'd')
+      UNION ALL
+      SELECT 'pg_proc'::regclass, p.prosupport FROM pg_proc p
+       WHERE o.classid = 'pg_proc'::regclass AND p.oid = o.objid AND p.prosupport <> 0
+      UNION ALL
+      -- Sorts, hashes and merges run operator classes' support functions, not the operator's own.
+      SELECT 'pg_proc'::regclass, ap.amproc FROM pg_amop ao JOIN pg_amproc ap ON ap.amprocfamily = ao.amopfamily
+       WHERE o.classid = 'pg_operator'::regclass AND ao.amopopr = o.objid
+      UNION ALL
+      SELECT 'pg_proc'::regclass, ap.amproc FROM pg_opclass oc JOIN pg_amproc ap ON ap.amprocfamily = oc.opcfamily
+       WHERE o.classid = 'pg_type'::regclass AND oc.opcintype = o.objid AND oc.opcdefault
+      UNION ALL
+      -- Element, field and subtype of a reached type: a literal of it runs their input and domain checks.
+      SELECT 'pg_type'::regclass, x FROM pg_type t
+        LEFT JOIN pg_range rg ON rg.rngtypid = t.oid,
+        unnest(ARRAY[t.typelem, t.typbasetype, rg.rngsubtype]::oid[]) AS x
+       WHERE o.classid = 'pg_type'::regclass AND t.oid = o.objid AND x <> 0
+      UNION ALL
+      SELECT 'pg_type'::regclass, at.atttypid FROM pg_type t JOIN pg_attribute at ON at.attrelid = t.typrelid
+       WHERE o.classid = 'pg_type'::regclass AND t.oid = o.objid AND t.typrelid <> 0 AND at.attnum > 0 AND NOT at.attisdropped
       UNION ALL
       SELECT 'pg_constraint'::regclass, c.oid FROM pg_constraint c
        WHERE c.conbin IS NOT NULL
@@ -109,14 +245,21 @@ WITH RECURSIVE objs(classid, objid, depth) AS (
       SELECT 'pg_proc'::regclass, f FROM pg_operator op, unnest(ARRAY[op.oprcode, op.oprrest, op.oprjoin]::oid[]) AS f
        WHERE o.classid = 'pg_operator'::regclass AND op.oid = o.objid AND f <> 0
     ) e
-   WHERE o.depth < 24
 )
 SELECT DISTINCT o.classid::regclass::text AS class, o.objid::text,
   CASE o.classid WHEN 'pg_class'::regclass THEN o.objid::regclass::text WHEN 'pg_operator'::regclass THEN o.objid::regoperator::text END AS name,
   n.nspname AS schema, p.proname, l.lanname AS language, p.provolatile::text AS volatility, p.prokind::text AS prokind,
   (SELECT x.extname FROM pg_depend d JOIN pg_extension x ON x.oid = d.refobjid
     WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' LIMIT 1) AS extension,
-  EXISTS (SELECT 1 FROM pg_operator op WHERE op.oprrest = p.oid OR op.oprjoin = p.oid) AS estimator,
+  -- Called by the planner: estimators, the operator function they evaluate over the statistics, support
+  -- functions, and operator classes' support functions (range estimates, partition pruning).
+  (EXISTS (SELECT 1 FROM pg_operator op WHERE op.oprrest = p.oid OR op.oprjoin = p.oid
+             OR (op.oprcode = p.oid AND (op.oprrest <> 0 OR op.oprjoin <> 0)))
+   OR EXISTS (SELECT 1 FROM pg_proc sp WHERE sp.prosupport = p.oid)
+   OR EXISTS (SELECT 1 FROM pg_amproc ap WHERE ap.amproc = p.oid)) AS estimator,
+  p.prosecdef AS security_definer, pg_get_userbyid(p.proowner) AS owner,
+  EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c ~ '^(standard_conforming_strings|backslash_quote|client_encoding)=') AS lexing_config,
+  CASE o.classid WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_type::text FROM pg_rewrite r WHERE r.oid = o.objid) END AS rule_event,
   CASE WHEN l.lanname = 'sql' AND p.prokind IN ('f', 'p') THEN pg_get_function_arguments(p.oid) END AS args,
   CASE WHEN l.lanname = 'sql' AND p.prokind = 'f' THEN pg_get_function_result(p.oid) END AS result,
   (SELECT substr(c, 13) FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%' LIMIT 1) AS search_path,
@@ -181,6 +324,10 @@ export interface ReachOptions {
   inserts: boolean;
   /** Names of the volatile pg_catalog functions of this database. */
   volatileBuiltins: ReadonlySet<string>;
+  /** What the server's own analysis would run (read with BEGIN). */
+  preflight: Preflight;
+  /** Effects the user consented to: the preflight's, when consented, let the probe run. */
+  consented: ReadonlySet<string>;
 }
 
 /**
@@ -194,6 +341,13 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
     effects.set(e.text, had ? { ...e, whilePlanning: had.whilePlanning || e.whilePlanning } : e);
   };
   for (const e of builtinCalls(cls.functions, 'the statement', o.volatileBuiltins)) add(e);
+  const before = await relevantPreflight(session, sql, o);
+  if (before.some((e) => !o.consented.has(e.text))) {
+    // Ask before the probe runs what it would run; once consented, the next round probes.
+    for (const e of before) add(e);
+    return [...effects.values()];
+  }
+  for (const e of before) add(e);
   if (!cls.statementType || !PROBED.has(cls.statementType)) {
     add({ text: `pgperf does not look inside ${cls.statementWords ?? 'this statement'} for the functions it calls`, irreversible: false, whilePlanning: true });
     return [...effects.values()];
@@ -243,7 +397,11 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
         }
       }
       await session.query(OWN_PATH);
-      const rows = await session.statement(REACHED_SQL, [name, o.writes, o.inserts]);
+      let rows = await session.statement(REACHED_SQL, [name, o.writes, o.inserts]);
+      // A rule that acts on a write (DO ALSO INSERT…) may insert where the statement does not: walk again with defaults.
+      if (!o.inserts && rows.rows.some((r) => r.class === 'pg_rewrite' && r.rule_event !== null && r.rule_event !== '1')) {
+        rows = await session.statement(REACHED_SQL, [name, o.writes, true]);
+      }
       if (!top) await session.query('RELEASE SAVEPOINT pgperf_probe_one');
       return rows.rows as unknown as ReachedRow[];
     };
@@ -259,8 +417,16 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
           const key = `${row.schema}.${row.proname}(${row.args})`;
           if (seen.has(key)) continue;
           seen.add(key);
+          if (row.lexing_config === true) {
+            // Its own SET changes how the server lexes the body: pgperf's parser would read another text.
+            add({ text: `calls ${row.schema}.${row.proname}(), a SQL function whose own settings change how its body is read: pgperf cannot read it as the server will`, irreversible: false, whilePlanning: true });
+            continue;
+          }
           // A function with its own SET search_path resolves names with it; the others with the caller's.
-          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath: row.search_path ?? o.searchPath, what: `calls ${row.schema}.${row.proname}()`, planTime: probePlanTime || calledWhilePlanning(factsOf(row)) });
+          // SECURITY DEFINER: "$user" in the path is the owner while it runs.
+          const path = row.search_path ?? o.searchPath;
+          const searchPath = row.security_definer === true && row.owner ? path.replace(/"?\$user"?/g, `"${row.owner.replace(/"/g, '""')}"`) : path;
+          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath, what: `calls ${row.schema}.${row.proname}()`, planTime: probePlanTime || calledWhilePlanning(factsOf(row)) });
         }
       }
       rows = undefined;
@@ -318,7 +484,8 @@ function builtinCalls(functions: string[][], where: string, volatileBuiltins: Re
     const name = f[f.length - 1];
     const what = irreversibleEffect(name);
     const from = where === 'the statement' ? '' : ` (called from ${where})`;
-    if (what) out.push({ text: `${name}() ${what}${from}`, irreversible: true, whilePlanning: false });
+    if (leavesSessionState(name)) out.push({ text: `${name}() changes this session's state${from}`, irreversible: false, whilePlanning: false, quiet: true });
+    else if (what) out.push({ text: `${name}() ${what}${from}`, irreversible: true, whilePlanning: false });
     else if (volatileBuiltins.has(name) && !harmlessVolatile(name)) {
       out.push({ text: `${name}() is a volatile built-in that may write${from}`, irreversible: false, whilePlanning: false });
     }
@@ -367,8 +534,8 @@ function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
     return out;
   }
   if (row.text !== null) out.push(...scanText(row.text, OBJECT_WORDS[row.class] ?? row.class, o));
-  if (o.writes && row.class === 'pg_class' && row.relkind === 'f') {
-    out.push({ text: `writes reach the foreign table ${row.name}, on another server a rollback here does not undo`, irreversible: true, whilePlanning: false });
+  if (row.class === 'pg_class' && row.relkind === 'f') {
+    out.push({ text: `${o.writes ? 'writes reach' : 'reads'} the foreign table ${row.name}: the query runs on another server, where a rollback here undoes nothing`, irreversible: true, whilePlanning: false });
   }
   if (o.writes && row.identity === true) {
     out.push({ text: `${row.name} has an identity column: values taken are not given back by the rollback`, irreversible: true, whilePlanning: false });

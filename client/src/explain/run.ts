@@ -6,7 +6,7 @@ import { DatabaseError, type Database, type Session } from '../db/types';
 import { planFindings, type PlanContext, type PlanFinding } from './findings';
 import { parsePlan, walk, type PlanNode, type PlanTotals } from './plan';
 import { parseSql } from '../../../server/src/analysis/pg';
-import { PROBE_SAVEPOINT, reachedEffects, type CallEffect } from './reach';
+import { PREFLIGHT_COLUMNS, preflightOf, PROBE_SAVEPOINT, reachedEffects, type CallEffect, type Preflight } from './reach';
 import { classify, treeText, type Classification } from './safety';
 
 export interface ExplainOptions {
@@ -126,6 +126,8 @@ const volatileBuiltins = new WeakMap<Database, Promise<Set<string>>>();
 let prepareCounter = 0;
 /** Parse-tree depth past which PGlite's smaller WASM stack fails, and loses the error (measured: a 1,000-term sum, depth 2,005, parses; 1,500 terms, depth 3,005, do not). */
 const EMBEDDED_MAX_DEPTH = 2_200;
+/** Questions before pgperf gives up on a database that keeps changing. */
+const MAX_ROUNDS = 4;
 
 /** statement_timeout in ms: 0 is "none", as in PostgreSQL. */
 export function timeoutSetting(ms: number): number {
@@ -167,8 +169,8 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
   const explainSql = checkedExplain(sql, analyze, generic);
 
   let consented: ConfirmRequest | undefined;
-  // Round 1 finds what needs consent and asks with no transaction open; round 2 runs, after checking that
-  // nothing new needs consent since.
+  // Each round finds what needs consent; what was not consented to yet is asked with no transaction open, and
+  // the next round starts afresh. The round that finds nothing new runs.
   for (let round = 1; ; round++) {
     if (state.cancelled) throw new DatabaseError('cancelled', 'cancelled before it started');
     const session = await db.session();
@@ -177,13 +179,19 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
     let discard = false;
     let prepared: string | undefined;
     try {
-      const searchPath = await begin(session, timeoutMs, o.settings);
+      const { searchPath, preflight } = await begin(session, timeoutMs, o.settings);
       inTransaction = true;
-      const effects = await reachedEffects(session, sql, cls, { searchPath, writes: cls.writes, inserts: cls.inserts, volatileBuiltins: await builtins(db, session) });
+      const consentedTexts = new Set([...(consented?.reasons ?? []), ...(consented?.irreversible ?? [])]);
+      const effects = await reachedEffects(session, sql, cls, {
+        searchPath, writes: cls.writes, inserts: cls.inserts, volatileBuiltins: await builtins(db, session), preflight, consented: consentedTexts,
+      });
       const request = consentRequest(analyze, cls, effects);
       if (request) {
-        if (!consented) {
-          if (round > 1) throw new Error('unreachable: consent asked twice');
+        const added = [...request.reasons, ...request.irreversible].filter((r) => !consentedTexts.has(r));
+        if (added.length) {
+          // Ask (again) with no transaction open. A second question comes when consent let pgperf look further
+          // (the server's analysis itself needed it) or the database changed meanwhile.
+          if (round >= MAX_ROUNDS) throw new ExplainRefused(request, `the database kept changing while pgperf asked: ${added.join('; ')} (nothing was run; try again)`);
           await session.query('ROLLBACK');
           inTransaction = false;
           const ok = o.confirm ? await o.confirm(request) : false;
@@ -191,10 +199,9 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
           consented = request;
           continue;
         }
-        const added = [...request.reasons, ...request.irreversible].filter((r) => !consented!.reasons.includes(r) && !consented!.irreversible.includes(r));
-        if (added.length) throw new ExplainRefused(request, `the database changed after you confirmed: ${added.join('; ')} (nothing was run; try again)`);
-        discard = effects.length > 0; // an unknown or irreversible call may leave session state: do not pool this connection
       }
+      // An unknown, irreversible or session-changing call may leave session state: do not pool this connection.
+      discard = effects.length > 0;
       if (state.cancelled) throw new DatabaseError('cancelled', 'cancelled before it started');
 
       let res;
@@ -247,13 +254,13 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
  * search_path the statement will run with. Every function and relation pgperf names itself is qualified: the
  * session's search_path may put someone else's `current_setting` before pg_catalog's.
  */
-async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<string> {
+async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<{ searchPath: string; preflight: Preflight }> {
   const pins = Object.entries(LEXING).map(([k, v]) => `SET LOCAL ${k} = '${v}'`);
   const read = ['search_path', ...Object.keys(LEXING)].map((k) => `pg_catalog.current_setting('${k}') AS ${k}`).join(', ');
   const entries = Object.entries(settings ?? {});
   // The probes roll back to a savepoint set after every setting the statement is to run with.
   const savepointNow = entries.length === 0 ? [PROBE_SAVEPOINT] : [];
-  const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, ...savepointNow, `SELECT ${read}`].join('; '));
+  const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, ...savepointNow, `SELECT ${read}, ${PREFLIGHT_COLUMNS}`].join('; '));
   const row = check.rows[0] ?? {};
   for (const [k, v] of Object.entries(LEXING)) {
     if (String(row[k]).toLowerCase() !== v.toLowerCase()) {
@@ -269,12 +276,12 @@ async function begin(session: Session, timeoutMs: number, settings: Record<strin
     await session.query(PROBE_SAVEPOINT);
   }
   const own = entries.find(([k]) => k.toLowerCase() === 'search_path');
-  return own ? String(own[1]) : String(row.search_path);
+  return { searchPath: own ? String(own[1]) : String(row.search_path), preflight: preflightOf(row) };
 }
 
 /** What needs consent: for ANALYZE the statement's writes and every effect; for plain EXPLAIN what planning calls. */
 function consentRequest(analyze: boolean, cls: Classification, effects: CallEffect[]): ConfirmRequest | undefined {
-  const relevant = analyze ? effects : effects.filter((e) => e.whilePlanning);
+  const relevant = (analyze ? effects : effects.filter((e) => e.whilePlanning)).filter((e) => !e.quiet);
   const reasons = [...(analyze ? cls.reasons : []), ...relevant.filter((e) => !e.irreversible).map((e) => e.text)];
   const irreversible = relevant.filter((e) => e.irreversible).map((e) => e.text);
   if (reasons.length === 0 && irreversible.length === 0) return undefined;
