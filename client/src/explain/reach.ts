@@ -72,7 +72,7 @@ interface ReachedRow {
  * search_path is the statement's).
  */
 export const PREFLIGHT_COLUMNS = `
-  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('text', pg_catalog.pg_get_expr(c.conbin, 0), 'user',
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('type', c.contypid, 'text', pg_catalog.pg_get_expr(c.conbin, 0), 'user',
             EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) c.oid
                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass)))
@@ -82,17 +82,17 @@ export const PREFLIGHT_COLUMNS = `
              AND (e.evttags IS NULL OR 'CREATE FUNCTION' OPERATOR(pg_catalog.=) ANY (e.evttags))) AS pgperf_event_triggers`;
 
 export interface Preflight {
-  domainChecks: { text: string; user: boolean }[];
+  domainChecks: { type: number; text: string; user: boolean }[];
   eventTriggers: boolean;
 }
 
 /**
- * Names a statement must mention for a literal in it to reach a checked domain inside an array, record or
+ * Names a statement must mention for a literal in it to reach one of the domains $1 inside an array, record or
  * range: the types that hold such a domain, the tables with columns of them, the functions taking them.
  */
 const DOMAIN_HOLDERS_SQL = `
 WITH RECURSIVE holders(t) AS (
-  SELECT c.contypid FROM pg_catalog.pg_constraint c WHERE c.contypid OPERATOR(pg_catalog.<>) 0 AND c.conbin IS NOT NULL
+  SELECT pg_catalog.unnest($1::pg_catalog.oid[])
   UNION
   SELECT n.x FROM holders h CROSS JOIN LATERAL (
     SELECT ty.oid FROM pg_catalog.pg_type ty WHERE ty.typelem OPERATOR(pg_catalog.=) h.t
@@ -126,15 +126,18 @@ function identifiersIn(root: unknown): Set<string> {
 
 export function preflightOf(row: Record<string, unknown>): Preflight {
   const raw = row.pgperf_domain_checks;
-  const list = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { text: string; user: boolean }[] | null;
+  const list = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Preflight['domainChecks'] | null;
   return { domainChecks: Array.isArray(list) ? list : [], eventTriggers: row.pgperf_event_triggers === true };
 }
 
 /** The preflight's effects that can apply to this statement: domain checks only when it names a holder of one. */
 async function relevantPreflight(session: Session, sql: string, o: ReachOptions): Promise<CallEffect[]> {
-  let p = o.preflight;
-  if (p.domainChecks.length) {
-    const names = new Set((await session.statement(DOMAIN_HOLDERS_SQL)).rows.map((r) => String(r.name)));
+  // Most domain checks (information_schema's among them) call nothing that needs consent: only the others matter.
+  const checks = o.preflight.domainChecks.filter((c) => preflightEffects({ domainChecks: [c], eventTriggers: false }, o.volatileBuiltins).length > 0);
+  let p: Preflight = { ...o.preflight, domainChecks: checks };
+  if (checks.length) {
+    const holders = await session.statement(DOMAIN_HOLDERS_SQL, [checks.map((c) => c.type)]);
+    const names = new Set(holders.rows.map((r) => String(r.name)));
     const parsed = parseSql(sql);
     const mentioned = parsed.ok ? [...identifiersIn(parsed.stmts)].some((n) => names.has(n)) : true;
     if (!mentioned) p = { ...p, domainChecks: [] };
