@@ -16,31 +16,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../client/src/db/postgres';
 import type { Database } from '../../client/src/db/types';
-import { explain, ExplainRefused } from '../../client/src/explain/run';
-import { confirmer, type ConfirmRequest, exec, irreversibleOf, lit, openAdmin, q, rows, serverUrl, settle, uniqueSchema, Victims } from './helpers';
+import { ExplainRefused } from '../../client/src/explain/run';
+import { attempt, expectAsks, expectNoQuestion, outcome } from './expectations';
+import { confirmer, exec, irreversibleOf, lit, openAdmin, q, rows, serverUrl, uniqueSchema, Victims } from './helpers';
 
-interface Options {
-  analyze: boolean;
-  settings?: Record<string, string>;
-  confirm?: (r: ConfirmRequest) => Promise<boolean>;
-}
-
-const attempt = (db: Database, sql: string, o: Options) => settle(explain(db, { sql, timeoutMs: 20_000, ...o }));
-const outcome = (r: Awaited<ReturnType<typeof attempt>>) => (r.ok ? `ran without asking (${r.value.analyzed ? 'executed' : 'planned'})` : r.error);
 const modeName = (analyze: boolean) => (analyze ? 'EXPLAIN ANALYZE' : 'plain EXPLAIN');
-
-/** Must ask before anything runs: refused without confirm and when confirm says no, the state unchanged each time. */
-async function expectAsks(fx: Victims, db: Database, sql: string, o: Options): Promise<void> {
-  const before = await fx.state();
-  const bare = await attempt(db, sql, o);
-  expect.soft(await fx.state(), 'state after the attempt without confirm').toEqual(before);
-  expect.soft(outcome(bare), 'without confirm').toBeInstanceOf(ExplainRefused);
-  const no = confirmer(() => false);
-  const refused = await attempt(db, sql, { ...o, confirm: no.confirm });
-  expect.soft(await fx.state(), 'state after confirm said no').toEqual(before);
-  expect.soft(outcome(refused), 'confirm said no').toBeInstanceOf(ExplainRefused);
-  expect.soft(no.calls.length, 'confirm calls').toBe(1);
-}
 
 /** A write whose effect stays: a confirm that takes only reversible effects must be refused, the effect named. */
 async function expectIrreversibleNamed(fx: Victims, db: Database, sql: string, name: RegExp): Promise<void> {
@@ -50,16 +30,6 @@ async function expectIrreversibleNamed(fx: Victims, db: Database, sql: string, n
   expect.soft(await fx.state(), 'state').toEqual(before);
   expect.soft(outcome(r), 'outcome').toBeInstanceOf(ExplainRefused);
   expect.soft(irreversibleOf(c.calls[0]).join('\n'), "the request's irreversible").toMatch(name);
-}
-
-/** Must not ask: a plan, no confirm call, nothing changed. */
-async function expectNoQuestion(fx: Victims, db: Database, sql: string, o: Options): Promise<void> {
-  const before = await fx.state();
-  const c = confirmer(() => false);
-  const r = await attempt(db, sql, { ...o, confirm: c.confirm });
-  expect.soft(r.ok ? 'a plan' : r.error, sql).toBe('a plan');
-  expect.soft(c.calls, `confirm was called for: ${sql}`).toEqual([]);
-  expect.soft(await fx.state(), sql).toEqual(before);
 }
 
 describe('the PostgreSQL server, second round', () => {

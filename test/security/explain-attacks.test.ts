@@ -19,11 +19,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../../client/src/db/embedded';
 import { openPostgres } from '../../client/src/db/postgres';
 import { DatabaseError, type Database } from '../../client/src/db/types';
-import { explain, ExplainRefused, ExplainUnsupported } from '../../client/src/explain/run';
+import { ExplainRefused, ExplainUnsupported } from '../../client/src/explain/run';
+import { attempt, expectAsks, expectNoQuestion, outcome } from './expectations';
 import {
   ADVISORY_CLASS,
   confirmer,
-  type ConfirmRequest,
   exec,
   irreversibleOf,
   lit,
@@ -32,32 +32,11 @@ import {
   reasonsOf,
   rows,
   serverUrl,
-  settle,
   uniqueSchema,
   Victims,
   within,
 } from './helpers';
 
-const TIMEOUT_MS = 20_000;
-
-interface Options {
-  analyze?: boolean;
-  settings?: Record<string, string>;
-  params?: unknown[];
-  confirm?: (r: ConfirmRequest) => Promise<boolean>;
-  timeoutMs?: number;
-}
-
-/** One explain() call, settled (never throws). */
-function attempt(db: Database, sql: string, o: Options = {}) {
-  const { analyze = true, timeoutMs = TIMEOUT_MS, ...rest } = o;
-  return settle(explain(db, { sql, analyze, timeoutMs, ...rest }));
-}
-
-/** A label for an outcome that should have been a refusal. */
-function outcome(r: Awaited<ReturnType<typeof attempt>>): unknown {
-  return r.ok ? `ran without asking (${r.value.analyzed ? 'executed' : 'planned'})` : r.error;
-}
 
 /**
  * The objects that hide a call to touch() (setval, and per kind an advisory lock or a dblink insert) behind a
@@ -197,31 +176,6 @@ async function expectUnchanged(fx: Victims, what: string, act: () => Promise<unk
   const before = await fx.state();
   await act();
   expect.soft(await fx.state(), what).toEqual(before);
-}
-
-/** Must ask: ExplainRefused without confirm and when confirm says no, the state unchanged after each attempt. */
-async function expectAsks(fx: Victims, db: Database, sql: string, o: Options = {}): Promise<void> {
-  const analyze = o.analyze ?? true;
-  const before = await fx.state();
-  const bare = await attempt(db, sql, o);
-  expect.soft(await fx.state(), 'state after the attempt without confirm').toEqual(before);
-  expect.soft(outcome(bare), 'without confirm').toBeInstanceOf(ExplainRefused);
-  const no = confirmer(() => false);
-  const refused = await attempt(db, sql, { ...o, confirm: no.confirm });
-  expect.soft(await fx.state(), 'state after confirm said no').toEqual(before);
-  expect.soft(outcome(refused), 'confirm said no').toBeInstanceOf(ExplainRefused);
-  expect.soft(no.calls.length, 'confirm calls').toBe(1);
-  expect.soft(no.calls[0]?.analyze, 'the request says which EXPLAIN').toBe(analyze);
-}
-
-/** Must not ask: a plan, no confirm call, nothing changed. */
-async function expectNoQuestion(fx: Victims, db: Database, sql: string, o: Options = {}): Promise<void> {
-  const before = await fx.state();
-  const c = confirmer(() => false);
-  const r = await attempt(db, sql, { ...o, confirm: c.confirm });
-  expect.soft(r.ok ? 'a plan' : r.error, sql).toBe('a plan');
-  expect.soft(c.calls, `confirm was called for: ${sql}`).toEqual([]);
-  expect.soft(await fx.state(), sql).toEqual(before);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

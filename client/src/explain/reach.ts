@@ -16,7 +16,7 @@
 import { parseSql } from '../../../server/src/analysis/pg';
 import { DatabaseError, type Session } from '../db/types';
 import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, leavesSessionState, verdictOf, type FunctionFacts } from './effects';
-import { dmlIn, functionsIn, treeText, type Classification } from './safety';
+import { dmlIn, functionsIn, someEntry, treeText, type Classification } from './safety';
 
 /** Something a run would do that needs the user's consent. */
 export interface CallEffect {
@@ -109,18 +109,11 @@ UNION SELECT p.proname::pg_catalog.text FROM pg_catalog.pg_proc p, ts WHERE p.pr
 /** The identifiers a parse tree names (String nodes: names of types, relations, columns, functions). */
 function identifiersIn(root: unknown): Set<string> {
   const out = new Set<string>();
-  const stack: unknown[] = [root];
-  while (stack.length) {
-    const v = stack.pop();
-    if (Array.isArray(v)) stack.push(...v);
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k === 'String' && x && typeof (x as { sval?: unknown }).sval === 'string') out.add((x as { sval: string }).sval);
-        else if (k === 'relname' && typeof x === 'string') out.add(x);
-        else stack.push(x);
-      }
-    }
-  }
+  someEntry(root, (k, x) => {
+    if (k === 'String' && x && typeof (x as { sval?: unknown }).sval === 'string') out.add((x as { sval: string }).sval);
+    else if (k === 'relname' && typeof x === 'string') out.add(x);
+    return false;
+  });
   return out;
 }
 

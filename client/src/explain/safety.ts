@@ -141,21 +141,31 @@ export function treeText(root: unknown): string {
   return out.join('');
 }
 
-/** Whether a parsed tree holds a statement that writes rows (INSERT, UPDATE, DELETE, MERGE), and which. */
-export function dmlIn(root: unknown): string | undefined {
+/** Visits every key and value of a parse tree, with an explicit stack; `visit` returning true ends the walk. */
+export function someEntry(root: unknown, visit: (key: string, value: unknown) => boolean): boolean {
   const stack: unknown[] = [root];
   while (stack.length) {
     const v = stack.pop();
     if (Array.isArray(v)) stack.push(...v);
     else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const m = /^(Insert|Update|Delete|Merge)Stmt$/.exec(k);
-        if (m) return m[1].toUpperCase();
+        if (visit(k, x)) return true;
         stack.push(x);
       }
     }
   }
-  return undefined;
+  return false;
+}
+
+/** Whether a parsed tree holds a statement that writes rows (INSERT, UPDATE, DELETE, MERGE), and which. */
+export function dmlIn(root: unknown): string | undefined {
+  let found: string | undefined;
+  someEntry(root, (k) => {
+    const m = /^(Insert|Update|Delete|Merge)Stmt$/.exec(k);
+    if (m) found = m[1].toUpperCase();
+    return found !== undefined;
+  });
+  return found;
 }
 
 /** The functions a parsed tree names (any statement or expression), without repeats. */
