@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { databaseFromEnv, targetFromEnv } from '../../client/src/db/env';
 import { DatabaseError } from '../../client/src/db/types';
-import { q, TEST_URL } from './helpers';
+import { q, TEST_URL, thrownBy } from './helpers';
 
 describe('database from the environment', () => {
   it('is undefined when nothing names a database', () => {
@@ -51,12 +51,7 @@ describe('database from the environment', () => {
     for (const url of ['postgres://admin:2024/Secret@127.0.0.1:5432/test', 'postgres://admin:2024?Secret@127.0.0.1:5432/test']) {
       for (const env of [{ DATABASE_URL: url }, { DATABASE_URL: url, PGPASSWORD: 'pw' }]) {
         for (const attempt of [() => targetFromEnv(env), () => databaseFromEnv(env)]) {
-          let err: unknown;
-          try {
-            attempt();
-          } catch (e) {
-            err = e;
-          }
+          const err = thrownBy(attempt);
           expect(err).toBeInstanceOf(DatabaseError);
           expect((err as Error).message).toMatch(/^DATABASE_URL: .*percent-encode/);
           for (const secret of ['admin', '2024', 'Secret']) expect((err as Error).message).not.toContain(secret);

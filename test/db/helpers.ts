@@ -44,6 +44,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** What a call throws (undefined when it returns). */
+export function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** The error a promise rejects with, checked to be a DatabaseError (a promise that resolves fails the test). */
 export async function rejection(p: Promise<unknown>): Promise<DatabaseError> {
   const err = await p.then(

@@ -9,7 +9,7 @@ import {
   toDatabaseError,
 } from '../../client/src/db/postgres';
 import { DatabaseError, type Database } from '../../client/src/db/types';
-import { openTestServer, q, sleep, TEST_URL, uniqueSchema, rejection } from './helpers';
+import { openTestServer, q, rejection, sleep, TEST_URL, thrownBy, uniqueSchema } from './helpers';
 
 let db: Database;
 const schema = uniqueSchema('pgperf_db_test');
@@ -79,12 +79,7 @@ describe('connection strings and labels', () => {
 
   it.each(MALFORMED)('rejects a URL with %s, naming no part of its user-info', (_what, url, message) => {
     for (const attempt of [() => parseConnectionString(url), () => openPostgres(url)]) {
-      let err: unknown;
-      try {
-        attempt();
-      } catch (e) {
-        err = e;
-      }
+      const err = thrownBy(attempt);
       expect(err).toBeInstanceOf(DatabaseError);
       expect((err as DatabaseError).kind).toBe('connection');
       const text = `${(err as Error).message} ${String((err as Error).stack)}`;

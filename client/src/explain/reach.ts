@@ -40,7 +40,8 @@ const MAX_PROBES = 16;
 const STATEMENT_ERROR = /^(42(?!501|601)|54)/;
 
 let counter = 0;
-const probeName = () => `pgperf_probe_${process.pid}_${++counter}`;
+const PROBE_PREFIX = 'pgperf_probe_';
+const probeName = () => `${PROBE_PREFIX}${process.pid}_${++counter}`;
 
 interface ReachedRow {
   class: string;
@@ -489,10 +490,15 @@ function builtinCalls(functions: string[][], where: string, volatileBuiltins: Re
   return out;
 }
 
+/** One of pgperf's own probe functions (what it holds was read already). */
+function isProbe(row: ReachedRow): boolean {
+  return row.schema !== null && /^pg_temp(_\d+)?$/.test(row.schema) && (row.proname ?? '').startsWith(PROBE_PREFIX);
+}
+
 /** A user SQL function with a BEGIN ATOMIC body that the planner may call (constant folding, inlining). */
 function atomicRunWhilePlanning(row: ReachedRow): boolean {
   if (row.class !== 'pg_proc' || row.proname === null || row.schema === null || row.language !== 'sql' || row.text === null) return false;
-  if (/^pg_temp(_\d+)?$/.test(row.schema) && row.proname.startsWith('pgperf_probe_')) return false;
+  if (isProbe(row)) return false;
   const facts = factsOf(row);
   return verdictOf(facts).kind === 'inspect' && calledWhilePlanning(facts);
 }
@@ -512,8 +518,7 @@ const OBJECT_WORDS: Record<string, string> = {
 function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
   const out: CallEffect[] = [];
   if (row.class === 'pg_proc' && row.proname !== null && row.schema !== null) {
-    // A probe: the statement or body it holds was read already.
-    if (/^pg_temp(_\d+)?$/.test(row.schema) && row.proname.startsWith('pgperf_probe_')) return [];
+    if (isProbe(row)) return [];
     const facts = factsOf(row);
     const whilePlanning = calledWhilePlanning(facts);
     const label = `${row.schema}.${row.proname}()`;
