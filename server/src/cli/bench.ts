@@ -22,6 +22,7 @@ import { type BenchReport, type HnswParams, RLS_DEFAULTS, type RlsParams } from 
 import { runRlsBenchmark } from '../../../client/src/bench/rls';
 import { leftBehindText, ScratchLedger } from '../../../client/src/bench/scratch';
 import { UsageError } from '../files';
+import { onTerminationSignals } from './signals';
 
 export interface BenchIo {
   out(s: string): void;
@@ -245,12 +246,7 @@ function cancelOnSignals(io: BenchIo, abort: AbortController, ledger: ScratchLed
     io.err(`\npgperf: exiting at once, before the cleanup finished; ${what}\n`);
     (io.exit ?? process.exit)(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  return onTerminationSignals(process, onSignal);
 }
 
 /**

@@ -25,6 +25,7 @@ import { initParser } from '../analysis/pg';
 import { ParsedFile, type Statement } from '../analysis/parse';
 import { RULE_IDS } from '../analysis/rules/index';
 import { collectFiles, UsageError } from '../files';
+import { onTerminationSignals, type SignalTarget } from './signals';
 
 export interface ExplainIo {
   out(s: string): void;
@@ -34,7 +35,7 @@ export interface ExplainIo {
   /** Asks a yes/no question on the terminal; absent when stdin is not a TTY (then writes need --yes). */
   ask?: (question: string) => Promise<boolean>;
   /** The process whose SIGINT/SIGTERM cancel the statement (absent in tests that call the command directly). */
-  signals?: Pick<NodeJS.Process, 'on' | 'off'>;
+  signals?: SignalTarget;
 }
 
 export const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] (SQL | --file F [--line N])`;
@@ -188,13 +189,11 @@ async function withSignals(io: ExplainIo, handle: ReturnType<typeof startExplain
     io.err('pgperf: interrupted: cancelling the statement on the server…\n');
     handle.cancel().catch((e: unknown) => io.err(`pgperf: cancel failed: ${e instanceof Error ? e.message : String(e)}\n`));
   };
-  signals.on('SIGINT', on);
-  signals.on('SIGTERM', on);
+  const uninstall = onTerminationSignals(signals, on);
   try {
     return await handle.result;
   } finally {
-    signals.off('SIGINT', on);
-    signals.off('SIGTERM', on);
+    uninstall();
   }
 }
 
