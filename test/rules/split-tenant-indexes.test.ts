@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { applyFix, config, findings, flagged } from '../helpers';
 
 const RULE = 'split-tenant-indexes';
-const TABLE = 'CREATE TABLE sessions (tenant_id text, session_id uuid, email text, status text, embedding vector(768), tags text[]);\n';
+/** RLS enabled on `table` with a policy that reads `column`: the premise of the rule. */
+const rls = (table: string, column = 'tenant_id') =>
+  `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant'));\n`;
+const TABLE =
+  'CREATE TABLE sessions (tenant_id text, session_id uuid, email text, status text, embedding vector(768), tags text[]);\n' + rls('sessions');
 
 describe(RULE, () => {
   it.each([
@@ -40,13 +44,53 @@ describe(RULE, () => {
     'CREATE INDEX i ON other (status);',
     'CREATE INDEX i ON app.sessions (status);',
     'CREATE TABLE plain (id int, status text);\nCREATE INDEX i ON plain (status);',
+    // Unique on its own elsewhere: a lookup by it finds one row, whatever the tenant.
+    'ALTER TABLE sessions ADD CONSTRAINT s_uq UNIQUE (session_id);\nCREATE INDEX i ON sessions (session_id);',
   ])('does not fire on %s', (sql) => {
     expect(findings(TABLE + sql, RULE)).toEqual([]);
   });
 
+  describe('premise: RLS filters the table by the tenant column', () => {
+    const bare = 'CREATE TABLE sessions (tenant_id int, status text, code text, user_id int);\n';
+    const index = 'CREATE INDEX i ON sessions (status);\n';
+    it.each([
+      ['no RLS at all (a tenant-like column in a project without RLS)', bare + index],
+      ['RLS enabled, no policy', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + index],
+      ['a policy but RLS never enabled', bare + 'CREATE POLICY p ON sessions USING (tenant_id = 1);\n' + index],
+      ['a policy on another column', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + 'CREATE POLICY p ON sessions USING (user_id = 7);\n' + index],
+    ])('does not fire with %s', (_why, sql) => {
+      expect(findings(sql, RULE)).toEqual([]);
+    });
+    it('fires with RLS and a policy on the tenant column, also when they come after the index', () => {
+      expect(findings(bare + rls('sessions') + index, RULE)).toHaveLength(1);
+      expect(findings(bare + index + rls('sessions'), RULE)).toHaveLength(1);
+    });
+  });
+
+  describe('columns that already pick out one tenant (midday: platform_link_tokens, provider_notification_batches)', () => {
+    const schema =
+      'CREATE TABLE identities (id uuid PRIMARY KEY, team_id uuid NOT NULL);\n' +
+      'CREATE TABLE tokens (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), code text NOT NULL, team_id uuid NOT NULL,\n' +
+      '  identity_id uuid NOT NULL, user_id uuid NOT NULL,\n' +
+      '  CONSTRAINT tokens_identity_fkey FOREIGN KEY (identity_id) REFERENCES identities(id),\n' +
+      '  CONSTRAINT tokens_code_unique UNIQUE (code));\n' +
+      'ALTER TABLE tokens ENABLE ROW LEVEL SECURITY;\n' +
+      'CREATE POLICY "by team" ON tokens FOR SELECT TO authenticated USING (team_id IN (SELECT private.get_teams_for_authenticated_user()));\n';
+    const cfg = config({ tenantColumn: 'team_id' });
+    it.each(['CREATE INDEX i ON tokens (code);', 'CREATE INDEX i ON tokens (id);', 'CREATE INDEX i ON tokens (identity_id);'])(
+      'does not fire on %s',
+      (sql) => {
+        expect(findings(schema + sql, RULE, cfg)).toEqual([]);
+      },
+    );
+    it('still fires on a column that says nothing about the tenant', () => {
+      expect(findings(schema + 'CREATE INDEX i ON tokens (user_id);', RULE, cfg)).toHaveLength(1);
+    });
+  });
+
   it('resolves the table through the search_path and other files', () => {
     const files = {
-      'a.sql': 'CREATE TABLE app.sessions (tenant_id int, status text);',
+      'a.sql': 'CREATE TABLE app.sessions (tenant_id int, status text);\n' + rls('app.sessions'),
       'main.sql': 'SET search_path = app;\nCREATE INDEX i ON sessions (status);',
     };
     expect(findings(files, RULE)).toHaveLength(1);
@@ -54,7 +98,7 @@ describe(RULE, () => {
   });
 
   it('uses the configured tenant column', () => {
-    const sql = 'CREATE TABLE t (org_id int, tenant_id int, a int);\nCREATE INDEX i ON t (tenant_id);';
+    const sql = 'CREATE TABLE t (org_id int, tenant_id int, a int);\n' + rls('t', 'org_id') + 'CREATE INDEX i ON t (tenant_id);';
     expect(findings(sql, RULE, config({ tenantColumn: 'org_id' }))).toHaveLength(1);
     expect(findings(sql, RULE)).toEqual([]);
   });
@@ -67,10 +111,8 @@ describe(RULE, () => {
   it('fix works on an expression index and with a quoted tenant column', () => {
     const sql = TABLE + 'CREATE INDEX ON sessions (lower(email));';
     expect(applyFix(sql, RULE)).toBe(TABLE + 'CREATE INDEX ON sessions (tenant_id, lower(email));');
-    const quoted = 'CREATE TABLE t ("TenantId" int, a int);\nCREATE INDEX ON t (a);';
-    expect(applyFix(quoted, RULE, config({ tenantColumn: 'TenantId' }))).toBe(
-      'CREATE TABLE t ("TenantId" int, a int);\nCREATE INDEX ON t ("TenantId", a);',
-    );
+    const head = 'CREATE TABLE t ("TenantId" text, a int);\n' + rls('t', '"TenantId"');
+    expect(applyFix(head + 'CREATE INDEX ON t (a);', RULE, config({ tenantColumn: 'TenantId' }))).toBe(head + 'CREATE INDEX ON t ("TenantId", a);');
   });
 
   it('the fixed index does not fire tenant-index-order either', () => {

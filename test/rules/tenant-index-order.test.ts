@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { applyFix, config, findings, flagged } from '../helpers';
 
 const RULE = 'tenant-index-order';
-const TABLE = 'CREATE TABLE sessions (tenant_id text, session_id uuid, user_id int, status text, created_at timestamptz);\n';
+/** RLS enabled on `table` with a policy that reads `column`: the premise of the rule. */
+const rls = (table: string, column = 'tenant_id') =>
+  `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant')::int);\n`;
+const TABLE = 'CREATE TABLE sessions (tenant_id int, session_id uuid, user_id int, status text, created_at timestamptz);\n' + rls('sessions');
 
 describe(RULE, () => {
   it.each([
@@ -23,21 +26,74 @@ describe(RULE, () => {
   it('fires on PRIMARY KEY and UNIQUE constraints in CREATE TABLE and ALTER TABLE', () => {
     const sql =
       'CREATE TABLE docs (\n  tenant_id int,\n  id int,\n  slug text,\n  PRIMARY KEY (id, tenant_id),\n' +
-      '  CONSTRAINT docs_slug UNIQUE (slug, tenant_id)\n);\nALTER TABLE docs ADD CONSTRAINT docs_x UNIQUE (slug, id);';
+      '  CONSTRAINT docs_slug UNIQUE (slug, tenant_id)\n);\nALTER TABLE docs ADD CONSTRAINT docs_x UNIQUE (slug, id);\n' + rls('docs');
     const f = findings(sql, RULE);
-    expect(f.map((x) => flagged(sql, x))).toEqual(['(id, tenant_id)', '(slug, tenant_id)', '(slug, id)']);
+    expect(f.map((x) => flagged(sql, x))).toEqual(['(id, tenant_id)', '(slug, tenant_id)']);
     expect(f[0].message).toContain('PRIMARY KEY');
     expect(f[0].fix).toBeDefined();
-    expect(f[2].fix).toBeUndefined();
-    expect(f[2].message).toMatch(/change what is unique/);
   });
 
-  it('unique index without the tenant column: no fix, says why', () => {
-    const sql = TABLE + 'CREATE UNIQUE INDEX i ON sessions (user_id, status);';
-    const f = findings(sql, RULE);
-    expect(f).toHaveLength(1);
-    expect(f[0].fix).toBeUndefined();
-    expect(f[0].message).toMatch(/per tenant/);
+  // A key without the tenant column is unique across tenants by design, and a lookup by it returns one row.
+  it.each([
+    'CREATE UNIQUE INDEX i ON sessions (user_id, status);',
+    'ALTER TABLE sessions ADD CONSTRAINT u UNIQUE (user_id, status);',
+  ])('does not fire on a key unique across tenants: %s', (sql) => {
+    expect(findings(TABLE + sql, RULE)).toEqual([]);
+  });
+
+  describe('premise: RLS filters the table by the tenant column', () => {
+    const bare = 'CREATE TABLE sessions (tenant_id int, status text, created_at timestamptz);\n';
+    const index = 'CREATE INDEX i ON sessions (status, tenant_id);\n';
+    it.each([
+      ['no RLS at all (a tenant-like column in a project without RLS)', bare + index],
+      ['RLS enabled, no policy', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + index],
+      ['a policy but RLS never enabled', bare + "CREATE POLICY p ON sessions USING (tenant_id = 1);\n" + index],
+      ['RLS enabled then disabled', bare + rls('sessions') + 'ALTER TABLE sessions DISABLE ROW LEVEL SECURITY;\n' + index],
+      ['a policy on another column', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + "CREATE POLICY p ON sessions USING (status = 'open');\n" + index],
+    ])('does not fire with %s', (_why, sql) => {
+      expect(findings(sql, RULE)).toEqual([]);
+    });
+
+    it.each([
+      ['a USING policy', bare + rls('sessions') + index],
+      ['a WITH CHECK policy reading the column in a subquery', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' +
+        'CREATE POLICY p ON sessions FOR INSERT WITH CHECK (tenant_id IN (SELECT private.my_tenants()));\n' + index],
+      ['RLS and its policy later in the file (migration order of midday)', bare + index + rls('sessions')],
+      ['RLS on the partitioned parent of the indexed partition',
+        'CREATE TABLE ev (tenant_id int, kind text, at date) PARTITION BY RANGE (at);\n' + rls('ev') +
+        "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE INDEX i ON ev_2024 (kind, tenant_id);"],
+    ])('fires with %s', (_why, sql) => {
+      expect(findings(sql, RULE)).toHaveLength(1);
+    });
+  });
+
+  describe('leading columns that already pick out one tenant', () => {
+    const t = (extra: string) =>
+      'CREATE TABLE teams (id int PRIMARY KEY, name text);\nCREATE TABLE accounts (id int PRIMARY KEY, tenant_id int);\n' +
+      'CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id int, code text, account_id int REFERENCES accounts (id),\n' +
+      '  team_ref int REFERENCES teams (id), status text, created_at timestamptz, UNIQUE (code));\n' + rls('docs') + extra;
+    it.each([
+      'CREATE INDEX i ON docs (id, tenant_id);',
+      'CREATE INDEX i ON docs (code, created_at);',
+      'CREATE INDEX i ON docs (account_id, created_at);',
+      'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (code, tenant_id);',
+    ])('does not fire on %s', (sql) => {
+      expect(findings(t(sql), RULE)).toEqual([]);
+    });
+    it.each([
+      // teams has no tenant column: a team_ref does not say which tenant.
+      'CREATE INDEX i ON docs (team_ref, created_at);',
+      'CREATE INDEX i ON docs (status, created_at);',
+      // A partial unique key does not make its columns unique everywhere.
+      "CREATE UNIQUE INDEX u ON docs (status) WHERE status = 'x';\nCREATE INDEX i ON docs (status, created_at);",
+    ])('fires on %s', (sql) => {
+      expect(findings(t(sql), RULE)).toHaveLength(1);
+    });
+    it('a key of several columns counts only when all of them lead', () => {
+      const two = (idx: string) => t(`CREATE UNIQUE INDEX k ON docs (status, created_at);\n${idx}`);
+      expect(findings(two('CREATE INDEX i ON docs (status, created_at, tenant_id);'), RULE)).toEqual([]);
+      expect(findings(two('CREATE INDEX i ON docs (status, tenant_id, created_at);'), RULE)).toHaveLength(1);
+    });
   });
 
   it.each([
@@ -59,26 +115,31 @@ describe(RULE, () => {
 
   it.each([
     'CREATE TABLE t (tenant_id int, id int PRIMARY KEY, code text UNIQUE);',
+    // id is unique on its own: (id, tenant_id) is as selective as id.
+    'CREATE TABLE t (tenant_id int, id int UNIQUE, PRIMARY KEY (id, tenant_id));',
     'CREATE TABLE t (tenant_id int, id int, PRIMARY KEY (tenant_id, id));',
     'CREATE TABLE t (id int, a int, PRIMARY KEY (id, a));',
     'CREATE TABLE t (tenant_id int, id int); ALTER TABLE t ADD CONSTRAINT u UNIQUE (tenant_id, id);',
     'CREATE TABLE t (tenant_id int, id int); ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX t_idx;',
     'CREATE TABLE t (tenant_id int, id int, EXCLUDE USING gist (id WITH =, tenant_id WITH =));',
   ])('does not fire on %s', (sql) => {
-    expect(findings(sql, RULE)).toEqual([]);
+    expect(findings(sql + '\n' + rls('t'), RULE)).toEqual([]);
   });
 
   it('uses the configured tenant column', () => {
-    const sql = 'CREATE TABLE t (org_id int, tenant_id int, a int);\nCREATE INDEX i ON t (a, org_id);\nCREATE INDEX j ON t (org_id, a);';
+    const head = 'CREATE TABLE t (org_id int, tenant_id int, a int);\n' + rls('t', 'org_id');
+    const sql = head + 'CREATE INDEX i ON t (a, org_id);\nCREATE INDEX j ON t (org_id, a);';
     const cfg = config({ tenantColumn: 'org_id' });
     const f = findings(sql, RULE, cfg);
     expect(f.map((x) => flagged(sql, x))).toEqual(['(a, org_id)']);
-    expect(applyFix(sql, RULE, cfg)).toBe('CREATE TABLE t (org_id int, tenant_id int, a int);\nCREATE INDEX i ON t (org_id, a);\nCREATE INDEX j ON t (org_id, a);');
+    expect(applyFix(sql, RULE, cfg)).toBe(head + 'CREATE INDEX i ON t (org_id, a);\nCREATE INDEX j ON t (org_id, a);');
+    // The default tenant_id has no policy reading it here.
+    expect(findings(head + 'CREATE INDEX k ON t (a, tenant_id);', RULE)).toEqual([]);
   });
 
   it('knows the tenant column from another file and from ALTER TABLE ADD COLUMN', () => {
     const files = {
-      'a_schema.sql': 'CREATE TABLE app.items (id int, kind text);\nALTER TABLE app.items ADD COLUMN tenant_id int;',
+      'a_schema.sql': 'CREATE TABLE app.items (id int, kind text);\nALTER TABLE app.items ADD COLUMN tenant_id int;\n' + rls('app.items'),
       'main.sql': 'CREATE INDEX i ON app.items (kind, id);',
     };
     expect(findings(files, RULE)).toHaveLength(1);
@@ -108,16 +169,14 @@ describe(RULE, () => {
   });
 
   it('fix quotes a tenant column that needs it', () => {
-    const sql = 'CREATE TABLE t ("Tenant" int, a int, b int);\nCREATE INDEX i ON t (a, b);';
-    expect(applyFix(sql, RULE, config({ tenantColumn: 'Tenant' }))).toBe(
-      'CREATE TABLE t ("Tenant" int, a int, b int);\nCREATE INDEX i ON t ("Tenant", a, b);',
-    );
+    const head = 'CREATE TABLE t ("Tenant" int, a int, b int);\n' + rls('t', '"Tenant"');
+    expect(applyFix(head + 'CREATE INDEX i ON t (a, b);', RULE, config({ tenantColumn: 'Tenant' }))).toBe(head + 'CREATE INDEX i ON t ("Tenant", a, b);');
   });
 
   it('fix reorders PRIMARY KEY and ALTER TABLE ADD CONSTRAINT lists', () => {
-    const sql = 'CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (id, tenant_id));';
-    expect(applyFix(sql, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (tenant_id, id));');
-    const alter = 'CREATE TABLE docs (tenant_id int, id int, slug text);\nALTER TABLE docs ADD CONSTRAINT u UNIQUE (slug,id,tenant_id);';
-    expect(applyFix(alter, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text);\nALTER TABLE docs ADD CONSTRAINT u UNIQUE (tenant_id,slug,id);');
+    const sql = 'CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (id, tenant_id));\n' + rls('docs');
+    expect(applyFix(sql, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (tenant_id, id));\n' + rls('docs'));
+    const alter = 'CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (slug,id,tenant_id);';
+    expect(applyFix(alter, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (tenant_id,slug,id);');
   });
 });

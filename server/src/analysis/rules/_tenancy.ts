@@ -7,11 +7,94 @@ import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Token } from '../tokens';
 
+/** The schema the tenant rules' doc examples need: a tenant table whose RLS policy reads tenant_id. */
+export const RLS_SESSIONS =
+  'CREATE TABLE sessions (tenant_id text NOT NULL, session_id uuid, status text);\n' +
+  'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' +
+  "CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));\n";
+
 /** The table a RangeVar names when it has the tenant column, else undefined. */
 export function tenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
   if (!rv?.relname) return undefined;
   const t = catalog.resolveRangeVar(rv, st);
   return t && t.columns.has(tenantColumn) ? t : undefined;
+}
+
+/** True when an expression reads the column (`team_id IN (SELECT …)`, `t.tenant_id = current_setting(…)`). */
+export function readsColumn(expr: unknown, column: string): boolean {
+  let found = false;
+  walk(expr, (type, n) => {
+    if (found) return false;
+    if (type === 'ColumnRef' && columnRefNames(n).at(-1) === column) found = true;
+  });
+  return found;
+}
+
+/**
+ * The tenant table a RangeVar names when row-level security filters it by the tenant column: RLS enabled (on
+ * the table, or on the partitioned parent its queries go through) and a policy whose USING or WITH CHECK reads
+ * the tenant column. Otherwise undefined: without that, nothing adds `tenant_id = …` to the table's queries,
+ * and the tenant rules' premise does not hold.
+ */
+export function rlsTenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
+  const t = tenantTable(catalog, rv, st, tenantColumn);
+  if (!t) return undefined;
+  const parent = t.partitionOf ? catalog.tables.get(t.partitionOf) : undefined;
+  return [t, parent].some((x) => x && rlsFiltersBy(x, tenantColumn)) ? t : undefined;
+}
+
+function rlsFiltersBy(t: TableInfo, tenantColumn: string): boolean {
+  return t.rls && t.policies.some((p) => readsColumn(p.statement.body?.qual, tenantColumn) || readsColumn(p.statement.body?.with_check, tenantColumn));
+}
+
+/**
+ * True when the leading columns already identify rows of one tenant, so a lookup by them needs no tenant prefix:
+ * some other full (not partial) PRIMARY KEY / UNIQUE key of the table lies within them (a global UUID id, a
+ * unique code), or the first of them is a foreign key to a table that has the tenant column (all rows with one
+ * `platform_identity_id` belong to that identity's tenant). `own` is the statement (and, for a constraint, the
+ * Constraint node) being judged, compared by place since the catalog may hold a plain-data copy of it.
+ */
+export function leadIdentifiesTenant(
+  catalog: Catalog,
+  table: TableInfo,
+  leading: readonly string[],
+  tenantColumn: string,
+  own: { statement: Statement; constraint?: Node },
+): boolean {
+  if (leading.length === 0) return false;
+  const lead = new Set(leading);
+  const isOwn = (u: TableInfo['uniques'][number]) =>
+    u.statement.file.path === own.statement.file.path &&
+    u.statement.index === own.statement.index &&
+    (!own.constraint || u.node.location === own.constraint.location);
+  for (const u of table.uniques) {
+    if (isOwn(u) || u.columns.length === 0 || u.node.whereClause) continue;
+    if (u.columns.every((c) => c !== '' && lead.has(c))) return true;
+  }
+  const ref = foreignKeyTarget(table, leading[0]);
+  const target = ref ? catalog.resolveRangeVar(ref, table.created) : undefined;
+  return !!target && target !== table && target.columns.has(tenantColumn);
+}
+
+/** The RangeVar a single-column foreign key on `column` references, read from the table's CREATE TABLE. */
+function foreignKeyTarget(table: TableInfo, column: string): Node | undefined {
+  for (const el of (table.created?.body?.tableElts ?? []) as Node[]) {
+    const def = as(el, 'ColumnDef');
+    if (def) {
+      if (def.colname !== column) continue;
+      for (const raw of def.constraints ?? []) {
+        const c = as(raw, 'Constraint');
+        if (c?.contype === 'CONSTR_FOREIGN' && c.pktable) return c.pktable;
+      }
+      continue;
+    }
+    const c = as(el, 'Constraint');
+    if (c?.contype === 'CONSTR_FOREIGN' && c.pktable) {
+      const cols = strings(c.fk_attrs);
+      if (cols.length === 1 && cols[0] === column) return c.pktable;
+    }
+  }
+  return undefined;
 }
 
 /** `schema.table` when the statement named a schema, else `table`. */

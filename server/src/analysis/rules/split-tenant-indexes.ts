@@ -1,6 +1,6 @@
 import { as, quoteIdent, type Node } from '../ast';
 import type { Rule } from '../rule';
-import { displayName, elemColumn, methodOf, parenListAfter, predicatePinsTenant, refersTo, tenantTable } from './_tenancy';
+import { displayName, elemColumn, leadIdentifiesTenant, methodOf, parenListAfter, predicatePinsTenant, refersTo, RLS_SESSIONS, rlsTenantTable } from './_tenancy';
 
 export const splitTenantIndexes: Rule = {
   meta: {
@@ -16,12 +16,16 @@ export const splitTenantIndexes: Rule = {
         'by row, while one composite `(tenant_id, status)` index filters both in a single scan, 2-3x faster for ' +
         'common query patterns. Unique indexes are left alone: a single-column UNIQUE enforces global uniqueness ' +
         '(an e-mail, a UUID), which `(tenant_id, col)` would weaken to per-tenant uniqueness, and a unique lookup ' +
-        'returns at most one row anyway. GIN, GiST, BRIN, HNSW and IVFFlat indexes are not B-trees and are left alone too.',
+        'returns at most one row anyway. GIN, GiST, BRIN, HNSW and IVFFlat indexes are not B-trees and are left alone too. ' +
+        'The premise is checked, not assumed: the rule reads a table only when the workspace enables row-level ' +
+        'security on it and one of its policies reads the tenant column (USING or WITH CHECK). A column that already ' +
+        'picks out one tenant\'s rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE ' +
+        'elsewhere in the workspace), or a foreign key to a table that has the tenant column.',
       fix:
         'Index `(tenant_id, col)` instead; the quick fix adds the tenant column in front of the indexed column. ' +
         'A separate index on tenant_id alone then usually becomes redundant.',
-      bad: 'CREATE INDEX idx_sessions_status ON sessions (status);',
-      good: 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+      bad: RLS_SESSIONS + 'CREATE INDEX idx_sessions_status ON sessions (status);',
+      good: RLS_SESSIONS + 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
   },
   check({ statement: st, catalog, settings, report }) {
@@ -32,8 +36,9 @@ export const splitTenantIndexes: Rule = {
     if (params.length !== 1 || b.unique || b.primary || methodOf(b) !== 'btree') return;
     const col = elemColumn(params[0]);
     if (col === tenant || (col === undefined && refersTo(params[0], tenant))) return;
-    const table = tenantTable(catalog, b.relation, st, tenant);
+    const table = rlsTenantTable(catalog, b.relation, st, tenant);
     if (!table || predicatePinsTenant(b.whereClause, tenant)) return;
+    if (col !== undefined && leadIdentifiesTenant(catalog, table, [col], tenant, { statement: st })) return;
     const relTok = st.tokenAt(b.relation.location);
     if (relTok < 0) return;
     const list = parenListAfter(st, st.tokens()[relTok].start);

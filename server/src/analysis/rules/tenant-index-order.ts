@@ -10,8 +10,10 @@ import {
   methodOf,
   parenListAfter,
   predicatePinsTenant,
+  leadIdentifiesTenant,
   refersTo,
-  tenantTable,
+  rlsTenantTable,
+  RLS_SESSIONS,
   type ParenList,
 } from './_tenancy';
 
@@ -42,6 +44,17 @@ function reorder(st: Statement, list: ParenList, k: number, insert?: string): Fi
   return edits;
 }
 
+/** The plain columns before the tenant column (k ≥ 0) or of the whole key, up to the first expression element. */
+function leadingColumns(params: Node[], k: number): string[] {
+  const out: string[] = [];
+  for (const p of k >= 0 ? params.slice(0, k) : params) {
+    const c = elemColumn(p);
+    if (c === undefined) break;
+    out.push(c);
+  }
+  return out;
+}
+
 const fixOf = (title: string, edits: Fix['edits']): Fix | undefined => (edits.length > 0 ? { title, edits } : undefined);
 
 export const tenantIndexOrder: Rule = {
@@ -56,14 +69,19 @@ export const tenantIndexOrder: Rule = {
         'leading prefix of its columns. With the tenant column first, one index scan filters both the RLS predicate ' +
         'and the application\'s own condition: the tuning guide measures the composite `(tenant_id, status)` index ' +
         '2-3x faster for common query patterns, and its rule is "Always put tenant_id as first column in ' +
-        'multi-column indexes". With another column first, each tenant\'s rows are scattered across the whole index.',
+        'multi-column indexes". With another column first, each tenant\'s rows are scattered across the whole index. ' +
+        'The rule reasons from that premise only: it reads a table only when the workspace enables row-level security ' +
+        'on it and one of its policies reads the tenant column (USING or WITH CHECK). It also stays quiet when the ' +
+        'leading columns already pick out one tenant\'s rows: another PRIMARY KEY or UNIQUE key of the table lies ' +
+        'within them (a global UUID id), or the first one is a foreign key to a table that has the tenant column. ' +
+        'A PRIMARY KEY, UNIQUE constraint or unique index without the tenant column is unique across tenants by ' +
+        'design and a lookup by its whole key returns one row, so it is not flagged either.',
       fix:
         'Put the tenant column first. The quick fix moves it to the front of the list (each element keeps its ' +
-        'opclass, ordering and collation); for a non-unique index that lacks it, the fix adds it first. A PRIMARY ' +
-        'KEY or UNIQUE without the tenant column gets no fix: adding it would make the key unique per tenant ' +
-        'instead of globally. Decide which one you mean, or suppress the finding with a reason.',
-      bad: 'CREATE INDEX idx_sessions_status_tenant ON sessions (status, tenant_id);',
-      good: 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+        'opclass, ordering and collation); for a non-unique index that lacks it, the fix adds it first. Moving the ' +
+        'tenant column within a PRIMARY KEY or UNIQUE key leaves what is unique unchanged.',
+      bad: RLS_SESSIONS + 'CREATE INDEX idx_sessions_status_tenant ON sessions (status, tenant_id);',
+      good: RLS_SESSIONS + 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
   },
   check({ statement: st, catalog, settings, report }) {
@@ -74,15 +92,19 @@ export const tenantIndexOrder: Rule = {
       const b = st.body;
       const params: Node[] = b.indexParams ?? [];
       if (params.length < 2 || methodOf(b) !== 'btree') return;
-      const table = tenantTable(catalog, b.relation, st, tenant);
+      const table = rlsTenantTable(catalog, b.relation, st, tenant);
       if (!table || predicatePinsTenant(b.whereClause, tenant)) return;
       if (refersTo(params[0], tenant)) return; // tenant_id first, or an expression of it
+      const k = params.findIndex((p) => elemColumn(p) === tenant);
+      // A unique index without the tenant column makes its key unique across tenants: a design choice, and a
+      // lookup by the whole key finds one row whatever the RLS predicate. Not this rule's business.
+      if (k < 0 && b.unique) return;
+      if (leadIdentifiesTenant(catalog, table, leadingColumns(params, k), tenant, { statement: st })) return;
       const relTok = st.tokenAt(b.relation.location);
       if (relTok < 0) return;
       const list = parenListAfter(st, st.tokens()[relTok].start);
       if (!list) return;
       const usable = list.items.length === params.length;
-      const k = params.findIndex((p) => elemColumn(p) === tenant);
       const what = b.unique ? 'unique index' : 'index';
       const name = displayName(b.relation);
       if (k > 0) {
@@ -93,15 +115,6 @@ export const tenantIndexOrder: Rule = {
             `${tenant} is not the first column of this multi-column ${what} on tenant table ${name}: RLS filters every ` +
             `query by ${tenant}, and a B-tree can only seek on its leading columns. Put ${tenant} first.`,
           fix: usable ? fixOf(`Move ${tenant} to the front of the ${what}`, reorder(st, list, k)) : undefined,
-        });
-      } else if (b.unique) {
-        report({
-          start: list.start,
-          end: list.end,
-          message:
-            `Unique index on tenant table ${name} does not start with ${tenant}: RLS filters every query by ${tenant}, ` +
-            `so this index cannot seek to one tenant's rows. Adding ${tenant} would change what is unique (per tenant ` +
-            `instead of global), so there is no automatic fix: make it UNIQUE (${tq}, …) if uniqueness is per tenant.`,
         });
       } else {
         report({
@@ -117,35 +130,25 @@ export const tenantIndexOrder: Rule = {
     }
 
     for (const k of keyConstraints(st)) {
-      if (k.columns.length < 2 || k.columns[0] === tenant) continue;
-      const table = tenantTable(catalog, k.relation, st, tenant);
-      if (!table) continue;
+      const at = k.columns.indexOf(tenant);
+      // Without the tenant column the key is unique across tenants (see the unique index case above).
+      if (k.columns.length < 2 || at <= 0) continue;
+      const table = rlsTenantTable(catalog, k.relation, st, tenant);
+      if (!table || leadIdentifiesTenant(catalog, table, k.columns.slice(0, at), tenant, { statement: st, constraint: k.node })) continue;
       const range = constraintRange(st, k);
       const list = range?.list;
       if (!list) continue;
       const kind = k.primary ? 'PRIMARY KEY' : 'UNIQUE constraint';
       const name = displayName(k.relation);
-      const at = k.columns.indexOf(tenant);
-      if (at > 0) {
-        const usable = list.items.length === k.columns.length && !k.node.without_overlaps;
-        report({
-          start: list.start,
-          end: list.end,
-          message:
-            `${tenant} is not the first column of the ${kind} on tenant table ${name}: its index cannot seek to one ` +
-            `tenant's rows, and RLS filters every query by ${tenant}. Put ${tenant} first (uniqueness is unchanged).`,
-          fix: usable ? fixOf(`Move ${tenant} to the front of the ${kind}`, reorder(st, list, at)) : undefined,
-        });
-      } else {
-        report({
-          start: list.start,
-          end: list.end,
-          message:
-            `The ${kind} on tenant table ${name} does not include ${tenant}: its index cannot seek to one tenant's rows, ` +
-            `and RLS filters every query by ${tenant}. Adding ${tenant} would change what is unique (per tenant instead ` +
-            `of global), so there is no automatic fix: use (${tq}, …) if the key is meant per tenant.`,
-        });
-      }
+      const usable = list.items.length === k.columns.length && !k.node.without_overlaps;
+      report({
+        start: list.start,
+        end: list.end,
+        message:
+          `${tenant} is not the first column of the ${kind} on tenant table ${name}: its index cannot seek to one ` +
+          `tenant's rows, and RLS filters every query by ${tenant}. Put ${tenant} first (uniqueness is unchanged).`,
+        fix: usable ? fixOf(`Move ${tenant} to the front of the ${kind}`, reorder(st, list, at)) : undefined,
+      });
     }
   },
 };
