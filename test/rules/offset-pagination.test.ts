@@ -13,7 +13,11 @@ describe(RULE, () => {
     ['SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 10::bigint;', 'OFFSET 10::bigint'],
     ['SELECT * FROM (SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 50) s;', 'OFFSET 50'],
     ['WITH p AS (SELECT id FROM t ORDER BY id LIMIT 10 OFFSET $1) SELECT * FROM p;', 'OFFSET $1'],
-    ['INSERT INTO a SELECT id FROM t ORDER BY id OFFSET 5;', 'OFFSET 5'],
+    ['INSERT INTO a SELECT id FROM t ORDER BY id LIMIT $1 OFFSET $2;', 'OFFSET $2'],
+    ['SELECT id FROM t ORDER BY id OFFSET $1;', 'OFFSET $1'],
+    ['SELECT id FROM t ORDER BY id LIMIT $1 OFFSET 500;', 'OFFSET 500'],
+    ['SELECT id FROM t ORDER BY id LIMIT ($1) OFFSET 100;', 'OFFSET 100'],
+    ['SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 10;', 'OFFSET 10'],
     ['(SELECT id FROM a ORDER BY id LIMIT 5 OFFSET 5) UNION SELECT id FROM b;', 'OFFSET 5'],
   ])('fires on %s', (sql, text) => {
     const f = findings(sql, RULE);
@@ -33,6 +37,23 @@ describe(RULE, () => {
     'SELECT "offset" FROM t ORDER BY "offset" LIMIT 10;',
     'SELECT id FROM t WHERE "offset" > 10 ORDER BY id LIMIT 10;',
   ])('does not fire on %s', (sql) => {
+    expect(findings(sql, RULE)).toEqual([]);
+  });
+
+  // Constant skips that are not pages: the first row of a small function result, the n-th row, a few leading rows.
+  it.each([
+    'SELECT x FROM unnest(string_to_array($1, \'/\')) AS x OFFSET 1;',
+    'INSERT INTO a SELECT id FROM t ORDER BY id OFFSET 5;',
+    'SELECT id FROM t ORDER BY id LIMIT 1 OFFSET 1;',
+    'SELECT id FROM t ORDER BY id LIMIT 1 OFFSET 3;',
+    'SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 1;',
+    'SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 9;',
+    'SELECT id FROM t ORDER BY id LIMIT $1 OFFSET 1;',
+    'SELECT id FROM t ORDER BY id LIMIT $1 OFFSET 99;',
+    'SELECT id FROM t ORDER BY id LIMIT ALL OFFSET 20;',
+    'SELECT id FROM t ORDER BY id OFFSET 1 ROWS FETCH NEXT 1 ROW ONLY;',
+    'SELECT id FROM t ORDER BY id OFFSET 2::int;',
+  ])('does not fire on the constant skip %s', (sql) => {
     expect(findings(sql, RULE)).toEqual([]);
   });
 

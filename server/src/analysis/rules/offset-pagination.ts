@@ -39,14 +39,16 @@ export const offsetPagination: Rule = {
     severity: 'warning',
     fixable: true,
     docs: {
-      summary: 'SELECT … OFFSET n for pagination (a parameter or a constant > 0).',
+      summary: 'SELECT … OFFSET n for pagination (a parameter, or a constant that skips at least one page of a LIMIT).',
       why:
         'PostgreSQL cannot jump to row n: OFFSET reads every skipped row and throws it away, so each page costs ' +
         'more than the last. The tuning guide measures `ORDER BY timestamp DESC LIMIT 100 OFFSET 10000` at ' +
         '500 ms (10,100 rows scanned, 10,000 discarded) and 5 s at OFFSET 100000, while keyset pagination ' +
         '(`WHERE timestamp < $last_timestamp`) stays at about 5 ms whatever the page. OFFSET pages also shift ' +
         'when rows are inserted or deleted between requests. Without ORDER BY the order of rows, and so the ' +
-        'content of each page, is not defined at all.',
+        'content of each page, is not defined at all. A constant OFFSET that skips a few rows rather than pages ' +
+        'is left alone: with no LIMIT (`OFFSET 1`: everything after the first row), under `LIMIT 1` (the n-th row), ' +
+        'smaller than its constant LIMIT, or below 100 under a LIMIT that is not a constant.',
       fix:
         'Paginate by the last row seen: keep LIMIT, drop OFFSET, and add a predicate on the ORDER BY keys ' +
         '(`<` for DESC, `>` for ASC; a row comparison `(a, b) < ($2, $3)` for several keys in one direction, ' +
@@ -64,7 +66,7 @@ export const offsetPagination: Rule = {
     if (!/offset/i.test(statement.text)) return; // cheap text filter before the tree walk
     if (!statement.treeMayInclude('"limitOffset"')) return; // and one on the parser's JSON before building the tree
     for (const sel of statement.nodes('SelectStmt')) {
-      if (!sel.limitOffset || !firesOn(sel.limitOffset)) continue;
+      if (!sel.limitOffset || !isPage(sel)) continue;
       const clause = offsetClause(statement, sel.limitOffset);
       if (!clause) return;
       const offsetText = statement.file.text.slice(clause.exprStart, clause.exprEnd);
@@ -100,17 +102,35 @@ export const offsetPagination: Rule = {
 };
 
 
-/** A parameter, a positive constant or any other expression; not `OFFSET 0`, `OFFSET NULL`. */
-function firesOn(expr: Node): boolean {
+/** Below this, a constant OFFSET under a LIMIT that is not a constant skips a few leading rows; it is no page. */
+const SMALL_CONSTANT_SKIP = 100;
+
+/** The value of a constant (through casts): a number, null for NULL, undefined for anything else. */
+function constantOf(expr: Node | undefined): number | null | undefined {
   let e = expr;
-  while (as(e, 'TypeCast')) e = as(e, 'TypeCast')!.arg;
-  const c = as(e, 'A_Const');
-  if (c) {
-    if (c.isnull) return false;
-    const n = numberOf(e);
-    return n === undefined || n > 0;
-  }
-  return true;
+  while (e && as(e, 'TypeCast')) e = as(e, 'TypeCast')!.arg;
+  const c = e ? as(e, 'A_Const') : undefined;
+  if (!c) return undefined;
+  return c.isnull ? null : numberOf(e!);
+}
+
+/**
+ * True when the SELECT's OFFSET pages through a result. A parameter or any computed offset (`$1`,
+ * `($2 - 1) * 10`) is a page. A constant is one only under a LIMIT that returns more than one row and when it
+ * skips at least a page: `LIMIT 10 OFFSET 20` (page 3), not `OFFSET 1` with no LIMIT (skip the first row of the
+ * result), not `LIMIT 1 OFFSET 2` (the third row), not `LIMIT 10 OFFSET 1`. Under a LIMIT that is not a constant
+ * (`LIMIT $1 OFFSET 1`), a constant skip of fewer than SMALL_CONSTANT_SKIP rows is not a page either.
+ * `OFFSET 0` and `OFFSET NULL` skip nothing.
+ */
+function isPage(sel: Node): boolean {
+  const offset = constantOf(sel.limitOffset);
+  if (offset === undefined) return true;
+  if (offset === null || offset <= 0) return false;
+  if (!sel.limitCount) return false;
+  const limit = constantOf(sel.limitCount);
+  if (limit === null) return false; // LIMIT ALL / LIMIT NULL: no limit
+  if (limit === undefined) return offset >= SMALL_CONSTANT_SKIP;
+  return limit > 1 && offset >= limit;
 }
 
 interface OffsetClause extends Span {
