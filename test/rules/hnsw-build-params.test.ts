@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { applyEdits } from '../../server/src/analysis/fix';
 import { parseSql } from '../../server/src/analysis/pg';
 import { bandFor } from '../../server/src/analysis/rules/hnsw-build-params';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'hnsw-build-params';
 const TABLE =
@@ -139,5 +142,25 @@ describe(RULE, () => {
     expect(applyFix(sql, RULE)).toBe(
       TABLE + 'CREATE INDEX idx ON docs USING hnsw (e1536 vector_cosine_ops) WITH (m = 24, ef_construction = 256)\n  WHERE id > 0;',
     );
+  });
+});
+
+describe(`${RULE}: the fix runs on PostgreSQL (pgvector) with the workspace schema`, () => {
+  it.each([
+    '(e768 vector_cosine_ops)\n  WITH (m = 16, /* was 32 */ ef_construction = 24)',
+    "(e768 vector_cosine_ops) WITH (m = '8', ef_construction = 128)",
+    '(e768 vector_l2_ops) WITH (m = 16, ef_construction = 40)',
+    '(e1536 vector_cosine_ops) WITH (ef_construction = 256)',
+    '(e1536 vector_cosine_ops) WITH (m = 24)',
+    '(e1536 vector_cosine_ops)',
+  ])('%s', async (rest) => {
+    const r = await db.check(idx(rest), RULE);
+    expect(r.how).toBe('executed');
+    expect(r.statement).toMatch(/WITH \(/);
+  });
+
+  // PostgreSQL cannot build an HNSW index on a vector column without dimensions, fix or not: the database says so.
+  it('an index on a vector column without dimensions is rejected by PostgreSQL itself', async () => {
+    await expect(db.check(idx('(e vector_l2_ops) WITH (m = 16, ef_construction = 40)'), RULE)).rejects.toThrow(/column does not have dimensions/);
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'hnsw-dimension-limit';
 const TABLE = 'CREATE TABLE docs (id bigint, embedding vector(3072), small vector(768), half halfvec(3072), huge vector(8000), hhuge halfvec(5000));\n';
@@ -84,5 +87,23 @@ describe(RULE, () => {
     expect(applyFix(t + 'CREATE INDEX ON d USING hnsw ("Emb" vector_cosine_ops);', RULE)).toBe(
       t + 'CREATE INDEX ON d USING hnsw (("Emb"::halfvec(2048)) halfvec_cosine_ops);',
     );
+  });
+});
+
+describe(`${RULE}: the halfvec fix runs on PostgreSQL (pgvector) with the workspace schema`, () => {
+  it.each([
+    'USING hnsw (embedding /* 3072 */ vector_cosine_ops)\n    WITH (m = 24, ef_construction = 256)',
+    'USING hnsw (embedding vector_l2_ops)',
+    'USING hnsw (embedding vector_ip_ops)',
+    'USING ivfflat (embedding vector_cosine_ops) WITH (lists = 1000)',
+  ])('%s', async (rest) => {
+    const r = await db.check(TABLE + `CREATE INDEX ON docs ${rest};`, RULE);
+    expect(r.how).toBe('executed');
+    expect(r.statement).toContain('::halfvec(3072)');
+  });
+
+  it('a quoted column', async () => {
+    const r = await db.check('CREATE TABLE d ("Emb" vector(2048));\nCREATE INDEX ON d USING hnsw ("Emb" vector_cosine_ops);', RULE);
+    expect(r.statement).toContain('("Emb"::halfvec(2048)) halfvec_cosine_ops');
   });
 });

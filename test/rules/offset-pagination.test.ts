@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'offset-pagination';
 
@@ -141,5 +144,31 @@ describe(RULE, () => {
   it('parenthesises an operator sort key', () => {
     const sql = 'SELECT a, b FROM t ORDER BY a + b DESC LIMIT 5 OFFSET 5;';
     expect(applyFix(sql, RULE)).toBe('SELECT a, b FROM t WHERE (a + b) < $1 ORDER BY a + b DESC LIMIT 5;');
+  });
+});
+
+describe(`${RULE}: the keyset fix runs on PostgreSQL with the workspace schema`, () => {
+  const SCHEMA =
+    'CREATE TABLE e (id bigint PRIMARY KEY, tenant_id int, k int, a int, b int, ts timestamptz, created_at timestamptz, user_id int, name text, x text);\n' +
+    'CREATE TABLE t (id int, a numeric, b numeric, x text);\nCREATE TABLE a (id int);\nCREATE TABLE b (id int);\n' +
+    'CREATE TABLE event_log (id bigint, timestamp timestamptz, payload jsonb);\n';
+  it.each([
+    ['SELECT * FROM event_log ORDER BY timestamp DESC LIMIT 100 OFFSET 10000;', 'WHERE timestamp < $1'],
+    ['SELECT id, ts FROM e WHERE tenant_id = $1 ORDER BY ts ASC, id ASC LIMIT $2 OFFSET $3;', '(ts, id) > ($3, $4)'],
+    ['SELECT id FROM e WHERE $2 > 0 ORDER BY id LIMIT $1 OFFSET $2;', 'id > $3'],
+    ['SELECT id FROM e WHERE a = 1 OR b IS NULL ORDER BY id DESC LIMIT 10 OFFSET 10;', '(a = 1 OR b IS NULL) AND id < $1'],
+    ['SELECT * FROM e e1 ORDER BY e1.created_at DESC, e1.id LIMIT 20 OFFSET 40;', '(e1.created_at < $1 OR (e1.created_at = $1 AND e1.id > $2))'],
+    ['SELECT user_id AS u, count(*) FROM e GROUP BY user_id ORDER BY u LIMIT 10 OFFSET 10;', 'WHERE user_id > $1 GROUP BY'],
+    ['SELECT lower(name) FROM e ORDER BY 1 DESC LIMIT 10 OFFSET 10;', 'lower(name) < $1'],
+    ['SELECT id FROM t ORDER BY id OFFSET $1 ROWS FETCH FIRST 10 ROWS ONLY;', 'WHERE id > $1'],
+    ['SELECT * FROM (SELECT id FROM t WHERE x IS NOT NULL ORDER BY id LIMIT 10 OFFSET 50) s;', 'AND id > $1'],
+    ['(SELECT id FROM a ORDER BY id LIMIT 5 OFFSET 5) UNION SELECT id FROM b;', 'WHERE id > $1'],
+    ['SELECT a, b FROM t ORDER BY a + b DESC LIMIT 5 OFFSET 5;', '(a + b) < $1'],
+    ['INSERT INTO a SELECT id FROM t ORDER BY id LIMIT $1 OFFSET $2;', 'WHERE id > $2'],
+  ])('%s', async (query, predicate) => {
+    const r = await db.check(SCHEMA + query, RULE);
+    expect(r.how).toBe('prepared');
+    expect(r.statement).toContain(predicate);
+    expect(r.statement).not.toMatch(/OFFSET/i);
   });
 });

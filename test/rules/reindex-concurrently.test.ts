@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'reindex-concurrently';
 
@@ -29,5 +32,14 @@ describe(RULE, () => {
   it('fix adds CONCURRENTLY and keeps the rest byte-identical', () => {
     const sql = 'SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX /* hnsw */ idx_vec;\n';
     expect(applyFix(sql, RULE)).toBe('SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX CONCURRENTLY /* hnsw */ idx_vec;\n');
+  });
+});
+
+describe(`${RULE}: the fix runs on PostgreSQL, outside a transaction block`, () => {
+  const SCHEMA = 'CREATE TABLE docs (id int PRIMARY KEY, e vector(3));\nCREATE INDEX idx_vec ON docs USING hnsw (e vector_cosine_ops);\n';
+  it.each(['REINDEX  INDEX /* hnsw */ idx_vec;', 'REINDEX TABLE docs;', 'REINDEX (VERBOSE) INDEX idx_vec;'])('%s', async (sql) => {
+    const r = await db.check(SCHEMA + sql, RULE);
+    expect(r.how).toBe('executed');
+    expect(r.statement).toMatch(/CONCURRENTLY/);
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, config, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'split-tenant-indexes';
 /** RLS enabled on `table` with a policy that reads `column`: the premise of the rule. */
@@ -119,5 +122,26 @@ describe(RULE, () => {
     const sql = TABLE + 'CREATE INDEX i ON sessions (status);';
     const fixed = applyFix(sql, RULE);
     expect(findings(fixed, 'tenant-index-order')).toEqual([]);
+  });
+});
+
+describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => {
+  it.each([
+    "CREATE INDEX idx_sessions_status ON sessions (status /* hot */) WHERE status <> 'closed';",
+    'CREATE INDEX ON sessions (lower(email));',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.sessions USING btree ("status" DESC NULLS LAST);',
+  ])('%s', async (sql) => {
+    const r = await db.check(TABLE + sql, RULE);
+    expect(r.how).toBe('executed');
+    expect(r.statement).toMatch(/\(tenant_id, /);
+  });
+
+  it('with a quoted tenant column and an RLS policy from another file (midday layout)', async () => {
+    const files = {
+      '0001_init.sql': 'CREATE TABLE t ("TenantId" text, a int);\n' + rls('t', '"TenantId"'),
+      'main.sql': 'CREATE INDEX ON t (a);',
+    };
+    const r = await db.check(files, RULE, { cfg: config({ tenantColumn: 'TenantId' }) });
+    expect(r.fixed).toBe('CREATE INDEX ON t ("TenantId", a);');
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, config, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'tenant-index-order';
 /** RLS enabled on `table` with a policy that reads `column`: the premise of the rule. */
@@ -178,5 +181,25 @@ describe(RULE, () => {
     expect(applyFix(sql, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (tenant_id, id));\n' + rls('docs'));
     const alter = 'CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (slug,id,tenant_id);';
     expect(applyFix(alter, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (tenant_id,slug,id);');
+  });
+});
+
+describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => {
+  it.each([
+    'CREATE INDEX i ON sessions (status text_pattern_ops, created_at DESC NULLS LAST, tenant_id);',
+    'CREATE INDEX i ON sessions (\n  status, -- the filter\n  tenant_id /* rls */,\n  created_at\n);',
+    "CREATE INDEX i ON sessions (status, created_at DESC) WHERE status = 'open';",
+    'CREATE UNIQUE INDEX CONCURRENTLY i ON sessions (session_id, tenant_id);',
+  ])('%s', async (sql) => {
+    const r = await db.check(TABLE + sql, RULE);
+    expect(r.how).toBe('executed');
+    expect(r.statement).toMatch(/\(\s*tenant_id/);
+  });
+
+  it('PRIMARY KEY in CREATE TABLE and UNIQUE in ALTER TABLE', async () => {
+    const pk = 'CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (id, tenant_id));\n' + rls('docs');
+    expect((await db.check(pk, RULE)).statement).toContain('PRIMARY KEY (tenant_id, id)');
+    const alter = 'CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (slug,id,tenant_id);';
+    expect((await db.check(alter, RULE)).statement).toContain('UNIQUE (tenant_id,slug,id)');
   });
 });

@@ -3,7 +3,7 @@
  * partition-key-in-unique, create-index-concurrently, tenant-table-without-rls).
  */
 import { as, columnRefNames, operatorOf, strings, walk, type Node } from '../ast';
-import type { Catalog, TableInfo } from '../catalog';
+import { qkey, type Catalog, type TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Token } from '../tokens';
 
@@ -39,8 +39,16 @@ export function readsColumn(expr: unknown, column: string): boolean {
 export function rlsTenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
   const t = tenantTable(catalog, rv, st, tenantColumn);
   if (!t) return undefined;
-  const parent = t.partitionOf ? catalog.tables.get(t.partitionOf) : undefined;
-  return [t, parent].some((x) => x && rlsFiltersBy(x, tenantColumn)) ? t : undefined;
+  // RLS is usually enabled after the table and its indexes are created (later in the migration, or in a later
+  // one): what matters is the table as the workspace leaves it, as well as at this statement.
+  const candidates = [t, finalOf(catalog, t)];
+  for (const x of [...candidates]) if (x?.partitionOf) candidates.push(catalog.tables.get(x.partitionOf));
+  return candidates.some((x) => x && rlsFiltersBy(x, tenantColumn)) ? t : undefined;
+}
+
+/** The table as the workspace leaves it (the catalog may resolve a statement to the table as it stood then). */
+function finalOf(catalog: Catalog, t: TableInfo): TableInfo | undefined {
+  return catalog.tables.get(qkey(t));
 }
 
 function rlsFiltersBy(t: TableInfo, tenantColumn: string): boolean {
@@ -67,7 +75,8 @@ export function leadIdentifiesTenant(
     u.statement.file.path === own.statement.file.path &&
     u.statement.index === own.statement.index &&
     (!own.constraint || u.node.location === own.constraint.location);
-  for (const u of table.uniques) {
+  const uniques = new Set([...table.uniques, ...(finalOf(catalog, table)?.uniques ?? [])]);
+  for (const u of uniques) {
     if (isOwn(u) || u.columns.length === 0 || u.node.whereClause) continue;
     if (u.columns.every((c) => c !== '' && lead.has(c))) return true;
   }

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../ast';
 import type { Rule } from '../rule';
-import type { CatalogStatement } from '../catalog';
+import { qkey, type CatalogStatement } from '../catalog';
 import type { Statement } from '../parse';
 import { displayName, relationRange } from './_tenancy';
 
@@ -42,7 +42,10 @@ export const tenantTableWithoutRls: Rule = {
     if (st.kind !== 'CreateStmt') return;
     const b = st.body;
     if (b.partbound || b.relation?.relpersistence === 't') return;
-    const table = catalog.resolveRangeVar(b.relation, st);
+    const here = catalog.resolveRangeVar(b.relation, st);
+    // The table as the workspace leaves it: RLS, policies and even the tenant column usually come after the
+    // CREATE TABLE (later in the migration, or in later ones). A table dropped for good is not judged.
+    const table = here && catalog.tables.get(qkey(here));
     const tenant = settings.tenantColumn;
     // Report once, at the CREATE TABLE the catalog took the table from (IF NOT EXISTS may repeat it).
     if (!table || !sameStatement(table.created, st) || table.partitionOf || !table.columns.has(tenant)) return;
