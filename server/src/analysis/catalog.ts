@@ -1,9 +1,28 @@
 /**
- * The workspace schema model: what the DDL of every file says about schemas, tables, columns, partitioning,
- * indexes, constraints, row-level security and policies. Files are read in the order given (sorted paths),
- * statements in file order, so ALTERs apply after the CREATE they follow.
+ * The workspace schema model, built as a migration history: what the DDL of every file says about schemas,
+ * tables, views, columns, partitioning, indexes, constraints, row-level security and policies. Files are applied
+ * in migration order (see migration-order.ts: version prefixes of the file or its folder, compared as numbers;
+ * other files in path order), statements in file order, and each schema change (CREATE / DROP / RENAME / SET
+ * SCHEMA of relations, columns and indexes, CREATE TABLE AS, SELECT INTO, views, ATTACH / DETACH PARTITION) is
+ * recorded where it happens.
+ *
+ * What a statement sees (`resolve(schema, name, from)` / `resolveRangeVar(rv, from)` with `from` the Statement):
+ * - A statement of a file that changes the schema (a migration, a schema file) sees the relation as it stands at
+ *   that statement, its own effect included: a CREATE TABLE reads its own definition, an index statement the
+ *   table with that index. A relation dropped by then is unknown; one not created yet (the file sorts before the
+ *   migration that creates it, so its order is unknown) is taken from the final schema.
+ * - Down / undo scripts (`*.down.sql`, `down.sql`, `*.undo.sql`, Flyway `U…`) are not part of the forward
+ *   history: each is judged against the schema as it stands after the up migration of its version, and its own
+ *   changes are seen by its own later statements only.
+ * - Any other statement (query files, or `from` without a file) sees the final schema, `tables`.
+ * - A relation created twice with no DROP in between (the second time without IF NOT EXISTS, and with other
+ *   columns or another partition key) is ambiguous: resolving it gives undefined (rules that need it stay quiet),
+ *   except from the CREATE statement itself. `tables` keeps it, marked `ambiguous`.
+ * - `columns.size === 0` means the columns are not known (a view or CREATE TABLE AS whose output types cannot be
+ *   read from the query, a table only ever altered).
  */
 import { as, numberOf, strings, walk, type Node } from './ast';
+import { compareMigrationPaths, isDownMigration } from './migration-order';
 import { DEFAULT_SEARCH_PATH, type ParsedFile } from './parse';
 
 /**
@@ -20,8 +39,19 @@ export interface CatalogStatement {
   file: { path: string };
 }
 
-/** The statement kinds the catalog learns from. */
-export const CATALOG_KINDS: ReadonlySet<string> = new Set(['CreateSchemaStmt', 'CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreatePolicyStmt']);
+/** The statement kinds the catalog learns from (and SELECT … INTO, see changesCatalog). */
+export const CATALOG_KINDS: ReadonlySet<string> = new Set([
+  'CreateSchemaStmt',
+  'CreateStmt',
+  'CreateTableAsStmt',
+  'ViewStmt',
+  'AlterTableStmt',
+  'IndexStmt',
+  'CreatePolicyStmt',
+  'DropStmt',
+  'RenameStmt',
+  'AlterObjectSchemaStmt',
+]);
 
 export interface QName {
   schema: string;
@@ -86,8 +116,12 @@ export interface Policy {
   statement: CatalogStatement;
 }
 
+export type RelationKind = 'table' | 'view' | 'matview';
+
 export interface TableInfo extends QName {
   columns: Map<string, Column>;
+  /** What the relation is; undefined for a table. */
+  kind?: RelationKind;
   partition?: PartitionKey;
   /** The parent's key when this table is a partition. */
   partitionOf?: string;
@@ -96,8 +130,10 @@ export interface TableInfo extends QName {
   policies: Policy[];
   indexes: IndexInfo[];
   uniques: UniqueKey[];
-  /** The CREATE TABLE, when a workspace file declares the table. */
+  /** The CREATE statement, when a workspace file declares the relation. */
   created?: CatalogStatement;
+  /** Created twice with no DROP in between, differently: which definition holds is unknown. */
+  ambiguous?: boolean;
 }
 
 export interface CatalogOptions {
@@ -105,31 +141,116 @@ export interface CatalogOptions {
   partitionedTables?: Record<string, { strategy: PartitionStrategy; columns: string[] }>;
 }
 
+/** Where a statement is asked from: a Statement (search path, file, index) or just a search path. */
+export interface From {
+  searchPath: string[];
+  file?: { path: string };
+  index?: number;
+}
+
+/** One change of a relation in the history: its new state (undefined: dropped) from position `pos` on. */
+interface Version {
+  pos: number;
+  table: TableInfo | undefined;
+  /** Set for a down script's changes: visible to that file's own statements only. */
+  onlyFile?: string;
+}
+
+/** Statements per file in a position number: file rank × STRIDE + statement index. */
+const STRIDE = 2 ** 21;
+
+const stmtKey = (path: string, index: number) => `${index}\u0000${path}`;
+
+type Lookup = TableInfo | 'ambiguous' | undefined;
+
 export class Catalog {
+  /** The schema as it ends: every relation after the last (forward) migration. */
   readonly tables = new Map<string, TableInfo>();
   readonly schemas = new Set<string>(['public']);
+  /** The indexes of the final schema. */
   readonly indexes: IndexInfo[] = [];
+  /** @internal Rank of each file that changes the schema, in migration order. */
+  readonly fileRank = new Map<string, number>();
+  /** @internal Each relation's versions by position. */
+  readonly history = new Map<string, Version[]>();
+  /** @internal The relation a CREATE statement defines, by statement. */
+  readonly own = new Map<string, TableInfo>();
 
-  /** The table a possibly unqualified name denotes from a statement (honouring its search_path). */
-  resolve(schema: string | undefined, name: string, from?: { searchPath: string[] }): TableInfo | undefined {
-    if (schema) return this.tables.get(`${schema}.${name}`);
+  /** The table a possibly unqualified name denotes from a statement (honouring its search_path and position). */
+  resolve(schema: string | undefined, name: string, from?: From): TableInfo | undefined {
+    if (schema) {
+      const t = this.lookup(`${schema}.${name}`, from);
+      return t === 'ambiguous' ? undefined : t;
+    }
     for (const s of from?.searchPath ?? DEFAULT_SEARCH_PATH) {
-      const t = this.tables.get(`${s}.${name}`);
+      const t = this.lookup(`${s}.${name}`, from);
+      if (t === 'ambiguous') return undefined;
       if (t) return t;
     }
     return undefined;
   }
 
   /** The table a RangeVar node names. */
-  resolveRangeVar(rv: Node, from?: { searchPath: string[] }): TableInfo | undefined {
+  resolveRangeVar(rv: Node, from?: From): TableInfo | undefined {
     return this.resolve(rv.schemaname, rv.relname, from);
+  }
+
+  /** True when the file changes the schema, i.e. its statements are judged at their place in the history. */
+  inHistory(path: string): boolean {
+    return this.fileRank.has(path);
+  }
+
+  /** True when statement `a` comes before statement `b` in migration order (both in files of the history). */
+  before(a: { file: { path: string }; index: number }, b: { file: { path: string }; index: number }): boolean {
+    const ra = this.fileRank.get(a.file.path);
+    const rb = this.fileRank.get(b.file.path);
+    if (ra === undefined || rb === undefined) return false;
+    return ra * STRIDE + a.index < rb * STRIDE + b.index;
+  }
+
+  private lookup(key: string, from: From | undefined): Lookup {
+    const path = from?.file?.path;
+    if (path !== undefined && from!.index !== undefined) {
+      const own = this.own.get(stmtKey(path, from!.index));
+      if (own && `${own.schema}.${own.name}` === key) return own;
+      const rank = this.fileRank.get(path);
+      const versions = rank === undefined ? undefined : this.history.get(key);
+      if (versions) {
+        const v = versionAt(versions, rank! * STRIDE + from!.index, path);
+        // A relation not created yet at that point (known only from ALTERs so far) is taken from the final schema.
+        if (v && (!v.table || v.table.created)) return v.table?.ambiguous ? 'ambiguous' : v.table;
+      }
+    }
+    const t = this.tables.get(key);
+    return t?.ambiguous ? 'ambiguous' : t;
   }
 }
 
+/** The last version at or before `pos` that the file may see. */
+function versionAt(versions: Version[], pos: number, path: string): Version | undefined {
+  let lo = 0;
+  let hi = versions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (versions[mid].pos <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo - 1; i >= 0; i--) {
+    const v = versions[i];
+    if (v.onlyFile === undefined || v.onlyFile === path) return v;
+  }
+  return undefined;
+}
+
+/** Whether a statement can change the catalog (a SELECT only with INTO; its tree is not built otherwise). */
+export function changesCatalog(st: { kind: string; treeMayInclude?(fragment: string): boolean; body: Node }): boolean {
+  if (st.kind === 'SelectStmt') return (st.treeMayInclude?.('"intoClause"') ?? true) && !!st.body.intoClause;
+  return CATALOG_KINDS.has(st.kind);
+}
 
 /** The statements of parsed files the catalog learns from, in file order. */
 export function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
-  for (const file of files) for (const st of file.statements) if (st.hasAst && CATALOG_KINDS.has(st.kind)) yield st;
+  for (const file of files) for (const st of file.statements) if (st.hasAst && changesCatalog(st)) yield st;
 }
 
 /** Builds the catalog from every file's DDL. */
@@ -137,36 +258,139 @@ export function buildCatalog(files: readonly ParsedFile[], options: CatalogOptio
   return buildCatalogFrom(catalogStatements(files), options);
 }
 
-/** Builds the catalog from DDL statements given in workspace order (sorted files, statements in file order). */
+/**
+ * Builds the catalog from DDL statements (statements of one file in file order); files are applied in migration
+ * order whatever order they come in.
+ */
 export function buildCatalogFrom(statements: Iterable<CatalogStatement>, options: CatalogOptions = {}): Catalog {
-  const cat = new Catalog();
-  for (const st of statements) apply(cat, st);
+  const byFile = new Map<string, CatalogStatement[]>();
+  for (const st of statements) {
+    const list = byFile.get(st.file.path);
+    if (list) list.push(st);
+    else byFile.set(st.file.path, [st]);
+  }
+  const paths = [...byFile.keys()].sort(compareMigrationPaths);
+  const b = new Builder(new Catalog());
   for (const [name, key] of Object.entries(options.partitionedTables ?? {})) {
     const dot = name.indexOf('.');
     const q: QName = dot >= 0 ? { schema: name.slice(0, dot), name: name.slice(dot + 1) } : { schema: 'public', name };
-    const t = ensureTable(cat, q);
-    t.partition ??= { strategy: key.strategy, columns: key.columns, declaredIn: '.pgperf.json' };
+    b.pos = -1;
+    b.edit(b.ensure(q)).partition ??= { strategy: key.strategy, columns: key.columns, declaredIn: '.pgperf.json' };
+  }
+  paths.forEach((path, rank) => {
+    b.cat.fileRank.set(path, rank);
+    const down = isDownMigration(path);
+    const saved = down ? b.fork(path) : undefined;
+    for (const st of byFile.get(path)!) {
+      b.pos = rank * STRIDE + st.index;
+      apply(b, st);
+    }
+    if (saved) b.join(saved);
+  });
+  const cat = b.cat;
+  for (const [k, t] of b.state) {
+    cat.tables.set(k, t);
+    cat.indexes.push(...t.indexes);
   }
   return cat;
+}
+
+/** The catalog being built: the current state, and each change recorded in the history. */
+class Builder {
+  state = new Map<string, TableInfo>();
+  /** `schema.index` → the key of its table. */
+  indexOwner = new Map<string, string>();
+  pos = 0;
+  onlyFile: string | undefined;
+  /** Relations a down script has copied (or created): changed in place from then on. */
+  private fresh = new Set<TableInfo>();
+
+  constructor(readonly cat: Catalog) {}
+
+  /** The current relation a name denotes from a statement. */
+  find(schema: string | undefined, name: string, st: { searchPath: string[] }): TableInfo | undefined {
+    if (schema) return this.state.get(`${schema}.${name}`);
+    for (const s of st.searchPath) {
+      const t = this.state.get(`${s}.${name}`);
+      if (t) return t;
+    }
+    return undefined;
+  }
+
+  /**
+   * The relation to change. A definition is changed in place (every statement that sees it sees it as it ends);
+   * in a down script it is copied first, so that its changes stay its own.
+   */
+  edit(t: TableInfo): TableInfo {
+    if (this.onlyFile === undefined || this.fresh.has(t)) return t;
+    const copy: TableInfo = {
+      ...t,
+      columns: new Map(t.columns),
+      policies: [...t.policies],
+      indexes: [...t.indexes],
+      uniques: [...t.uniques],
+    };
+    this.put(copy);
+    return copy;
+  }
+
+  /** Records `t` as the relation of its name from now on. */
+  put(t: TableInfo): void {
+    this.fresh.add(t);
+    const k = qkey(t);
+    this.state.set(k, t);
+    this.record(k, t);
+  }
+
+  drop(k: string): void {
+    const t = this.state.get(k);
+    if (!t) return;
+    this.state.delete(k);
+    this.record(k, undefined);
+    for (const i of t.indexes) if (i.name) this.indexOwner.delete(`${t.schema}.${i.name}`);
+  }
+
+  /** A placeholder for a relation known only from ALTERs, indexes or policies (created outside the workspace). */
+  ensure(q: QName): TableInfo {
+    const t = this.state.get(qkey(q));
+    if (t) return t;
+    const placeholder: TableInfo = { schema: q.schema, name: q.name, columns: new Map(), rls: false, policies: [], indexes: [], uniques: [] };
+    this.put(placeholder);
+    return placeholder;
+  }
+
+  private record(k: string, table: TableInfo | undefined): void {
+    const versions = this.cat.history.get(k);
+    const v: Version = { pos: this.pos, table, ...(this.onlyFile !== undefined ? { onlyFile: this.onlyFile } : {}) };
+    if (!versions) this.cat.history.set(k, [v]);
+    else if (versions[versions.length - 1].pos === this.pos && versions[versions.length - 1].onlyFile === v.onlyFile) versions[versions.length - 1] = v;
+    else versions.push(v);
+  }
+
+  /** Starts a down script: its changes go to a copy of the state and are visible to that file only. */
+  fork(path: string): { state: Map<string, TableInfo>; indexOwner: Map<string, string> } {
+    const saved = { state: this.state, indexOwner: this.indexOwner };
+    this.state = new Map(this.state);
+    this.indexOwner = new Map(this.indexOwner);
+    this.onlyFile = path;
+    this.fresh.clear();
+    return saved;
+  }
+
+  join(saved: { state: Map<string, TableInfo>; indexOwner: Map<string, string> }): void {
+    this.state = saved.state;
+    this.indexOwner = saved.indexOwner;
+    this.onlyFile = undefined;
+  }
 }
 
 function nameOf(rv: Node, st: CatalogStatement): QName {
   return { schema: rv.schemaname ?? (st.searchPath[0] ?? 'public'), name: rv.relname };
 }
 
-function ensureTable(cat: Catalog, q: QName): TableInfo {
-  const k = qkey(q);
-  let t = cat.tables.get(k);
-  if (!t) {
-    t = { ...q, columns: new Map(), rls: false, policies: [], indexes: [], uniques: [] };
-    cat.tables.set(k, t);
-  }
-  return t;
-}
-
-/** The existing table a RangeVar names, or a placeholder in the first schema of the search path. */
-function tableFor(cat: Catalog, rv: Node, st: CatalogStatement): TableInfo {
-  return cat.resolveRangeVar(rv, st) ?? ensureTable(cat, nameOf(rv, st));
+/** The existing relation a RangeVar names, or a placeholder in the first schema of the search path. */
+function tableFor(b: Builder, rv: Node, st: CatalogStatement): TableInfo {
+  return b.find(rv.schemaname, rv.relname, st) ?? b.ensure(nameOf(rv, st));
 }
 
 export function columnOf(def: Node): Column {
@@ -183,50 +407,121 @@ const STRATEGY: Record<string, PartitionStrategy> = {
   PARTITION_STRATEGY_HASH: 'hash',
 };
 
-function apply(cat: Catalog, st: CatalogStatement): void {
-  const b = st.body;
+function apply(b: Builder, st: CatalogStatement): void {
+  const n = st.body;
   switch (st.kind) {
     case 'CreateSchemaStmt':
-      if (b.schemaname) cat.schemas.add(b.schemaname);
+      if (n.schemaname) b.cat.schemas.add(n.schemaname);
       return;
     case 'CreateStmt':
-      return createTable(cat, st, b);
+      return define(b, st, n.relation, n.if_not_exists, () => tableOf(b, st, n));
+    case 'CreateTableAsStmt': {
+      const kind: RelationKind = n.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table';
+      return define(b, st, n.into?.rel, n.if_not_exists, () => queryRelation(b, st, n.into.rel, n.query, n.into.colNames, kind));
+    }
+    case 'SelectStmt':
+      if (n.intoClause?.rel) define(b, st, n.intoClause.rel, false, () => queryRelation(b, st, n.intoClause.rel, { SelectStmt: { ...n, intoClause: undefined } }, n.intoClause.colNames, 'table'));
+      return;
+    case 'ViewStmt': {
+      // CREATE OR REPLACE VIEW replaces; a plain CREATE VIEW of an existing name fails, like CREATE TABLE.
+      if (n.replace) {
+        const old = b.find(n.view.schemaname, n.view.relname, st);
+        if (old) b.drop(qkey(old));
+      }
+      return define(b, st, n.view, false, () => queryRelation(b, st, n.view, n.query, n.aliases, 'view'));
+    }
     case 'AlterTableStmt':
-      return alterTable(cat, st, b);
+      return alterTable(b, st, n);
     case 'IndexStmt': {
-      const table = tableFor(cat, b.relation, st);
-      const idx = indexOf(b, table, st);
+      const table = b.edit(tableFor(b, n.relation, st));
+      const idx = indexOf(n, table, st);
       table.indexes.push(idx);
-      cat.indexes.push(idx);
-      if (idx.unique || idx.primary) table.uniques.push({ columns: idx.columns.map((c) => c.column ?? ''), primary: idx.primary, statement: st, node: b });
+      if (idx.name) b.indexOwner.set(`${table.schema}.${idx.name}`, qkey(table));
+      if (idx.unique || idx.primary) table.uniques.push({ columns: idx.columns.map((c) => c.column ?? ''), primary: idx.primary, statement: st, node: n });
       return;
     }
     case 'CreatePolicyStmt':
-      tableFor(cat, b.table, st).policies.push({ name: b.policy_name, statement: st });
+      b.edit(tableFor(b, n.table, st)).policies.push({ name: n.policy_name, statement: st });
       return;
+    case 'DropStmt':
+      return drop(b, st, n);
+    case 'RenameStmt':
+      return rename(b, st, n);
+    case 'AlterObjectSchemaStmt': {
+      if (!RELATION_OBJECTS.has(n.objectType) || !n.relation || !n.newschema) return;
+      const t = b.find(n.relation.schemaname, n.relation.relname, st);
+      if (t) move(b, t, { schema: n.newschema, name: t.name });
+      return;
+    }
   }
 }
 
-function createTable(cat: Catalog, st: CatalogStatement, b: Node): void {
-  const q = nameOf(b.relation, st);
-  const t = ensureTable(cat, q);
-  t.created ??= st;
-  cat.schemas.add(q.schema);
-  for (const like of b.tableElts ?? []) {
+const RELATION_OBJECTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
+
+/**
+ * A CREATE of a relation: recorded unless IF NOT EXISTS finds one (PostgreSQL then skips it); either way the
+ * statement itself reads its own definition. A second differing definition with no DROP in between is ambiguous.
+ */
+function define(b: Builder, st: CatalogStatement, rv: Node | undefined, ifNotExists: boolean | undefined, build: () => TableInfo): void {
+  if (!rv?.relname) return;
+  const q = nameOf(rv, st);
+  b.cat.schemas.add(q.schema);
+  const existing = b.state.get(qkey(q));
+  const t = build();
+  const own = stmtKey(st.file.path, st.index);
+  if (existing && !existing.created) {
+    // Known so far only from ALTERs, indexes, policies or .pgperf.json: the CREATE completes that entry.
+    const e = b.edit(existing);
+    e.created = st;
+    if (t.kind) e.kind = t.kind;
+    for (const [k, c] of t.columns) e.columns.set(k, c);
+    e.uniques.push(...t.uniques);
+    e.partition = t.partition ?? e.partition;
+    e.partitionOf = t.partitionOf ?? e.partitionOf;
+    b.cat.own.set(own, e);
+    return;
+  }
+  b.cat.own.set(own, t);
+  if (existing && ifNotExists) return;
+  if (existing && !sameShape(existing, t)) t.ambiguous = true;
+  b.put(t);
+}
+
+/** Two definitions that agree on columns (names and types) and partition key: a schema dump beside migrations. */
+function sameShape(a: TableInfo, b: TableInfo): boolean {
+  if ((a.kind ?? 'table') !== (b.kind ?? 'table') || a.columns.size !== b.columns.size) return false;
+  for (const [k, c] of a.columns) {
+    const d = b.columns.get(k);
+    if (!d || d.type !== c.type || !!d.array !== !!c.array) return false;
+  }
+  const pa = a.partition;
+  const pb = b.partition;
+  if (!pa || !pb) return !pa && !pb;
+  return pa.strategy === pb.strategy && pa.columns.join('\u0000') === pb.columns.join('\u0000');
+}
+
+function emptyRelation(q: QName, st: CatalogStatement, kind?: RelationKind): TableInfo {
+  return { schema: q.schema, name: q.name, columns: new Map(), rls: false, policies: [], indexes: [], uniques: [], created: st, ...(kind && kind !== 'table' ? { kind } : {}) };
+}
+
+/** The relation a CREATE TABLE defines (its LIKE sources and partition parent read from the current state). */
+function tableOf(b: Builder, st: CatalogStatement, n: Node): TableInfo {
+  const t = emptyRelation(nameOf(n.relation, st), st);
+  for (const like of n.tableElts ?? []) {
     const l = as(like, 'TableLikeClause');
     if (l) {
-      const src = cat.resolveRangeVar(l.relation, st);
+      const src = b.find(l.relation.schemaname, l.relation.relname, st);
       if (src) for (const [k, c] of src.columns) t.columns.set(k, c);
     }
   }
-  const parent = (b.inhRelations ?? [])[0];
+  const parent = (n.inhRelations ?? [])[0];
   const parentRv = parent ? as(parent, 'RangeVar') : undefined;
-  if (b.partbound && parentRv) {
-    const p = tableFor(cat, parentRv, st);
+  if (n.partbound && parentRv) {
+    const p = tableFor(b, parentRv, st);
     t.partitionOf = qkey(p);
     for (const [k, c] of p.columns) if (!t.columns.has(k)) t.columns.set(k, c);
   }
-  for (const el of b.tableElts ?? []) {
+  for (const el of n.tableElts ?? []) {
     const def = as(el, 'ColumnDef');
     if (def) {
       t.columns.set(def.colname, columnOf(def));
@@ -235,14 +530,81 @@ function createTable(cat: Catalog, st: CatalogStatement, b: Node): void {
     }
     addConstraint(t, as(el, 'Constraint'), st);
   }
-  if (b.partspec) {
-    const ps = b.partspec as Node;
+  if (n.partspec) {
+    const ps = n.partspec as Node;
     t.partition = {
       strategy: STRATEGY[ps.strategy] ?? 'range',
       columns: (ps.partParams ?? []).map((p: Node) => (as(p, 'PartitionElem')?.name as string | undefined) ?? ''),
       declaredIn: st.file.path,
     };
   }
+  return t;
+}
+
+/**
+ * A relation defined by a query (CREATE TABLE AS, SELECT INTO, materialized view, view), with its columns when
+ * every output column's name and type can be read: a column of a known FROM table, a cast, `*` of known tables.
+ * Otherwise no columns (unknown).
+ */
+function queryRelation(b: Builder, st: CatalogStatement, rv: Node, query: Node | undefined, names: Node[] | undefined, kind: RelationKind): TableInfo {
+  const t = emptyRelation(nameOf(rv, st), st, kind);
+  const columns = queryColumns(b, st, query);
+  if (!columns) return t;
+  const renamed = names ? strings(names) : [];
+  if (renamed.length > columns.length) return t;
+  columns.forEach((c, i) => {
+    const name = renamed[i] ?? c.name;
+    t.columns.set(name, { ...c, name });
+  });
+  return t.columns.size === columns.length ? t : emptyRelation(nameOf(rv, st), st, kind);
+}
+
+function queryColumns(b: Builder, st: CatalogStatement, query: Node | undefined): Column[] | undefined {
+  const sel = as(query, 'SelectStmt');
+  if (!sel || sel.op !== 'SETOP_NONE' || sel.withClause || !sel.targetList) return undefined;
+  const sources: { alias: string; table: TableInfo }[] = [];
+  const addFrom = (item: Node): boolean => {
+    const rv = as(item, 'RangeVar');
+    if (rv) {
+      const table = b.find(rv.schemaname, rv.relname, st);
+      if (!table || table.columns.size === 0) return false;
+      sources.push({ alias: rv.alias?.aliasname ?? rv.relname, table });
+      return true;
+    }
+    const j = as(item, 'JoinExpr');
+    return !!j && !j.usingClause && !j.isNatural && addFrom(j.larg) && addFrom(j.rarg);
+  };
+  for (const item of sel.fromClause ?? []) if (!addFrom(item)) return undefined;
+  const out: Column[] = [];
+  for (const raw of sel.targetList) {
+    const rt = as(raw, 'ResTarget');
+    if (!rt) return undefined;
+    const ref = as(rt.val, 'ColumnRef');
+    const fields: Node[] = ref?.fields ?? [];
+    if (ref && as(fields[fields.length - 1], 'A_Star')) {
+      const qualifier = fields.length === 2 ? as(fields[0], 'String')?.sval : undefined;
+      const from = qualifier ? sources.filter((s) => s.alias === qualifier) : sources;
+      if (from.length === 0 || rt.name) return undefined;
+      for (const s of from) out.push(...s.table.columns.values());
+      continue;
+    }
+    let column: Column | undefined;
+    if (ref) {
+      const f = strings(fields);
+      if (f.length !== fields.length || f.length > 2) return undefined;
+      const col = f[f.length - 1];
+      const having = (f.length === 2 ? sources.filter((s) => s.alias === f[0]) : sources).filter((s) => s.table.columns.has(col));
+      if (having.length !== 1) return undefined;
+      column = having[0].table.columns.get(col);
+    } else {
+      const cast = as(rt.val, 'TypeCast');
+      if (cast?.typeName && rt.name) column = columnOf({ colname: rt.name, typeName: cast.typeName });
+    }
+    const name = rt.name ?? column?.name;
+    if (!column || !name || !column.type) return undefined;
+    out.push({ ...column, name });
+  }
+  return out;
 }
 
 function addConstraint(t: TableInfo, c: Node | undefined, st: CatalogStatement, implied?: string[]): void {
@@ -252,10 +614,12 @@ function addConstraint(t: TableInfo, c: Node | undefined, st: CatalogStatement, 
   t.uniques.push({ columns: keys, primary: c.contype === 'CONSTR_PRIMARY', statement: st, node: c });
 }
 
-function alterTable(cat: Catalog, st: CatalogStatement, b: Node): void {
-  if (b.objtype && b.objtype !== 'OBJECT_TABLE') return;
-  const t = tableFor(cat, b.relation, st);
-  for (const raw of b.cmds ?? []) {
+function alterTable(b: Builder, st: CatalogStatement, n: Node): void {
+  if (n.objtype && n.objtype !== 'OBJECT_TABLE') return;
+  const existing = b.find(n.relation.schemaname, n.relation.relname, st);
+  if (!existing && n.missing_ok) return; // ALTER TABLE IF EXISTS of a table that is not there does nothing
+  const t = b.edit(existing ?? tableFor(b, n.relation, st));
+  for (const raw of n.cmds ?? []) {
     const cmd = as(raw, 'AlterTableCmd');
     if (!cmd) continue;
     switch (cmd.subtype) {
@@ -281,22 +645,116 @@ function alterTable(cat: Catalog, st: CatalogStatement, b: Node): void {
         break;
       }
       case 'AT_DropColumn':
-        if (cmd.name) t.columns.delete(cmd.name);
+        if (cmd.name) {
+          t.columns.delete(cmd.name);
+          // PostgreSQL drops the indexes and constraints that use the column with it.
+          t.indexes = t.indexes.filter((i) => !i.columns.some((c) => c.column === cmd.name || c.exprColumns.includes(cmd.name)) && !i.include.includes(cmd.name));
+          t.uniques = t.uniques.filter((u) => !u.columns.includes(cmd.name));
+        }
         break;
       case 'AT_AddConstraint':
         addConstraint(t, as(cmd.def, 'Constraint'), st);
         break;
       case 'AT_AttachPartition': {
         const pc = as(cmd.def, 'PartitionCmd');
-        const child = pc?.name ? tableFor(cat, pc.name, st) : undefined;
+        const child = pc?.name ? b.edit(tableFor(b, pc.name, st)) : undefined;
         if (child) {
           child.partitionOf = qkey(t);
           for (const [k, c] of t.columns) if (!child.columns.has(k)) child.columns.set(k, c);
         }
         break;
       }
+      case 'AT_DetachPartition': {
+        const pc = as(cmd.def, 'PartitionCmd');
+        const child = pc?.name ? b.find(pc.name.schemaname, pc.name.relname, st) : undefined;
+        if (child?.partitionOf === qkey(t)) b.edit(child).partitionOf = undefined;
+        break;
+      }
     }
   }
+}
+
+/** DROP TABLE / VIEW / MATERIALIZED VIEW (several names, IF EXISTS, CASCADE) and DROP INDEX. */
+function drop(b: Builder, st: CatalogStatement, n: Node): void {
+  const type = n.removeType;
+  for (const obj of n.objects ?? []) {
+    const parts = strings(as(obj, 'List')?.items);
+    if (parts.length === 0 || parts.length > 3) continue;
+    const name = parts[parts.length - 1];
+    const schema = parts.length >= 2 ? parts[parts.length - 2] : undefined;
+    if (type === 'OBJECT_INDEX') {
+      dropIndex(b, st, schema, name);
+      continue;
+    }
+    if (!RELATION_OBJECTS.has(type)) return;
+    const t = b.find(schema, name, st);
+    if (!t) continue;
+    const k = qkey(t);
+    b.drop(k);
+    // Dropping a partitioned table drops its partitions.
+    for (const [ck, c] of [...b.state]) if (c.partitionOf === k) b.drop(ck);
+  }
+}
+
+function dropIndex(b: Builder, st: CatalogStatement, schema: string | undefined, name: string): void {
+  const key = schema ? `${schema}.${name}` : st.searchPath.map((s) => `${s}.${name}`).find((k) => b.indexOwner.has(k));
+  const owner = key ? b.indexOwner.get(key) : undefined;
+  const t = owner ? b.state.get(owner) : undefined;
+  if (!key || !t) return;
+  b.indexOwner.delete(key);
+  const gone = t.indexes.filter((i) => i.name === name);
+  const e = b.edit(t);
+  e.indexes = e.indexes.filter((i) => i.name !== name);
+  e.uniques = e.uniques.filter((u) => !gone.some((i) => i.statement === u.statement));
+}
+
+/** ALTER TABLE / VIEW / MATERIALIZED VIEW … RENAME TO, RENAME COLUMN, ALTER INDEX … RENAME TO. */
+function rename(b: Builder, st: CatalogStatement, n: Node): void {
+  const rv = n.relation;
+  if (!rv?.relname || !n.newname) return;
+  if (n.renameType === 'OBJECT_INDEX') {
+    const key = rv.schemaname ? `${rv.schemaname}.${rv.relname}` : st.searchPath.map((s) => `${s}.${rv.relname}`).find((k) => b.indexOwner.has(k));
+    const owner = key ? b.indexOwner.get(key) : undefined;
+    const t = owner ? b.state.get(owner) : undefined;
+    if (!key || !t) return;
+    b.indexOwner.delete(key);
+    b.indexOwner.set(`${t.schema}.${n.newname}`, owner!);
+    const e = b.edit(t);
+    e.indexes = e.indexes.map((i) => (i.name === rv.relname ? { ...i, name: n.newname } : i));
+    return;
+  }
+  const t = b.find(rv.schemaname, rv.relname, st);
+  if (!t) return;
+  if (n.renameType === 'OBJECT_COLUMN') {
+    if (!n.subname || !t.columns.has(n.subname)) return;
+    renameColumn(b.edit(t), n.subname, n.newname);
+    return;
+  }
+  if (RELATION_OBJECTS.has(n.renameType)) move(b, t, { schema: t.schema, name: n.newname });
+}
+
+function renameColumn(t: TableInfo, from: string, to: string): void {
+  const sub = (c: string) => (c === from ? to : c);
+  t.columns = new Map([...t.columns].map(([k, c]) => (k === from ? [to, { ...c, name: to }] : [k, c])));
+  t.uniques = t.uniques.map((u) => (u.columns.includes(from) ? { ...u, columns: u.columns.map(sub) } : u));
+  t.indexes = t.indexes.map((i) =>
+    i.columns.some((c) => c.column === from || c.exprColumns.includes(from)) || i.include.includes(from)
+      ? { ...i, columns: i.columns.map((c) => ({ ...c, column: c.column === undefined ? undefined : sub(c.column), exprColumns: c.exprColumns.map(sub) })), include: i.include.map(sub) }
+      : i,
+  );
+  if (t.partition?.columns.includes(from)) t.partition = { ...t.partition, columns: t.partition.columns.map(sub) };
+}
+
+/** A relation under a new name or schema: the old name no longer exists; partitions and indexes follow it. */
+function move(b: Builder, t: TableInfo, to: QName): void {
+  const from = qkey(t);
+  const k = qkey(to);
+  if (k === from) return;
+  const moved: TableInfo = { ...t, ...to, columns: new Map(t.columns), policies: [...t.policies], uniques: [...t.uniques], indexes: t.indexes.map((i) => ({ ...i, table: { ...to } })) };
+  b.drop(from);
+  b.put(moved);
+  for (const i of moved.indexes) if (i.name) b.indexOwner.set(`${to.schema}.${i.name}`, k);
+  for (const c of [...b.state.values()]) if (c.partitionOf === from) b.edit(c).partitionOf = k;
 }
 
 function indexOf(b: Node, table: TableInfo, st: CatalogStatement): IndexInfo {

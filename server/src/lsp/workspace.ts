@@ -5,7 +5,7 @@
  * Memory: only open documents keep their parsed trees; a closed file keeps its text and its DDL statements
  * (as plain stand-ins) and is re-parsed through the statement cache when it must be linted again.
  */
-import { buildCatalogFrom, CATALOG_KINDS, type Catalog, type CatalogStatement, type TableInfo } from '../analysis/catalog';
+import { buildCatalogFrom, changesCatalog, type Catalog, type CatalogStatement, type TableInfo } from '../analysis/catalog';
 import { DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
 import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile } from '../analysis/parse';
@@ -123,12 +123,11 @@ export class Workspace {
     this.current = undefined;
   }
 
-  /** The catalog of every file's DDL, files in path order (as the CLI applies them). */
+  /** The catalog of every file's DDL (the catalog applies the files in migration order, as the CLI does). */
   catalog(): Catalog {
     if (!this.current) {
-      const files = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       this.current = buildCatalogFrom(
-        files.flatMap((f) => f.ddl),
+        [...this.files.values()].flatMap((f) => f.ddl),
         { partitionedTables: this.config.partitionedTables },
       );
     }
@@ -219,7 +218,7 @@ function withoutFix(f: Finding): Finding {
 function ddlOf(parsed: ParsedFile): CatalogStatement[] {
   const file = { path: parsed.path };
   return parsed.statements
-    .filter((s) => s.ast && CATALOG_KINDS.has(s.kind))
+    .filter((s) => s.hasAst && changesCatalog(s))
     .map((s) => ({ kind: s.kind, body: s.body, searchPath: s.searchPath, index: s.index, start: s.start, end: s.end, file }));
 }
 
@@ -233,16 +232,27 @@ function tableKey(t: TableInfo): string {
     indexes: t.indexes.map((i) => [i.name, i.method, i.columns.map((c) => [c.column, c.exprColumns, c.opclass]), i.params, i.unique, i.partial, i.include, i.statement.file.path]),
     uniques: t.uniques.map((u) => [u.columns, u.primary, u.statement.file.path, u.statement.index]),
     created: t.created ? [t.created.file.path, t.created.index] : undefined,
+    kind: t.kind,
+    ambiguous: t.ambiguous,
   });
+}
+
+/** A relation's whole history (each version and where it starts): statements see the version at their place. */
+function historyKey(cat: Catalog, k: string): string {
+  return (cat.history.get(k) ?? []).map((v) => `${v.pos}:${v.onlyFile ?? ''}:${v.table ? tableKey(v.table) : '-'}`).join('\n');
 }
 
 function changedTableNames(before: Catalog, after: Catalog): Set<string> {
   const names = new Set<string>();
+  const nameOf = (k: string) => k.slice(k.indexOf('.') + 1);
   for (const [k, t] of after.tables) {
     const old = before.tables.get(k);
     if (!old || tableKey(old) !== tableKey(t)) names.add(t.name);
   }
   for (const [k, t] of before.tables) if (!after.tables.has(k)) names.add(t.name);
+  for (const k of new Set([...before.history.keys(), ...after.history.keys()])) {
+    if (!names.has(nameOf(k)) && historyKey(before, k) !== historyKey(after, k)) names.add(nameOf(k));
+  }
   return names;
 }
 

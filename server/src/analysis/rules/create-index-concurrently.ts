@@ -1,18 +1,40 @@
-import type { Node } from '../ast';
-import type { TableInfo } from '../catalog';
+import { as, type Node } from '../ast';
+import { sameMigration } from '../migration-order';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
 import { displayName, indexHead } from './_tenancy';
 
-/** True when this file creates the table itself (before or after the statement): a new table, not a live one. */
-function createdInFile(st: Statement, table: TableInfo): boolean {
-  return st.file.statements.some((s) => {
-    if (s.kind !== 'CreateStmt' && s.kind !== 'CreateTableAsStmt') return false;
-    const rv: Node | undefined = s.kind === 'CreateStmt' ? s.body.relation : s.body.into?.rel;
-    if (!rv?.relname) return false;
-    const schema = rv.schemaname ?? s.searchPath[0] ?? 'public';
-    return schema === table.schema && rv.relname === table.name;
-  });
+/** Same relation name (as written, schema aside: a mismatch only makes the rule quieter). */
+const names = (rv: Node | undefined, relname: string) => rv?.relname === relname;
+
+/**
+ * True when an earlier statement of the file proves the table empty: ALTER TABLE … ADD COLUMN … NOT NULL without
+ * a DEFAULT fails on a table that has rows, so after it the table has none, and an index on it blocks nothing.
+ */
+function provenEmpty(st: Statement, relname: string): boolean {
+  for (const s of st.file.statements) {
+    if (s === st) return false;
+    if (s.kind !== 'AlterTableStmt' || !s.hasAst || !names(s.body.relation, relname)) continue;
+    for (const raw of s.body.cmds ?? []) {
+      const cmd = as(raw, 'AlterTableCmd');
+      // ADD COLUMN IF NOT EXISTS may do nothing (the column is there), and then proves nothing.
+      const def = cmd?.subtype === 'AT_AddColumn' && !cmd.missing_ok ? as(cmd.def, 'ColumnDef') : undefined;
+      if (!def) continue;
+      const kinds = (def.constraints ?? []).map((c: Node) => as(c, 'Constraint')?.contype);
+      if (kinds.includes('CONSTR_NOTNULL') && !kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED')) return true;
+    }
+  }
+  return false;
+}
+
+/** True when a DO block earlier in the file names the table: it may create, rename or empty it (unknown). */
+function touchedByDoBlock(st: Statement, relname: string): boolean {
+  const needle = relname.toLowerCase();
+  for (const s of st.file.statements) {
+    if (s === st) return false;
+    if (s.kind === 'DoStmt' && s.text.toLowerCase().includes(needle)) return true;
+  }
+  return false;
 }
 
 /** True when an explicit BEGIN / START TRANSACTION earlier in the file is still open at the statement. */
@@ -66,19 +88,24 @@ export const createIndexConcurrently: Rule = {
     if (st.kind !== 'IndexStmt') return;
     const b = st.body;
     if (b.concurrent) return;
+    // The relation as the migration history has it at this statement: renamed, dropped and re-created tables,
+    // materialized views and CREATE TABLE AS included.
     const table = catalog.resolveRangeVar(b.relation, st);
     const created = table?.created;
-    if (!table || !created || created.file.path === st.file.path) return;
+    if (!table || !created || table.kind === 'view') return;
+    // Only a relation that an earlier migration created holds data by now; one created in this migration (this
+    // file, or another file of the same version) is new and empty, and one created later is of unknown order.
+    if (created.file.path === st.file.path || sameMigration(created.file.path, st.file.path)) return;
+    if (catalog.inHistory(st.file.path) && !catalog.before(created, st)) return;
     if (table.partition) return; // CONCURRENTLY is not supported on partitioned tables.
-    if (created.body?.relation?.relpersistence === 't') return; // a temporary table is private to its session
-    if (createdInFile(st, table)) return;
+    if (created.body?.relation?.relpersistence === 't' || created.body?.into?.rel?.relpersistence === 't') return; // a temporary table is private to its session
+    if (provenEmpty(st, b.relation.relname) || touchedByDoBlock(st, b.relation.relname)) return;
     const head = indexHead(st);
     if (!head) return;
     const name = displayName(b.relation);
-    const where = `${created.file.path}`;
-    const base =
-      `CREATE INDEX on ${name} (created in ${where}) without CONCURRENTLY blocks every write to the table until the ` +
-      `index is built.`;
+    const what = table.kind === 'matview' ? 'materialized view' : 'table';
+    const blocks = table.kind === 'matview' ? 'blocks REFRESH MATERIALIZED VIEW of it' : 'blocks every write to the table';
+    const base = `CREATE INDEX on ${what} ${name} (created in ${created.file.path}) without CONCURRENTLY ${blocks} until the index is built.`;
     if (inTransactionBlock(st)) {
       report({
         start: head.start,
