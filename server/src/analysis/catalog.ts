@@ -7,10 +7,13 @@
  * recorded where it happens.
  *
  * What a statement sees (`resolve(schema, name, from)` / `resolveRangeVar(rv, from)` with `from` the Statement):
- * - A statement of a file that changes the schema (a migration, a schema file) sees the relation as it stands at
- *   that statement, its own effect included: a CREATE TABLE reads its own definition, an index statement the
- *   table with that index. A relation dropped by then is unknown; one not created yet (the file sorts before the
- *   migration that creates it, so its order is unknown) is taken from the final schema.
+ * - A statement of a file that changes the schema (a migration, a schema file) sees the definition in effect at
+ *   that statement: the one made by the last CREATE (or RENAME / SET SCHEMA to the name) before it, never one made
+ *   after a DROP that follows it; a CREATE TABLE reads its own definition. A relation dropped by then is unknown;
+ *   one not created yet (the file sorts before the migration that creates it, so its order is unknown) is taken
+ *   from the final schema. Within one definition's life the changes are not dated: ALTERs, indexes, RLS and
+ *   policies made to it later are seen too (the rules ask what the table will be — whether RLS covers it, which
+ *   tenant column it gets — and a column seen early only makes a rule know more, never invent a table).
  * - Down / undo scripts (`*.down.sql`, `down.sql`, `*.undo.sql`, Flyway `U…`) are not part of the forward
  *   history: each is judged against the schema as it stands after the up migration of its version, and its own
  *   changes are seen by its own later statements only.
