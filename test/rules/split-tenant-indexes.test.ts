@@ -70,6 +70,18 @@ describe(RULE, () => {
     });
   });
 
+  it('trigger.dev (Prisma, "organizationId", no RLS anywhere): nothing, until the project enables RLS', () => {
+    const migration =
+      'CREATE TABLE "public"."CustomerQuery" ("id" TEXT NOT NULL, "query" TEXT NOT NULL, "organizationId" TEXT NOT NULL,\n' +
+      '  "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, CONSTRAINT "CustomerQuery_pkey" PRIMARY KEY ("id"));\n' +
+      'CREATE INDEX "CustomerQuery_organizationId_createdAt_idx" ON "public"."CustomerQuery" ("organizationId", "createdAt" DESC);\n' +
+      'CREATE INDEX "CustomerQuery_createdAt_idx" ON "public"."CustomerQuery" ("createdAt");\n';
+    const cfg = config({ tenantColumn: 'organizationId' });
+    expect(findings(migration, RULE, cfg)).toEqual([]);
+    const withRls = migration + rls('"public"."CustomerQuery"', '"organizationId"');
+    expect(findings(withRls, RULE, cfg).map((f) => flagged(withRls, f))).toEqual(['("createdAt")']);
+  });
+
   describe('columns that already pick out one tenant (midday: platform_link_tokens, provider_notification_batches)', () => {
     const schema =
       'CREATE TABLE identities (id uuid PRIMARY KEY, team_id uuid NOT NULL);\n' +
