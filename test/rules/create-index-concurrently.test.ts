@@ -94,3 +94,72 @@ describe(RULE, () => {
     expect(applyFix(withMain('CREATE UNIQUE INDEX ON app.t (a);'), RULE)).toBe('CREATE UNIQUE INDEX CONCURRENTLY ON app.t (a);');
   });
 });
+
+describe('create-index-concurrently: the migration history', () => {
+  const INIT_TABLE = 'CREATE TABLE sessions (tenant_id int, status text);';
+  const only = (files: Record<string, string>, file: string) => findings(files, RULE, undefined, file);
+
+  it('fires on a table that exists under a new name (ALTER TABLE … RENAME TO)', () => {
+    const files = { 'm/1_init.sql': INIT_TABLE, 'm/2_rename.sql': 'ALTER TABLE sessions RENAME TO user_sessions;', 'm/3_idx.sql': 'CREATE INDEX i ON user_sessions (status);' };
+    expect(only(files, 'm/3_idx.sql')).toHaveLength(1);
+  });
+
+  it('a table created under another name in this migration and renamed (Prisma RedefineTables) is new', () => {
+    const files = {
+      'p/20240101000000_init/migration.sql': INIT_TABLE,
+      'p/20240201000000_redefine/migration.sql':
+        'CREATE TABLE "new_sessions" (tenant_id int, status text NOT NULL);\nINSERT INTO "new_sessions" SELECT * FROM sessions;\n' +
+        'DROP TABLE sessions;\nALTER TABLE "new_sessions" RENAME TO sessions;\nCREATE INDEX i ON sessions (status);',
+    };
+    expect(only(files, 'p/20240201000000_redefine/migration.sql')).toEqual([]);
+  });
+
+  it('fires on materialized views and CREATE TABLE AS of an earlier migration, not of the same one', () => {
+    const mv = 'CREATE TABLE src (id int, n text);\nCREATE MATERIALIZED VIEW stats AS SELECT id, n FROM src;\nCREATE TABLE copy AS SELECT id FROM src;';
+    const later = { 'm/1_a.sql': mv, 'm/2_b.sql': 'CREATE INDEX i ON stats (id);\nCREATE INDEX j ON copy (id);' };
+    const f = only(later, 'm/2_b.sql');
+    expect(f).toHaveLength(2);
+    expect(f[0].message).toContain('materialized view stats');
+    expect(f[0].message).toContain('REFRESH');
+    expect(only({ 'm/1_a.sql': `${mv}\nCREATE INDEX i ON stats (id);\nCREATE INDEX j ON copy (id);` }, 'm/1_a.sql')).toEqual([]);
+  });
+
+  it('does not fire on a table created by another file of the same migration version (split *.up.sql files)', () => {
+    const files = { 'm/000012_a.up.sql': INIT_TABLE, 'm/000012_b.up.sql': 'CREATE INDEX i ON sessions (status);' };
+    expect(only(files, 'm/000012_b.up.sql')).toEqual([]);
+    expect(only({ 'm/000012_a.up.sql': INIT_TABLE, 'm/000013_b.up.sql': 'CREATE INDEX i ON sessions (status);' }, 'm/000013_b.up.sql')).toHaveLength(1);
+  });
+
+  it('does not fire on a table dropped and re-created by this migration, nor on one created only by a later migration', () => {
+    const recreated = { 'm/1_a.sql': INIT_TABLE, 'm/2_b.sql': `DROP TABLE sessions;\n${INIT_TABLE}\nCREATE INDEX i ON sessions (status);` };
+    expect(only(recreated, 'm/2_b.sql')).toEqual([]);
+    const later = { 'm/V2__idx.sql': 'CREATE INDEX i ON sessions (status);', 'm/V10__init.sql': INIT_TABLE };
+    expect(only(later, 'm/V2__idx.sql')).toEqual([]);
+  });
+
+  it('does not fire after ADD COLUMN … NOT NULL without a default in the same migration (the table is empty)', () => {
+    const files = { 'm/1_a.sql': INIT_TABLE, 'm/2_b.sql': 'ALTER TABLE sessions ADD COLUMN slug text NOT NULL;\nCREATE UNIQUE INDEX s ON sessions (slug);' };
+    expect(only(files, 'm/2_b.sql')).toEqual([]);
+    for (const add of ["ADD COLUMN slug text NOT NULL DEFAULT ''", 'ADD COLUMN slug text', 'ADD COLUMN IF NOT EXISTS slug text NOT NULL']) {
+      const other = { 'm/1_a.sql': INIT_TABLE, 'm/2_b.sql': `ALTER TABLE sessions ${add};\nCREATE UNIQUE INDEX s ON sessions (slug);` };
+      expect(only(other, 'm/2_b.sql'), add).toHaveLength(1);
+    }
+  });
+
+  it('says nothing after a DO block that names the table (it may convert or re-create it)', () => {
+    const files = {
+      'm/1_a.sql': 'CREATE TABLE src (id int);\nCREATE MATERIALIZED VIEW stats AS SELECT id FROM src;',
+      'm/2_b.sql': "DO $$ BEGIN CREATE TABLE stats_t AS SELECT * FROM stats; DROP MATERIALIZED VIEW stats; ALTER TABLE stats_t RENAME TO stats; END $$;\nCREATE INDEX i ON stats (id);",
+    };
+    expect(only(files, 'm/2_b.sql')).toEqual([]);
+  });
+
+  it('Liquibase formatted SQL: an index in a later changeset of the same file fires, in the same changeset it does not', () => {
+    const later = `--liquibase formatted sql\n--changeset a:1\n${INIT_TABLE}\n--changeset a:2\nCREATE INDEX i ON sessions (status);`;
+    expect(findings(later, RULE)).toHaveLength(1);
+    const same = `--liquibase formatted sql\n--changeset a:1\n${INIT_TABLE}\nCREATE INDEX i ON sessions (status);`;
+    expect(findings(same, RULE)).toEqual([]);
+    // Without the Liquibase header, a changeset-like comment is just a comment: one file, one migration.
+    expect(findings(`--changeset a:1\n${INIT_TABLE}\n--changeset a:2\nCREATE INDEX i ON sessions (status);`, RULE)).toEqual([]);
+  });
+});

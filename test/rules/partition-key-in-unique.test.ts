@@ -90,3 +90,35 @@ describe(RULE, () => {
     expect(findings(sql, RULE)).toEqual([]);
   });
 });
+
+describe('partition-key-in-unique: the migration history', () => {
+  const RULE_ID = 'partition-key-in-unique';
+  it('reads a CREATE TABLE of its own, not a partitioned table of the same name in another project folder', () => {
+    const files = {
+      'a/schema.sql': 'CREATE TABLE foo (id bigint, at timestamptz, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);',
+      'b/schema.sql': 'CREATE TABLE foo (id bigint PRIMARY KEY);\nCREATE UNIQUE INDEX foo_id ON foo (id);',
+    };
+    expect(findings(files, RULE_ID, undefined, 'b/schema.sql')).toEqual([]);
+  });
+
+  it('a drop-and-recreate migration: the first definition is judged as it was (tensorzero batch tables)', () => {
+    const files = {
+      'migrations/20260129100000_batch_tables.sql': 'CREATE TABLE tz.batch_requests (id uuid PRIMARY KEY, created_at timestamptz NOT NULL);',
+      'migrations/20260213142997_split.sql':
+        'DROP TABLE tz.batch_requests;\n' +
+        'CREATE TABLE tz.batch_requests (id uuid NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);\n' +
+        'CREATE UNIQUE INDEX br_id ON tz.batch_requests (id);',
+    };
+    expect(findings(files, RULE_ID, undefined, 'migrations/20260129100000_batch_tables.sql')).toEqual([]);
+    // The index after the re-creation is on the partitioned table and does leave out created_at.
+    expect(findings(files, RULE_ID, undefined, 'migrations/20260213142997_split.sql')).toHaveLength(1);
+  });
+
+  it('an ALTER TABLE … ADD PRIMARY KEY after the table was re-created unpartitioned does not fire', () => {
+    const files = {
+      'm/1_a.sql': 'CREATE TABLE t (id int, at date) PARTITION BY RANGE (at);',
+      'm/2_b.sql': 'DROP TABLE t; CREATE TABLE t (id int, at date); ALTER TABLE t ADD PRIMARY KEY (id);',
+    };
+    expect(findings(files, RULE_ID, undefined, 'm/2_b.sql')).toEqual([]);
+  });
+});

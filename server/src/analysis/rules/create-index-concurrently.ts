@@ -1,4 +1,5 @@
 import { as, type Node } from '../ast';
+import type { QName } from '../catalog';
 import { sameMigration } from '../migration-order';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
@@ -27,6 +28,19 @@ function provenEmpty(st: Statement, relname: string): boolean {
   return false;
 }
 
+/**
+ * True when the file (the changeset) itself creates the relation before the statement, also with IF NOT EXISTS (skipped when an
+ * earlier migration made it): a script written to create its table may be the one that does (idempotent scripts).
+ */
+function createdEarlierInFile(st: Statement, table: QName): boolean {
+  for (const s of st.file.statements) {
+    if (s === st) return false;
+    const rv: Node | undefined = s.kind === 'CreateStmt' ? s.body.relation : s.kind === 'CreateTableAsStmt' ? s.body.into?.rel : undefined;
+    if (rv?.relname === table.name && (rv.schemaname ?? s.searchPath[0] ?? 'public') === table.schema && changesetAt(st.file, s.start) === changesetAt(st.file, st.start)) return true;
+  }
+  return false;
+}
+
 /** True when a DO block earlier in the file names the table: it may create, rename or empty it (unknown). */
 function touchedByDoBlock(st: Statement, relname: string): boolean {
   const needle = relname.toLowerCase();
@@ -35,6 +49,32 @@ function touchedByDoBlock(st: Statement, relname: string): boolean {
     if (s.kind === 'DoStmt' && s.text.toLowerCase().includes(needle)) return true;
   }
   return false;
+}
+
+const LIQUIBASE = /^\s*--\s*liquibase\s+formatted\s+sql\b/i;
+const CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+\S+/gim;
+const changesets = new WeakMap<object, number[]>();
+
+/**
+ * The migration a statement belongs to inside its file: a Liquibase formatted-SQL file holds many changesets
+ * (`--changeset author:id`), each applied once, in its own transaction, as the file grows over releases; any
+ * other file is one migration. Returns the offset of the changeset comment before `offset`, or 0.
+ */
+function changesetAt(file: { text: string }, offset: number): number {
+  let starts = changesets.get(file);
+  if (!starts) {
+    starts = LIQUIBASE.test(file.text) ? [...file.text.matchAll(CHANGESET)].map((m) => m.index!) : [];
+    changesets.set(file, starts);
+  }
+  let at = 0;
+  for (const s of starts) if (s < offset) at = s;
+  return at;
+}
+
+/** True when the relation was created by the migration this statement belongs to (so it is new and empty). */
+function sameMigrationAs(created: { file: { path: string }; start: number }, st: Statement): boolean {
+  if (created.file.path === st.file.path) return changesetAt(st.file, st.start) === changesetAt(st.file, created.start);
+  return sameMigration(created.file.path, st.file.path);
 }
 
 /** True when an explicit BEGIN / START TRANSACTION earlier in the file is still open at the statement. */
@@ -64,23 +104,35 @@ export const createIndexConcurrently: Rule = {
     severity: 'warning',
     fixable: true,
     docs: {
-      summary: 'CREATE INDEX without CONCURRENTLY on a table created in another file (a migration on a live table).',
+      summary: 'CREATE INDEX without CONCURRENTLY on a table an earlier migration created (a migration on a live table).',
       why:
         'A plain CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on the table ' +
         'waits until the index is built, which on a large live table (and HNSW builds on vector tables take minutes) ' +
         'is an outage. `CREATE INDEX CONCURRENTLY` builds the index while writes continue, as the tuning guide does ' +
-        'for its online rebuilds (`REINDEX INDEX CONCURRENTLY`, PostgreSQL 12+). The rule fires only when the table ' +
-        'is created in another file, i.e. the index is added by a later migration to a table that may already hold ' +
-        'data; an index created in the same file as its table, on a table unknown to the workspace, or on a ' +
-        'partitioned parent table is left alone: PostgreSQL does not support CONCURRENTLY on partitioned tables ' +
-        '("cannot create index on partitioned table concurrently"; create the index CONCURRENTLY on each partition ' +
-        'and then ON ONLY the parent, and ATTACH them).',
+        'for its online rebuilds (`REINDEX INDEX CONCURRENTLY`, PostgreSQL 12+). The rule reads the workspace as a ' +
+        'migration history (files in version order) and fires only when the table (or materialized view: the build ' +
+        'blocks its REFRESH) was created by an earlier migration, so that it may hold data by now: another file, or ' +
+        'an earlier changeset of a Liquibase formatted-SQL file. It is left alone when the relation was created by ' +
+        'the same migration (the same file or changeset, another file of the same version, or under another name ' +
+        'and renamed), when the same migration first adds a NOT NULL column without a default (PostgreSQL rejects ' +
+        'that on a table with rows, so the table is empty), when a DO block before it names the table (what it does ' +
+        'is unknown), on a table unknown to the workspace or created only later, on a temporary table, and on a ' +
+        'partitioned parent table: PostgreSQL does not support CONCURRENTLY there ("cannot create index on ' +
+        'partitioned table concurrently"; create the index CONCURRENTLY on each partition and then ON ONLY the ' +
+        'parent, and ATTACH them).',
       fix:
         'Add CONCURRENTLY (the quick fix inserts it after INDEX, before IF NOT EXISTS). CREATE INDEX CONCURRENTLY ' +
-        'cannot run inside a transaction block (run the migration without one, or in its own step) and a failed ' +
-        'build leaves an INVALID index to drop; inside an explicit BEGIN … COMMIT the finding says so and offers no fix.',
-      bad: '-- migrations/002_sessions_status.sql (sessions is created in 001_init.sql)\nCREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
-      good: '-- migrations/002_sessions_status.sql\nCREATE INDEX CONCURRENTLY idx_sessions_tenant_status ON sessions (tenant_id, status);',
+        'cannot run inside a transaction block: run the migration without one (Liquibase `runInTransaction:false`, ' +
+        'sqlx `-- no-transaction`, or a migration of its own, as the tool allows), and a failed build leaves an ' +
+        'INVALID index to drop; inside an explicit BEGIN … COMMIT the finding says so and offers no fix.',
+      bad:
+        '--liquibase formatted sql\n--changeset alice:1\nCREATE TABLE sessions (tenant_id int, status text);\n\n' +
+        '-- a later release: sessions holds data by now\n--changeset alice:2\n' +
+        'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+      good:
+        '--liquibase formatted sql\n--changeset alice:1\nCREATE TABLE sessions (tenant_id int, status text);\n\n' +
+        '--changeset alice:2 runInTransaction:false\n' +
+        'CREATE INDEX CONCURRENTLY idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
   },
   crossStatement: true,
@@ -95,11 +147,12 @@ export const createIndexConcurrently: Rule = {
     if (!table || !created || table.kind === 'view') return;
     // Only a relation that an earlier migration created holds data by now; one created in this migration (this
     // file, or another file of the same version) is new and empty, and one created later is of unknown order.
-    if (created.file.path === st.file.path || sameMigration(created.file.path, st.file.path)) return;
+    if (sameMigrationAs(created, st)) return;
     if (catalog.inHistory(st.file.path) && !catalog.before(created, st)) return;
     if (table.partition) return; // CONCURRENTLY is not supported on partitioned tables.
     if (created.body?.relation?.relpersistence === 't' || created.body?.into?.rel?.relpersistence === 't') return; // a temporary table is private to its session
-    if (provenEmpty(st, b.relation.relname) || touchedByDoBlock(st, b.relation.relname)) return;
+    const rel = b.relation.relname;
+    if (createdEarlierInFile(st, table) || provenEmpty(st, rel) || touchedByDoBlock(st, rel)) return;
     const head = indexHead(st);
     if (!head) return;
     const name = displayName(b.relation);
