@@ -1,11 +1,13 @@
 /** The `pgperf` command line. Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import pkg from '../../../package.json';
 import { parseConfigText, DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
 import { ruleMarkdown } from '../analysis/docs';
-import { lintSources } from '../analysis/engine';
+import { lintSources, type LintResult } from '../analysis/engine';
+import { matchesGlobs } from '../analysis/glob';
+import { CONFIG_FILE, foldersAbove, groupByProject } from '../analysis/projects';
 import { initParser } from '../analysis/pg';
 import { ParseCache } from '../analysis/parse';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
@@ -38,7 +40,8 @@ const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql f
 Usage:
   pgperf lint [paths…] [--format text|json|sarif] [--config file]
       Lint files and folders (folders: every *.sql inside, recursively; default: the current folder).
-      Reads .pgperf.json from the current folder unless --config names another file.
+      Reads .pgperf.json from the current folder unless --config names another file; a .pgperf.json in a
+      subfolder starts a separate project there (its own config and schema).
       Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
   pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--timeout MS]
                  (SQL | --file F [--line N])
@@ -135,19 +138,66 @@ async function lint(args: string[], io: Io): Promise<number> {
   const paths = positionals.length > 0 ? positionals : ['.'];
   const files = collectFiles(paths, io.cwd, config.include, config.exclude);
   await initParser();
-  // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
-  const sources = files.map((path) => ({ path: displayPath(io.cwd, path), text: readFileSync(path, 'utf8') }));
-  const result = lintSources(sources, config);
-  for (const e of result.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
+  const projects = lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath });
+  const result = { files: projects.flatMap((p) => p.files).sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0)) };
+  for (const p of projects) for (const e of p.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
   const report: LintReport = {
     root: io.cwd,
     files: result.files.map((f) => ({ path: f.file.path, statements: f.file.statements.length, findings: f.findings })),
-    configProblems: problems.length > 0 ? [{ file: configPath ?? '.pgperf.json', problems }] : [],
+    configProblems: projects.filter((p) => p.problems.length > 0).map((p) => ({ file: p.configPath ?? '.pgperf.json', problems: p.problems })),
   };
   if (format === 'json') io.out(formatJson(report, pkg.version));
   else if (format === 'sarif') io.out(formatSarif(report, pkg.version));
   else io.out(formatText(report, io.color));
   return report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
+}
+
+/** The paths named on the command line that are files (always linted, whatever a project's globs say). */
+function explicitFiles(paths: readonly string[], cwd: string): Set<string> {
+  return new Set(paths.map((p) => resolve(cwd, p)).filter((p) => existsSync(p) && statSync(p).isFile()));
+}
+
+interface ProjectRun {
+  configPath?: string;
+  problems: ConfigProblem[];
+  files: LintResult['files'];
+  internalErrors: string[];
+}
+
+/**
+ * Lints each project apart: a `.pgperf.json` in a subfolder of the working folder starts a project with its own
+ * config (read by the same loader) and its own catalog; the other files form the top project.
+ */
+function lintProjects(
+  files: readonly string[],
+  explicit: ReadonlySet<string>,
+  io: Io,
+  top: { config: ResolvedConfig; problems: ConfigProblem[]; path?: string },
+): ProjectRun[] {
+  const slash = (p: string) => p.split(sep).join('/');
+  const cwd = slash(io.cwd);
+  const found = new Map<string, boolean>();
+  const roots = new Set<string>();
+  for (const f of files) {
+    for (const dir of foldersAbove(slash(f), cwd)) {
+      let has = found.get(dir);
+      if (has === undefined) found.set(dir, (has = existsSync(join(dir, CONFIG_FILE))));
+      if (has) roots.add(dir);
+    }
+  }
+  const groups = groupByProject(files, slash, [...roots]);
+  const runs: ProjectRun[] = [];
+  for (const [root, group] of groups) {
+    const own = root === '' ? top : loadConfig(join(root, CONFIG_FILE), io.cwd, io);
+    // A project's include/exclude globs are relative to its folder; files named on the command line always count.
+    const mine = root === '' ? group : group.filter((f) => explicit.has(f) || matchesGlobs(slash(f).slice(root.length + 1), own.config.include, own.config.exclude));
+    // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
+    const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readFileSync(path, 'utf8') }));
+    const result = lintSources(sources, own.config);
+    runs.push({ configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path, problems: own.problems, files: result.files, internalErrors: result.internalErrors });
+  }
+  if (runs.length === 0) runs.push({ configPath: top.path, problems: top.problems, files: [], internalErrors: [] });
+  return runs;
 }
 
 function displayPath(root: string, path: string): string {
