@@ -21,6 +21,12 @@ describe(RULE, () => {
     ['SELECT id FROM t ORDER BY id LIMIT $1 OFFSET 500;', 'OFFSET 500'],
     ['SELECT id FROM t ORDER BY id LIMIT ($1) OFFSET 100;', 'OFFSET 100'],
     ['SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 10;', 'OFFSET 10'],
+    ['SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 5 * 4;', 'OFFSET 5 * 4'],
+    ['SELECT id FROM t ORDER BY id LIMIT 10 OFFSET ($1 - 1) * 10;', 'OFFSET ($1 - 1) * 10'],
+    // One row at a time, by a parameter: still a page (of one row), and the cost still grows with it.
+    ['SELECT id FROM t ORDER BY id LIMIT 1 OFFSET $1;', 'OFFSET $1'],
+    // A column-computed offset under a larger LIMIT: not known to be a per-row pick.
+    ['SELECT (SELECT n FROM generate_series(1, 10) AS n ORDER BY n LIMIT 5 OFFSET s) FROM generate_series(1, 3) AS s;', 'OFFSET s'],
     ['(SELECT id FROM a ORDER BY id LIMIT 5 OFFSET 5) UNION SELECT id FROM b;', 'OFFSET 5'],
   ])('fires on %s', (sql, text) => {
     const f = findings(sql, RULE);
@@ -56,6 +62,13 @@ describe(RULE, () => {
     'SELECT id FROM t ORDER BY id LIMIT ALL OFFSET 20;',
     'SELECT id FROM t ORDER BY id OFFSET 1 ROWS FETCH NEXT 1 ROW ONLY;',
     'SELECT id FROM t ORDER BY id OFFSET 2::int;',
+    // Arithmetic of constants is a constant (postgres-regress tuplesort.sql, sqlfluff limit_clause.sql).
+    'SELECT a FROM t ORDER BY a OFFSET 20000 - 4;',
+    'SELECT col_a FROM test_table LIMIT 2 * 5 * 10 OFFSET (5 + 10);',
+    'SELECT col_a FROM test_table LIMIT (10 / 10) OFFSET 10 - 5;',
+    // The i-th row per outer row, not a page (postgres-regress limit.sql, tsrf.sql).
+    'SELECT (SELECT n FROM generate_series(1, 10) AS n ORDER BY n LIMIT 1 OFFSET s - 1) FROM generate_series(1, 10) AS s;',
+    'SELECT (SELECT generate_series(1, 3) LIMIT 1 OFFSET g.i) FROM generate_series(0, 3) g(i);',
   ])('does not fire on the constant skip %s', (sql) => {
     expect(findings(sql, RULE)).toEqual([]);
   });

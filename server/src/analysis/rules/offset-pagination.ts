@@ -1,4 +1,4 @@
-import { as, numberOf, strings, typeOf, walk, type Node } from '../ast';
+import { as, numberOf, operatorOf, strings, typeOf, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
 import type { Fix, TextEdit } from '../types';
@@ -48,7 +48,9 @@ export const offsetPagination: Rule = {
         'when rows are inserted or deleted between requests. Without ORDER BY the order of rows, and so the ' +
         'content of each page, is not defined at all. A constant OFFSET that skips a few rows rather than pages ' +
         'is left alone: with no LIMIT (`OFFSET 1`: everything after the first row), under `LIMIT 1` (the n-th row), ' +
-        'smaller than its constant LIMIT, or below 100 under a LIMIT that is not a constant.',
+        'smaller than its constant LIMIT, or below 100 under a LIMIT that is not a constant (arithmetic of constants, ' +
+        '`20000 - 4`, counts as a constant). Nor is `LIMIT 1 OFFSET s - 1` with `s` a column of the outer query, ' +
+        'which picks one row per outer row.',
       fix:
         'Paginate by the last row seen: keep LIMIT, drop OFFSET, and add a predicate on the ORDER BY keys ' +
         '(`<` for DESC, `>` for ASC; a row comparison `(a, b) < ($2, $3)` for several keys in one direction, ' +
@@ -105,13 +107,43 @@ export const offsetPagination: Rule = {
 /** Below this, a constant OFFSET under a LIMIT that is not a constant skips a few leading rows; it is no page. */
 const SMALL_CONSTANT_SKIP = 100;
 
-/** The value of a constant (through casts): a number, null for NULL, undefined for anything else. */
+/**
+ * The value of a constant (through casts and `+ - * /` of constants, `OFFSET 20000 - 4`): a number, null for
+ * NULL, undefined for anything else.
+ */
 function constantOf(expr: Node | undefined): number | null | undefined {
   let e = expr;
   while (e && as(e, 'TypeCast')) e = as(e, 'TypeCast')!.arg;
-  const c = e ? as(e, 'A_Const') : undefined;
+  if (!e) return undefined;
+  const op = as(e, 'A_Expr');
+  if (op) {
+    if (op.kind !== 'AEXPR_OP') return undefined;
+    const name = operatorOf(op);
+    const r = constantOf(op.rexpr);
+    if (typeof r !== 'number') return r === null ? null : undefined;
+    if (!op.lexpr) return name === '-' ? -r : name === '+' ? r : undefined;
+    const l = constantOf(op.lexpr);
+    if (typeof l !== 'number') return l === null ? null : undefined;
+    if (name === '+') return l + r;
+    if (name === '-') return l - r;
+    if (name === '*') return l * r;
+    // Integer division, as for the bigint OFFSET/LIMIT take; a zero divisor is an error PostgreSQL reports.
+    if (name === '/') return r === 0 ? undefined : Number.isInteger(l) && Number.isInteger(r) ? Math.trunc(l / r) : l / r;
+    return undefined;
+  }
+  const c = as(e, 'A_Const');
   if (!c) return undefined;
-  return c.isnull ? null : numberOf(e!);
+  return c.isnull ? null : numberOf(e);
+}
+
+/** True when an expression reads a column (of an outer query: `LIMIT 1 OFFSET g.i` picks the i-th row). */
+function readsColumn(expr: Node): boolean {
+  let found = false;
+  walk(expr, (type) => {
+    if (type === 'ColumnRef') found = true;
+    if (found || type === 'SubLink') return false;
+  });
+  return found;
 }
 
 /**
@@ -120,14 +152,16 @@ function constantOf(expr: Node | undefined): number | null | undefined {
  * skips at least a page: `LIMIT 10 OFFSET 20` (page 3), not `OFFSET 1` with no LIMIT (skip the first row of the
  * result), not `LIMIT 1 OFFSET 2` (the third row), not `LIMIT 10 OFFSET 1`. Under a LIMIT that is not a constant
  * (`LIMIT $1 OFFSET 1`), a constant skip of fewer than SMALL_CONSTANT_SKIP rows is not a page either.
- * `OFFSET 0` and `OFFSET NULL` skip nothing.
+ * `OFFSET 0` and `OFFSET NULL` skip nothing. An offset read from a column under `LIMIT 1` picks one row per outer
+ * row (`(SELECT … ORDER BY n LIMIT 1 OFFSET s - 1)`); a parameter under `LIMIT 1` still pages, one row at a time.
  */
 function isPage(sel: Node): boolean {
   const offset = constantOf(sel.limitOffset);
-  if (offset === undefined) return true;
+  const limit = sel.limitCount ? constantOf(sel.limitCount) : undefined;
+  // The i-th row of a correlated subquery: an offset computed from the outer row under LIMIT 1, not a page.
+  if (offset === undefined) return !(limit === 1 && readsColumn(sel.limitOffset));
   if (offset === null || offset <= 0) return false;
   if (!sel.limitCount) return false;
-  const limit = constantOf(sel.limitCount);
   if (limit === null) return false; // LIMIT ALL / LIMIT NULL: no limit
   if (limit === undefined) return offset >= SMALL_CONSTANT_SKIP;
   return limit > 1 && offset >= limit;
