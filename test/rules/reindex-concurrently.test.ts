@@ -25,6 +25,12 @@ describe(RULE, () => {
     'REINDEX SYSTEM app;',
     "SELECT 'REINDEX INDEX x';",
     '-- REINDEX INDEX x\nSELECT 1;',
+    // System catalogs cannot be reindexed concurrently (postgres-regress reindex_catalog.sql).
+    'REINDEX TABLE pg_class;',
+    'REINDEX INDEX pg_class_oid_index;',
+    'REINDEX TABLE pg_catalog.pg_database;',
+    'REINDEX INDEX pg_toast.pg_toast_2619_index;',
+    'REINDEX SCHEMA pg_catalog;',
   ])('does not fire on %s', (sql) => {
     expect(findings(sql, RULE)).toEqual([]);
   });
@@ -32,6 +38,22 @@ describe(RULE, () => {
   it('fix adds CONCURRENTLY and keeps the rest byte-identical', () => {
     const sql = 'SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX /* hnsw */ idx_vec;\n';
     expect(applyFix(sql, RULE)).toBe('SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX CONCURRENTLY /* hnsw */ idx_vec;\n');
+  });
+});
+
+describe(`${RULE}: transaction blocks and system catalogs`, () => {
+  it('inside BEGIN … COMMIT: fires without a fix, and says to move it out', () => {
+    const sql = 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;\nREINDEX INDEX idx_vec;';
+    const f = findings(sql, RULE);
+    expect(f).toHaveLength(2);
+    expect(f[0].fix).toBeUndefined();
+    expect(f[0].message).toMatch(/outside the explicit transaction block/);
+    expect(f[1].fix).toBeDefined();
+  });
+
+  it('PostgreSQL refuses the concurrent form on a system catalog and inside a transaction block', async () => {
+    await expect(db.statement('REINDEX TABLE CONCURRENTLY pg_class;', 'REINDEX')).rejects.toThrow(/cannot reindex system catalogs concurrently/);
+    await expect(db.statement('REINDEX INDEX CONCURRENTLY pg_class_oid_index;', 'REINDEX')).rejects.toThrow(/concurrently/);
   });
 });
 

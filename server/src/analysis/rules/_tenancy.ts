@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the tenant / index / partition rules (tenant-index-order, split-tenant-indexes,
- * partition-key-in-unique, create-index-concurrently, tenant-table-without-rls).
+ * partition-key-in-unique, create-index-concurrently, reindex-concurrently, tenant-table-without-rls).
  */
 import { as, columnRefNames, operatorOf, strings, walk, type Node } from '../ast';
 import { qkey, type Catalog, type TableInfo } from '../catalog';
@@ -280,4 +280,28 @@ export function refersTo(elem: Node, column: string): boolean {
     if (type === 'ColumnRef' && columnRefNames(n).at(-1) === column) found = true;
   });
   return found;
+}
+
+/**
+ * True when an explicit BEGIN / START TRANSACTION earlier in the file is still open at the statement: a
+ * CONCURRENTLY index build or rebuild there fails ("cannot run inside a transaction block").
+ */
+export function inTransactionBlock(st: Statement): boolean {
+  let open = false;
+  for (const s of st.file.statements) {
+    if (s === st) break;
+    if (s.kind !== 'TransactionStmt') continue;
+    switch (s.body.kind) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START':
+        open = true;
+        break;
+      case 'TRANS_STMT_COMMIT':
+      case 'TRANS_STMT_ROLLBACK':
+      case 'TRANS_STMT_PREPARE':
+        if (!s.body.chain) open = false;
+        break;
+    }
+  }
+  return open;
 }
