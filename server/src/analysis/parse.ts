@@ -12,6 +12,8 @@ import { OffsetMap, SourceText } from './source';
 import { splitPlain, splitStatements, type Piece } from './split';
 import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHints, type Token } from './tokens';
 import { indexNodes, maxLocation, minLocation, walk, type Node } from './ast';
+import { replaceTemplates, type TemplatePattern, type TemplateRegion } from './templates';
+import { bodyQueries } from './plpgsql';
 
 export interface SyntaxError {
   message: string;
@@ -27,6 +29,7 @@ export class Statement {
   private codeCache: Token[] | undefined;
   private nodeIndex: Map<string, Node[]> | undefined;
   private textCache: string | undefined;
+  private sqlCache: string | undefined;
   private kindCache: string | undefined;
   /** The statement node, or its JSON text until first read. */
   private astValue: Node | DeferredNode | undefined;
@@ -35,16 +38,22 @@ export class Statement {
 
   constructor(
     readonly file: ParsedFile,
-    readonly index: number,
+    /** Position in file.statements (a routine's inner queries follow the routine). */
+    public index: number,
     readonly start: number,
     readonly end: number,
     /** The statement node, e.g. `{ SelectStmt: {...} }` (or its JSON text); undefined when the parser rejected it. */
     ast: Node | DeferredNode | undefined,
     readonly error: SyntaxError | undefined,
     byteBase: number,
+    /** The text that was parsed, when it is not the file's SQL text there (a PL/pgSQL query: INTO blanked). */
+    parsedText?: string,
+    /** For a query inside a function, procedure or DO body: that CREATE FUNCTION / DO statement. */
+    readonly container?: Statement,
   ) {
     this.byteBase = byteBase;
     this.astValue = ast;
+    this.sqlCache = parsedText;
   }
 
   /** The statement node, e.g. `{ SelectStmt: {...} }`; undefined when the parser rejected it. */
@@ -75,8 +84,17 @@ export class Statement {
     return !(value instanceof DeferredNode) || pattern.test(value.json);
   }
 
+  /** The statement's text as written in the file (templates included). */
   get text(): string {
     return (this.textCache ??= this.file.text.slice(this.start, this.end));
+  }
+
+  /**
+   * The text the parser read: as long as `text`, with templates as placeholders (see templates.ts). AST
+   * locations and tokens are positions in it, which are positions in `text` too.
+   */
+  get sqlText(): string {
+    return (this.sqlCache ??= this.file.sqlText.slice(this.start, this.end));
   }
 
   /** The statement's kind: SelectStmt, IndexStmt, ... */
@@ -91,7 +109,7 @@ export class Statement {
   }
 
   private offsets(): OffsetMap {
-    this.map ??= new OffsetMap(this.text);
+    this.map ??= new OffsetMap(this.sqlText);
     return this.map;
   }
 
@@ -111,9 +129,21 @@ export class Statement {
     if (!this.tokenCache) {
       const cache = this.file.cache;
       const start = this.start;
-      this.tokenCache = cache ? cache.tokens(this.text).map((t) => ({ ...t, start: t.start + start, end: t.end + start })) : tokenize(this.text, start);
+      const sql = this.sqlText;
+      this.tokenCache = cache ? cache.tokens(sql).map((t) => ({ ...t, start: t.start + start, end: t.end + start })) : tokenize(sql, start);
+      if (sql !== this.text) this.tokenCache = this.tokenCache.map((t) => this.asWritten(t));
     }
     return this.tokenCache;
+  }
+
+  /**
+   * A token whose text differs from the file (a template's placeholder) carries the file's text instead, so
+   * that a fix built from token texts writes what the user wrote, and then no longer parses: fixes are
+   * re-parsed before they are offered (engine.ts, checkedFix), so no fix ever rewrites or copies a placeholder.
+   */
+  private asWritten(t: Token): Token {
+    const written = this.file.text.slice(t.start, t.end);
+    return written === t.text ? t : { ...t, text: written };
   }
 
   /** Non-comment tokens. */
@@ -161,7 +191,7 @@ export class Statement {
    * location, read from the text directly: cheaper than tokenizing the statement for the most common range.
    */
   nameSpan(location: number): { start: number; end: number } | undefined {
-    const text = this.file.text;
+    const text = this.file.sqlText;
     const start = this.loc(location);
     let i = start;
     let end = -1;
@@ -186,6 +216,17 @@ export class Statement {
 }
 
 export const DEFAULT_SEARCH_PATH = ['public'];
+
+/** Statements whose body may hold queries. */
+const ROUTINE_KINDS: ReadonlySet<string> = new Set(['CreateFunctionStmt', 'DoStmt']);
+/** The inner statements added from a body: queries and data changes. */
+const QUERY_KINDS: ReadonlySet<string> = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+/** How deep DO blocks nested in bodies are followed. */
+const MAX_BODY_DEPTH = 4;
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
 
 /** One part of a qualified name: an identifier, a quoted identifier or a star. */
 const NAME_PART = /^(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*|\*)/u;
@@ -247,8 +288,20 @@ export class ParseCache {
   }
 }
 
+export interface ParseOptions {
+  /** Extra template patterns (`.pgperf.json` `templates`), replaced like the built-in ones. */
+  templates?: readonly TemplatePattern[];
+}
+
 export class ParsedFile {
   readonly source: SourceText;
+  /**
+   * The text the parser reads: `text` with every template (Go templates, psql variables, sqlc parameters, …)
+   * replaced by a placeholder of the same length, so offsets into one are offsets into the other.
+   */
+  readonly sqlText: string;
+  /** The templates replaced, in file order. */
+  readonly templates: readonly TemplateRegion[];
   readonly statements: Statement[] = [];
   /** The statement cache this file was parsed with, if any (statements share its token cache). */
   readonly cache: ParseCache | undefined;
@@ -267,9 +320,20 @@ export class ParsedFile {
      * text was parsed before gets the same result, as it would from a cache).
      */
     pieceMemo?: Map<string, DeferredParseResult>,
+    options: ParseOptions = {},
   ) {
     this.source = new SourceText(text);
     this.cache = cache;
+    const templated = replaceTemplates(text, options.templates);
+    this.sqlText = templated?.text ?? text;
+    this.templates = templated?.regions ?? [];
+    this.parseAll(cache, pieceMemo);
+    if (this.statements.some((st) => ROUTINE_KINDS.has(st.kind))) this.addBodyQueries(pieceMemo);
+    this.trackSearchPath();
+  }
+
+  private parseAll(cache: ParseCache | undefined, pieceMemo: Map<string, DeferredParseResult> | undefined): void {
+    const text = this.sqlText;
     const pieces = cache ? splitPlain(text) : undefined;
     const mostlyCached = !!pieces && pieces.filter((p) => cache!.get(text.slice(p.start, p.end))).length * 2 >= pieces.length;
     // Without a cache the statement trees stay JSON until a rule or the catalog reads them (the cache keeps
@@ -291,14 +355,54 @@ export class ParsedFile {
         else this.parsePiece(proposed, true, pieceMemo);
       }
     }
-    this.trackSearchPath();
+  }
+
+  /**
+   * Adds the queries inside routine bodies (see plpgsql.ts) after their routine, as statements with file
+   * offsets and `container` set. Only queries are added: DDL in a function runs when it is called, not where
+   * it is written, and CREATE INDEX CONCURRENTLY cannot run in a function or DO block at all. A body or query
+   * that does not parse adds nothing (PostgreSQL checks PL/pgSQL bodies only when they run).
+   */
+  private addBodyQueries(memo: Map<string, DeferredParseResult> | undefined): void {
+    const all: Statement[] = [];
+    for (const st of this.statements) {
+      all.push(st);
+      this.innerStatements(st, 0, memo, all);
+    }
+    all.forEach((st, i) => (st.index = i));
+    this.statements.length = 0;
+    this.statements.push(...all);
+  }
+
+  private innerStatements(st: Statement, depth: number, memo: Map<string, DeferredParseResult> | undefined, out: Statement[]): void {
+    if (depth >= MAX_BODY_DEPTH || !ROUTINE_KINDS.has(st.kind) || !st.hasAst) return;
+    if (st.kind === 'CreateFunctionStmt' && !st.treeMayMatch(/"(?:plpgsql|sql)"/)) return;
+    for (const q of bodyQueries(st.kind, st.body, st.sqlText)) {
+      const result = memoParse(q.sql, memo);
+      if (!result.ok) continue;
+      const map = new OffsetMap(q.sql);
+      const base = st.start + q.start;
+      result.stmts.forEach((raw) => {
+        const locByte = raw.stmt_location ?? 0;
+        const start = map.fromByte(locByte);
+        const end = q.sqlBody ? (raw.stmt_len ? map.fromByte(locByte + raw.stmt_len) : q.sql.length) : q.sql.length;
+        const text = q.sql.slice(start, end);
+        const trimmed = text.replace(/[\s;]+$/, '');
+        const lead = text.length - text.trimStart().length;
+        const kind = raw.stmt instanceof DeferredNode ? raw.stmt.kind : Object.keys(raw.stmt)[0];
+        if (!QUERY_KINDS.has(kind) && !ROUTINE_KINDS.has(kind)) return;
+        const inner = new Statement(this, -1, base + start + lead, base + start + trimmed.length, raw.stmt, undefined, locByte + byteLength(text.slice(0, lead)), q.sql.slice(start + lead, start + trimmed.length), st);
+        if (QUERY_KINDS.has(kind)) out.push(inner);
+        this.innerStatements(inner, depth + 1, memo, out);
+      });
+    }
   }
 
   /** Puts each statement of a whole-file parse into the cache under its own text, for the next edit. */
   private seed(cache: ParseCache, stmts: RawStmt[]): void {
     stmts.forEach((raw, i) => {
       const st = this.statements[i];
-      cache.set(this.text.slice(st.start, st.end), { result: { ok: true, stmts: [raw] }, byteBase: raw.stmt_location ?? 0 });
+      cache.set(this.sqlText.slice(st.start, st.end), { result: { ok: true, stmts: [raw] }, byteBase: raw.stmt_location ?? 0 });
     });
   }
 
@@ -318,7 +422,7 @@ export class ParsedFile {
 
   /** Parses one piece; a rejected piece becomes a statement with a syntax error only when `final`. */
   private parsePiece(piece: Piece, final = false, memo?: Map<string, DeferredParseResult>): 'ok' | 'rejected' {
-    const pieceText = this.text.slice(piece.start, piece.end);
+    const pieceText = this.sqlText.slice(piece.start, piece.end);
     const { result, byteBase } = this.cache ? this.cache.parse(pieceText) : { result: memoParse(pieceText, memo), byteBase: 0 };
     if (result.ok) {
       // A piece ends at its last code character already (the splitters skip trailing comments).
@@ -342,7 +446,7 @@ export class ParsedFile {
       const start = base + map.fromByte(locByte - byteBase);
       const end = endsAtCode && (i === stmts.length - 1 || !raw.stmt_len)
         ? base + length
-        : codeEnd(this.text, start, raw.stmt_len ? base + map.fromByte(locByte - byteBase + raw.stmt_len) : base + length);
+        : codeEnd(this.sqlText, start, raw.stmt_len ? base + map.fromByte(locByte - byteBase + raw.stmt_len) : base + length);
       // AST locations count bytes from the start of the parsed text; locByte makes them statement-relative.
       this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
     });

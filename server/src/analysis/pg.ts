@@ -17,6 +17,8 @@ interface PgQueryWasm {
   _wasm_free_parse_result(resultPtr: number): void;
   /** → char*: the tokens as JSON, or an error message. */
   _wasm_scan(queryPtr: number): number;
+  /** → char*: the PL/pgSQL trees of a CREATE FUNCTION or DO statement as JSON, or an error message. */
+  _wasm_parse_plpgsql(queryPtr: number): number;
   _wasm_free_string(ptr: number): void;
   getValue(ptr: number, type: 'i32'): number;
   UTF8ToString(ptr: number): string;
@@ -253,4 +255,28 @@ export function splitTree(s: string): DeferredRawStmt[] | undefined {
 /** Whether the parser accepts `sql` (parseSql(sql).ok), without reading its tree. */
 export function sqlParses(sql: string): boolean {
   return sql.trim() === '' || parseRaw(sql, false).ok;
+}
+
+/**
+ * The PL/pgSQL parser's trees for the functions of `sql` (a CREATE FUNCTION/PROCEDURE … LANGUAGE plpgsql or DO
+ * statement), as libpg_query's JSON `{"plpgsql_funcs":[{"PLpgSQL_function":{…}}]}`; undefined when it rejects
+ * the body (PostgreSQL checks a body only when the function is created with check_function_bodies on, and
+ * pgperf reports nothing for it either).
+ */
+export function parsePlpgsql(sql: string): { plpgsql_funcs?: Record<string, any>[] } | undefined {
+  const m = loaded();
+  const text = withCString(m, sql, (queryPtr) => {
+    const ptr = m._wasm_parse_plpgsql(queryPtr);
+    try {
+      return ptr ? m.UTF8ToString(ptr) : '';
+    } finally {
+      if (ptr) m._wasm_free_string(ptr);
+    }
+  });
+  if (!text.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
