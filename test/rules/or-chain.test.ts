@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'or-chain';
 
@@ -97,4 +100,71 @@ describe(RULE, () => {
       'SELECT * FROM t WHERE a = ANY(ARRAY[1, 3]) OR b = ANY(ARRAY[2, 4]) OR c > 1;',
     );
   });
+
+  describe('the column type comes from the scope the column is read in', () => {
+    const SCHEMA = 'CREATE TABLE sessions (id bigint PRIMARY KEY, status uuid, label text);\n';
+
+    it('a CTE named like a workspace table shadows it: its text column gets no uuid cast (runs on PostgreSQL)', async () => {
+      const sql =
+        SCHEMA +
+        'WITH sessions AS (SELECT id, label AS status FROM sessions)\nSELECT id FROM sessions WHERE status = $1 OR status = $2;';
+      const r = await db.check(sql, RULE);
+      expect(r.how).toBe('prepared');
+      expect(r.statement).toContain('WHERE status = ANY(ARRAY[$1, $2])');
+      expect(r.statement).not.toContain('::uuid[]');
+    });
+
+    it('a CTE column of unknown type gets the IN list, which compares with any type (runs on PostgreSQL)', async () => {
+      const sql =
+        SCHEMA +
+        'WITH sessions AS (SELECT id, coalesce(label, $3) AS status FROM sessions)\nSELECT id FROM sessions WHERE status = $1 OR status = $2;';
+      const r = await db.check(sql, RULE);
+      expect(r.how).toBe('prepared');
+      expect(r.statement).toContain('WHERE status IN ($1, $2)');
+    });
+
+    it('the workspace column through the table itself keeps its uuid cast (runs on PostgreSQL)', async () => {
+      const r = await db.check(SCHEMA + 'SELECT id FROM sessions s WHERE s.status = $1 OR s.status = $2;', RULE);
+      expect(r.statement).toContain('s.status = ANY(ARRAY[$1, $2]::uuid[])');
+    });
+
+    it('a subquery in FROM passes its column type on; an ambiguous name gets the IN list (runs on PostgreSQL)', async () => {
+      const sub = await db.check(SCHEMA + 'SELECT x.id FROM (SELECT id, status FROM sessions) x WHERE x.status = $1 OR x.status = $2;', RULE);
+      expect(sub.statement).toContain('x.status = ANY(ARRAY[$1, $2]::uuid[])');
+      const amb = await db.check(
+        SCHEMA + 'CREATE TABLE other (status text);\nSELECT 1 FROM sessions, other WHERE sessions.id = $1 OR sessions.id = $2;',
+        RULE,
+      );
+      expect(amb.statement).toContain('sessions.id = ANY(ARRAY[$1, $2]::int8[])');
+    });
+  });
+
+  describe('only where a planner runs the OR as a scan condition', () => {
+    it.each([
+      ['CHECK constraint', "CREATE TABLE t (kind text CHECK (kind = 'a' OR kind = 'b'));"],
+      ['ALTER TABLE … ADD CHECK', "ALTER TABLE t ADD CONSTRAINT k CHECK (kind = 'a' OR kind = 'b');"],
+      ['partial index predicate', "CREATE INDEX ON t (id) WHERE kind = 'a' OR kind = 'b';"],
+      ['column DEFAULT', "CREATE TABLE t (kind text, f bool DEFAULT (current_user = 'a' OR current_user = 'b'));"],
+      ['generated column', "CREATE TABLE t (kind text, f bool GENERATED ALWAYS AS (kind = 'a' OR kind = 'b') STORED);"],
+      ['policy WITH CHECK (checked per written row, no scan)', "CREATE POLICY p ON t FOR INSERT WITH CHECK (kind = 'a' OR kind = 'b');"],
+      ['select list (no scan condition)', "SELECT kind = 'a' OR kind = 'b' AS hit FROM t;"],
+      ['CASE in an UPDATE SET', "UPDATE t SET f = CASE WHEN kind = 'a' OR kind = 'b' THEN 1 END WHERE id = 1;"],
+    ])('not in a %s', (_what, sql) => {
+      expect(findings(sql, RULE)).toEqual([]);
+    });
+
+    it('in a policy USING expression, which the planner adds to every query on the table', () => {
+      const sql = "CREATE POLICY p ON t USING (owner = current_user OR owner = 'admin');";
+      const f = findings(sql, RULE);
+      expect(f).toHaveLength(1);
+      expect(flagged(sql, f[0])).toBe("owner = current_user OR owner = 'admin'");
+    });
+
+    it('in a view, a JOIN ON, a HAVING-free sublink and a data-modifying CTE', () => {
+      expect(findings('CREATE VIEW v AS SELECT * FROM t WHERE a = 1 OR a = 2;', RULE)).toHaveLength(1);
+      expect(findings('WITH d AS (DELETE FROM t WHERE id = $1 OR id = $2 RETURNING id) SELECT * FROM d;', RULE)).toHaveLength(1);
+      expect(findings('SELECT * FROM u WHERE u.id IN (SELECT t.id FROM t WHERE t.k = 1 OR t.k = 2);', RULE)).toHaveLength(1);
+    });
+  });
 });
+

@@ -1,6 +1,6 @@
-import { as, columnRefNames, operatorOf, strings, typeOf, walk, type Node } from '../ast';
-import type { Catalog, Column, TableInfo } from '../catalog';
+import { as, columnRefNames, operatorOf, typeOf, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
+import { semanticModel, type SemanticModel } from '../semantic';
 import type { Rule } from '../rule';
 import type { TextEdit } from '../types';
 import { exprSpan, widenParens, type Span } from './_query-rules';
@@ -37,8 +37,12 @@ export const orChain: Rule = {
         'the same column reference (as written: `s.id` and `id` are different) with constants, parameters or ' +
         'other expressions that do not read a column are merged. An ARRAY of untyped literals or parameters ' +
         'is text[], which does not compare with uuid, integer or enum columns, so the quick fix adds ' +
-        '`::type[]` when the workspace DDL gives the column type, and writes the equivalent `col IN (x, y)` ' +
-        '(planned as the same `= ANY` index scan) when the type is unknown.',
+        '`::type[]` when the column\'s type is known in the scope it is read in (a workspace table\'s column, or a ' +
+        'CTE or subquery column whose type its body shows; a CTE shadows a table of the same name), and writes the ' +
+        'equivalent `col IN (x, y)` (planned as the same `= ANY` index scan) when the type is unknown. Only WHERE, ' +
+        'JOIN ON and policy USING expressions are checked (a policy\'s USING is added to every query on its table); ' +
+        'CHECK constraints, partial-index predicates, DEFAULTs, generated columns, policy WITH CHECK and select ' +
+        'lists are evaluated per row, not used to choose a scan.',
       bad: 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;',
       good: 'SELECT * FROM sessions WHERE session_id = ANY(ARRAY[$1, $2, $3]::uuid[]);',
     },
@@ -47,7 +51,8 @@ export const orChain: Rule = {
     if (!/\bor\b/i.test(statement.text)) return; // cheap text filter before the tree walk
     if (!statement.treeMayInclude('"OR_EXPR"')) return; // and one on the parser's JSON before building the tree
     if (!statement.nodes('BoolExpr').some((b) => b.boolop === 'OR_EXPR')) return;
-    forEachOr(statement, catalog, (or, scope) => {
+    const model = semanticModel(statement, catalog);
+    forEachOr(model, (or) => {
       const args = (or.args ?? []) as Node[];
       const terms: Term[] = [];
       for (let i = 0; i < args.length; i++) {
@@ -69,7 +74,7 @@ export const orChain: Rule = {
       const replacements: string[] = [];
       const ok = outers.every(Boolean);
       for (const chain of chains) {
-        const type = columnType(scope, chain[0].column);
+        const type = columnType(model, chain[0].column);
         const values = chain.map((t) => t.valueText);
         const untyped = chain.every((t) => isUntyped(t.value));
         let replacement: string;
@@ -156,87 +161,21 @@ function merge(edits: TextEdit[]): TextEdit[] {
   return out;
 }
 
-// ---- name scopes: which table a column reference reads, for the column's type ----
-
-interface RangeEntry {
-  /** The name the query refers to it by: alias, else relation name. */
-  ref: string;
-  table?: TableInfo;
-}
-
-interface Scope {
-  entries: RangeEntry[];
-  parent?: Scope;
-}
-
-function rangeEntries(catalog: Catalog, st: Statement, items: Node[] | undefined, out: RangeEntry[]): void {
-  for (const item of items ?? []) {
-    const rv = as(item, 'RangeVar');
-    const join = as(item, 'JoinExpr');
-    if (rv) out.push({ ref: rv.alias?.aliasname ?? rv.relname, table: catalog.resolveRangeVar(rv, st) });
-    else if (join) rangeEntries(catalog, st, [join.larg, join.rarg], out);
-    else {
-      const alias = (Object.values(item)[0] as Node | undefined)?.alias?.aliasname;
-      out.push({ ref: alias ?? '' });
+/** The OR expressions of the scopes' WHERE / JOIN ON / policy USING: where the planner chooses index scans. */
+function forEachOr(model: SemanticModel, visit: (or: Node) => void): void {
+  for (const scope of model.scopes) {
+    for (const q of scope.quals) {
+      walk(q, (type, n) => {
+        if (type === 'SubLink') return false; // a sublink is a scope of its own
+        if (type === 'BoolExpr' && n.boolop === 'OR_EXPR') visit(n);
+        return undefined;
+      });
     }
   }
 }
 
-/** Calls `visit` for every OR expression of the statement with the innermost query scope around it. */
-function forEachOr(st: Statement, catalog: Catalog, visit: (or: Node, scope: Scope | undefined) => void): void {
-  const stack: Array<{ node: unknown; scope: Scope | undefined }> = [{ node: st.ast, scope: undefined }];
-  while (stack.length > 0) {
-    const { node, scope } = stack.pop()!;
-    if (!node || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], scope });
-      continue;
-    }
-    let inner = scope;
-    const type = typeOf(node);
-    const body = type ? (node as Node)[type] : undefined;
-    if (type === 'SelectStmt' || type === 'UpdateStmt' || type === 'DeleteStmt') {
-      const entries: RangeEntry[] = [];
-      if (body.relation) rangeEntries(catalog, st, [{ RangeVar: body.relation }], entries);
-      rangeEntries(catalog, st, body.fromClause, entries);
-      rangeEntries(catalog, st, body.usingClause, entries);
-      inner = { entries, parent: scope };
-    } else if (type === 'BoolExpr' && body.boolop === 'OR_EXPR') visit(body, scope);
-    if (type === 'SelectStmt') {
-      // Set-operation arms hold SelectStmt fields without the wrapper: give them their own scopes.
-      for (const k of ['larg', 'rarg']) if (body[k]) stack.push({ node: { SelectStmt: as(body[k], 'SelectStmt') ?? body[k] }, scope });
-    }
-    const values = Object.entries(type ? body : (node as Node))
-      .filter(([k]) => type !== 'SelectStmt' || (k !== 'larg' && k !== 'rarg'))
-      .map(([, v]) => v);
-    for (let i = values.length - 1; i >= 0; i--) {
-      const v = values[i];
-      if (v && typeof v === 'object') stack.push({ node: v, scope: inner });
-    }
-  }
-}
-
-/** A column's type for an `::type[]` cast; undefined for an array column, whose element cast would differ. */
-function scalarType(c: Column | undefined): string | undefined {
-  return c && !c.array ? c.type : undefined;
-}
-
-/** The catalog type of a column reference, when its table is certain. */
-function columnType(scope: Scope | undefined, column: Node): string | undefined {
-  const names = strings(as(column, 'ColumnRef')?.fields);
-  const col = names[names.length - 1];
-  const qualifier = names.length >= 2 ? names[names.length - 2] : undefined;
-  for (let s = scope; s; s = s.parent) {
-    if (qualifier) {
-      const e = s.entries.find((x) => x.ref === qualifier);
-      if (e) return scalarType(e.table?.columns.get(col));
-      continue;
-    }
-    // Unqualified: the one table of this scope that has the column; unknown when a source is opaque.
-    if (s.entries.some((e) => !e.table || e.table.columns.size === 0)) return undefined;
-    const having = s.entries.filter((e) => e.table!.columns.has(col));
-    if (having.length === 1) return scalarType(having[0].table!.columns.get(col));
-    if (having.length > 1) return undefined;
-  }
-  return undefined;
+/** A column's type for an `::type[]` cast, when the model knows it; undefined for an array column, whose element cast would differ. */
+function columnType(model: SemanticModel, column: Node): string | undefined {
+  const c = model.resolve(as(column, 'ColumnRef')!)?.column;
+  return c && !c.array && c.type ? c.type : undefined;
 }
