@@ -10,7 +10,9 @@
  * user schema and role dropped, public recreated).
  *
  * What the database cannot judge is reported, never passed silently: an extension PGlite lacks (PostGIS,
- * TimescaleDB), or an object the workspace does not declare (a function, table or type from elsewhere). Such a
+ * TimescaleDB), an object the workspace does not declare (a function, table or type from elsewhere), or a
+ * statement PostgreSQL rejects before the fix as well (the fix is not to blame; the statement as written is
+ * checked first). Such a
  * check fails the test unless the caller expects it with `{ unchecked: /why/ }`. A workspace statement that
  * fails because it needs such an object (a policy calling an undeclared function) is skipped and listed in
  * `skipped`; the fixed statement is then still checked.
@@ -186,7 +188,19 @@ async function check(db: PGlite, files: Files, ruleId: string, opts: FixOnDbOpti
   // The fixed statement: the one holding the first changed offset.
   let at = 0;
   while (at < original.length && at < fixed.length && original[at] === fixed[at]) at++;
-  const r = await statementOnDb(db, { ...map, [target]: fixed }, target, at);
+  // The statement as written first: when PostgreSQL rejects it already (an HNSW index on a vector column
+  // without dimensions), a rejection after the fix says nothing about the fix.
+  const before = await statementOnDb(db, map, target, at).then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
+  const r = await statementOnDb(db, { ...map, [target]: fixed }, target, at).catch((e: Error) => {
+    if (before === undefined) throw e;
+    const st = new ParsedFile(target, fixed).statements.find((x) => x.start <= at && at <= x.end);
+    const statement = st ? bare(st) : '';
+    const how = st && PREPARABLE.has(st.kind) ? ('prepared' as const) : ('executed' as const);
+    return { statement, how, unchecked: `rejected before the fix as well: ${before.split('\n')[0]}`, skipped: [] };
+  });
   if (opts.unchecked) {
     expect(r.unchecked, `the fix of ${ruleId} was expected to be uncheckable on PGlite, but it ran:\n${r.statement}`).toMatch(opts.unchecked);
   } else {

@@ -63,4 +63,13 @@ describe('statements checked on PGlite with the workspace schema', () => {
     expect(r.skipped).toHaveLength(1);
     expect(r.skipped[0]).toMatch(/CREATE POLICY p/);
   });
+
+  it("check applies the rule's fix, then prepares the fixed query after the workspace schema", async () => {
+    const files = { 'q.sql': 'SELECT id FROM e WHERE k = $1 ORDER BY id LIMIT 10 OFFSET $2;', 'schema.sql': 'CREATE TABLE e (id int, k text);' };
+    const r = await db.check(files, 'offset-pagination', { file: 'q.sql' });
+    expect(r).toMatchObject({ how: 'prepared', statement: 'SELECT id FROM e WHERE k = $1 AND id > $2 ORDER BY id LIMIT 10', skipped: [] });
+    expect(r.fixed).toBe('SELECT id FROM e WHERE k = $1 AND id > $2 ORDER BY id LIMIT 10;');
+    // Without the schema the check cannot be made, and says so.
+    await expect(db.check({ 'q.sql': files['q.sql'] }, 'offset-pagination')).rejects.toThrow(/could not be checked on PGlite[\s\S]*relation "e" does not exist/);
+  });
 });
