@@ -57,4 +57,19 @@ describe('.pgperf.json', () => {
       ['vacuum-full', 'error'],
     ]);
   });
+
+  it('reads templates: regular expressions or { pattern, as }, each bad one reported with its path', () => {
+    const { config: c, problems } = resolveConfig(
+      { templates: ['%[a-z_]+%', { pattern: '#\\{\\w+\\}', as: 'value' }, '(unclosed', 'x*', { pattern: 'y', as: 'table' }, 7] },
+      RULE_IDS,
+    );
+    expect(c.templates.map((t) => [t.regex.source, t.as])).toEqual([
+      ['%[a-z_]+%', 'identifier'],
+      ['#\\{\\w+\\}', 'value'],
+    ]);
+    expect(problems.map((p) => p.path)).toEqual(['templates.2', 'templates.3', 'templates.4.as', 'templates.5']);
+    expect(problems[0].message).toMatch(/^invalid regular expression/);
+    expect(problems[1].message).toBe('the pattern "x*" matches the empty string');
+    expect(resolveConfig({ templates: 'x' }, RULE_IDS).problems[0].path).toBe('templates');
+  });
 });

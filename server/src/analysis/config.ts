@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { PartitionStrategy } from './catalog';
+import type { PlaceholderKind, TemplatePattern } from './templates';
 import type { ConfigProblem, SeveritySetting } from './types';
 
 export interface ResolvedConfig {
@@ -12,6 +13,8 @@ export interface ResolvedConfig {
   partitionedTables: Record<string, { strategy: PartitionStrategy; columns: string[] }>;
   include: string[];
   exclude: string[];
+  /** Extra template patterns (besides the built-in ones, see templates.ts), replaced by placeholders before parsing. */
+  templates: TemplatePattern[];
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
@@ -20,6 +23,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   partitionedTables: {},
   include: ['**/*.sql'],
   exclude: ['**/node_modules/**', '**/.git/**'],
+  templates: [],
 };
 
 const severity = z.enum(['off', 'info', 'warning', 'error']);
@@ -48,6 +52,46 @@ function describe(err: z.ZodError, base: string): ConfigProblem[] {
     path: [base, ...i.path.map(String)].filter((p) => p !== '').join('.'),
     message: i.message,
   }));
+}
+
+const PLACEHOLDER_KINDS = ['identifier', 'value', 'literal', 'blank'] as const satisfies readonly PlaceholderKind[];
+const templateEntry = z.union([
+  z.string().min(1),
+  z.object({ pattern: z.string().min(1), as: z.enum(PLACEHOLDER_KINDS).default('identifier') }).strict(),
+]);
+
+/**
+ * `templates`: regular expressions (strings) or `{ pattern, as }`; each match is replaced by a placeholder of
+ * its length (`as`: identifier by default, value = `$1`, literal = '…', blank = spaces). A pattern that does
+ * not compile, or that matches the empty string (it would match everywhere), is reported and dropped.
+ */
+function resolveTemplates(value: unknown, problems: ConfigProblem[]): TemplatePattern[] {
+  if (!Array.isArray(value)) {
+    problems.push({ path: 'templates', message: 'expected an array of regular expressions (strings) or { "pattern": "…", "as": "identifier|value|literal|blank" }' });
+    return [];
+  }
+  const out: TemplatePattern[] = [];
+  value.forEach((entry, i) => {
+    const r = templateEntry.safeParse(entry);
+    if (!r.success) {
+      problems.push(...describe(r.error, `templates.${i}`));
+      return;
+    }
+    const pattern = typeof r.data === 'string' ? r.data : r.data.pattern;
+    let regex: RegExp;
+    try {
+      regex = new RegExp(pattern, 'g');
+    } catch (e) {
+      problems.push({ path: `templates.${i}`, message: `invalid regular expression: ${(e as Error).message}` });
+      return;
+    }
+    if (new RegExp(`^(?:${pattern})$`).test('')) {
+      problems.push({ path: `templates.${i}`, message: `the pattern ${JSON.stringify(pattern)} matches the empty string` });
+      return;
+    }
+    out.push({ regex, as: typeof r.data === 'string' ? 'identifier' : r.data.as });
+  });
+  return out;
 }
 
 /** Validates a parsed `.pgperf.json` value against the known rule ids. */
@@ -86,6 +130,10 @@ export function resolveConfig(raw: unknown, ruleIds: ReadonlySet<string>): Confi
         if (r.success) config.partitionedTables[table.toLowerCase()] = r.data;
         else problems.push(...describe(r.error, `partitionedTables.${table}`));
       }
+      continue;
+    }
+    if (key === 'templates') {
+      config.templates = resolveTemplates(value, problems);
       continue;
     }
     if (key in fields) {
