@@ -128,10 +128,77 @@ describe(RULE, () => {
     expect(findings(schema + 'SET search_path = app;\nSELECT * FROM event_log;', RULE)).toHaveLength(1);
   });
 
-  it('does not count a comparison with another FROM item\'s column (no plan-time pruning)', () => {
+  it('counts a join on the key with another FROM item (run-time pruning), unless that item is itself an unrestricted partitioned scan', () => {
     expect(check('SELECT * FROM event_log a JOIN event_log b ON b."timestamp" = a."timestamp";')).toEqual(['event_log', 'event_log']);
-    expect(check('SELECT * FROM checkpoints c JOIN event_log e ON e."timestamp" >= c.since;')).toEqual(['event_log']);
+    expect(check('SELECT * FROM event_log a JOIN event_log b ON b."timestamp" = a."timestamp" WHERE a."timestamp" > $1;')).toEqual([]);
+    expect(check('SELECT * FROM checkpoints c JOIN event_log e ON e."timestamp" >= c.since;')).toEqual([]);
     // a correlated outer column is a parameter of the subquery's scan
     expect(check('SELECT * FROM tenants t WHERE EXISTS (SELECT 1 FROM event_log e WHERE e."timestamp" > t.created_at);')).toEqual([]);
   });
+
+  describe('issue reproductions: the key pinned by a join, a row comparison or a CTE body', () => {
+    const TASKS =
+      'CREATE TABLE tasks (id bigint, inserted_at timestamptz NOT NULL, state text, PRIMARY KEY (id, inserted_at)) PARTITION BY RANGE (inserted_at);\n' +
+      'CREATE TABLE task_logs (task_id bigint, inserted_at timestamptz, line text);\n';
+    const quiet = (sql: string) => expect(findings(TASKS + sql, RULE)).toEqual([]);
+
+    it.each([
+      ['a row comparison in JOIN ON', 'SELECT t.state FROM task_logs x JOIN tasks t ON (t.id, t.inserted_at) = (x.task_id, x.inserted_at) WHERE x.line = $1;'],
+      ['a row IN (SELECT …)', 'SELECT state FROM tasks t WHERE (t.id, t.inserted_at) IN (SELECT task_id, inserted_at FROM task_logs WHERE line = $1);'],
+      ['a plain join equality', 'SELECT t.state FROM tasks t, task_logs l WHERE t.id = l.task_id AND t.inserted_at = l.inserted_at AND l.line = $1;'],
+      ['a join USING the key', 'SELECT state FROM tasks JOIN task_logs l USING (inserted_at) WHERE l.line = $1;'],
+      ['a row comparison with parameters', 'UPDATE tasks SET state = $3 WHERE (id, inserted_at) = ($1, $2);'],
+      ['a row IN list', 'DELETE FROM tasks WHERE (id, inserted_at) IN (($1, $2), ($3, $4));'],
+      [
+        'a CTE body that carries the range, joined to another CTE',
+        'WITH recent AS (SELECT id, state FROM tasks WHERE inserted_at >= $1), logs AS (SELECT task_id, line FROM task_logs WHERE inserted_at >= $1)\n' +
+          'SELECT r.state, l.line FROM recent r JOIN logs l ON l.task_id = r.id;',
+      ],
+      [
+        'a CTE read once whose column the outer query restricts, through a rename',
+        'WITH t(i, at) AS (SELECT id, inserted_at FROM tasks) SELECT i FROM t JOIN task_logs l ON l.task_id = t.i WHERE t.at > $1;',
+      ],
+      ['a correlated sublink', 'SELECT * FROM task_logs l WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.id = l.task_id AND t.inserted_at = l.inserted_at);'],
+    ])('quiet on %s', (_what, sql) => quiet(sql));
+
+    it('still fires when the join does not reach the key, or the CTE body lacks it', () => {
+      expect(findings(TASKS + 'SELECT t.state FROM task_logs x JOIN tasks t ON t.id = x.task_id;', RULE)).toHaveLength(1);
+      expect(findings(TASKS + 'WITH r AS (SELECT id FROM tasks WHERE state = $1), l AS (SELECT task_id FROM task_logs WHERE inserted_at >= $2) SELECT 1 FROM r JOIN l ON l.task_id = r.id;', RULE)).toHaveLength(1);
+      // (a, b) < (x, y) bounds the first column only
+      expect(findings(TASKS + 'SELECT 1 FROM tasks WHERE (id, inserted_at) < ($1, $2);', RULE)).toHaveLength(1);
+      expect(findings(TASKS + 'SELECT 1 FROM tasks WHERE (inserted_at, id) < ($1, $2);', RULE)).toEqual([]);
+    });
+
+    it('an ambiguous reference that could be the key stays quiet; a resolvable one does not hide the finding', () => {
+      quiet('SELECT 1 FROM tasks t, somewhere_else s WHERE inserted_at > $1;');
+      expect(findings(TASKS + 'SELECT 1 FROM tasks t, somewhere_else s WHERE s.inserted_at > $1;', RULE)).toHaveLength(1);
+    });
+  });
+
+  describe('scans that read few partitions or read all of them on purpose', () => {
+    const EVENTS =
+      'CREATE TABLE events (id uuid, created_at timestamptz NOT NULL, kind text) PARTITION BY RANGE (created_at);\n' +
+      'CREATE INDEX ON events (created_at DESC, id DESC);\nCREATE TABLE events_copy (id uuid, created_at timestamptz, kind text);\n';
+
+    it('ORDER BY the key with a LIMIT: the ordered Append stops in the first partitions', () => {
+      expect(findings(EVENTS + 'SELECT created_at, id FROM events ORDER BY created_at DESC, id DESC LIMIT 1;', RULE)).toEqual([]);
+      expect(findings(EVENTS + 'SELECT id FROM events WHERE kind = $1 ORDER BY created_at LIMIT $2;', RULE)).toEqual([]);
+      // ORDER BY another column, no LIMIT, or a GROUP BY still read every partition
+      expect(findings(EVENTS + 'SELECT id FROM events ORDER BY id LIMIT 1;', RULE)).toHaveLength(1);
+      expect(findings(EVENTS + 'SELECT id FROM events ORDER BY created_at DESC;', RULE)).toHaveLength(1);
+      expect(findings(EVENTS + 'SELECT kind FROM events GROUP BY kind ORDER BY kind LIMIT 1;', RULE)).toHaveLength(1);
+    });
+
+    it('a migration that copies or rewrites the whole table (no condition) is quiet; a filtered copy or a query file is not', () => {
+      const files = {
+        'migrations/001_events.sql': EVENTS,
+        'migrations/002_backfill.sql': 'INSERT INTO events_copy SELECT * FROM events;\nUPDATE events SET kind = lower(kind);\nINSERT INTO events_copy SELECT * FROM events WHERE kind = $1;\n',
+        'queries/copy.sql': 'INSERT INTO events_copy SELECT * FROM events;\n',
+      };
+      const inMigration = findings(files, RULE, undefined, 'migrations/002_backfill.sql');
+      expect(inMigration.map((f) => f.range.start.line)).toEqual([2]);
+      expect(findings(files, RULE, undefined, 'queries/copy.sql')).toHaveLength(1);
+    });
+  });
 });
+

@@ -1,11 +1,10 @@
 import { as, columnRefNames, quoteIdent, strings, walk, type Node } from '../ast';
-import type { Catalog, TableInfo } from '../catalog';
-import type { Statement } from '../parse';
+import type { Catalog } from '../catalog';
+import { migrationKey } from '../migration-order';
 import { escapeRegExp } from '../regexp';
 import type { Rule } from '../rule';
-import { cteNames } from './_pgvector';
+import { semanticModel, type FromItem, type Predicate, type ResolvedColumn, type Scope, type SemanticModel, type ValueReads } from '../semantic';
 
-/** Statements whose queries run now (a view or CREATE TABLE AS defines or copies data on purpose). */
 const partitionedNames = new WeakMap<Catalog, Set<string>>();
 
 /** Names (without schema) of the catalog's range-partitioned tables, computed once per catalog. */
@@ -68,134 +67,7 @@ function relnameFilter(names: Set<string>): RegExp | null {
 }
 
 const KINDS = new Set(['SelectStmt', 'UpdateStmt', 'DeleteStmt', 'InsertStmt', 'ExplainStmt', 'DeclareCursorStmt']);
-const COMPARISONS = new Set(['=', '<', '<=', '>', '>=']);
-
-/** A FROM item as the query's column references see it. */
-interface Source {
-  alias: string;
-  /** Known column names (undefined when unknown). */
-  columns?: Set<string>;
-}
-
-interface Query {
-  node: Node;
-  /** Table references of the query's own FROM (and UPDATE/DELETE target). */
-  rvs: Node[];
-  sources: Source[];
-  quals: Node[];
-}
-
-/** Where a subquery's rows go: the query that reads it and the alias it reads it under. */
-interface Exposure {
-  parent: Query;
-  alias: string;
-}
-
-function fromItems(items: Node[] | undefined, rvs: Node[], subs: { node: Node; alias: string }[], quals: Node[]): void {
-  const visit = (n: Node | undefined): void => {
-    if (!n) return;
-    const rv = as(n, 'RangeVar');
-    if (rv) return void rvs.push(rv);
-    const sub = as(n, 'RangeSubselect');
-    if (sub) {
-      const s = as(sub.subquery, 'SelectStmt');
-      if (s && sub.alias?.aliasname) subs.push({ node: s, alias: sub.alias.aliasname });
-      return;
-    }
-    const j = as(n, 'JoinExpr');
-    if (j) {
-      visit(j.larg);
-      visit(j.rarg);
-      if (j.quals) quals.push(j.quals);
-    }
-  };
-  for (const n of items ?? []) visit(n);
-}
-
-/** Output column names of a SELECT, when they can all be named. */
-function outputNames(s: Node): Set<string> | undefined {
-  const names = new Set<string>();
-  for (const t of s.targetList ?? []) {
-    const rt = as(t, 'ResTarget');
-    if (!rt) return undefined;
-    if (rt.name) {
-      names.add(rt.name);
-      continue;
-    }
-    const ref = as(rt.val, 'ColumnRef');
-    const f = ref ? columnRefNames(ref) : [];
-    const last = f[f.length - 1];
-    if (!last || last === '*') return undefined;
-    names.add(last);
-  }
-  return names;
-}
-
-/** True when the column reference `names` means `alias.column`. */
-function refersTo(names: string[], alias: string, column: string, sources: Source[]): boolean {
-  if (names[names.length - 1] !== column) return false;
-  if (names.length >= 2) return names[names.length - 2] === alias;
-  // Unqualified: it is ours unless another FROM item is known to have a column of that name.
-  return !sources.some((s) => s.alias !== alias && s.columns?.has(column));
-}
-
-/**
- * True when an expression reads a column of this query's own FROM items (outside subqueries): then it is no
- * constant for the scan, and the planner cannot prune with it. Unqualified names count as local unless every
- * FROM item's columns are known and none has the name (then it is an outer query's column, a parameter there).
- */
-function readsLocalColumn(n: Node | undefined, sources: Source[]): boolean {
-  let found = false;
-  walk(n, (type, node) => {
-    if (found || type === 'SubLink') return false;
-    if (type !== 'ColumnRef') return;
-    const f = columnRefNames(node);
-    if (f.length >= 2) found = sources.some((s) => s.alias === f[f.length - 2]);
-    else found = sources.some((s) => !s.columns || s.columns.has(f[0]));
-    return undefined;
-  });
-  return found;
-}
-
-/** True when `e` restricts `alias.key` to a range the planner can prune with. */
-function bounds(e: Node | undefined, alias: string, key: string, sources: Source[]): boolean {
-  if (!e) return false;
-  const b = as(e, 'BoolExpr');
-  if (b) {
-    const args = (b.args ?? []) as Node[];
-    if (b.boolop === 'AND_EXPR') return args.some((a) => bounds(a, alias, key, sources));
-    if (b.boolop === 'OR_EXPR') return args.length > 0 && args.every((a) => bounds(a, alias, key, sources));
-    return false;
-  }
-  const x = as(e, 'A_Expr');
-  if (!x) return false;
-  const isKey = (n: Node | undefined) => {
-    const ref = as(n, 'ColumnRef');
-    return !!ref && refersTo(columnRefNames(ref), alias, key, sources);
-  };
-  const op = strings(x.name).pop() ?? '';
-  switch (x.kind) {
-    case 'AEXPR_OP':
-      if (!COMPARISONS.has(op)) return false;
-      if (isKey(x.lexpr)) return !readsLocalColumn(x.rexpr, sources);
-      if (isKey(x.rexpr)) return !readsLocalColumn(x.lexpr, sources);
-      return false;
-    case 'AEXPR_OP_ANY':
-      return COMPARISONS.has(op) && isKey(x.lexpr) && !readsLocalColumn(x.rexpr, sources);
-    case 'AEXPR_IN':
-      return op === '=' && isKey(x.lexpr) && !readsLocalColumn(x.rexpr, sources);
-    case 'AEXPR_BETWEEN':
-    case 'AEXPR_BETWEEN_SYM':
-      return isKey(x.lexpr) && !readsLocalColumn(x.rexpr, sources);
-    default:
-      return false;
-  }
-}
-
-/** The RangeVar's name tokens: `app.event_log` (the parser locates only its first part). */
-function nameRange(st: Statement, rv: Node): { start: number; end: number } | undefined {
-  return st.nameSpan(rv.location);
-}
+const PRUNING_OPS = new Set(['=', '<', '<=', '>', '>=']);
 
 export const partitionRangeMissing: Rule = {
   meta: {
@@ -206,15 +78,24 @@ export const partitionRangeMissing: Rule = {
       summary: 'Query on a range-partitioned table without a predicate on the partition key: every partition is scanned.',
       why:
         'PostgreSQL skips partitions (partition pruning) only when the query restricts the partition key: `=`, `<`, ' +
-        '`<=`, `>`, `>=`, BETWEEN, IN or `= ANY` on the first key column, in the WHERE conjuncts or a JOIN ON (an OR ' +
-        'counts only when every branch restricts it). Without one, every partition is scanned: the tuning guide measured ' +
-        '500 ms over 12 monthly event_log partitions against 40 ms for one month\'s range, and its rule is "Always include ' +
-        'timestamp range in event log queries". A subquery or a CTE used once counts as restricted when the outer query ' +
-        'restricts the key column it passes through. Partitions queried directly, list/hash partitioning and INSERT are ' +
-        'not checked; tables partitioned outside the workspace can be declared with `partitionedTables` in .pgperf.json.',
+        '`<=`, `>`, `>=`, BETWEEN, IN, `= ANY` or `IN (SELECT …)` on the first key column, in the WHERE conjuncts or a ' +
+        'JOIN ON (an OR counts only when every branch restricts it; a row comparison `(id, key) = (…)` counts per column). ' +
+        'Without one, every partition is scanned: the tuning guide measured 500 ms over 12 monthly event_log partitions ' +
+        'against 40 ms for one month\'s range, and its rule is "Always include timestamp range in event log queries". ' +
+        'Values that do not read the scanned row prune at plan or run time: parameters, correlated columns, and another ' +
+        'FROM item\'s column in a join (run-time pruning of a nested loop), unless that item is itself an unrestricted ' +
+        'partitioned scan. A subquery or a CTE used once counts as restricted when the outer query restricts the key ' +
+        'column it passes through. Not flagged: `ORDER BY key LIMIT n` on the table alone (partitions are appended in ' +
+        'key order and the LIMIT stops in the first ones), whole-table copies and rewrites in migrations ' +
+        '(INSERT … SELECT, UPDATE, DELETE with no condition), partitions queried directly, list/hash partitioning and ' +
+        'INSERT targets; a reference the model cannot resolve that may be the key keeps it quiet. Tables partitioned ' +
+        'outside the workspace can be declared with `partitionedTables` in .pgperf.json.',
       fix: 'Add a range on the partition key, e.g. `WHERE timestamp >= $1 AND timestamp < $2`, or query the partition directly.',
-      bad: "SELECT * FROM event_log WHERE event_type = 'agent.state_changed';",
+      bad:
+        'CREATE TABLE event_log (id bigint, event_type text, timestamp timestamptz NOT NULL) PARTITION BY RANGE (timestamp);\n' +
+        "SELECT * FROM event_log WHERE event_type = 'agent.state_changed';",
       good:
+        'CREATE TABLE event_log (id bigint, event_type text, timestamp timestamptz NOT NULL) PARTITION BY RANGE (timestamp);\n' +
         "SELECT * FROM event_log\nWHERE timestamp >= '2025-01-01' AND timestamp < '2025-02-01'\n  AND event_type = 'agent.state_changed';",
     },
   },
@@ -230,75 +111,31 @@ export const partitionRangeMissing: Rule = {
     const named = (rv: Node | undefined) => !!rv && partitioned.has(rv.relname);
     const targets = ['UpdateStmt', 'DeleteStmt', 'InsertStmt'].flatMap((k) => statement.nodes(k).map((n) => n.relation));
     if (!named(statement.body.relation) && !targets.some(named) && !statement.nodes('RangeVar').some(named)) return;
-    const ast = statement.ast!;
-    const ctes = cteNames(ast);
+    const model = semanticModel(statement, catalog);
+    // A migration: a file that changes the schema, or a versioned migration file of data changes only.
+    const backfill = catalog.inHistory(statement.file.path) || migrationKey(statement.file.path).version !== undefined;
+    const ctx: Ctx = { model, scopeOfItem: new Map(model.scopes.flatMap((sc) => sc.items.map((i) => [i, sc] as const))) };
 
-    // Every query of the statement, with its FROM items and qualifiers.
-    const queries: Query[] = [];
-    const byNode = new Map<Node, Query>();
-    const subqueryOf = new Map<Node, Exposure>();
-    const pendingSubs: { parent: Query; node: Node; alias: string }[] = [];
-    walk(ast, (type, n) => {
-      if (type !== 'SelectStmt' && type !== 'UpdateStmt' && type !== 'DeleteStmt') return;
-      const rvs: Node[] = [];
-      const subs: { node: Node; alias: string }[] = [];
-      const quals: Node[] = [];
-      if (n.relation) rvs.push(n.relation);
-      fromItems(type === 'DeleteStmt' ? n.usingClause : n.fromClause, rvs, subs, quals);
-      if (n.whereClause) quals.push(n.whereClause);
-      const sources: Source[] = rvs.map((rv) => {
-        const t = tableOf(rv, statement, catalog, ctes);
-        return { alias: rv.alias?.aliasname ?? rv.relname, columns: t && t.columns.size > 0 ? new Set(t.columns.keys()) : undefined };
-      });
-      for (const s of subs) sources.push({ alias: s.alias, columns: outputNames(s.node) });
-      const q: Query = { node: n, rvs, sources, quals };
-      queries.push(q);
-      byNode.set(n, q);
-      for (const s of subs) pendingSubs.push({ parent: q, ...s });
-    });
-    for (const s of pendingSubs) subqueryOf.set(s.node, { parent: s.parent, alias: s.alias });
-    // A CTE read exactly once and not MATERIALIZED is inlined: outer predicates reach it.
-    const cteUses = new Map<string, Exposure[]>();
-    for (const q of queries) {
-      for (const rv of q.rvs) {
-        if (rv.schemaname || !ctes.has(rv.relname)) continue;
-        cteUses.set(rv.relname, [...(cteUses.get(rv.relname) ?? []), { parent: q, alias: rv.alias?.aliasname ?? rv.relname }]);
-      }
-    }
-    walk(ast, (type, n) => {
-      if (type === 'WithClause' && n.recursive) return false;
-      if (type !== 'CommonTableExpr' || n.ctematerialized === 'CTEMaterializeAlways') return;
-      const s = as(n.ctequery, 'SelectStmt');
-      const uses = cteUses.get(n.ctename) ?? [];
-      if (s && uses.length === 1) subqueryOf.set(s, uses[0]);
-    });
-
-    const bounded = (q: Query, alias: string, key: string, depth: number): boolean => {
-      if (q.quals.some((e) => bounds(e, alias, key, q.sources))) return true;
-      const up = subqueryOf.get(q.node);
-      const s = q.node;
-      if (!up || depth > 16 || s.limitCount || s.limitOffset || (s.op && s.op !== 'SETOP_NONE')) return false;
-      const out = passThrough(s, alias, key);
-      return out !== undefined && bounded(up.parent, up.alias, out, depth + 1);
-    };
-
-    for (const q of queries) {
-      for (const rv of q.rvs) {
-        if (rv.inh === false) continue;
-        const table = tableOf(rv, statement, catalog, ctes);
+    for (const scope of model.scopes) {
+      for (const item of scope.items) {
+        const rv = item.rv;
+        const table = item.kind === 'table' ? item.table : undefined;
         const part = table?.partition;
         const key = part?.columns[0];
-        if (!table || part?.strategy !== 'range' || !key) continue;
-        const alias = rv.alias?.aliasname ?? rv.relname;
-        if (bounded(q, alias, key, 0)) continue;
-        const range = nameRange(statement, rv);
+        if (!rv || rv.inh === false || !table || part?.strategy !== 'range' || !key) continue;
+        if (item.target && scope.kind === 'insert') continue;
+        if (restricted(ctx, scope, item, key, new Set())) continue;
+        if (stopsEarly(model, scope, item, key)) continue;
+        // A migration that copies or rewrites the whole table (no condition at all) means to read every partition.
+        if (backfill && scope.quals.length === 0 && writes(scope)) continue;
+        const range = statement.nameSpan((rv as Node).location);
         if (!range) continue;
         const k = quoteIdent(key);
         report({
           ...range,
           message:
             `${table.schema}.${table.name} is range-partitioned by ${k} (declared in ${part.declaredIn}), but this ` +
-            `${q.node === statement.body && statement.kind !== 'SelectStmt' ? statement.kind.replace(/Stmt$/, '').toUpperCase() : 'query'} ` +
+            `${scope.role === 'statement' && statement.kind !== 'SelectStmt' ? statement.kind.replace(/Stmt$/, '').toUpperCase() : 'query'} ` +
             `has no predicate on ${k}: every partition is scanned (the tuning guide: 500 ms over 12 monthly partitions vs ` +
             `40 ms for one). Add a range such as ${k} >= $1 AND ${k} < $2.`,
         });
@@ -307,20 +144,131 @@ export const partitionRangeMissing: Rule = {
   },
 };
 
-function tableOf(rv: Node, st: Statement, catalog: Catalog, ctes: Set<string>): TableInfo | undefined {
-  if (!rv.schemaname && ctes.has(rv.relname)) return undefined;
-  return catalog.resolveRangeVar(rv, st);
+interface Ctx {
+  model: SemanticModel;
+  scopeOfItem: Map<FromItem, Scope>;
 }
 
-/** The output name under which a SELECT passes `alias.key` through unchanged, if it does. */
-function passThrough(s: Node, alias: string, key: string): string | undefined {
-  for (const t of s.targetList ?? []) {
-    const rt = as(t, 'ResTarget');
+/** True for an UPDATE / DELETE, or a SELECT that is the source of an INSERT. */
+function writes(s: Scope): boolean {
+  return s.kind === 'update' || s.kind === 'delete' || s.role === 'insert-source';
+}
+
+const sameColumn = (c: ResolvedColumn, item: FromItem, key: string) => c.item === item && c.name === key;
+
+/**
+ * True when the scope restricts `item.key` so that PostgreSQL can prune partitions: a comparison, BETWEEN, IN or
+ * `= ANY` with a value that does not read the scanned row (constants, parameters, correlated columns and sublinks
+ * prune at plan or run time; another FROM item's column prunes at run time, unless that item is itself an
+ * unrestricted partitioned scan), `IN (SELECT …)`, an OR whose every arm restricts it, or an enclosing query that
+ * restricts the column a subquery or single-use CTE passes it through as. A reference the model cannot resolve
+ * that could be the key counts as restricting: unknown stays quiet.
+ */
+function restricted(ctx: Ctx, s: Scope, item: FromItem, key: string, visiting: Set<FromItem>): boolean {
+  if (visiting.has(item) || visiting.size > 16) return false;
+  visiting.add(item);
+  try {
+    if (ctx.model.predicates(s).some((p) => restricts(ctx, p, item, key, visiting))) return true;
+    if (mayBeKey(ctx.model, s, key)) return true;
+    return passedThrough(ctx, s, item, key, visiting);
+  } finally {
+    visiting.delete(item);
+  }
+}
+
+function restricts(ctx: Ctx, p: Predicate, item: FromItem, key: string, visiting: Set<FromItem>): boolean {
+  switch (p.kind) {
+    case 'compare':
+    case 'any':
+      return sameColumn(p.column, item, key) && PRUNING_OPS.has(p.op) && independent(ctx, p.reads, item, visiting);
+    case 'between':
+    case 'in-list':
+      return sameColumn(p.column, item, key) && independent(ctx, p.reads, item, visiting);
+    case 'in-subquery':
+      return sameColumn(p.column, item, key);
+    case 'join': {
+      const other = sameColumn(p.left, item, key) ? p.right : sameColumn(p.right, item, key) ? p.left : undefined;
+      return !!other && independent(ctx, { items: new Set([other.item]), unresolved: false }, item, visiting);
+    }
+    case 'or':
+      return p.arms.length > 0 && p.arms.every((arm) => arm.some((q) => restricts(ctx, q, item, key, visiting)));
+    default:
+      return false;
+  }
+}
+
+/** A value bounds `item` when it does not read `item`, and no other item it reads is itself an unrestricted partitioned scan. */
+function independent(ctx: Ctx, reads: ValueReads, item: FromItem, visiting: Set<FromItem>): boolean {
+  if (reads.items.has(item)) return false;
+  for (const other of reads.items) {
+    const part = other.kind === 'table' ? other.table?.partition : undefined;
+    const otherKey = part?.strategy === 'range' ? part.columns[0] : undefined;
+    const scope = ctx.scopeOfItem.get(other);
+    if (otherKey && scope && !restricted(ctx, scope, other, otherKey, visiting)) return false;
+  }
+  return true;
+}
+
+/** A column reference in the scope's conditions that the model could not resolve and that is named like the key. */
+function mayBeKey(model: SemanticModel, s: Scope, key: string): boolean {
+  let found = false;
+  for (const q of s.quals) {
+    walk(q, (type, n) => {
+      if (found || type === 'SubLink') return false;
+      if (type !== 'ColumnRef') return undefined;
+      const names = columnRefNames(n);
+      if (names[names.length - 1] === key && !model.resolve(n)) found = true;
+      return false;
+    });
+  }
+  return found;
+}
+
+/**
+ * A subquery in FROM, or a CTE read once and not MATERIALIZED, is inlined: the enclosing query's restriction of
+ * the output column that passes `item.key` through unchanged reaches the scan. LIMIT/OFFSET and set operations
+ * stop it.
+ */
+function passedThrough(ctx: Ctx, s: Scope, item: FromItem, key: string, visiting: Set<FromItem>): boolean {
+  const n = s.node;
+  if (n.limitCount || n.limitOffset || s.arms.length > 0 || s.kind !== 'select') return false;
+  let via: FromItem | undefined;
+  if (s.role === 'from') via = s.via;
+  else if (s.role === 'cte' && s.cte && !s.cte.materialized && !s.cte.recursive && s.cte.uses.length === 1) via = s.cte.uses[0];
+  const outer = via && ctx.scopeOfItem.get(via);
+  if (!via || !outer) return false;
+  const out = outputName(ctx.model, s, item, key);
+  return out !== undefined && restricted(ctx, outer, via, out, visiting);
+}
+
+/** The output name under which a SELECT passes `item.key` through unchanged, if it does. */
+function outputName(model: SemanticModel, s: Scope, item: FromItem, key: string): string | undefined {
+  const listed = s.cte ? strings(s.cte.node.aliascolnames) : strings((s.via?.node as Node | undefined)?.alias?.colnames);
+  const targets = (s.node.targetList ?? []) as Node[];
+  for (let i = 0; i < targets.length; i++) {
+    const rt = as(targets[i], 'ResTarget');
     const ref = as(rt?.val, 'ColumnRef');
     if (!rt || !ref) continue;
     const f = columnRefNames(ref);
-    if (f[f.length - 1] === '*' && (f.length === 1 || f[f.length - 2] === alias)) return key;
-    if (f[f.length - 1] === key && (f.length === 1 || f[f.length - 2] === alias)) return rt.name ?? key;
+    if (f[f.length - 1] === '*') {
+      if (f.length === 1 || f[f.length - 2] === item.name) return listed.length === 0 ? key : undefined;
+      continue;
+    }
+    const r = model.resolve(ref);
+    if (r && r.item === item && r.name === key) return listed[i] ?? rt.name ?? key;
   }
   return undefined;
+}
+
+/**
+ * `ORDER BY key [DESC] LIMIT n` over the table alone: the partitions are appended in key order (an ordered
+ * Append, PostgreSQL 12+) and run one after the other, so the LIMIT stops in the first partitions it reaches.
+ */
+function stopsEarly(model: SemanticModel, s: Scope, item: FromItem, key: string): boolean {
+  const n = s.node;
+  if (!n.limitCount || s.items.length !== 1 || n.groupClause || n.distinctClause || n.havingClause) return false;
+  const first = as(((n.sortClause ?? []) as Node[])[0], 'SortBy');
+  const ref = as(first?.node, 'ColumnRef');
+  const r = ref && model.resolve(ref);
+  return !!r && r.item === item && r.name === key;
 }
