@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'select-star';
 
@@ -15,8 +18,11 @@ describe(RULE, () => {
     ['SELECT t.* FROM t;', 't.*'],
     ['SELECT id, u . * FROM u;', 'u . *'],
     ['SELECT public.t.* FROM public.t;', 'public.t.*'],
-    ['WITH x AS (SELECT id FROM t) SELECT * FROM x;', '*'],
-    ['SELECT * FROM (SELECT id FROM t) s;', '*'],
+    // a CTE or subquery that is itself a star still returns every column of its table
+    ['WITH x AS (SELECT * FROM t) SELECT * FROM x;', '*'],
+    ['SELECT * FROM (SELECT * FROM t UNION ALL SELECT id FROM u) s;', '*'],
+    // the star covers a table beside a CTE that lists its columns
+    ['WITH x AS (SELECT id FROM t) SELECT * FROM x JOIN u ON u.id = x.id;', '*'],
     ['SELECT * FROM t WHERE EXISTS (SELECT * FROM u WHERE u.id = t.id);', '*'],
   ])('fires on %s', (sql, text) => {
     const f = findings(sql, RULE);
@@ -42,6 +48,17 @@ describe(RULE, () => {
     'EXPLAIN SELECT * FROM t;',
     "SELECT '*' FROM t;",
     'SELECT a * b FROM t;',
+    // the CTE, subquery, function or VALUES already chose its columns
+    'WITH x AS (SELECT id FROM t) SELECT * FROM x;',
+    'WITH x(a, b) AS (SELECT id, name FROM t) SELECT * FROM x;',
+    'SELECT * FROM (SELECT id FROM t) s;',
+    'SELECT * FROM (SELECT id FROM t UNION SELECT id FROM u) s;',
+    'WITH x AS (SELECT id FROM t) SELECT x.*, u.id FROM x JOIN u ON u.id = x.id;',
+    'SELECT * FROM generate_series(1, 10) g;',
+    'SELECT * FROM unnest($1::int8[]) AS u(id);',
+    'SELECT * FROM (VALUES (1, 2)) v(a, b);',
+    'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT * FROM r;',
+    'WITH d AS (DELETE FROM t WHERE id = $1 RETURNING id, name) SELECT * FROM d;',
   ])('does not fire on %s', (sql) => {
     expect(findings(sql, RULE)).toEqual([]);
   });
@@ -79,9 +96,9 @@ describe(RULE, () => {
     for (const main of [
       'SELECT * FROM unknown_table;',
       'SELECT * FROM artifacts, unknown_table;',
-      'WITH users AS (SELECT 1 AS one) SELECT * FROM users;',
+      'WITH x AS (SELECT * FROM unknown_table) SELECT * FROM x;',
       'SELECT * FROM artifacts JOIN users USING (name);',
-      'SELECT * FROM (SELECT 1) s;',
+      'SELECT * FROM (SELECT * FROM artifacts JOIN users USING (name)) s;',
     ]) {
       const f = findings({ 'schema.sql': SCHEMA, 'main.sql': main }, RULE);
       expect(f, main).toHaveLength(1);
@@ -92,4 +109,23 @@ describe(RULE, () => {
     expect(partial[0].fix).toBeDefined();
     expect(partial[1].fix).toBeUndefined();
   });
+
+  it('a CTE named like a workspace table that lists its columns is not the table', () => {
+    const files = { 'schema.sql': SCHEMA, 'main.sql': 'WITH users AS (SELECT id, email FROM users WHERE id > $1) SELECT * FROM users;' };
+    expect(findings(files, RULE)).toEqual([]);
+  });
+
+  it('fix: a star-bodied CTE expands to its table\'s columns and runs on PostgreSQL', async () => {
+    const r = await db.check(SCHEMA + 'WITH x AS (SELECT * FROM artifacts WHERE name = $1) SELECT * FROM x;', RULE);
+    expect(r.how).toBe('prepared');
+    expect(r.statement).toContain('SELECT artifact_id, name, metadata FROM x');
+    const f = findings(SCHEMA + 'WITH x AS (SELECT * FROM artifacts) SELECT * FROM x;', RULE);
+    expect(f[0].message).toMatch(/metadata \(jsonb\)/);
+  });
+
+  it('fix: a table beside a listing CTE, qualified, runs on PostgreSQL', async () => {
+    const r = await db.check(SCHEMA + 'WITH x AS (SELECT id FROM users) SELECT * FROM x JOIN app.users u ON u.tenant_id = x.id::text;', RULE);
+    expect(r.statement).toContain('SELECT x.id, u.user_id, u.tenant_id, u.profile FROM x JOIN app.users u');
+  });
 });
+

@@ -1,17 +1,10 @@
 import { as, quoteIdent, strings, type Node } from '../ast';
-import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
+import { semanticModel, type FromItem, type Scope } from '../semantic';
 
 /** Column types that make a `*` expensive to ship: TOASTed documents, blobs and embeddings. */
 const WIDE_TYPES = new Set(['jsonb', 'json', 'bytea', 'xml', 'vector', 'halfvec', 'sparsevec', 'tsvector']);
-
-interface Source {
-  /** How the query names it: alias, else relation name. */
-  ref: string;
-  aliased: boolean;
-  table?: TableInfo;
-}
 
 export const selectStar: Rule = {
   meta: {
@@ -29,7 +22,9 @@ export const selectStar: Rule = {
         'List the columns you need. The quick fix expands the star to the table\'s columns in declaration ' +
         'order (from the workspace DDL, qualified with the alias when the FROM has one or for `t.*`) so you can ' +
         'delete the ones you do not need; it is offered only when every table behind the star is known. ' +
-        'Not flagged: `count(*)`, `EXISTS (SELECT * …)`, stars in subqueries and CTE bodies, and ' +
+        'Not flagged: `count(*)`, `EXISTS (SELECT * …)`, stars in subqueries and CTE bodies, a star over CTEs, ' +
+        'subqueries, function scans or VALUES that list their own columns (the choice was made there; a CTE or ' +
+        'subquery that is itself `SELECT *` still counts as its table), and ' +
         '`INSERT … SELECT *`, `CREATE TABLE/VIEW … AS SELECT *`, `SELECT * INTO` and EXPLAIN, which copy or ' +
         'inspect rows rather than return them to a client.',
       bad: "SELECT * FROM artifacts WHERE tenant_id = 'tenant-123';",
@@ -40,12 +35,11 @@ export const selectStar: Rule = {
     if (statement.kind !== 'SelectStmt' || !statement.text.includes('*')) return;
     // count(*) has no A_Star node: only a tree with one can have a star target.
     if (!statement.treeMayInclude('"A_Star"') || statement.body.intoClause) return;
-    const ctes = new Set<string>(
-      ((statement.body.withClause?.ctes ?? []) as Node[]).map((c) => as(c, 'CommonTableExpr')?.ctename as string),
-    );
-    for (const arm of arms(statement.body)) {
-      const sources = fromSources(catalog, statement, arm.fromClause, ctes);
-      for (const target of (arm.targetList ?? []) as Node[]) {
+    const model = semanticModel(statement, catalog);
+    const root = model.roots.find((s) => s.node === statement.body);
+    if (!root) return;
+    for (const arm of arms(root)) {
+      for (const target of (arm.node.targetList ?? []) as Node[]) {
         const ref = as(as(target, 'ResTarget')?.val, 'ColumnRef');
         if (!ref) continue;
         const fields = (ref.fields ?? []) as Node[];
@@ -53,11 +47,14 @@ export const selectStar: Rule = {
         const range = starRange(statement, ref.location, fields.length);
         if (!range) continue;
         const qualifier = strings(fields.slice(0, -1));
-        const covered = qualifier.length === 0 ? sources : sources?.filter((s) => s.ref === qualifier[qualifier.length - 1]);
-        const fix = expansion(covered, qualifier.length > 0, sources?.length ?? 0);
+        const covered = qualifier.length === 0 ? arm.items : arm.items.filter((i) => !i.hidden && i.name === qualifier[qualifier.length - 1]);
+        // Over CTEs, subqueries, functions and VALUES that list their own columns, `*` returns what was chosen there.
+        if (covered.length === 0 || covered.every(listsColumns)) continue;
+        const fix = expansion(arm, covered, qualifier.length > 0);
         const starText = statement.file.text.slice(range.start, range.end);
-        const wide = (covered ?? [])
-          .flatMap((s) => [...(s.table?.columns.values() ?? [])].filter((c) => WIDE_TYPES.has(c.type)).map((c) => `${c.name} (${c.type})`));
+        const wide = covered
+          .filter((i) => !listsColumns(i))
+          .flatMap((i) => (i.columns ?? []).filter((c) => c.column && WIDE_TYPES.has(c.column.type)).map((c) => `${c.name} (${c.column!.type})`));
         report({
           start: range.start,
           end: range.end,
@@ -73,58 +70,37 @@ export const selectStar: Rule = {
 };
 
 /** The SELECTs whose rows the statement returns: the statement, or each arm of a UNION/INTERSECT/EXCEPT. */
-function arms(sel: Node): Node[] {
-  const out: Node[] = [];
-  const stack: Node[] = [sel];
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    if (s.op && s.op !== 'SETOP_NONE') {
-      // larg/rarg hold the SelectStmt fields directly (no wrapper).
-      const r = as(s.rarg, 'SelectStmt') ?? s.rarg;
-      const l = as(s.larg, 'SelectStmt') ?? s.larg;
-      if (r) stack.push(r);
-      if (l) stack.push(l);
-    } else out.push(s);
-  }
-  return out;
+function arms(s: Scope): Scope[] {
+  return s.arms.length > 0 ? s.arms.flatMap(arms) : [s];
 }
 
-/** The FROM items in order; undefined entries' tables mean "not a known table" (subquery, function, CTE, USING join). */
-function fromSources(catalog: Catalog, st: Statement, items: Node[] | undefined, ctes: Set<string>): Source[] | undefined {
-  const out: Source[] = [];
-  const stack: Node[] = [...(items ?? [])].reverse();
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    const rv = as(item, 'RangeVar');
-    const join = as(item, 'JoinExpr');
-    if (rv) {
-      const isCte = !rv.schemaname && ctes.has(rv.relname);
-      const table = isCte ? undefined : catalog.resolveRangeVar(rv, st);
-      out.push({ ref: rv.alias?.aliasname ?? rv.relname, aliased: !!rv.alias, table: table && table.columns.size > 0 ? table : undefined });
-    } else if (join) {
-      // USING and NATURAL merge the join columns: `*` is no longer the concatenation of both sides.
-      if (join.usingClause?.length || join.isNatural || join.join_using_alias || join.alias) {
-        out.push({ ref: join.alias?.aliasname ?? '', aliased: true });
-        continue;
-      }
-      stack.push(join.rarg, join.larg);
-    } else {
-      const alias = (Object.values(item)[0] as Node | undefined)?.alias?.aliasname;
-      out.push({ ref: alias ?? '', aliased: true });
-    }
-  }
-  return out;
+/**
+ * A FROM item whose columns its own query chose: a CTE or subquery whose body lists its targets (no star, in
+ * every set-operation arm), a function scan or VALUES. A table, or a body that is itself `SELECT *`, does not.
+ */
+function listsColumns(item: FromItem): boolean {
+  if (item.kind === 'function' || item.kind === 'values') return true;
+  const body = item.kind === 'cte' ? item.cte?.body : item.kind === 'subquery' ? item.body : undefined;
+  if (!body) return false;
+  return arms(body).every((a) => a.kind !== 'select' || !((a.node.targetList ?? []) as Node[]).some(isStar));
 }
 
-/** `a, b, c` / `u.a, u.b` for the sources behind one star, or undefined when one is unknown. */
-function expansion(sources: Source[] | undefined, qualified: boolean, fromCount: number): string | undefined {
-  if (!sources || sources.length === 0) return undefined;
-  if (sources.some((s) => !s.table || !s.ref)) return undefined;
-  const refs = sources.map((s) => s.ref);
+function isStar(target: Node): boolean {
+  const ref = as(as(target, 'ResTarget')?.val, 'ColumnRef');
+  const fields = (ref?.fields ?? []) as Node[];
+  return fields.length > 0 && !!as(fields[fields.length - 1], 'A_Star');
+}
+
+/** `a, b, c` / `u.a, u.b` for the items behind one star, or undefined when one's columns or name are unknown. */
+function expansion(scope: Scope, covered: FromItem[], qualified: boolean): string | undefined {
+  if (covered.some((i) => !i.columns || i.columns.length === 0 || !i.name || i.hidden)) return undefined;
+  // USING / NATURAL merge the join columns: `*` is no longer the concatenation of both sides.
+  if (!qualified && scope.joins.some((j) => j.using.length > 0 || j.node.alias)) return undefined;
+  const refs = covered.map((i) => i.name);
   if (new Set(refs).size !== refs.length) return undefined;
-  const qualify = qualified || fromCount > 1 || sources.some((s) => s.aliased);
-  return sources
-    .flatMap((s) => [...s.table!.columns.keys()].map((c) => (qualify ? `${quoteIdent(s.ref)}.${quoteIdent(c)}` : quoteIdent(c))))
+  const qualify = qualified || scope.items.length > 1 || covered.some((i) => i.aliased);
+  return covered
+    .flatMap((i) => i.columns!.map((c) => (qualify ? `${quoteIdent(i.name)}.${quoteIdent(c.name)}` : quoteIdent(c.name))))
     .join(', ');
 }
 
