@@ -1,10 +1,12 @@
 /**
  * Shared helpers of the pgvector and partitioning rules (hnsw-*, vector-opclass-mismatch, partition-range-missing):
- * distance operators and operator classes, the token layout of CREATE INDEX, and FROM-clause scopes.
+ * distance operators and operator classes, the token layout of CREATE INDEX, and vector ORDER BYs (read through the
+ * semantic model).
  */
-import { as, columnRefNames, strings, walk, type Node } from '../ast';
-import type { Catalog, IndexInfo, TableInfo } from '../catalog';
+import { as, columnRefNames, strings, type Node } from '../ast';
+import type { IndexInfo, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
+import type { Scope, SemanticModel } from '../semantic';
 import type { Token } from '../tokens';
 
 export type Metric = 'l2' | 'ip' | 'cosine' | 'l1' | 'hamming' | 'jaccard';
@@ -137,79 +139,6 @@ export function elementType(elem: Node, table: TableInfo | undefined): { type: s
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// FROM-clause scopes
-
-export interface TableRef {
-  /** The RangeVar node. */
-  rv: Node;
-  /** The name the query uses for it: its alias, or its relation name. */
-  alias: string;
-  /** The catalog table, when the workspace (or the configuration) knows it. */
-  table?: TableInfo;
-}
-
-/** Names of every CTE declared anywhere in a statement: an unqualified FROM name matching one is not a table. */
-export function cteNames(root: Node): Set<string> {
-  const names = new Set<string>();
-  walk(root, (type, n) => {
-    if (type === 'CommonTableExpr' && n.ctename) names.add(n.ctename);
-  });
-  return names;
-}
-
-/** The tables (RangeVars) a FROM list names, through joins; subqueries and functions are not entered. */
-export function tableRefs(from: Node[] | undefined, st: Statement, catalog: Catalog, ctes: Set<string>): TableRef[] {
-  const out: TableRef[] = [];
-  const visit = (n: Node | undefined): void => {
-    if (!n) return;
-    const rv = as(n, 'RangeVar');
-    if (rv) {
-      out.push(tableRefOf(rv, st, catalog, ctes));
-      return;
-    }
-    const j = as(n, 'JoinExpr');
-    if (j) {
-      visit(j.larg);
-      visit(j.rarg);
-    }
-  };
-  for (const n of from ?? []) visit(n);
-  return out;
-}
-
-export function tableRefOf(rv: Node, st: Statement, catalog: Catalog, ctes: Set<string>): TableRef {
-  const isCte = !rv.schemaname && ctes.has(rv.relname);
-  return { rv, alias: rv.alias?.aliasname ?? rv.relname, table: isCte ? undefined : catalog.resolveRangeVar(rv, st) };
-}
-
-/** The table reference a column reference belongs to: by qualifier, or, unqualified, the one table that has the column. */
-export function refFor(names: string[], refs: TableRef[]): { ref: TableRef; column: string } | undefined {
-  if (names.length === 0 || names.includes('*') || names.includes('?')) return undefined;
-  const column = names[names.length - 1];
-  if (names.length >= 2) {
-    const qual = names[names.length - 2];
-    const schema = names.length >= 3 ? names[names.length - 3] : undefined;
-    const ref = refs.find((r) =>
-      r.rv.alias ? r.alias === qual && !schema : r.rv.relname === qual && (!schema || (r.rv.schemaname ?? r.table?.schema) === schema),
-    );
-    return ref ? { ref, column } : undefined;
-  }
-  const having = refs.filter((r) => r.table?.columns.has(column));
-  if (having.length === 1) return { ref: having[0], column };
-  if (having.length === 0 && refs.length === 1) return { ref: refs[0], column };
-  return undefined;
-}
-
-/** Every SelectStmt in a statement (the statement itself, subqueries, CTEs, set-operation branches). */
-export function selects(root: Node): Node[] {
-  const out: Node[] = [];
-  walk(root, (type, n) => {
-    if (type === 'SelectStmt') out.push(n);
-  });
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Vector ORDER BY
 
 export interface VectorOrder {
@@ -217,9 +146,9 @@ export interface VectorOrder {
   sortNode: Node;
   op: string;
   metric: Metric;
-  /** The vector column and the table reference it belongs to (when resolvable). */
+  /** The vector column, and its catalog table when the model resolves it to one. */
   column: string;
-  ref?: TableRef;
+  table?: TableInfo;
   /** The SELECT it belongs to. */
   select: Node;
 }
@@ -231,11 +160,16 @@ function unCast(n: Node | undefined): Node | undefined {
   return cur;
 }
 
-/** The ORDER BY items of a SELECT that sort by a pgvector distance operator on a column. */
-export function vectorOrders(select: Node, st: Statement, catalog: Catalog, ctes: Set<string>): VectorOrder[] {
+/** The SELECT scopes of a statement (subqueries, CTE bodies and set-operation arms included). */
+export function selectScopes(model: SemanticModel): Scope[] {
+  return model.scopes.filter((s) => s.kind === 'select');
+}
+
+/** The ORDER BY items of a SELECT scope that sort by a pgvector distance operator on a column. */
+export function vectorOrders(scope: Scope, model: SemanticModel): VectorOrder[] {
   const out: VectorOrder[] = [];
+  const select = scope.node;
   if (!select.sortClause) return out;
-  let refs: TableRef[] | undefined;
   for (const s of select.sortClause as Node[]) {
     const sortNode = as(s, 'SortBy')?.node;
     let expr = as(sortNode, 'A_Expr');
@@ -253,10 +187,10 @@ export function vectorOrders(select: Node, st: Statement, catalog: Catalog, ctes
     if (!metric) continue;
     const side = as(unCast(expr.lexpr), 'ColumnRef') ?? as(unCast(expr.rexpr), 'ColumnRef');
     if (!side) continue;
-    refs ??= tableRefs(select.fromClause, st, catalog, ctes);
     const names = columnRefNames(side);
-    const hit = refFor(names, refs);
-    out.push({ sortNode, op, metric, column: hit?.column ?? names[names.length - 1], ref: hit?.ref, select });
+    const hit = model.resolve(side);
+    const table = hit?.item.kind === 'table' ? hit.item.table : undefined;
+    out.push({ sortNode, op, metric, column: hit?.name ?? names[names.length - 1], table, select });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 import { as, strings, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
-import { constInt, cteNames, selects, vectorIndexesOn, vectorOrders } from './_pgvector';
+import { semanticModel } from '../semantic';
+import { constInt, selectScopes, vectorIndexesOn, vectorOrders } from './_pgvector';
 
 const GUC = 'hnsw.ef_search';
 const MIN = 1;
@@ -109,14 +110,16 @@ export const hnswEfSearch: Rule = {
         if (!next.ast) continue;
         if (settingsOf(next, GUC).length > 0) break;
         if (set.local && next.kind === 'TransactionStmt' && TX_END.has(next.body.kind)) break;
-        const ctes = cteNames(next.ast);
         let hit: { limit: number; offset: number } | undefined;
-        for (const sel of selects(next.ast)) {
+        // Only statements with a LIMIT above the setting can be capped by it: the model is built for those alone.
+        if (!next.treeMayInclude('"limitCount"')) continue;
+        for (const scope of selectScopes(semanticModel(next, catalog))) {
+          const sel = scope.node;
           const limit = constInt(sel.limitCount);
           if (limit === undefined || limit <= value) continue;
-          const orders = vectorOrders(sel, next, catalog, ctes).filter((o) => {
+          const orders = vectorOrders(scope, semanticModel(next, catalog)).filter((o) => {
             // A column known to have only IVFFlat indexes is not searched by HNSW.
-            const idx = vectorIndexesOn(o.ref?.table, o.column);
+            const idx = vectorIndexesOn(o.table, o.column);
             return idx.length === 0 || idx.some((i) => i.method === 'hnsw');
           });
           if (orders.length === 0) continue;

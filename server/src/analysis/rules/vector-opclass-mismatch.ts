@@ -1,6 +1,7 @@
 import { operatorOf } from '../ast';
 import type { Rule } from '../rule';
-import { cteNames, DISTANCE_OPS, METRIC_NAME, METRIC_OP, opclassMetric, selects, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
+import { semanticModel } from '../semantic';
+import { DISTANCE_OPS, METRIC_NAME, METRIC_OP, opclassMetric, selectScopes, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
 
 const DISTANCE_TEXT = /<->|<=>|<#>|<\+>|<~>|<%>/;
 
@@ -34,10 +35,10 @@ export const vectorOpclassMismatch: Rule = {
     if (!statement.hasAst || !DISTANCE_TEXT.test(statement.text)) return; // cheap text filter before the tree walk
     // Cheap exit first: most statements use no distance operator at all.
     if (!statement.nodes('A_Expr').some((e) => DISTANCE_OPS[operatorOf(e)] !== undefined)) return;
-    const ctes = cteNames(statement.ast!);
-    for (const select of selects(statement.ast!)) {
-      for (const o of vectorOrders(select, statement, catalog, ctes)) {
-        const table = o.ref?.table;
+    const model = semanticModel(statement, catalog);
+    for (const select of selectScopes(model)) {
+      for (const o of vectorOrders(select, model)) {
+        const table = o.table;
         const indexes = vectorIndexesOn(table, o.column);
         if (indexes.length === 0) continue;
         const type = table?.columns.get(o.column)?.type;
