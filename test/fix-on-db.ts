@@ -156,8 +156,8 @@ async function statementOnDb(db: PGlite, map: Record<string, string>, target: st
       unchecked = missing;
     }
   };
+  // The database is empty here: it starts so, and every check empties it again when done.
   try {
-    await reset(db);
     for (const file of parsed) {
       for (const st of file.statements) {
         // A DDL statement under check runs in its place (later statements may depend on it); a query after all DDL.
