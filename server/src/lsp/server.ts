@@ -3,7 +3,7 @@
  * Analysis lives in ../analysis and the workspace model in ./workspace; this file only moves data between
  * them and the client.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +26,7 @@ import { RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
 import { collectFiles } from '../files';
 import { orderedDdl } from '../analysis/ddl-order';
+import { CONFIG_FILE, foldersAbove } from '../analysis/projects';
 import type { ParsedFile, Statement } from '../analysis/parse';
 import { FIX_ALL_KIND, fixAll, quickFixes } from './actions';
 import { toDiagnostic } from './convert';
@@ -154,11 +155,12 @@ export function startServer(connection: Connection): void {
 
   /** Sets a file's text and lints what it affects: itself first, other files in the background. */
   const apply = (key: string, text: string, options: { version?: number; open?: boolean }) => {
-    const before = ws.catalog();
-    const ddlChanged = ws.update(key, pathOf(key), text, options);
+    const path = pathOf(key);
+    const before = ws.catalog(path);
+    const ddlChanged = ws.update(key, path, text, options);
     const linted = lintAndPublish(key);
     if (ddlChanged && ready) {
-      for (const k of ws.affectedBy(before, ws.catalog())) if (k !== key) dirty.add(k);
+      for (const k of ws.affectedBy(before, ws.catalog(path), path)) if (k !== key) dirty.add(k);
       void linted.then(drain);
     } else void linted.then(() => !draining && sendStatus('ready'));
   };
@@ -203,6 +205,40 @@ export function startServer(connection: Connection): void {
     return config.config;
   };
 
+  /**
+   * Separate projects: each folder below a workspace folder that holds a `.pgperf.json` (read like the top one,
+   * its problems shown on the file) gets its own config and catalog. Keyed by workspace-relative folder.
+   */
+  let projectProblemUris: string[] = [];
+  const loadProjects = (paths: readonly string[]): Map<string, ResolvedConfig> => {
+    const slash = (p: string) => p.split(sep).join('/');
+    const seen = new Map<string, boolean>();
+    const projects = new Map<string, ResolvedConfig>();
+    for (const uri of projectProblemUris) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    projectProblemUris = [];
+    for (const path of paths) {
+      const root = folders.find((f) => path.startsWith(f + sep));
+      if (!root) continue;
+      for (const dir of foldersAbove(slash(path), slash(root))) {
+        if (seen.has(dir)) continue;
+        const file = join(dir, CONFIG_FILE);
+        const text = existsSync(file) ? readText(file) : undefined;
+        seen.set(dir, text !== undefined);
+        if (text === undefined) continue;
+        const r = parseConfigText(text, RULE_IDS);
+        projects.set(slash(relative(root, dir)), r.config);
+        if (r.problems.length === 0) continue;
+        const uri = pathToFileURL(file).href;
+        projectProblemUris.push(uri);
+        void connection.sendDiagnostics({
+          uri,
+          diagnostics: r.problems.map((x) => ({ range: rangeOfKey(text, x.path), severity: 2, source: 'pgperf', message: `${x.path || '(root)'}: ${x.message} (ignored)` })),
+        });
+      }
+    }
+    return projects;
+  };
+
   // --- workspace scan -------------------------------------------------------------------------------------
   const scan = async () => {
     const started = performance.now();
@@ -218,6 +254,7 @@ export function startServer(connection: Connection): void {
         return [];
       }
     });
+    ws.setProjects(loadProjects(paths));
     const keys = new Set(paths.map((p) => pathToFileURL(p).href));
     for (const key of ws.uris()) if (key.startsWith('file:') && !keys.has(key) && !ws.get(key)?.open) ws.remove(key);
     let done = 0;
@@ -339,11 +376,12 @@ export function startServer(connection: Connection): void {
       const key = keyOf(change.uri);
       if (ws.get(key)?.open) continue; // the editor's text wins while the document is open
       if (change.type === FileChangeType.Deleted) {
-        const before = ws.catalog();
+        const path = pathOf(key);
+        const before = ws.catalog(path);
         const ddl = ws.remove(key);
         void connection.sendDiagnostics({ uri: clientUri.get(key) ?? key, diagnostics: [] });
         if (ddl) {
-          for (const k of ws.affectedBy(before, ws.catalog())) dirty.add(k);
+          for (const k of ws.affectedBy(before, ws.catalog(path), path)) dirty.add(k);
           void drain();
         }
         continue;
@@ -400,7 +438,7 @@ export function startServer(connection: Connection): void {
     const here = f.findings.filter((x) => x.start <= offset && offset <= x.end && x.start !== x.end);
     const findings = findingHover(here);
     if (findings) return { contents: { kind: 'markdown', value: findings }, range: here[0].range };
-    const hit = tableAt(file, ws.catalog(), offset);
+    const hit = tableAt(file, ws.catalog(f.path), offset);
     if (!hit) return null;
     const lineOf = (path: string, at: number) => {
       const owner = ws.uris().map((k) => ws.get(k)!).find((s) => s.path === path);

@@ -9,6 +9,7 @@ import { buildCatalogFrom, changesCatalog, type Catalog, type CatalogStatement, 
 import { DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
 import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile } from '../analysis/parse';
+import { projectOf } from '../analysis/projects';
 import { escapeRegExp } from '../analysis/regexp';
 import type { Finding } from '../analysis/types';
 
@@ -46,7 +47,12 @@ export class Workspace {
   private readonly cache = new ParseCache(5_000);
   /** Findings by statement text for the current catalog: an edit re-runs the rules only where text changed. */
   private readonly memo = new FindingMemo();
-  private current: Catalog | undefined;
+  /** The catalog of each project (by project folder; '' is the top project), built when first asked for. */
+  private readonly catalogs = new Map<string, Catalog>();
+  /** Folders below the workspace holding a `.pgperf.json` (separate projects) → their config. */
+  private projects = new Map<string, ResolvedConfig>();
+  private roots: string[] = [];
+  /** The top project's config. */
   config: ResolvedConfig = structuredClone(DEFAULT_CONFIG);
   /** Milliseconds the rules may spend on one file. */
   budgetMs = 2_000;
@@ -97,7 +103,7 @@ export class Workspace {
     };
     this.files.set(uri, state);
     const changed = !old || old.ddlKey !== ddlKey || old.path !== path;
-    if (changed) this.current = undefined;
+    if (changed) this.catalogs.clear();
     return changed;
   }
 
@@ -114,24 +120,49 @@ export class Workspace {
     const f = this.files.get(uri);
     if (!f) return false;
     this.files.delete(uri);
-    if (f.ddl.length > 0) this.current = undefined;
+    if (f.ddl.length > 0) this.catalogs.clear();
     return f.ddl.length > 0;
   }
 
   setConfig(config: ResolvedConfig): void {
     this.config = config;
-    this.current = undefined;
+    this.catalogs.clear();
   }
 
-  /** The catalog of every file's DDL (the catalog applies the files in migration order, as the CLI does). */
-  catalog(): Catalog {
-    if (!this.current) {
-      this.current = buildCatalogFrom(
-        [...this.files.values()].flatMap((f) => f.ddl),
-        { partitionedTables: this.config.partitionedTables },
+  /** Sets the separate projects: workspace-relative folders that hold a `.pgperf.json`, with their configs. */
+  setProjects(projects: Map<string, ResolvedConfig>): void {
+    this.projects = projects;
+    this.roots = [...projects.keys()];
+    this.catalogs.clear();
+  }
+
+  /** The project folder a workspace-relative path belongs to ('' for the top project). */
+  projectOf(path: string): string {
+    return this.roots.length === 0 ? '' : projectOf(path, this.roots);
+  }
+
+  /** The config of the project a path belongs to. */
+  configOf(path: string): ResolvedConfig {
+    const root = this.projectOf(path);
+    return root === '' ? this.config : (this.projects.get(root) ?? this.config);
+  }
+
+  /**
+   * The catalog of the project a path belongs to (default: the top project), from the DDL of that project's
+   * files (the catalog applies them in migration order, as the CLI does).
+   */
+  catalog(path = ''): Catalog {
+    const root = this.projectOf(path);
+    let cat = this.catalogs.get(root);
+    if (!cat) {
+      const files = [...this.files.values()].filter((f) => this.projectOf(f.path) === root);
+      cat = buildCatalogFrom(
+        files.flatMap((f) => f.ddl),
+        { partitionedTables: this.configOf(path).partitionedTables },
       );
+      this.catalogs.set(root, cat);
     }
-    return this.current;
+    return cat;
   }
 
   /** Lints one file against the current catalog and stores its findings. */
@@ -154,7 +185,7 @@ export class Workspace {
     const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined);
     // The memo serves edits, i.e. open documents; a closed file's reports would keep its parse alive in it.
     const memo = f.open ? this.memo : undefined;
-    const result = yield* lintFileSteps(parsed, this.catalog(), this.config, this.budgetMs, sliceMs, this.internalErrors, memo);
+    const result = yield* lintFileSteps(parsed, this.catalog(f.path), this.configOf(f.path), this.budgetMs, sliceMs, this.internalErrors, memo);
     const now = this.files.get(uri);
     if (now !== f || now.text !== text) return now;
     // A finding's lazy fix holds its statement, and through it the file's whole parse (every statement and
@@ -195,17 +226,20 @@ export class Workspace {
    * added, removed or changed. A rule can only depend on a table its statement names, so this is a safe
    * superset of the files to lint again.
    */
-  affectedBy(before: Catalog | undefined, after: Catalog): string[] {
-    if (!before) return this.uris();
+  affectedBy(before: Catalog | undefined, after: Catalog, path?: string): string[] {
+    // Only files of the same project read that catalog.
+    const root = path === undefined ? undefined : this.projectOf(path);
+    const files = [...this.files.values()].filter((f) => root === undefined || this.projectOf(f.path) === root);
+    if (!before) return files.map((f) => f.uri);
     const changed = changedTableNames(before, after);
     if (changed.size === 0) return [];
     const pattern = new RegExp(`(?<![\\p{L}\\p{N}_$])(?:${[...changed].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_$])`, 'iu');
-    return [...this.files.values()].filter((f) => pattern.test(f.text)).map((f) => f.uri);
+    return files.filter((f) => pattern.test(f.text)).map((f) => f.uri);
   }
 
-  /** The catalog as it is now, or undefined when it must be rebuilt. */
-  peekCatalog(): Catalog | undefined {
-    return this.current;
+  /** The catalog of a path's project as it is now, or undefined when it must be rebuilt. */
+  peekCatalog(path = ''): Catalog | undefined {
+    return this.catalogs.get(this.projectOf(path));
   }
 }
 
