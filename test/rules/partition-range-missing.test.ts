@@ -189,6 +189,16 @@ describe(RULE, () => {
       expect(findings(EVENTS + 'SELECT kind FROM events GROUP BY kind ORDER BY kind LIMIT 1;', RULE)).toHaveLength(1);
     });
 
+    it('min(key) / max(key) alone: rewritten by the planner into ORDER BY key LIMIT 1', () => {
+      expect(findings(EVENTS + 'SELECT min(created_at) FROM events;', RULE)).toEqual([]);
+      expect(findings(EVENTS + 'SELECT max(created_at) AS m, 1 FROM events;', RULE)).toEqual([]);
+      expect(findings(EVENTS + 'SELECT MAX(created_at) FROM (SELECT MAX(created_at) AS created_at FROM events UNION ALL SELECT now()) t;', RULE)).toEqual([]);
+      // another aggregate, another column or a GROUP BY reads every partition
+      expect(findings(EVENTS + 'SELECT min(created_at), count(*) FROM events;', RULE)).toHaveLength(1);
+      expect(findings(EVENTS + 'SELECT max(id::text) FROM events;', RULE)).toHaveLength(1);
+      expect(findings(EVENTS + 'SELECT kind, max(created_at) FROM events GROUP BY kind;', RULE)).toHaveLength(1);
+    });
+
     it('a migration that copies or rewrites the whole table (no condition) is quiet; a filtered copy or a query file is not', () => {
       const files = {
         'migrations/001_events.sql': EVENTS,

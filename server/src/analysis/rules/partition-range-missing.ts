@@ -85,8 +85,8 @@ export const partitionRangeMissing: Rule = {
         'Values that do not read the scanned row prune at plan or run time: parameters, correlated columns, and another ' +
         'FROM item\'s column in a join (run-time pruning of a nested loop), unless that item is itself an unrestricted ' +
         'partitioned scan. A subquery or a CTE used once counts as restricted when the outer query restricts the key ' +
-        'column it passes through. Not flagged: `ORDER BY key LIMIT n` on the table alone (partitions are appended in ' +
-        'key order and the LIMIT stops in the first ones), whole-table copies and rewrites in migrations ' +
+        'column it passes through. Not flagged: `ORDER BY key LIMIT n` and `min(key)` / `max(key)` on the table alone ' +
+        '(partitions are appended in key order and the scan stops in the first ones), whole-table copies and rewrites in migrations ' +
         '(INSERT … SELECT, UPDATE, DELETE with no condition), partitions queried directly, list/hash partitioning and ' +
         'INSERT targets; a reference the model cannot resolve that may be the key keeps it quiet. Tables partitioned ' +
         'outside the workspace can be declared with `partitionedTables` in .pgperf.json.',
@@ -261,14 +261,25 @@ function outputName(model: SemanticModel, s: Scope, item: FromItem, key: string)
 }
 
 /**
- * `ORDER BY key [DESC] LIMIT n` over the table alone: the partitions are appended in key order (an ordered
- * Append, PostgreSQL 12+) and run one after the other, so the LIMIT stops in the first partitions it reaches.
+ * Reads that stop in the first partitions, over the table alone: `ORDER BY key [DESC] LIMIT n` — the partitions
+ * are appended in key order (an ordered Append, PostgreSQL 12+) and run one after the other, so the LIMIT stops
+ * in the first ones it reaches — and `min(key)` / `max(key)` without GROUP BY, which the planner rewrites into
+ * that same `ORDER BY key LIMIT 1` (planagg.c).
  */
 function stopsEarly(model: SemanticModel, s: Scope, item: FromItem, key: string): boolean {
   const n = s.node;
-  if (!n.limitCount || s.items.length !== 1 || n.groupClause || n.distinctClause || n.havingClause) return false;
-  const first = as(((n.sortClause ?? []) as Node[])[0], 'SortBy');
-  const ref = as(first?.node, 'ColumnRef');
-  const r = ref && model.resolve(ref);
-  return !!r && r.item === item && r.name === key;
+  if (s.items.length !== 1 || n.groupClause || n.distinctClause || n.havingClause) return false;
+  const isKey = (e: Node | undefined) => {
+    const ref = as(e, 'ColumnRef');
+    const r = ref && model.resolve(ref);
+    return !!r && r.item === item && r.name === key;
+  };
+  if (n.limitCount && isKey(as(((n.sortClause ?? []) as Node[])[0], 'SortBy')?.node)) return true;
+  const targets = ((n.targetList ?? []) as Node[]).map((t) => as(t, 'ResTarget')?.val as Node | undefined);
+  const minmax = (e: Node | undefined) => {
+    const f = as(e, 'FuncCall');
+    const name = f && strings(f.funcname).pop();
+    return !!f && (name === 'min' || name === 'max') && !f.agg_filter && !f.over && (f.args ?? []).length === 1 && isKey(f.args[0]);
+  };
+  return targets.some(minmax) && targets.every((e) => minmax(e) || !!as(e, 'A_Const'));
 }
