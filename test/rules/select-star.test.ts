@@ -127,5 +127,17 @@ describe(RULE, () => {
     const r = await db.check(SCHEMA + 'WITH x AS (SELECT id FROM users) SELECT * FROM x JOIN app.users u ON u.tenant_id = x.id::text;', RULE);
     expect(r.statement).toContain('SELECT x.id, u.user_id, u.tenant_id, u.profile FROM x JOIN app.users u');
   });
+
+  it('not in function or DO bodies: the rows fill variables or loop records, or match the declared return type', () => {
+    const bodies = [
+      'CREATE FUNCTION f(p int) RETURNS void LANGUAGE plpgsql AS $$\nDECLARE r t%ROWTYPE;\nBEGIN\n  SELECT * INTO r FROM t WHERE id = p;\n  FOR r IN SELECT * FROM t LOOP\n    PERFORM 1;\n  END LOOP;\nEND $$;',
+      'CREATE FUNCTION g() RETURNS SETOF t LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN QUERY SELECT * FROM t;\nEND $$;',
+      'CREATE FUNCTION h() RETURNS SETOF t LANGUAGE sql AS $$ SELECT * FROM t $$;',
+      'DO $$\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM t LOOP\n    RAISE NOTICE \'%\', r;\n  END LOOP;\nEND $$;',
+    ];
+    for (const sql of bodies) expect(findings(sql, RULE), sql).toEqual([]);
+    // the same query outside a body still fires
+    expect(findings('SELECT * FROM t WHERE id = $1;', RULE)).toHaveLength(1);
+  });
 });
 

@@ -25,7 +25,9 @@ export const selectStar: Rule = {
         'Not flagged: `count(*)`, `EXISTS (SELECT * …)`, stars in subqueries and CTE bodies, a star over CTEs, ' +
         'subqueries, function scans or VALUES that list their own columns (the choice was made there; a CTE or ' +
         'subquery that is itself `SELECT *` still counts as its table), and ' +
-        '`INSERT … SELECT *`, `CREATE TABLE/VIEW … AS SELECT *`, `SELECT * INTO` and EXPLAIN, which copy or ' +
+        '`INSERT … SELECT *`, `CREATE TABLE/VIEW … AS SELECT *`, `SELECT * INTO`, queries in function and DO ' +
+        'bodies (PL/pgSQL `SELECT * INTO rec`, `FOR rec IN SELECT *`, results shaped by the declared return type) ' +
+        'and EXPLAIN, which copy, keep or ' +
         'inspect rows rather than return them to a client.',
       bad: "SELECT * FROM artifacts WHERE tenant_id = 'tenant-123';",
       good: "SELECT artifact_id, name, artifact_type, size_bytes FROM artifacts WHERE tenant_id = 'tenant-123';",
@@ -35,6 +37,9 @@ export const selectStar: Rule = {
     if (statement.kind !== 'SelectStmt' || !statement.text.includes('*')) return;
     // count(*) has no A_Star node: only a tree with one can have a star target.
     if (!statement.treeMayInclude('"A_Star"') || statement.body.intoClause) return;
+    // A query in a routine body fills a variable or loop record (PL/pgSQL INTO, FOR … IN), or returns rows that
+    // must match the routine's declared result type: the caller chooses columns from the function.
+    if (statement.container) return;
     const model = semanticModel(statement, catalog);
     const root = model.roots.find((s) => s.node === statement.body);
     if (!root) return;
