@@ -28,6 +28,8 @@ const QUERY_FIELDS: Record<string, string> = {
   PLpgSQL_stmt_open: 'query',
 };
 
+const QUERY_WORD = /\b(?:select|insert|update|delete|merge|perform|with|values|table)\b/i;
+
 /** The queries in a CreateFunctionStmt or DoStmt body; `text` is that statement's text (templates replaced). */
 export function bodyQueries(kind: string, body: Node, text: string): BodyQuery[] {
   const options: Node[] = (kind === 'DoStmt' ? body.args : body.options) ?? [];
@@ -40,6 +42,8 @@ export function bodyQueries(kind: string, body: Node, text: string): BodyQuery[]
     else if (d.defname === 'as') source = d.arg?.String?.sval ?? d.arg?.List?.items?.[0]?.String?.sval;
   }
   if (source === undefined || (language !== 'plpgsql' && language !== 'sql')) return [];
+  // A body without a query keyword holds no query: the PL/pgSQL parser is not run for it.
+  if (!QUERY_WORD.test(source)) return [];
   const at = dollarBody(text, source);
   if (at < 0) return [];
   if (language === 'sql') return /\S/.test(source) ? [{ start: at, end: at + source.length, sql: source, sqlBody: true }] : [];

@@ -30,11 +30,19 @@ export interface Templated {
  * Cheap test before the scan: a `{{`, a `\`, an `@`, `sqlc.`, or a colon that is not part of `::` or `:=` and
  * is followed by a name or quote. Files without any of these are never scanned.
  */
-const MAY_HOLD = /\{\{|\\|@|sqlc\.|(?:^|[^:]):[A-Za-z_'"{]/;
+function mayHold(text: string): boolean {
+  if (text.includes('{{') || text.includes('\\') || text.includes('@') || text.includes('sqlc.')) return true;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 58 /* : */) i++; // a cast
+    else if (isNameStart(next) || next === 39 || next === 34 || next === 123) return true;
+  }
+  return false;
+}
 
 /** The text with its templates replaced, or undefined when it holds none. */
 export function replaceTemplates(text: string, extra: readonly TemplatePattern[] = []): Templated | undefined {
-  if (extra.length === 0 && !MAY_HOLD.test(text)) return undefined;
+  if (extra.length === 0 && !mayHold(text)) return undefined;
   const out = new Rewriter(text);
   for (const p of extra) userPattern(out, p);
   goTemplates(out);
@@ -145,6 +153,7 @@ function goTemplates(out: Rewriter): void {
 
 /** PostgreSQL's own extension-script substitution, `@extschema@` and `@extschema:name@` (PostgreSQL 16+). */
 function extensionSchema(out: Rewriter): void {
+  if (!out.original.includes('@extschema')) return;
   for (const m of out.original.matchAll(/@extschema(?::[A-Za-z_][\w$]*)?@/g)) out.replace(m.index!, m.index! + m[0].length, 'identifier');
 }
 
@@ -161,6 +170,11 @@ function codeTemplates(out: Rewriter): void {
   let brackets = 0;
   let i = 0;
   while (i < n) {
+    // Jump to the next character that can start a comment, quote, bracket or template.
+    INTERESTING.lastIndex = i;
+    const hit = INTERESTING.exec(text);
+    if (!hit) return;
+    i = hit.index;
     const c = text.charCodeAt(i);
     const next = text.charCodeAt(i + 1);
     if (c === 45 /* - */ && next === 45) {
@@ -204,6 +218,7 @@ function codeTemplates(out: Rewriter): void {
 }
 
 const OPERATOR_CHARS = '<>@-&|#~!?+*/%^`';
+const INTERESTING = /[-/'"$\\:@[\]]|sqlc\./g;
 
 /** `:name`, `:'name'`, `:"name"`, `:{?name}` at i; returns where scanning continues. */
 function psqlVariable(out: Rewriter, text: string, i: number): number {
