@@ -55,10 +55,9 @@ function describe(err: z.ZodError, base: string): ConfigProblem[] {
 }
 
 const PLACEHOLDER_KINDS = ['identifier', 'value', 'literal', 'blank'] as const satisfies readonly PlaceholderKind[];
-const templateEntry = z.union([
-  z.string().min(1),
-  z.object({ pattern: z.string().min(1), as: z.enum(PLACEHOLDER_KINDS).default('identifier') }).strict(),
-]);
+const templateObject = z.object({ pattern: z.string().min(1), as: z.enum(PLACEHOLDER_KINDS).default('identifier') }).strict();
+// A string or an object, each checked on its own so that a problem names the field (a union names neither).
+const templateEntry = (entry: unknown) => (typeof entry === 'string' ? z.string().min(1).safeParse(entry) : templateObject.safeParse(entry));
 
 /**
  * `templates`: regular expressions (strings) or `{ pattern, as }`; each match is replaced by a placeholder of
@@ -72,7 +71,7 @@ function resolveTemplates(value: unknown, problems: ConfigProblem[]): TemplatePa
   }
   const out: TemplatePattern[] = [];
   value.forEach((entry, i) => {
-    const r = templateEntry.safeParse(entry);
+    const r = templateEntry(entry);
     if (!r.success) {
       problems.push(...describe(r.error, `templates.${i}`));
       return;
