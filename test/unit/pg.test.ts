@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeferredNode, parseSql, parseSqlDeferred, scanSql, splitTree, sqlParses } from '../../server/src/analysis/pg';
+import { DeferredNode, parsePlpgsql, parseSql, parseSqlDeferred, scanSql, splitTree, sqlParses } from '../../server/src/analysis/pg';
 
 /** parseSqlDeferred's statements with every deferred tree parsed: what parseSql gives. */
 function materialized(sql: string) {
@@ -66,5 +66,18 @@ describe('the parser binding (libpg_query WASM)', () => {
       compared++;
     }
     expect(compared).toBeGreaterThan(400);
+  });
+});
+
+describe('parsePlpgsql', () => {
+  it('gives the PL/pgSQL tree of a function or DO block, with each query as text', () => {
+    const tree = parsePlpgsql('DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM t; PERFORM f(n); END $$');
+    const body = tree!.plpgsql_funcs![0].PLpgSQL_function.action.PLpgSQL_stmt_block.body;
+    expect(body[0].PLpgSQL_stmt_execsql.sqlstmt.PLpgSQL_expr.query).toBe('SELECT count(*)        FROM t');
+    expect(body[1].PLpgSQL_stmt_perform.expr.PLpgSQL_expr.query).toBe('SELECT f(n)');
+  });
+  it('is undefined for a body it rejects, not an exception', () => {
+    expect(parsePlpgsql('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN SELEC 1; END $$')).toBeUndefined();
+    expect(parsePlpgsql('SELECT 1')).toEqual({ plpgsql_funcs: [] });
   });
 });

@@ -12,8 +12,12 @@ export const syntaxError: Rule = {
       summary: 'A statement the real PostgreSQL parser rejects.',
       why:
         'pgperf parses with PostgreSQL\'s own parser (libpg_query), so this is the error the server would raise. ' +
-        'The other statements of the file are still analysed; this one is not.',
-      fix: 'Correct the statement at the marked position. psql meta-commands (\\i, \\set) are not SQL and are reported here too.',
+        'The other statements of the file are still analysed; this one is not. A routine body PostgreSQL checks only ' +
+        'when it runs (PL/pgSQL) is not reported: its queries are analysed where they parse.',
+      fix:
+        'Correct the statement at the marked position. Templates are read before parsing and are not errors: Go ' +
+        'templates ({{ … }}), psql meta-commands and variables (\\set, :name, :\'name\'), sqlc parameters, ' +
+        '@extschema@; add a project\'s own with `templates` in .pgperf.json.',
       bad: 'SELECT id, FROM users;',
       good: 'SELECT id FROM users;',
     },
