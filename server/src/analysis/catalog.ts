@@ -695,7 +695,10 @@ function drop(b: Builder, st: CatalogStatement, n: Node): void {
     const k = qkey(t);
     b.drop(k);
     // Dropping a partitioned table drops its partitions.
-    for (const [ck, c] of [...b.state]) if (c.partitionOf === k) b.drop(ck);
+    if (!t.partition) continue;
+    const partitions: string[] = [];
+    for (const [ck, c] of b.state) if (c.partitionOf === k) partitions.push(ck);
+    for (const ck of partitions) b.drop(ck);
   }
 }
 
@@ -757,7 +760,7 @@ function move(b: Builder, t: TableInfo, to: QName): void {
   b.drop(from);
   b.put(moved);
   for (const i of moved.indexes) if (i.name) b.indexOwner.set(`${to.schema}.${i.name}`, k);
-  for (const c of [...b.state.values()]) if (c.partitionOf === from) b.edit(c).partitionOf = k;
+  if (t.partition) for (const c of [...b.state.values()]) if (c.partitionOf === from) b.edit(c).partitionOf = k;
 }
 
 function indexOf(b: Node, table: TableInfo, st: CatalogStatement): IndexInfo {
