@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParsedFile } from '../../server/src/analysis/parse';
+import { ParseCache, ParsedFile } from '../../server/src/analysis/parse';
 import { lintSources } from '../../server/src/analysis/engine';
 import { findings, flagged, lintAll } from '../helpers';
 
@@ -97,5 +97,27 @@ CREATE FUNCTION h() RETURNS int LANGUAGE plpython3u AS $$ return 1 $$;
     expect(big.statements).toHaveLength(3001);
     expect(big.statements[3000].text).toBe('UPDATE t SET a = 2999 WHERE id = 2999');
     expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+});
+
+describe('offsets with non-ASCII text', () => {
+  it('maps findings exactly after non-ASCII text in a body and in a template', () => {
+    const sql = `CREATE FUNCTION p(n int) RETURNS SETOF t LANGUAGE plpgsql AS $$
+BEGIN
+  -- Seiten blättern: café 😀
+  RETURN QUERY SELECT * FROM t WHERE label = 'ü😀' ORDER BY id LIMIT 10 OFFSET n;
+END $$;
+SELECT * FROM {{ index .Options "Naïve😀" }}.t ORDER BY id LIMIT 10 OFFSET :page;
+`;
+    const f = findings(sql, 'offset-pagination');
+    expect(f.map((x) => flagged(sql, x))).toEqual(['OFFSET n', 'OFFSET :page']);
+  });
+
+  it('parses the same statements with the statement cache as without', () => {
+    const sql = "SELECT * FROM {{.S}}.t WHERE a = :'v';\nDO $$ BEGIN UPDATE t SET a = 1 WHERE b = 2; END $$;\n";
+    const cache = new ParseCache();
+    const shape = (file: ParsedFile) => file.statements.map((s) => [s.kind, s.start, s.end, s.text, s.sqlText, !!s.container]);
+    expect(shape(new ParsedFile('a.sql', sql, cache))).toEqual(shape(new ParsedFile('a.sql', sql)));
+    expect(shape(new ParsedFile('a.sql', sql, cache))).toEqual(shape(new ParsedFile('a.sql', sql)));
   });
 });

@@ -37,7 +37,7 @@ describe('templated SQL', () => {
       ['{{.ID}}', 'value'],
     ]);
     expect(t.text).toMatch(/^ {17}\nCREATE TABLE _[a-z]{31}\.jobs/);
-    expect(t.text).toContain('WHERE id = $1     ;');
+    expect(t.text).toContain('WHERE id = $000001;');
     expect(syntaxErrors(sql)).toEqual([]);
   });
 
@@ -67,7 +67,7 @@ describe('templated SQL', () => {
     const sql = 'SELECT * FROM t WHERE a = sqlc.arg(a) AND b = @b AND c IN (sqlc.slice(ids)) AND d @> e AND f <@ g AND h = sqlc.narg(\'h\');';
     const t = replaced(sql)!;
     expect(t.regions.map((r) => sql.slice(r.start, r.end))).toEqual(['sqlc.arg(a)', '@b', 'sqlc.slice(ids)', "sqlc.narg('h')"]);
-    expect(t.text).toContain('a = $1          AND b = $1 AND c IN ($1             )');
+    expect(t.text).toContain('a = $0000000001 AND b = $1 AND c IN ($00000000000001)');
   });
 
   it("reads umami's {{name::type}} as a parameter and @extschema:name@ as a schema", () => {

@@ -97,13 +97,14 @@ interface Region extends TemplateRegion {
 
 /**
  * A placeholder as long as `original`: an identifier of letters derived from the template's text (the same
- * template gives the same name, different ones rarely collide), `$1` padded with spaces, a string literal,
+ * template gives the same name, different ones rarely collide), `$1` padded with zeros (`$0001`), a string literal,
  * or whitespace that keeps the line breaks.
  */
 export function placeholder(original: string, kind: PlaceholderKind): string {
   const n = original.length;
   if (kind === 'blank') return original.replace(/[^\r\n]/g, ' ');
-  if (kind === 'value' && n >= 2) return '$1' + ' '.repeat(n - 2);
+  // `$0…01` is parameter 1 in one token, so that a finding on it covers the whole template.
+  if (kind === 'value' && n >= 2) return '$' + '0'.repeat(n - 2) + '1';
   if (kind === 'literal' && n >= 2) return "'" + letters(original, n - 2) + "'";
   // An identifier: `_` first, so it is never a keyword.
   return '_' + letters(original, n - 1);
