@@ -160,10 +160,11 @@ describe(RULE, () => {
       expect(flagged(sql, f[0])).toBe("owner = current_user OR owner = 'admin'");
     });
 
-    it('in a view, a JOIN ON, a HAVING-free sublink and a data-modifying CTE', () => {
+    it('in a view, a sublink, a data-modifying CTE and HAVING (moved into WHERE on grouping columns)', () => {
       expect(findings('CREATE VIEW v AS SELECT * FROM t WHERE a = 1 OR a = 2;', RULE)).toHaveLength(1);
       expect(findings('WITH d AS (DELETE FROM t WHERE id = $1 OR id = $2 RETURNING id) SELECT * FROM d;', RULE)).toHaveLength(1);
       expect(findings('SELECT * FROM u WHERE u.id IN (SELECT t.id FROM t WHERE t.k = 1 OR t.k = 2);', RULE)).toHaveLength(1);
+      expect(findings("SELECT x, count(*) FROM t GROUP BY x HAVING x = 'a' OR x = 'b';", RULE)).toHaveLength(1);
     });
   });
 });

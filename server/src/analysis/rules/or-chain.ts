@@ -40,7 +40,7 @@ export const orChain: Rule = {
         '`::type[]` when the column\'s type is known in the scope it is read in (a workspace table\'s column, or a ' +
         'CTE or subquery column whose type its body shows; a CTE shadows a table of the same name), and writes the ' +
         'equivalent `col IN (x, y)` (planned as the same `= ANY` index scan) when the type is unknown. Only WHERE, ' +
-        'JOIN ON and policy USING expressions are checked (a policy\'s USING is added to every query on its table); ' +
+        'JOIN ON, HAVING and policy USING expressions are checked (a policy\'s USING is added to every query on its table); ' +
         'CHECK constraints, partial-index predicates, DEFAULTs, generated columns, policy WITH CHECK and select ' +
         'lists are evaluated per row, not used to choose a scan.',
       bad: 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;',

@@ -88,7 +88,7 @@ export interface Scope {
   /** Whether the parent's FROM items are visible (false for a non-LATERAL FROM subquery and a CTE body). */
   seesParentItems: boolean;
   items: FromItem[];
-  /** WHERE and JOIN ON expressions (and a policy's USING): where the planner restricts scans. */
+  /** WHERE, JOIN ON and HAVING expressions (and a policy's USING): where the planner restricts scans. */
   quals: Node[];
   joins: JoinInfo[];
   ctes: Map<string, Cte>;
@@ -171,6 +171,8 @@ export function buildQuery(ctx: BuildContext, kind: ScopeKind, n: Node, parent: 
   if (n.relation) s.items.push({ ...tableItem(ctx, s, n.relation), target: true });
   for (const item of (kind === 'delete' ? n.usingClause : n.fromClause) ?? []) fromItem(ctx, s, item);
   if (n.whereClause) s.quals.push(n.whereClause);
+  // HAVING conditions on grouping columns are moved into WHERE by the planner: they restrict the scan too.
+  if (n.havingClause) s.quals.push(n.havingClause);
   expressions(ctx, s, n.targetList, n.whereClause, n.groupClause, n.havingClause, n.sortClause, n.windowClause, n.limitCount, n.limitOffset, n.valuesLists, n.distinctClause, returning(n));
   return s;
 }
