@@ -39,3 +39,16 @@ describe('orderedDdl', () => {
     expect(ddl.map((d) => d.line).sort()).toEqual([1, 2]);
   });
 });
+
+describe('orderedDdl: migration order', () => {
+  it('declares in version order (V10 after V9), so a later ALTER applies after the earlier one', () => {
+    const ddl = orderedDdl(
+      files({
+        'm/V10__b.sql': 'ALTER TABLE t ALTER COLUMN x TYPE bigint;',
+        'm/V9__a.sql': 'ALTER TABLE t ALTER COLUMN x TYPE text;',
+        'm/V1__t.sql': 'CREATE TABLE t (x int);',
+      }),
+    );
+    expect(ddl.map((d) => d.file)).toEqual(['m/V1__t.sql', 'm/V9__a.sql', 'm/V10__b.sql']);
+  });
+});

@@ -5,6 +5,7 @@
  * project's real schema into the embedded database, so that plans are read against it.
  */
 import { as, type Node } from './ast';
+import { compareMigrationPaths } from './migration-order';
 import type { ParsedFile, Statement } from './parse';
 
 export interface DdlStatement {
@@ -89,11 +90,11 @@ function orderTables(items: Item[]): Item[] {
   return out;
 }
 
-/** The DDL of `files` (in the order given: the workspace's sorted paths) as one ordered script. */
+/** The DDL of `files` (declaration order: migration order, see migration-order.ts) as one ordered script. */
 export function orderedDdl(files: readonly ParsedFile[]): DdlStatement[] {
   const items: Item[] = [];
   let order = 0;
-  for (const file of files) {
+  for (const file of [...files].sort((a, b) => compareMigrationPaths(a.path, b.path))) {
     for (const st of file.statements) {
       if (!st.ast) continue;
       const phase = PHASE[st.kind];
