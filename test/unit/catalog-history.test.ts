@@ -142,4 +142,17 @@ describe('catalog as a migration history', () => {
     const { cols } = history({ 'migrations/002.sql': 'CREATE INDEX ON docs (id);', 'schema/docs.sql': 'CREATE TABLE docs (id int, body text);' });
     expect(cols('docs', 'migrations/002.sql', 0)).toEqual(['id', 'body']);
   });
+
+  it('follows a column renamed and then re-added under the old name, and ALTER COLUMN … TYPE (quickwit migration 9)', () => {
+    const { cat } = history({
+      'm/1_create-indexes.up.sql': 'CREATE TABLE indexes (index_id varchar(50) PRIMARY KEY, index_metadata_json text);',
+      'm/9_index-uid.up.sql':
+        "ALTER TABLE indexes RENAME COLUMN index_id TO index_uid;\nALTER TABLE indexes ADD COLUMN index_id VARCHAR(50) NOT NULL DEFAULT '';\n" +
+        'ALTER TABLE indexes ALTER COLUMN index_uid TYPE VARCHAR(64);',
+      'm/9_index-uid.down.sql': 'ALTER TABLE indexes DROP COLUMN index_id;',
+    });
+    const t = cat.tables.get('public.indexes')!;
+    expect([...t.columns.values()].map((c) => `${c.name} ${c.type}(${c.typmod})`)).toEqual(['index_uid varchar(64)', 'index_metadata_json text(undefined)', 'index_id varchar(50)']);
+    expect(t.uniques.map((u) => u.columns)).toEqual([['index_uid']]);
+  });
 });

@@ -658,6 +658,11 @@ function alterTable(b: Builder, st: CatalogStatement, n: Node): void {
       case 'AT_AddConstraint':
         addConstraint(t, as(cmd.def, 'Constraint'), st);
         break;
+      case 'AT_AlterColumnType': {
+        const def = as(cmd.def, 'ColumnDef');
+        if (cmd.name && def?.typeName && t.columns.has(cmd.name)) t.columns.set(cmd.name, columnOf({ ...def, colname: cmd.name }));
+        break;
+      }
       case 'AT_AttachPartition': {
         const pc = as(cmd.def, 'PartitionCmd');
         const child = pc?.name ? b.edit(tableFor(b, pc.name, st)) : undefined;
