@@ -92,6 +92,15 @@ CREATE FUNCTION h() RETURNS int LANGUAGE plpython3u AS $$ return 1 $$;
     const t0 = performance.now();
     const file = new ParsedFile('n.sql', nested + ';');
     expect(file.statements[0].kind).toBe('DoStmt');
+    // Nested DO blocks are followed 4 deep; deeper ones are left alone, and nothing is reported for them.
+    expect(file.statements.length).toBe(1);
+    const shallow = 'DO $a$ BEGIN DO $b$ BEGIN PERFORM 1; UPDATE t SET a = 1; END $b$; END $a$;';
+    const two = new ParsedFile('s.sql', shallow);
+    expect(two.statements.map((s) => [s.kind, s.text, s.container === two.statements[0]])).toEqual([
+      ['DoStmt', shallow.slice(0, -1), false],
+      ['SelectStmt', 'PERFORM 1', true],
+      ['UpdateStmt', 'UPDATE t SET a = 1', true],
+    ]);
     const huge = 'DO $$ BEGIN ' + Array.from({ length: 3000 }, (_, i) => `UPDATE t SET a = ${i} WHERE id = ${i};`).join('\n') + ' END $$;';
     const big = new ParsedFile('h.sql', huge);
     expect(big.statements).toHaveLength(3001);

@@ -374,7 +374,8 @@ export class ParsedFile {
     this.statements.push(...all);
   }
 
-  private innerStatements(st: Statement, depth: number, memo: Map<string, DeferredParseResult> | undefined, out: Statement[]): void {
+  /** `top`: the file-level routine, the container of every query found in it (also in DO blocks nested in it). */
+  private innerStatements(st: Statement, depth: number, memo: Map<string, DeferredParseResult> | undefined, out: Statement[], top = st): void {
     if (depth >= MAX_BODY_DEPTH || !ROUTINE_KINDS.has(st.kind) || !st.hasAst) return;
     if (st.kind === 'CreateFunctionStmt' && !st.treeMayMatch(/"(?:plpgsql|sql)"/)) return;
     for (const q of bodyQueries(st.kind, st.body, st.sqlText)) {
@@ -391,9 +392,9 @@ export class ParsedFile {
         const lead = text.length - text.trimStart().length;
         const kind = raw.stmt instanceof DeferredNode ? raw.stmt.kind : Object.keys(raw.stmt)[0];
         if (!QUERY_KINDS.has(kind) && !ROUTINE_KINDS.has(kind)) return;
-        const inner = new Statement(this, -1, base + start + lead, base + start + trimmed.length, raw.stmt, undefined, locByte + byteLength(text.slice(0, lead)), q.sql.slice(start + lead, start + trimmed.length), st);
+        const inner = new Statement(this, -1, base + start + lead, base + start + trimmed.length, raw.stmt, undefined, locByte + byteLength(text.slice(0, lead)), q.sql.slice(start + lead, start + trimmed.length), top);
         if (QUERY_KINDS.has(kind)) out.push(inner);
-        this.innerStatements(inner, depth + 1, memo, out);
+        this.innerStatements(inner, depth + 1, memo, out, top);
       });
     }
   }

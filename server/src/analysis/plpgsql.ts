@@ -26,6 +26,8 @@ const QUERY_FIELDS: Record<string, string> = {
   PLpgSQL_stmt_fors: 'query',
   PLpgSQL_stmt_return_query: 'query',
   PLpgSQL_stmt_open: 'query',
+  // CALL and DO: a nested DO block is read in turn.
+  PLpgSQL_stmt_call: 'expr',
 };
 
 const QUERY_WORD = /\b(?:select|insert|update|delete|merge|perform|with|values|table)\b/i;
