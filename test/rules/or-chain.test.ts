@@ -167,5 +167,17 @@ describe(RULE, () => {
       expect(findings("SELECT x, count(*) FROM t GROUP BY x HAVING x = 'a' OR x = 'b';", RULE)).toHaveLength(1);
     });
   });
+
+  it('not when other conditions pin a unique key of the table: at most one row is left to test', () => {
+    const schema =
+      'CREATE TABLE templates (id int PRIMARY KEY, type text, is_default bool);\n' +
+      'CREATE UNIQUE INDEX ON templates (is_default) WHERE is_default = true;\n';
+    expect(findings(schema + "SELECT id FROM templates WHERE is_default = true AND (type = 'a' OR type = 'b');", RULE)).toEqual([]);
+    expect(findings(schema + "SELECT id FROM templates WHERE id = $1 AND (type = 'a' OR type = 'b');", RULE)).toEqual([]);
+    // the partial index covers is_default = true only; a non-unique column or another item does not pin the table
+    expect(findings(schema + "SELECT id FROM templates WHERE is_default = false AND (type = 'a' OR type = 'b');", RULE)).toHaveLength(1);
+    expect(findings(schema + "SELECT id FROM templates WHERE type = $1 AND (type = 'a' OR type = 'b');", RULE)).toHaveLength(1);
+    expect(findings(schema + "SELECT 1 FROM templates t JOIN templates u ON u.id = $1 WHERE t.type = 'a' OR t.type = 'b';", RULE)).toHaveLength(1);
+  });
 });
 

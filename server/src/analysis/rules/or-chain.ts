@@ -1,6 +1,6 @@
 import { as, columnRefNames, operatorOf, typeOf, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
-import { semanticModel, type SemanticModel } from '../semantic';
+import { conjuncts, semanticModel, type FromItem, type Scope, type SemanticModel } from '../semantic';
 import type { Rule } from '../rule';
 import type { TextEdit } from '../types';
 import { exprSpan, widenParens, type Span } from './_query-rules';
@@ -42,7 +42,8 @@ export const orChain: Rule = {
         'equivalent `col IN (x, y)` (planned as the same `= ANY` index scan) when the type is unknown. Only WHERE, ' +
         'JOIN ON, HAVING and policy USING expressions are checked (a policy\'s USING is added to every query on its table); ' +
         'CHECK constraints, partial-index predicates, DEFAULTs, generated columns, policy WITH CHECK and select ' +
-        'lists are evaluated per row, not used to choose a scan.',
+        'lists are evaluated per row, not used to choose a scan; nor is an OR on a table whose other conditions pin ' +
+        'a unique key (`id = $1`, or the predicate of a partial unique index): at most one row is left to test.',
       bad: 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;',
       good: 'SELECT * FROM sessions WHERE session_id = ANY(ARRAY[$1, $2, $3]::uuid[]);',
     },
@@ -52,7 +53,7 @@ export const orChain: Rule = {
     if (!statement.treeMayInclude('"OR_EXPR"')) return; // and one on the parser's JSON before building the tree
     if (!statement.nodes('BoolExpr').some((b) => b.boolop === 'OR_EXPR')) return;
     const model = semanticModel(statement, catalog);
-    forEachOr(model, (or) => {
+    forEachOr(model, (or, scope) => {
       const args = (or.args ?? []) as Node[];
       const terms: Term[] = [];
       for (let i = 0; i < args.length; i++) {
@@ -61,7 +62,11 @@ export const orChain: Rule = {
       }
       const groups = new Map<string, Term[]>();
       for (const t of terms) groups.set(t.key, [...(groups.get(t.key) ?? []), t]);
-      const chains = [...groups.values()].filter((g) => g.length >= 2);
+      const chains = [...groups.values()].filter((g) => {
+        if (g.length < 2) return false;
+        const item = model.resolve(as(g[0].column, 'ColumnRef')!)?.item;
+        return !(item && pinnedToOneRow(model, scope, item));
+      });
       if (chains.length === 0) return;
       const span = exprSpan(statement, { BoolExpr: or });
       if (!span) return;
@@ -161,17 +166,41 @@ function merge(edits: TextEdit[]): TextEdit[] {
   return out;
 }
 
-/** The OR expressions of the scopes' WHERE / JOIN ON / policy USING: where the planner chooses index scans. */
-function forEachOr(model: SemanticModel, visit: (or: Node) => void): void {
+/** The OR expressions of the scopes' WHERE / JOIN ON / HAVING / policy USING: where the planner chooses index scans. */
+function forEachOr(model: SemanticModel, visit: (or: Node, scope: Scope) => void): void {
   for (const scope of model.scopes) {
     for (const q of scope.quals) {
       walk(q, (type, n) => {
         if (type === 'SubLink') return false; // a sublink is a scope of its own
-        if (type === 'BoolExpr' && n.boolop === 'OR_EXPR') visit(n);
+        if (type === 'BoolExpr' && n.boolop === 'OR_EXPR') visit(n, scope);
         return undefined;
       });
     }
   }
+}
+
+/** The tree without source locations, to compare expressions as written. */
+const shape = (n: unknown): string => JSON.stringify(n, (k, v) => (k === 'location' ? undefined : v));
+
+/**
+ * True when other conjuncts of the scope pin a unique key of `item`'s table with constants (`id = $1`; for a
+ * partial unique index, also a conjunct equal to its predicate): at most one row is left to test the OR on, so
+ * there is no scan for it to choose.
+ */
+function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromItem): boolean {
+  const table = item.table;
+  if (!table) return false;
+  const pinned = new Set<string>();
+  for (const p of model.predicates(scope)) {
+    if (p.kind === 'compare' && p.op === '=' && p.column.item === item && p.reads.items.size === 0 && !p.reads.unresolved) pinned.add(p.column.name);
+  }
+  if (pinned.size === 0) return false;
+  const conjunctShapes = new Set(scope.quals.flatMap((q) => conjuncts(q)).map(shape));
+  const keys = [
+    ...table.uniques.map((u) => ({ columns: u.columns, where: (as(u.node, 'IndexStmt') ?? u.node).whereClause as Node | undefined })),
+    ...table.indexes.filter((i) => i.unique && i.columns.every((c) => c.column)).map((i) => ({ columns: i.columns.map((c) => c.column!), where: i.partial ? (i.statement.body.whereClause as Node | undefined) : undefined })),
+  ];
+  return keys.some((k) => k.columns.length > 0 && k.columns.every((c) => pinned.has(c)) && (!k.where || conjunctShapes.has(shape(k.where))));
 }
 
 /** A column's type for an `::type[]` cast, when the model knows it; undefined for an array column, whose element cast would differ. */
