@@ -29,7 +29,7 @@ function bigDocument(): { text: string; offsets: number } {
         parts.push(`CREATE TABLE t${i} (tenant_id int NOT NULL, id bigint, name text, created_at timestamptz, PRIMARY KEY (tenant_id, id));`);
         break;
       case 1:
-        parts.push(`SELECT id, name FROM t${i - 1} WHERE tenant_id = $1 AND (name = 'a' OR name = 'b' OR name = 'c') ORDER BY id LIMIT 50 OFFSET ${i};`);
+        parts.push(`SELECT id, name FROM t${i - 1} WHERE tenant_id = $1 AND (name = 'a' OR name = 'b' OR name = 'c') ORDER BY id LIMIT 50 OFFSET ${1000 + i};`);
         offsets++;
         break;
       case 2:
