@@ -16,6 +16,8 @@ describe(RULE, () => {
     ['SELECT id FROM docs ORDER BY big::halfvec(3072) <-> $1::halfvec(3072) LIMIT 10;', 'big::halfvec(3072) <-> $1::halfvec(3072)', '<->'],
     ['SELECT * FROM (SELECT id FROM public.docs ORDER BY embedding <=> $1 LIMIT 10) s;', 'embedding <=> $1', '<=>'],
     ['WITH q AS (SELECT id FROM docs JOIN tags t ON t.doc = docs.id ORDER BY docs.embedding <=> $1 LIMIT 10) SELECT * FROM q;', 'docs.embedding <=> $1', '<=>'],
+    // a correlated outer value is one query vector per execution of the subquery
+    ['SELECT (SELECT d.id FROM docs d ORDER BY d.embedding <=> q.v LIMIT 1) FROM queries q;', 'd.embedding <=> q.v', '<=>'],
   ])('fires on %s', (sql, text, op) => {
     const all = SCHEMA + sql;
     const f = findings(all, RULE);
@@ -43,6 +45,9 @@ describe(RULE, () => {
     'SELECT id FROM docs ORDER BY title;',
     // unknown table
     'SELECT id FROM articles ORDER BY embedding <=> $1 LIMIT 10;',
+    // the query vector is another row of the FROM: the distance is computed per pair, no index orders it
+    'WITH q AS (SELECT $1::vector(768) AS v) SELECT d.id FROM docs d CROSS JOIN q ORDER BY d.embedding <=> q.v LIMIT 3;',
+    'SELECT a.id FROM docs a, docs b WHERE b.id = $1 ORDER BY a.embedding <=> b.embedding LIMIT 3;',
     // a CTE named like the table is not the table
     'WITH docs AS (SELECT 1 AS id, $2::vector AS embedding) SELECT id FROM docs ORDER BY embedding <=> $1;',
   ])('does not fire on %s', (sql) => {

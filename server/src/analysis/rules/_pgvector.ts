@@ -6,7 +6,7 @@
 import { as, columnRefNames, strings, type Node } from '../ast';
 import type { IndexInfo, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
-import type { Scope, SemanticModel } from '../semantic';
+import { readsOf, type Scope, type SemanticModel } from '../semantic';
 import type { Token } from '../tokens';
 
 export type Metric = 'l2' | 'ip' | 'cosine' | 'l1' | 'hamming' | 'jaccard';
@@ -185,8 +185,14 @@ export function vectorOrders(scope: Scope, model: SemanticModel): VectorOrder[] 
     const op = strings(expr.name).pop() ?? '';
     const metric = DISTANCE_OPS[op];
     if (!metric) continue;
-    const side = as(unCast(expr.lexpr), 'ColumnRef') ?? as(unCast(expr.rexpr), 'ColumnRef');
+    const left = as(unCast(expr.lexpr), 'ColumnRef');
+    const side = left ?? as(unCast(expr.rexpr), 'ColumnRef');
     if (!side) continue;
+    // An index scan orders by distance to one query vector: the other operand must not read a row of this
+    // query's FROM (`a.embedding <-> b.embedding` over a join is computed per pair, whatever the index).
+    const other = left ? expr.rexpr : expr.lexpr;
+    const reads = readsOf(scope, other);
+    if (reads.items.size > 0) continue;
     const names = columnRefNames(side);
     const hit = model.resolve(side);
     const table = hit?.item.kind === 'table' ? hit.item.table : undefined;
