@@ -43,6 +43,18 @@ await build({
 const wasm = join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm');
 copyFileSync(wasm, join(outdir, 'libpg-query.wasm'));
 
+// The host-language grammars for SQL embedded in code: web-tree-sitter's runtime WASM and the six grammars, which
+// server/src/analysis/host/grammars.ts loads by path from dist/tree-sitter/ (esbuild cannot bundle a .wasm loaded
+// by path).
+const treeSitter = join(outdir, 'tree-sitter');
+rmSync(treeSitter, { recursive: true, force: true });
+mkdirSync(treeSitter, { recursive: true });
+copyFileSync(join(dirname(require.resolve('web-tree-sitter')), 'tree-sitter.wasm'), join(treeSitter, 'tree-sitter.wasm'));
+const grammars = dirname(require.resolve('@vscode/tree-sitter-wasm'));
+for (const lang of ['typescript', 'tsx', 'javascript', 'python', 'go', 'rust']) {
+  copyFileSync(join(grammars, `tree-sitter-${lang}.wasm`), join(treeSitter, `tree-sitter-${lang}.wasm`));
+}
+
 // PGlite's runtime: its CommonJS entry, the Postgres WASM, the data bundle and initdb; pgvector's entry and archive.
 // Not the ESM builds, source maps, type declarations or the contrib extensions pgperf does not load.
 const runtime = {

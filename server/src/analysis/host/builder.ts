@@ -1,0 +1,163 @@
+/**
+ * Assembles the SQL of one embedded query from literal pieces and host-language holes, keeping for every SQL
+ * character the host-file range it came from. A hole becomes a placeholder the PostgreSQL grammar takes in its
+ * position: an identifier where a name stands, elsewhere a parameter.
+ */
+import { placeholder } from '../templates';
+import type { Decoded } from './decode';
+
+export type HoleKind = 'identifier' | 'value' | 'literal';
+
+export interface Hole {
+  /** SQL range of the placeholder. */
+  sqlStart: number;
+  sqlEnd: number;
+  /** Host range of the interpolation (`${x}`, `{}`, `%s`, `+ name +`) or of a driver parameter (`%s`, `:name`, `?`). */
+  hostStart: number;
+  hostEnd: number;
+  kind: HoleKind;
+  /** `interpolation`: host code the SQL text does not hold (never edit it); `parameter`: the driver's own placeholder. */
+  origin: 'interpolation' | 'parameter';
+}
+
+/** How a hole that stands for a value is written: `$n` numbered in order (a tag's or driver's parameter) or `$0…01`. */
+export type ValueStyle = 'numbered' | 'padded';
+
+interface HolePart {
+  start: number;
+  end: number;
+  text: string;
+  origin: Hole['origin'];
+  style: ValueStyle;
+  /** For a driver parameter: the source characters, kept as text where the parameter reading does not apply. */
+  source?: Decoded;
+  /** Whether the parameter reading applies between `before` and `after` (quotes are checked for every parameter). */
+  applies?: (before: string, after: string) => boolean;
+}
+
+type Part = { decoded: Decoded } | { hole: HolePart };
+
+export interface Built {
+  sql: string;
+  starts: number[];
+  ends: number[];
+  holes: Hole[];
+}
+
+export class SqlBuilder {
+  private readonly parts: Part[] = [];
+
+  text(decoded: Decoded): void {
+    if (decoded.text.length > 0) this.parts.push({ decoded });
+  }
+
+  hole(start: number, end: number, text: string, style: ValueStyle): void {
+    this.parts.push({ hole: { start, end, text, origin: 'interpolation', style } });
+  }
+
+  /** A driver's parameter inside the literal (`%s`, `:name`, `?`): a placeholder unless quoted or out of place. */
+  parameter(source: Decoded, applies?: HolePart['applies']): void {
+    const start = source.starts[0];
+    const end = source.ends[source.ends.length - 1];
+    this.parts.push({ hole: { start, end, text: source.text, origin: 'parameter', style: 'numbered', source, applies } });
+  }
+
+  get hasText(): boolean {
+    return this.parts.some((p) => 'decoded' in p);
+  }
+
+  /** The literal text with each hole as `hole` (for a look at what the query starts with). */
+  peek(): string {
+    return this.parts.map((p) => ('decoded' in p ? p.decoded.text : ' x ')).join('');
+  }
+
+  build(): Built {
+    const out: Built = { sql: '', starts: [], ends: [], holes: [] };
+    let param = 0;
+    for (let i = 0; i < this.parts.length; i++) {
+      const p = this.parts[i];
+      if ('decoded' in p) {
+        out.sql += p.decoded.text;
+        out.starts.push(...p.decoded.starts);
+        out.ends.push(...p.decoded.ends);
+        continue;
+      }
+      const { start, end, text, origin, style, source, applies } = p.hole;
+      const next = this.parts[i + 1];
+      const after = next && 'decoded' in next ? next.decoded.text : '';
+      if (source && (openQuote(out.sql) !== undefined || (applies && !applies(out.sql, after)))) {
+        out.sql += source.text;
+        out.starts.push(...source.starts);
+        out.ends.push(...source.ends);
+        continue;
+      }
+      const kind = holeKind(out.sql, after);
+      let ph: string;
+      if (kind === 'value' && style === 'numbered') ph = `$${++param}`;
+      else if (kind === 'value' && text.length < 2) ph = `$${++param}`;
+      else if (kind === 'literal') ph = placeholder(text, 'identifier').slice(1).padStart(text.length, 'x');
+      else ph = placeholder(text, kind);
+      const sqlStart = out.sql.length;
+      out.sql += ph;
+      for (let k = 0; k < ph.length; k++) {
+        // Placeholder characters map one to one onto the hole while they can, so a name keeps its columns.
+        const at = Math.min(start + k, end - 1);
+        out.starts.push(ph.length === end - start ? at : start);
+        out.ends.push(ph.length === end - start ? at + 1 : end);
+      }
+      out.holes.push({ sqlStart, sqlEnd: out.sql.length, hostStart: start, hostEnd: end, kind, origin });
+    }
+    return out;
+  }
+}
+
+/** Keywords after which a name follows. */
+const NAME_KEYWORDS = new Set([
+  'FROM', 'JOIN', 'INTO', 'UPDATE', 'TABLE', 'ON', 'ONLY', 'EXISTS', 'VIEW', 'SCHEMA', 'SEQUENCE', 'INDEX',
+  'TRUNCATE', 'REFERENCES', 'AS', 'TYPE', 'COLUMN', 'TRIGGER', 'FUNCTION', 'EXTENSION', 'DATABASE', 'ROLE', 'USING',
+]);
+
+/**
+ * The kind of placeholder a hole between `before` and `after` needs: text inside a SQL string literal or quoted
+ * name, a name (after a keyword that takes one, next to `.` or glued to a word), or a value.
+ */
+export function holeKind(before: string, after: string): HoleKind {
+  const q = openQuote(before);
+  if (q !== undefined) return 'literal';
+  const prev = before.charCodeAt(before.length - 1);
+  const next = after.charCodeAt(0);
+  if (prev === 46 || next === 46 || isWord(prev) || isWord(next)) return 'identifier';
+  const m = /([A-Za-z_]+)\s*$/.exec(before);
+  if (m && NAME_KEYWORDS.has(m[1].toUpperCase())) return 'identifier';
+  // A list of names after one of those keywords: `FROM a, ${b}`.
+  if (/\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+[\w."]+\s*,\s*$/i.test(before)) return 'identifier';
+  return 'value';
+}
+
+/** The quote (`'` or `"`) still open at the end of `sql`, skipping comments and dollar quotes roughly. */
+function openQuote(sql: string): string | undefined {
+  let open: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (open) {
+      if (c === open) {
+        if (sql[i + 1] === open) i++;
+        else open = undefined;
+      }
+    } else if (c === "'" || c === '"') open = c;
+    else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      if (nl < 0) return undefined;
+      i = nl;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      if (close < 0) return undefined;
+      i = close + 1;
+    }
+  }
+  return open;
+}
+
+function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
+}

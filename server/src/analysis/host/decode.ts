@@ -1,0 +1,86 @@
+/**
+ * String-literal decoding per host language: the characters a literal stands for, each with the host-file range
+ * of the source text it came from (an escape `\n` is one character whose source is two).
+ */
+
+/** Decoded text: `starts[i]`/`ends[i]` are the host range of character i (UTF-16 offsets). */
+export interface Decoded {
+  text: string;
+  starts: number[];
+  ends: number[];
+}
+
+export type EscapeStyle = 'js' | 'python' | 'python-raw' | 'go' | 'rust' | 'raw';
+
+/** Decodes `raw` (the literal's content, between its quotes) that starts at host offset `base`. */
+export function decode(raw: string, base: number, style: EscapeStyle): Decoded {
+  const out: Decoded = { text: '', starts: [], ends: [] };
+  const push = (s: string, from: number, to: number): void => {
+    for (const ch of s) {
+      // A character beyond the BMP is two UTF-16 units; each maps to the whole source.
+      for (let k = 0; k < ch.length; k++) {
+        out.starts.push(base + from);
+        out.ends.push(base + to);
+      }
+      out.text += ch;
+    }
+  };
+  for (let i = 0; i < raw.length; ) {
+    const c = raw[i];
+    if (c !== '\\' || style === 'raw' || style === 'python-raw') {
+      // A raw string still keeps `\` as a character; only the quote it may escape stays part of the literal.
+      push(c, i, i + 1);
+      i++;
+      continue;
+    }
+    const n = escapeAt(raw, i, style);
+    if (n.text !== undefined) push(n.text, i, n.end);
+    i = n.end;
+  }
+  return out;
+}
+
+const SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', a: '\x07' };
+
+/** The escape at `raw[i]` (a backslash): its meaning (undefined for a line continuation) and where it ends. */
+function escapeAt(raw: string, i: number, style: EscapeStyle): { text?: string; end: number } {
+  const e = raw[i + 1];
+  if (e === undefined) return { text: '\\', end: i + 1 };
+  if (e === '\n' || e === '\r') {
+    let end = i + 2;
+    if (e === '\r' && raw[end] === '\n') end++;
+    // Rust's continuation also drops the next line's leading whitespace.
+    if (style === 'rust') while (end < raw.length && /\s/.test(raw[end])) end++;
+    return { end };
+  }
+  const hex = (from: number, len: number): { text?: string; end: number } | undefined => {
+    const h = raw.slice(from, from + len);
+    return h.length === len && /^[0-9a-fA-F]+$/.test(h) ? { text: String.fromCodePoint(parseInt(h, 16)), end: from + len } : undefined;
+  };
+  if (e === 'x') return hex(i + 2, 2) ?? { text: style === 'js' ? 'x' : '\\x', end: i + 2 };
+  if (e === 'u' || (e === 'U' && style !== 'js')) {
+    if (raw[i + 2] === '{' && (style === 'js' || style === 'rust')) {
+      const close = raw.indexOf('}', i + 3);
+      const h = close > 0 ? raw.slice(i + 3, close).replace(/_/g, '') : '';
+      if (/^[0-9a-fA-F]{1,6}$/.test(h)) return { text: String.fromCodePoint(parseInt(h, 16)), end: close + 1 };
+    }
+    const r = hex(i + 2, e === 'U' ? 8 : 4);
+    if (r) return r;
+  }
+  if (style !== 'rust' && /[0-7]/.test(e) && !(style === 'js' && e === '0' && !/[0-7]/.test(raw[i + 2] ?? ''))) {
+    // Octal: up to three digits (Go needs exactly three; JS legacy octal in sloppy mode).
+    let end = i + 1;
+    while (end < i + 4 && /[0-7]/.test(raw[end] ?? '')) end++;
+    return { text: String.fromCharCode(parseInt(raw.slice(i + 1, end), 8)), end };
+  }
+  if (e in SIMPLE && !(e === 'a' && style === 'js') && !(e === 'v' && style === 'rust') && !(e === 'b' && style === 'rust') && !(e === 'f' && style === 'rust')) {
+    return { text: SIMPLE[e], end: i + 2 };
+  }
+  if (style === 'python' && e === 'N' && raw[i + 2] === '{') {
+    const close = raw.indexOf('}', i + 3);
+    if (close > 0) return { text: raw.slice(i, close + 1), end: close + 1 };
+  }
+  // `\\`, `\'`, `\"`, `` \` ``, `\$`; in Python an unknown escape keeps its backslash.
+  if (style === 'python' && !`\\'"`.includes(e)) return { text: '\\', end: i + 1 };
+  return { text: e, end: i + 2 };
+}

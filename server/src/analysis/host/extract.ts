@@ -1,0 +1,321 @@
+/**
+ * SQL inside host-language code: finds the string literals passed to a database API, tagged as SQL, marked with
+ * a `sql` comment or (as a fallback) reading as a statement, and gives each as SQL text for the PostgreSQL parser
+ * with the host-file range of every SQL character.
+ */
+import type { Node } from 'web-tree-sitter';
+import { initParser, sqlParses } from '../pg';
+import { SqlBuilder, type Hole } from './builder';
+import { hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
+import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
+import { macroString, readString, type ParamSyntax, type ReadContext } from './strings';
+
+export type FoundBy = 'call' | 'tag' | 'macro' | 'comment' | 'keyword';
+
+export interface EmbeddedSql {
+  /** The text to give the PostgreSQL parser. */
+  sql: string;
+  language: HostLanguage;
+  /** The API it was passed to (`query`, `sql` tag, `sqlx::query!`), `sql comment` or `statement keyword`. */
+  api: string;
+  foundBy: FoundBy;
+  /** Host range of the whole string expression (all its literals and holes). */
+  start: number;
+  end: number;
+  /** Host ranges of the literal contents (inside the quotes): where an edit of the SQL may land. */
+  pieces: { start: number; end: number }[];
+  holes: Hole[];
+  /** `starts[i]`/`ends[i]`: host range of SQL character i; `starts[sql.length]` is the end of the last one. */
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/** Loads the host grammars and the PostgreSQL parser (the keyword fallback checks that a literal parses). */
+export async function initEmbedded(): Promise<void> {
+  await Promise.all([initHostParsers(), initParser()]);
+}
+
+/** The host offset of SQL offset `at` (the end of the SQL maps to the end of its last character). */
+export function toHostOffset(e: EmbeddedSql, at: number): number {
+  return at >= e.sql.length ? e.ends[e.sql.length - 1] ?? e.end : e.starts[at];
+}
+
+/** The host range of SQL range [start, end). */
+export function toHostRange(e: EmbeddedSql, start: number, end: number): { start: number; end: number } {
+  if (end <= start) {
+    const at = toHostOffset(e, start);
+    return { start: at, end: at };
+  }
+  return { start: e.starts[start], end: e.ends[Math.min(end, e.sql.length) - 1] };
+}
+
+/** Whether SQL range [start, end) touches an interpolated hole (a finding there is not about the SQL text). */
+export function touchesInterpolation(e: EmbeddedSql, start: number, end: number): boolean {
+  return e.holes.some((h) => h.origin === 'interpolation' && h.sqlStart < Math.max(end, start + 1) && start < h.sqlEnd);
+}
+
+function languageKey(lang: HostLanguage): EmbeddedLanguage {
+  return lang === 'tsx' ? 'typescript' : lang;
+}
+
+/** Statement keywords a string passed to a generic API must start with. */
+const STATEMENT_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK|START|END|SAVEPOINT|RELEASE|DO|VALUES|TABLE|EXPLAIN|LOCK|VACUUM|ANALYZE|ANALYSE|REFRESH|COPY|DECLARE|FETCH|CLOSE|LISTEN|NOTIFY|UNLISTEN|CALL|MERGE|RESET|PREPARE|EXECUTE|DEALLOCATE|REINDEX|CLUSTER|CHECKPOINT|DISCARD|IMPORT|SECURITY|ABORT)\b/i;
+/**
+ * The fallback takes only these (as the statement's first word, in upper or lower case: `Select an item from the
+ * list` parses too, as a select from table `the`) and only when the text parses.
+ */
+const FALLBACK_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|select|insert|update|delete|with|create|alter|drop)\s/;
+
+/** The text after leading white space, comments and opening parentheses. */
+function lead(text: string): string {
+  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/, '');
+}
+
+/** Node types of a literal (or a concatenation of them) that the keyword fallback and markers look at. */
+const LITERALS: Record<HostLanguage, ReadonlySet<string>> = {
+  typescript: new Set(['string', 'template_string']),
+  tsx: new Set(['string', 'template_string']),
+  javascript: new Set(['string', 'template_string']),
+  python: new Set(['string', 'concatenated_string']),
+  go: new Set(['interpreted_string_literal', 'raw_string_literal']),
+  rust: new Set(['string_literal', 'raw_string_literal']),
+};
+
+const CONCAT = new Set(['binary_expression', 'binary_operator', 'parenthesized_expression', 'concatenated_string']);
+
+interface Api {
+  api: string;
+  foundBy: FoundBy;
+  /** The argument that holds the SQL. */
+  arg: Node;
+  tagged: boolean;
+  params: readonly ParamSyntax[];
+}
+
+/** Every SQL string in a host file, in text order. Needs initEmbedded() to have resolved. */
+export function extractSql(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): EmbeddedSql[] {
+  const lang = hostLanguageOf(path);
+  if (!lang || !options.languages[languageKey(lang)]) return [];
+  const tree = parseHost(lang, text);
+  try {
+    return new Extractor(lang, options).run(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
+}
+
+class Extractor {
+  private readonly calls: Set<string>;
+  private readonly tags: Set<string>;
+  private readonly found: EmbeddedSql[] = [];
+  /** Start offsets of literal nodes already read as part of an API argument (the fallback skips them). */
+  private readonly taken = new Set<number>();
+
+  constructor(
+    private readonly lang: HostLanguage,
+    private readonly options: EmbeddedOptions,
+  ) {
+    this.calls = new Set([...DEFAULT_CALLS[languageKey(lang)], ...options.calls]);
+    this.tags = new Set([...DEFAULT_TAGS, ...options.tags]);
+  }
+
+  run(root: Node): EmbeddedSql[] {
+    const literals: Node[] = [];
+    const cursor = root.walk();
+    // Pre-order walk: an API call is met before the literals inside it.
+    for (;;) {
+      const node = cursor.currentNode;
+      const api = this.apiOf(node);
+      if (api) this.take(api);
+      else if (LITERALS[this.lang].has(node.type)) literals.push(node);
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) {
+          cursor.delete();
+          for (const lit of literals) this.fallback(lit);
+          return this.found.sort((a, b) => a.start - b.start);
+        }
+      }
+    }
+  }
+
+  /** The database API `node` calls, with the argument holding the SQL. */
+  private apiOf(node: Node): Api | undefined {
+    switch (this.lang) {
+      case 'python':
+        return node.type === 'call' ? this.callApi(node, node.childForFieldName('function'), 'attribute') : undefined;
+      case 'go':
+        return node.type === 'call_expression' ? this.callApi(node, node.childForFieldName('function'), 'field') : undefined;
+      case 'rust':
+        if (node.type === 'macro_invocation') {
+          const name = node.childForFieldName('macro');
+          const last = name?.type === 'scoped_identifier' ? name.childForFieldName('name')?.text : name?.text;
+          const arg = macroString(node);
+          if (!last || !arg || !(this.calls.has(`${last}!`) || this.calls.has(`${name!.text}!`))) return undefined;
+          return { api: `${name!.text}!`, foundBy: 'macro', arg, tagged: false, params: [] };
+        }
+        return node.type === 'call_expression' ? this.callApi(node, node.childForFieldName('function'), 'field') : undefined;
+      default:
+        if (node.type === 'call_expression') {
+          const fn = node.childForFieldName('function');
+          const args = node.childForFieldName('arguments');
+          if (fn && args?.type === 'template_string') {
+            const tag = tagOf(fn);
+            const name = tag && calleeName(tag);
+            if (tag && (this.tags.has(tag.text) || (name && this.tags.has(name)))) return { api: `${tag.text}\`\``, foundBy: 'tag', arg: args, tagged: true, params: [] };
+            return undefined;
+          }
+          return this.callApi(node, fn, 'property');
+        }
+        // `sql<Row>\`…\`` reads as (sql < Row) > `…` in the TypeScript grammar.
+        if (node.type === 'binary_expression' && node.childForFieldName('operator')?.type === '>') {
+          const left = node.childForFieldName('left');
+          const right = node.childForFieldName('right');
+          const tag = left?.type === 'binary_expression' && left.childForFieldName('operator')?.type === '<' ? left.childForFieldName('left') : null;
+          if (tag && right?.type === 'template_string' && (this.tags.has(tag.text) || this.tags.has(calleeName(tag) ?? ''))) {
+            return { api: `${tag.text}\`\``, foundBy: 'tag', arg: right, tagged: true, params: [] };
+          }
+        }
+        return undefined;
+    }
+  }
+
+  private callApi(node: Node, fn: Node | null, field: string): Api | undefined {
+    if (!fn) return undefined;
+    const target = fn.type === 'generic_function' ? fn.childForFieldName('function') : fn;
+    if (!target) return undefined;
+    const name = calleeName(target, field);
+    if (!name || !(this.calls.has(name) || this.calls.has(target.text))) return undefined;
+    const args = node.childForFieldName('arguments');
+    // The first argument that is a literal (Go's ctx and sqlx's &dest come before the query).
+    for (const a of args?.namedChildren ?? []) {
+      if (!a || a.type === 'comment') continue;
+      const value = a.type === 'keyword_argument' ? null : a;
+      if (value && isStringish(value, this.lang)) return { api: name, foundBy: 'call', arg: value, tagged: false, params: this.paramsOf(name) };
+    }
+    return undefined;
+  }
+
+  private paramsOf(name: string): readonly ParamSyntax[] {
+    if (this.lang === 'python') return name === 'text' ? ['named'] : ['pyformat'];
+    if (this.lang === 'go') return name.startsWith('Named') ? ['named', 'question'] : ['question'];
+    if (name === 'raw') return ['question'];
+    return [];
+  }
+
+  private take(api: Api): void {
+    const e = this.read(api.arg, api.api, api.foundBy, api.tagged, api.params);
+    markTaken(api.arg, this.taken);
+    if (e && STATEMENT_START.test(lead(e.sql))) this.found.push(e);
+  }
+
+  private fallback(lit: Node): void {
+    if (this.taken.has(lit.startIndex)) return;
+    // The whole concatenation the literal is part of.
+    let top = lit;
+    while (top.parent && CONCAT.has(top.parent.type) && isConcat(top.parent)) top = top.parent;
+    if (this.taken.has(top.startIndex) && top !== lit) return;
+    markTaken(top, this.taken);
+    const marked = hasSqlMarker(top);
+    if (!marked && !this.options.keywordFallback) return;
+    const params: readonly ParamSyntax[] = this.lang === 'python' ? ['pyformat'] : this.lang === 'go' ? ['question'] : [];
+    const e = this.read(top, marked ? 'sql comment' : 'statement keyword', marked ? 'comment' : 'keyword', false, params);
+    if (!e) return;
+    if (marked ? STATEMENT_START.test(lead(e.sql)) : FALLBACK_START.test(lead(e.sql)) && sqlParses(e.sql)) this.found.push(e);
+  }
+
+  private read(node: Node, api: string, foundBy: FoundBy, tagged: boolean, params: readonly ParamSyntax[]): EmbeddedSql | undefined {
+    const b = new SqlBuilder();
+    const ctx: ReadContext = { lang: this.lang, templateStyle: tagged ? 'numbered' : 'padded', params, pieces: [] };
+    if (!readString(node, b, ctx) || !b.hasText) return undefined;
+    const built = b.build();
+    if (built.sql.trim() === '') return undefined;
+    const starts = new Int32Array(built.sql.length + 1);
+    starts.set(built.starts);
+    starts[built.sql.length] = built.ends[built.sql.length - 1] ?? node.endIndex;
+    return {
+      sql: built.sql,
+      language: this.lang,
+      api,
+      foundBy,
+      start: node.startIndex,
+      end: node.endIndex,
+      pieces: ctx.pieces,
+      holes: built.holes,
+      starts,
+      ends: Int32Array.from(built.ends),
+    };
+  }
+}
+
+/**
+ * The tag of a tagged template, without type arguments (`sql<Row>`). In `() => sql<Row>\`…\`` the grammar
+ * calls the arrow function with the template; the tag is the arrow's body.
+ */
+function tagOf(fn: Node): Node | null {
+  let n: Node | null = fn;
+  if (n.type === 'arrow_function') n = n.childForFieldName('body');
+  if (n?.type === 'instantiation_expression') n = n.namedChildren[0];
+  return n;
+}
+
+/** The called name: the method or field for `a.b.name(…)`, the last path segment for `a::name(…)`. */
+function calleeName(fn: Node, field = 'property'): string | undefined {
+  switch (fn.type) {
+    case 'identifier':
+    case 'field_identifier':
+    case 'property_identifier':
+      return fn.text;
+    case 'member_expression':
+    case 'attribute':
+    case 'selector_expression':
+    case 'field_expression':
+      return fn.childForFieldName(field)?.text;
+    case 'scoped_identifier':
+      return fn.childForFieldName('name')?.text;
+    default:
+      return undefined;
+  }
+}
+
+function isConcat(node: Node): boolean {
+  if (node.type === 'parenthesized_expression' || node.type === 'concatenated_string') return true;
+  const op = node.childForFieldName('operator')?.type;
+  return op === '+' || (op === '%' && node.type === 'binary_operator');
+}
+
+/** Whether an argument may be read as a string (a literal, a concatenation, a formatting call). */
+function isStringish(node: Node, lang: HostLanguage): boolean {
+  if (LITERALS[lang].has(node.type) || CONCAT.has(node.type)) return true;
+  if (lang === 'go') return node.type === 'call_expression' && node.childForFieldName('function')?.text === 'fmt.Sprintf';
+  if (lang === 'rust') return node.type === 'macro_invocation' || node.type === 'reference_expression';
+  if (lang === 'python') return node.type === 'call' && node.childForFieldName('function')?.childForFieldName('attribute')?.text === 'format';
+  return false;
+}
+
+function markTaken(node: Node, taken: Set<number>): void {
+  taken.add(node.startIndex);
+  for (const c of node.namedChildren) if (c) markTaken(c, taken);
+}
+
+const MARKER = /^(?:\/\*\s*sql\s*\*\/|\/\/\s*sql\s*$|--\s*sql\s*$|#\s*sql\s*$)/i;
+
+/** Nodes a marker comment may stand before, around the literal: its declaration, assignment or statement. */
+const WRAPPERS = new Set([
+  'variable_declarator', 'lexical_declaration', 'variable_declaration', 'assignment', 'assignment_expression',
+  'expression_statement', 'let_declaration', 'const_item', 'static_item', 'short_var_declaration', 'assignment_statement',
+  'expression_list', 'const_spec', 'var_spec', 'const_declaration', 'var_declaration', 'pair', 'keyword_argument',
+]);
+
+/**
+ * A `/* sql *\/`, `// sql`, `-- sql` or `# sql` comment right before the literal, or before the declaration,
+ * assignment or statement whose value it is.
+ */
+function hasSqlMarker(node: Node): boolean {
+  for (let n: Node | null = node, depth = 0; n && depth < 5; n = n.parent, depth++) {
+    if (depth > 0 && !WRAPPERS.has(n.type)) return false;
+    const prev = n.previousSibling;
+    if (prev && /comment/.test(prev.type)) return MARKER.test(prev.text.trim());
+  }
+  return false;
+}

@@ -1,0 +1,48 @@
+/** What the embedded-SQL extraction looks for (the `embedded` configuration key). */
+
+export type EmbeddedLanguage = 'typescript' | 'javascript' | 'python' | 'go' | 'rust';
+
+export interface EmbeddedOptions {
+  /** Host languages read (`typescript` covers .tsx too). */
+  languages: Record<EmbeddedLanguage, boolean>;
+  /** Extra function or method names (`runQuery`, or dotted: `db.runQuery`) whose first string argument is SQL. */
+  calls: string[];
+  /** Extra template tags (`sql`, `db.sql`) whose template is SQL (JavaScript/TypeScript). */
+  tags: string[];
+  /** Also take a literal that starts with a statement keyword and parses, when no API or marker says it is SQL. */
+  keywordFallback: boolean;
+}
+
+export const DEFAULT_EMBEDDED_OPTIONS: EmbeddedOptions = {
+  languages: { typescript: true, javascript: true, python: true, go: true, rust: true },
+  calls: [],
+  tags: [],
+  keywordFallback: true,
+};
+
+/**
+ * Database APIs per language, by the name of the function, method or macro (the last segment of the callee).
+ * Generic names (`query`, `Get`, `text`) are only taken with a literal that starts with a statement keyword.
+ */
+export const DEFAULT_CALLS: Record<EmbeddedLanguage, readonly string[]> = {
+  // node-postgres / TypeORM query(), Prisma, knex raw(), db-migrate runSql, postgres.js unsafe().
+  typescript: ['query', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'raw', 'runSql', 'unsafe'],
+  javascript: ['query', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'raw', 'runSql', 'unsafe'],
+  // psycopg / asyncpg / SQLAlchemy text() / alembic op.execute.
+  python: ['execute', 'executemany', 'mogrify', 'fetch', 'fetchrow', 'fetchval', 'text'],
+  // database/sql, pgx, sqlx.
+  go: [
+    'Query', 'QueryRow', 'QueryContext', 'QueryRowContext', 'Exec', 'ExecContext', 'Get', 'GetContext', 'Select',
+    'SelectContext', 'NamedExec', 'NamedExecContext', 'NamedQuery', 'NamedQueryContext', 'Queryx', 'QueryRowx',
+    'QueryxContext', 'QueryRowxContext', 'MustExec', 'MustExecContext', 'Prepare', 'PrepareContext',
+  ],
+  // tokio-postgres, sqlx functions and macros, diesel sql_query.
+  rust: [
+    'query', 'execute', 'query_one', 'query_opt', 'query_raw', 'batch_execute', 'simple_query', 'prepare', 'query_as',
+    'query_scalar', 'sql_query', 'query!', 'query_as!', 'query_scalar!', 'query_unchecked!', 'query_as_unchecked!',
+    'query_scalar_unchecked!',
+  ],
+};
+
+/** Template tags whose template is SQL: postgres.js, Slonik, Kysely, Drizzle, sql-template-strings, Prisma. */
+export const DEFAULT_TAGS: readonly string[] = ['sql', 'SQL', '$queryRaw', '$executeRaw', 'Prisma.sql'];

@@ -1,0 +1,238 @@
+/**
+ * Reading a host expression as a string statically, per language: literals, concatenation, interpolation and
+ * formatting calls. Anything else (a variable alone, a call result) is not static and is skipped.
+ */
+import type { Node } from 'web-tree-sitter';
+import { SqlBuilder, type ValueStyle } from './builder';
+import { decode, type Decoded, type EscapeStyle } from './decode';
+import type { HostLanguage } from './grammars';
+
+/** The driver's parameter syntax inside the literal, where the API has one besides `$n`. */
+export type ParamSyntax = 'pyformat' | 'named' | 'question';
+
+export interface ReadContext {
+  lang: HostLanguage;
+  /** How a value hole of a template is written: `$n` for a tag (the library's own parameter). */
+  templateStyle: ValueStyle;
+  params: readonly ParamSyntax[];
+  /** Host ranges of the literal contents read. */
+  pieces: { start: number; end: number }[];
+}
+
+/** Reads `node` into `b`; false when any part of it cannot be read statically. */
+export function readString(node: Node, b: SqlBuilder, ctx: ReadContext): boolean {
+  switch (ctx.lang) {
+    case 'python':
+      return readPython(node, b, ctx);
+    case 'go':
+      return readGo(node, b, ctx);
+    case 'rust':
+      return readRust(node, b, ctx);
+    default:
+      return readJs(node, b, ctx);
+  }
+}
+
+function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, style: EscapeStyle, format?: RegExp, formatStyle: ValueStyle = 'padded'): void {
+  ctx.pieces.push({ start: base, end: base + text.length });
+  const d = decode(text, base, style);
+  const specials = format ?? PARAMS[ctx.params.join(',')];
+  if (!specials) return b.text(d);
+  splitSpecials(b, d, specials, format ? formatStyle : undefined, ctx);
+}
+
+/**
+ * Splits decoded text at format specifiers or driver parameters. A doubled brace or `%%` stands for one
+ * character; a format specifier is a hole (`formatStyle`); a parameter is the driver's placeholder.
+ */
+function splitSpecials(b: SqlBuilder, d: Decoded, re: RegExp, formatStyle: ValueStyle | undefined, ctx: ReadContext): void {
+  let last = 0;
+  const slice = (from: number, to: number): Decoded => ({ text: d.text.slice(from, to), starts: d.starts.slice(from, to), ends: d.ends.slice(from, to) });
+  re.lastIndex = 0;
+  for (let m = re.exec(d.text); m; m = re.exec(d.text)) {
+    const s = m.index;
+    const e = s + m[0].length;
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
+    b.text(slice(last, s));
+    last = e;
+    if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') {
+      if (formatStyle || (m[0] === '%%' && ctx.params.includes('pyformat'))) b.text({ text: m[0][0], starts: [d.starts[s]], ends: [d.ends[e - 1]] });
+      else b.text(slice(s, e));
+    } else if (formatStyle) b.hole(d.starts[s], d.ends[e - 1], m[0], formatStyle);
+    else b.parameter(slice(s, e), m[0] === '?' ? questionApplies : undefined);
+  }
+  b.text(slice(last, d.text.length));
+}
+
+const PY_PARAM = String.raw`%%|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]`;
+const NAMED = String.raw`(?<![:\w]):[A-Za-z_]\w*`;
+const PARAMS: Record<string, RegExp | undefined> = {
+  pyformat: new RegExp(PY_PARAM, 'g'),
+  named: new RegExp(NAMED, 'g'),
+  question: /\?/g,
+  'pyformat,named': new RegExp(`${PY_PARAM}|${NAMED}`, 'g'),
+  'named,question': new RegExp(`${NAMED}|\\?`, 'g'),
+};
+const PY_FORMAT = new RegExp(PY_PARAM, 'g');
+const BRACE_FORMAT = /\{\{|\}\}|\{[^{}]*\}/g;
+const GO_FORMAT = /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?[a-zA-Z]/g;
+const BRACES = /\{\{|\}\}/g;
+
+/** A `?` is a parameter where a value stands (not the jsonb operator): after `=`, `(`, `,` or a keyword. */
+function questionApplies(before: string, after: string): boolean {
+  const prev = /(\S+)\s*$/.exec(before)?.[1] ?? '';
+  const next = after.trimStart()[0] ?? '';
+  const valueBefore = /[=<>(,]$/.test(prev) || /^(IN|LIMIT|OFFSET|VALUES|THEN|ELSE|LIKE|ILIKE|BETWEEN|AND|OR|SET|NOT|IS)$/i.test(prev);
+  return valueBefore && (next === '' || /[),;\s]/.test(next) || /[A-Za-z]/.test(next));
+}
+
+/** A non-literal operand of `+` between literals: a name or call whose value is interpolated. */
+function operandHole(node: Node, b: SqlBuilder): boolean {
+  if (!/^(identifier|member_expression|subscript_expression|call_expression|selector_expression|attribute|call|field_expression|index_expression|subscript)$/.test(node.type)) return false;
+  b.hole(node.startIndex, node.endIndex, node.text, 'padded');
+  return true;
+}
+
+function readConcat(left: Node | null, right: Node | null, b: SqlBuilder, ctx: ReadContext): boolean {
+  if (!left || !right) return false;
+  for (const side of [left, right]) if (!readString(side, b, ctx) && !operandHole(side, b)) return false;
+  return true;
+}
+
+function readJs(node: Node, b: SqlBuilder, ctx: ReadContext): boolean {
+  switch (node.type) {
+    case 'string':
+      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'js');
+      return true;
+    case 'template_string': {
+      let pos = node.startIndex + 1;
+      const text = (to: number): void => literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, 'js');
+      for (const c of node.namedChildren) {
+        if (c?.type !== 'template_substitution') continue;
+        text(c.startIndex);
+        b.hole(c.startIndex, c.endIndex, c.text, ctx.templateStyle);
+        pos = c.endIndex;
+      }
+      text(node.endIndex - 1);
+      return true;
+    }
+    case 'binary_expression':
+      return node.childForFieldName('operator')?.type === '+' && readConcat(node.childForFieldName('left'), node.childForFieldName('right'), b, ctx);
+    case 'parenthesized_expression':
+    case 'as_expression':
+    case 'satisfies_expression':
+    case 'non_null_expression':
+      return node.namedChildren[0] ? readString(node.namedChildren[0], b, ctx) : false;
+    default:
+      return false;
+  }
+}
+
+function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): boolean {
+  switch (node.type) {
+    case 'string': {
+      const open = node.children.find((c) => c?.type === 'string_start');
+      const close = node.children.find((c) => c?.type === 'string_end');
+      if (!open || !close) return false;
+      const prefix = open.text.replace(/['"]+$/, '').toLowerCase();
+      const style: EscapeStyle = prefix.includes('r') ? 'python-raw' : 'python';
+      const f = prefix.includes('f');
+      const specials = f ? BRACES : format;
+      let pos = open.endIndex;
+      const text = (to: number): void => {
+        if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, style, specials);
+      };
+      for (const c of node.namedChildren) {
+        if (c?.type !== 'interpolation') continue;
+        text(c.startIndex);
+        b.hole(c.startIndex, c.endIndex, c.text, 'padded');
+        pos = c.endIndex;
+      }
+      text(close.startIndex);
+      return true;
+    }
+    case 'concatenated_string':
+      return node.namedChildren.every((c) => c !== null && readPython(c, b, ctx, format));
+    case 'parenthesized_expression':
+      return node.namedChildren.length === 1 && readPython(node.namedChildren[0]!, b, ctx, format);
+    case 'binary_operator': {
+      const op = node.childForFieldName('operator')?.type;
+      const left = node.childForFieldName('left');
+      if (op === '%' && left) return readPython(left, b, ctx, PY_FORMAT);
+      return op === '+' && readConcat(left, node.childForFieldName('right'), b, ctx);
+    }
+    case 'call': {
+      // "… {} …".format(…)
+      const fn = node.childForFieldName('function');
+      const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      return fn?.childForFieldName('attribute')?.text === 'format' && obj !== null && readPython(obj, b, ctx, BRACE_FORMAT);
+    }
+    default:
+      return false;
+  }
+}
+
+function readGo(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): boolean {
+  switch (node.type) {
+    case 'interpreted_string_literal':
+      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'go', format);
+      return true;
+    case 'raw_string_literal':
+      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'raw', format);
+      return true;
+    case 'binary_expression':
+      return node.childForFieldName('operator')?.type === '+' && readConcat(node.childForFieldName('left'), node.childForFieldName('right'), b, ctx);
+    case 'parenthesized_expression':
+      return node.namedChildren.length === 1 && readGo(node.namedChildren[0]!, b, ctx, format);
+    case 'call_expression': {
+      // fmt.Sprintf("… %s …", …)
+      const fn = node.childForFieldName('function');
+      const first = node.childForFieldName('arguments')?.namedChildren[0];
+      return fn?.text === 'fmt.Sprintf' && !!first && readGo(first, b, ctx, GO_FORMAT);
+    }
+    default:
+      return false;
+  }
+}
+
+function readRust(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): boolean {
+  switch (node.type) {
+    case 'string_literal': {
+      const open = node.text.indexOf('"');
+      literal(b, ctx, node.text.slice(open + 1, -1), node.startIndex + open + 1, 'rust', format);
+      return true;
+    }
+    case 'raw_string_literal': {
+      const open = node.text.indexOf('"');
+      const hashes = open - node.text.indexOf('r') - 1;
+      literal(b, ctx, node.text.slice(open + 1, node.text.length - 1 - hashes), node.startIndex + open + 1, 'raw', format);
+      return true;
+    }
+    case 'reference_expression':
+    case 'parenthesized_expression': {
+      const inner = node.childForFieldName('value') ?? node.namedChildren[0];
+      return !!inner && readRust(inner, b, ctx, format);
+    }
+    case 'macro_invocation': {
+      const name = node.childForFieldName('macro')?.text;
+      const first = macroString(node);
+      if (name === 'format' || name === 'std::format') return !!first && readRust(first, b, ctx, BRACE_FORMAT);
+      if (name === 'concat') {
+        const parts = node.namedChildren.find((c) => c?.type === 'token_tree')?.namedChildren ?? [];
+        return parts.length > 0 && parts.every((c) => c !== null && readRust(c, b, ctx));
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The first string literal among a macro's tokens: the SQL of `query!("…", …)`, the format of `format!`. */
+export function macroString(node: Node): Node | undefined {
+  const tree = node.namedChildren.find((c) => c?.type === 'token_tree');
+  return tree?.namedChildren.find((c) => c?.type === 'string_literal' || c?.type === 'raw_string_literal') ?? undefined;
+}
