@@ -25,11 +25,20 @@ const noPgNative = {
   },
 };
 
+// web-tree-sitter's ESM build finds its files through import.meta.url, which a CommonJS bundle lacks; its CommonJS
+// build is the one for these bundles (the WASM is located by path anyway, see server/src/analysis/host/grammars.ts).
+const treeSitterCjs = {
+  name: 'web-tree-sitter-cjs',
+  setup(b) {
+    b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: require.resolve('web-tree-sitter') }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: { cli: 'server/src/cli/main.ts', server: 'server/src/lsp/main.ts', extension: 'client/src/extension.ts' },
   external: ['vscode'],
-  plugins: [noPgNative],
+  plugins: [noPgNative, treeSitterCjs],
 });
 
 // The embedded database's worker thread (client/src/db/embedded.ts starts it). PGlite loads its .wasm/.data files
