@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEmbedded } from '../../server/src/analysis/host';
-import { expectMapped, expectParses, extract, queryWith } from './helpers';
+import { expectMapped, expectParses, extract } from './helpers';
 
 beforeAll(() => initEmbedded());
 
