@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG, type ResolvedConfig } from '../server/src/analysis/conf
 import { lintSources } from '../server/src/analysis/engine';
 import { applyEdits } from '../server/src/analysis/fix';
 import { parseSql } from '../server/src/analysis/pg';
+import { RULES } from '../server/src/analysis/rules/index';
 import type { Finding } from '../server/src/analysis/types';
 
 export type Files = string | Record<string, string>;
@@ -26,9 +27,16 @@ export function lintAll(files: Files, cfg: ResolvedConfig = config()): Finding[]
   return result.files.flatMap((f) => f.findings);
 }
 
-/** The findings of one rule (in `file`, default main.sql or the only file). */
+/** A config with `ruleId` on at its default level when the rule is opt-in and `cfg` leaves it unset. */
+export function withRule(ruleId: string, cfg: ResolvedConfig = config()): ResolvedConfig {
+  const rule = RULES.find((r) => r.meta.id === ruleId);
+  if (!rule?.meta.optIn || cfg.rules[ruleId] !== undefined) return cfg;
+  return { ...cfg, rules: { ...cfg.rules, [ruleId]: rule.meta.severity } };
+}
+
+/** The findings of one rule (in `file`, default main.sql or the only file); an opt-in rule is turned on. */
 export function findings(files: Files, ruleId: string, cfg?: ResolvedConfig, file?: string): Finding[] {
-  const all = lintAll(files, cfg);
+  const all = lintAll(files, withRule(ruleId, cfg));
   const target = file ?? (typeof files === 'string' ? MAIN : Object.keys(files).length === 1 ? Object.keys(files)[0] : MAIN);
   return all.filter((f) => f.ruleId === ruleId && f.file === target);
 }

@@ -18,7 +18,7 @@ const ruleProperties = Object.fromEntries(
       type: 'string',
       enum: SEVERITIES,
       enumDescriptions: SEVERITY_DESCRIPTIONS,
-      description: `${r.docs.summary} Default: ${r.severity}.`,
+      description: `${r.docs.summary} Default: ${r.optIn ? `off (opt-in; turn on at ${r.severity})` : r.severity}.`,
     },
   ]),
 );
@@ -31,7 +31,7 @@ const configuration = {
       scope: 'resource',
       default: {},
       markdownDescription:
-        'Severity per rule: `off`, `info`, `warning` or `error`. A rule left out keeps its default severity (or the one `.pgperf.json` gives it). Example: `{ "select-star": "off", "vacuum-full": "error" }`.',
+        'Severity per rule: `off`, `info`, `warning` or `error`. A rule left out keeps its default severity (or the one `.pgperf.json` gives it). Example: `{ "select-star": "info", "vacuum-full": "error" }`.',
       properties: ruleProperties,
       additionalProperties: false,
     },

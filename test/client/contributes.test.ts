@@ -33,7 +33,7 @@ describe('package.json contributions', () => {
     for (const r of RULES) {
       const p = rules.properties![r.meta.id];
       expect(p.enum, r.meta.id).toEqual(['off', 'info', 'warning', 'error']);
-      expect(p.description, r.meta.id).toBe(`${r.meta.docs.summary} Default: ${r.meta.severity}.`);
+      expect(p.description, r.meta.id).toBe(`${r.meta.docs.summary} Default: ${r.meta.optIn ? `off (opt-in; turn on at ${r.meta.severity})` : r.meta.severity}.`);
     }
   });
 

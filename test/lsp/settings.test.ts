@@ -29,7 +29,7 @@ describe('lsp: settings', () => {
     const pid = client.pid;
     client.changeSettings({ rules: { 'offset-pagination': 'off' } });
     const p = await client.waitForDiagnostics(u, hasNot('offset-pagination'));
-    expect(codes(p.diagnostics)).toEqual(['select-star']);
+    expect(codes(p.diagnostics)).toEqual([]);
     await client.waitForDiagnostics(uri('closed.sql'), hasNot('offset-pagination'));
     client.changeSettings({ rules: { 'offset-pagination': 'info' } });
     const back = await client.waitForDiagnostics(u, has('offset-pagination'));
@@ -72,7 +72,8 @@ describe('lsp: settings', () => {
     expect(codes(p.diagnostics)).toEqual(['reindex-concurrently', 'vacuum-full']);
     expect(of(p.diagnostics, 'vacuum-full')[0].severity).toBe(3);
     expect(of(p.diagnostics, 'reindex-concurrently')[0].severity).toBe(1);
-    writeFileSync(join(dir, '.pgperf.json'), JSON.stringify({ rules: { 'reindex-concurrently': 'off' } }));
+    // select-star is opt-in: the edited file turns it on.
+    writeFileSync(join(dir, '.pgperf.json'), JSON.stringify({ rules: { 'reindex-concurrently': 'off', 'select-star': 'info' } }));
     client.watchedFilesChanged([{ uri: fileUri(join(dir, '.pgperf.json')), type: 2 }]);
     const p2 = await client.waitForDiagnostics(uri('m.sql'), hasNot('reindex-concurrently'));
     expect(codes(p2.diagnostics)).toEqual(['select-star', 'vacuum-full']);
@@ -81,7 +82,7 @@ describe('lsp: settings', () => {
   it('a .pgperf.json that is not JSON does not stop the server; the defaults apply', async () => {
     const { client, uri } = await start({ '.pgperf.json': '{ not json', 'm.sql': PAGE });
     const p = await client.waitForDiagnostics(uri('m.sql'), has('offset-pagination'));
-    expect(codes(p.diagnostics)).toEqual(['offset-pagination', 'select-star']);
+    expect(codes(p.diagnostics)).toEqual(['offset-pagination']);
     expect(client.alive).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixOnDb } from '../fix-on-db';
-import { applyFix, findings, flagged } from '../helpers';
+import { applyFix, config, findings, flagged, lintAll } from '../helpers';
 
 const db = fixOnDb();
 
@@ -141,3 +141,19 @@ describe(RULE, () => {
   });
 });
 
+
+describe(`${RULE} is opt-in`, () => {
+  const sql = 'CREATE TABLE docs (id int, body jsonb);\nSELECT * FROM docs;\n';
+  it('reports nothing under the default config', () => {
+    expect(lintAll(sql, config()).filter((f) => f.ruleId === RULE)).toEqual([]);
+  });
+  it('reports at info once the config turns it on, and at the configured level', () => {
+    expect(lintAll(sql, config({ rules: { [RULE]: 'info' } })).filter((f) => f.ruleId === RULE).map((f) => f.severity)).toEqual(['info']);
+    expect(lintAll(sql, config({ rules: { [RULE]: 'warning' } })).filter((f) => f.ruleId === RULE).map((f) => f.severity)).toEqual(['warning']);
+  });
+  it('a suppression of it is unused only when it is on', () => {
+    const suppressed = `-- pgperf-ignore ${RULE}: whole-row model\nSELECT id FROM docs;\n`;
+    expect(lintAll(`CREATE TABLE docs (id int);\n${suppressed}`, config()).map((f) => f.ruleId)).toEqual([]);
+    expect(lintAll(`CREATE TABLE docs (id int);\n${suppressed}`, config({ rules: { [RULE]: 'info' } })).map((f) => f.ruleId)).toEqual(['unused-suppression']);
+  });
+});

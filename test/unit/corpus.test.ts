@@ -33,7 +33,7 @@ describe('real-world corpus', () => {
       for (const st of file.statements) {
         statements++;
         const inside = findings.filter((f) => f.start >= st.start && f.start <= st.end);
-        const alone = parseSql(st.text);
+        const alone = parseSql(st.sqlText);
         const where = `${file.path}:${file.source.positionAt(st.start).line + 1}`;
         if (!alone.ok) {
           rejected++;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ruleMarkdown } from '../../server/src/analysis/docs';
 import { RULES } from '../../server/src/analysis/rules/index';
-import { config, lintAll } from '../helpers';
+import { lintAll, withRule } from '../helpers';
 
 const DOCS = resolve(__dirname, '../../docs/rules');
 
@@ -31,7 +31,7 @@ describe('rule docs', () => {
 
 describe('rule doc examples', () => {
   // Each example is linted alone, so it must carry the schema its rule needs (CREATE TABLE, RLS, policies).
-  const ofRule = (sql: string, id: string) => lintAll(sql, config()).filter((f) => f.ruleId === id);
+  const ofRule = (sql: string, id: string) => lintAll(sql, withRule(id)).filter((f) => f.ruleId === id);
   it.each(RULES.filter((r) => r.meta.docs.good).map((r) => [r.meta.id, r] as const))('%s: the "does not fire" example does not fire', (id, rule) => {
     expect(ofRule(rule.meta.docs.good!, id)).toEqual([]);
   });

@@ -2,13 +2,15 @@
 import type { Rule } from './rule';
 
 export function ruleMarkdown(rule: Rule): string {
-  const { id, severity, fixable, docs } = rule.meta;
+  const { id, severity, fixable, optIn, docs } = rule.meta;
   const parts = [
     `# ${id}`,
     '',
     `${docs.summary}`,
     '',
-    `Default severity: **${severity}**${fixable ? ' · has a quick fix' : ''}`,
+    optIn
+      ? `Off by default; turn it on with \`"rules": { "${id}": "${severity}" }\` in \`.pgperf.json\`${fixable ? ' · has a quick fix' : ''}`
+      : `Default severity: **${severity}**${fixable ? ' · has a quick fix' : ''}`,
     '',
     '## Why',
     '',

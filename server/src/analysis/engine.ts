@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, type ResolvedConfig } from './config';
 import { ParseCache, ParsedFile, type DeferredParseResult, type Statement } from './parse';
 import { applyEdits } from './fix';
 import { sqlParses } from './pg';
-import type { Report, Rule, RuleContext } from './rule';
+import { ruleLevel, type Report, type Rule, type RuleContext } from './rule';
 import { RULES } from './rules/index';
 import { findSuppressions } from './suppress';
 import type { Finding, Fix, Severity } from './types';
@@ -37,7 +37,7 @@ export function catalogFor(files: readonly ParsedFile[], config: ResolvedConfig 
 export function lintSources(sources: readonly SourceFile[], config: ResolvedConfig = DEFAULT_CONFIG, cache?: ParseCache): LintResult {
   // Without a cache, identical statement texts (common in migrations and test scripts) are parsed once per run.
   const memo = cache ? undefined : new Map<string, DeferredParseResult>();
-  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache, memo));
+  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache, memo, { templates: config.templates }));
   const catalog = catalogFor(parsed, config);
   const internalErrors: string[] = [];
   const files = parsed.map((file) => ({ file, findings: lintFile(file, catalog, config, internalErrors) }));
@@ -45,7 +45,7 @@ export function lintSources(sources: readonly SourceFile[], config: ResolvedConf
 }
 
 function severityFor(rule: Rule, config: ResolvedConfig, own?: Severity): Severity | 'off' {
-  return config.rules[rule.meta.id] ?? own ?? rule.meta.severity;
+  return ruleLevel(rule.meta, config.rules, own);
 }
 
 /** Lints one parsed file against a workspace catalog. */
@@ -111,7 +111,7 @@ export function* lintFileSteps(
     };
     return { rule, ctx };
   };
-  const active = RULES.filter((r) => config.rules[r.meta.id] !== 'off');
+  const active = RULES.filter((r) => ruleLevel(r.meta, config.rules) !== 'off');
   const local = active.filter((r) => !r.crossStatement).map((r) => prepare(r, true));
   const cross = active.filter((r) => r.crossStatement).map((r) => prepare(r, false));
   const run = ({ rule, ctx }: { rule: Rule; ctx: RuleContext }) => {
@@ -276,13 +276,13 @@ function applySuppressions(
   }
   const unusedLevel = config.rules['unused-suppression'] ?? 'info';
   if (unusedLevel === 'off') return kept;
-  const known = new Set(RULES.map((r) => r.meta.id));
+  const known = new Map(RULES.map((r) => [r.meta.id, r] as const));
   suppressions.forEach((s, i) => {
     const kind = s.scope === 'file' ? 'pgperf-ignore-file' : 'pgperf-ignore';
     const dead: string[] = [];
     for (const id of s.rules) {
       if (!known.has(id)) dead.push(`"${id}" is not a pgperf rule`);
-      else if (config.rules[id] !== 'off' && !used[i].has(id)) dead.push(`${id} reports nothing here`);
+      else if (ruleLevel(known.get(id)!.meta, config.rules) !== 'off' && !used[i].has(id)) dead.push(`${id} reports nothing here`);
     }
     if (s.rules.length === 0) dead.push('it names no rule');
     if (dead.length === 0) return;

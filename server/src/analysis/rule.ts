@@ -1,7 +1,7 @@
 /** What a rule is: metadata for docs, SARIF and hovers, and a check that reports findings on one statement. */
 import type { Catalog } from './catalog';
 import type { ParsedFile, Statement } from './parse';
-import type { Fix, Severity } from './types';
+import type { Fix, Severity, SeveritySetting } from './types';
 
 export interface RuleDocs {
   /** One line: what the rule flags. */
@@ -20,7 +20,17 @@ export interface RuleMeta {
   id: string;
   severity: Severity;
   fixable: boolean;
+  /**
+   * Off unless `.pgperf.json` turns it on (then at `severity`): for rules whose premise rests on facts the SQL
+   * does not hold, such as which columns the calling code reads.
+   */
+  optIn?: boolean;
   docs: RuleDocs;
+}
+
+/** The level a rule reports at under `config.rules` (its configured level, else its default; 'off' when off). */
+export function ruleLevel(meta: RuleMeta, configured: Record<string, SeveritySetting | undefined>, own?: Severity): SeveritySetting {
+  return configured[meta.id] ?? (meta.optIn ? 'off' : (own ?? meta.severity));
 }
 
 export interface Report {

@@ -221,7 +221,7 @@ function rules(args: string[], io: Io): number {
   }
   if (values.format !== 'text') throw new UsageError(`unknown format "${values.format}" (text or json)`);
   const width = Math.max(...RULES.map((r) => r.meta.id.length));
-  for (const r of RULES) io.out(`${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.fixable ? 'fix' : '   '}  ${r.meta.docs.summary}\n`);
+  for (const r of RULES) io.out(`${r.meta.id.padEnd(width)}  ${(r.meta.optIn ? 'off' : r.meta.severity).padEnd(7)}  ${r.meta.fixable ? 'fix' : '   '}  ${r.meta.docs.summary}\n`);
   return 0;
 }
 

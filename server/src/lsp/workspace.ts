@@ -8,7 +8,7 @@
 import { buildCatalogFrom, changesCatalog, type Catalog, type CatalogStatement, type TableInfo } from '../analysis/catalog';
 import { DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
 import { FindingMemo, lintFileSteps } from '../analysis/engine';
-import { ParseCache, ParsedFile } from '../analysis/parse';
+import { ParseCache, ParsedFile, type ParseOptions } from '../analysis/parse';
 import { projectOf } from '../analysis/projects';
 import { escapeRegExp } from '../analysis/regexp';
 import type { Finding } from '../analysis/types';
@@ -80,7 +80,7 @@ export class Workspace {
       return false;
     }
     // Only documents being edited use the statement cache: a closed file is parsed whole in one call.
-    const parsed = new ParsedFile(path, text, open ? this.cache : undefined);
+    const parsed = new ParsedFile(path, text, open ? this.cache : undefined, undefined, this.parseOptions(path));
     const ddl = ddlOf(parsed);
     const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${text.slice(d.start, d.end)}`).join('\n');
     const syntaxErrors = parsed.statements.filter((s) => s.error).length;
@@ -141,6 +141,11 @@ export class Workspace {
     return this.roots.length === 0 ? '' : projectOf(path, this.roots);
   }
 
+  /** How a file is parsed under its project's config (its configured template patterns). */
+  private parseOptions(path: string): ParseOptions {
+    return { templates: this.configOf(path).templates };
+  }
+
   /** The config of the project a path belongs to. */
   configOf(path: string): ResolvedConfig {
     const root = this.projectOf(path);
@@ -182,7 +187,7 @@ export class Workspace {
     const f = this.files.get(uri);
     if (!f) return undefined;
     const text = f.text;
-    const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined);
+    const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
     // The memo serves edits, i.e. open documents; a closed file's reports would keep its parse alive in it.
     const memo = f.open ? this.memo : undefined;
     const result = yield* lintFileSteps(parsed, this.catalog(f.path), this.configOf(f.path), this.budgetMs, sliceMs, this.internalErrors, memo);
@@ -201,7 +206,7 @@ export class Workspace {
   parsed(uri: string): ParsedFile | undefined {
     const f = this.files.get(uri);
     if (!f) return undefined;
-    return f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined);
+    return f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
   }
 
   /** Every file parsed, in path order (as the catalog applies them). */

@@ -12,7 +12,7 @@ export const unusedSuppression: Rule = {
         'A suppression outlives the code it was written for: once the statement is fixed or moved it silently ' +
         'hides the next problem. Reporting it keeps suppressions honest.',
       fix: 'Remove the comment (the quick fix does), or correct the rule id.',
-      bad: '-- pgperf-ignore select-star: legacy report\nSELECT id FROM users;',
+      bad: '-- pgperf-ignore vacuum-full: legacy report\nSELECT id FROM users;',
       good: 'SELECT id FROM users;',
     },
   },

@@ -26,7 +26,7 @@ export function formatSarif(report: LintReport, version: string): string {
               shortDescription: { text: r.meta.docs.summary },
               fullDescription: { text: r.meta.docs.why },
               help: { text: `${r.meta.docs.why}\n\n${r.meta.docs.fix}`, markdown: ruleMarkdown(r) },
-              defaultConfiguration: { level: LEVEL[r.meta.severity] },
+              defaultConfiguration: { level: LEVEL[r.meta.severity], ...(r.meta.optIn ? { enabled: false } : {}) },
               properties: { fixable: r.meta.fixable, tags: ['postgresql', 'performance'] },
             })),
           },
