@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fixOnDb } from '../fix-on-db';
 import { applyFix, findings, flagged } from '../helpers';
+
+const db = fixOnDb();
 
 const RULE = 'create-index-concurrently';
 const INIT = '001_init.sql';
@@ -161,5 +164,54 @@ describe('create-index-concurrently: the migration history', () => {
     expect(findings(same, RULE)).toEqual([]);
     // Without the Liquibase header, a changeset-like comment is just a comment: one file, one migration.
     expect(findings(`--changeset a:1\n${INIT_TABLE}\n--changeset a:2\nCREATE INDEX i ON sessions (status);`, RULE)).toEqual([]);
+  });
+});
+
+describe('create-index-concurrently: the fix runs on PostgreSQL, outside a transaction block', () => {
+  // The schema of the tests above, with the schema `app` it uses created, so every table exists on the database;
+  // without the temporary table, which outlives the emptying of the database between checks (same session).
+  const DB_SCHEMA = `CREATE SCHEMA app;\n${SCHEMA.replace(/\nCREATE TEMP TABLE [^;]*;/, '')}`;
+  const onDb = (main: string) => ({ [INIT]: DB_SCHEMA, 'main.sql': main });
+
+  it.each([
+    ['CREATE INDEX idx_sessions_status ON sessions (tenant_id, status);', 'CREATE INDEX CONCURRENTLY idx_sessions_status ON sessions (tenant_id, status)'],
+    ['create unique index on sessions (tenant_id);', 'create unique index CONCURRENTLY on sessions (tenant_id)'],
+    ['CREATE INDEX IF NOT EXISTS i ON public.sessions USING btree (status);', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.sessions USING btree (status)'],
+    ['CREATE /* online? */ UNIQUE INDEX i ON sessions (status);', 'CREATE /* online? */ UNIQUE INDEX CONCURRENTLY i ON sessions (status)'],
+    ['CREATE INDEX i ON ONLY sessions (status);', 'CREATE INDEX CONCURRENTLY i ON ONLY sessions (status)'],
+    ['CREATE UNIQUE INDEX ON app.t (a);', 'CREATE UNIQUE INDEX CONCURRENTLY ON app.t (a)'],
+    ['-- add status index\ncreate unique  index\n  idx ON sessions (status);', 'create unique  index CONCURRENTLY\n  idx ON sessions (status)'],
+    ['CREATE INDEX i ON sessions (status) WHERE tenant_id IS NOT NULL;', 'CREATE INDEX CONCURRENTLY i ON sessions (status) WHERE tenant_id IS NOT NULL'],
+  ])('%s', async (sql, fixed) => {
+    const r = await db.check(onDb(sql), RULE, { file: 'main.sql' });
+    expect(r.how).toBe('executed');
+    expect(r.statement.trim()).toBe(fixed);
+  });
+
+  it('after a COMMIT that closes the transaction block, in the migration history', async () => {
+    const main = 'BEGIN;\nALTER TABLE sessions ADD COLUMN note text;\nCOMMIT;\nCREATE INDEX j ON sessions (note);';
+    const r = await db.check(onDb(main), RULE, { file: 'main.sql' });
+    expect(r.statement).toBe('CREATE INDEX CONCURRENTLY j ON sessions (note)');
+  });
+
+  it('on a table renamed by an earlier migration, and on a materialized view', async () => {
+    const INIT_TABLE = 'CREATE TABLE sessions (tenant_id int, status text);';
+    const renamed = { 'm/1_init.sql': INIT_TABLE, 'm/2_rename.sql': 'ALTER TABLE sessions RENAME TO user_sessions;', 'm/3_idx.sql': 'CREATE INDEX i ON user_sessions (status);' };
+    expect((await db.check(renamed, RULE, { file: 'm/3_idx.sql' })).fixed).toBe('CREATE INDEX CONCURRENTLY i ON user_sessions (status);');
+    const mv = { 'm/1_a.sql': 'CREATE TABLE src (id int, n text);\nCREATE MATERIALIZED VIEW stats AS SELECT id, n FROM src;', 'm/2_b.sql': 'CREATE UNIQUE INDEX i ON stats (id);' };
+    expect((await db.check(mv, RULE, { file: 'm/2_b.sql' })).fixed).toBe('CREATE UNIQUE INDEX CONCURRENTLY i ON stats (id);');
+  });
+
+  it('in a later changeset of a Liquibase formatted-SQL file', async () => {
+    const sql = '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE sessions (tenant_id int, status text);\n--changeset a:2\nCREATE INDEX i ON sessions (status);';
+    const r = await db.check(sql, RULE);
+    expect(r.fixed).toBe(sql.replace('CREATE INDEX i', 'CREATE INDEX CONCURRENTLY i'));
+    expect(r.skipped).toEqual([]);
+  });
+
+  it('PostgreSQL refuses the concurrent form on a partitioned table, where the rule stays silent', async () => {
+    const files = onDb('CREATE INDEX CONCURRENTLY i ON events (at);');
+    expect(findings(onDb('CREATE INDEX i ON events (at);'), RULE)).toEqual([]);
+    await expect(db.statement(files, 'CREATE INDEX')).rejects.toThrow(/partitioned table/);
   });
 });
