@@ -9,7 +9,7 @@ import { applyEdits } from './fix';
 import { sqlParses } from './pg';
 import { ruleLevel, type Report, type Rule, type RuleContext } from './rule';
 import { RULES } from './rules/index';
-import { findSuppressions } from './suppress';
+import { covers, findSuppressions } from './suppress';
 import type { Finding, Fix, Severity } from './types';
 
 export interface SourceFile {
@@ -266,8 +266,9 @@ function applySuppressions(
   const kept: Finding[] = [];
   for (const { finding, statement } of raw) {
     let hidden = false;
+    const st = file.statements[statement];
     suppressions.forEach((s, i) => {
-      if ((s.scope === 'file' || s.scope === statement) && s.rules.includes(finding.ruleId)) {
+      if (covers(s, st) && s.rules.includes(finding.ruleId)) {
         used[i].add(finding.ruleId);
         hidden = true;
       }
