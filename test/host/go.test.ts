@@ -80,6 +80,29 @@ describe('Go', () => {
     expect(src.slice(toHostRange(cat, limit, limit + 8).start, toHostRange(cat, limit, limit + 8).end)).toBe('LIMIT 10');
   });
 
+  it('a hole that parses only as the other kind is read that way; one that parses as neither is flagged', () => {
+    const src = [
+      'package m',
+      '',
+      'func f(c *pgx.Conn, action, role, rows string, n int) {\n\tc.Exec(ctx, fmt.Sprintf("ANALYZE %s", table))',
+      '\tc.Exec(ctx, fmt.Sprintf("INSERT INTO peers (name) VALUES ($1) ON CONFLICT (name) DO %s", action), name)',
+      '\tc.Exec(ctx, fmt.Sprintf("GRANT SELECT ON events TO %s", role))',
+      '\tc.Exec(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE id > $%d) FROM flows", n), 1)',
+      '\tc.Exec(ctx, "INSERT INTO t (id, val) VALUES " + rows)',
+      '}',
+    ].join('\n');
+    const found = extract('m.go', src);
+    // `DO %s` stands for a clause (NOTHING / UPDATE SET …): neither a name nor a value parses there.
+    expect(queryWith(found, 'CONFLICT').holesUnreadable).toBe(true);
+    const grant = queryWith(found, 'GRANT');
+    expect(grant.holes[0].kind).toBe('identifier');
+    expectParses(grant);
+    expect(queryWith(found, 'FILTER').sql).toBe('SELECT count(*) FILTER (WHERE id > $11) FROM flows');
+    const rows = queryWith(found, 'val)');
+    expect(rows.holesUnreadable).toBe(true);
+    expect(found.filter((e) => e.holesUnreadable).map((e) => e.sql.slice(0, 11))).toEqual(['INSERT INTO', 'INSERT INTO']);
+  });
+
   it('a // sql marker and the keyword fallback on a constant', () => {
     const src = [
       'package q',

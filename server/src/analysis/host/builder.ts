@@ -62,6 +62,10 @@ export class SqlBuilder {
     this.parts.push({ hole: { start, end, text: source.text, origin: 'parameter', style: 'numbered', source, applies } });
   }
 
+  get hasInterpolation(): boolean {
+    return this.parts.some((p) => 'hole' in p && p.hole.origin === 'interpolation');
+  }
+
   get hasText(): boolean {
     return this.parts.some((p) => 'decoded' in p);
   }
@@ -71,7 +75,11 @@ export class SqlBuilder {
     return this.parts.map((p) => ('decoded' in p ? p.decoded.text : ' x ')).join('');
   }
 
-  build(): Built {
+  /**
+   * The SQL. `flip` turns every interpolated hole's kind between name and value: a second reading for SQL that
+   * does not parse with the first (`ON CONFLICT DO ${action}`, `GRANT … TO ${role}`).
+   */
+  build(flip = false): Built {
     const out: Built = { sql: '', starts: [], ends: [], holes: [] };
     let param = 0;
     for (let i = 0; i < this.parts.length; i++) {
@@ -91,9 +99,12 @@ export class SqlBuilder {
         out.ends.push(...source.ends);
         continue;
       }
-      const kind = holeKind(out.sql, after);
+      let kind = holeKind(out.sql, after);
+      if (flip && origin === 'interpolation' && kind !== 'literal') kind = kind === 'value' ? 'identifier' : 'value';
       let ph: string;
-      if (kind === 'value' && style === 'numbered') ph = `$${++param}`;
+      // `$%d`: the hole is a parameter's number.
+      if (out.sql.endsWith('$') && kind !== 'literal') ph = '1'.repeat(text.length);
+      else if (kind === 'value' && style === 'numbered') ph = `$${++param}`;
       else if (kind === 'value' && text.length < 2) ph = `$${++param}`;
       else if (kind === 'literal') ph = placeholder(text, 'identifier').slice(1).padStart(text.length, 'x');
       else ph = placeholder(text, kind);
@@ -115,6 +126,7 @@ export class SqlBuilder {
 const NAME_KEYWORDS = new Set([
   'FROM', 'JOIN', 'INTO', 'UPDATE', 'TABLE', 'ON', 'ONLY', 'EXISTS', 'VIEW', 'SCHEMA', 'SEQUENCE', 'INDEX',
   'TRUNCATE', 'REFERENCES', 'AS', 'TYPE', 'COLUMN', 'TRIGGER', 'FUNCTION', 'EXTENSION', 'DATABASE', 'ROLE', 'USING',
+  'USER', 'TO', 'ANALYZE', 'VACUUM', 'PUBLICATION', 'SUBSCRIPTION', 'CONSTRAINT', 'SAVEPOINT', 'INHERITS',
 ]);
 
 /**

@@ -25,6 +25,11 @@ export interface EmbeddedSql {
   /** Host ranges of the literal contents (inside the quotes): where an edit of the SQL may land. */
   pieces: { start: number; end: number }[];
   holes: Hole[];
+  /**
+   * The SQL does not parse with its interpolations replaced by either reading (a name or a value): the holes
+   * stand for clauses or lists (`VALUES ${rows}`, `(${columns})`), so a syntax error may be theirs, not the SQL's.
+   */
+  holesUnreadable: boolean;
   /** `starts[i]`/`ends[i]`: host range of SQL character i; `starts[sql.length]` is the end of the last one. */
   starts: Int32Array;
   ends: Int32Array;
@@ -66,9 +71,39 @@ const STATEMENT_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TR
  */
 const FALLBACK_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|select|insert|update|delete|with|create|alter|drop)\s/;
 
+/** A literal's source text (prefix, quote, then the content) that may open with a FALLBACK_START keyword. */
+const FALLBACK_RAW = /^[A-Za-z]*(?:'''|"""|[`'"]|#*")[\s(]*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b/i;
+
+/** Where the text starts after white space and comments (and opening parentheses, with `parens`). */
+function leadIndex(text: string, parens: boolean): number {
+  let i = 0;
+  for (;;) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || (parens && c === '(')) i++;
+    else if (c === '-' && text[i + 1] === '-') {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) return text.length;
+      i = nl + 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0) return text.length;
+      i = close + 2;
+    } else return i;
+  }
+}
+
 /** The text after leading white space, comments and opening parentheses. */
 function lead(text: string): string {
-  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/, '');
+  return text.slice(leadIndex(text, true));
+}
+
+/**
+ * Whether SQL passed to an API reads as a statement: it opens with a statement keyword. Text that opens with a
+ * parenthesis is often an expression (knex `raw('(SELECT …) AS n')`), so it must parse as well.
+ */
+function isStatement(sql: string): boolean {
+  if (!STATEMENT_START.test(lead(sql))) return false;
+  return sql[leadIndex(sql, false)] !== '(' || sqlParses(sql);
 }
 
 /** Node types of a literal (or a concatenation of them) that the keyword fallback and markers look at. */
@@ -80,6 +115,9 @@ const LITERALS: Record<HostLanguage, ReadonlySet<string>> = {
   go: new Set(['interpreted_string_literal', 'raw_string_literal']),
   rust: new Set(['string_literal', 'raw_string_literal']),
 };
+
+/** Node types that may be a database API call, a tagged template or a macro. */
+const API_NODES = new Set(['call_expression', 'call', 'macro_invocation', 'binary_expression']);
 
 const CONCAT = new Set(['binary_expression', 'binary_operator', 'parenthesized_expression', 'concatenated_string']);
 
@@ -108,8 +146,9 @@ class Extractor {
   private readonly calls: Set<string>;
   private readonly tags: Set<string>;
   private readonly found: EmbeddedSql[] = [];
-  /** Start offsets of literal nodes already read as part of an API argument (the fallback skips them). */
-  private readonly taken = new Set<number>();
+  /** Host ranges of the API arguments read, sorted and disjoint (the fallback skips literals inside them). */
+  private readonly taken: { start: number; end: number }[] = [];
+  private markers = false;
 
   constructor(
     private readonly lang: HostLanguage,
@@ -121,14 +160,21 @@ class Extractor {
 
   run(root: Node): EmbeddedSql[] {
     const literals: Node[] = [];
+    // Marker comments are looked for only in files that hold one.
+    this.markers = MARKER_ANYWHERE.test(root.text);
     const cursor = root.walk();
     // Pre-order walk: an API call is met before the literals inside it.
+    const literalTypes = LITERALS[this.lang];
     for (;;) {
-      const node = cursor.currentNode;
-      const api = this.apiOf(node);
-      if (api) this.take(api);
-      else if (LITERALS[this.lang].has(node.type)) literals.push(node);
-      if (cursor.gotoFirstChild()) continue;
+      // The node's type first: building a Node object for each of the tree's nodes is what costs.
+      const type = cursor.nodeType;
+      if (API_NODES.has(type)) {
+        const node = cursor.currentNode;
+        const api = this.apiOf(node);
+        if (api) this.take(api);
+      } else if (literalTypes.has(type)) literals.push(cursor.currentNode);
+      // Tokens inside a literal hold no further SQL.
+      if (!literalTypes.has(type) && cursor.gotoFirstChild()) continue;
       while (!cursor.gotoNextSibling()) {
         if (!cursor.gotoParent()) {
           cursor.delete();
@@ -199,37 +245,62 @@ class Extractor {
   private paramsOf(name: string): readonly ParamSyntax[] {
     if (this.lang === 'python') return name === 'text' ? ['named'] : ['pyformat'];
     if (this.lang === 'go') return name.startsWith('Named') ? ['named', 'question'] : ['question'];
-    if (name === 'raw') return ['question'];
+    if (name === 'raw') return ['named', 'question'];
     return [];
   }
 
   private take(api: Api): void {
     const e = this.read(api.arg, api.api, api.foundBy, api.tagged, api.params);
-    markTaken(api.arg, this.taken);
-    if (e && STATEMENT_START.test(lead(e.sql))) this.found.push(e);
+    this.markTaken(api.arg);
+    if (e && isStatement(e.sql)) this.found.push(e);
+  }
+
+  /** Pre-order: a range is after the last one or inside it. */
+  private markTaken(node: Node): void {
+    const last = this.taken[this.taken.length - 1];
+    if (!last || node.startIndex >= last.end) this.taken.push({ start: node.startIndex, end: node.endIndex });
+  }
+
+  private isTaken(at: number): boolean {
+    let lo = 0;
+    let hi = this.taken.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.taken[mid];
+      if (at < r.start) hi = mid - 1;
+      else if (at >= r.end) lo = mid + 1;
+      else return true;
+    }
+    return false;
   }
 
   private fallback(lit: Node): void {
-    if (this.taken.has(lit.startIndex)) return;
-    // The whole concatenation the literal is part of.
+    if (this.isTaken(lit.startIndex)) return;
+    const marked = this.markers && hasSqlMarker(lit);
+    // Cheap test on the literal's own text before anything is built: it must open with a statement keyword.
+    if (!marked && !(this.options.keywordFallback && FALLBACK_RAW.test(lit.text))) return;
+    // The whole concatenation the literal starts.
     let top = lit;
-    while (top.parent && CONCAT.has(top.parent.type) && isConcat(top.parent)) top = top.parent;
-    if (this.taken.has(top.startIndex) && top !== lit) return;
-    markTaken(top, this.taken);
-    const marked = hasSqlMarker(top);
-    if (!marked && !this.options.keywordFallback) return;
+    while (top.parent && CONCAT.has(top.parent.type) && isConcat(top.parent) && top.parent.startIndex === lit.startIndex) top = top.parent;
+    this.markTaken(top);
     const params: readonly ParamSyntax[] = this.lang === 'python' ? ['pyformat'] : this.lang === 'go' ? ['question'] : [];
     const e = this.read(top, marked ? 'sql comment' : 'statement keyword', marked ? 'comment' : 'keyword', false, params);
     if (!e) return;
-    if (marked ? STATEMENT_START.test(lead(e.sql)) : FALLBACK_START.test(lead(e.sql)) && sqlParses(e.sql)) this.found.push(e);
+    if (marked ? isStatement(e.sql) : FALLBACK_START.test(lead(e.sql)) && sqlParses(e.sql)) this.found.push(e);
   }
 
   private read(node: Node, api: string, foundBy: FoundBy, tagged: boolean, params: readonly ParamSyntax[]): EmbeddedSql | undefined {
     const b = new SqlBuilder();
     const ctx: ReadContext = { lang: this.lang, templateStyle: tagged ? 'numbered' : 'padded', params, pieces: [] };
     if (!readString(node, b, ctx) || !b.hasText) return undefined;
-    const built = b.build();
+    let built = b.build();
     if (built.sql.trim() === '') return undefined;
+    let holesUnreadable = false;
+    if (b.hasInterpolation && !sqlParses(built.sql)) {
+      const flipped = b.build(true);
+      if (sqlParses(flipped.sql)) built = flipped;
+      else holesUnreadable = true;
+    }
     const starts = new Int32Array(built.sql.length + 1);
     starts.set(built.starts);
     starts[built.sql.length] = built.ends[built.sql.length - 1] ?? node.endIndex;
@@ -242,6 +313,7 @@ class Extractor {
       end: node.endIndex,
       pieces: ctx.pieces,
       holes: built.holes,
+      holesUnreadable,
       starts,
       ends: Int32Array.from(built.ends),
     };
@@ -293,11 +365,8 @@ function isStringish(node: Node, lang: HostLanguage): boolean {
   return false;
 }
 
-function markTaken(node: Node, taken: Set<number>): void {
-  taken.add(node.startIndex);
-  for (const c of node.namedChildren) if (c) markTaken(c, taken);
-}
 
+const MARKER_ANYWHERE = /\/\*\s*sql\s*\*\/|(?:\/\/|--|#)\s*sql\s*$/im;
 const MARKER = /^(?:\/\*\s*sql\s*\*\/|\/\/\s*sql\s*$|--\s*sql\s*$|#\s*sql\s*$)/i;
 
 /** Nodes a marker comment may stand before, around the literal: its declaration, assignment or statement. */
