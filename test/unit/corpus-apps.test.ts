@@ -8,7 +8,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, resolveConfig, type ResolvedConfig } from '../../server/src/analysis/config';
 import { lintSources, type LintResult } from '../../server/src/analysis/engine';
+import { RULES } from '../../server/src/analysis/rules/index';
 
 const APPS = resolve(__dirname, '../../../shared/corpus/apps');
 const LABELS = resolve(__dirname, '../fixtures/corpus-labels/labels.json');
@@ -39,10 +41,39 @@ interface Seen {
 
 const keyOf = (f: { app: string; file: string; line: number; ruleId: string }) => `${f.app}|${f.file}|${f.line}|${f.ruleId}`;
 
+/**
+ * The config a user of each application would write: listmonk's queries hold Go-side substitutions
+ * (`%order%`, `%s`, `%query%`) that only a configured template pattern can name.
+ */
+const APP_CONFIG: Record<string, unknown> = {
+  knadh__listmonk: { templates: ['%(?:order|s)%?', { pattern: '%query%', as: 'identifier' }] },
+};
+
+function configOf(app: string): ResolvedConfig {
+  const raw = APP_CONFIG[app];
+  if (!raw) return DEFAULT_CONFIG;
+  const r = resolveConfig(raw, new Set(RULES.map((x) => x.meta.id)));
+  expect(r.problems).toEqual([]);
+  return r.config;
+}
+
+/**
+ * Every statement the apps corpus still gets a syntax-error on, with why PostgreSQL itself rejects it (or why
+ * no placeholder can stand in). Templated and psql-scripted files (psql variables and meta-commands,
+ * `@extschema@`, goyesql substitutions) must not appear here.
+ */
+const REJECTED: { file: RegExp; why: string; count: number }[] = [
+  { file: /knadh__listmonk\/queries\/subscribers\.sql$/, why: 'WITH subs AS (%query%): the Go code pastes a whole query there', count: 5 },
+  { file: /quickwit.*\/(19|20)_[^/]*\.down\.sql$/, why: 'DROP IF EXISTS COLUMN: not PostgreSQL syntax (real errors)', count: 2 },
+  { file: /timescale__pgai\/projects\/extension\/sql\/incremental\//, why: 'PL/pgSQL fragments (top-level perform) that the build pastes into a DO block', count: 7 },
+  { file: /timescale__pgai\/.*\/data\/airport\.sql$/, why: 'CSV data in a .sql file', count: 1 },
+  { file: /umami-software__umami\/db\/postgresql\/data-migrations\//, why: 'MySQL backquotes in the PostgreSQL folder (real errors)', count: 2 },
+];
+
 function lintApp(app: string): { result: LintResult; seen: Seen[] } {
   const root = join(APPS, app);
   const files = sqlFiles(root).sort();
-  const result = lintSources(files.map((path) => ({ path, text: readFileSync(path, 'utf8') })));
+  const result = lintSources(files.map((path) => ({ path, text: readFileSync(path, 'utf8') })), configOf(app));
   const seen: Seen[] = [];
   for (const { file, findings } of result.files) {
     for (const f of findings) {
@@ -76,6 +107,13 @@ describe('application corpus', () => {
     expect(lintOnce(app).result.internalErrors).toEqual([]);
   });
 
+  it('syntax-error only where PostgreSQL rejects the statement: none on templated or psql-scripted migrations', () => {
+    const errors = apps.flatMap((app) => lintOnce(app).result.files.flatMap(({ file, findings }) => findings.filter((f) => f.ruleId === 'syntax-error').map(() => file.path)));
+    const unexplained = errors.filter((path) => !REJECTED.some((r) => r.file.test(path)));
+    expect(unexplained).toEqual([]);
+    for (const r of REJECTED) expect(errors.filter((path) => r.file.test(path)).length, r.why).toBe(r.count);
+  });
+
   it('the judged sample: every right finding is still reported, ≤ 2 % of reported judged findings are wrong', () => {
     const labels = JSON.parse(readFileSync(LABELS, 'utf8')) as Label[];
     const byKey = new Map(labels.map((l) => [keyOf(l), l]));
@@ -83,6 +121,9 @@ describe('application corpus', () => {
     const missing = labels.filter((l) => l.verdict === 'true' && !reported.has(keyOf(l)));
     expect(missing.map((l) => `${keyOf(l)}: ${l.why}`)).toEqual([]);
     const judged = [...reported].filter((k) => byKey.has(k));
+    const unjudged = [...reported].filter((k) => !byKey.has(k) && !k.endsWith('|syntax-error'));
+    // Not a failure: a finding no one has read yet is listed for the next labelling pass.
+    if (unjudged.length > 0) console.log(`findings without a label (${unjudged.length}):\n${unjudged.join('\n')}`);
     const wrong = judged.filter((k) => byKey.get(k)!.verdict === 'false');
     expect(judged.length, 'judged findings still reported').toBeGreaterThanOrEqual(100);
     expect(wrong.length / judged.length, `wrong findings reported:\n${wrong.map((k) => `${k}: ${byKey.get(k)!.why}`).join('\n')}`).toBeLessThanOrEqual(0.02);
