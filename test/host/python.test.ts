@@ -71,11 +71,20 @@ describe('Python', () => {
     expect(del.sql).toMatch(/^DELETE FROM _[a-z]{7}\._[a-z]{6} WHERE created_at < now\(\) - \$00001 \* interval '1 day'$/);
     expectParses(del);
     const pct = queryWith(found, 'id =');
+    expect(pct.sql).toMatch(/^SELECT \* FROM _[a-z] WHERE id = \$1$/);
     expect(pct.holes.map((h) => [h.kind, h.origin])).toEqual([['identifier', 'interpolation'], ['value', 'interpolation']]);
     expectParses(pct);
     const fmt = queryWith(found, 'LIMIT 5');
     expect(fmt.holes.map((h) => h.kind)).toEqual(['value', 'identifier']);
     expectParses(fmt);
+  });
+
+  it('an f-string passed to execute: {table} a name, %s still the driver parameter, {{ }} braces', () => {
+    const src = 'cur.execute(f"SELECT id FROM {table} WHERE embedding <=> ai.embed(%s, \'{{}}\') LIMIT %s", (q, k))';
+    const [q] = extract('search.py', src);
+    expect(q.holes.map((h) => [h.origin, src.slice(h.hostStart, h.hostEnd)])).toEqual([['interpolation', '{table}'], ['parameter', '%s'], ['parameter', '%s']]);
+    expect(q.sql).toMatch(/^SELECT id FROM _[a-z]{6} WHERE embedding <=> ai\.embed\(\$1, '\{\}'\) LIMIT \$2$/);
+    expectParses(q);
   });
 
   it('SQLAlchemy text() with :name, alembic op.execute, a # sql marker; a runtime-built string is skipped', () => {

@@ -63,11 +63,14 @@ describe('TypeScript and JavaScript', () => {
       "await prisma.$queryRawUnsafe('SELECT * FROM accounts WHERE id = $1', id);",
       "await knex.raw('SELECT * FROM items WHERE owner = ? AND kind IN (?, ?)', [a, b, c]);",
       "db.runSql('ALTER TABLE widgets ADD COLUMN weight int', cb);",
+    "db.runSql('INSERT INTO flags (name, enabled) SELECT DISTINCT ? AS name, (? > 3) FROM t WHERE data ?| array[?]', [a, b, c]);",
     "const n = db.raw('(SELECT COUNT(*) FROM tokens WHERE tokens.env = environments.name) AS token_count'); // a column, not a statement",
     "await db.raw('SELECT 1 FROM plans WHERE feature = :feature AND env = :env', { feature, env });",
     ].join('\n');
     const found = extract('src/migration.js', src);
-    expect(found.map((e) => e.api)).toEqual(['query', '$queryRawUnsafe', 'raw', 'runSql', 'raw']);
+    expect(found.map((e) => e.api)).toEqual(['query', '$queryRawUnsafe', 'raw', 'runSql', 'runSql', 'raw']);
+    // `?|` stays the jsonb operator.
+    expect(queryWith(found, 'flags').sql).toBe('INSERT INTO flags (name, enabled) SELECT DISTINCT $1 AS name, ($2 > 3) FROM t WHERE data ?| array[$3]');
     expect(queryWith(found, 'plans').sql).toBe('SELECT 1 FROM plans WHERE feature = $1 AND env = $2');
     expect(queryWith(found, 'items').sql).toBe('SELECT * FROM items WHERE owner = $1 AND kind IN ($2, $3)');
     expect(queryWith(found, 'items').holes.every((h) => h.origin === 'parameter')).toBe(true);

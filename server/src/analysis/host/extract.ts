@@ -245,7 +245,9 @@ class Extractor {
   private paramsOf(name: string): readonly ParamSyntax[] {
     if (this.lang === 'python') return name === 'text' ? ['named'] : ['pyformat'];
     if (this.lang === 'go') return name.startsWith('Named') ? ['named', 'question'] : ['question'];
+    // knex raw() and db-migrate runSql() bind `?` (and knex `:name`).
     if (name === 'raw') return ['named', 'question'];
+    if (name === 'runSql') return ['question'];
     return [];
   }
 

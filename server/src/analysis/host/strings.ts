@@ -61,7 +61,7 @@ function splitSpecials(b: SqlBuilder, d: Decoded, re: RegExp, formatStyle: Value
     if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') {
       if (formatStyle || (m[0] === '%%' && ctx.params.includes('pyformat'))) b.text({ text: m[0][0], starts: [d.starts[s]], ends: [d.ends[e - 1]] });
       else b.text(slice(s, e));
-    } else if (formatStyle) b.hole(d.starts[s], d.ends[e - 1], m[0], formatStyle);
+    } else if (formatStyle && re !== FSTRING_PARAMS) b.hole(d.starts[s], d.ends[e - 1], m[0], formatStyle);
     else b.parameter(slice(s, e), m[0] === '?' ? questionApplies : undefined);
   }
   b.text(slice(last, d.text.length));
@@ -80,13 +80,14 @@ const PY_FORMAT = new RegExp(PY_PARAM, 'g');
 const BRACE_FORMAT = /\{\{|\}\}|\{[^{}]*\}/g;
 const GO_FORMAT = /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?[a-zA-Z]/g;
 const BRACES = /\{\{|\}\}/g;
+const FSTRING_PARAMS = new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, 'g');
 
 /** A `?` is a parameter where a value stands (not the jsonb operator): after `=`, `(`, `,` or a keyword. */
 function questionApplies(before: string, after: string): boolean {
   const prev = /(\S+)\s*$/.exec(before)?.[1] ?? '';
-  const next = after.trimStart()[0] ?? '';
-  const valueBefore = /[=<>(,]$/.test(prev) || /^(IN|LIMIT|OFFSET|VALUES|THEN|ELSE|LIKE|ILIKE|BETWEEN|AND|OR|SET|NOT|IS)$/i.test(prev);
-  return valueBefore && (next === '' || /[),;\s]/.test(next) || /[A-Za-z]/.test(next));
+  // `?|` and `?&` are jsonb operators.
+  if (/^[|&]/.test(after)) return false;
+  return /[=<>(\[,+\-*/]$/.test(prev) || /^(SELECT|DISTINCT|IN|LIMIT|OFFSET|VALUES|THEN|ELSE|WHEN|LIKE|ILIKE|BETWEEN|AND|OR|SET|NOT|IS|RETURNING|BY)$/i.test(prev);
 }
 
 /** A non-literal operand of `+` between literals: a name or call whose value is interpolated. */
@@ -140,7 +141,8 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp
       const prefix = open.text.replace(/['"]+$/, '').toLowerCase();
       const style: EscapeStyle = prefix.includes('r') ? 'python-raw' : 'python';
       const f = prefix.includes('f');
-      const specials = f ? BRACES : format;
+      // In an f-string `{{`/`}}` are braces and `%s` still the driver's parameter (psycopg formats after Python).
+      const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : BRACES) : format;
       let pos = open.endIndex;
       const text = (to: number): void => {
         if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, style, specials);
