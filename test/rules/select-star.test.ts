@@ -157,3 +157,23 @@ describe(`${RULE} is opt-in`, () => {
     expect(lintAll(`CREATE TABLE docs (id int);\n${suppressed}`, config({ rules: { [RULE]: 'info' } })).map((f) => f.ruleId)).toEqual(['unused-suppression']);
   });
 });
+
+describe(`${RULE}: the expanded column lists run on PostgreSQL with the workspace schema`, () => {
+  // The fixes above, from a schema file: quoted and keyword column names, schemas, search_path, aliases, joins.
+  it.each([
+    ['SELECT * FROM users WHERE id = 1;', 'SELECT id, email, "Display Name", "order", timestamp FROM users WHERE id = 1'],
+    ['SELECT * FROM app.users;', 'SELECT user_id, tenant_id, profile FROM app.users'],
+    ['SET search_path = app;\nSELECT * FROM users;', 'SELECT user_id, tenant_id, profile FROM users'],
+    ['SELECT * FROM app.users u;', 'SELECT u.user_id, u.tenant_id, u.profile FROM app.users u'],
+    ['SELECT a.*, u.email FROM artifacts a JOIN users u ON u.id = $1;', 'SELECT a.artifact_id, a.name, a.metadata, u.email FROM artifacts a JOIN users u ON u.id = $1'],
+    [
+      'SELECT * FROM artifacts JOIN app.users ON true;',
+      'SELECT artifacts.artifact_id, artifacts.name, artifacts.metadata, users.user_id, users.tenant_id, users.profile FROM artifacts JOIN app.users ON true',
+    ],
+  ])('%s', async (main, statement) => {
+    const r = await db.check({ 'schema.sql': SCHEMA, 'main.sql': main }, RULE);
+    expect(r.how).toBe('prepared');
+    expect(r.statement.trim()).toBe(statement);
+    expect(r.skipped).toEqual([]);
+  });
+});
