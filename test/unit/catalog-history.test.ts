@@ -155,4 +155,45 @@ describe('catalog as a migration history', () => {
     expect([...t.columns.values()].map((c) => `${c.name} ${c.type}(${c.typmod})`)).toEqual(['index_uid varchar(64)', 'index_metadata_json text(undefined)', 'index_id varchar(50)']);
     expect(t.uniques.map((u) => u.columns)).toEqual([['index_uid']]);
   });
+
+  it('keeps the Down section of a goose file out of the history: a later index and query still see the table', () => {
+    const goose = '-- +goose Up\nCREATE TABLE a (id bigint PRIMARY KEY, name text);\n\n-- +goose Down\nDROP TABLE a;\n';
+    const { cat, cols } = history({ 'm/00001_a.sql': goose, 'm/00002_b.sql': 'CREATE INDEX a_name ON a (name);' });
+    expect(cols('a', 'm/00002_b.sql', 0)).toEqual(['id', 'name']);
+    expect(cat.tables.get('public.a')!.created).toBeDefined();
+    expect(cat.tables.get('public.a')!.indexes.map((i) => i.name)).toEqual(['a_name']);
+    expect(cat.resolve(undefined, 'a', new ParsedFile('q/list.sql', 'SELECT name FROM a;').statements[0])!.columns.size).toBe(2);
+    // The same file without its Down line drops the table for good (the control of this test).
+    const plain = history({ 'm/00001_a.sql': goose.replace('-- +goose Down\n', ''), 'm/00002_b.sql': 'CREATE INDEX a_name ON a (name);' });
+    expect(plain.cols('a', 'm/00002_b.sql', 0)).toEqual([]);
+    expect(plain.cat.tables.get('public.a')!.created).toBeUndefined();
+  });
+
+  it('judges a goose Down section like a down script: its own later statements see its changes, nothing else does', () => {
+    const { cat, at, cols } = history({
+      'm/00001_a.sql':
+        '-- +goose Up\nCREATE TABLE a (x int);\n-- +goose Down\nDROP TABLE a;\nCREATE TABLE a (old int);\nSELECT old FROM a;\n-- +goose Up\nSELECT x FROM a;\n',
+      'm/00002_b.sql': 'ALTER TABLE a ADD COLUMN y int;',
+    });
+    expect(cols('a', 'm/00001_a.sql', 0)).toEqual(['x', 'y']);
+    expect(cat.resolve(undefined, 'a', at('m/00001_a.sql', 1))).toBeUndefined();
+    expect(cols('a', 'm/00001_a.sql', 2)).toEqual(['old']);
+    expect(cols('a', 'm/00001_a.sql', 3)).toEqual(['old']);
+    // A query after a later Up line is back in the forward history.
+    expect(cols('a', 'm/00001_a.sql', 4)).toEqual(['x', 'y']);
+    expect(cols('a', 'm/00002_b.sql', 0)).toEqual(['x', 'y']);
+    expect([...cat.tables.keys()]).toEqual(['public.a']);
+  });
+
+  it('keeps the migrate:down section of a dbmate file out of the history', () => {
+    const { cat, cols } = history({
+      'db/migrations/20240101000000_users.sql':
+        '-- migrate:up transaction:false\nCREATE TABLE users (id bigint, email text);\nCREATE INDEX users_email ON users (email);\n\n-- migrate:down\nDROP INDEX users_email;\nDROP TABLE users;\n',
+      'db/migrations/20240201000000_more.sql': '-- migrate:up\nALTER TABLE users ADD COLUMN org bigint;\n-- migrate:down\nALTER TABLE users DROP COLUMN org;\n',
+    });
+    expect(cols('users', 'db/migrations/20240201000000_more.sql', 0)).toEqual(['id', 'email', 'org']);
+    expect(cols('users', 'db/migrations/20240201000000_more.sql', 1)).toEqual(['id', 'email']);
+    expect(cat.tables.get('public.users')!.indexes.map((i) => i.name)).toEqual(['users_email']);
+  });
 });
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMigrationPaths, isDownMigration, sameMigration } from '../../server/src/analysis/migration-order';
+import { compareMigrationPaths, downSections, isDownMigration, sameMigration } from '../../server/src/analysis/migration-order';
 
 const sorted = (paths: string[]) => [...paths].sort(compareMigrationPaths);
 
@@ -52,4 +52,21 @@ describe('migration order', () => {
     expect(sameMigration('m/12_a.up.sql', 'other/12_a.up.sql')).toBe(false);
     expect(sameMigration('m/schema.sql', 'm/schema2.sql')).toBe(false);
   });
+
+  it('finds the down sections of goose and dbmate files: from the Down line to a later Up line or the end', () => {
+    const goose = '-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (x int);\n-- +goose StatementEnd\n-- +goose Down\nDROP TABLE a;\n';
+    const down = goose.indexOf('-- +goose Down');
+    expect(downSections(goose)).toEqual([[down, goose.length]]);
+    const twice = '-- +goose Up\nA;\n-- +goose Down\nB;\n  --  +goose up\nC;\n';
+    expect(downSections(twice).map(([s, e]) => twice.slice(s, e))).toEqual(['-- +goose Down\nB;\n']);
+    const dbmate = '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (x);\n\n-- migrate:down\nDROP INDEX i;\n';
+    expect(downSections(dbmate).map(([s, e]) => dbmate.slice(s, e))).toEqual(['-- migrate:down\nDROP INDEX i;\n']);
+  });
+
+  it('a file without direction lines, or with the words elsewhere than at a comment line start, has no down section', () => {
+    expect(downSections('CREATE TABLE a (x int);\nDROP TABLE a;')).toEqual([]);
+    expect(downSections("SELECT '-- +goose Down';\nDROP TABLE a; -- +goose Down")).toEqual([]);
+    expect(downSections('-- +goose Downgrade notes\nDROP TABLE a;')).toEqual([]);
+  });
 });
+

@@ -16,7 +16,9 @@
  *   tenant column it gets — and a column seen early only makes a rule know more, never invent a table).
  * - Down / undo scripts (`*.down.sql`, `down.sql`, `*.undo.sql`, Flyway `U…`) are not part of the forward
  *   history: each is judged against the schema as it stands after the up migration of its version, and its own
- *   changes are seen by its own later statements only.
+ *   changes are seen by its own later statements only. The same holds for the down section of a goose or dbmate
+ *   file (after `-- +goose Down` / `-- migrate:down`, up to a later Up line): its changes are seen by the later
+ *   statements of that section only.
  * - Any other statement (query files, or `from` without a file) sees the final schema, `tables`.
  * - A relation created twice with no DROP in between (the second time without IF NOT EXISTS, and with other
  *   columns or another partition key) is ambiguous: resolving it gives undefined (rules that need it stay quiet),
@@ -25,7 +27,7 @@
  *   read from the query, a table only ever altered).
  */
 import { as, numberOf, strings, walk, type Node } from './ast';
-import { compareMigrationPaths, isDownMigration } from './migration-order';
+import { compareMigrationPaths, downSections, isDownMigration } from './migration-order';
 import { DEFAULT_SEARCH_PATH, type ParsedFile } from './parse';
 
 /**
@@ -39,7 +41,8 @@ export interface CatalogStatement {
   index: number;
   start: number;
   end: number;
-  file: { path: string };
+  /** `text`: the file's text, where the down sections of goose / dbmate files are read (migration-order.ts). */
+  file: { path: string; text?: string };
 }
 
 /** The statement kinds the catalog learns from (and SELECT … INTO, see changesCatalog). */
@@ -149,6 +152,8 @@ export interface From {
   searchPath: string[];
   file?: { path: string };
   index?: number;
+  /** The statement's offset in its file: whether it lies in a down section (goose, dbmate). */
+  start?: number;
 }
 
 /** One change of a relation in the history: its new state (undefined: dropped) from position `pos` on. */
@@ -157,6 +162,8 @@ interface Version {
   table: TableInfo | undefined;
   /** Set for a down script's changes: visible to that file's own statements only. */
   onlyFile?: string;
+  /** For a down section's changes: visible to statements starting in that section's span of the file only. */
+  onlySpan?: readonly [number, number];
 }
 
 /** Statements per file in a position number: file rank × STRIDE + statement index. */
@@ -219,7 +226,7 @@ export class Catalog {
       const rank = this.fileRank.get(path);
       const versions = rank === undefined ? undefined : this.history.get(key);
       if (versions) {
-        const v = versionAt(versions, rank! * STRIDE + from!.index, path);
+        const v = versionAt(versions, rank! * STRIDE + from!.index, path, from!.start);
         // A relation not created yet at that point (known only from ALTERs so far) is taken from the final schema.
         if (v && (!v.table || v.table.created)) return v.table?.ambiguous ? 'ambiguous' : v.table;
       }
@@ -229,8 +236,13 @@ export class Catalog {
   }
 }
 
+function sectionAt(sections: readonly [number, number][], offset: number): readonly [number, number] | undefined {
+  for (const s of sections) if (offset >= s[0] && offset < s[1]) return s;
+  return undefined;
+}
+
 /** The last version at or before `pos` that the file may see. */
-function versionAt(versions: Version[], pos: number, path: string): Version | undefined {
+function versionAt(versions: Version[], pos: number, path: string, start: number | undefined): Version | undefined {
   let lo = 0;
   let hi = versions.length;
   while (lo < hi) {
@@ -240,7 +252,8 @@ function versionAt(versions: Version[], pos: number, path: string): Version | un
   }
   for (let i = lo - 1; i >= 0; i--) {
     const v = versions[i];
-    if (v.onlyFile === undefined || v.onlyFile === path) return v;
+    if (v.onlyFile === undefined) return v;
+    if (v.onlyFile === path && (!v.onlySpan || (start !== undefined && start >= v.onlySpan[0] && start < v.onlySpan[1]))) return v;
   }
   return undefined;
 }
@@ -282,9 +295,28 @@ export function buildCatalogFrom(statements: Iterable<CatalogStatement>, options
   }
   paths.forEach((path, rank) => {
     b.cat.fileRank.set(path, rank);
-    const down = isDownMigration(path);
-    const saved = down ? b.fork(path) : undefined;
-    for (const st of byFile.get(path)!) {
+    const list = byFile.get(path)!;
+    if (isDownMigration(path)) {
+      const saved = b.fork(path);
+      for (const st of list) {
+        b.pos = rank * STRIDE + st.index;
+        apply(b, st);
+      }
+      b.join(saved);
+      return;
+    }
+    const text = list[0].file.text;
+    const sections = text === undefined ? [] : downSections(text);
+    let saved: ReturnType<Builder['fork']> | undefined;
+    let section: readonly [number, number] | undefined;
+    for (const st of list) {
+      const at = sectionAt(sections, st.start);
+      if (saved && at !== section) {
+        b.join(saved);
+        saved = undefined;
+      }
+      // A down section runs like a down script, its changes seen within that section only.
+      if (at && !saved) saved = b.fork(path, (section = at));
       b.pos = rank * STRIDE + st.index;
       apply(b, st);
     }
@@ -305,6 +337,7 @@ class Builder {
   indexOwner = new Map<string, string>();
   pos = 0;
   onlyFile: string | undefined;
+  onlySpan: readonly [number, number] | undefined;
   /** Relations a down script has copied (or created): changed in place from then on. */
   private fresh = new Set<TableInfo>();
 
@@ -364,18 +397,28 @@ class Builder {
 
   private record(k: string, table: TableInfo | undefined): void {
     const versions = this.cat.history.get(k);
-    const v: Version = { pos: this.pos, table, ...(this.onlyFile !== undefined ? { onlyFile: this.onlyFile } : {}) };
+    const v: Version = {
+      pos: this.pos,
+      table,
+      ...(this.onlyFile !== undefined ? { onlyFile: this.onlyFile } : {}),
+      ...(this.onlySpan !== undefined ? { onlySpan: this.onlySpan } : {}),
+    };
+    const last = versions?.[versions.length - 1];
     if (!versions) this.cat.history.set(k, [v]);
-    else if (versions[versions.length - 1].pos === this.pos && versions[versions.length - 1].onlyFile === v.onlyFile) versions[versions.length - 1] = v;
+    else if (last!.pos === this.pos && last!.onlyFile === v.onlyFile && last!.onlySpan === v.onlySpan) versions[versions.length - 1] = v;
     else versions.push(v);
   }
 
-  /** Starts a down script: its changes go to a copy of the state and are visible to that file only. */
-  fork(path: string): { state: Map<string, TableInfo>; indexOwner: Map<string, string> } {
+  /**
+   * Starts a down script or section: its changes go to a copy of the state and are visible to that file only
+   * (to the statements in `span`, for a down section of a file that holds both directions).
+   */
+  fork(path: string, span?: readonly [number, number]): { state: Map<string, TableInfo>; indexOwner: Map<string, string> } {
     const saved = { state: this.state, indexOwner: this.indexOwner };
     this.state = new Map(this.state);
     this.indexOwner = new Map(this.indexOwner);
     this.onlyFile = path;
+    this.onlySpan = span;
     this.fresh.clear();
     return saved;
   }
@@ -384,6 +427,7 @@ class Builder {
     this.state = saved.state;
     this.indexOwner = saved.indexOwner;
     this.onlyFile = undefined;
+    this.onlySpan = undefined;
   }
 }
 

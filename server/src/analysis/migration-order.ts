@@ -3,7 +3,8 @@
  * folder (`20240101000000_x/migration.sql` for Prisma, `000012_name.up.sql` for golang-migrate, `V3__x.sql` /
  * `V1_1__x.sql` for Flyway, `20230101000000_x.sql` for sqlx, `2023-01-01-000000_x/up.sql` for Diesel), compared
  * as numbers. Files of one folder of migrations sort by version; files elsewhere keep path order. Down/undo
- * scripts are recognised so that they can be kept out of the forward history.
+ * scripts, and the down sections of goose and dbmate files, are recognised so that they can be kept out of the
+ * forward history.
  */
 
 export interface MigrationKey {
@@ -33,6 +34,30 @@ function versionOf(segment: string): bigint[] | undefined {
 export function isDownMigration(path: string): boolean {
   const name = path.slice(path.lastIndexOf('/') + 1);
   return DOWN_FILE.test(name) || FLYWAY_UNDO.test(name);
+}
+
+/** goose's and dbmate's direction lines: `-- +goose Up` / `-- +goose Down`, `-- migrate:up` / `-- migrate:down`. */
+const DIRECTION = /^[ \t]*--[ \t]*(?:\+goose[ \t]+|migrate:)(up|down)\b/gim;
+
+/**
+ * The parts of a file that revert its migration, as [start, end) offsets: goose and dbmate keep both directions
+ * in one file, and what follows a Down line (up to the next Up line) runs only when the migration is rolled back.
+ */
+export function downSections(text: string): [number, number][] {
+  if (!text.includes('+goose') && !/migrate:/i.test(text)) return [];
+  const out: [number, number][] = [];
+  let downFrom = -1;
+  DIRECTION.lastIndex = 0;
+  for (let m = DIRECTION.exec(text); m; m = DIRECTION.exec(text)) {
+    const down = m[1].toLowerCase() === 'down';
+    if (down && downFrom < 0) downFrom = m.index;
+    else if (!down && downFrom >= 0) {
+      out.push([downFrom, m.index]);
+      downFrom = -1;
+    }
+  }
+  if (downFrom >= 0) out.push([downFrom, text.length]);
+  return out;
 }
 
 const keys = new Map<string, MigrationKey>();
