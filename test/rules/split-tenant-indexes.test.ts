@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { fixOnDb } from '../fix-on-db';
 import { applyFix, config, findings, flagged } from '../helpers';
+import { MIDDAY_SCHEDULER, premiseNotShown, premiseShown } from './tenant-premise';
 
 const db = fixOnDb();
 
 const RULE = 'split-tenant-indexes';
-/** RLS enabled on `table` with a policy that reads `column`: the premise of the rule. */
+/** RLS enabled and forced on `table` with a policy for every role that reads `column`: the premise of the rule. */
 const rls = (table: string, column = 'tenant_id') =>
-  `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant'));\n`;
+  `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${table} FORCE ROW LEVEL SECURITY;\n` +
+  `CREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant'));\n`;
 const TABLE =
   'CREATE TABLE sessions (tenant_id text, session_id uuid, email text, status text, embedding vector(768), tags text[]);\n' + rls('sessions');
 
@@ -61,12 +63,16 @@ describe(RULE, () => {
       ['RLS enabled, no policy', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + index],
       ['a policy but RLS never enabled', bare + 'CREATE POLICY p ON sessions USING (tenant_id = 1);\n' + index],
       ['a policy on another column', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + 'CREATE POLICY p ON sessions USING (user_id = 7);\n' + index],
+      ...premiseNotShown(bare, index),
     ])('does not fire with %s', (_why, sql) => {
       expect(findings(sql, RULE)).toEqual([]);
     });
     it('fires with RLS and a policy on the tenant column, also when they come after the index', () => {
       expect(findings(bare + rls('sessions') + index, RULE)).toHaveLength(1);
       expect(findings(bare + index + rls('sessions'), RULE)).toHaveLength(1);
+    });
+    it.each(premiseShown(bare, index))('fires with %s', (_why, sql) => {
+      expect(findings(sql, RULE)).toHaveLength(1);
     });
   });
 
@@ -89,8 +95,8 @@ describe(RULE, () => {
       '  identity_id uuid NOT NULL, user_id uuid NOT NULL,\n' +
       '  CONSTRAINT tokens_identity_fkey FOREIGN KEY (identity_id) REFERENCES identities(id),\n' +
       '  CONSTRAINT tokens_code_unique UNIQUE (code));\n' +
-      'ALTER TABLE tokens ENABLE ROW LEVEL SECURITY;\n' +
-      'CREATE POLICY "by team" ON tokens FOR SELECT TO authenticated USING (team_id IN (SELECT private.get_teams_for_authenticated_user()));\n';
+      'ALTER TABLE tokens ENABLE ROW LEVEL SECURITY;\nALTER TABLE tokens FORCE ROW LEVEL SECURITY;\n' +
+      'CREATE POLICY "by team" ON tokens FOR SELECT USING (team_id IN (SELECT private.get_teams_for_authenticated_user()));\n';
     const cfg = config({ tenantColumn: 'team_id' });
     it.each(['CREATE INDEX i ON tokens (code);', 'CREATE INDEX i ON tokens (id);', 'CREATE INDEX i ON tokens (identity_id);'])(
       'does not fire on %s',
@@ -101,6 +107,17 @@ describe(RULE, () => {
     it('still fires on a column that says nothing about the tenant', () => {
       expect(findings(schema + 'CREATE INDEX i ON tokens (user_id);', RULE, cfg)).toHaveLength(1);
     });
+  });
+
+  it('midday: scheduler indexes on tables whose policies bind only some roles, or whose RLS is not forced, are left alone', () => {
+    const cfg = config({ tenantColumn: 'team_id' });
+    const f = findings(MIDDAY_SCHEDULER, RULE, cfg);
+    expect(f).toEqual([]);
+    // The same tables with RLS forced and the policies for every role: now every query is filtered by team_id.
+    const forced =
+      MIDDAY_SCHEDULER.replace(/TO authenticated\n/g, '').replace(/TO public\n/g, '') +
+      'ALTER TABLE invoice_recurring FORCE ROW LEVEL SECURITY;\nALTER TABLE provider_notification_batches FORCE ROW LEVEL SECURITY;\n';
+    expect(findings(forced, RULE, cfg).map((x) => flagged(forced, x))).toEqual(['(next_scheduled_at)', '(status)', '(next_scheduled_at)']);
   });
 
   it('resolves the table through the search_path and other files', () => {

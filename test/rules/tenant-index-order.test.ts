@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { fixOnDb } from '../fix-on-db';
 import { applyFix, config, findings, flagged } from '../helpers';
+import { MIDDAY_SCHEDULER, premiseNotShown, premiseShown } from './tenant-premise';
 
 const db = fixOnDb();
 
 const RULE = 'tenant-index-order';
-/** RLS enabled on `table` with a policy that reads `column`: the premise of the rule. */
+/** RLS enabled and forced on `table` with a policy for every role that reads `column`: the premise of the rule. */
 const rls = (table: string, column = 'tenant_id') =>
-  `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant')::int);\n`;
+  `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${table} FORCE ROW LEVEL SECURITY;\n` +
+  `CREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant')::int);\n`;
 const TABLE = 'CREATE TABLE sessions (tenant_id int, session_id uuid, user_id int, status text, created_at timestamptz);\n' + rls('sessions');
 
 describe(RULE, () => {
@@ -53,14 +55,16 @@ describe(RULE, () => {
       ['a policy but RLS never enabled', bare + "CREATE POLICY p ON sessions USING (tenant_id = 1);\n" + index],
       ['RLS enabled then disabled', bare + rls('sessions') + 'ALTER TABLE sessions DISABLE ROW LEVEL SECURITY;\n' + index],
       ['a policy on another column', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + "CREATE POLICY p ON sessions USING (status = 'open');\n" + index],
+      ...premiseNotShown(bare, index),
     ])('does not fire with %s', (_why, sql) => {
       expect(findings(sql, RULE)).toEqual([]);
     });
 
     it.each([
       ['a USING policy', bare + rls('sessions') + index],
-      ['a WITH CHECK policy reading the column in a subquery', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' +
-        'CREATE POLICY p ON sessions FOR INSERT WITH CHECK (tenant_id IN (SELECT private.my_tenants()));\n' + index],
+      ['a USING policy reading the column in a subquery', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\nALTER TABLE sessions FORCE ROW LEVEL SECURITY;\n' +
+        'CREATE POLICY p ON sessions USING (tenant_id IN (SELECT private.my_tenants()));\n' + index],
+      ...premiseShown(bare, index),
       ['RLS and its policy later in the file (migration order of midday)', bare + index + rls('sessions')],
       ['RLS on the partitioned parent of the indexed partition',
         'CREATE TABLE ev (tenant_id int, kind text, at date) PARTITION BY RANGE (at);\n' + rls('ev') +
@@ -68,6 +72,19 @@ describe(RULE, () => {
     ])('fires with %s', (_why, sql) => {
       expect(findings(sql, RULE)).toHaveLength(1);
     });
+  });
+
+  it('midday: scheduler indexes on tables whose policies bind only some roles, or whose RLS is not forced, are left alone', () => {
+    const cfg = config({ tenantColumn: 'team_id' });
+    expect(findings(MIDDAY_SCHEDULER, RULE, cfg)).toEqual([]);
+    // The same tables with RLS forced and the policies for every role: now every query is filtered by team_id.
+    const forced =
+      MIDDAY_SCHEDULER.replace(/TO authenticated\n/g, '').replace(/TO public\n/g, '') +
+      'ALTER TABLE invoice_recurring FORCE ROW LEVEL SECURITY;\nALTER TABLE provider_notification_batches FORCE ROW LEVEL SECURITY;\n';
+    expect(findings(forced, RULE, cfg).map((x) => flagged(forced, x))).toEqual([
+      '(next_scheduled_at, upcoming_notification_sent_at)',
+      '(sent_at, window_ends_at)',
+    ]);
   });
 
   describe('leading columns that already pick out one tenant', () => {

@@ -7,10 +7,14 @@ import { qkey, type Catalog, type TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Token } from '../tokens';
 
-/** The schema the tenant rules' doc examples need: a tenant table whose RLS policy reads tenant_id. */
+/**
+ * The schema the tenant rules' doc examples need: a tenant table whose row-level security is forced and whose
+ * policy (for every role) reads tenant_id.
+ */
 export const RLS_SESSIONS =
   'CREATE TABLE sessions (tenant_id text NOT NULL, session_id uuid, status text);\n' +
   'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' +
+  'ALTER TABLE sessions FORCE ROW LEVEL SECURITY;\n' +
   "CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));\n";
 
 /** The table a RangeVar names when it has the tenant column, else undefined. */
@@ -31,10 +35,11 @@ export function readsColumn(expr: unknown, column: string): boolean {
 }
 
 /**
- * The tenant table a RangeVar names when row-level security filters it by the tenant column: RLS enabled (on
- * the table, or on the partitioned parent its queries go through) and a policy whose USING or WITH CHECK reads
- * the tenant column. Otherwise undefined: without that, nothing adds `tenant_id = …` to the table's queries,
- * and the tenant rules' premise does not hold.
+ * The tenant table a RangeVar names when row-level security filters every role's reads of it by the tenant
+ * column (see `rlsFiltersReadsBy`), on the table or on the partitioned parent its queries go through.
+ * Otherwise undefined: then some queries on the table (a scheduler, a service role, the owner) may well not be
+ * filtered by tenant, whether the indexes serve tenant-filtered queries is unknown, and the tenant rules say
+ * nothing.
  */
 export function rlsTenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
   const t = tenantTable(catalog, rv, st, tenantColumn);
@@ -43,7 +48,7 @@ export function rlsTenantTable(catalog: Catalog, rv: Node | undefined, st: State
   // one): what matters is the table as the workspace leaves it, as well as at this statement.
   const candidates = [t, finalOf(catalog, t)];
   for (const x of [...candidates]) if (x?.partitionOf) candidates.push(catalog.tables.get(x.partitionOf));
-  return candidates.some((x) => x && rlsFiltersBy(x, tenantColumn)) ? t : undefined;
+  return candidates.some((x) => x && rlsFiltersReadsBy(x, tenantColumn)) ? t : undefined;
 }
 
 /** The table as the workspace leaves it (the catalog may resolve a statement to the table as it stood then). */
@@ -51,8 +56,47 @@ function finalOf(catalog: Catalog, t: TableInfo): TableInfo | undefined {
   return catalog.tables.get(qkey(t));
 }
 
-function rlsFiltersBy(t: TableInfo, tenantColumn: string): boolean {
-  return t.rls && t.policies.some((p) => readsColumn(p.statement.body?.qual, tenantColumn) || readsColumn(p.statement.body?.with_check, tenantColumn));
+/** The policy's CREATE POLICY fields the premise reads. */
+interface PolicyFacts {
+  /** FOR ALL or FOR SELECT: the policy's USING applies to reads. */
+  reads: boolean;
+  permissive: boolean;
+  /** TO PUBLIC, or no TO clause. */
+  everyRole: boolean;
+  /** Its USING reads the tenant column. */
+  usingReadsTenant: boolean;
+}
+
+function policyFacts(body: Node | undefined, tenantColumn: string): PolicyFacts | undefined {
+  if (!body) return undefined;
+  const cmd = String(body.cmd_name ?? 'all').toLowerCase();
+  return {
+    reads: cmd === 'all' || cmd === 'select',
+    permissive: body.permissive === true,
+    everyRole: ((body.roles ?? []) as Node[]).some((r) => as(r, 'RoleSpec')?.roletype === 'ROLESPEC_PUBLIC'),
+    usingReadsTenant: readsColumn(body.qual, tenantColumn),
+  };
+}
+
+/**
+ * True when row-level security adds a tenant-column condition to every role's reads of the table, as far as
+ * the SQL shows: RLS enabled and FORCEd (without FORCE the table owner, which often runs the application or its
+ * jobs, is not bound), a FOR ALL / FOR SELECT policy for every role (TO PUBLIC or no TO clause: one `TO
+ * authenticated` binds only that role, and a service role or cron worker reads across tenants) whose USING reads
+ * the tenant column, and no permissive read policy whose USING does not (permissive policies are OR-ed, so one
+ * `USING (true)` for some role lets that role's reads through unfiltered) unless the tenant policy is
+ * RESTRICTIVE (AND-ed with the rest). Superusers and BYPASSRLS roles are never bound; those are privileges
+ * granted on purpose, not the defaults an application's queries run with.
+ */
+export function rlsFiltersReadsBy(t: TableInfo, tenantColumn: string): boolean {
+  if (!t.rls || !t.forceRls) return false;
+  const facts = t.policies.map((p) => policyFacts(p.statement.body, tenantColumn));
+  if (facts.some((f) => f === undefined)) return false; // a policy the catalog holds without its text: unknown
+  const all = facts as PolicyFacts[];
+  const tenantPolicies = all.filter((f) => f.reads && f.everyRole && f.usingReadsTenant);
+  if (tenantPolicies.length === 0) return false;
+  if (tenantPolicies.some((f) => !f.permissive)) return true;
+  return all.every((f) => !f.reads || !f.permissive || f.usingReadsTenant);
 }
 
 /**

@@ -10,20 +10,27 @@ export const splitTenantIndexes: Rule = {
     docs: {
       summary: 'Single-column B-tree index on a non-tenant column of a tenant table.',
       why:
-        'Row-level security adds `tenant_id = …` to every query on a tenant table, so an index on `status` alone ' +
+        'Row-level security that binds every role adds `tenant_id = …` to every query on a tenant table, so an index on `status` alone ' +
         'serves only half of the WHERE clause: the tuning guide\'s "Bad (separate indexes)" example ' +
         '(`idx_sessions_tenant` + `idx_sessions_status`) filters by one index and then checks the other condition row ' +
         'by row, while one composite `(tenant_id, status)` index filters both in a single scan, 2-3x faster for ' +
         'common query patterns. Unique indexes are left alone: a single-column UNIQUE enforces global uniqueness ' +
         '(an e-mail, a UUID), which `(tenant_id, col)` would weaken to per-tenant uniqueness, and a unique lookup ' +
         'returns at most one row anyway. GIN, GiST, BRIN, HNSW and IVFFlat indexes are not B-trees and are left alone too. ' +
-        'The premise is checked, not assumed: the rule reads a table only when the workspace enables row-level ' +
-        'security on it and one of its policies reads the tenant column (USING or WITH CHECK). A column that already ' +
-        'picks out one tenant\'s rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE ' +
+        'The premise is checked, not assumed, and where the SQL does not show it the rule says nothing: it reads a ' +
+        'table only when the workspace enables and FORCEs row-level security on it (`ALTER TABLE … FORCE ROW LEVEL ' +
+        'SECURITY`; without it the table owner is not bound) and a FOR ALL / FOR SELECT policy for every role (`TO ' +
+        'PUBLIC` or no TO clause) reads the tenant column in its USING, with no permissive read policy that does not ' +
+        '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
+        'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
+        '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
+        'A column that already picks out one tenant\'s rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE ' +
         'elsewhere in the workspace), or a foreign key to a table that has the tenant column.',
       fix:
         'Index `(tenant_id, col)` instead; the quick fix adds the tenant column in front of the indexed column. ' +
-        'A separate index on tenant_id alone then usually becomes redundant.',
+        'A separate index on tenant_id alone then usually becomes redundant. If some role reads the table across ' +
+        'tenants (a job, a service role), do not force RLS for it: without FORCE and a policy for every role the ' +
+        'rule stays quiet.',
       bad: RLS_SESSIONS + 'CREATE INDEX idx_sessions_status ON sessions (status);',
       good: RLS_SESSIONS + 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
@@ -51,8 +58,8 @@ export const splitTenantIndexes: Rule = {
       start: list.start,
       end: list.end,
       message:
-        `Single-column index on ${what} of tenant table ${displayName(b.relation)}: RLS adds ${tenant} = … to every ` +
-        `query, so a composite ${composite} index serves both conditions in one scan (the guide measures it 2-3x faster).`,
+        `Single-column index on ${what} of tenant table ${displayName(b.relation)}: forced RLS adds ${tenant} = … to ` +
+        `every role's queries, so a composite ${composite} index serves both conditions in one scan (the guide measures it 2-3x faster).`,
       fix: elem
         ? {
             title: `Index ${composite} instead`,

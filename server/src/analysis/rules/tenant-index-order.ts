@@ -65,13 +65,19 @@ export const tenantIndexOrder: Rule = {
     docs: {
       summary: 'Multi-column index, PRIMARY KEY or UNIQUE on a tenant table whose first column is not the tenant column.',
       why:
-        'Row-level security adds `tenant_id = …` to every query on a tenant table, and a B-tree can only seek on a ' +
+        'Row-level security that binds every role adds `tenant_id = …` to every query on a tenant table, and a B-tree can only seek on a ' +
         'leading prefix of its columns. With the tenant column first, one index scan filters both the RLS predicate ' +
         'and the application\'s own condition: the tuning guide measures the composite `(tenant_id, status)` index ' +
         '2-3x faster for common query patterns, and its rule is "Always put tenant_id as first column in ' +
         'multi-column indexes". With another column first, each tenant\'s rows are scattered across the whole index. ' +
-        'The rule reasons from that premise only: it reads a table only when the workspace enables row-level security ' +
-        'on it and one of its policies reads the tenant column (USING or WITH CHECK). It also stays quiet when the ' +
+        'The premise is checked, not assumed, and where the SQL does not show it the rule says nothing: it reads a ' +
+        'table only when the workspace enables and FORCEs row-level security on it (`ALTER TABLE … FORCE ROW LEVEL ' +
+        'SECURITY`; without it the table owner is not bound) and a FOR ALL / FOR SELECT policy for every role (`TO ' +
+        'PUBLIC` or no TO clause) reads the tenant column in its USING, with no permissive read policy that does not ' +
+        '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
+        'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
+        '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
+        'It also stays quiet when the ' +
         'leading columns already pick out one tenant\'s rows: another PRIMARY KEY or UNIQUE key of the table lies ' +
         'within them (a global UUID id), or the first one is a foreign key to a table that has the tenant column. ' +
         'A PRIMARY KEY, UNIQUE constraint or unique index without the tenant column is unique across tenants by ' +
@@ -79,7 +85,9 @@ export const tenantIndexOrder: Rule = {
       fix:
         'Put the tenant column first. The quick fix moves it to the front of the list (each element keeps its ' +
         'opclass, ordering and collation); for a non-unique index that lacks it, the fix adds it first. Moving the ' +
-        'tenant column within a PRIMARY KEY or UNIQUE key leaves what is unique unchanged.',
+        'tenant column within a PRIMARY KEY or UNIQUE key leaves what is unique unchanged. An index that serves ' +
+        'queries across tenants (a scheduler, a service role) belongs on a table whose RLS does not bind every role; ' +
+        'the rule is quiet there.',
       bad: RLS_SESSIONS + 'CREATE INDEX idx_sessions_status_tenant ON sessions (status, tenant_id);',
       good: RLS_SESSIONS + 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
@@ -112,8 +120,8 @@ export const tenantIndexOrder: Rule = {
           start: list.start,
           end: list.end,
           message:
-            `${tenant} is not the first column of this multi-column ${what} on tenant table ${name}: RLS filters every ` +
-            `query by ${tenant}, and a B-tree can only seek on its leading columns. Put ${tenant} first.`,
+            `${tenant} is not the first column of this multi-column ${what} on tenant table ${name}: forced RLS filters every ` +
+            `role's queries by ${tenant}, and a B-tree can only seek on its leading columns. Put ${tenant} first.`,
           fix: usable ? fixOf(`Move ${tenant} to the front of the ${what}`, reorder(st, list, k)) : undefined,
         });
       } else {
@@ -121,8 +129,8 @@ export const tenantIndexOrder: Rule = {
           start: list.start,
           end: list.end,
           message:
-            `Multi-column index on tenant table ${name} does not include ${tenant}: RLS filters every query by ` +
-            `${tenant}, so the index cannot seek to one tenant's rows. Add ${tenant} as its first column.`,
+            `Multi-column index on tenant table ${name} does not include ${tenant}: forced RLS filters every role's ` +
+            `queries by ${tenant}, so the index cannot seek to one tenant's rows. Add ${tenant} as its first column.`,
           fix: usable && list.items.length >= 2 ? { title: `Add ${tenant} as the first index column`, edits: reorder(st, list, -1, tq) } : undefined,
         });
       }
@@ -146,7 +154,7 @@ export const tenantIndexOrder: Rule = {
         end: list.end,
         message:
           `${tenant} is not the first column of the ${kind} on tenant table ${name}: its index cannot seek to one ` +
-          `tenant's rows, and RLS filters every query by ${tenant}. Put ${tenant} first (uniqueness is unchanged).`,
+          `tenant's rows, and forced RLS filters every role's queries by ${tenant}. Put ${tenant} first (uniqueness is unchanged).`,
         fix: usable ? fixOf(`Move ${tenant} to the front of the ${kind}`, reorder(st, list, at)) : undefined,
       });
     }
