@@ -112,10 +112,12 @@ describe('Go', () => {
       '',
       'const listActive = `SELECT id FROM accounts WHERE active`',
       'const usage = "Select a file"',
+      'func q(t string) string { return fmt.Sprintf("SELECT id FROM %s WHERE deleted_at IS NULL", t) }',
     ].join('\n');
     expect(extract('q/sql.go', src).map((e) => [e.foundBy, e.sql])).toEqual([
       ['comment', 'REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals'],
       ['keyword', 'SELECT id FROM accounts WHERE active'],
+      ['keyword', 'SELECT id FROM _z WHERE deleted_at IS NULL'], // the name derived from `%s`
     ]);
   });
 });

@@ -87,6 +87,23 @@ describe('Python', () => {
     expectParses(q);
   });
 
+  it('psycopg.sql SQL("… {} … %s").format(Identifier(…)): {} a composed name, %s the parameter; once, not twice', () => {
+    const src = [
+      'from psycopg.sql import SQL, Identifier',
+      'async def sample(con, schema, table, limit):',
+      '    async with con.cursor() as cur:',
+      '        await cur.execute(SQL("select * from {}.{} limit %s").format(Identifier(schema), Identifier(table)), (limit,))',
+      '        q = sql.SQL("UPDATE {} SET payload = %s WHERE id = %s").format(self._col())',
+    ].join('\n');
+    const found = extract('sample.py', src);
+    expect(found).toHaveLength(2);
+    const sel = queryWith(found, 'select');
+    expect(sel.holes.map((h) => [h.kind, h.origin])).toEqual([['identifier', 'interpolation'], ['identifier', 'interpolation'], ['value', 'parameter']]);
+    expect(sel.sql).toMatch(/^select \* from _[a-z]\._[a-z] limit \$1$/);
+    expectParses(sel);
+    expect(queryWith(found, 'UPDATE').sql).toMatch(/^UPDATE _[a-z] SET payload = \$1 WHERE id = \$2$/);
+  });
+
   it('SQLAlchemy text() with :name, alembic op.execute, a # sql marker; a runtime-built string is skipped', () => {
     const src = [
       'from sqlalchemy import text',

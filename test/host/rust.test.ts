@@ -89,10 +89,12 @@ describe('Rust', () => {
       'const LOCK_JOBS: &str = "LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE";',
       'const CLAIM: &str = r"UPDATE jobs SET claimed = true WHERE id = $1";',
       'const HELP: &str = "Update the value first";',
+      'fn stage(table_name: &str) -> String { format!(r#"UPDATE {table_name} SET state = \'staged\' WHERE id = $1"#) }',
     ].join('\n');
     expect(extract('src/sql.rs', src).map((e) => [e.foundBy, e.sql])).toEqual([
       ['comment', 'LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE'],
       ['keyword', 'UPDATE jobs SET claimed = true WHERE id = $1'],
+      ['keyword', "UPDATE _juetbokrrew SET state = 'staged' WHERE id = $1"], // the name derived from `{table_name}`
     ]);
   });
 });

@@ -8,7 +8,7 @@ import { initParser, sqlParses } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
 import { hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
-import { macroString, readString, type ParamSyntax, type ReadContext } from './strings';
+import { macroString, PSYCOPG_SQL, readString, type ParamSyntax, type ReadContext } from './strings';
 
 export type FoundBy = 'call' | 'tag' | 'macro' | 'comment' | 'keyword';
 
@@ -168,7 +168,7 @@ class Extractor {
     for (;;) {
       // The node's type first: building a Node object for each of the tree's nodes is what costs.
       const type = cursor.nodeType;
-      if (API_NODES.has(type)) {
+      if (API_NODES.has(type) && !this.isTaken(cursor.startIndex)) {
         const node = cursor.currentNode;
         const api = this.apiOf(node);
         if (api) this.take(api);
@@ -281,9 +281,7 @@ class Extractor {
     const marked = this.markers && hasSqlMarker(lit);
     // Cheap test on the literal's own text before anything is built: it must open with a statement keyword.
     if (!marked && !(this.options.keywordFallback && FALLBACK_RAW.test(lit.text))) return;
-    // The whole concatenation the literal starts.
-    let top = lit;
-    while (top.parent && CONCAT.has(top.parent.type) && isConcat(top.parent) && top.parent.startIndex === lit.startIndex) top = top.parent;
+    const top = enclosing(lit, this.lang);
     this.markTaken(top);
     const params: readonly ParamSyntax[] = this.lang === 'python' ? ['pyformat'] : this.lang === 'go' ? ['question'] : [];
     const e = this.read(top, marked ? 'sql comment' : 'statement keyword', marked ? 'comment' : 'keyword', false, params);
@@ -293,7 +291,8 @@ class Extractor {
 
   private read(node: Node, api: string, foundBy: FoundBy, tagged: boolean, params: readonly ParamSyntax[]): EmbeddedSql | undefined {
     const b = new SqlBuilder();
-    const ctx: ReadContext = { lang: this.lang, templateStyle: tagged ? 'numbered' : 'padded', params, pieces: [] };
+    const specials = this.lang === 'python' && api === 'SQL' ? PSYCOPG_SQL : undefined;
+    const ctx: ReadContext = { lang: this.lang, templateStyle: tagged ? 'numbered' : 'padded', params, specials, pieces: [] };
     if (!readString(node, b, ctx) || !b.hasText) return undefined;
     let built = b.build();
     if (built.sql.trim() === '') return undefined;
@@ -349,6 +348,23 @@ function calleeName(fn: Node, field = 'property'): string | undefined {
       return fn.childForFieldName('name')?.text;
     default:
       return undefined;
+  }
+}
+
+/**
+ * The whole expression a literal starts: its concatenation (`+`, Python `%` and adjacency) and the formatting
+ * call it is the format of (`fmt.Sprintf`, `format!`, Python `.format`), so that its holes are read as holes.
+ */
+function enclosing(lit: Node, lang: HostLanguage): Node {
+  let top = lit;
+  for (;;) {
+    const p = top.parent;
+    if (!p || p.startIndex !== top.startIndex && !(p.type === 'argument_list' || p.type === 'token_tree')) return top;
+    if (CONCAT.has(p.type) && isConcat(p)) top = p;
+    else if (lang === 'go' && p.type === 'argument_list' && p.namedChildren[0]?.startIndex === top.startIndex && p.parent?.childForFieldName('function')?.text === 'fmt.Sprintf') top = p.parent;
+    else if (lang === 'rust' && p.type === 'token_tree' && p.parent?.type === 'macro_invocation' && /^(std::)?format$/.test(p.parent.childForFieldName('macro')?.text ?? '') && macroString(p.parent)?.startIndex === top.startIndex) top = p.parent;
+    else if (lang === 'python' && p.type === 'attribute' && p.childForFieldName('attribute')?.text === 'format' && p.parent?.type === 'call') top = p.parent;
+    else return top;
   }
 }
 

@@ -15,6 +15,8 @@ export interface ReadContext {
   /** How a value hole of a template is written: `$n` for a tag (the library's own parameter). */
   templateStyle: ValueStyle;
   params: readonly ParamSyntax[];
+  /** Special sequences of every literal read, when the API defines its own (psycopg's sql.SQL). */
+  specials?: Specials;
   /** Host ranges of the literal contents read. */
   pieces: { start: number; end: number }[];
 }
@@ -33,19 +35,24 @@ export function readString(node: Node, b: SqlBuilder, ctx: ReadContext): boolean
   }
 }
 
-function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, style: EscapeStyle, format?: RegExp, formatStyle: ValueStyle = 'padded'): void {
-  ctx.pieces.push({ start: base, end: base + text.length });
-  const d = decode(text, base, style);
-  const specials = format ?? PARAMS[ctx.params.join(',')];
-  if (!specials) return b.text(d);
-  splitSpecials(b, d, specials, format ? formatStyle : undefined, ctx);
+/**
+ * Special sequences of a literal: `re` matches them; a match opening with `holeLead` is a host format hole, any
+ * other match a driver parameter, except the doubled escapes (`%%`, `{{`, `}}`) that stand for one character.
+ */
+interface Specials {
+  re: RegExp;
+  holeLead?: '{' | '%';
 }
 
-/**
- * Splits decoded text at format specifiers or driver parameters. A doubled brace or `%%` stands for one
- * character; a format specifier is a hole (`formatStyle`); a parameter is the driver's placeholder.
- */
-function splitSpecials(b: SqlBuilder, d: Decoded, re: RegExp, formatStyle: ValueStyle | undefined, ctx: ReadContext): void {
+function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, style: EscapeStyle, specials?: Specials): void {
+  ctx.pieces.push({ start: base, end: base + text.length });
+  const d = decode(text, base, style);
+  const sp = specials ?? (PARAMS[ctx.params.join(',')] ? { re: PARAMS[ctx.params.join(',')]! } : undefined);
+  if (!sp) return b.text(d);
+  splitSpecials(b, d, sp);
+}
+
+function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead }: Specials): void {
   let last = 0;
   const slice = (from: number, to: number): Decoded => ({ text: d.text.slice(from, to), starts: d.starts.slice(from, to), ends: d.ends.slice(from, to) });
   re.lastIndex = 0;
@@ -58,10 +65,8 @@ function splitSpecials(b: SqlBuilder, d: Decoded, re: RegExp, formatStyle: Value
     }
     b.text(slice(last, s));
     last = e;
-    if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') {
-      if (formatStyle || (m[0] === '%%' && ctx.params.includes('pyformat'))) b.text({ text: m[0][0], starts: [d.starts[s]], ends: [d.ends[e - 1]] });
-      else b.text(slice(s, e));
-    } else if (formatStyle && re !== FSTRING_PARAMS) b.hole(d.starts[s], d.ends[e - 1], m[0], formatStyle);
+    if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') b.text({ text: m[0][0], starts: [d.starts[s]], ends: [d.ends[e - 1]] });
+    else if (holeLead && m[0][0] === holeLead) b.hole(d.starts[s], d.ends[e - 1], m[0], 'padded');
     else b.parameter(slice(s, e), m[0] === '?' ? questionApplies : undefined);
   }
   b.text(slice(last, d.text.length));
@@ -76,11 +81,15 @@ const PARAMS: Record<string, RegExp | undefined> = {
   'pyformat,named': new RegExp(`${PY_PARAM}|${NAMED}`, 'g'),
   'named,question': new RegExp(`${NAMED}|\\?`, 'g'),
 };
-const PY_FORMAT = new RegExp(PY_PARAM, 'g');
-const BRACE_FORMAT = /\{\{|\}\}|\{[^{}]*\}/g;
-const GO_FORMAT = /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?[a-zA-Z]/g;
-const BRACES = /\{\{|\}\}/g;
-const FSTRING_PARAMS = new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, 'g');
+const BRACE = String.raw`\{\{|\}\}|\{[^{}]*\}`;
+const PY_FORMAT: Specials = { re: new RegExp(PY_PARAM, 'g'), holeLead: '%' };
+const BRACE_FORMAT: Specials = { re: new RegExp(BRACE, 'g'), holeLead: '{' };
+const GO_FORMAT: Specials = { re: /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?[a-zA-Z]/g, holeLead: '%' };
+/** An f-string's own braces (its holes are interpolation nodes), and the driver's `%s` where it has them. */
+const FSTRING: Specials = { re: /\{\{|\}\}/g };
+const FSTRING_PARAMS: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, 'g') };
+/** psycopg's sql.SQL("… {} … %s"): `{}` composed in by .format(), `%s` the driver's parameter. */
+export const PSYCOPG_SQL: Specials = { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{' };
 
 /** A `?` is a parameter where a value stands (not the jsonb operator): after `=`, `(`, `,` or a keyword. */
 function questionApplies(before: string, after: string): boolean {
@@ -132,7 +141,7 @@ function readJs(node: Node, b: SqlBuilder, ctx: ReadContext): boolean {
   }
 }
 
-function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): boolean {
+function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specials): boolean {
   switch (node.type) {
     case 'string': {
       const open = node.children.find((c) => c?.type === 'string_start');
@@ -142,7 +151,7 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp
       const style: EscapeStyle = prefix.includes('r') ? 'python-raw' : 'python';
       const f = prefix.includes('f');
       // In an f-string `{{`/`}}` are braces and `%s` still the driver's parameter (psycopg formats after Python).
-      const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : BRACES) : format;
+      const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : FSTRING) : (format ?? ctx.specials);
       let pos = open.endIndex;
       const text = (to: number): void => {
         if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, style, specials);
@@ -167,9 +176,13 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp
       return op === '+' && readConcat(left, node.childForFieldName('right'), b, ctx);
     }
     case 'call': {
-      // "… {} …".format(…)
+      // "… {} …".format(…), and SQL("… {} …").format(…) of psycopg.sql
       const fn = node.childForFieldName('function');
       const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      if (obj?.type === 'call' && /^(sql\.)?SQL$/.test(obj.childForFieldName('function')?.text ?? '')) {
+        const arg = obj.childForFieldName('arguments')?.namedChildren[0];
+        return fn?.childForFieldName('attribute')?.text === 'format' && !!arg && readPython(arg, b, { ...ctx, params: [] }, PSYCOPG_SQL);
+      }
       return fn?.childForFieldName('attribute')?.text === 'format' && obj !== null && readPython(obj, b, ctx, BRACE_FORMAT);
     }
     default:
@@ -177,7 +190,7 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp
   }
 }
 
-function readGo(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): boolean {
+function readGo(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specials): boolean {
   switch (node.type) {
     case 'interpreted_string_literal':
       literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'go', format);
@@ -200,7 +213,7 @@ function readGo(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): b
   }
 }
 
-function readRust(node: Node, b: SqlBuilder, ctx: ReadContext, format?: RegExp): boolean {
+function readRust(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specials): boolean {
   switch (node.type) {
     case 'string_literal': {
       const open = node.text.indexOf('"');
