@@ -47,6 +47,7 @@ const keyOf = (f: { app: string; file: string; line: number; ruleId: string }) =
  */
 const APP_CONFIG: Record<string, unknown> = {
   knadh__listmonk: { templates: ['%(?:order|s)%?', { pattern: '%query%', as: 'identifier' }] },
+  'midday-ai__midday': { tenantColumn: 'team_id' },
 };
 
 function configOf(app: string): ResolvedConfig {
