@@ -3,7 +3,7 @@ import type { QName } from '../catalog';
 import { sameMigration } from '../migration-order';
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
-import { displayName, indexHead } from './_tenancy';
+import { displayName, inTransactionBlock, indexHead } from './_tenancy';
 
 /** Same relation name (as written, schema aside: a mismatch only makes the rule quieter). */
 const names = (rv: Node | undefined, relname: string) => rv?.relname === relname;
@@ -75,27 +75,6 @@ function changesetAt(file: { text: string }, offset: number): number {
 function sameMigrationAs(created: { file: { path: string }; start: number }, st: Statement): boolean {
   if (created.file.path === st.file.path) return changesetAt(st.file, st.start) === changesetAt(st.file, created.start);
   return sameMigration(created.file.path, st.file.path);
-}
-
-/** True when an explicit BEGIN / START TRANSACTION earlier in the file is still open at the statement. */
-function inTransactionBlock(st: Statement): boolean {
-  let open = false;
-  for (const s of st.file.statements) {
-    if (s === st) break;
-    if (s.kind !== 'TransactionStmt') continue;
-    switch (s.body.kind) {
-      case 'TRANS_STMT_BEGIN':
-      case 'TRANS_STMT_START':
-        open = true;
-        break;
-      case 'TRANS_STMT_COMMIT':
-      case 'TRANS_STMT_ROLLBACK':
-      case 'TRANS_STMT_PREPARE':
-        if (!s.body.chain) open = false;
-        break;
-    }
-  }
-  return open;
 }
 
 export const createIndexConcurrently: Rule = {
