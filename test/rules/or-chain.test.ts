@@ -181,3 +181,78 @@ describe(RULE, () => {
   });
 });
 
+
+describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => {
+  // The fixes above, with every table they read declared, and column types the model maps to a cast.
+  const SCHEMA =
+    'CREATE EXTENSION citext;\nCREATE SCHEMA app;\nCREATE TYPE mood AS ENUM (\'open\', \'closed\');\nCREATE DOMAIN label AS text;\n' +
+    'CREATE TABLE t (id int8, a int4, b int4, c int4, x int4, status int4, kind text, ts timestamptz, d date, m mood, l label, ci citext, j jsonb, ch char(3));\n' +
+    'CREATE TABLE sessions (session_id uuid PRIMARY KEY, name text);\nCREATE TABLE app.t (id int8, x int4);\n' +
+    'CREATE TABLE docs (id int8, tags text[], codes int4[]);\n';
+  const files = (main: string) => ({ 'schema.sql': SCHEMA, 'main.sql': main });
+
+  it.each([
+    ['SELECT * FROM t WHERE a = 1 OR b = 2 OR a = 3;', 'a = ANY(ARRAY[1, 3]) OR b = 2'],
+    ['SELECT * FROM t WHERE x > 0 AND (status = 1 OR /* hot */ status = 2);', 'status = ANY(ARRAY[1, 2])'],
+    ['SELECT * FROM t WHERE (a = 1) OR 2 = a OR (b IS NULL);', 'a = ANY(ARRAY[1, 2]) OR (b IS NULL)'],
+    ['SELECT * FROM t WHERE b IS NULL OR t.a = 1::int8 OR t.a = 2::int8;', 't.a = ANY(ARRAY[1::int8, 2::int8])'],
+    ['SELECT * FROM t WHERE a = 1 OR b = 2 OR a = 3 OR b = 4 OR c > 1;', 'a = ANY(ARRAY[1, 3]) OR b = ANY(ARRAY[2, 4]) OR c > 1'],
+    ["SELECT * FROM t WHERE 'a' = kind OR kind = 'b';", "kind = ANY(ARRAY['a', 'b'])"],
+    ['DELETE FROM t WHERE kind = lower($1) OR kind = now()::text;', 'kind = ANY(ARRAY[lower($1), now()::text])'],
+    ["SELECT * FROM t WHERE a = '1' OR a = '2';", "a = ANY(ARRAY['1', '2']::int4[])"],
+    ["SELECT * FROM t WHERE ts = '2024-01-01' OR ts = $1;", "ts = ANY(ARRAY['2024-01-01', $1]::timestamptz[])"],
+    ["SELECT * FROM t WHERE d = '2024-01-01' OR d = '2024-01-02';", "d = ANY(ARRAY['2024-01-01', '2024-01-02']::date[])"],
+    ["SELECT * FROM t WHERE m = 'open' OR m = $1;", "m = ANY(ARRAY['open', $1]::mood[])"],
+    ['SELECT * FROM t WHERE l = $1 OR l = $2;', 'l = ANY(ARRAY[$1, $2]::label[])'],
+    ['SELECT * FROM t WHERE ci = $1 OR ci = $2;', 'ci = ANY(ARRAY[$1, $2]::citext[])'],
+    ["SELECT * FROM t WHERE j = '{}' OR j = '[]';", "j = ANY(ARRAY['{}', '[]']::jsonb[])"],
+    ["SELECT * FROM t WHERE ch = 'x' OR ch = $1;", "ch = ANY(ARRAY['x', $1]::bpchar[])"],
+    ['SELECT * FROM sessions s WHERE s.session_id = $1 OR s.session_id = $2 OR s.session_id = $3;', 's.session_id = ANY(ARRAY[$1, $2, $3]::uuid[])'],
+    ["SELECT * FROM sessions WHERE name = 'a' OR name = 'b';", "name = ANY(ARRAY['a', 'b'])"],
+    ['SELECT 1 FROM t UNION SELECT 2 FROM sessions WHERE session_id = $1 OR session_id = $2;', 'session_id = ANY(ARRAY[$1, $2]::uuid[])'],
+    ['SET search_path = app;\nUPDATE t SET x = 1 WHERE id = $1 OR id = $2;', 'id = ANY(ARRAY[$1, $2]::int8[])'],
+    ['SELECT id FROM docs WHERE codes = $1 OR codes = $2;', 'codes IN ($1, $2)'],
+    ["SELECT id FROM docs WHERE tags = '{a}' OR tags = '{b}';", "tags IN ('{a}', '{b}')"],
+  ])('%s', async (main, condition) => {
+    const r = await db.check(files(main), RULE);
+    expect(r.how).toBe('prepared');
+    expect(r.statement).toContain(condition);
+    expect(r.skipped).toEqual([]);
+  });
+});
+
+describe(`${RULE}: casts PostgreSQL rejects or reads differently (open bugs in the rule, shown failing)`, () => {
+  const SCHEMA =
+    'CREATE SCHEMA app;\nCREATE TYPE "Status" AS ENUM (\'open\', \'closed\');\nCREATE TYPE app.mood AS ENUM (\'open\', \'closed\');\n' +
+    'CREATE TABLE t (id serial, big bigserial, st "Status", m app.mood, flags bit(3));\n';
+
+  // The cast drops the quotes: ::status[] — type "status[]" does not exist (Prisma declares enums this way).
+  it.fails('a quoted mixed-case enum type keeps its quotes in the cast', async () => {
+    const r = await db.check(SCHEMA + "SELECT * FROM t WHERE st = 'open' OR st = $1;", RULE);
+    expect(r.statement).toContain('::"Status"[]');
+  });
+
+  // The cast drops the schema: ::mood[] — type "mood[]" does not exist.
+  it.fails('a schema-qualified type keeps its schema in the cast', async () => {
+    const r = await db.check(SCHEMA + 'SELECT * FROM t WHERE m = $1 OR m = $2;', RULE);
+    expect(r.statement).toContain('::app.mood[]');
+  });
+
+  // serial is not a type (it is int4 with a sequence default): ::serial[] — type "serial[]" does not exist.
+  it.fails('a serial column casts to its integer type', async () => {
+    const r = await db.check(SCHEMA + 'SELECT * FROM t WHERE id = $1 OR id = $2;', RULE);
+    expect(r.statement).toContain('::int4[]');
+  });
+
+  it.fails('a bigserial column casts to its integer type', async () => {
+    const r = await db.check(SCHEMA + 'SELECT * FROM t WHERE big = $1 OR big = $2;', RULE);
+    expect(r.statement).toContain('::int8[]');
+  });
+
+  // Valid SQL, different rows: bit without a length is bit(1), so ::bit[] truncates '101' to '1' and
+  // `flags = ANY(ARRAY['101', '111']::bit[])` matches no row that `flags = '101' OR flags = '111'` matches.
+  it.fails('a bit(n) column keeps its length in the cast (or gets no cast)', async () => {
+    const r = await db.check(SCHEMA + "SELECT * FROM t WHERE flags = '101' OR flags = '111';", RULE);
+    expect(r.statement).not.toContain('::bit[]');
+  });
+});
