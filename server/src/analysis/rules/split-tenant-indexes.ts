@@ -24,6 +24,8 @@ export const splitTenantIndexes: Rule = {
         '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
         'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
         '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
+        'Roles created BYPASSRLS (Supabase\'s service_role) and superusers escape even forced RLS; the workspace ' +
+        'SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design\'s word. ' +
         'A column that already picks out one tenant\'s rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE ' +
         'elsewhere in the workspace), or a foreign key to a table that has the tenant column.',
       fix:

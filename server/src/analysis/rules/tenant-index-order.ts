@@ -77,6 +77,8 @@ export const tenantIndexOrder: Rule = {
         '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
         'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
         '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
+        'Roles created BYPASSRLS (Supabase\'s service_role) and superusers escape even forced RLS; the workspace ' +
+        'SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design\'s word. ' +
         'It also stays quiet when the ' +
         'leading columns already pick out one tenant\'s rows: another PRIMARY KEY or UNIQUE key of the table lies ' +
         'within them (a global UUID id), or the first one is a foreign key to a table that has the tenant column. ' +
