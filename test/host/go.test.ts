@@ -113,11 +113,15 @@ describe('Go', () => {
       'const listActive = `SELECT id FROM accounts WHERE active`',
       'const usage = "Select a file"',
       'func q(t string) string { return fmt.Sprintf("SELECT id FROM %s WHERE deleted_at IS NULL", t) }',
+      '// A format kept apart from its fmt.Sprintf: the verbs are still holes.',
+      'const lastBatch = "SELECT sync_batch_id FROM %s.%s WHERE mirror_job_name=$1"',
+      'const notSQL = "DELETE the %s now"',
     ].join('\n');
     expect(extract('q/sql.go', src).map((e) => [e.foundBy, e.sql])).toEqual([
       ['comment', 'REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals'],
       ['keyword', 'SELECT id FROM accounts WHERE active'],
       ['keyword', 'SELECT id FROM _z WHERE deleted_at IS NULL'], // the name derived from `%s`
+      ['keyword', 'SELECT sync_batch_id FROM _z._z WHERE mirror_job_name=$1'],
     ]);
   });
 });

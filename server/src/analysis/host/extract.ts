@@ -8,7 +8,7 @@ import { initParser, sqlParses } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
 import { hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
-import { macroString, PSYCOPG_SQL, readString, type ParamSyntax, type ReadContext } from './strings';
+import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type ReadContext, type Specials } from './strings';
 
 export type FoundBy = 'call' | 'tag' | 'macro' | 'comment' | 'keyword';
 
@@ -65,6 +65,8 @@ function languageKey(lang: HostLanguage): EmbeddedLanguage {
 
 /** Statement keywords a string passed to a generic API must start with. */
 const STATEMENT_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK|START|END|SAVEPOINT|RELEASE|DO|VALUES|TABLE|EXPLAIN|LOCK|VACUUM|ANALYZE|ANALYSE|REFRESH|COPY|DECLARE|FETCH|CLOSE|LISTEN|NOTIFY|UNLISTEN|CALL|MERGE|RESET|PREPARE|EXECUTE|DEALLOCATE|REINDEX|CLUSTER|CHECKPOINT|DISCARD|IMPORT|SECURITY|ABORT)\b/i;
+/** A file without any statement keyword holds no SQL to find: it is not parsed at all. */
+const MAY_HOLD_SQL = new RegExp(STATEMENT_START.source.replace('^', '\\b'), 'i');
 /**
  * The fallback takes only these (as the statement's first word, in upper or lower case: `Select an item from the
  * list` parses too, as a select from table `the`) and only when the text parses.
@@ -134,6 +136,8 @@ interface Api {
 export function extractSql(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): EmbeddedSql[] {
   const lang = hostLanguageOf(path);
   if (!lang || !options.languages[languageKey(lang)]) return [];
+  // Nothing can be found in a file without a statement keyword (each string taken must open with one).
+  if (!MAY_HOLD_SQL.test(text)) return [];
   const tree = parseHost(lang, text);
   try {
     return new Extractor(lang, options).run(tree.rootNode);
@@ -284,14 +288,21 @@ class Extractor {
     const top = enclosing(lit, this.lang);
     this.markTaken(top);
     const params: readonly ParamSyntax[] = this.lang === 'python' ? ['pyformat'] : this.lang === 'go' ? ['question'] : [];
-    const e = this.read(top, marked ? 'sql comment' : 'statement keyword', marked ? 'comment' : 'keyword', false, params);
+    const api = marked ? 'sql comment' : 'statement keyword';
+    const foundBy = marked ? 'comment' : 'keyword';
+    let e = this.read(top, api, foundBy, false, params);
     if (!e) return;
+    if (!marked && FALLBACK_START.test(lead(e.sql)) && !sqlParses(e.sql) && top === lit && FORMAT_OF[this.lang]) {
+      // A template kept apart from the call that formats it (`const q = "… %s …"` for a later fmt.Sprintf).
+      const formatted = this.read(top, api, foundBy, false, [], FORMAT_OF[this.lang]);
+      if (formatted && formatted.holes.length > 0) e = formatted;
+    }
     if (marked ? isStatement(e.sql) : FALLBACK_START.test(lead(e.sql)) && sqlParses(e.sql)) this.found.push(e);
   }
 
-  private read(node: Node, api: string, foundBy: FoundBy, tagged: boolean, params: readonly ParamSyntax[]): EmbeddedSql | undefined {
+  private read(node: Node, api: string, foundBy: FoundBy, tagged: boolean, params: readonly ParamSyntax[], format?: Specials): EmbeddedSql | undefined {
     const b = new SqlBuilder();
-    const specials = this.lang === 'python' && api === 'SQL' ? PSYCOPG_SQL : undefined;
+    const specials = format ?? (this.lang === 'python' && api === 'SQL' ? PSYCOPG_SQL : undefined);
     const ctx: ReadContext = { lang: this.lang, templateStyle: tagged ? 'numbered' : 'padded', params, specials, pieces: [] };
     if (!readString(node, b, ctx) || !b.hasText) return undefined;
     let built = b.build();

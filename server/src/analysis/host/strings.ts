@@ -39,7 +39,7 @@ export function readString(node: Node, b: SqlBuilder, ctx: ReadContext): boolean
  * Special sequences of a literal: `re` matches them; a match opening with `holeLead` is a host format hole, any
  * other match a driver parameter, except the doubled escapes (`%%`, `{{`, `}}`) that stand for one character.
  */
-interface Specials {
+export interface Specials {
   re: RegExp;
   holeLead?: '{' | '%';
 }
@@ -47,7 +47,7 @@ interface Specials {
 function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, style: EscapeStyle, specials?: Specials): void {
   ctx.pieces.push({ start: base, end: base + text.length });
   const d = decode(text, base, style);
-  const sp = specials ?? (PARAMS[ctx.params.join(',')] ? { re: PARAMS[ctx.params.join(',')]! } : undefined);
+  const sp = specials ?? ctx.specials ?? (PARAMS[ctx.params.join(',')] ? { re: PARAMS[ctx.params.join(',')]! } : undefined);
   if (!sp) return b.text(d);
   splitSpecials(b, d, sp);
 }
@@ -88,6 +88,11 @@ const GO_FORMAT: Specials = { re: /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?
 /** An f-string's own braces (its holes are interpolation nodes), and the driver's `%s` where it has them. */
 const FSTRING: Specials = { re: /\{\{|\}\}/g };
 const FSTRING_PARAMS: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, 'g') };
+/**
+ * A language's own format specifiers, for a literal kept apart from the call that formats it (a Go `const` given
+ * to fmt.Sprintf later, a Rust or Python template string).
+ */
+export const FORMAT_OF: Partial<Record<HostLanguage, Specials>> = { go: GO_FORMAT, rust: BRACE_FORMAT, python: { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{' } };
 /** psycopg's sql.SQL("… {} … %s"): `{}` composed in by .format(), `%s` the driver's parameter. */
 export const PSYCOPG_SQL: Specials = { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{' };
 
