@@ -255,7 +255,7 @@ function withoutFix(f: Finding): Finding {
 
 /** DDL statements as plain stand-ins that do not keep the parsed file (and all its trees) alive. */
 function ddlOf(parsed: ParsedFile): CatalogStatement[] {
-  const file = { path: parsed.path };
+  const file = { path: parsed.path, text: parsed.text };
   return parsed.statements
     .filter((s) => s.hasAst && changesCatalog(s))
     .map((s) => ({ kind: s.kind, body: s.body, searchPath: s.searchPath, index: s.index, start: s.start, end: s.end, file }));
