@@ -23,6 +23,7 @@ const ALLOWED = [
   /^extension\/images\/icon\.png$/,
   /^extension\/dist\/(extension|server)\.js$/,
   /^extension\/dist\/libpg-query\.wasm$/,
+  /^extension\/dist\/tree-sitter\/tree-sitter(-(typescript|tsx|javascript|python|go|rust))?\.wasm$/,
   /^extension\/dist\/pglite-worker\.js$/,
   // The embedded database's runtime, as build.mjs copies it: PGlite's CommonJS entry, WASM, data and initdb,
   // pgvector's entry and archive, and each package's manifest and licence.
