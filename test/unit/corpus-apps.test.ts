@@ -42,13 +42,11 @@ interface Seen {
 const keyOf = (f: { app: string; file: string; line: number; ruleId: string }) => `${f.app}|${f.file}|${f.line}|${f.ruleId}`;
 
 /**
- * The config a user of each application would write: listmonk's queries hold Go-side substitutions
- * (`%order%`, `%s`, `%query%`) that only a configured template pattern can name.
+ * The .pgperf.json a user of each application would write (shared with bench/precision.mjs): listmonk's queries
+ * hold Go-side substitutions (`%order%`, `%s`, `%query%`) that only a configured template pattern can name;
+ * midday's tenant column is team_id.
  */
-const APP_CONFIG: Record<string, unknown> = {
-  knadh__listmonk: { templates: ['%(?:order|s)%?', { pattern: '%query%', as: 'identifier' }] },
-  'midday-ai__midday': { tenantColumn: 'team_id' },
-};
+const APP_CONFIG = JSON.parse(readFileSync(resolve(__dirname, '../fixtures/corpus-labels/app-config.json'), 'utf8')) as Record<string, unknown>;
 
 function configOf(app: string): ResolvedConfig {
   const raw = APP_CONFIG[app];
