@@ -23,6 +23,16 @@ export function premiseNotShown(bare: string, index: string): [string, string][]
       'another permissive read policy without the tenant column (OR-ed: that role reads every tenant)',
       bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' + index,
     ],
+    [
+      'the tenant policy narrowed later by ALTER POLICY … TO authenticated',
+      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'ALTER POLICY p ON sessions TO authenticated;\n' + index,
+    ],
+    [
+      'the tenant policy rewritten later by ALTER POLICY … USING (true)',
+      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'ALTER POLICY p ON sessions USING (true);\n' + index,
+    ],
+    ['the tenant policy dropped later', bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'DROP POLICY p ON sessions;\n' + index],
+    ['only an ALTER of a policy created elsewhere (its command is unknown)', bare + ENABLE + FORCE + `ALTER POLICY p ON sessions USING ${TENANT};\n` + index],
   ];
 }
 
@@ -38,6 +48,14 @@ export function premiseShown(bare: string, index: string): [string, string][] {
     [
       'a write-only policy without the tenant column next to the tenant read policy',
       bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'CREATE POLICY ins ON sessions FOR INSERT TO service_role WITH CHECK (true);\n' + index,
+    ],
+    [
+      'a policy for authenticated widened by ALTER POLICY … TO PUBLIC',
+      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions TO authenticated USING ${TENANT};\n` + 'ALTER POLICY p ON sessions TO PUBLIC;\n' + index,
+    ],
+    [
+      'a USING (true) read policy dropped, leaving the tenant policy',
+      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' + 'DROP POLICY IF EXISTS sys ON public.sessions;\n' + index,
     ],
   ];
 }

@@ -54,6 +54,7 @@ export const CATALOG_KINDS: ReadonlySet<string> = new Set([
   'AlterTableStmt',
   'IndexStmt',
   'CreatePolicyStmt',
+  'AlterPolicyStmt',
   'DropStmt',
   'RenameStmt',
   'AlterObjectSchemaStmt',
@@ -119,7 +120,10 @@ export interface UniqueKey {
 
 export interface Policy {
   name: string;
+  /** The CREATE POLICY, or the ALTER POLICY of a policy the workspace never created (its other fields unknown). */
   statement: CatalogStatement;
+  /** ALTER POLICY statements applied to it since, in order (each may replace the roles, USING and WITH CHECK). */
+  alters?: CatalogStatement[];
 }
 
 export type RelationKind = 'table' | 'view' | 'matview';
@@ -490,6 +494,13 @@ function apply(b: Builder, st: CatalogStatement): void {
     case 'CreatePolicyStmt':
       b.edit(tableFor(b, n.table, st)).policies.push({ name: n.policy_name, statement: st });
       return;
+    case 'AlterPolicyStmt': {
+      const t = b.edit(tableFor(b, n.table, st));
+      const i = t.policies.findIndex((p) => p.name === n.policy_name);
+      if (i < 0) t.policies.push({ name: n.policy_name, statement: st });
+      else t.policies[i] = { ...t.policies[i], alters: [...(t.policies[i].alters ?? []), st] };
+      return;
+    }
     case 'DropStmt':
       return drop(b, st, n);
     case 'RenameStmt':
@@ -736,6 +747,13 @@ function drop(b: Builder, st: CatalogStatement, n: Node): void {
     const schema = parts.length >= 2 ? parts[parts.length - 2] : undefined;
     if (type === 'OBJECT_INDEX') {
       dropIndex(b, st, schema, name);
+      continue;
+    }
+    if (type === 'OBJECT_POLICY') {
+      // DROP POLICY name ON [schema.]table: the list is the table's name parts, then the policy's.
+      if (parts.length < 2) continue;
+      const t = b.find(parts.length === 3 ? parts[0] : undefined, parts[parts.length - 2], st);
+      if (t) b.edit(t).policies = t.policies.filter((p) => p.name !== name);
       continue;
     }
     if (!RELATION_OBJECTS.has(type)) return;

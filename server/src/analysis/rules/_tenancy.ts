@@ -3,7 +3,7 @@
  * partition-key-in-unique, create-index-concurrently, reindex-concurrently, tenant-table-without-rls).
  */
 import { as, columnRefNames, operatorOf, strings, walk, type Node } from '../ast';
-import { qkey, type Catalog, type TableInfo } from '../catalog';
+import { qkey, type Catalog, type Policy, type TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import type { Token } from '../tokens';
 
@@ -67,6 +67,20 @@ interface PolicyFacts {
   usingReadsTenant: boolean;
 }
 
+/**
+ * The policy's CREATE POLICY fields after its ALTER POLICYs (each replaces the roles, USING or WITH CHECK it
+ * names); undefined when the workspace holds only an ALTER of it, so its command and kind are unknown.
+ */
+function policyAsItStands(p: Policy): Node | undefined {
+  if (p.statement.kind !== 'CreatePolicyStmt') return undefined;
+  let body: Node = p.statement.body;
+  for (const a of p.alters ?? []) {
+    const alter = a.body;
+    body = { ...body, ...(alter.roles ? { roles: alter.roles } : {}), ...(alter.qual ? { qual: alter.qual } : {}), ...(alter.with_check ? { with_check: alter.with_check } : {}) };
+  }
+  return body;
+}
+
 function policyFacts(body: Node | undefined, tenantColumn: string): PolicyFacts | undefined {
   if (!body) return undefined;
   const cmd = String(body.cmd_name ?? 'all').toLowerCase();
@@ -90,7 +104,7 @@ function policyFacts(body: Node | undefined, tenantColumn: string): PolicyFacts 
  */
 export function rlsFiltersReadsBy(t: TableInfo, tenantColumn: string): boolean {
   if (!t.rls || !t.forceRls) return false;
-  const facts = t.policies.map((p) => policyFacts(p.statement.body, tenantColumn));
+  const facts = t.policies.map((p) => policyFacts(policyAsItStands(p), tenantColumn));
   if (facts.some((f) => f === undefined)) return false; // a policy the catalog holds without its text: unknown
   const all = facts as PolicyFacts[];
   const tenantPolicies = all.filter((f) => f.reads && f.everyRole && f.usingReadsTenant);
