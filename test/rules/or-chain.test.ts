@@ -221,38 +221,31 @@ describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => 
   });
 });
 
-describe(`${RULE}: casts PostgreSQL rejects or reads differently (open bugs in the rule, shown failing)`, () => {
+describe(`${RULE}: the cast names the declared type exactly (runs on PostgreSQL)`, () => {
   const SCHEMA =
     'CREATE SCHEMA app;\nCREATE TYPE "Status" AS ENUM (\'open\', \'closed\');\nCREATE TYPE app.mood AS ENUM (\'open\', \'closed\');\n' +
-    'CREATE TABLE t (id serial, big bigserial, st "Status", m app.mood, flags bit(3));\n';
+    'CREATE TABLE t (id serial, big bigserial, small smallserial, st "Status", m app.mood, flags bit(3), one "char");\n';
 
-  // The cast drops the quotes: ::status[] — type "status[]" does not exist (Prisma declares enums this way).
-  it.fails('a quoted mixed-case enum type keeps its quotes in the cast', async () => {
-    const r = await db.check(SCHEMA + "SELECT * FROM t WHERE st = 'open' OR st = $1;", RULE);
-    expect(r.statement).toContain('::"Status"[]');
+  it.each([
+    // Prisma declares enums quoted and mixed-case: ::status[] would name no type.
+    ["SELECT * FROM t WHERE st = 'open' OR st = $1;", `st = ANY(ARRAY['open', $1]::"Status"[])`],
+    ['SELECT * FROM t WHERE m = $1 OR m = $2;', 'm = ANY(ARRAY[$1, $2]::app.mood[])'],
+    // serial is not a type (it is int4 with a sequence default).
+    ['SELECT * FROM t WHERE id = $1 OR id = $2;', 'id = ANY(ARRAY[$1, $2]::int4[])'],
+    ['SELECT * FROM t WHERE big = $1 OR big = $2;', 'big = ANY(ARRAY[$1, $2]::int8[])'],
+    ['SELECT * FROM t WHERE small = $1 OR small = $2;', 'small = ANY(ARRAY[$1, $2]::int2[])'],
+    // Bare `bit` is bit(1) and would truncate '101' to '1', matching other rows: quoted it has no length, as `=` reads it.
+    ["SELECT * FROM t WHERE flags = '101' OR flags = '111';", `flags = ANY(ARRAY['101', '111']::"bit"[])`],
+    // Bare `char` is bpchar(1); the one-byte "char" type keeps its quotes.
+    ["SELECT * FROM t WHERE one = 'a' OR one = 'b';", `one = ANY(ARRAY['a', 'b']::"char"[])`],
+  ])('%s', async (main, condition) => {
+    const r = await db.check(SCHEMA + main, RULE);
+    expect(r.how).toBe('prepared');
+    expect(r.statement).toContain(condition);
   });
 
-  // The cast drops the schema: ::mood[] — type "mood[]" does not exist.
-  it.fails('a schema-qualified type keeps its schema in the cast', async () => {
-    const r = await db.check(SCHEMA + 'SELECT * FROM t WHERE m = $1 OR m = $2;', RULE);
-    expect(r.statement).toContain('::app.mood[]');
-  });
-
-  // serial is not a type (it is int4 with a sequence default): ::serial[] — type "serial[]" does not exist.
-  it.fails('a serial column casts to its integer type', async () => {
-    const r = await db.check(SCHEMA + 'SELECT * FROM t WHERE id = $1 OR id = $2;', RULE);
-    expect(r.statement).toContain('::int4[]');
-  });
-
-  it.fails('a bigserial column casts to its integer type', async () => {
-    const r = await db.check(SCHEMA + 'SELECT * FROM t WHERE big = $1 OR big = $2;', RULE);
-    expect(r.statement).toContain('::int8[]');
-  });
-
-  // Valid SQL, different rows: bit without a length is bit(1), so ::bit[] truncates '101' to '1' and
-  // `flags = ANY(ARRAY['101', '111']::bit[])` matches no row that `flags = '101' OR flags = '111'` matches.
-  it.fails('a bit(n) column keeps its length in the cast (or gets no cast)', async () => {
-    const r = await db.check(SCHEMA + "SELECT * FROM t WHERE flags = '101' OR flags = '111';", RULE);
-    expect(r.statement).not.toContain('::bit[]');
+  it('a CTE column of a user type, known only by its lower-cased name, gets the IN list', async () => {
+    const r = await db.check(SCHEMA + 'WITH x AS (SELECT st FROM t)\nSELECT * FROM x WHERE st = $1 OR st = $2;', RULE);
+    expect(r.statement).toContain('st IN ($1, $2)');
   });
 });

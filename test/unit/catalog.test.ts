@@ -101,3 +101,41 @@ describe('workspace catalog', () => {
     expect(c.resolve(undefined, 'metrics')?.partition?.columns).toEqual(['ts']);
   });
 });
+
+describe('catalog: column types as a cast writes them, and INHERITS', () => {
+  const cat = catalogOf({
+    'schema.sql': `
+      CREATE SCHEMA app;
+      CREATE TABLE app.t (id serial, big bigserial, small smallserial, st "Status", m app.mood, flags bit(3), one "char",
+        ch char(3), n numeric(10, 2), u uuid, tags text[]);
+      CREATE TABLE parent (id int, a text);
+      CREATE TABLE other (z int, id int);
+      CREATE TABLE child (b int, a text) INHERITS (parent, other, elsewhere);
+    `,
+  });
+  const t = cat.tables.get('app.t')!;
+
+  it.each([
+    ['id', 'int4'], ['big', 'int8'], ['small', 'int2'], ['st', '"Status"'], ['m', 'app.mood'],
+    ['flags', '"bit"'], ['one', '"char"'], ['ch', 'bpchar'], ['n', 'numeric'], ['u', 'uuid'], ['tags', 'text'],
+  ])('%s: typeName %s', (column, typeName) => {
+    expect(t.columns.get(column)?.typeName).toBe(typeName);
+  });
+
+  it('keeps the existing fields as they were: lower-cased last name, typmod, array', () => {
+    expect(t.columns.get('st')).toMatchObject({ type: 'status' });
+    expect(t.columns.get('id')).toMatchObject({ type: 'serial' });
+    expect(t.columns.get('flags')).toMatchObject({ type: 'bit', typmod: 3 });
+    expect(t.columns.get('tags')).toMatchObject({ type: 'text', array: true });
+  });
+
+  it('INHERITS: the parents\' columns first, a shared or redeclared name once, unknown parents recorded without columns', () => {
+    const child = cat.tables.get('public.child')!;
+    expect([...child.columns.keys()]).toEqual(['id', 'a', 'z', 'b']);
+    expect(child.inherits).toEqual([
+      { schema: 'public', name: 'parent', columns: ['id', 'a'] },
+      { schema: 'public', name: 'other', columns: ['z', 'id'] },
+      { schema: 'public', name: 'elsewhere' },
+    ]);
+  });
+});

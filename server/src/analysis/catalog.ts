@@ -26,7 +26,7 @@
  * - `columns.size === 0` means the columns are not known (a view or CREATE TABLE AS whose output types cannot be
  *   read from the query, a table only ever altered).
  */
-import { as, numberOf, strings, walk, type Node } from './ast';
+import { as, numberOf, quoteIdent, strings, walk, type Node } from './ast';
 import { compareMigrationPaths, downSections, isDownMigration } from './migration-order';
 import { DEFAULT_SEARCH_PATH, type ParsedFile } from './parse';
 
@@ -75,6 +75,12 @@ export interface Column {
   typmod?: number;
   /** An array of `type` (`text[]`). */
   array?: boolean;
+  /**
+   * The element type as a cast writes it, without typmod or array bounds: its schema when declared with one,
+   * quoted where the declaration quoted it (`app.mood`, `"Status"`); built-in types by their catalog name
+   * (`int4`, `bpchar`); a serial type as the integer type it declares (`int4`). Undefined for `%TYPE`.
+   */
+  typeName?: string;
 }
 
 export interface IndexColumn {
@@ -135,6 +141,11 @@ export interface TableInfo extends QName {
   partition?: PartitionKey;
   /** The parent's key when this table is a partition. */
   partitionOf?: string;
+  /**
+   * The tables of INHERITS (…), in order, with the column names they had at the CREATE (undefined: the parent is
+   * not in the workspace). The child's columns start with these; a parent's later ALTER is not followed here.
+   */
+  inherits?: (QName & { columns?: string[] })[];
   rls: boolean;
   forceRls?: boolean;
   policies: Policy[];
@@ -449,7 +460,30 @@ export function columnOf(def: Node): Column {
   const typmods = def.typeName?.typmods as Node[] | undefined;
   const mod = typmods && typmods.length > 0 ? numberOf(typmods[0]) : undefined;
   const array = ((def.typeName?.arrayBounds as unknown[] | undefined)?.length ?? 0) > 0;
-  return { name: def.colname, type: (names[names.length - 1] ?? '').toLowerCase(), typmod: mod, ...(array ? { array } : {}) };
+  const typeName = castName(names, def.typeName?.pct_type);
+  return { name: def.colname, type: (names[names.length - 1] ?? '').toLowerCase(), typmod: mod, ...(array ? { array } : {}), ...(typeName ? { typeName } : {}) };
+}
+
+/** serial types are not types: the column gets the integer type. */
+const SERIAL: Record<string, string> = { smallserial: 'int2', serial2: 'int2', serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8' };
+
+/**
+ * Names the grammar reads as type syntax when bare (`int` is pg_catalog.int4): a type declared with one of
+ * them quoted is another type, and keeps its quotes.
+ */
+const TYPE_KEYWORDS = new Set(
+  'bigint bit boolean char character dec decimal double float int integer interval json national nchar numeric real setof smallint time timestamp varchar varying'.split(' '),
+);
+/** Built-ins whose bare name carries a typmod of its own: `bit` is bit(1), `char` bpchar(1); `"bit"` has none. */
+const TYPMOD_KEYWORDS = new Set(['bit', 'char', 'character', 'nchar']);
+
+/** A TypeName's names as SQL that denotes the same type (the parser has already mapped `int` to pg_catalog.int4). */
+function castName(names: string[], pctType: unknown): string | undefined {
+  if (names.length === 0 || pctType) return undefined;
+  if (names.length === 1 && SERIAL[names[0]]) return SERIAL[names[0]];
+  // pg_catalog.x is the parser's spelling of a built-in; written bare it is the same type (bpchar, int4, numeric).
+  if (names.length === 2 && names[0] === 'pg_catalog') return TYPMOD_KEYWORDS.has(names[1]) ? `"${names[1]}"` : quoteIdent(names[1]);
+  return names.map((p) => (TYPE_KEYWORDS.has(p) ? `"${p}"` : quoteIdent(p))).join('.');
 }
 
 const STRATEGY: Record<string, PartitionStrategy> = {
@@ -565,6 +599,15 @@ function emptyRelation(q: QName, st: CatalogStatement, kind?: RelationKind): Tab
 /** The relation a CREATE TABLE defines (its LIKE sources and partition parent read from the current state). */
 function tableOf(b: Builder, st: CatalogStatement, n: Node): TableInfo {
   const t = emptyRelation(nameOf(n.relation, st), st);
+  if (!n.partbound && (n.inhRelations ?? []).length > 0) {
+    // INHERITS: the parents' columns first, in order, a name shared by two parents (or redeclared) once.
+    t.inherits = [];
+    for (const rv of (n.inhRelations as Node[]).map((r) => as(r, 'RangeVar')).filter((r): r is Node => !!r)) {
+      const p = b.find(rv.schemaname, rv.relname, st);
+      t.inherits.push(p ? { schema: p.schema, name: p.name, columns: [...p.columns.keys()] } : nameOf(rv, st));
+      for (const [k, c] of p?.columns ?? []) if (!t.columns.has(k)) t.columns.set(k, c);
+    }
+  }
   for (const like of n.tableElts ?? []) {
     const l = as(like, 'TableLikeClause');
     if (l) {

@@ -83,8 +83,8 @@ export const orChain: Rule = {
         const values = chain.map((t) => t.valueText);
         const untyped = chain.every((t) => isUntyped(t.value));
         let replacement: string;
-        if (!untyped || (type && TEXT_TYPES.has(type))) replacement = `${chain[0].columnText} = ANY(ARRAY[${values.join(', ')}])`;
-        else if (type) replacement = `${chain[0].columnText} = ANY(ARRAY[${values.join(', ')}]::${type}[])`;
+        if (!untyped || (type && TEXT_TYPES.has(type.type))) replacement = `${chain[0].columnText} = ANY(ARRAY[${values.join(', ')}])`;
+        else if (type?.cast) replacement = `${chain[0].columnText} = ANY(ARRAY[${values.join(', ')}]::${type.cast}[])`;
         else replacement = `${chain[0].columnText} IN (${values.join(', ')})`;
         replacements.push(replacement);
         if (!ok) continue;
@@ -203,8 +203,22 @@ function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromItem): boo
   return keys.some((k) => k.columns.length > 0 && k.columns.every((c) => pinned.has(c)) && (!k.where || conjunctShapes.has(shape(k.where))));
 }
 
-/** A column's type for an `::type[]` cast, when the model knows it; undefined for an array column, whose element cast would differ. */
-function columnType(model: SemanticModel, column: Node): string | undefined {
+/**
+ * Built-in types whose bare name is the type with no typmod: a cast to them is safe for a column whose type the
+ * model knows only by its lower-cased name (a CTE or subquery column).
+ */
+const BUILTIN = new Set(
+  'int2 int4 int8 float4 float8 numeric bool uuid date time timetz timestamp timestamptz interval json jsonb bpchar bytea inet cidr macaddr money oid'.split(' '),
+);
+
+/**
+ * A column's type (`type`) and the cast to write for it (`cast`): as its declaration spells it (schema, quotes;
+ * no typmod, so the cast coerces the values as `=` does), or a built-in's name; no cast for a type known only by
+ * its lower-cased name, which may need a schema or quotes. Undefined for an array column, whose element cast
+ * would differ.
+ */
+function columnType(model: SemanticModel, column: Node): { type: string; cast?: string } | undefined {
   const c = model.resolve(as(column, 'ColumnRef')!)?.column;
-  return c && !c.array && c.type ? c.type : undefined;
+  if (!c || c.array || !c.type) return undefined;
+  return { type: c.type, cast: c.typeName ?? (BUILTIN.has(c.type) ? c.type : undefined) };
 }

@@ -1,5 +1,6 @@
 import { as, quoteIdent, strings, type Node } from '../ast';
 import type { Statement } from '../parse';
+import type { Catalog, TableInfo } from '../catalog';
 import type { Rule } from '../rule';
 import { semanticModel, type FromItem, type Scope } from '../semantic';
 
@@ -24,7 +25,9 @@ export const selectStar: Rule = {
       fix:
         'List the columns you need. The quick fix expands the star to the table\'s columns in declaration ' +
         'order (from the workspace DDL, qualified with the alias when the FROM has one or for `t.*`) so you can ' +
-        'delete the ones you do not need; it is offered only when every table behind the star is known. ' +
+        'delete the ones you do not need; it is offered only when every table behind the star is known (a table ' +
+        'created with INHERITS lists its parents\' columns first, and gets no expansion when a parent is not in the ' +
+        'workspace or was altered after the child was created). ' +
         'Not flagged: `count(*)`, `EXISTS (SELECT * …)`, stars in subqueries and CTE bodies, a star over CTEs, ' +
         'subqueries, function scans or VALUES that list their own columns (the choice was made there; a CTE or ' +
         'subquery that is itself `SELECT *` still counts as its table), and ' +
@@ -61,7 +64,7 @@ export const selectStar: Rule = {
         const covered = qualifier.length === 0 ? arm.items : arm.items.filter((i) => !i.hidden && i.name === qualifier[qualifier.length - 1]);
         // Over CTEs, subqueries, functions and VALUES that list their own columns, `*` returns what was chosen there.
         if (covered.length === 0 || covered.every(listsColumns)) continue;
-        const fix = expansion(arm, covered, qualifier.length > 0);
+        const fix = covered.every((i) => !i.table || inheritedColumnsHold(catalog, statement, i.table)) ? expansion(arm, covered, qualifier.length > 0) : undefined;
         const starText = statement.file.text.slice(range.start, range.end);
         const wide = covered
           .filter((i) => !listsColumns(i))
@@ -119,4 +122,20 @@ function expansion(scope: Scope, covered: FromItem[], qualified: boolean): strin
 function starRange(st: Statement, location: number, fields: number): { start: number; end: number } | undefined {
   const span = st.nameSpan(location);
   return span && st.file.text[span.end - 1] === '*' && fields >= 1 ? span : undefined;
+}
+
+/**
+ * For a table created with INHERITS: true when every parent is known and has the columns it had at the CREATE
+ * (an ALTER of a parent adds or drops the column in the child too, which the catalog does not follow), its own
+ * parents likewise. A table without INHERITS holds trivially.
+ */
+function inheritedColumnsHold(catalog: Catalog, from: Statement, t: TableInfo, depth = 0): boolean {
+  if (!t.inherits) return true;
+  if (depth > 8) return false;
+  return t.inherits.every((q) => {
+    const p = q.columns && catalog.resolve(q.schema, q.name, from);
+    if (!p || !inheritedColumnsHold(catalog, from, p, depth + 1)) return false;
+    const now = [...p.columns.keys()];
+    return now.length === q.columns!.length && now.every((c, i) => c === q.columns![i]);
+  });
 }
