@@ -159,7 +159,7 @@ describe('lsp: workspace scan and the shared catalog', () => {
     expect((client.latest(uri('node_modules/x/ignored.sql'))?.diagnostics ?? []).length).toBe(0);
     expect(client.latest(uri('notes.txt'))).toBeUndefined();
     const ready = client.statuses.find((s) => s.state === 'ready')!;
-    expect(ready).toMatchObject({ files: 3, statements: 4, syntaxErrors: 1, findings: { error: 1, warning: 2, info: 1 } });
+    expect(ready).toMatchObject({ files: 3, statements: 4, syntaxErrors: 1, findings: { error: 1, warning: 2, info: 0 } });
   });
 
   it('a catalog change in document A updates the diagnostics of document B (RLS and policy)', async () => {
