@@ -7,12 +7,13 @@
  * `PREPARE … AS …` after all schema statements — so `$n` parameters get their types from the statement — then
  * DEALLOCATE; anything else executed in its place in the workspace order. Statements run one at a time outside any transaction block, so `CREATE INDEX CONCURRENTLY` and
  * `REINDEX … CONCURRENTLY` run as they would in a migration; the database is emptied after each check (every
- * user schema and role dropped, public recreated).
+ * user schema and role dropped, temporary tables discarded, public recreated).
  *
  * What the database cannot judge is reported, never passed silently: an extension PGlite lacks (PostGIS,
  * TimescaleDB), an object the workspace does not declare (a function, table or type from elsewhere), or a
  * statement PostgreSQL rejects before the fix as well (the fix is not to blame; the statement as written is
- * checked first). Such a
+ * checked first). A type the fixed statement names that does not exist, where the statement as written checked
+ * cleanly, is the fix's error (a cast that loses the type's schema or quotes) and fails the check. Such a
  * check fails the test unless the caller expects it with `{ unchecked: /why/ }`. A workspace statement that
  * fails because it needs such an object (a policy calling an undeclared function) is skipped and listed in
  * `skipped`; the fixed statement is then still checked.
@@ -99,7 +100,8 @@ const MAIN = 'main.sql';
 const bare = (st: Statement) => st.text.replace(/;\s*$/, '');
 
 async function reset(db: PGlite): Promise<void> {
-  await db.exec('DEALLOCATE ALL; RESET ALL;');
+  // Temporary tables live in pg_temp_N, which the schema loop below does not drop.
+  await db.exec('DEALLOCATE ALL; RESET ALL; DISCARD TEMP;');
   const schemas = await db.query<{ n: string }>(
     "SELECT nspname AS n FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'",
   );
@@ -190,10 +192,11 @@ async function check(db: PGlite, files: Files, ruleId: string, opts: FixOnDbOpti
   while (at < original.length && at < fixed.length && original[at] === fixed[at]) at++;
   // The statement as written first: when PostgreSQL rejects it already (an HNSW index on a vector column
   // without dimensions), a rejection after the fix says nothing about the fix.
-  const before = await statementOnDb(db, map, target, at).then(
-    () => undefined,
-    (e: Error) => e.message,
+  const asWritten = await statementOnDb(db, map, target, at).then(
+    (r) => ({ r, error: undefined }),
+    (e: Error) => ({ r: undefined, error: e.message }),
   );
+  const before = asWritten.error;
   const r = await statementOnDb(db, { ...map, [target]: fixed }, target, at).catch((e: Error) => {
     if (before === undefined) throw e;
     const st = new ParsedFile(target, fixed).statements.find((x) => x.start <= at && at <= x.end);
@@ -201,6 +204,11 @@ async function check(db: PGlite, files: Files, ruleId: string, opts: FixOnDbOpti
     const how = st && PREPARABLE.has(st.kind) ? ('prepared' as const) : ('executed' as const);
     return { statement, how, unchecked: `rejected before the fix as well: ${before.split('\n')[0]}`, skipped: [] };
   });
+  // The statement as written found every object it names: a type the fix names but the database lacks (a cast
+  // that drops the type's schema or quotes) is the fix's error, not something the workspace fails to declare.
+  if (asWritten.r && asWritten.r.unchecked === undefined && r.unchecked !== undefined && /^type ".*" does not exist/.test(r.unchecked)) {
+    throw new Error(`PostgreSQL rejects the fix: ${r.unchecked.replace(/ \(not declared in the workspace\)$/, '')}\n${r.statement}`);
+  }
   if (opts.unchecked) {
     expect(r.unchecked, `the fix of ${ruleId} was expected to be uncheckable on PGlite, but it ran:\n${r.statement}`).toMatch(opts.unchecked);
   } else {

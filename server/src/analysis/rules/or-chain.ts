@@ -37,8 +37,9 @@ export const orChain: Rule = {
         'the same column reference (as written: `s.id` and `id` are different) with constants, parameters or ' +
         'other expressions that do not read a column are merged. An ARRAY of untyped literals or parameters ' +
         'is text[], which does not compare with uuid, integer or enum columns, so the quick fix adds ' +
-        '`::type[]` when the column\'s type is known in the scope it is read in (a workspace table\'s column, or a ' +
-        'CTE or subquery column whose type its body shows; a CTE shadows a table of the same name), and writes the ' +
+        '`::type[]`, the type as declared (its schema and quotes; a serial column\'s integer type; `"bit"`, not ' +
+        'bit(1)), when the column\'s type is known in the scope it is read in (a workspace table\'s column, or a ' +
+        'CTE or subquery column of a built-in type its body shows; a CTE shadows a table of the same name), and writes the ' +
         'equivalent `col IN (x, y)` (planned as the same `= ANY` index scan) when the type is unknown. Only WHERE, ' +
         'JOIN ON, HAVING and policy USING expressions are checked (a policy\'s USING is added to every query on its table); ' +
         'CHECK constraints, partial-index predicates, DEFAULTs, generated columns, policy WITH CHECK and select ' +
