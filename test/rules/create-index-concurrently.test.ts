@@ -140,6 +140,14 @@ describe('create-index-concurrently: the migration history', () => {
     expect(only(later, 'm/V2__idx.sql')).toEqual([]);
   });
 
+  it('a table declared in a schema folder beside the migrations is an existing table, whichever folder sorts first', () => {
+    // migrations/ sorts before schema/, but folders have no order between them: the schema file describes the table.
+    const files = { 'schema/001_tables.sql': INIT_TABLE, 'migrations/002_idx.sql': 'CREATE INDEX i ON sessions (status);' };
+    expect(only(files, 'migrations/002_idx.sql')).toHaveLength(1);
+    const db = { 'db/schema.sql': INIT_TABLE, 'app/migrations/0002_idx.sql': 'CREATE INDEX i ON sessions (status);' };
+    expect(only(db, 'app/migrations/0002_idx.sql')).toHaveLength(1);
+  });
+
   it('does not fire after ADD COLUMN … NOT NULL without a default in the same migration (the table is empty)', () => {
     const files = { 'm/1_a.sql': INIT_TABLE, 'm/2_b.sql': 'ALTER TABLE sessions ADD COLUMN slug text NOT NULL;\nCREATE UNIQUE INDEX s ON sessions (slug);' };
     expect(only(files, 'm/2_b.sql')).toEqual([]);

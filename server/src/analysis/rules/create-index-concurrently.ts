@@ -1,6 +1,8 @@
 import { as, type Node } from '../ast';
 import type { QName } from '../catalog';
-import { sameMigration } from '../migration-order';
+import { migrationKey, sameMigration } from '../migration-order';
+
+const sameFolder = (a: string, b: string) => migrationKey(a).base === migrationKey(b).base;
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
 import { displayName, inTransactionBlock, indexHead } from './_tenancy';
@@ -127,7 +129,10 @@ export const createIndexConcurrently: Rule = {
     // Only a relation that an earlier migration created holds data by now; one created in this migration (this
     // file, or another file of the same version) is new and empty, and one created later is of unknown order.
     if (sameMigrationAs(created, st)) return;
-    if (catalog.inHistory(st.file.path) && !catalog.before(created, st)) return;
+    // Created by a later migration of the same folder: the history says the table is new when this runs. Files of
+    // different folders (a schema/ folder beside migrations/) have no order between them: the table is taken as
+    // the schema has it.
+    if (catalog.inHistory(st.file.path) && sameFolder(created.file.path, st.file.path) && !catalog.before(created, st)) return;
     if (table.partition) return; // CONCURRENTLY is not supported on partitioned tables.
     if (created.body?.relation?.relpersistence === 't' || created.body?.into?.rel?.relpersistence === 't') return; // a temporary table is private to its session
     const rel = b.relation.relname;
