@@ -202,9 +202,9 @@ describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => 
     ["SELECT * FROM t WHERE a = '1' OR a = '2';", "a = ANY(ARRAY['1', '2']::int4[])"],
     ["SELECT * FROM t WHERE ts = '2024-01-01' OR ts = $1;", "ts = ANY(ARRAY['2024-01-01', $1]::timestamptz[])"],
     ["SELECT * FROM t WHERE d = '2024-01-01' OR d = '2024-01-02';", "d = ANY(ARRAY['2024-01-01', '2024-01-02']::date[])"],
-    ["SELECT * FROM t WHERE m = 'open' OR m = $1;", "m = ANY(ARRAY['open', $1]::mood[])"],
-    ['SELECT * FROM t WHERE l = $1 OR l = $2;', 'l = ANY(ARRAY[$1, $2]::label[])'],
-    ['SELECT * FROM t WHERE ci = $1 OR ci = $2;', 'ci = ANY(ARRAY[$1, $2]::citext[])'],
+    ["SELECT * FROM t WHERE m = 'open' OR m = $1;", "m IN ('open', $1)"],
+    ['SELECT * FROM t WHERE l = $1 OR l = $2;', 'l IN ($1, $2)'],
+    ['SELECT * FROM t WHERE ci = $1 OR ci = $2;', 'ci IN ($1, $2)'],
     ["SELECT * FROM t WHERE j = '{}' OR j = '[]';", "j = ANY(ARRAY['{}', '[]']::jsonb[])"],
     ["SELECT * FROM t WHERE ch = 'x' OR ch = $1;", "ch = ANY(ARRAY['x', $1]::bpchar[])"],
     ['SELECT * FROM sessions s WHERE s.session_id = $1 OR s.session_id = $2 OR s.session_id = $3;', 's.session_id = ANY(ARRAY[$1, $2, $3]::uuid[])'],
@@ -221,6 +221,15 @@ describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => 
   });
 });
 
+describe(`${RULE}: a user type is not cast (runs on PostgreSQL)`, () => {
+  // A domain's CHECK runs on every value cast to it: ANY(ARRAY['-1', '2']::pos[]) fails where the OR matched.
+  const SCHEMA = 'CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE TABLE t (p pos);\nINSERT INTO t VALUES (2);\n';
+  it('a domain column gets IN (…), which compares as = does', async () => {
+    const r = await db.check(SCHEMA + "SELECT * FROM t WHERE p = '-1' OR p = '2';", RULE);
+    expect(r.statement).toContain("p IN ('-1', '2')");
+  });
+});
+
 describe(`${RULE}: the cast names the declared type exactly (runs on PostgreSQL)`, () => {
   const SCHEMA =
     'CREATE SCHEMA app;\nCREATE TYPE "Status" AS ENUM (\'open\', \'closed\');\nCREATE TYPE app.mood AS ENUM (\'open\', \'closed\');\n' +
@@ -228,8 +237,8 @@ describe(`${RULE}: the cast names the declared type exactly (runs on PostgreSQL)
 
   it.each([
     // Prisma declares enums quoted and mixed-case: ::status[] would name no type.
-    ["SELECT * FROM t WHERE st = 'open' OR st = $1;", `st = ANY(ARRAY['open', $1]::"Status"[])`],
-    ['SELECT * FROM t WHERE m = $1 OR m = $2;', 'm = ANY(ARRAY[$1, $2]::app.mood[])'],
+    ["SELECT * FROM t WHERE st = 'open' OR st = $1;", `st IN ('open', $1)`],
+    ['SELECT * FROM t WHERE m = $1 OR m = $2;', 'm IN ($1, $2)'],
     // serial is not a type (it is int4 with a sequence default).
     ['SELECT * FROM t WHERE id = $1 OR id = $2;', 'id = ANY(ARRAY[$1, $2]::int4[])'],
     ['SELECT * FROM t WHERE big = $1 OR big = $2;', 'big = ANY(ARRAY[$1, $2]::int8[])'],

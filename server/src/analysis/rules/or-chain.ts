@@ -212,6 +212,9 @@ const BUILTIN = new Set(
   'int2 int4 int8 float4 float8 numeric bool uuid date time timetz timestamp timestamptz interval json jsonb bpchar bytea inet cidr macaddr money oid'.split(' '),
 );
 
+/** Built-in base names a declaration can carry that are not written bare in a cast (serials, bit, char). */
+const DECLARED_BUILTIN = new Set('serial serial2 serial4 serial8 smallserial bigserial bit varbit char'.split(' '));
+
 /**
  * A column's type (`type`) and the cast to write for it (`cast`): as its declaration spells it (schema, quotes;
  * no typmod, so the cast coerces the values as `=` does), or a built-in's name; no cast for a type known only by
@@ -221,5 +224,8 @@ const BUILTIN = new Set(
 function columnType(model: SemanticModel, column: Node): { type: string; cast?: string } | undefined {
   const c = model.resolve(as(column, 'ColumnRef')!)?.column;
   if (!c || c.array || !c.type) return undefined;
-  return { type: c.type, cast: c.typeName ?? (BUILTIN.has(c.type) ? c.type : undefined) };
+  // Only built-in types are cast: a user type may be a domain, and a cast to it enforces the domain's CHECK
+  // on every value (a query that matched nothing would fail instead); `IN (…)` compares as `=` does.
+  if (!BUILTIN.has(c.type) && !DECLARED_BUILTIN.has(c.type)) return { type: c.type };
+  return { type: c.type, cast: c.typeName ?? c.type };
 }
