@@ -148,7 +148,8 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
 }
 
-function endOfQuoted(text: string, at: number, backslashes: boolean): number {
+/** The end of a quoted literal or identifier starting at `at` (doubled quotes inside; backslash escapes in E'…'). */
+export function endOfQuoted(text: string, at: number, backslashes: boolean): number {
   const q = text.charCodeAt(at);
   let j = at + 1;
   while (j < text.length) {

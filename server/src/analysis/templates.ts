@@ -4,6 +4,7 @@
  * Each template is replaced by a placeholder of the same length in UTF-16 units that the parser accepts in
  * that position, so every offset into the rewritten text is an offset into the original file.
  */
+import { endOfQuoted } from './split';
 
 /** What a placeholder stands for: a name, a value, a string literal, or nothing (a control action). */
 export type PlaceholderKind = 'identifier' | 'value' | 'literal' | 'blank';
@@ -184,7 +185,7 @@ function codeTemplates(out: Rewriter): void {
     } else if (c === 47 /* / */ && next === 42 /* * */) {
       i = commentEnd(text, i);
     } else if (c === 39 /* ' */ || c === 34 /* " */) {
-      i = quotedEnd(text, i, c === 39 && /[eE]/.test(text[i - 1] ?? '') && !isWord(text.charCodeAt(i - 2)));
+      i = endOfQuoted(text, i, c === 39 && /[eE]/.test(text[i - 1] ?? '') && !isWord(text.charCodeAt(i - 2)));
     } else if (c === 36 /* $ */ && !isWord(text.charCodeAt(i - 1))) {
       const m = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 64));
       if (m) {
@@ -281,16 +282,3 @@ function commentEnd(text: string, at: number): number {
   return j;
 }
 
-function quotedEnd(text: string, at: number, backslashes: boolean): number {
-  const q = text.charCodeAt(at);
-  let j = at + 1;
-  while (j < text.length) {
-    const d = text.charCodeAt(j);
-    if (backslashes && d === 92) j += 2;
-    else if (d === q) {
-      if (text.charCodeAt(j + 1) === q) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return text.length;
-}

@@ -92,6 +92,18 @@ function policyFacts(body: Node | undefined, tenantColumn: string): PolicyFacts 
   };
 }
 
+/** The tenant rules' premise, as their docs state it (split-tenant-indexes, tenant-index-order). */
+export const RLS_PREMISE_DOC =
+  'The premise is checked, not assumed, and where the SQL does not show it the rule says nothing: it reads a ' +
+  'table only when the workspace enables and FORCEs row-level security on it (`ALTER TABLE … FORCE ROW LEVEL ' +
+  'SECURITY`; without it the table owner is not bound) and a FOR ALL / FOR SELECT policy for every role (`TO ' +
+  'PUBLIC` or no TO clause) reads the tenant column in its USING, with no permissive read policy that does not ' +
+  '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
+  'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
+  '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
+  'Roles created BYPASSRLS (Supabase\'s service_role) and superusers escape even forced RLS; the workspace ' +
+  'SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design\'s word. ';
+
 /**
  * True when row-level security adds a tenant-column condition to every role's reads of the table, as far as
  * the SQL shows: RLS enabled and FORCEd (without FORCE the table owner, which often runs the application or its

@@ -1,6 +1,6 @@
 import { as, quoteIdent, type Node } from '../ast';
 import type { Rule } from '../rule';
-import { displayName, elemColumn, leadIdentifiesTenant, methodOf, parenListAfter, predicatePinsTenant, refersTo, RLS_SESSIONS, rlsTenantTable } from './_tenancy';
+import { displayName, elemColumn, leadIdentifiesTenant, methodOf, parenListAfter, predicatePinsTenant, refersTo, RLS_SESSIONS, rlsTenantTable, RLS_PREMISE_DOC } from './_tenancy';
 
 export const splitTenantIndexes: Rule = {
   meta: {
@@ -17,15 +17,7 @@ export const splitTenantIndexes: Rule = {
         'common query patterns. Unique indexes are left alone: a single-column UNIQUE enforces global uniqueness ' +
         '(an e-mail, a UUID), which `(tenant_id, col)` would weaken to per-tenant uniqueness, and a unique lookup ' +
         'returns at most one row anyway. GIN, GiST, BRIN, HNSW and IVFFlat indexes are not B-trees and are left alone too. ' +
-        'The premise is checked, not assumed, and where the SQL does not show it the rule says nothing: it reads a ' +
-        'table only when the workspace enables and FORCEs row-level security on it (`ALTER TABLE … FORCE ROW LEVEL ' +
-        'SECURITY`; without it the table owner is not bound) and a FOR ALL / FOR SELECT policy for every role (`TO ' +
-        'PUBLIC` or no TO clause) reads the tenant column in its USING, with no permissive read policy that does not ' +
-        '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
-        'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
-        '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
-        'Roles created BYPASSRLS (Supabase\'s service_role) and superusers escape even forced RLS; the workspace ' +
-        'SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design\'s word. ' +
+        RLS_PREMISE_DOC +
         'A column that already picks out one tenant\'s rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE ' +
         'elsewhere in the workspace), or a foreign key to a table that has the tenant column.',
       fix:

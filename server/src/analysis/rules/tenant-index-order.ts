@@ -14,6 +14,7 @@ import {
   refersTo,
   rlsTenantTable,
   RLS_SESSIONS,
+  RLS_PREMISE_DOC,
   type ParenList,
 } from './_tenancy';
 
@@ -70,15 +71,7 @@ export const tenantIndexOrder: Rule = {
         'and the application\'s own condition: the tuning guide measures the composite `(tenant_id, status)` index ' +
         '2-3x faster for common query patterns, and its rule is "Always put tenant_id as first column in ' +
         'multi-column indexes". With another column first, each tenant\'s rows are scattered across the whole index. ' +
-        'The premise is checked, not assumed, and where the SQL does not show it the rule says nothing: it reads a ' +
-        'table only when the workspace enables and FORCEs row-level security on it (`ALTER TABLE … FORCE ROW LEVEL ' +
-        'SECURITY`; without it the table owner is not bound) and a FOR ALL / FOR SELECT policy for every role (`TO ' +
-        'PUBLIC` or no TO clause) reads the tenant column in its USING, with no permissive read policy that does not ' +
-        '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
-        'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
-        '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
-        'Roles created BYPASSRLS (Supabase\'s service_role) and superusers escape even forced RLS; the workspace ' +
-        'SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design\'s word. ' +
+        RLS_PREMISE_DOC +
         'It also stays quiet when the ' +
         'leading columns already pick out one tenant\'s rows: another PRIMARY KEY or UNIQUE key of the table lies ' +
         'within them (a global UUID id), or the first one is a foreign key to a table that has the tenant column. ' +
