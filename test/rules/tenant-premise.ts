@@ -10,6 +10,9 @@ const TENANT = "(tenant_id = current_setting('app.tenant')::int)";
 /** RLS set up in ways that leave some role's queries unfiltered by tenant_id: the rules stay quiet. */
 export function premiseNotShown(bare: string, index: string): [string, string][] {
   return [
+    ['no RLS at all (a tenant-like column in a project without RLS)', bare + index],
+    ['RLS enabled, no policy', bare + ENABLE + index],
+    ['a policy but RLS never enabled', bare + 'CREATE POLICY p ON sessions USING (tenant_id = 1);\n' + index],
     ['RLS enabled but not forced (the owner is not bound)', bare + ENABLE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + index],
     ['FORCE without ENABLE (RLS stays off)', bare + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + index],
     [
