@@ -80,3 +80,13 @@ describe(RULE, () => {
     expect(f[0].message).toContain('<#> (inner product)');
   });
 });
+
+describe(`${RULE}: the query vector from a subquery`, () => {
+  it('ORDER BY embedding <=> (SELECT embedding FROM queries …) is one query vector: the mismatch is reported', () => {
+    const sql =
+      'CREATE TABLE items (id int, embedding vector(3));\nCREATE TABLE queries (id int, embedding vector(3));\n' +
+      'CREATE INDEX ON items USING hnsw (embedding vector_l2_ops);\n' +
+      'SELECT id FROM items ORDER BY embedding <=> (SELECT embedding FROM queries WHERE id = $1) LIMIT 10;';
+    expect(findings(sql, RULE).map((f) => flagged(sql, f))).toHaveLength(1);
+  });
+});

@@ -191,7 +191,7 @@ export function vectorOrders(scope: Scope, model: SemanticModel): VectorOrder[] 
     // An index scan orders by distance to one query vector: the other operand must not read a row of this
     // query's FROM (`a.embedding <-> b.embedding` over a join is computed per pair, whatever the index).
     const other = left ? expr.rexpr : expr.lexpr;
-    const reads = readsOf(scope, other);
+    const reads = readsOf(scope, other, model);
     if (reads.items.size > 0) continue;
     const names = columnRefNames(side);
     const hit = model.resolve(side);

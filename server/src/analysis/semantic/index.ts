@@ -48,7 +48,7 @@ export class SemanticModel {
   predicates(s: Scope): Predicate[] {
     let p = this.preds.get(s);
     if (!p) {
-      p = scopePredicates(s);
+      p = scopePredicates(s, this);
       this.preds.set(s, p);
     }
     return p;

@@ -46,10 +46,16 @@ export function conjuncts(e: Node | undefined): Node[] {
   return [e];
 }
 
+/** How the model resolves a ColumnRef in its own scope (a subquery's references belong to the subquery). */
+export interface RefResolver {
+  scopeOf(ref: Node): Scope | undefined;
+  resolve(ref: Node): ResolvedColumn | undefined;
+}
+
 /** The scope's normalised predicates. */
-export function scopePredicates(s: Scope): Predicate[] {
+export function scopePredicates(s: Scope, m: RefResolver): Predicate[] {
   const out: Predicate[] = [];
-  for (const q of s.quals) for (const c of conjuncts(q)) out.push(...classify(s, c));
+  for (const q of s.quals) for (const c of conjuncts(q)) out.push(...classify(s, c, m));
   for (const j of s.joins) {
     for (const col of j.using) {
       const l = j.left.find((i) => i.columns?.some((c) => c.name === col));
@@ -70,12 +76,15 @@ function columnOf(s: Scope, e: Node | undefined): ResolvedColumn | undefined {
   return ref ? resolveColumn(s, columnRefNames(ref)) : undefined;
 }
 
-/** Which of this scope's items an expression reads (sublinks are their own scopes: their outer references count). */
-export function readsOf(s: Scope, e: unknown): ValueReads {
+/**
+ * Which of this scope's items an expression reads. A sublink is its own scope: a reference inside it is resolved
+ * there (the model knows each reference's scope), so only its outer references to this scope count.
+ */
+export function readsOf(s: Scope, e: unknown, m: RefResolver): ValueReads {
   const reads: ValueReads = { items: new Set(), unresolved: false };
   walk(e, (type, n) => {
     if (type !== 'ColumnRef') return undefined;
-    const r = resolveColumn(s, columnRefNames(n));
+    const r = m.scopeOf(n) ? m.resolve(n) : resolveColumn(s, columnRefNames(n));
     if (!r) reads.unresolved = true;
     else if (r.scope === s) reads.items.add(r.item);
     return false;
@@ -88,10 +97,10 @@ function rowItems(e: Node | undefined): Node[] | undefined {
   return row ? ((row.args ?? []) as Node[]) : undefined;
 }
 
-function classify(s: Scope, e: Node): Predicate[] {
+function classify(s: Scope, e: Node, m: RefResolver): Predicate[] {
   const b = as(e, 'BoolExpr');
   if (b?.boolop === 'OR_EXPR') {
-    return [{ kind: 'or', node: e, arms: ((b.args ?? []) as Node[]).map((a) => conjuncts(a).flatMap((c) => classify(s, c))) }];
+    return [{ kind: 'or', node: e, arms: ((b.args ?? []) as Node[]).map((a) => conjuncts(a).flatMap((c) => classify(s, c, m))) }];
   }
   const nt = as(e, 'NullTest');
   if (nt) {
@@ -118,16 +127,16 @@ function classify(s: Scope, e: Node): Predicate[] {
       const r = rowItems(x.rexpr);
       if (l && r && l.length === r.length) {
         // `(a, b) = (x, y)` is a = x AND b = y; `(a, b) < (x, y)` restricts only its first column's range.
-        if (op === '=') return l.flatMap((li, i) => comparison(s, e, li, '=', r[i]));
-        if (op !== '<>') return comparison(s, e, l[0], (op === '<' ? '<=' : op === '>' ? '>=' : op) as CompareOp, r[0]);
+        if (op === '=') return l.flatMap((li, i) => comparison(s, e, li, '=', r[i], m));
+        if (op !== '<>') return comparison(s, e, l[0], (op === '<' ? '<=' : op === '>' ? '>=' : op) as CompareOp, r[0], m);
         return [];
       }
-      return comparison(s, e, x.lexpr, op as CompareOp, x.rexpr);
+      return comparison(s, e, x.lexpr, op as CompareOp, x.rexpr, m);
     }
     case 'AEXPR_OP_ANY': {
       const column = columnOf(s, x.lexpr);
       if (!column || !OPS.has(op)) return [];
-      return [{ kind: 'any', node: e, column, op: op as CompareOp, value: x.rexpr, reads: readsOf(s, x.rexpr) }];
+      return [{ kind: 'any', node: e, column, op: op as CompareOp, value: x.rexpr, reads: readsOf(s, x.rexpr, m) }];
     }
     case 'AEXPR_IN': {
       if (op !== '=') return [];
@@ -142,29 +151,29 @@ function classify(s: Scope, e: Node): Predicate[] {
         cols.forEach((c, i) => {
           const column = columnOf(s, c);
           const vals = rows.map((r) => r![i]);
-          if (column) out.push({ kind: 'in-list', node: e, column, values: vals, reads: readsOf(s, vals) });
+          if (column) out.push({ kind: 'in-list', node: e, column, values: vals, reads: readsOf(s, vals, m) });
         });
         return out;
       }
       const column = columnOf(s, x.lexpr);
-      return column ? [{ kind: 'in-list', node: e, column, values, reads: readsOf(s, values) }] : [];
+      return column ? [{ kind: 'in-list', node: e, column, values, reads: readsOf(s, values, m) }] : [];
     }
     case 'AEXPR_BETWEEN':
     case 'AEXPR_BETWEEN_SYM': {
       const column = columnOf(s, x.lexpr);
-      return column ? [{ kind: 'between', node: e, column, reads: readsOf(s, x.rexpr) }] : [];
+      return column ? [{ kind: 'between', node: e, column, reads: readsOf(s, x.rexpr, m) }] : [];
     }
     default:
       return [];
   }
 }
 
-function comparison(s: Scope, node: Node, l: Node | undefined, op: CompareOp, r: Node | undefined): Predicate[] {
+function comparison(s: Scope, node: Node, l: Node | undefined, op: CompareOp, r: Node | undefined, m: RefResolver): Predicate[] {
   const lc = columnOf(s, l);
   const rc = columnOf(s, r);
   if (lc && rc && op === '=' && lc.scope === s && rc.scope === s && lc.item !== rc.item) return [{ kind: 'join', node, left: lc, right: rc }];
   const out: Predicate[] = [];
-  if (lc && lc.scope === s) out.push({ kind: 'compare', node, column: lc, op, value: r!, reads: readsOf(s, r) });
-  if (rc && rc.scope === s) out.push({ kind: 'compare', node, column: rc, op: FLIP[op], value: l!, reads: readsOf(s, l) });
+  if (lc && lc.scope === s) out.push({ kind: 'compare', node, column: lc, op, value: r!, reads: readsOf(s, r, m) });
+  if (rc && rc.scope === s) out.push({ kind: 'compare', node, column: rc, op: FLIP[op], value: l!, reads: readsOf(s, l, m) });
   return out;
 }
