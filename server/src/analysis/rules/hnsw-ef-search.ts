@@ -113,11 +113,12 @@ export const hnswEfSearch: Rule = {
         let hit: { limit: number; offset: number } | undefined;
         // Only statements with a LIMIT above the setting can be capped by it: the model is built for those alone.
         if (!next.treeMayInclude('"limitCount"')) continue;
-        for (const scope of selectScopes(semanticModel(next, catalog))) {
+        const model = semanticModel(next, catalog);
+        for (const scope of selectScopes(model)) {
           const sel = scope.node;
           const limit = constInt(sel.limitCount);
           if (limit === undefined || limit <= value) continue;
-          const orders = vectorOrders(scope, semanticModel(next, catalog)).filter((o) => {
+          const orders = vectorOrders(scope, model).filter((o) => {
             // A column known to have only IVFFlat indexes is not searched by HNSW.
             const idx = vectorIndexesOn(o.table, o.column);
             return idx.length === 0 || idx.some((i) => i.method === 'hnsw');
