@@ -241,11 +241,6 @@ export class Workspace {
     const pattern = new RegExp(`(?<![\\p{L}\\p{N}_$])(?:${[...changed].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_$])`, 'iu');
     return files.filter((f) => pattern.test(f.text)).map((f) => f.uri);
   }
-
-  /** The catalog of a path's project as it is now, or undefined when it must be rebuilt. */
-  peekCatalog(path = ''): Catalog | undefined {
-    return this.catalogs.get(this.projectOf(path));
-  }
 }
 
 function withoutFix(f: Finding): Finding {
