@@ -6,9 +6,10 @@
 import type { Node } from 'web-tree-sitter';
 import { initParser, sqlParses } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
+import { directivesOf, type HostDirective } from './directives';
 import { hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
-import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type ReadContext, type Specials } from './strings';
+import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
 export type FoundBy = 'call' | 'tag' | 'macro' | 'comment' | 'keyword';
 
@@ -23,7 +24,7 @@ export interface EmbeddedSql {
   start: number;
   end: number;
   /** Host ranges of the literal contents (inside the quotes): where an edit of the SQL may land. */
-  pieces: { start: number; end: number }[];
+  pieces: Piece[];
   holes: Hole[];
   /**
    * The SQL does not parse with its interpolations replaced by either reading (a name or a value): the holes
@@ -134,13 +135,29 @@ interface Api {
 
 /** Every SQL string in a host file, in text order. Needs initEmbedded() to have resolved. */
 export function extractSql(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): EmbeddedSql[] {
+  return extractHost(path, text, options).sql;
+}
+
+export interface HostExtract {
+  sql: EmbeddedSql[];
+  /** The `pgperf-ignore` comments of the file. */
+  directives: HostDirective[];
+}
+
+/** The SQL strings and the suppression comments of a host file, from one parse. Needs initEmbedded(). */
+export function extractHost(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): HostExtract {
   const lang = hostLanguageOf(path);
-  if (!lang || !options.languages[languageKey(lang)]) return [];
+  if (!lang || !options.languages[languageKey(lang)]) return { sql: [], directives: [] };
   // Nothing can be found in a file without a statement keyword (each string taken must open with one).
-  if (!MAY_HOLD_SQL.test(text)) return [];
+  const mayHoldSql = MAY_HOLD_SQL.test(text);
+  const mayHoldDirectives = text.includes('pgperf-ignore');
+  if (!mayHoldSql && !mayHoldDirectives) return { sql: [], directives: [] };
   const tree = parseHost(lang, text);
   try {
-    return new Extractor(lang, options).run(tree.rootNode);
+    return {
+      sql: mayHoldSql ? new Extractor(lang, options).run(tree.rootNode) : [],
+      directives: mayHoldDirectives ? directivesOf(tree.rootNode, text) : [],
+    };
   } finally {
     tree.delete();
   }

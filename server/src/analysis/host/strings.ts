@@ -4,8 +4,9 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { SqlBuilder, type ValueStyle } from './builder';
-import { decode, type Decoded, type EscapeStyle } from './decode';
+import { decode, type Decoded } from './decode';
 import type { HostLanguage } from './grammars';
+import { pieceStyle, type PieceStyle, type Quote, type SpecialFlags } from './style';
 
 /** The driver's parameter syntax inside the literal, where the API has one besides `$n`. */
 export type ParamSyntax = 'pyformat' | 'named' | 'question';
@@ -18,7 +19,17 @@ export interface ReadContext {
   /** Special sequences of every literal read, when the API defines its own (psycopg's sql.SQL). */
   specials?: Specials;
   /** Host ranges of the literal contents read. */
-  pieces: { start: number; end: number }[];
+  pieces: Piece[];
+}
+
+/** The contents of one literal (between its quotes) read into the SQL. */
+export interface Piece {
+  start: number;
+  end: number;
+  /** How text is written in this literal: what an edit of the SQL here must be encoded as. */
+  style: PieceStyle;
+  /** The host source of the contents. */
+  source: string;
 }
 
 /** Reads `node` into `b`; false when any part of it cannot be read statically. */
@@ -39,15 +50,15 @@ export function readString(node: Node, b: SqlBuilder, ctx: ReadContext): boolean
  * Special sequences of a literal: `re` matches them; a match opening with `holeLead` is a host format hole, any
  * other match a driver parameter, except the doubled escapes (`%%`, `{{`, `}}`) that stand for one character.
  */
-export interface Specials {
+export interface Specials extends SpecialFlags {
   re: RegExp;
   holeLead?: '{' | '%';
 }
 
-function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, style: EscapeStyle, specials?: Specials): void {
-  ctx.pieces.push({ start: base, end: base + text.length });
-  const d = decode(text, base, style);
-  const sp = specials ?? ctx.specials ?? (PARAMS[ctx.params.join(',')] ? { re: PARAMS[ctx.params.join(',')]! } : undefined);
+function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, quote: Quote, specials?: Specials): void {
+  const sp = specials ?? ctx.specials ?? PARAMS[ctx.params.join(',')];
+  ctx.pieces.push({ start: base, end: base + text.length, style: pieceStyle(ctx.lang, quote, sp), source: text });
+  const d = decode(text, base, quote.escape);
   if (!sp) return b.text(d);
   splitSpecials(b, d, sp);
 }
@@ -74,27 +85,27 @@ function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead }: Specials): v
 
 const PY_PARAM = String.raw`%%|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]`;
 const NAMED = String.raw`(?<![:\w]):[A-Za-z_]\w*`;
-const PARAMS: Record<string, RegExp | undefined> = {
-  pyformat: new RegExp(PY_PARAM, 'g'),
-  named: new RegExp(NAMED, 'g'),
-  question: /\?/g,
-  'pyformat,named': new RegExp(`${PY_PARAM}|${NAMED}`, 'g'),
-  'named,question': new RegExp(`${NAMED}|\\?`, 'g'),
+const PARAMS: Record<string, Specials | undefined> = {
+  pyformat: { re: new RegExp(PY_PARAM, 'g'), percent: true },
+  named: { re: new RegExp(NAMED, 'g'), named: true },
+  question: { re: /\?/g, question: true },
+  'pyformat,named': { re: new RegExp(`${PY_PARAM}|${NAMED}`, 'g'), percent: true, named: true },
+  'named,question': { re: new RegExp(`${NAMED}|\\?`, 'g'), named: true, question: true },
 };
 const BRACE = String.raw`\{\{|\}\}|\{[^{}]*\}`;
-const PY_FORMAT: Specials = { re: new RegExp(PY_PARAM, 'g'), holeLead: '%' };
-const BRACE_FORMAT: Specials = { re: new RegExp(BRACE, 'g'), holeLead: '{' };
-const GO_FORMAT: Specials = { re: /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?[a-zA-Z]/g, holeLead: '%' };
+const PY_FORMAT: Specials = { re: new RegExp(PY_PARAM, 'g'), holeLead: '%', percent: true };
+const BRACE_FORMAT: Specials = { re: new RegExp(BRACE, 'g'), holeLead: '{', braces: true };
+const GO_FORMAT: Specials = { re: /%%|%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.\d+)?[a-zA-Z]/g, holeLead: '%', percent: true };
 /** An f-string's own braces (its holes are interpolation nodes), and the driver's `%s` where it has them. */
-const FSTRING: Specials = { re: /\{\{|\}\}/g };
-const FSTRING_PARAMS: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, 'g') };
+const FSTRING: Specials = { re: /\{\{|\}\}/g, braces: true };
+const FSTRING_PARAMS: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, 'g'), braces: true, percent: true };
 /**
  * A language's own format specifiers, for a literal kept apart from the call that formats it (a Go `const` given
  * to fmt.Sprintf later, a Rust or Python template string).
  */
-export const FORMAT_OF: Partial<Record<HostLanguage, Specials>> = { go: GO_FORMAT, rust: BRACE_FORMAT, python: { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{' } };
+export const FORMAT_OF: Partial<Record<HostLanguage, Specials>> = { go: GO_FORMAT, rust: BRACE_FORMAT, python: { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true } };
 /** psycopg's sql.SQL("… {} … %s"): `{}` composed in by .format(), `%s` the driver's parameter. */
-export const PSYCOPG_SQL: Specials = { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{' };
+export const PSYCOPG_SQL: Specials = { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true };
 
 /** A `?` is a parameter where a value stands (not the jsonb operator): after `=`, `(`, `,` or a keyword. */
 function questionApplies(before: string, after: string): boolean {
@@ -120,11 +131,12 @@ function readConcat(left: Node | null, right: Node | null, b: SqlBuilder, ctx: R
 function readJs(node: Node, b: SqlBuilder, ctx: ReadContext): boolean {
   switch (node.type) {
     case 'string':
-      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'js');
+      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, { quote: node.text[0], prefix: '', hashes: 0, escape: 'js' });
       return true;
     case 'template_string': {
       let pos = node.startIndex + 1;
-      const text = (to: number): void => literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, 'js');
+      const quote: Quote = { quote: '`', prefix: '', hashes: 0, escape: 'js' };
+      const text = (to: number): void => literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, quote);
       for (const c of node.namedChildren) {
         if (c?.type !== 'template_substitution') continue;
         text(c.startIndex);
@@ -153,13 +165,13 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specia
       const close = node.children.find((c) => c?.type === 'string_end');
       if (!open || !close) return false;
       const prefix = open.text.replace(/['"]+$/, '').toLowerCase();
-      const style: EscapeStyle = prefix.includes('r') ? 'python-raw' : 'python';
+      const quote: Quote = { quote: open.text.slice(prefix.length), prefix, hashes: 0, escape: prefix.includes('r') ? 'python-raw' : 'python' };
       const f = prefix.includes('f');
       // In an f-string `{{`/`}}` are braces and `%s` still the driver's parameter (psycopg formats after Python).
       const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : FSTRING) : (format ?? ctx.specials);
       let pos = open.endIndex;
       const text = (to: number): void => {
-        if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, style, specials);
+        if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, quote, specials);
       };
       for (const c of node.namedChildren) {
         if (c?.type !== 'interpolation') continue;
@@ -198,10 +210,10 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specia
 function readGo(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specials): boolean {
   switch (node.type) {
     case 'interpreted_string_literal':
-      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'go', format);
+      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, { quote: '"', prefix: '', hashes: 0, escape: 'go' }, format);
       return true;
     case 'raw_string_literal':
-      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, 'raw', format);
+      literal(b, ctx, node.text.slice(1, -1), node.startIndex + 1, { quote: '`', prefix: '', hashes: 0, escape: 'raw' }, format);
       return true;
     case 'binary_expression':
       return node.childForFieldName('operator')?.type === '+' && readConcat(node.childForFieldName('left'), node.childForFieldName('right'), b, ctx);
@@ -222,13 +234,14 @@ function readRust(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specials
   switch (node.type) {
     case 'string_literal': {
       const open = node.text.indexOf('"');
-      literal(b, ctx, node.text.slice(open + 1, -1), node.startIndex + open + 1, 'rust', format);
+      literal(b, ctx, node.text.slice(open + 1, -1), node.startIndex + open + 1, { quote: '"', prefix: node.text.slice(0, open).toLowerCase(), hashes: 0, escape: 'rust' }, format);
       return true;
     }
     case 'raw_string_literal': {
       const open = node.text.indexOf('"');
       const hashes = open - node.text.indexOf('r') - 1;
-      literal(b, ctx, node.text.slice(open + 1, node.text.length - 1 - hashes), node.startIndex + open + 1, 'raw', format);
+      const prefix = node.text.slice(0, node.text.indexOf('r') + 1).toLowerCase();
+      literal(b, ctx, node.text.slice(open + 1, node.text.length - 1 - hashes), node.startIndex + open + 1, { quote: '"', prefix, hashes, escape: 'raw' }, format);
       return true;
     }
     case 'reference_expression':
