@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { PartitionStrategy } from './catalog';
+import { DEFAULT_EMBEDDED_OPTIONS, type EmbeddedOptions } from './host/options';
 import type { PlaceholderKind, TemplatePattern } from './templates';
 import type { ConfigProblem, SeveritySetting } from './types';
 
@@ -15,15 +16,22 @@ export interface ResolvedConfig {
   exclude: string[];
   /** Extra template patterns (besides the built-in ones, see templates.ts), replaced by placeholders before parsing. */
   templates: TemplatePattern[];
+  /** SQL in TypeScript, JavaScript, Python, Go and Rust files: which languages, extra calls and tags. */
+  embedded: EmbeddedOptions;
 }
+
+/** Host files linted by default beside .sql files (the extensions hostLanguageOf knows). */
+export const HOST_GLOBS = ['**/*.ts', '**/*.mts', '**/*.cts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.jsx', '**/*.py', '**/*.go', '**/*.rs'];
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
   rules: {},
   tenantColumn: 'tenant_id',
   partitionedTables: {},
-  include: ['**/*.sql'],
-  exclude: ['**/node_modules/**', '**/.git/**'],
+  include: ['**/*.sql', ...HOST_GLOBS],
+  // Dependencies and build output: installed packages, Cargo's target, Go's vendor, Python virtual environments.
+  exclude: ['**/node_modules/**', '**/.git/**', '**/target/**', '**/vendor/**', '**/.venv/**', '**/*.d.ts', '**/*.min.js'],
   templates: [],
+  embedded: DEFAULT_EMBEDDED_OPTIONS,
 };
 
 const severity = z.enum(['off', 'info', 'warning', 'error']);
@@ -135,6 +143,10 @@ export function resolveConfig(raw: unknown, ruleIds: ReadonlySet<string>): Confi
       config.templates = resolveTemplates(value, problems);
       continue;
     }
+    if (key === 'embedded') {
+      config.embedded = resolveEmbedded(value, problems);
+      continue;
+    }
     if (key in fields) {
       const k = key as keyof typeof fields;
       const r = fields[k].safeParse(value);
@@ -145,6 +157,41 @@ export function resolveConfig(raw: unknown, ruleIds: ReadonlySet<string>): Confi
     problems.push({ path: key, message: 'unknown setting' });
   }
   return { config, problems };
+}
+
+const embeddedSchema = {
+  languages: z.object({ typescript: z.boolean(), javascript: z.boolean(), python: z.boolean(), go: z.boolean(), rust: z.boolean() }).partial().strict(),
+  calls: z.array(z.string().min(1)),
+  tags: z.array(z.string().min(1)),
+  keywordFallback: z.boolean(),
+} as const;
+
+/**
+ * `embedded`: `false` turns host files off; otherwise `{ languages: { python: false }, calls: ["runQuery"],
+ * tags: ["db.sql"], keywordFallback: false }`, each field checked on its own.
+ */
+function resolveEmbedded(value: unknown, problems: ConfigProblem[]): EmbeddedOptions {
+  const out: EmbeddedOptions = structuredClone(DEFAULT_EMBEDDED_OPTIONS);
+  if (value === false || value === true) {
+    for (const k of Object.keys(out.languages) as (keyof EmbeddedOptions['languages'])[]) out.languages[k] = value;
+    return out;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ path: 'embedded', message: 'expected false, true or { languages, calls, tags, keywordFallback }' });
+    return out;
+  }
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!(key in embeddedSchema)) {
+      problems.push({ path: `embedded.${key}`, message: 'unknown setting' });
+      continue;
+    }
+    const k = key as keyof typeof embeddedSchema;
+    const r = embeddedSchema[k].safeParse(v);
+    if (!r.success) problems.push(...describe(r.error, `embedded.${key}`));
+    else if (k === 'languages') Object.assign(out.languages, r.data);
+    else (out as unknown as Record<string, unknown>)[k] = r.data;
+  }
+  return out;
 }
 
 /** Reads `.pgperf.json` text: a JSON syntax error is one problem, and the defaults apply. */

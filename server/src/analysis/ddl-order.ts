@@ -109,7 +109,7 @@ export function orderedDdl(files: readonly ParsedFile[]): DdlStatement[] {
     .flatMap((p) => (p === PHASE.CreateStmt ? orderTables(byPhase.get(p)!) : byPhase.get(p)!));
   return ordered.map(({ st }) => ({
     file: st.file.path,
-    line: st.file.source.positionAt(st.start).line + 1,
+    line: st.file.lineOf(st.start),
     text: st.text,
     kind: st.kind,
   }));

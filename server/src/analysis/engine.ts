@@ -37,7 +37,7 @@ export function catalogFor(files: readonly ParsedFile[], config: ResolvedConfig 
 export function lintSources(sources: readonly SourceFile[], config: ResolvedConfig = DEFAULT_CONFIG, cache?: ParseCache): LintResult {
   // Without a cache, identical statement texts (common in migrations and test scripts) are parsed once per run.
   const memo = cache ? undefined : new Map<string, DeferredParseResult>();
-  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache, memo, { templates: config.templates }));
+  const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache, memo, { templates: config.templates, embedded: config.embedded }));
   const catalog = catalogFor(parsed, config);
   const internalErrors: string[] = [];
   const files = parsed.map((file) => ({ file, findings: lintFile(file, catalog, config, internalErrors) }));
@@ -105,7 +105,9 @@ export function* lintFileSteps(
       report: (r: Report) => {
         const severity = severityFor(rule, config, r.severity);
         if (severity === 'off') return;
+        // Recorded before the host filter: the same statement text elsewhere may have its holes elsewhere.
         if (local) record?.push({ rule, report: r, base: statement.start });
+        if (file.host && !hostMayReport(file, rule, r)) return;
         raw.push({ finding: makeFinding(file, rule.meta.id, severity, r, statement), statement: statement.index });
       },
     };
@@ -120,7 +122,7 @@ export function* lintFileSteps(
     try {
       rule.check(ctx);
     } catch (e) {
-      internalErrors.push(`${rule.meta.id} failed on ${file.path}:${file.source.positionAt(statement.start).line + 1}: ${(e as Error).stack ?? e}`);
+      internalErrors.push(`${rule.meta.id} failed on ${file.path}:${file.lineOf(statement.start)}: ${(e as Error).stack ?? e}`);
     }
   };
   memo?.use(catalog, config);
@@ -148,6 +150,7 @@ export function* lintFileSteps(
     if (cached) {
       for (const m of cached) {
         const shifted = shiftReport(m.report, statement.start - m.base);
+        if (file.host && !hostMayReport(file, m.rule, shifted)) continue;
         raw.push({ finding: makeFinding(file, m.rule.meta.id, severityFor(m.rule, config, shifted.severity) as Severity, shifted, statement), statement: statement.index });
       }
     } else {
@@ -216,15 +219,30 @@ function shiftReport(r: Report, delta: number): Report {
   };
 }
 
-function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Report, statement?: Statement): Finding {
+/**
+ * In a host file, a report on an interpolated hole is about host code pgperf cannot see (`FROM ${table}`), and a
+ * syntax error in a string whose holes read neither as names nor as values (`VALUES ${rows}`) may be theirs.
+ */
+function hostMayReport(file: ParsedFile, rule: Rule, r: Report): boolean {
+  const host = file.host!;
+  if (rule.rejected) return !host.holesUnreadable(r.start);
+  return !host.touchesHole(r.start, r.end);
+}
+
+/**
+ * A finding in document coordinates. `r` is in SQL-view offsets, unless `inDocument` (a host comment's
+ * suppression, found in the host text).
+ */
+function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Report, statement?: Statement, inDocument = false): Finding {
+  const at = inDocument || !file.host ? { start: r.start, end: r.end } : file.host.toDocument(r.start, r.end);
   const finding: Finding = {
     ruleId,
     severity,
     message: r.message,
     file: file.path,
-    start: r.start,
-    end: r.end,
-    range: file.source.rangeOf(r.start, r.end),
+    start: at.start,
+    end: at.end,
+    range: file.document.rangeOf(at.start, at.end),
   };
   const fix = r.fix;
   if (fix) {
@@ -234,7 +252,10 @@ function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Re
       enumerable: true,
       configurable: true,
       get: () => {
-        if (value === null) value = checkedFix(typeof fix === 'function' ? fix() : fix, statement);
+        if (value === null) {
+          const checked = checkedFix(typeof fix === 'function' ? fix() : fix, statement);
+          value = checked && file.host && !inDocument ? file.host.hostFix(checked) : checked;
+        }
         return value;
       },
     });
@@ -289,12 +310,19 @@ function applySuppressions(
     if (dead.length === 0) return;
     const removeAll = dead.length === s.rules.length || s.rules.length === 0;
     kept.push(
-      makeFinding(file, 'unused-suppression', unusedLevel, {
-        start: s.start,
-        end: s.end,
-        message: `This ${kind} comment suppresses nothing: ${dead.join('; ')}.`,
-        fix: removeAll ? { title: 'Remove the unused suppression', edits: [removalEdit(file.text, s.start, s.end)] } : undefined,
-      }),
+      makeFinding(
+        file,
+        'unused-suppression',
+        unusedLevel,
+        {
+          start: s.start,
+          end: s.end,
+          message: `This ${kind} comment suppresses nothing: ${dead.join('; ')}.`,
+          fix: removeAll ? { title: 'Remove the unused suppression', edits: [removalEdit(s.inDocument ? file.document.text : file.text, s.start, s.end)] } : undefined,
+        },
+        undefined,
+        s.inDocument,
+      ),
     );
   });
   return kept.sort(byPosition);

@@ -14,6 +14,8 @@ import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHin
 import { indexNodes, maxLocation, minLocation, walk, type Node } from './ast';
 import { replaceTemplates, type TemplatePattern, type TemplateRegion } from './templates';
 import { bodyQueries } from './plpgsql';
+import { HostView } from './embedded';
+import { DEFAULT_EMBEDDED_OPTIONS, hostLanguageOf, type EmbeddedOptions } from './host/index';
 
 export interface SyntaxError {
   message: string;
@@ -291,10 +293,19 @@ export class ParseCache {
 export interface ParseOptions {
   /** Extra template patterns (`.pgperf.json` `templates`), replaced like the built-in ones. */
   templates?: readonly TemplatePattern[];
+  /** What is read as SQL in a host file (the `embedded` configuration key). */
+  embedded?: EmbeddedOptions;
 }
 
 export class ParsedFile {
+  /** The SQL text: the file's own for a .sql file, the SQL view for a host file (see embedded.ts). */
+  readonly text: string;
+  /** Line arithmetic of `text`. */
   readonly source: SourceText;
+  /** For a host file (TypeScript, Python, Go, Rust, …): its SQL strings and the way back to the host text. */
+  readonly host: HostView | undefined;
+  /** The text the user edits (the host file's, or `text`), where findings and fixes are placed. */
+  readonly document: SourceText;
   /**
    * The text the parser reads: `text` with every template (Go templates, psql variables, sqlc parameters, …)
    * replaced by a placeholder of the same length, so offsets into one are offsets into the other.
@@ -313,7 +324,7 @@ export class ParsedFile {
    */
   constructor(
     readonly path: string,
-    readonly text: string,
+    fileText: string,
     cache?: ParseCache,
     /**
      * Without a cache: parse results of statement pieces by text, shared by the files of one run (a piece whose
@@ -322,32 +333,62 @@ export class ParsedFile {
     pieceMemo?: Map<string, DeferredParseResult>,
     options: ParseOptions = {},
   ) {
-    this.source = new SourceText(text);
     this.cache = cache;
-    const templated = replaceTemplates(text, options.templates);
-    this.sqlText = templated?.text ?? text;
-    this.templates = templated?.regions ?? [];
-    this.parseAll(cache, pieceMemo);
+    if (hostLanguageOf(path)) {
+      // Holes are placeholders already; template syntax inside host strings is the host's business.
+      this.host = new HostView(path, fileText, options.embedded ?? DEFAULT_EMBEDDED_OPTIONS);
+      this.text = this.sqlText = this.host.sql;
+      this.templates = [];
+      this.source = new SourceText(this.text);
+      this.document = new SourceText(fileText);
+      for (const seg of this.host.segments) this.parseRange(seg.base, seg.base + seg.embedded.sql.length, cache, pieceMemo);
+    } else {
+      this.host = undefined;
+      this.text = fileText;
+      this.source = this.document = new SourceText(fileText);
+      const templated = replaceTemplates(fileText, options.templates);
+      this.sqlText = templated?.text ?? fileText;
+      this.templates = templated?.regions ?? [];
+      this.parseRange(0, fileText.length, cache, pieceMemo);
+    }
     if (this.statements.some((st) => ROUTINE_KINDS.has(st.kind))) this.addBodyQueries(pieceMemo);
     this.trackSearchPath();
   }
 
-  private parseAll(cache: ParseCache | undefined, pieceMemo: Map<string, DeferredParseResult> | undefined): void {
-    const text = this.sqlText;
-    const pieces = cache ? splitPlain(text) : undefined;
-    const mostlyCached = !!pieces && pieces.filter((p) => cache!.get(text.slice(p.start, p.end))).length * 2 >= pieces.length;
+  /** A document range in the file's SQL view and where the way back to the document is defined. */
+  toDocument(start: number, end: number): { start: number; end: number } {
+    return this.host ? this.host.toDocument(start, end) : { start, end };
+  }
+
+  /** The SQL-view offset of a document offset; undefined in a host file outside its SQL strings. */
+  fromDocument(offset: number): number | undefined {
+    return this.host ? this.host.fromDocument(offset) : offset;
+  }
+
+  /** The 1-based line in the document of a SQL-view offset (what a message or a hover names). */
+  lineOf(offset: number): number {
+    return this.document.positionAt(this.toDocument(offset, offset).start).line + 1;
+  }
+
+  /** Parses sqlText[from, to): the whole file, or one SQL string of a host file. */
+  private parseRange(from: number, to: number, cache: ParseCache | undefined, pieceMemo: Map<string, DeferredParseResult> | undefined): void {
+    const text = from === 0 && to === this.sqlText.length ? this.sqlText : this.sqlText.slice(from, to);
+    const shift = (p: Piece): Piece => (from === 0 ? p : { ...p, start: p.start + from, end: p.end + from });
+    const pieces = cache ? splitPlain(text).map(shift) : undefined;
+    const mostlyCached = !!pieces && pieces.filter((p) => cache!.get(this.sqlText.slice(p.start, p.end))).length * 2 >= pieces.length;
     // Without a cache the statement trees stay JSON until a rule or the catalog reads them (the cache keeps
     // parsed trees: the language server re-reads them after every edit).
     const whole = mostlyCached ? undefined : cache ? parseSql(text) : parseSqlDeferred(text);
     if (whole?.ok) {
-      this.addParsed(whole.stmts, 0, text.length, new OffsetMap(text), false, 0);
-      if (cache) this.seed(cache, whole.stmts as RawStmt[]);
+      const first = this.statements.length;
+      this.addParsed(whole.stmts, from, text.length, new OffsetMap(text), false, 0);
+      if (cache) this.seed(cache, whole.stmts as RawStmt[], first);
     } else {
-      for (const proposed of pieces ?? splitPlain(text)) {
+      for (const proposed of pieces ?? splitPlain(text).map(shift)) {
         if (this.parsePiece(proposed, false, pieceMemo) === 'ok') continue;
         // Rejected: the real tokenizer re-splits it in case the plain splitter missed a boundary, which can
         // only be a semicolon inside the piece.
-        const pieceText = text.slice(proposed.start, proposed.end);
+        const pieceText = this.sqlText.slice(proposed.start, proposed.end);
         const again = pieceText.includes(';')
           ? splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }))
           : [];
@@ -400,9 +441,9 @@ export class ParsedFile {
   }
 
   /** Puts each statement of a whole-file parse into the cache under its own text, for the next edit. */
-  private seed(cache: ParseCache, stmts: RawStmt[]): void {
+  private seed(cache: ParseCache, stmts: RawStmt[], first: number): void {
     stmts.forEach((raw, i) => {
-      const st = this.statements[i];
+      const st = this.statements[first + i];
       cache.set(this.sqlText.slice(st.start, st.end), { result: { ok: true, stmts: [raw] }, byteBase: raw.stmt_location ?? 0 });
     });
   }

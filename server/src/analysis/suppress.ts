@@ -11,11 +11,22 @@ export interface Suppression {
   /** The comment's span in the file. */
   start: number;
   end: number;
-  /** The statement index it covers, or 'file'. */
-  scope: number | 'file';
+  /** The statement index it covers, the statements of a host comment's code, or 'file'. */
+  scope: number | readonly number[] | 'file';
+  /** A host-language comment (`// pgperf-ignore …` in a .ts file): start/end are host-file offsets. */
+  inDocument?: boolean;
 }
 
 const DIRECTIVE = /^--\s*pgperf-ignore(-file)?\b[ \t]*([^:\r\n]*)(?::[ \t]*([^\r\n]*))?/;
+/** The same in a host comment, its comment markers stripped. */
+const HOST_DIRECTIVE = /^pgperf-ignore(-file)?\b[ \t]*([^:\r\n]*)(?::[ \t]*([^\r\n]*))?/;
+
+function ruleList(text: string): string[] {
+  return text
+    .split(/[,\s]+/)
+    .map((r) => r.trim())
+    .filter(Boolean);
+}
 
 /**
  * Line comments in `text[from, to)`. Between top-level statements only comments and `;` can be there; in a
@@ -67,24 +78,25 @@ function* gaps(statements: readonly Statement[], textLength: number): Generator<
 }
 
 export function findSuppressions(file: ParsedFile): Suppression[] {
-  const out: Suppression[] = [];
+  const out: Suppression[] = file.host ? hostSuppressions(file) : [];
   const { text, statements } = file;
   if (!text.includes('pgperf-ignore')) return out;
   const src = file.source;
+  const host = file.host;
   for (const { from, to, prev, next } of gaps(statements, text.length)) {
     const inBody = !!(next ?? prev)?.container;
     for (const c of lineComments(text, from, to, inBody)) {
       const m = DIRECTIVE.exec(text.slice(c.start, c.end));
       if (!m) continue;
-      const rules = m[2]
-        .split(/[,\s]+/)
-        .map((r) => r.trim())
-        .filter(Boolean);
-      const sameLineAsPrev = prev && src.positionAt(prev.end).line === src.positionAt(c.start).line;
+      const rules = ruleList(m[2]);
+      // In a host file each SQL string is its own text: a comment covers statements of its own string only.
+      const segment = host?.segmentAt(c.start);
+      const sameSegment = (st: Statement | undefined) => !host || (!!st && host.segmentAt(st.start) === segment);
+      const sameLineAsPrev = prev && sameSegment(prev) && src.positionAt(prev.end).line === src.positionAt(c.start).line;
       let scope: number | 'file';
       if (m[1]) scope = 'file';
       else if (sameLineAsPrev) scope = prev.index;
-      else if (next) scope = next.index;
+      else if (next && sameSegment(next)) scope = next.index;
       else continue;
       out.push({ rules, reason: (m[3] ?? '').trim(), start: c.start, end: c.end, scope });
     }
@@ -92,8 +104,33 @@ export function findSuppressions(file: ParsedFile): Suppression[] {
   return out;
 }
 
+/**
+ * `// pgperf-ignore rule: reason` (`#` in Python) in a host file covers the SQL strings of the code it is on or
+ * stands before (see extractHost); `pgperf-ignore-file` the whole file.
+ */
+function hostSuppressions(file: ParsedFile): Suppression[] {
+  const out: Suppression[] = [];
+  for (const d of file.host!.directives) {
+    const m = HOST_DIRECTIVE.exec(d.text);
+    if (!m) continue;
+    const scope = m[1]
+      ? 'file'
+      : file.statements
+          .filter((st) => {
+            const at = file.toDocument(st.start, st.start).start;
+            return at >= d.covers.start && at < d.covers.end;
+          })
+          .map((st) => st.index);
+    out.push({ rules: ruleList(m[2]), reason: (m[3] ?? '').trim(), start: d.start, end: d.end, scope, inDocument: true });
+  }
+  return out;
+}
+
 /** Whether a suppression covers a finding of a statement: its own, or the routine's it is a query of. */
 export function covers(s: Suppression, statement: Statement | undefined): boolean {
-  if (s.scope === 'file') return true;
-  return !!statement && (s.scope === statement.index || s.scope === statement.container?.index);
+  const scope = s.scope;
+  if (scope === 'file') return true;
+  if (!statement) return false;
+  if (typeof scope === 'number') return scope === statement.index || scope === statement.container?.index;
+  return scope.includes(statement.index) || (statement.container !== undefined && scope.includes(statement.container.index));
 }

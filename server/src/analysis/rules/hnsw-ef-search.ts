@@ -127,7 +127,7 @@ export const hnswEfSearch: Rule = {
           if (!hit || limit > hit.limit) hit = { limit, offset: next.loc(sel.limitCount.A_Const?.location ?? 0) };
         }
         if (hit && !iterativeScanOn(next, next.index)) {
-          const line = file.source.positionAt(hit.offset).line + 1;
+          const line = file.lineOf(hit.offset);
           report({
             ...range,
             message:

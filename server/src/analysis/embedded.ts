@@ -1,0 +1,139 @@
+/**
+ * A host file (TypeScript, JavaScript, Python, Go, Rust) as the analysis sees it: the "SQL view", every SQL string
+ * of the file one after another (one segment each, parsed on its own), with the way back from a SQL-view range to
+ * the host file the user edits. Rules read the SQL view like any .sql file; findings and fixes leave the engine in
+ * host coordinates (see engine.ts).
+ */
+import {
+  extractHost,
+  hostEdit,
+  hostErrorCount,
+  toHostOffset,
+  toHostRange,
+  touchesInterpolation,
+  type EmbeddedOptions,
+  type EmbeddedSql,
+  type HostDirective,
+} from './host/index';
+import type { Fix, TextEdit } from './types';
+
+/** Between two segments: a blank line (statements never span segments, each is parsed alone). */
+const SEPARATOR = '\n\n';
+
+export interface Segment {
+  /** SQL-view offset of the segment's first character. */
+  base: number;
+  embedded: EmbeddedSql;
+}
+
+export class HostView {
+  /** The SQL view. */
+  readonly sql: string;
+  readonly segments: readonly Segment[];
+  /** Host comments that suppress findings (`// pgperf-ignore rule: reason`). */
+  readonly directives: readonly HostDirective[];
+
+  constructor(
+    readonly path: string,
+    /** The host file's text. */
+    readonly text: string,
+    options: EmbeddedOptions,
+  ) {
+    const { sql, directives } = extractHost(path, text, options);
+    const segments: Segment[] = [];
+    let at = 0;
+    for (const e of sql) {
+      segments.push({ base: at, embedded: e });
+      at += e.sql.length + SEPARATOR.length;
+    }
+    this.segments = segments;
+    this.directives = directives;
+    this.sql = sql.map((e) => e.sql).join(SEPARATOR);
+  }
+
+  /** The segment holding SQL-view offset `at` (an offset at a segment's end belongs to it). */
+  segmentAt(at: number): Segment | undefined {
+    const segs = this.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = segs[mid];
+      if (at < s.base) hi = mid - 1;
+      else if (at > s.base + s.embedded.sql.length) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
+  }
+
+  /** The host range of a SQL-view range (both ends in one segment; a range between segments collapses). */
+  toDocument(start: number, end: number): { start: number; end: number } {
+    const seg = this.segmentAt(start);
+    if (!seg) return { start: 0, end: 0 };
+    const e = seg.embedded;
+    const s = start - seg.base;
+    const t = Math.min(Math.max(end - seg.base, s), e.sql.length);
+    return toHostRange(e, s, t);
+  }
+
+  /** The SQL-view offset of a host offset inside a SQL string (its literal text or a hole), else undefined. */
+  fromDocument(offset: number): number | undefined {
+    for (const seg of this.segments) {
+      const e = seg.embedded;
+      if (offset < e.start || offset > e.end) continue;
+      // The SQL character whose host range holds the offset, or the first one after it.
+      let lo = 0;
+      let hi = e.sql.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (e.ends[mid] <= offset) lo = mid + 1;
+        else hi = mid;
+      }
+      return seg.base + lo;
+    }
+    return undefined;
+  }
+
+  /** Whether a SQL-view range touches an interpolated hole (what is there is host code, not SQL). */
+  touchesHole(start: number, end: number): boolean {
+    const seg = this.segmentAt(start);
+    return !!seg && touchesInterpolation(seg.embedded, start - seg.base, end - seg.base);
+  }
+
+  /** Whether the holes of the segment at `at` stand for clauses or lists, so a syntax error there may be theirs. */
+  holesUnreadable(at: number): boolean {
+    return !!this.segmentAt(at)?.embedded.holesUnreadable;
+  }
+
+  /** The host offset of a SQL-view offset. */
+  hostOffset(at: number): number {
+    const seg = this.segmentAt(at);
+    return seg ? toHostOffset(seg.embedded, at - seg.base) : 0;
+  }
+
+  /**
+   * A fix of the SQL view as a fix of the host file: every edit must land inside one literal and be writable in
+   * it (see hostEdit), and the host file must parse as before once it is applied; otherwise no fix.
+   */
+  hostFix(fix: Fix): Fix | undefined {
+    const edits: TextEdit[] = [];
+    for (const edit of fix.edits) {
+      const seg = this.segmentAt(edit.start);
+      if (!seg || edit.end > seg.base + seg.embedded.sql.length) return undefined;
+      const mapped = hostEdit(seg.embedded, edit.start - seg.base, edit.end - seg.base, edit.newText);
+      if (!mapped) return undefined;
+      edits.push(mapped);
+    }
+    edits.sort((a, b) => a.start - b.start || a.end - b.end);
+    for (let i = 1; i < edits.length; i++) if (edits[i].start < edits[i - 1].end) return undefined;
+    let after = '';
+    let at = 0;
+    for (const e of edits) {
+      after += this.text.slice(at, e.start) + e.newText;
+      at = e.end;
+    }
+    after += this.text.slice(at);
+    if (hostErrorCount(this.path, after) > hostErrorCount(this.path, this.text)) return undefined;
+    return { title: fix.title, edits };
+  }
+}
