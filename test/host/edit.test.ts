@@ -274,6 +274,12 @@ describe('encodeSqlText', () => {
     const lit = (path: string, src: string) => extractSql(path, src)[0].pieces[0].style;
     const template = lit('a.ts', 'db.query(`SELECT 1`)');
     expect(encodeSqlText(template, 'SELECT `a` ${b} $1 \\')).toBe('SELECT \\`a\\` \\${b} $1 \\\\');
+    // In context: a `$` before the new text, a `{` after it.
+    expect(encodeSqlText(template, '{x}', { before: 'SELECT $' })).toBe('\\{x}');
+    expect(encodeSqlText(template, 'a $', { after: '{x}' })).toBe('a \\$');
+    const triple = lit('a.py', 'cur.execute("""SELECT 1""")');
+    expect(encodeSqlText(triple, '"', { before: 'SELECT ""' })).toBe('\\"');
+    expect(encodeSqlText(triple, '"a"', { after: ' x' })).toBe('"a"');
     const rawHash = lit('a.rs', 'fn f() { c.query(r##"SELECT 1"##, &[]); }');
     expect(rawHash.hashes).toBe(2);
     expect(encodeSqlText(rawHash, 'SELECT \'"#\'')).toBe('SELECT \'"#\'');

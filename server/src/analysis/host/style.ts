@@ -183,7 +183,7 @@ function encode(s: PieceStyle, text: string, before: string, after: string, thor
         // Go raw strings and Python single-quoted raw strings have no way to write their quote.
         if (!s.escapes) return undefined;
         out += `\\${c}`;
-      } else if (s.escapes && (thorough || i === text.length - 1 || text[i + 1] === q1)) out += `\\${c}`;
+      } else if (s.escapes && (thorough || text[i + 1] === q1 || (i === text.length - 1 && (after === '' || after[0] === q1)))) out += `\\${c}`;
       else out += c;
     } else if (s.dollarBrace && c === '$' && (thorough || text[i + 1] === '{' || (i === text.length - 1 && after.startsWith('{')))) out += '\\$';
     else if (s.dollarBrace && c === '{' && i === 0 && before.endsWith('$')) out += '\\{';
