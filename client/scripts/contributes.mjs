@@ -48,15 +48,39 @@ const configuration = {
       type: 'array',
       scope: 'resource',
       items: { type: 'string' },
-      default: ['**/*.sql'],
-      markdownDescription: 'Glob patterns (relative to the workspace folder) of the SQL files analysed as one workspace.',
+      // DEFAULT_CONFIG.include: .sql files and the host files whose SQL strings are read (HOST_GLOBS).
+      default: ['**/*.sql', '**/*.ts', '**/*.mts', '**/*.cts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.jsx', '**/*.py', '**/*.go', '**/*.rs'],
+      markdownDescription:
+        'Glob patterns (relative to the workspace folder) of the files analysed as one workspace: SQL files, and TypeScript, JavaScript, Python, Go and Rust files, whose SQL strings are read (see `pgperf.embedded`).',
     },
     'pgperf.exclude': {
       type: 'array',
       scope: 'resource',
       items: { type: 'string' },
-      default: ['**/node_modules/**', '**/.git/**'],
-      markdownDescription: 'Glob patterns of files left out of the analysis, even when `pgperf.include` matches them.',
+      default: ['**/node_modules/**', '**/.git/**', '**/target/**', '**/vendor/**', '**/.venv/**', '**/*.d.ts', '**/*.min.js'],
+      markdownDescription:
+        'Glob patterns of files left out of the analysis, even when `pgperf.include` matches them (by default dependencies and build output).',
+    },
+    'pgperf.embedded': {
+      type: ['object', 'boolean'],
+      scope: 'resource',
+      default: {},
+      markdownDescription:
+        'SQL in TypeScript, JavaScript, Python, Go and Rust code: `false` turns it off; `languages` turns single languages off (`{ "languages": { "python": false } }`); `calls` and `tags` add function and template-tag names whose string is SQL; `keywordFallback: false` takes only strings passed to a known database API or marked `/* sql */`.',
+      properties: {
+        languages: {
+          type: 'object',
+          description: 'Host languages whose SQL strings are read (all by default; `typescript` covers .tsx).',
+          properties: Object.fromEntries(
+            ['typescript', 'javascript', 'python', 'go', 'rust'].map((l) => [l, { type: 'boolean', default: true, description: `Read SQL strings in ${l === 'typescript' ? 'TypeScript' : l === 'javascript' ? 'JavaScript' : l[0].toUpperCase() + l.slice(1)} files.` }]),
+          ),
+          additionalProperties: false,
+        },
+        calls: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Extra functions or methods (`runQuery`, `db.runQuery`) whose first string argument is SQL.' },
+        tags: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Extra template tags (`db.sql`) whose template is SQL (JavaScript, TypeScript).' },
+        keywordFallback: { type: 'boolean', default: true, description: 'Also read a string that starts with a statement keyword and parses, where no API or marker comment says it is SQL.' },
+      },
+      additionalProperties: false,
     },
     'pgperf.partitionedTables': {
       type: 'object',

@@ -46,6 +46,15 @@ import { type ClientPhase, formatPhase, formatStatus, isStatusParams, STATUS_NOT
 
 const SECTION = 'pgperf';
 
+/** The languages the server lints: SQL, and the host languages whose SQL strings it reads (issue 12). */
+export const LANGUAGES = ['sql', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'rust'] as const;
+/** Files on disk whose changes the server must hear of (host files by the extensions the analysis reads). */
+export const WATCHED = ['**/*.sql', '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}', '**/.pgperf.json'] as const;
+const SELECTOR = LANGUAGES.flatMap((language) => [
+  { scheme: 'file', language },
+  { scheme: 'untitled', language },
+]);
+
 let client: LanguageClient | undefined;
 
 export async function activate(context: ExtensionContext): Promise<void> {
@@ -93,7 +102,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     connections,
     panels,
     lenses,
-    languages.registerCodeLensProvider([{ language: 'sql', scheme: 'file' }, { language: 'sql', scheme: 'untitled' }], lenses),
+    languages.registerCodeLensProvider(SELECTOR, lenses),
     commands.registerCommand('pgperf.explainAnalyze', (uri?: Uri, position?: Position) => db.explain(true, uri, position)),
     commands.registerCommand('pgperf.explain', (uri?: Uri, position?: Position) => db.explain(false, uri, position)),
     commands.registerCommand('pgperf.loadSchema', () => db.loadSchemaCommand()),
@@ -129,12 +138,14 @@ class DatabaseCommands {
     const what = analyze ? 'Explain Analyze' : 'Explain';
     const editor = await editorFor(uri);
     if (!editor) {
-      void window.showWarningMessage(`pgperf: ${what} needs a SQL editor`);
+      void window.showWarningMessage(`pgperf: ${what} needs an editor with SQL`);
       return;
     }
     const fromLens = uri instanceof Uri && position instanceof Position;
     let sql: string | undefined;
-    if (!fromLens && !editor.selection.isEmpty) sql = editor.document.getText(editor.selection);
+    // A selection in a host file is host code (quotes, escapes, `${…}`): the server's SQL of the string under
+    // the cursor is run instead, its holes as $n parameters.
+    if (!fromLens && !editor.selection.isEmpty && editor.document.languageId === 'sql') sql = editor.document.getText(editor.selection);
     else {
       const at = await this.statementAt(editor, fromLens ? position : editor.selection.active);
       if (at === undefined) return;
@@ -311,13 +322,10 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
   const changes = new ChangeFilter(snapshot());
 
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: 'file', language: 'sql' },
-      { scheme: 'untitled', language: 'sql' },
-    ],
+    documentSelector: SELECTOR,
     synchronize: {
       configurationSection: SECTION,
-      fileEvents: [workspace.createFileSystemWatcher('**/*.sql'), workspace.createFileSystemWatcher('**/.pgperf.json')],
+      fileEvents: WATCHED.map((glob) => workspace.createFileSystemWatcher(glob)),
     },
     diagnosticCollectionName: 'pgperf',
     outputChannel: output,

@@ -42,6 +42,10 @@ describe('package.json contributions', () => {
     expect(props['pgperf.include'].default).toEqual(DEFAULT_CONFIG.include);
     expect(props['pgperf.exclude'].default).toEqual(DEFAULT_CONFIG.exclude);
     expect(props['pgperf.partitionedTables'].default).toEqual(DEFAULT_CONFIG.partitionedTables);
+    // `embedded`: an empty object stands for the defaults (nothing overrides .pgperf.json); its languages are the analysis's.
+    expect(props['pgperf.embedded'].default).toEqual({});
+    expect(Object.keys(props['pgperf.embedded'].properties!.languages.properties!)).toEqual(Object.keys(DEFAULT_CONFIG.embedded.languages));
+    expect(Object.keys(props['pgperf.embedded'].properties!).sort()).toEqual(Object.keys(DEFAULT_CONFIG.embedded).sort());
     expect(props['pgperf.trace.server']).toMatchObject({ enum: ['off', 'messages', 'verbose'], default: 'off' });
     for (const [key, p] of Object.entries(props)) {
       expect((p as { description?: string; markdownDescription?: string }).description ?? (p as { markdownDescription?: string }).markdownDescription, key).toBeTruthy();
@@ -66,6 +70,20 @@ describe('package.json contributions', () => {
       'pgperf: Test Connection',
     ]);
     expect(pkg.main).toBe('./dist/extension.js');
-    expect(pkg.activationEvents).toEqual(['onLanguage:sql', 'workspaceContains:**/*.sql']);
+    // SQL, and the host languages whose SQL strings the server reads (issue 12).
+    expect(pkg.activationEvents).toEqual([
+      'onLanguage:sql',
+      'onLanguage:typescript',
+      'onLanguage:typescriptreact',
+      'onLanguage:javascript',
+      'onLanguage:javascriptreact',
+      'onLanguage:python',
+      'onLanguage:go',
+      'onLanguage:rust',
+      'workspaceContains:**/*.sql',
+    ]);
+    // Every language activated on is one the client's document selector serves.
+    const languages = [...source.matchAll(/^export const LANGUAGES = \[([^\]]*)\]/gm)].flatMap((m) => [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]));
+    expect(pkg.activationEvents.filter((e) => e.startsWith('onLanguage:')).map((e) => e.slice('onLanguage:'.length))).toEqual(languages);
   });
 });

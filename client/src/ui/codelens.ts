@@ -1,5 +1,6 @@
 /**
- * CodeLens "Explain Analyze" / "Explain" above each query statement of a SQL document. The statements and their
+ * CodeLens "Explain Analyze" / "Explain" above each query statement of a SQL document, and above each SQL string
+ * of a TypeScript, JavaScript, Python, Go or Rust file (on the line the string starts on). The statements and their
  * kinds come from the language server (`pgperf/statements`): no SQL is parsed here.
  */
 import { CodeLens, type CodeLensProvider, EventEmitter, type Event, Position, Range, type TextDocument, type CancellationToken } from 'vscode';

@@ -7,7 +7,7 @@
  */
 
 /** The analysis settings the server reads (`pgperf.trace.server` is handled by vscode-languageclient). */
-export const ANALYSIS_SETTINGS = ['rules', 'tenantColumn', 'include', 'exclude', 'partitionedTables'] as const;
+export const ANALYSIS_SETTINGS = ['rules', 'tenantColumn', 'include', 'exclude', 'partitionedTables', 'embedded'] as const;
 
 /** The part of `WorkspaceConfiguration.inspect()` that holds explicitly set values, least specific first. */
 export interface SetValues {

@@ -21,6 +21,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseConfigText, resolveConfig, type ResolvedConfig } from '../analysis/config';
 import { initParser, parseSql } from '../analysis/pg';
+import { hostLanguageOf, initEmbedded, type EmbeddedLanguage } from '../analysis/host/index';
+import { matchesGlobs } from '../analysis/glob';
 import { RULES } from '../analysis/rules/index';
 import { RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
@@ -49,6 +51,29 @@ const DEBOUNCE_MS = 5;
 /** How long analysis runs before it lets the event loop serve other messages. */
 const SLICE_MS = 20;
 
+/**
+ * The host languages served besides `sql`, by LSP languageId, with the extension a document of that language is
+ * parsed as when its name has none (an untitled editor, a script without an extension).
+ */
+export const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
+  typescript: '.ts',
+  typescriptreact: '.tsx',
+  javascript: '.js',
+  javascriptreact: '.jsx',
+  python: '.py',
+  go: '.go',
+  rust: '.rs',
+};
+
+/** Host files the server watches on disk (the extensions hostLanguageOf reads), besides the .sql files. */
+export const HOST_WATCH_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}';
+
+/** The `embedded.languages` key of a host file's path (`.tsx` is TypeScript), undefined for a SQL file. */
+function embeddedLanguageOf(path: string): EmbeddedLanguage | undefined {
+  const lang = hostLanguageOf(path);
+  return lang === 'tsx' ? 'typescript' : lang;
+}
+
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -70,11 +95,30 @@ export function startServer(connection: Connection): void {
   // --- identities: every file is keyed by the canonical file URI of its path -------------------------------
   const keyOf = (uri: string) => (uri.startsWith('file:') ? pathToFileURL(fileURLToPath(uri)).href : uri);
   const clientUri = new Map<string, string>();
+  /** The languageId of each open document (what a document without a telling extension is parsed as). */
+  const languageOf = new Map<string, string>();
   const pathOf = (key: string): string => {
-    if (!key.startsWith('file:')) return key;
+    let path = key;
+    if (key.startsWith('file:')) {
+      const fsPath = fileURLToPath(key);
+      const root = folders.find((f) => fsPath === f || fsPath.startsWith(f + sep));
+      path = (root ? relative(root, fsPath) : fsPath).split(sep).join('/');
+    }
+    // The analysis tells a host file by its extension: an untitled TypeScript editor is read as `….ts`.
+    const ext = HOST_LANGUAGE_IDS[languageOf.get(key) ?? ''];
+    if (ext && !hostLanguageOf(path) && !/\.sql$/i.test(path)) path += ext;
+    return path;
+  };
+  /** Whether the workspace scan would read this file: include/exclude, and its host language switched on. */
+  const inScope = (key: string): boolean => {
+    if (!key.startsWith('file:')) return true;
     const fsPath = fileURLToPath(key);
-    const root = folders.find((f) => fsPath === f || fsPath.startsWith(f + sep));
-    return (root ? relative(root, fsPath) : fsPath).split(sep).join('/');
+    const root = folders.find((f) => fsPath.startsWith(f + sep));
+    if (!root) return false;
+    const rel = relative(root, fsPath).split(sep).join('/');
+    const cfg = ws.configOf(rel);
+    const lang = embeddedLanguageOf(rel);
+    return matchesGlobs(rel, cfg.include, cfg.exclude) && (!lang || cfg.embedded.languages[lang]);
   };
 
   // --- publishing ----------------------------------------------------------------------------------------
@@ -249,7 +293,11 @@ export function startServer(connection: Connection): void {
     const cfg = ws.config;
     const paths = folders.flatMap((root) => {
       try {
-        return collectFiles(['.'], root, cfg.include, cfg.exclude);
+        // Host files of a language switched off are not read at all (they would hold no SQL).
+        return collectFiles(['.'], root, cfg.include, cfg.exclude).filter((p) => {
+          const lang = embeddedLanguageOf(p);
+          return !lang || cfg.embedded.languages[lang];
+        });
       } catch {
         return [];
       }
@@ -293,7 +341,8 @@ export function startServer(connection: Connection): void {
   // The parser loads before the server answers initialize: a client sends no document before that answer, so
   // nothing can be parsed before the parser is there.
   connection.onInitialize(async (params): Promise<InitializeResult> => {
-    await initParser();
+    // The host grammars too: a host file cannot be parsed before they are loaded.
+    await Promise.all([initParser(), initEmbedded()]);
     const caps = params.capabilities;
     canConfigure = !!caps.workspace?.configuration;
     canProgress = !!caps.window?.workDoneProgress;
@@ -318,7 +367,7 @@ export function startServer(connection: Connection): void {
       void connection.client.register(
         // A plain object: the registration options of workspace/didChangeWatchedFiles.
         { method: 'workspace/didChangeWatchedFiles' } as never,
-        { watchers: [{ globPattern: '**/*.sql' }, { globPattern: '**/.pgperf.json' }] } as never,
+        { watchers: [{ globPattern: '**/*.sql' }, { globPattern: HOST_WATCH_GLOB }, { globPattern: '**/.pgperf.json' }] } as never,
       );
     }
     warmUp();
@@ -328,6 +377,7 @@ export function startServer(connection: Connection): void {
   documents.onDidOpen(({ document }) => {
     const key = keyOf(document.uri);
     clientUri.set(key, document.uri);
+    languageOf.set(key, document.languageId);
     clearTimeout(pending.get(key));
     pending.delete(key);
     apply(key, document.getText(), { version: document.version, open: true });
@@ -352,9 +402,19 @@ export function startServer(connection: Connection): void {
     clearTimeout(pending.get(key));
     pending.delete(key);
     clientUri.delete(key);
-    if (!key.startsWith('file:')) {
-      ws.remove(key);
+    const path = pathOf(key);
+    languageOf.delete(key);
+    // A host file the scan does not read (node_modules, a language switched off, a script read by its
+    // languageId) leaves the workspace with its editor; a .sql file stays, read from disk, as before.
+    const leaves = !!embeddedLanguageOf(path) && (path !== pathOf(key) || !inScope(key));
+    if (!key.startsWith('file:') || leaves) {
+      const before = ws.catalog(path);
+      const ddl = ws.remove(key);
       void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+      if (ddl && ready) {
+        for (const k of ws.affectedBy(before, ws.catalog(path), path)) dirty.add(k);
+        void drain();
+      }
       return;
     }
     ws.close(key);
@@ -375,6 +435,8 @@ export function startServer(connection: Connection): void {
       }
       const key = keyOf(change.uri);
       if (ws.get(key)?.open) continue; // the editor's text wins while the document is open
+      // The host glob watches every .js and .py file, `npm install` and virtual environments included.
+      if (!ws.get(key) && !inScope(key)) continue;
       if (change.type === FileChangeType.Deleted) {
         const path = pathOf(key);
         const before = ws.catalog(path);
@@ -434,37 +496,55 @@ export function startServer(connection: Connection): void {
     const f = ws.get(key);
     const file = ws.parsed(key);
     if (!f || !file) return null;
-    const offset = file.source.offsetAt(position);
-    const here = f.findings.filter((x) => x.start <= offset && offset <= x.end && x.start !== x.end);
+    // Findings are in document offsets; the statements in SQL-view offsets (the same for a .sql file).
+    const at = file.document.offsetAt(position);
+    const here = f.findings.filter((x) => x.start <= at && at <= x.end && x.start !== x.end);
     const findings = findingHover(here);
     if (findings) return { contents: { kind: 'markdown', value: findings }, range: here[0].range };
+    const offset = file.fromDocument(at);
+    if (offset === undefined) return null; // host code outside any SQL string
     const hit = tableAt(file, ws.catalog(f.path), offset);
     if (!hit) return null;
-    const lineOf = (path: string, at: number) => {
-      const owner = ws.uris().map((k) => ws.get(k)!).find((s) => s.path === path);
-      return owner ? lineAt(owner.text, at) : undefined;
-    };
-    return { contents: { kind: 'markdown', value: tableHover(hit.table, lineOf) }, range: file.source.rangeOf(hit.start, hit.end) };
+    const range = file.toDocument(hit.start, hit.end);
+    return { contents: { kind: 'markdown', value: tableHover(hit.table, (path, o) => ws.lineOf(path, o)) }, range: file.document.rangeOf(range.start, range.end) };
   });
 
-  const statementInfo = (file: ParsedFile, st: Statement): StatementInfo => ({
-    text: st.text,
-    range: file.source.rangeOf(st.start, st.end),
-    kind: st.kind,
-  });
+  /**
+   * A statement for the client: its SQL (in a host file the SQL view's, holes as `$n` parameters or placeholder
+   * names) and its document range. In a host file the range of the first statement of a SQL string starts where
+   * the string expression does, so its CodeLens sits on the line the string starts on.
+   */
+  const statementInfo = (file: ParsedFile, st: Statement): StatementInfo => {
+    if (!file.host) return { text: st.text, range: file.source.rangeOf(st.start, st.end), kind: st.kind };
+    const seg = file.host.segmentAt(st.start);
+    const r = file.toDocument(st.start, st.end);
+    const first = !!seg && !file.statements.some((o) => o !== st && o.start < st.start && o.start >= seg.base);
+    const start = first ? Math.min(seg.embedded.start, r.start) : r.start;
+    return { text: file.sqlText.slice(st.start, st.end), range: file.document.rangeOf(start, r.end), kind: st.kind };
+  };
 
   connection.onRequest(STATEMENT_AT_REQUEST, ({ textDocument, position }: StatementAtParams): StatementInfo | null => {
     const key = keyOf(textDocument.uri);
     flush(key);
     const file = ws.parsed(key);
     if (!file) return null;
-    const offset = file.source.offsetAt(position);
-    // The statement that holds the cursor, or else the last one that ends before it on the same line (after `;`).
-    const inside = file.statements.find((s) => s.start <= offset && offset <= s.end);
+    const offset = file.document.offsetAt(position);
     const line = position.line;
-    const before = [...file.statements].reverse().find((s) => s.end <= offset && file.source.positionAt(s.end).line === line);
-    const st = inside ?? before;
-    return st ? statementInfo(file, st) : null;
+    // The statement that holds the cursor, or else the last one that ends before it on the same line (after `;`),
+    // or else (host code on the line a SQL string starts on: `db.query(` before its string) the first starting there.
+    const infos = file.statements.map((st) => ({ st, info: statementInfo(file, st) }));
+    const within = (r: StatementInfo['range']) => {
+      const s = file.document.offsetAt(r.start);
+      const e = file.document.offsetAt(r.end);
+      return { s, e };
+    };
+    const inside = infos.find(({ info }) => {
+      const { s, e } = within(info.range);
+      return s <= offset && offset <= e;
+    });
+    const before = [...infos].reverse().find(({ info }) => within(info.range).e <= offset && info.range.end.line === line);
+    const sameLine = file.host ? infos.find(({ info }) => info.range.start.line === line) : undefined;
+    return (inside ?? before ?? sameLine)?.info ?? null;
   });
 
   connection.onRequest(STATEMENTS_REQUEST, ({ textDocument }: StatementsParams): StatementInfo[] => {
@@ -499,10 +579,21 @@ export function mergeSettings(base: ResolvedConfig | undefined, settings: Record
     raw.partitionedTables = { ...base.partitionedTables };
     raw.include = base.include;
     raw.exclude = base.exclude;
+    raw.embedded = base.embedded;
   }
   const s = settings;
   if (s.rules && typeof s.rules === 'object') raw.rules = { ...(raw.rules as object), ...(s.rules as object) };
   if (s.partitionedTables && typeof s.partitionedTables === 'object') raw.partitionedTables = { ...(raw.partitionedTables as object), ...(s.partitionedTables as object) };
+  // `embedded`: true/false switches every language; an object overrides field by field, `languages` language by language.
+  if (typeof s.embedded === 'boolean') raw.embedded = s.embedded;
+  else if (s.embedded && typeof s.embedded === 'object' && !Array.isArray(s.embedded)) {
+    const over = s.embedded as Record<string, unknown>;
+    const under = (raw.embedded ?? {}) as Record<string, unknown>;
+    const languages = over.languages && typeof over.languages === 'object' && !Array.isArray(over.languages) && under.languages
+      ? { ...(under.languages as object), ...(over.languages as object) }
+      : (over.languages ?? under.languages);
+    raw.embedded = { ...under, ...over, ...(languages !== undefined ? { languages } : {}) };
+  }
   for (const k of ['tenantColumn', 'include', 'exclude'] as const) if (s[k] !== undefined && s[k] !== null && s[k] !== '') raw[k] = s[k];
   return (() => {
     const r = resolveConfig(raw, RULE_IDS);

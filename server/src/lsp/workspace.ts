@@ -11,6 +11,8 @@ import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile, type ParseOptions } from '../analysis/parse';
 import { projectOf } from '../analysis/projects';
 import { escapeRegExp } from '../analysis/regexp';
+import { hostLanguageOf } from '../analysis/host/index';
+import { SourceText } from '../analysis/source';
 import type { Finding } from '../analysis/types';
 
 export interface FileState {
@@ -141,9 +143,10 @@ export class Workspace {
     return this.roots.length === 0 ? '' : projectOf(path, this.roots);
   }
 
-  /** How a file is parsed under its project's config (its configured template patterns). */
+  /** How a file is parsed under its project's config (its template patterns, what is SQL in a host file). */
   private parseOptions(path: string): ParseOptions {
-    return { templates: this.configOf(path).templates };
+    const config = this.configOf(path);
+    return { templates: config.templates, embedded: config.embedded };
   }
 
   /** The config of the project a path belongs to. */
@@ -207,6 +210,19 @@ export class Workspace {
     const f = this.files.get(uri);
     if (!f) return undefined;
     return f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
+  }
+
+  /**
+   * The 0-based line in the file at `path` of an offset into its SQL text (catalog entries, such as where a table
+   * is declared, hold SQL-view offsets; a host file's lines are those of the host text, so it is parsed for the way
+   * back). Undefined for a path the workspace does not hold.
+   */
+  lineOf(path: string, offset: number): number | undefined {
+    const f = [...this.files.values()].find((x) => x.path === path);
+    if (!f) return undefined;
+    if (!hostLanguageOf(f.path)) return new SourceText(f.text).positionAt(offset).line;
+    const parsed = this.parsed(f.uri)!;
+    return parsed.document.positionAt(parsed.toDocument(offset, offset).start).line;
   }
 
   /** Every file parsed, in path order (as the catalog applies them). */
