@@ -1,7 +1,8 @@
-/** Finds the SQL files a `pgperf lint` run covers. */
+/** Finds the files a `pgperf lint` run covers: .sql files and host files (TypeScript, Python, Go, Rust, …). */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { matchesGlobs } from './analysis/glob';
+import { hostLanguageOf, type EmbeddedOptions } from './analysis/host/index';
 
 export class UsageError extends Error {}
 
@@ -40,4 +41,14 @@ export function collectFiles(paths: readonly string[], root: string, include: re
     else out.add(full);
   }
   return [...out].sort();
+}
+
+/**
+ * Whether a file's language is on in the `embedded` setting: always for a SQL file; for a host file, its
+ * language's switch (TSX counts as TypeScript, as the setting documents).
+ */
+export function languageEnabled(path: string, embedded: EmbeddedOptions): boolean {
+  const lang = hostLanguageOf(path);
+  if (!lang) return true;
+  return embedded.languages[lang === 'tsx' ? 'typescript' : lang];
 }

@@ -21,10 +21,11 @@ import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsuppo
 import { planToText } from '../../../client/src/explain/text';
 import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../analysis/config';
 import { orderedDdl } from '../analysis/ddl-order';
+import { hostLanguageOf, initEmbedded } from '../analysis/host/index';
 import { initParser } from '../analysis/pg';
 import { ParsedFile, type Statement } from '../analysis/parse';
 import { RULE_IDS } from '../analysis/rules/index';
-import { collectFiles, UsageError } from '../files';
+import { collectFiles, languageEnabled, UsageError } from '../files';
 import { onTerminationSignals, type SignalTarget } from './signals';
 
 export interface ExplainIo {
@@ -102,11 +103,11 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   if (values.file === undefined && positionals.length === 0) throw new UsageError(`explain needs a statement: ${EXPLAIN_USAGE}`);
 
   await initParser();
-  const statement = values.file !== undefined ? pickFromFile(values.file, values.line, io.cwd) : pickFromText(positionals.join(' '));
-  const sql = statement.text;
+  const picked = values.file !== undefined ? await pickFromFile(values.file, values.line, io.cwd) : pickFromText(positionals.join(' '));
+  const { sql, maxParam } = picked;
+  for (const note of picked.notes) io.err(`pgperf: ${note}\n`);
 
   const params = (values.param ?? []).map((p) => (/^null$/i.test(p) ? null : p));
-  const maxParam = statement.maxParam();
   if (values.generic && params.length > 0) throw new UsageError('--generic and --param exclude each other');
   if (params.length > 0 && params.length !== maxParam) {
     throw new UsageError(`the statement has ${maxParam} parameter${maxParam === 1 ? '' : 's'} (${maxParam === 1 ? '$1' : `$1…$${maxParam}`}); ${params.length} --param given`);
@@ -203,36 +204,119 @@ export function jsonOutput(result: Pick<ExplainResult, 'database' | 'plan' | 'fi
   return `${JSON.stringify({ database: result.database, plan: result.plan, findings }, null, 2)}\n`;
 }
 
-function pickFromText(text: string): Statement {
+/** The statement to explain: the SQL sent and its highest `$n`, with notes for stderr (what each `$n` stands for). */
+interface Picked {
+  sql: string;
+  maxParam: number;
+  notes: string[];
+}
+
+function pickFromText(text: string): Picked {
   const statements = new ParsedFile('<sql>', text).statements;
   if (statements.length === 0) throw new UsageError('no SQL statement given');
   if (statements.length > 1) throw new UsageError(`give one statement to explain (got ${statements.length}); use --file F --line N to pick one from a file`);
-  return statements[0];
+  return { sql: statements[0].text, maxParam: statements[0].maxParam(), notes: [] };
 }
 
-function pickFromFile(file: string, lineText: string | undefined, cwd: string): Statement {
+async function pickFromFile(file: string, lineText: string | undefined, cwd: string): Promise<Picked> {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const parsed = new ParsedFile(file, text);
+  const lang = hostLanguageOf(file);
+  let parsed: ParsedFile;
+  if (lang) {
+    await initEmbedded();
+    // The workspace's extra calls and tags apply; the file's own language is read even if the setting turns it
+    // off for linting: the user named this file.
+    const embedded = structuredClone(workspaceConfig(cwd).embedded);
+    embedded.languages[lang === 'tsx' ? 'typescript' : lang] = true;
+    parsed = new ParsedFile(file, text, undefined, undefined, { embedded });
+  } else parsed = new ParsedFile(file, text);
   const statements = parsed.statements;
-  if (statements.length === 0) throw new UsageError(`${file} has no SQL statement`);
+  if (statements.length === 0) {
+    throw new UsageError(lang ? `${file} has no SQL string pgperf reads (a query passed to a database API, tagged as sql or marked /* sql */)` : `${file} has no SQL statement`);
+  }
   if (lineText === undefined) {
-    if (statements.length === 1) return statements[0];
+    if (statements.length === 1) return picked(parsed, statements[0]);
     throw new UsageError(`${file} has ${statements.length} statements: pick one with --line N`);
   }
   const line = Number(lineText);
   if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line needs a line number (1-based), not "${lineText}"`);
-  const at = statements.find((st) => {
-    const first = parsed.source.positionAt(st.start).line + 1;
-    const last = parsed.source.positionAt(Math.max(st.start, st.end - 1)).line + 1;
-    return first <= line && line <= last;
+  // Lines of the file as written (the host file's, for embedded SQL).
+  const at = statements.find((st) => parsed.lineOf(st.start) <= line && line <= parsed.lineOf(Math.max(st.start, st.end - 1)));
+  if (at) return picked(parsed, at);
+  if (parsed.host && !parsed.host.segments.some((seg) => lineOfDocument(parsed, seg.embedded.start) <= line && line <= lineOfDocument(parsed, seg.embedded.end))) {
+    throw new UsageError(`line ${line} of ${file} is not in a SQL string pgperf reads (SQL strings on ${sqlLines(parsed)})`);
+  }
+  throw new UsageError(`no statement on line ${line} of ${file}`);
+}
+
+function lineOfDocument(parsed: ParsedFile, offset: number): number {
+  return parsed.document.positionAt(offset).line + 1;
+}
+
+/** Where a host file's SQL strings are: `lines 3–5, 9, 12–14`. */
+function sqlLines(parsed: ParsedFile): string {
+  const spans = parsed.host!.segments.map((seg) => {
+    const a = lineOfDocument(parsed, seg.embedded.start);
+    const b = lineOfDocument(parsed, seg.embedded.end);
+    return a === b ? `${a}` : `${a}–${b}`;
   });
-  if (!at) throw new UsageError(`no statement on line ${line} of ${file}`);
-  return at;
+  return `line${spans.length === 1 && !spans[0].includes('–') ? '' : 's'} ${spans.join(', ')}`;
+}
+
+/**
+ * The SQL to explain. In a host file the statement is read from the SQL view, where each value interpolated by the
+ * host code (`${x}`, an f-string's `{x}`, `%s`, `?`, `:name`) is a placeholder: here each becomes a `$n` of its
+ * own (a named driver parameter used twice, one), numbered after the `$n` written in the string itself, so that
+ * --param gives them values or the generic plan stands in. A name or clause built by the host code (`FROM ${table}`)
+ * cannot be planned without its value: a usage error.
+ */
+function picked(parsed: ParsedFile, st: Statement): Picked {
+  const host = parsed.host;
+  if (!host) return { sql: st.text, maxParam: st.maxParam(), notes: [] };
+  const seg = host.segmentAt(st.start)!;
+  const e = seg.embedded;
+  const holes = e.holes.filter((h) => seg.base + h.sqlStart >= st.start && seg.base + h.sqlEnd <= st.end);
+  const where = (h: { hostStart: number }) => {
+    const p = parsed.document.positionAt(h.hostStart);
+    return `${parsed.path}:${p.line + 1}:${p.character + 1}`;
+  };
+  const hostText = (h: { hostStart: number; hostEnd: number }) => parsed.document.text.slice(h.hostStart, h.hostEnd);
+  const named = holes.find((h) => h.kind === 'identifier');
+  if (named) {
+    throw new UsageError(
+      `${where(named)}: the statement takes a name from host code (${hostText(named)}), which pgperf cannot explain without its value; ` +
+        'pass the SQL text with the name written out instead',
+    );
+  }
+  const notes: string[] = [];
+  for (const h of holes) if (h.kind === 'literal') notes.push(`${hostText(h)} inside a SQL string literal (${where(h)}) is planned with placeholder text`);
+  const inHole = (at: number) => holes.some((h) => seg.base + h.sqlStart <= at && at < seg.base + h.sqlEnd);
+  let own = 0;
+  for (const t of st.tokens()) if (t.name === 'PARAM' && !inHole(t.start)) own = Math.max(own, Number(t.text.slice(1)) || 0);
+  let next = own;
+  const byName = new Map<string, number>();
+  const edits: { start: number; end: number; n: number }[] = [];
+  for (const h of holes) {
+    if (h.kind !== 'value' || !/^\$\d+$/.test(e.sql.slice(h.sqlStart, h.sqlEnd))) continue;
+    const written = hostText(h);
+    // `%(user_id)s` or `:user_id` twice is one value; `%s`, `?` and interpolations are one value each.
+    const name = h.origin === 'parameter' && /[A-Za-z_]/.test(written) ? written : undefined;
+    let n = name !== undefined ? byName.get(name) : undefined;
+    if (n === undefined) {
+      n = ++next;
+      if (name !== undefined) byName.set(name, n);
+      notes.push(`$${n} is ${written} (${where(h)})`);
+    }
+    edits.push({ start: seg.base + h.sqlStart - st.start, end: seg.base + h.sqlEnd - st.start, n });
+  }
+  let sql = st.text;
+  for (const ed of edits.reverse()) sql = sql.slice(0, ed.start) + `$${ed.n}` + sql.slice(ed.end);
+  return { sql, maxParam: Math.max(own, next), notes };
 }
 
 /** The lint config's include/exclude (.pgperf.json of the current folder), for finding the workspace DDL. */
@@ -246,14 +330,24 @@ function workspaceConfig(cwd: string): ResolvedConfig {
   }
 }
 
-/** Loads the DDL of the current folder's SQL files (dependency order) into the embedded database; says so on stderr. */
+/**
+ * Loads the DDL of the current folder's files (dependency order) into the embedded database: its .sql files and
+ * the SQL strings of its host files (TypeORM or knex migrations), as lint reads them; says so on stderr.
+ */
 async function loadWorkspaceDdl(db: Database, io: ExplainIo): Promise<void> {
   const config = workspaceConfig(io.cwd);
-  const paths = collectFiles(['.'], io.cwd, config.include, config.exclude);
-  const files = paths.map((p) => new ParsedFile(displayPath(io.cwd, p), readFileSync(p, 'utf8')));
-  const ddl = orderedDdl(files);
+  const paths = collectFiles(['.'], io.cwd, config.include, config.exclude).filter((p) => languageEnabled(p, config.embedded));
+  if (paths.some((p) => hostLanguageOf(p))) await initEmbedded();
+  const files = paths.map((p) => new ParsedFile(displayPath(io.cwd, p), readFileSync(p, 'utf8'), undefined, undefined, { embedded: config.embedded }));
+  // DDL whose names come from host code (`CREATE TABLE ${name}`) would create placeholder tables: left out.
+  const built = new Set<string>();
+  for (const f of files) {
+    if (!f.host) continue;
+    for (const st of f.statements) if (f.host.touchesHole(st.start, st.end)) built.add(`${f.path}\u0000${f.lineOf(st.start)}\u0000${st.text}`);
+  }
+  const ddl = orderedDdl(files).filter((d) => !built.has(`${d.file}\u0000${d.line}\u0000${d.text}`));
   if (ddl.length === 0) {
-    io.err(`pgperf: no DDL in the ${files.length} SQL file${files.length === 1 ? '' : 's'} of the current folder: the embedded database is empty\n`);
+    io.err(`pgperf: no DDL in the ${files.length} file${files.length === 1 ? '' : 's'} of the current folder: the embedded database is empty\n`);
     return;
   }
   const t0 = performance.now();

@@ -10,16 +10,17 @@ import { matchesGlobs } from '../analysis/glob';
 import { CONFIG_FILE, foldersAbove, groupByProject } from '../analysis/projects';
 import { initParser } from '../analysis/pg';
 import { ParseCache } from '../analysis/parse';
+import { hostLanguageOf, initEmbedded } from '../analysis/host/index';
 import { RULES, RULE_IDS } from '../analysis/rules/index';
 import type { ConfigProblem } from '../analysis/types';
-import { collectFiles, UsageError } from '../files';
+import { collectFiles, languageEnabled, UsageError } from '../files';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import type { LintReport } from './report';
 
-/** The analysis API, for benchmarks and embedders that load the bundle. */
-export { lintSources, initParser, ParseCache };
+/** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too). */
+export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles };
 
 export interface Io {
   out(s: string): void;
@@ -35,11 +36,16 @@ const defaultIo = (): Io => ({
   color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
 });
 
-const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files
+const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files and the SQL in application code
 
 Usage:
   pgperf lint [paths…] [--format text|json|sarif] [--config file]
-      Lint files and folders (folders: every *.sql inside, recursively; default: the current folder).
+      Lint files and folders (default: the current folder). Folders are searched recursively for the include
+      globs: *.sql, and the SQL strings of TypeScript/JavaScript (.ts .tsx .js .mjs .cjs .jsx), Python (.py),
+      Go (.go) and Rust (.rs) files — queries passed to a database API, tagged as sql or marked /* sql */;
+      node_modules, target, vendor and .venv are skipped. All of them are one workspace: a query in src/ is
+      judged against the tables of migrations/. Positions are those of the file as written (for embedded SQL,
+      the line and column in the host file). .pgperf.json "embedded" turns languages off or adds APIs.
       Reads .pgperf.json from the current folder unless --config names another file; a .pgperf.json in a
       subfolder starts a separate project there (its own config and schema).
       Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
@@ -47,10 +53,12 @@ Usage:
                  (SQL | --file F [--line N])
       EXPLAIN (with --analyze: EXPLAIN (ANALYZE, BUFFERS)) one statement and print the plan as a tree with
       findings, or --format json: { "database", "plan", "findings": [{ "rule", "node", "message" }] }.
+      F may be a host file (.ts, .py, .go, .rs, …): N is a line of the SQL string, and the values interpolated
+      into it (\${x}, {x}, %s, ?) become $n parameters.
       Database: DATABASE_URL or the PG* variables; without them the embedded PGlite database, with the DDL of
-      the current folder's SQL files loaded first. Always inside a transaction that is rolled back; a statement
-      that writes needs --yes (no prompt when stdin is not a terminal). $n parameters: one --param each
-      (NULL for null), or none for the generic plan. --timeout: statement_timeout in ms (default 30000).
+      the current folder (its .sql files and SQL strings) loaded first. Always inside a transaction that is
+      rolled back; a statement that writes needs --yes (no prompt when stdin is not a terminal). $n parameters:
+      one --param each (NULL for null), or none for the generic plan. --timeout: statement_timeout in ms (default 30000).
       Exit code: 0 plan printed, 1 database error, 2 bad usage or a write without --yes.
   pgperf bench hnsw [--dim N] [--count N] [--queries N] [--distribution clustered|uniform] [--metric cosine|l2|ip]
                     [--m 12,16,24] [--ef-construction 64,128,256] [--ef-search 20,40,100,200] [--k 10]
@@ -138,7 +146,7 @@ async function lint(args: string[], io: Io): Promise<number> {
   const paths = positionals.length > 0 ? positionals : ['.'];
   const files = collectFiles(paths, io.cwd, config.include, config.exclude);
   await initParser();
-  const projects = lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath });
+  const projects = await lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath });
   const result = { files: projects.flatMap((p) => p.files).sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0)) };
   for (const p of projects) for (const e of p.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
   const report: LintReport = {
@@ -168,12 +176,12 @@ interface ProjectRun {
  * Lints each project apart: a `.pgperf.json` in a subfolder of the working folder starts a project with its own
  * config (read by the same loader) and its own catalog; the other files form the top project.
  */
-function lintProjects(
+async function lintProjects(
   files: readonly string[],
   explicit: ReadonlySet<string>,
   io: Io,
   top: { config: ResolvedConfig; problems: ConfigProblem[]; path?: string },
-): ProjectRun[] {
+): Promise<ProjectRun[]> {
   const slash = (p: string) => p.split(sep).join('/');
   const cwd = slash(io.cwd);
   const found = new Map<string, boolean>();
@@ -190,7 +198,11 @@ function lintProjects(
   for (const [root, group] of groups) {
     const own = root === '' ? top : loadConfig(join(root, CONFIG_FILE), io.cwd, io);
     // A project's include/exclude globs are relative to its folder; files named on the command line always count.
-    const mine = root === '' ? group : group.filter((f) => explicit.has(f) || matchesGlobs(slash(f).slice(root.length + 1), own.config.include, own.config.exclude));
+    const inGlobs = root === '' ? group : group.filter((f) => explicit.has(f) || matchesGlobs(slash(f).slice(root.length + 1), own.config.include, own.config.exclude));
+    // A host language turned off in the project's `embedded` setting: its files are not read at all.
+    const mine = inGlobs.filter((f) => languageEnabled(f, own.config.embedded));
+    // The host grammars load only once a host file takes part: a .sql-only run never pays for them.
+    if (mine.some((f) => hostLanguageOf(f))) await initEmbedded();
     // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
     const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readFileSync(path, 'utf8') }));
     const result = lintSources(sources, own.config);
