@@ -152,5 +152,13 @@ export class Events1700000000000 implements MigrationInterface {
     const s = await start({ 'src/migrations/1700000000000-events.ts': migration, 'queries/events.sql': q });
     const p = await s.client.waitForDiagnostics(s.uri('queries/events.sql'), has('partition-range-missing'));
     expect(textIn(q, of(p.diagnostics, 'partition-range-missing')[0].range)).toContain('event_log');
+
+    // Editing the migration in the editor (partitioned by list now, an edit of the same length) updates the .sql
+    // file's findings.
+    const m = s.uri('src/migrations/1700000000000-events.ts');
+    s.client.open(m, migration, 1, 'typescript');
+    await s.client.waitForDiagnostics(m, (_, p) => p.version === 1);
+    s.client.change(m, 2, [{ text: migration.replace('PARTITION BY RANGE', 'PARTITION BY LIST ') }]);
+    await s.client.waitForDiagnostics(s.uri('queries/events.sql'), (ds) => !has('partition-range-missing')(ds));
   });
 });

@@ -84,7 +84,8 @@ export class Workspace {
     // Only documents being edited use the statement cache: a closed file is parsed whole in one call.
     const parsed = new ParsedFile(path, text, open ? this.cache : undefined, undefined, this.parseOptions(path));
     const ddl = ddlOf(parsed);
-    const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${text.slice(d.start, d.end)}`).join('\n');
+    // Statement offsets are into the SQL text (a host file's SQL view, not `text`).
+    const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${parsed.text.slice(d.start, d.end)}`).join('\n');
     const syntaxErrors = parsed.statements.filter((s) => s.error).length;
     const state: FileState = {
       uri,
