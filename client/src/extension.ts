@@ -143,13 +143,20 @@ class DatabaseCommands {
     }
     const fromLens = uri instanceof Uri && position instanceof Position;
     let sql: string | undefined;
+    /** In a host file, the host code each `$n` stands for (shown when asking for its value). */
+    let described: string[] = [];
     // A selection in a host file is host code (quotes, escapes, `${…}`): the server's SQL of the string under
     // the cursor is run instead, its holes as $n parameters.
     if (!fromLens && !editor.selection.isEmpty && editor.document.languageId === 'sql') sql = editor.document.getText(editor.selection);
     else {
       const at = await this.statementAt(editor, fromLens ? position : editor.selection.active);
       if (at === undefined) return;
+      if (at?.refused) {
+        void window.showWarningMessage(`pgperf: ${what}: ${at.refused}`);
+        return;
+      }
       sql = at?.text;
+      described = at?.params ?? [];
     }
     if (!sql?.trim()) {
       void window.showWarningMessage('pgperf: no SQL statement at the cursor');
@@ -162,7 +169,7 @@ class DatabaseCommands {
     let generic = false;
     for (let i = 1; i <= maxParam; i++) {
       const value = await window.showInputBox({
-        title: `pgperf ${what}: parameter $${i} of ${maxParam}`,
+        title: `pgperf ${what}: parameter $${i} of ${maxParam}${described[i - 1] ? ` — ${described[i - 1]}` : ''}`,
         prompt: i === 1 ? `Value for $1 (sent as text, cast by the server; NULL for null). Leave empty for the generic plan.` : `Value for $${i} (NULL for null)`,
         ignoreFocusOut: true,
       });

@@ -155,8 +155,35 @@ export function byKind(tenant: string, kind: string) {
     // The range is in the TypeScript file: from the template's backtick to the end of the SQL.
     expect(at!.range.start).toEqual(positionAt(ts, ts.indexOf('sql`') + 3));
     expect(at!.range.end).toEqual(positionAt(ts, ts.indexOf('LIMIT 50') + 'LIMIT 50'.length));
+    // The client names what each parameter is when it asks for its value.
+    expect(at!.params).toEqual(['${tenant} (line 8)', '${kind} (line 8)']);
+    expect(at!.refused).toBeUndefined();
     // On a hole: still that statement.
     const onHole = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, { textDocument: { uri: u }, position: positionAt(ts, ts.indexOf('${kind}') + 3) });
     expect(onHole).toEqual(at);
+  });
+
+  it('interpolated values are numbered after the $n written in the string; a name from host code is refused', async () => {
+    const go = 'package q\n\nfunc f(db *sql.DB, kind string, n int) {\n\tdb.Query(fmt.Sprintf("SELECT id FROM app.events WHERE kind = $1 AND id > %d", n), kind)\n}\n';
+    const ts = 'export const f = (db, x, table) => {\n  db.query(`SELECT id FROM app.events WHERE id = ${x} AND kind = $1`, ["a"]);\n  db.query(`SELECT id FROM ${table} WHERE kind = $1`, ["a"]);\n};\n';
+    const py = 'def f(cur, a):\n    cur.execute("SELECT id FROM app.events WHERE tenant_id = %(t)s AND kind = %(k)s OR tenant_id = %(t)s", {"t": a, "k": a})\n';
+    const s = await start({ 'migrations/001_events.sql': EVENTS });
+    const req = async (name: string, lang: string, text: string) => {
+      const u = s.uri(name);
+      s.client.open(u, text, 1, lang);
+      await s.client.waitForDiagnostics(u, (_, p) => p.version === 1);
+      return s.client.request<StatementInfo[]>(STATEMENTS_REQUEST, { textDocument: { uri: u } });
+    };
+    const [g] = await req('q.go', 'go', go);
+    expect(g.text).toBe('SELECT id FROM app.events WHERE kind = $1 AND id > $2');
+    expect(g.params).toEqual(['', '%d (line 4)']);
+    const [t1, t2] = await req('q.ts', 'typescript', ts);
+    expect(t1.text).toBe('SELECT id FROM app.events WHERE id = $2 AND kind = $1');
+    expect(t1.params).toEqual(['', '${x} (line 2)']);
+    expect(t2.refused).toMatch(/name from host code \(\$\{table\}, line 3\)/);
+    const [p] = await req('q.py', 'python', py);
+    // A named parameter used twice is one value.
+    expect(p.text).toBe('SELECT id FROM app.events WHERE tenant_id = $1 AND kind = $2 OR tenant_id = $1');
+    expect(p.params).toEqual(['%(t)s (line 2)', '%(k)s (line 2)']);
   });
 });

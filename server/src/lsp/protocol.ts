@@ -23,6 +23,10 @@ export interface StatementInfo {
   range: { start: { line: number; character: number }; end: { line: number; character: number } };
   /** libpg_query's statement kind (SelectStmt, InsertStmt, …), or '' for a statement the parser rejected. */
   kind: string;
+  /** In a host file: what each `$n` of `text` stands for (index n - 1; '' for one written in the string itself). */
+  params?: string[];
+  /** In a host file: why the statement cannot be explained (a table or column name supplied by host code). */
+  refused?: string;
 }
 
 /** Client → server: every statement of a document (CodeLens above the queries). */

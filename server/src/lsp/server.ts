@@ -31,6 +31,7 @@ import { orderedDdl } from '../analysis/ddl-order';
 import { CONFIG_FILE, foldersAbove } from '../analysis/projects';
 import type { ParsedFile, Statement } from '../analysis/parse';
 import { FIX_ALL_KIND, fixAll, quickFixes } from './actions';
+import { explainSql } from './explain-sql';
 import { toDiagnostic } from './convert';
 import { findingHover, tableAt, tableHover } from './hover';
 import {
@@ -510,9 +511,9 @@ export function startServer(connection: Connection): void {
   });
 
   /**
-   * A statement for the client: its SQL (in a host file the SQL view's, holes as `$n` parameters or placeholder
-   * names) and its document range. In a host file the range of the first statement of a SQL string starts where
-   * the string expression does, so its CodeLens sits on the line the string starts on.
+   * A statement for the client: its SQL (in a host file the string's, interpolated values as `$n` parameters, see
+   * explain-sql.ts) and its document range. In a host file the range of the first statement of a SQL string starts
+   * where the string expression does, so its CodeLens sits on the line the string starts on.
    */
   const statementInfo = (file: ParsedFile, st: Statement): StatementInfo => {
     if (!file.host) return { text: st.text, range: file.source.rangeOf(st.start, st.end), kind: st.kind };
@@ -520,7 +521,7 @@ export function startServer(connection: Connection): void {
     const r = file.toDocument(st.start, st.end);
     const first = !!seg && !file.statements.some((o) => o !== st && o.start < st.start && o.start >= seg.base);
     const start = first ? Math.min(seg.embedded.start, r.start) : r.start;
-    return { text: file.sqlText.slice(st.start, st.end), range: file.document.rangeOf(start, r.end), kind: st.kind };
+    return { ...explainSql(file, st), range: file.document.rangeOf(start, r.end), kind: st.kind };
   };
 
   connection.onRequest(STATEMENT_AT_REQUEST, ({ textDocument, position }: StatementAtParams): StatementInfo | null => {
