@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEmbedded } from '../../server/src/analysis/host';
-import { applyHostFix, at, findingOn, lintWorkspace, placed, type Workspace } from './helpers';
+import { applyHostFix, at, lintWorkspace, placed, type Workspace } from './helpers';
 
 beforeAll(() => initEmbedded());
 
