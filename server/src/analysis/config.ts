@@ -20,8 +20,22 @@ export interface ResolvedConfig {
   embedded: EmbeddedOptions;
 }
 
+const HOST_EXTENSIONS = ['ts', 'mts', 'cts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'py', 'go', 'rs'];
+
 /** Host files linted by default beside .sql files (the extensions hostLanguageOf knows). */
-export const HOST_GLOBS = ['**/*.ts', '**/*.mts', '**/*.cts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.jsx', '**/*.py', '**/*.go', '**/*.rs'];
+export const HOST_GLOBS = HOST_EXTENSIONS.map((e) => `**/*.${e}`);
+
+/**
+ * Host test code, left out by default: its SQL is expected output compared in assertions, seed data and
+ * throwaway-database steps, never a query the application sends (.sql files in test folders still count).
+ */
+export const HOST_TEST_GLOBS = [
+  ...HOST_EXTENSIONS.flatMap((e) => [`**/*.test.${e}`, `**/*.spec.${e}`, `**/__tests__/**/*.${e}`, `**/tests/**/*.${e}`, `**/test/**/*.${e}`]),
+  '**/*_test.go',
+  '**/test_*.py',
+  '**/*_test.py',
+  '**/conftest.py',
+];
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
   rules: {},
@@ -29,7 +43,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   partitionedTables: {},
   include: ['**/*.sql', ...HOST_GLOBS],
   // Dependencies and build output: installed packages, Cargo's target, Go's vendor, Python virtual environments.
-  exclude: ['**/node_modules/**', '**/.git/**', '**/target/**', '**/vendor/**', '**/.venv/**', '**/*.d.ts', '**/*.min.js'],
+  exclude: ['**/node_modules/**', '**/.git/**', '**/target/**', '**/vendor/**', '**/.venv/**', '**/*.d.ts', '**/*.min.js', ...HOST_TEST_GLOBS],
   templates: [],
   embedded: DEFAULT_EMBEDDED_OPTIONS,
 };

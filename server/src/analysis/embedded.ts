@@ -94,10 +94,25 @@ export class HostView {
     return undefined;
   }
 
-  /** Whether a SQL-view range touches an interpolated hole (what is there is host code, not SQL). */
+  /** Whether a SQL-view range touches any interpolated hole (its text there is host code, not SQL). */
   touchesHole(start: number, end: number): boolean {
     const seg = this.segmentAt(start);
     return !!seg && touchesInterpolation(seg.embedded, start - seg.base, end - seg.base);
+  }
+
+  /**
+   * Whether a report on a SQL-view range is about host code rather than SQL: it touches a hole that stands for a
+   * name (`FROM ${table}`: which table is unknown), or lies inside any hole. A value hole is a value, like a `$n`:
+   * `OFFSET ${offset}` is as slow whatever the number is.
+   */
+  aboutHostCode(start: number, end: number): boolean {
+    const seg = this.segmentAt(start);
+    if (!seg) return false;
+    const s = start - seg.base;
+    const t = Math.max(end - seg.base, s + 1);
+    return seg.embedded.holes.some(
+      (h) => h.origin === 'interpolation' && h.sqlStart < t && s < h.sqlEnd && (h.kind === 'identifier' || (s >= h.sqlStart && t <= h.sqlEnd)),
+    );
   }
 
   /** Whether the holes of the segment at `at` stand for clauses or lists, so a syntax error there may be theirs. */

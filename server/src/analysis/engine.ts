@@ -220,13 +220,13 @@ function shiftReport(r: Report, delta: number): Report {
 }
 
 /**
- * In a host file, a report on an interpolated hole is about host code pgperf cannot see (`FROM ${table}`), and a
+ * In a host file, a report on a name built by host code is about code pgperf cannot see (`FROM ${table}`), and a
  * syntax error in a string whose holes read neither as names nor as values (`VALUES ${rows}`) may be theirs.
  */
 function hostMayReport(file: ParsedFile, rule: Rule, r: Report): boolean {
   const host = file.host!;
   if (rule.rejected) return !host.holesUnreadable(r.start);
-  return !host.touchesHole(r.start, r.end);
+  return !host.aboutHostCode(r.start, r.end);
 }
 
 /**

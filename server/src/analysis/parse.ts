@@ -335,10 +335,12 @@ export class ParsedFile {
   ) {
     this.cache = cache;
     if (hostLanguageOf(path)) {
-      // Holes are placeholders already; template syntax inside host strings is the host's business.
       this.host = new HostView(path, fileText, options.embedded ?? DEFAULT_EMBEDDED_OPTIONS);
-      this.text = this.sqlText = this.host.sql;
-      this.templates = [];
+      this.text = this.host.sql;
+      // Templates a tool rewrites before sending (umami's `{{name::type}}` through its own query helper), as in .sql files.
+      const templated = replaceTemplates(this.text, options.templates);
+      this.sqlText = templated?.text ?? this.text;
+      this.templates = templated?.regions ?? [];
       this.source = new SourceText(this.text);
       this.document = new SourceText(fileText);
       for (const seg of this.host.segments) this.parseRange(seg.base, seg.base + seg.embedded.sql.length, cache, pieceMemo);

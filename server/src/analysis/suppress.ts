@@ -121,9 +121,23 @@ function hostSuppressions(file: ParsedFile): Suppression[] {
             return at >= d.covers.start && at < d.covers.end;
           })
           .map((st) => st.index);
-    out.push({ rules: ruleList(m[2]), reason: (m[3] ?? '').trim(), start: d.start, end: d.end, scope, inDocument: true });
+    const { start, end } = commentSpan(file.document.text, d.start, d.end);
+    out.push({ rules: ruleList(m[2]), reason: (m[3] ?? '').trim(), start, end, scope, inDocument: true });
   }
   return out;
+}
+
+/** The whole host comment around a directive's text (`// …`, `# …`, `/* … *\/`): what a finding marks and a fix removes. */
+function commentSpan(text: string, start: number, end: number): { start: number; end: number } {
+  let s = start;
+  while (s > 0 && (text[s - 1] === ' ' || text[s - 1] === '\t')) s--;
+  if (text.startsWith('//', s - 2)) return { start: s - 2, end };
+  if (text[s - 1] === '#') return { start: s - 1, end };
+  if (text.startsWith('/*', s - 2)) {
+    const close = text.indexOf('*/', end - 2);
+    return { start: s - 2, end: close < 0 ? end : close + 2 };
+  }
+  return { start, end };
 }
 
 /** Whether a suppression covers a finding of a statement: its own, or the routine's it is a query of. */
