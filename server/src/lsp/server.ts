@@ -117,7 +117,8 @@ export function startServer(connection: Connection): void {
     const root = folders.find((f) => fsPath.startsWith(f + sep));
     if (!root) return false;
     const rel = relative(root, fsPath).split(sep).join('/');
-    const cfg = ws.configOf(rel);
+    // The globs the scan applies (the top project's, relative to the workspace folder).
+    const cfg = ws.config;
     const lang = embeddedLanguageOf(rel);
     return matchesGlobs(rel, cfg.include, cfg.exclude) && (!lang || cfg.embedded.languages[lang]);
   };
