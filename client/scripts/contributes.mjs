@@ -3,9 +3,12 @@
 // Run: npm run contributes. test/client/contributes.test.ts checks that package.json is up to date.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+// The analysis defaults from the built CLI bundle, so the settings' defaults cannot drift from them.
+const { DEFAULT_CONFIG } = createRequire(import.meta.url)(`${root}dist/cli.js`);
 const rules = JSON.parse(execFileSync(process.execPath, ['bin/pgperf.js', 'rules', '--format', 'json'], { cwd: root, encoding: 'utf8' }));
 
 const SEVERITIES = ['off', 'info', 'warning', 'error'];
@@ -48,8 +51,8 @@ const configuration = {
       type: 'array',
       scope: 'resource',
       items: { type: 'string' },
-      // DEFAULT_CONFIG.include: .sql files and the host files whose SQL strings are read (HOST_GLOBS).
-      default: ['**/*.sql', '**/*.ts', '**/*.mts', '**/*.cts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.jsx', '**/*.py', '**/*.go', '**/*.rs'],
+      // .sql files and the host files whose SQL strings are read.
+      default: DEFAULT_CONFIG.include,
       markdownDescription:
         'Glob patterns (relative to the workspace folder) of the files analysed as one workspace: SQL files, and TypeScript, JavaScript, Python, Go and Rust files, whose SQL strings are read (see `pgperf.embedded`).',
     },
@@ -57,9 +60,9 @@ const configuration = {
       type: 'array',
       scope: 'resource',
       items: { type: 'string' },
-      default: ['**/node_modules/**', '**/.git/**', '**/target/**', '**/vendor/**', '**/.venv/**', '**/*.d.ts', '**/*.min.js'],
+      default: DEFAULT_CONFIG.exclude,
       markdownDescription:
-        'Glob patterns of files left out of the analysis, even when `pgperf.include` matches them (by default dependencies and build output).',
+        'Glob patterns of files left out of the analysis, even when `pgperf.include` matches them (by default dependencies, build output and host-language test code).',
     },
     'pgperf.embedded': {
       type: ['object', 'boolean'],
