@@ -20,10 +20,14 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(suite: string, viewport = { width: 1280, height: 760 }): Promise<Workbench> {
+/** `workspaceSettings` go into the scratch workspace's .vscode/settings.json. */
+export async function openWorkbench(
+  suite: string,
+  { viewport = { width: 1280, height: 760 }, workspaceSettings = {} }: { viewport?: { width: number; height: number }; workspaceSettings?: Record<string, unknown> } = {},
+): Promise<Workbench> {
   const runtime = loadRuntime();
   if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);
-  const scratch = scratchWorkspace(suite);
+  const scratch = scratchWorkspace(suite, workspaceSettings);
   const userData = join(scratch.dir, 'user-data');
   const extensions = join(scratch.dir, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });

@@ -1,9 +1,11 @@
 /**
  * The packaged extension inside a real VS Code extension host, driven through the `vscode` API the way other
  * extensions and the workbench use it. The workspace is a fresh copy of test/e2e/fixtures/workspace.
+ * `typescript` is the project's compiler (left out of the bundle by build-host.mjs), to check a host file stays valid.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
+import ts from 'typescript';
 import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'pgperf.pgperf';
@@ -153,5 +155,92 @@ describe('pgperf in the extension host', () => {
     await waitForFindings(QUERIES, ['1:syntax-error', '5:offset-pagination', '8:partition-range-missing', '10:or-chain']);
     await setText(queries, original);
     await waitForFindings(QUERIES, QUERY_FINDINGS);
+  });
+});
+
+/**
+ * The first argument of the file's `pool.query(...)` call as TypeScript reads it, with the file's syntax errors:
+ * an edit that broke the template literal (a stray backtick, a lost `${`) shows in one or the other.
+ */
+function queryLiteral(text: string): { errors: string[]; literal?: { template: boolean; text: string } } {
+  const { diagnostics = [] } = ts.transpileModule(text, { fileName: 'posts.ts', reportDiagnostics: true });
+  const errors = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const source = ts.createSourceFile('posts.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  let literal: { template: boolean; text: string } | undefined;
+  const visit = (node: ts.Node): void => {
+    if (!literal && ts.isCallExpression(node) && node.expression.getText(source) === 'pool.query' && node.arguments.length > 0) {
+      const arg = node.arguments[0];
+      // A template literal without ${} holes (SyntaxKind names it by an alias, so ask the guard).
+      literal = { template: ts.isNoSubstitutionTemplateLiteral(arg), text: ts.isStringLiteralLike(arg) ? arg.text : arg.getText(source) };
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return { errors, literal };
+}
+
+const POSTS = 'src/posts.ts';
+
+describe('pgperf on SQL in a TypeScript file (node-postgres pool.query with a template literal)', () => {
+  let posts: vscode.TextDocument;
+  let original: string;
+
+  before(async () => {
+    posts = await vscode.workspace.openTextDocument(fileUri(POSTS));
+    original = posts.getText();
+    await vscode.window.showTextDocument(posts);
+  });
+
+  it('publishes offset-pagination with its range exactly on OFFSET $1 inside the template literal', async () => {
+    assert.equal(posts.languageId, 'typescript');
+    await waitForFindings(POSTS, ['17:offset-pagination']);
+    const offset = vscode.languages.getDiagnostics(posts.uri).find((d) => ruleOf(d) === 'offset-pagination')!;
+    // Line 17 of the host file is `      LIMIT 20 OFFSET $1\`,`: columns 16–24 (1-based), then the closing backtick.
+    assert.deepEqual(
+      [offset.range.start.line, offset.range.start.character, offset.range.end.line, offset.range.end.character],
+      [16, 15, 16, 24],
+    );
+    assert.equal(posts.getText(offset.range), 'OFFSET $1');
+    assert.equal(posts.lineAt(16).text.slice(offset.range.end.character), '`,');
+    assert.match(offset.message, /^OFFSET \$1 reads and discards every skipped row/);
+    assert.equal(offset.severity, vscode.DiagnosticSeverity.Warning);
+  });
+
+  it('applies the keyset fix from the code actions: the predicate lands in the template literal, which stays valid TypeScript', async () => {
+    const before = queryLiteral(original);
+    assert.deepEqual(before.errors, []);
+    assert.equal(before.literal?.template, true);
+    assert.match(before.literal!.text, /LIMIT 20 OFFSET \$1$/);
+
+    const offset = vscode.languages.getDiagnostics(posts.uri).find((d) => ruleOf(d) === 'offset-pagination');
+    assert.ok(offset, `no offset-pagination on ${POSTS}: ${JSON.stringify(findings(posts.uri))}`);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      posts.uri,
+      offset.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const keyset = actions.find((a) => a.title.startsWith('Use keyset pagination'));
+    assert.ok(keyset?.edit, `no keyset fix among ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.equal(keyset.isPreferred, true);
+    assert.ok(await vscode.workspace.applyEdit(keyset.edit));
+
+    // OFFSET $1 goes, and the same parameter (the pool.query values are untouched) becomes the last id seen.
+    const fixed = posts.getText();
+    assert.equal(
+      fixed,
+      original.replace('      ORDER BY id\n      LIMIT 20 OFFSET $1`,', '      WHERE id > $1\n      ORDER BY id\n      LIMIT 20`,'),
+    );
+    const after = queryLiteral(fixed);
+    assert.deepEqual(after.errors, []);
+    assert.deepEqual(after.literal, {
+      template: true,
+      text: 'SELECT id, title, published_at\n       FROM posts\n      WHERE id > $1\n      ORDER BY id\n      LIMIT 20',
+    });
+    // pgperf reads the edited string again: no syntax error, no OFFSET.
+    await waitForFindings(POSTS, []);
+
+    await setText(posts, original);
+    await waitForFindings(POSTS, ['17:offset-pagination']);
   });
 });
