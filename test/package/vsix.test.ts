@@ -117,8 +117,14 @@ describe('the .vsix', () => {
     expect(entry(inside(pkg.main))).toBeDefined();
     expect(entry(inside(pkg.icon))).toBeDefined();
     for (const s of pkg.contributes.snippets) expect(entry(inside(s.path)), s.path).toBeDefined();
-    expect(pkg.activationEvents).toEqual(['onLanguage:sql', 'workspaceContains:**/*.sql']);
     const source = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as typeof pkg;
+    // SQL files and the host languages whose SQL strings pgperf reads; only a .sql file wakes it for a whole workspace.
+    expect(pkg.activationEvents).toEqual(source.activationEvents);
+    expect(pkg.activationEvents).toEqual([
+      'onLanguage:sql',
+      ...['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'rust'].map((l) => `onLanguage:${l}`),
+      'workspaceContains:**/*.sql',
+    ]);
     expect(pkg.contributes.commands.map((c) => c.command)).toEqual(source.contributes.commands.map((c) => c.command));
     expect(pkg.contributes.commands.length).toBeGreaterThanOrEqual(9);
     expect(Object.keys(pkg.contributes.configuration.properties)).toContain('pgperf.rules');
