@@ -3,11 +3,11 @@
  * a `sql` comment or (as a fallback) reading as a statement, and gives each as SQL text for the PostgreSQL parser
  * with the host-file range of every SQL character.
  */
-import type { Node } from 'web-tree-sitter';
+import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
 import { directivesOf, type HostDirective } from './directives';
-import { hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
+import { hostGrammar, hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
@@ -119,10 +119,89 @@ const LITERALS: Record<HostLanguage, ReadonlySet<string>> = {
   rust: new Set(['string_literal', 'raw_string_literal']),
 };
 
-/** Node types that may be a database API call, a tagged template or a macro. */
-const API_NODES = new Set(['call_expression', 'call', 'macro_invocation', 'binary_expression']);
-
 const CONCAT = new Set(['binary_expression', 'binary_operator', 'parenthesized_expression', 'concatenated_string']);
+
+/**
+ * Where a literal's text may open with a FALLBACK_RAW keyword: its opening quote (after any prefix letters), white
+ * space, parentheses and comments, then the keyword. Unanchored and without the trailing \b, so that every literal
+ * FALLBACK_RAW takes has a match at its opening.
+ */
+const LITERAL_OPENING = /(?:'''|"""|[`'"]|#*")[\s(]*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)/gi;
+
+/** Argument node types isStringish may accept besides the literals and concatenations. */
+const STRINGISH_EXTRA: Record<HostLanguage, readonly string[]> = {
+  typescript: [], tsx: [], javascript: [], python: ['call'], go: ['call_expression'], rust: ['macro_invocation', 'reference_expression'],
+};
+
+interface Queries {
+  /** `api`: the nodes apiOf may take (each with an argument of a type isStringish accepts); `nest`: host code inside literals. */
+  nodes: Query;
+  /** Every literal (for files with marker comments). */
+  literals: Query;
+}
+
+const QUERIES = new Map<HostLanguage, Queries>();
+
+/**
+ * Queries that find, inside the WASM parser, what a JS walk over every node would have to look at: the API nodes
+ * with an argument apiOf could read (it gives nothing for the others) and the host code inside literals (template
+ * substitutions, f-string interpolations, a concatenated string's strings), which is skipped as no literal's insides
+ * hold further SQL.
+ */
+function queriesOf(lang: HostLanguage): Queries {
+  let q = QUERIES.get(lang);
+  if (q) return q;
+  const grammar = hostGrammar(lang);
+  // Only the types the grammar has (a query naming another does not compile).
+  const types = (names: Iterable<string>): string =>
+    [...new Set(names)].filter((t) => grammar.idForNodeType(t, true) !== null).map((t) => `(${t})`).join(' ');
+  const stringish = types([...LITERALS[lang], ...CONCAT, ...STRINGISH_EXTRA[lang]]);
+  let source: string;
+  switch (lang) {
+    case 'python':
+      source = `(call arguments: [(argument_list [${stringish}]) (generator_expression [${stringish}])]) @api
+        (interpolation) @nest (concatenated_string) @nest`;
+      break;
+    case 'go':
+      source = `(call_expression arguments: (argument_list [${stringish}])) @api`;
+      break;
+    case 'rust':
+      source = `(call_expression arguments: (arguments [${stringish}])) @api
+        (macro_invocation (token_tree [(string_literal) (raw_string_literal)])) @api`;
+      break;
+    default:
+      source = `(call_expression arguments: (arguments [${stringish}])) @api (call_expression arguments: (template_string)) @api
+        (binary_expression left: (binary_expression) right: (template_string)) @api (template_substitution) @nest`;
+  }
+  q = { nodes: new Query(grammar, source), literals: new Query(grammar, `[${types(LITERALS[lang])}] @lit`) };
+  QUERIES.set(lang, q);
+  return q;
+}
+
+/** Whether a node lies inside a literal: in one of the `nests`, or one of a concatenated string's strings. */
+function hiddenTest(nests: Node[]): (n: Node) => boolean {
+  if (nests.length === 0) return () => false;
+  // The outermost ones, sorted and disjoint.
+  nests.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  const outer: { start: number; end: number; type: string }[] = [];
+  for (const n of nests) {
+    const last = outer[outer.length - 1];
+    if (!last || n.startIndex >= last.end) outer.push({ start: n.startIndex, end: n.endIndex, type: n.type });
+  }
+  return (n) => {
+    let lo = 0;
+    let hi = outer.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = outer[mid];
+      if (n.startIndex < r.start) hi = mid - 1;
+      else if (n.startIndex >= r.end) lo = mid + 1;
+      // A concatenated string is not hidden by itself.
+      else return n.endIndex <= r.end && !(n.startIndex === r.start && n.endIndex === r.end && n.type === r.type);
+    }
+    return false;
+  };
+}
 
 interface Api {
   api: string;
@@ -180,30 +259,56 @@ class Extractor {
   }
 
   run(root: Node): EmbeddedSql[] {
-    const literals: Node[] = [];
+    const text = root.text;
     // Marker comments are looked for only in files that hold one.
-    this.markers = MARKER_ANYWHERE.test(root.text);
-    const cursor = root.walk();
-    // Pre-order walk: an API call is met before the literals inside it.
-    const literalTypes = LITERALS[this.lang];
-    for (;;) {
-      // The node's type first: building a Node object for each of the tree's nodes is what costs.
-      const type = cursor.nodeType;
-      if (API_NODES.has(type) && !this.isTaken(cursor.startIndex)) {
-        const node = cursor.currentNode;
-        const api = this.apiOf(node);
-        if (api) this.take(api);
-      } else if (literalTypes.has(type)) literals.push(cursor.currentNode);
-      // Tokens inside a literal hold no further SQL.
-      if (!literalTypes.has(type) && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) {
-          cursor.delete();
-          for (const lit of literals) this.fallback(lit);
-          return this.found.sort((a, b) => a.start - b.start);
-        }
+    this.markers = MARKER_ANYWHERE.test(text);
+    const q = queriesOf(this.lang);
+    const apis: Node[] = [];
+    const nests: Node[] = [];
+    const seen = new Set<number>();
+    for (const c of q.nodes.captures(root)) {
+      if (c.name === 'nest') nests.push(c.node);
+      // A call with several string arguments matches once per argument.
+      else if (!seen.has(c.node.id)) {
+        seen.add(c.node.id);
+        apis.push(c.node);
       }
     }
+    const hidden = hiddenTest(nests);
+    // Pre-order (a call before the calls inside it), as a walk of the whole tree meets them.
+    apis.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    for (const node of apis) {
+      if (hidden(node) || this.isTaken(node.startIndex)) continue;
+      const api = this.apiOf(node);
+      if (api) this.take(api);
+    }
+    for (const lit of this.candidates(root, text, q.literals, hidden)) this.fallback(lit);
+    return this.found.sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * The literals the fallback may take, in text order, none inside another (a literal's insides hold no further SQL):
+   * every literal where a marker comment may stand before one, else those whose text may open with a statement
+   * keyword (FALLBACK_RAW, tested in fallback), found by their opening in the text, then their node.
+   */
+  private candidates(root: Node, text: string, literals: Query, hidden: (n: Node) => boolean): Node[] {
+    if (this.markers) return literals.captures(root).map((c) => c.node).filter((n) => !hidden(n)).sort((a, b) => a.startIndex - b.startIndex);
+    if (!this.options.keywordFallback) return [];
+    const literalTypes = LITERALS[this.lang];
+    const out: Node[] = [];
+    let last = -1;
+    LITERAL_OPENING.lastIndex = 0;
+    for (let m = LITERAL_OPENING.exec(text); m; m = LITERAL_OPENING.exec(text)) {
+      // Matches may overlap (a triple quote and its last quote; a quote that closes a literal and one that opens one).
+      LITERAL_OPENING.lastIndex = m.index + 1;
+      let outer: Node | undefined;
+      for (let n = root.descendantForIndex(m.index, m.index + 1); n; n = n.parent) if (literalTypes.has(n.type)) outer = n;
+      if (outer && outer.startIndex > last) {
+        out.push(outer);
+        last = outer.startIndex;
+      }
+    }
+    return out;
   }
 
   /** The database API `node` calls, with the argument holding the SQL. */

@@ -57,6 +57,13 @@ export function initHostParsers(): Promise<void> {
   return ready;
 }
 
+/** The loaded grammar of `lang` (for queries over its trees). */
+export function hostGrammar(lang: HostLanguage): Language {
+  const language = parsers.get(lang)?.language;
+  if (!language) throw new Error('the host-language parsers are not loaded: await initHostParsers() first');
+  return language;
+}
+
 export function hostParsersReady(): boolean {
   return parsers.size === HOST_LANGUAGES.length;
 }
