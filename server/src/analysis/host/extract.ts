@@ -7,7 +7,7 @@ import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
 import { directivesOf, type HostDirective } from './directives';
-import { hostGrammar, hostLanguageOf, initHostParsers, parseHost, type HostLanguage } from './grammars';
+import { hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
@@ -231,14 +231,14 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
   const mayHoldSql = MAY_HOLD_SQL.test(text);
   const mayHoldDirectives = text.includes('pgperf-ignore');
   if (!mayHoldSql && !mayHoldDirectives) return { sql: [], directives: [] };
-  const tree = parseHost(lang, text);
+  const { tree, owned } = parseHostFile(lang, path, text);
   try {
     return {
       sql: mayHoldSql ? new Extractor(lang, options).run(tree.rootNode) : [],
       directives: mayHoldDirectives ? directivesOf(tree.rootNode, text) : [],
     };
   } finally {
-    tree.delete();
+    if (owned) tree.delete();
   }
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { Language, Parser, type Edit, type Point, type Tree } from 'web-tree-sitter';
 
 export type HostLanguage = 'typescript' | 'tsx' | 'javascript' | 'python' | 'go' | 'rust';
 
@@ -75,4 +75,105 @@ export function parseHost(lang: HostLanguage, text: string): Tree {
   const tree = parser.parse(text);
   if (!tree) throw new Error(`the ${lang} parser returned no tree`);
   return tree;
+}
+
+/**
+ * Trees kept by path, for parsing a changed text incrementally (the language server re-reads a file on every
+ * keystroke: the old tree, edited, lets tree-sitter re-parse only around the change). Least recently used last out.
+ */
+const KEPT_MAX = 8;
+const kept = new Map<string, { lang: HostLanguage; text: string; tree: Tree }>();
+/** Paths parsed once: a tree is kept from a path's second parse on, so that a one-shot scan keeps none. */
+const parsedOnce = new Set<string>();
+const PARSED_ONCE_MAX = 100_000;
+
+/**
+ * The syntax tree of host file `path` with text `text`, parsed incrementally from the path's previous tree when
+ * one is kept. `owned`: the caller deletes the tree; otherwise it belongs to the cache (valid until the next call).
+ */
+export function parseHostFile(lang: HostLanguage, path: string, text: string): { tree: Tree; owned: boolean } {
+  const prev = kept.get(path);
+  if (prev && prev.lang === lang) {
+    kept.delete(path);
+    if (prev.text !== text) {
+      const edit = editBetween(prev.text, text);
+      prev.tree.edit(edit);
+      const parser = parsers.get(lang)!;
+      const tree = parser.parse(text, prev.tree);
+      prev.tree.delete();
+      if (!tree) throw new Error(`the ${lang} parser returned no tree`);
+      prev.tree = tree;
+      prev.text = text;
+    }
+    kept.set(path, prev);
+    return { tree: prev.tree, owned: false };
+  }
+  if (prev) {
+    kept.delete(path);
+    prev.tree.delete();
+  }
+  const tree = parseHost(lang, text);
+  if (!parsedOnce.has(path)) {
+    if (parsedOnce.size >= PARSED_ONCE_MAX) parsedOnce.clear();
+    parsedOnce.add(path);
+    return { tree, owned: true };
+  }
+  kept.set(path, { lang, text, tree });
+  if (kept.size > KEPT_MAX) {
+    const [oldest, entry] = kept.entries().next().value!;
+    kept.delete(oldest);
+    entry.tree.delete();
+  }
+  return { tree, owned: false };
+}
+
+/** How many trees are kept for incremental parsing (for tests). */
+export function keptHostTrees(): number {
+  return kept.size;
+}
+
+/** The edit that turns `old` into `text`: the range between their common prefix and common suffix. */
+function editBetween(old: string, text: string): Edit {
+  const min = Math.min(old.length, text.length);
+  let start = 0;
+  while (start < min && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let oldEnd = old.length;
+  let newEnd = text.length;
+  while (oldEnd > start && newEnd > start && old.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  // Never between the two halves of a surrogate pair (tree-sitter reads the text as UTF-16 characters).
+  if (start > 0 && isHighSurrogate(text.charCodeAt(start - 1))) start--;
+  if (isLowSurrogate(old.charCodeAt(oldEnd)) || isLowSurrogate(text.charCodeAt(newEnd))) {
+    oldEnd++;
+    newEnd++;
+  }
+  return {
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: pointAt(text, start),
+    oldEndPosition: pointAt(old, oldEnd),
+    newEndPosition: pointAt(text, newEnd),
+  };
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** Row and column (UTF-16 units, as web-tree-sitter counts them) of `index` in `text`. */
+function pointAt(text: string, index: number): Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let nl = text.indexOf('\n'); nl >= 0 && nl < index; nl = text.indexOf('\n', nl + 1)) {
+    row++;
+    lineStart = nl + 1;
+  }
+  return { row, column: index - lineStart };
 }
