@@ -4,7 +4,7 @@
  * with the host-file range of every SQL character.
  */
 import { Query, type Node } from 'web-tree-sitter';
-import { initParser, sqlParses } from '../pg';
+import { initParser, sqlParses as parsesUncached } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
 import { directivesOf, type HostDirective } from './directives';
 import { hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostLanguage } from './grammars';
@@ -34,6 +34,23 @@ export interface EmbeddedSql {
   /** `starts[i]`/`ends[i]`: host range of SQL character i; `starts[sql.length]` is the end of the last one. */
   starts: Int32Array;
   ends: Int32Array;
+}
+
+/**
+ * Whether `sql` parses, remembered: a file re-read after a keystroke asks again for each of its strings, and all but
+ * the one typed in are the same as before. Bounded; forgotten all at once when full.
+ */
+const PARSES = new Map<string, boolean>();
+const PARSES_MAX = 4096;
+
+function sqlParses(sql: string): boolean {
+  let ok = PARSES.get(sql);
+  if (ok === undefined) {
+    ok = parsesUncached(sql);
+    if (PARSES.size >= PARSES_MAX) PARSES.clear();
+    PARSES.set(sql, ok);
+  }
+  return ok;
 }
 
 /** Loads the host grammars and the PostgreSQL parser (the keyword fallback checks that a literal parses). */
