@@ -7,7 +7,7 @@ import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses as parsesUncached } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
 import { directivesOf, type HostDirective } from './directives';
-import { hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostLanguage } from './grammars';
+import { HOST_LANGUAGES, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
@@ -56,6 +56,8 @@ function sqlParses(sql: string): boolean {
 /** Loads the host grammars and the PostgreSQL parser (the keyword fallback checks that a literal parses). */
 export async function initEmbedded(): Promise<void> {
   await Promise.all([initHostParsers(), initParser()]);
+  // Compiling a language's query takes tens of milliseconds: done with the loading, not in the first file's time.
+  for (const lang of HOST_LANGUAGES) queriesOf(lang);
 }
 
 /** The host offset of SQL offset `at` (the end of the SQL maps to the end of its last character). */
@@ -153,8 +155,8 @@ const STRINGISH_EXTRA: Record<HostLanguage, readonly string[]> = {
 interface Queries {
   /** `api`: the nodes apiOf may take (each with an argument of a type isStringish accepts); `nest`: host code inside literals. */
   nodes: Query;
-  /** Every literal (for files with marker comments). */
-  literals: Query;
+  /** Every literal (for files with marker comments; compiled when first needed). */
+  literals: () => Query;
 }
 
 const QUERIES = new Map<HostLanguage, Queries>();
@@ -190,7 +192,8 @@ function queriesOf(lang: HostLanguage): Queries {
       source = `(call_expression arguments: (arguments [${stringish}])) @api (call_expression arguments: (template_string)) @api
         (binary_expression left: (binary_expression) right: (template_string)) @api (template_substitution) @nest`;
   }
-  q = { nodes: new Query(grammar, source), literals: new Query(grammar, `[${types(LITERALS[lang])}] @lit`) };
+  let literals: Query | undefined;
+  q = { nodes: new Query(grammar, source), literals: () => (literals ??= new Query(grammar, `[${types(LITERALS[lang])}] @lit`)) };
   QUERIES.set(lang, q);
   return q;
 }
@@ -308,8 +311,8 @@ class Extractor {
    * every literal where a marker comment may stand before one, else those whose text may open with a statement
    * keyword (FALLBACK_RAW, tested in fallback), found by their opening in the text, then their node.
    */
-  private candidates(root: Node, text: string, literals: Query, hidden: (n: Node) => boolean): Node[] {
-    if (this.markers) return literals.captures(root).map((c) => c.node).filter((n) => !hidden(n)).sort((a, b) => a.startIndex - b.startIndex);
+  private candidates(root: Node, text: string, literals: () => Query, hidden: (n: Node) => boolean): Node[] {
+    if (this.markers) return literals().captures(root).map((c) => c.node).filter((n) => !hidden(n)).sort((a, b) => a.startIndex - b.startIndex);
     if (!this.options.keywordFallback) return [];
     const literalTypes = LITERALS[this.lang];
     const out: Node[] = [];
