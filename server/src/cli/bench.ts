@@ -6,12 +6,12 @@
  * cancels: the benchmark stops and drops its scratch objects, waiting a bounded time for locks; a second one exits
  * at once, naming what may be left behind and the SQL to drop it.
  *
- * Exit codes: 0 the report was printed; 1 the database settings are unusable, the database refused or the run
- * failed; 2 bad usage, or a server that is not local without --yes; 130 cancelled (SIGINT / SIGTERM).
+ * Exit codes: 0 the report was printed; 1 the database refused or the run failed; 2 bad usage (options, database
+ * settings that do not parse, an output file that cannot be written — all checked before anything connects), or
+ * a server that is not local without --yes; 130 cancelled (SIGINT / SIGTERM).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openEmbedded } from '../../../client/src/db/embedded';
 import { databaseFromEnv, type Env, targetFromEnv } from '../../../client/src/db/env';
 import { type Database, DatabaseError } from '../../../client/src/db/types';
@@ -22,6 +22,7 @@ import { type BenchReport, type HnswParams, RLS_DEFAULTS, type RlsParams } from 
 import { runRlsBenchmark } from '../../../client/src/bench/rls';
 import { leftBehindText, ScratchLedger } from '../../../client/src/bench/scratch';
 import { UsageError } from '../files';
+import { checkDistinctOutputs, HelpRequested, parseCommand } from './args';
 import { onTerminationSignals } from './signals';
 
 export interface BenchIo {
@@ -35,17 +36,13 @@ export interface BenchIo {
   exit?: (code: number) => never;
 }
 
-export const BENCH_USAGE = `pgperf bench hnsw [--dim N] [--count N] [--queries N] [--distribution clustered|uniform] [--metric cosine|l2|ip]
-                  [--m 12,16,24] [--ef-construction 64,128,256] [--ef-search 20,40,100,200] [--k 10]
-                  [--recall-target 0.95] [--seed N] [--table T --column C] [--yes] [--json F] [--csv F]
-  pgperf bench rls [--rows N] [--rounds N] [--yes] [--json F]`;
-
 export async function benchCommand(args: string[], io: BenchIo): Promise<number> {
   const [kind, ...rest] = args;
   if (kind === 'hnsw') return hnsw(rest, io);
   if (kind === 'rls') return rls(rest, io);
-  if (kind === undefined) throw new UsageError(`bench needs "hnsw" or "rls":\n  ${BENCH_USAGE}`);
-  throw new UsageError(`unknown benchmark "${kind}" (hnsw or rls)`);
+  if (kind === '--help' || kind === '-h') throw new HelpRequested('bench');
+  if (kind === undefined) throw new UsageError('bench needs "hnsw" or "rls": "pgperf bench --help" describes both');
+  throw new UsageError(`unknown benchmark "${kind}" (hnsw or rls): "pgperf bench --help" describes both`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -77,29 +74,24 @@ function oneOf<T extends string>(name: string, raw: string | undefined, fallback
 
 /** The issue's options, validated against pgvector's limits (m 2–100, ef_construction 4–1000 and ≥ 2 × m, …). */
 export function parseHnswArgs(args: string[]): { params: HnswParams; yes: boolean; json?: string; csv?: string } {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      dim: { type: 'string' },
-      count: { type: 'string' },
-      queries: { type: 'string' },
-      distribution: { type: 'string' },
-      metric: { type: 'string' },
-      m: { type: 'string' },
-      'ef-construction': { type: 'string' },
-      'ef-search': { type: 'string' },
-      k: { type: 'string' },
-      'recall-target': { type: 'string' },
-      seed: { type: 'string' },
-      table: { type: 'string' },
-      column: { type: 'string' },
-      yes: { type: 'boolean', short: 'y', default: false },
-      json: { type: 'string' },
-      csv: { type: 'string' },
-    },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const { values } = parseCommand('bench hnsw', args, {
+    dim: { type: 'string' },
+    count: { type: 'string' },
+    queries: { type: 'string' },
+    distribution: { type: 'string' },
+    metric: { type: 'string' },
+    m: { type: 'string' },
+    'ef-construction': { type: 'string' },
+    'ef-search': { type: 'string' },
+    k: { type: 'string' },
+    'recall-target': { type: 'string' },
+    seed: { type: 'string' },
+    table: { type: 'string' },
+    column: { type: 'string' },
+    yes: { type: 'boolean', short: 'y', default: false },
+    json: { type: 'string' },
+    csv: { type: 'string' },
+  }, false);
   const d = DEFAULT_HNSW_PARAMS;
   const m = intList('m', values.m, d.m, 2, 100);
   const efConstruction = intList('ef-construction', values['ef-construction'], d.efConstruction, 4, 1000);
@@ -144,17 +136,12 @@ export function parseHnswArgs(args: string[]): { params: HnswParams; yes: boolea
 }
 
 export function parseRlsArgs(args: string[]): { params: RlsParams; yes: boolean; json?: string } {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      rows: { type: 'string' },
-      rounds: { type: 'string' },
-      yes: { type: 'boolean', short: 'y', default: false },
-      json: { type: 'string' },
-    },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const { values } = parseCommand('bench rls', args, {
+    rows: { type: 'string' },
+    rounds: { type: 'string' },
+    yes: { type: 'boolean', short: 'y', default: false },
+    json: { type: 'string' },
+  }, false);
   const d = RLS_DEFAULTS;
   const params: RlsParams = {
     rows: int('rows', values.rows, d.rows, 100),
@@ -175,9 +162,20 @@ interface Chosen {
   source: string;
 }
 
-/** DATABASE_URL / PG* (not connected yet) or undefined for the embedded database. */
-function chooseServer(env: Env): Omit<Chosen, 'db'> & { open: () => Database } | undefined {
-  const target = targetFromEnv(env);
+type Server = Omit<Chosen, 'db'> & { open: () => Database };
+
+/**
+ * DATABASE_URL / PG* (not connected yet) or undefined for the embedded database. Settings that do not parse are
+ * the user's to fix: a usage error, before anything connects or is created.
+ */
+function chooseServer(env: Env): Server | undefined {
+  let target;
+  try {
+    target = targetFromEnv(env);
+  } catch (e) {
+    if (e instanceof DatabaseError) throw new UsageError(e.message);
+    throw e;
+  }
   if (!target) return undefined;
   const host = typeof target.config.host === 'string' ? target.config.host : undefined;
   return { local: isLocalHost(host), source: target.source, open: () => databaseFromEnv(env)! };
@@ -253,8 +251,7 @@ function cancelOnSignals(io: BenchIo, abort: AbortController, ledger: ScratchLed
  * The database from DATABASE_URL / PG*, or the embedded one; an exit code instead when the run must not go there
  * (a server not on this machine without --yes). Throws a DatabaseError for settings it cannot use.
  */
-async function openDatabase(io: BenchIo, yes: boolean, describe: () => string): Promise<Database | number> {
-  const server = chooseServer(io.env ?? process.env);
+async function openDatabase(io: BenchIo, server: Server | undefined, yes: boolean, describe: () => string): Promise<Database | number> {
   if (!server) {
     io.err('pgperf: opening the embedded database (no DATABASE_URL or PG* variables)…\n');
     const db = await openEmbedded({});
@@ -306,14 +303,16 @@ async function withDatabase(
   body: (db: Database, options: RunOptions) => Promise<BenchReport>,
   write: (report: BenchReport) => void,
 ): Promise<number> {
+  // Before the signal handlers and any connection: settings that do not parse exit 2 having done nothing.
+  const server = chooseServer(io.env ?? process.env);
   const abort = new AbortController();
   const ledger = new ScratchLedger();
   const uninstall = cancelOnSignals(io, abort, ledger);
   const progress = progressPrinter(io);
   let db: Database | undefined;
   try {
-    // Inside the try: a DATABASE_URL / PGPORT / PGSSLMODE it cannot use is one error line, not a stack trace.
-    const opened = await openDatabase(io, yes, describe);
+    // Inside the try: a connection that fails is one error line, not a stack trace.
+    const opened = await openDatabase(io, server, yes, describe);
     if (typeof opened === 'number') return opened;
     db = opened;
     const t0 = performance.now();
@@ -337,6 +336,8 @@ async function withDatabase(
 
 async function hnsw(args: string[], io: BenchIo): Promise<number> {
   const { params, yes, json, csv } = parseHnswArgs(args);
+  // The output files are checked before the sweep (minutes of work) rather than found unwritable after it.
+  checkDistinctOutputs(io.cwd, [['--json', json], ['--csv', csv]]);
   const indexes = params.m.length * params.efConstruction.length;
   if (Math.min(...params.efSearch) < params.k) io.err(`pgperf: an ef_search below k (${params.k}) returns fewer than k rows: its recall is capped\n`);
   const describe = () =>
@@ -356,6 +357,7 @@ async function hnsw(args: string[], io: BenchIo): Promise<number> {
 
 async function rls(args: string[], io: BenchIo): Promise<number> {
   const { params, yes, json } = parseRlsArgs(args);
+  checkDistinctOutputs(io.cwd, [['--json', json]]);
   const describe = () => `the benchmark creates ${describeRlsScratch(params)}.`;
   return withDatabase(
     io,

@@ -4,20 +4,21 @@
  * (client/src/explain/run.ts: the rolled-back transaction, statement_timeout, write detection); this file reads
  * the options, picks the statement, chooses the database and prints.
  *
- * Exit codes: 0 the plan was printed; 1 the database refused (SQL error, timeout, connection); 2 bad usage, or a
- * statement that needs consent without --yes (and --allow-irreversible for effects a rollback cannot undo; never
+ * Exit codes: 0 the plan was printed; 1 the database refused (SQL error, timeout, connection); 2 bad usage (which
+ * includes a statement EXPLAIN cannot run and database settings that do not parse: both checked before anything
+ * connects or loads), or a statement that needs consent without --yes (and --allow-irreversible for effects a rollback cannot undo; never
  * prompts when stdin is not a terminal); 130 interrupted (SIGINT/SIGTERM: the statement is cancelled on the
  * server and rolled back first).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { openEmbedded } from '../../../client/src/db/embedded';
-import { databaseFromEnv } from '../../../client/src/db/env';
+import { databaseFromEnv, targetFromEnv } from '../../../client/src/db/env';
 import { loadSchema } from '../../../client/src/db/load-ddl';
 import { type Database, DatabaseError } from '../../../client/src/db/types';
 import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from '../../../client/src/explain/run';
+import { classify } from '../../../client/src/explain/safety';
 import { planToText } from '../../../client/src/explain/text';
 import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../analysis/config';
 import { orderedDdl } from '../analysis/ddl-order';
@@ -26,6 +27,7 @@ import { initParser } from '../analysis/pg';
 import { ParsedFile, type Statement } from '../analysis/parse';
 import { RULE_IDS } from '../analysis/rules/index';
 import { collectFiles, languageEnabled, UsageError } from '../files';
+import { parseCommand } from './args';
 import { onTerminationSignals, type SignalTarget } from './signals';
 
 export interface ExplainIo {
@@ -79,21 +81,17 @@ export function terminalAsk(): ExplainIo['ask'] {
 }
 
 export async function explainCommand(args: string[], io: ExplainIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      analyze: { type: 'boolean', short: 'a', default: false },
-      yes: { type: 'boolean', short: 'y', default: false },
-      'allow-irreversible': { type: 'boolean', default: false },
-      format: { type: 'string', short: 'f', default: 'text' },
-      generic: { type: 'boolean', default: false },
-      param: { type: 'string', short: 'p', multiple: true },
-      timeout: { type: 'string' },
-      file: { type: 'string' },
-      line: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseCommand('explain', args, {
+    analyze: { type: 'boolean', short: 'a', default: false },
+    yes: { type: 'boolean', short: 'y', default: false },
+    'allow-irreversible': { type: 'boolean', default: false },
+    format: { type: 'string', short: 'f', default: 'text' },
+    generic: { type: 'boolean', default: false },
+    param: { type: 'string', short: 'p', multiple: true },
+    timeout: { type: 'string' },
+    file: { type: 'string' },
+    line: { type: 'string' },
+  }, true);
   const format = values.format!;
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format "${format}" (text or json)`);
   const timeoutMs = values.timeout === undefined ? 30_000 : Number(values.timeout);
@@ -114,13 +112,16 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   }
   const generic = values.generic || (maxParam > 0 && params.length === 0);
   const paramList = maxParam === 1 ? '$1' : `$1…$${maxParam}`;
+  const env = io.env ?? process.env;
+  checkSettings(env);
+  await checkExplainable(sql);
   if (generic && maxParam > 0 && !values.generic) io.err(`pgperf: no --param for ${paramList}: showing the generic plan\n`);
 
   let db: Database | undefined;
   let interrupted = false;
   try {
-    db = databaseFromEnv(io.env ?? process.env);
-    if (db) io.err(`pgperf: database: ${db.label} (from ${(io.env ?? process.env).DATABASE_URL ? 'DATABASE_URL' : 'PG* variables'})\n`);
+    db = databaseFromEnv(env);
+    if (db) io.err(`pgperf: database: ${db.label} (from ${env.DATABASE_URL ? 'DATABASE_URL' : 'PG* variables'})\n`);
     else {
       db = await openEmbedded({});
       io.err(`pgperf: database: ${db.label} — no DATABASE_URL or PG* variables, using the embedded database\n`);
@@ -158,9 +159,11 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
       io.err(`pgperf: ${e.message}\n`);
       return 2;
     }
+    // What is left of these once checkExplainable passed (a statement too deep for the embedded database, one
+    // pgperf cannot wrap in EXPLAIN unchanged) is still about the statement, not a refusal of the database.
     if (e instanceof ExplainUnsupported) {
       io.err(`pgperf: ${e.message}\n`);
-      return 1;
+      return 2;
     }
     if (e instanceof DatabaseError) {
       io.err(`pgperf: ${e.kind === 'sql' ? 'ERROR' : e.kind}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}\n`);
@@ -195,6 +198,30 @@ async function withSignals(io: ExplainIo, handle: ReturnType<typeof startExplain
     return await handle.result;
   } finally {
     uninstall();
+  }
+}
+
+/** DATABASE_URL / PG* that do not parse (not a URL, PGPORT=abc, …): the user's to fix, so a usage error. */
+function checkSettings(env: Record<string, string | undefined>): void {
+  try {
+    targetFromEnv(env);
+  } catch (e) {
+    if (e instanceof DatabaseError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * A statement EXPLAIN cannot run (BEGIN, VACUUM, DDL, a syntax error) is refused before a database is opened or
+ * the workspace DDL is loaded, with the explain helper's own classification and wording.
+ */
+async function checkExplainable(sql: string): Promise<void> {
+  const cls = await classify(sql.trim().replace(/;\s*$/, ''));
+  if (cls.error) throw new UsageError(cls.error);
+  if (!cls.explainable) {
+    throw new UsageError(
+      `EXPLAIN cannot run ${cls.statementWords ?? 'this statement'}: it explains SELECT, VALUES, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE and CREATE TABLE … AS (${cls.reasons.join('; ')})`,
+    );
   }
 }
 
@@ -338,7 +365,18 @@ async function loadWorkspaceDdl(db: Database, io: ExplainIo): Promise<void> {
   const config = workspaceConfig(io.cwd);
   const paths = collectFiles(['.'], io.cwd, config.include, config.exclude).filter((p) => languageEnabled(p, config.embedded));
   if (paths.some((p) => hostLanguageOf(p))) await initEmbedded();
-  const files = paths.map((p) => new ParsedFile(displayPath(io.cwd, p), readFileSync(p, 'utf8'), undefined, undefined, { embedded: config.embedded }));
+  const files: ParsedFile[] = [];
+  for (const p of paths) {
+    let text: string;
+    try {
+      text = readFileSync(p, 'utf8');
+    } catch (e) {
+      // One unreadable file of the folder (permissions, a socket) costs its DDL, not the explain.
+      io.err(`pgperf: skipped ${displayPath(io.cwd, p)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+      continue;
+    }
+    files.push(new ParsedFile(displayPath(io.cwd, p), text, undefined, undefined, { embedded: config.embedded }));
+  }
   // DDL whose names come from host code (`CREATE TABLE ${name}`) would create placeholder tables: left out.
   const built = new Set<string>();
   for (const f of files) {

@@ -1,7 +1,6 @@
 /** The `pgperf` command line. Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage. */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import pkg from '../../../package.json';
 import { parseConfigText, DEFAULT_CONFIG, type ResolvedConfig } from '../analysis/config';
 import { ruleMarkdown } from '../analysis/docs';
@@ -18,6 +17,8 @@ import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import type { LintReport } from './report';
+import { HelpRequested, parseCommand } from './args';
+import { BAD_USAGE, commandHelp, HELP, HELP_TOPICS } from './usage';
 
 /** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too). */
 export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles };
@@ -36,82 +37,71 @@ const defaultIo = (): Io => ({
   color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
 });
 
-const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files and the SQL in application code
-
-Usage:
-  pgperf lint [paths…] [--format text|json|sarif] [--config file]
-      Lint files and folders (default: the current folder). Folders are searched recursively for the include
-      globs: *.sql, and the SQL strings of TypeScript/JavaScript (.ts .tsx .js .mjs .cjs .jsx), Python (.py),
-      Go (.go) and Rust (.rs) files — queries passed to a database API, tagged as sql or marked /* sql */;
-      node_modules, target, vendor and .venv are skipped. All of them are one workspace: a query in src/ is
-      judged against the tables of migrations/. Positions are those of the file as written (for embedded SQL,
-      the line and column in the host file). .pgperf.json "embedded" turns languages off or adds APIs.
-      Reads .pgperf.json from the current folder unless --config names another file; a .pgperf.json in a
-      subfolder starts a separate project there (its own config and schema).
-      Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
-  pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--timeout MS]
-                 (SQL | --file F [--line N])
-      EXPLAIN (with --analyze: EXPLAIN (ANALYZE, BUFFERS)) one statement and print the plan as a tree with
-      findings, or --format json: { "database", "plan", "findings": [{ "rule", "node", "message" }] }.
-      F may be a host file (.ts, .py, .go, .rs, …): N is a line of the SQL string, and the values interpolated
-      into it (\${x}, {x}, %s, ?) become $n parameters.
-      Database: DATABASE_URL or the PG* variables; without them the embedded PGlite database, with the DDL of
-      the current folder (its .sql files and SQL strings) loaded first. Always inside a transaction that is
-      rolled back; a statement that writes needs --yes (no prompt when stdin is not a terminal). $n parameters:
-      one --param each (NULL for null), or none for the generic plan. --timeout: statement_timeout in ms (default 30000).
-      Exit code: 0 plan printed, 1 database error, 2 bad usage or a write without --yes.
-  pgperf bench hnsw [--dim N] [--count N] [--queries N] [--distribution clustered|uniform] [--metric cosine|l2|ip]
-                    [--m 12,16,24] [--ef-construction 64,128,256] [--ef-search 20,40,100,200] [--k 10]
-                    [--recall-target 0.95] [--seed N] [--table T --column C] [--yes] [--json F] [--csv F]
-      pgvector HNSW parameter sweep: builds one index per (m, ef_construction) on synthetic vectors (clustered
-      like real embeddings, or uniform; 10,000 × 768 by default: minutes) or a sample of T.C, and measures per
-      ef_search recall@k against exact results, latency p50/p95/p99 and QPS; prints the table and the
-      recommendation (the cheapest configuration reaching the recall target). Everything lives in a scratch
-      schema pgperf_bench_<random>, dropped at the end (also on failure and Ctrl-C).
-  pgperf bench rls [--rows N] [--rounds N] [--yes] [--json F]
-      Row-level security overhead: the same queries with RLS off and on, interleaved over N rounds; overhead %
-      with a 95 % confidence interval against the guide's 5 % target, and plan changes.
-      Both: DATABASE_URL or PG*, else the embedded database; a server not on this machine needs --yes.
-      Progress on stderr, the table on stdout; --json F / --csv F also write the report.
-      Exit code: 0 done, 1 database error, 2 bad usage or a remote server without --yes, 130 cancelled.
-  pgperf rules [--format text|json]   List the rules with their default severity.
-  pgperf docs <folder>                Write one Markdown page per rule into <folder>.
-  pgperf lsp --stdio                  Run the language server over stdio (Neovim, Helix, Zed, Emacs, …).
-  pgperf --version | --help
-`;
-
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
-    const [command, ...rest] = argv;
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      io.out(HELP);
-      return command === undefined ? 2 : 0;
-    }
-    if (command === '--version' || command === '-v') {
-      io.out(`${pkg.version}\n`);
-      return 0;
-    }
-    if (command === 'lint') return await lint(rest, io);
-    // explain and bench load the database drivers: only for these commands (lint starts faster without them).
-    if (command === 'explain') {
-      const { explainCommand, terminalAsk } = await import('./explain');
-      return await explainCommand(rest, { ...io, ask: terminalAsk(), signals: process });
-    }
-    if (command === 'bench') {
-      const { benchCommand } = await import('./bench');
-      return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
-    }
-    if (command === 'rules') return rules(rest, io);
-    if (command === 'docs') return docs(rest, io);
-    if (command === 'lsp') return lsp(rest);
-    throw new UsageError(`unknown command "${command}"`);
+    return await dispatch(argv, io);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`pgperf: ${(e as Error).message}\nRun "pgperf --help" for usage.\n`);
-      return 2;
-    }
-    throw e;
+    return reportError(e, io);
   }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    io.out(HELP);
+    return command === undefined ? BAD_USAGE : 0;
+  }
+  if (command === 'help') return help(rest, io);
+  if (command === '--version' || command === '-v') {
+    io.out(`${pkg.version}\n`);
+    return 0;
+  }
+  if (command === 'lint') return await lint(rest, io);
+  // explain and bench load the database drivers: only for these commands (lint starts faster without them).
+  if (command === 'explain') {
+    const { explainCommand, terminalAsk } = await import('./explain');
+    return await explainCommand(rest, { ...io, ask: terminalAsk(), signals: process });
+  }
+  if (command === 'bench') {
+    const { benchCommand } = await import('./bench');
+    return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
+  }
+  if (command === 'rules') return rules(rest, io);
+  if (command === 'docs') return docs(rest, io);
+  if (command === 'lsp') return lsp(rest);
+  throw new UsageError(`unknown command "${command}": "pgperf --help" lists the commands`);
+}
+
+/**
+ * Every error that reaches the top: help asked for (exit 0), a user's mistake (one line, exit 2), or a bug in
+ * pgperf (one line asking for a report, exit 1; the stack only with PGPERF_DEBUG set). Never a bare stack trace.
+ */
+function reportError(e: unknown, io: Io): number {
+  if (e instanceof HelpRequested) {
+    io.out(commandHelp(e.command) ?? HELP);
+    return 0;
+  }
+  if (e instanceof UsageError) {
+    io.err(`pgperf: ${e.message}\n`);
+    return BAD_USAGE;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  io.err(`pgperf: internal error (please report it): ${message.split('\n')[0]}\n`);
+  if (process.env.PGPERF_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+  return 1;
+}
+
+/** `pgperf help [command…]`: the same pages as `--help`. */
+function help(args: string[], io: Io): number {
+  if (args.length === 0) {
+    io.out(HELP);
+    return 0;
+  }
+  const topic = args.join(' ');
+  const page = commandHelp(topic);
+  if (page === undefined) throw new UsageError(`no help on "${topic}" (there is: ${HELP_TOPICS.join(', ')})`);
+  io.out(page);
+  return 0;
 }
 
 function loadConfig(file: string | undefined, cwd: string, io: Io): { config: ResolvedConfig; problems: ConfigProblem[]; path?: string } {
@@ -132,14 +122,10 @@ function loadConfig(file: string | undefined, cwd: string, io: Io): { config: Re
 }
 
 async function lint(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string', short: 'f', default: 'text' },
-      config: { type: 'string', short: 'c' },
-    },
-  });
+  const { values, positionals } = parseCommand('lint', args, {
+    format: { type: 'string', short: 'f', default: 'text' },
+    config: { type: 'string', short: 'c' },
+  }, true);
   const format = values.format!;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const { config, problems, path: configPath } = loadConfig(values.config, io.cwd, io);
@@ -204,12 +190,21 @@ async function lintProjects(
     // The host grammars load only once a host file takes part: a .sql-only run never pays for them.
     if (mine.some((f) => hostLanguageOf(f))) await initEmbedded();
     // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
-    const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readFileSync(path, 'utf8') }));
+    const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readSource(path, io.cwd) }));
     const result = lintSources(sources, own.config);
     runs.push({ configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path, problems: own.problems, files: result.files, internalErrors: result.internalErrors });
   }
   if (runs.length === 0) runs.push({ configPath: top.path, problems: top.problems, files: [], internalErrors: [] });
   return runs;
+}
+
+/** A file to lint; one that cannot be read (permissions, a socket) is the user's to fix, not a crash. */
+function readSource(path: string, cwd: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${displayPath(cwd, path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function displayPath(root: string, path: string): string {
@@ -219,6 +214,7 @@ function displayPath(root: string, path: string): string {
 
 /** Runs the language server in this process; it ends when the client says exit. */
 function lsp(args: string[]): Promise<number> {
+  parseCommand('lsp', args, { stdio: { type: 'boolean' } }, false);
   if (!args.includes('--stdio')) throw new UsageError('lsp needs --stdio (the language server talks LSP over stdin/stdout)');
   // The server is its own bundle beside this one: loaded only for this command.
   require(join(__dirname, 'server.js'));
@@ -226,7 +222,7 @@ function lsp(args: string[]): Promise<number> {
 }
 
 function rules(args: string[], io: Io): number {
-  const { values } = parseArgs({ args, options: { format: { type: 'string', short: 'f', default: 'text' } } });
+  const { values } = parseCommand('rules', args, { format: { type: 'string', short: 'f', default: 'text' } }, false);
   if (values.format === 'json') {
     io.out(JSON.stringify(RULES.map((r) => r.meta), null, 2) + '\n');
     return 0;
@@ -238,11 +234,30 @@ function rules(args: string[], io: Io): number {
 }
 
 function docs(args: string[], io: Io): number {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new UsageError('docs needs one folder');
-  const dir = resolve(io.cwd, positionals[0]);
-  mkdirSync(dir, { recursive: true });
-  for (const r of RULES) writeFileSync(join(dir, `${r.meta.id}.md`), ruleMarkdown(r));
-  io.out(`wrote ${RULES.length} rule pages to ${positionals[0]}\n`);
+  const { positionals } = parseCommand('docs', args, {}, true);
+  if (positionals.length !== 1) throw new UsageError(`docs needs one folder (got ${positionals.length === 0 ? 'none' : positionals.length})`);
+  const name = positionals[0];
+  const dir = resolve(io.cwd, name);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`docs: ${name} exists and is not a folder`);
+  // The folder (and any parent it needs) is the only thing made before the pages: a failure here wrote nothing.
+  const why = (e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    // ENOTDIR from mkdir -p: some part of the path is a file.
+    return code === 'ENOTDIR' ? 'a part of the path is a file, not a folder (ENOTDIR)' : code ?? (e as Error).message;
+  };
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`docs: cannot create the folder ${name}: ${why(e)}`);
+  }
+  for (const r of RULES) {
+    const page = `${r.meta.id}.md`;
+    try {
+      writeFileSync(join(dir, page), ruleMarkdown(r));
+    } catch (e) {
+      throw new UsageError(`docs: cannot write ${join(name, page)}: ${why(e)}`);
+    }
+  }
+  io.out(`wrote ${RULES.length} rule pages to ${name}\n`);
   return 0;
 }
