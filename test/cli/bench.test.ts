@@ -1,8 +1,9 @@
 /**
  * `pgperf bench hnsw` / `pgperf bench rls`, run as a user runs them (the built CLI in a child process): usage
  * errors (exit 2, nothing touched), the --yes rule for a server that is not on this machine (exit 2 before any
- * connection), a bad DATABASE_URL / PGPORT / PGSSLMODE (one `pgperf:` error line, exit 1, no stack trace, no part
- * of a URL's user-info), a tiny HNSW sweep on the embedded PGlite database (table on stdout, progress on stderr,
+ * connection), a bad DATABASE_URL / PGPORT / PGSSLMODE (exit 2 with one `pgperf:` line before any connection, no
+ * stack trace, no part of a URL's user-info) and a server that refuses (exit 1, one `… failed: connection:` line),
+ * a tiny HNSW sweep on the embedded PGlite database (table on stdout, progress on stderr,
  * --json and --csv files), and the RLS benchmark on the real PostgreSQL server of the test environment: its
  * scratch schema and role gone afterwards; after a SIGKILL the next run (rls or hnsw) drops them; a concurrent
  * live run's are never touched; with a lock held on a scratch table Ctrl-C gives up after lock_timeout and says
@@ -65,24 +66,33 @@ function expectCleanStderr(r: Run): void {
 }
 
 describe('pgperf bench: a bad database environment', () => {
-  const CASES: [string, Record<string, string>, RegExp][] = [
-    ['DATABASE_URL with a port that is not a number', { DATABASE_URL: 'postgres://x:y@127.0.0.1:notaport/db' }, /DATABASE_URL: port "notaport" is not a number/],
-    ['DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, /DATABASE_URL is not a postgres:\/\/ URL/],
-    ['DATABASE_URL of a server that refuses', { DATABASE_URL: 'postgres://127.0.0.1:1/db' }, /cannot reach 127\.0\.0\.1:1\/db: .*ECONNREFUSED/],
-    ['PGPORT=abc', { PGPORT: 'abc' }, /PGPORT="abc" is not a port number/],
-    ['PGSSLMODE=bogus with PGHOST', { PGHOST: '127.0.0.1', PGSSLMODE: 'bogus' }, /PGSSLMODE="bogus" is not one of/],
-    ['PGSSLMODE=bogus with DATABASE_URL', { DATABASE_URL: TEST_URL, PGSSLMODE: 'bogus' }, /PGSSLMODE="bogus" is not one of/],
+  // Settings that do not parse are bad usage (exit 2): the one line is all there is, printed before any database
+  // is named or reached. A server that refuses is a database error (exit 1), reported as the run's failure.
+  const CASES: [string, Record<string, string>, 1 | 2, RegExp][] = [
+    ['DATABASE_URL with a port that is not a number', { DATABASE_URL: 'postgres://x:y@127.0.0.1:notaport/db' }, 2, /^pgperf: DATABASE_URL: port "notaport" is not a number/],
+    ['DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, 2, /^pgperf: DATABASE_URL is not a postgres:\/\/ URL$/],
+    ['DATABASE_URL of a server that refuses', { DATABASE_URL: 'postgres://127.0.0.1:1/db' }, 1, /^pgperf: (HNSW sweep|RLS benchmark) failed: connection: cannot reach 127\.0\.0\.1:1\/db: .*ECONNREFUSED/],
+    ['PGPORT=abc', { PGPORT: 'abc' }, 2, /^pgperf: PGPORT="abc" is not a port number/],
+    ['PGSSLMODE=bogus with PGHOST', { PGHOST: '127.0.0.1', PGSSLMODE: 'bogus' }, 2, /^pgperf: PGSSLMODE="bogus" is not one of/],
+    ['PGSSLMODE=bogus with DATABASE_URL', { DATABASE_URL: TEST_URL, PGSSLMODE: 'bogus' }, 2, /^pgperf: PGSSLMODE="bogus" is not one of/],
   ];
-  const each = (['hnsw', 'rls'] as const).flatMap((bench) => CASES.map(([what, vars, re]) => [bench, what, vars, re] as const));
+  const each = (['hnsw', 'rls'] as const).flatMap((bench) => CASES.map(([what, vars, code, re]) => [bench, what, code, vars, re] as const));
 
-  it.each(each)('bench %s, %s: one pgperf: error line, exit 1, no stack trace', async (bench, _what, vars, re) => {
+  it.each(each)('bench %s, %s: exit %i, one pgperf: error line, no stack trace', async (bench, _what, code, vars, re) => {
     const r = await run(['bench', bench, ...TINY[bench]], dir, vars);
-    expect(r.code, r.err).toBe(1);
+    expect(r.code, r.err).toBe(code);
     expect(r.out).toBe('');
     expectCleanStderr(r);
-    const failed = r.err.split('\n').filter((l) => / failed: /.test(l));
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatch(re);
+    const lines = r.err.split('\n').filter((l) => l.trim() !== '');
+    if (code === 2) {
+      expect(lines, r.err).toHaveLength(1);
+      expect(lines[0]).toMatch(re);
+      expect(lines[0]).not.toMatch(/ failed: /);
+    } else {
+      const failed = lines.filter((l) => / failed: /.test(l));
+      expect(failed, r.err).toHaveLength(1);
+      expect(failed[0]).toMatch(re);
+    }
   });
 
   const SECRET_URLS = [
@@ -91,13 +101,14 @@ describe('pgperf bench: a bad database environment', () => {
     'postgres://admin:2024#Secret@127.0.0.1:5432/test',
   ];
   it.each((['hnsw', 'rls'] as const).flatMap((bench) => SECRET_URLS.map((url) => [bench, url] as const)))(
-    'bench %s with DATABASE_URL=%s (a password that does not parse) prints no part of its user-info',
+    'bench %s with DATABASE_URL=%s (a password that does not parse): exit 2, one line, no part of its user-info',
     async (bench, url) => {
       for (const args of [TINY[bench], [...TINY[bench], '--yes']]) {
         const r = await run(['bench', bench, ...args], dir, { DATABASE_URL: url });
-        expect(r.code, r.err).toBe(1);
+        expect(r.code, r.err).toBe(2);
+        expect(r.out).toBe('');
         expectCleanStderr(r);
-        expect(r.err).toMatch(/DATABASE_URL: .*percent-encode/);
+        expect(r.err).toMatch(/^pgperf: DATABASE_URL: [^\n]*percent-encode[^\n]*\n$/);
         for (const secret of ['admin', '2024', 'Secret']) expect(r.out + r.err).not.toContain(secret);
       }
     },
@@ -117,13 +128,16 @@ describe('pgperf bench: usage', () => {
     [['bench', 'hnsw', '--table', 'items'], '--table and --column go together'],
     [['bench', 'hnsw', '--count', '5', '--k', '10'], '--count 5 is below --k 10'],
     [['bench', 'hnsw', '--count', '8', '--k', '3'], 'count must be'],
-    [['bench', 'hnsw', '--bogus'], "Unknown option '--bogus'"],
+    [['bench', 'hnsw', '--bogus'], 'unknown option "--bogus" for pgperf bench hnsw'],
     [['bench', 'rls', '--rows', 'many'], '--rows needs a whole number ≥ 100, not "many"'],
-    [['bench', 'rls', '--csv', 'x.csv'], "Unknown option '--csv'"],
+    [['bench', 'rls', '--csv', 'x.csv'], 'unknown option "--csv" for pgperf bench rls'],
   ])('%j → exit 2', async (args, message) => {
     const r = await run(args, dir);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
+    // one pgperf: line, no Node wording or stack
+    expect(r.err).toMatch(/^pgperf: [^\n]+\n$/);
+    expectCleanStderr(r);
     expect(r.out).toBe('');
   });
 

@@ -217,7 +217,9 @@ function checkSettings(env: Record<string, string | undefined>): void {
  */
 async function checkExplainable(sql: string): Promise<void> {
   const cls = await classify(sql.trim().replace(/;\s*$/, ''));
-  if (cls.error) throw new UsageError(cls.error);
+  // The classifier labels a parse failure "syntax error: <parser message>"; when the parser's message already
+  // starts with those words, the label would read twice ("syntax error: syntax error at or near …").
+  if (cls.error) throw new UsageError(cls.error.replace(/^syntax error: (?=syntax error\b)/, ''));
   if (!cls.explainable) {
     throw new UsageError(
       `EXPLAIN cannot run ${cls.statementWords ?? 'this statement'}: it explains SELECT, VALUES, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE and CREATE TABLE … AS (${cls.reasons.join('; ')})`,
