@@ -33,6 +33,8 @@ interface HolePart {
   source?: Decoded;
   /** Whether the parameter reading applies between `before` and `after` (quotes are checked for every parameter). */
   applies?: (before: string, after: string) => boolean;
+  /** The kind the driver gives the parameter (knex `??` binds a name), whatever its position suggests. */
+  kind?: HoleKind;
 }
 
 type Part = { decoded: Decoded } | { hole: HolePart };
@@ -56,10 +58,10 @@ export class SqlBuilder {
   }
 
   /** A driver's parameter inside the literal (`%s`, `:name`, `?`): a placeholder unless quoted or out of place. */
-  parameter(source: Decoded, applies?: HolePart['applies']): void {
+  parameter(source: Decoded, applies?: HolePart['applies'], kind?: HoleKind): void {
     const start = source.starts[0];
     const end = source.ends[source.ends.length - 1];
-    this.parts.push({ hole: { start, end, text: source.text, origin: 'parameter', style: 'numbered', source, applies } });
+    this.parts.push({ hole: { start, end, text: source.text, origin: 'parameter', style: 'numbered', source, applies, kind } });
   }
 
   get hasInterpolation(): boolean {
@@ -90,7 +92,7 @@ export class SqlBuilder {
         out.ends.push(...p.decoded.ends);
         continue;
       }
-      const { start, end, text, origin, style, source, applies } = p.hole;
+      const { start, end, text, origin, style, source, applies, kind: given } = p.hole;
       const next = this.parts[i + 1];
       const after = next && 'decoded' in next ? next.decoded.text : '';
       if (source && (openQuote(out.sql) !== undefined || (applies && !applies(out.sql, after)))) {
@@ -100,6 +102,7 @@ export class SqlBuilder {
         continue;
       }
       let kind = holeKind(out.sql, after);
+      if (given && kind !== 'literal') kind = given;
       if (flip && origin === 'interpolation' && kind !== 'literal') kind = kind === 'value' ? 'identifier' : 'value';
       let ph: string;
       // `$%d`: the hole is a parameter's number.

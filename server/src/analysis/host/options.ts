@@ -28,8 +28,9 @@ export const DEFAULT_CALLS: Record<EmbeddedLanguage, readonly string[]> = {
   // node-postgres / TypeORM query(), Prisma, knex raw(), db-migrate runSql, postgres.js unsafe().
   typescript: ['query', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'raw', 'runSql', 'unsafe'],
   javascript: ['query', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'raw', 'runSql', 'unsafe'],
-  // psycopg / asyncpg / SQLAlchemy text() / alembic op.execute / psycopg.sql.SQL.
-  python: ['execute', 'executemany', 'mogrify', 'fetch', 'fetchrow', 'fetchval', 'text', 'SQL'],
+  // psycopg / asyncpg / SQLAlchemy text() / alembic op.execute / psycopg.sql.SQL; PL/Python plpy.execute and
+  // plpy.prepare (a statement with $n parameters, planned once).
+  python: ['execute', 'executemany', 'mogrify', 'fetch', 'fetchrow', 'fetchval', 'text', 'SQL', 'prepare'],
   // database/sql, pgx, sqlx.
   go: [
     'Query', 'QueryRow', 'QueryContext', 'QueryRowContext', 'Exec', 'ExecContext', 'Get', 'GetContext', 'Select',

@@ -53,17 +53,22 @@ export function readString(node: Node, b: SqlBuilder, ctx: ReadContext): boolean
 export interface Specials extends SpecialFlags {
   re: RegExp;
   holeLead?: '{' | '%';
+  /**
+   * Every `?` is a binding (knex `raw`, db-migrate `runSql`): `??` an identifier binding, `\?` a plain `?`. Without
+   * it a `?` is a parameter only where a value stands (Go drivers: `?` may be the jsonb operator).
+   */
+  everyQuestion?: boolean;
 }
 
 function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, quote: Quote, specials?: Specials): void {
-  const sp = specials ?? ctx.specials ?? PARAMS[ctx.params.join(',')];
+  const sp = specials ?? ctx.specials ?? driverParams(ctx);
   ctx.pieces.push({ start: base, end: base + text.length, style: pieceStyle(ctx.lang, quote, sp), source: text });
   const d = decode(text, base, quote.escape);
   if (!sp) return b.text(d);
   splitSpecials(b, d, sp);
 }
 
-function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead }: Specials): void {
+function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead, everyQuestion }: Specials): void {
   let last = 0;
   const slice = (from: number, to: number): Decoded => ({ text: d.text.slice(from, to), starts: d.starts.slice(from, to), ends: d.ends.slice(from, to) });
   re.lastIndex = 0;
@@ -77,8 +82,11 @@ function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead }: Specials): v
     b.text(slice(last, s));
     last = e;
     if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') b.text({ text: m[0][0], starts: [d.starts[s]], ends: [d.ends[e - 1]] });
+    // knex's escaped `\?` is sent as `?` (an operator, not a binding).
+    else if (m[0] === '\\?') b.text({ text: '?', starts: [d.starts[s]], ends: [d.ends[e - 1]] });
     else if (holeLead && m[0][0] === holeLead) b.hole(d.starts[s], d.ends[e - 1], m[0], 'padded');
-    else b.parameter(slice(s, e), m[0] === '?' ? questionApplies : undefined);
+    else if (m[0] === '??') b.parameter(slice(s, e), undefined, 'identifier');
+    else b.parameter(slice(s, e), m[0] !== '?' ? undefined : everyQuestion ? notJsonbOperator : questionApplies);
   }
   b.text(slice(last, d.text.length));
 }
@@ -92,6 +100,22 @@ const PARAMS: Record<string, Specials | undefined> = {
   'pyformat,named': { re: new RegExp(`${PY_PARAM}|${NAMED}`, 'g'), percent: true, named: true },
   'named,question': { re: new RegExp(`${NAMED}|\\?`, 'g'), named: true, question: true },
 };
+/** knex `raw` / db-migrate `runSql`: `\?` (escaped), `??` (identifier binding), `?` (value binding). */
+const KNEX_QUESTION = String.raw`\\\?|\?\??`;
+const EVERY_QUESTION: Record<string, Specials | undefined> = {
+  question: { re: new RegExp(KNEX_QUESTION, 'g'), question: true, everyQuestion: true },
+  'named,question': { re: new RegExp(`${NAMED}|${KNEX_QUESTION}`, 'g'), named: true, question: true, everyQuestion: true },
+};
+
+/**
+ * The driver's parameters of a plain literal. JavaScript's `?` APIs (knex, db-migrate) bind every `?`; Go's
+ * drivers are ambiguous about it (MySQL-style `?`, PostgreSQL's jsonb `?`), so there a `?` counts where a value stands.
+ */
+function driverParams(ctx: ReadContext): Specials | undefined {
+  const key = ctx.params.join(',');
+  if (ctx.params.includes('question') && (ctx.lang === 'typescript' || ctx.lang === 'tsx' || ctx.lang === 'javascript')) return EVERY_QUESTION[key];
+  return PARAMS[key];
+}
 const BRACE = String.raw`\{\{|\}\}|\{[^{}]*\}`;
 const PY_FORMAT: Specials = { re: new RegExp(PY_PARAM, 'g'), holeLead: '%', percent: true };
 const BRACE_FORMAT: Specials = { re: new RegExp(BRACE, 'g'), holeLead: '{', braces: true };
@@ -106,6 +130,29 @@ const FSTRING_PARAMS: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, '
 export const FORMAT_OF: Partial<Record<HostLanguage, Specials>> = { go: GO_FORMAT, rust: BRACE_FORMAT, python: { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true } };
 /** psycopg's sql.SQL("… {} … %s"): `{}` composed in by .format(), `%s` the driver's parameter. */
 export const PSYCOPG_SQL: Specials = { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true };
+/** `"… {} …".format(…)` given to SQLAlchemy text(): `{}` holes and `:name` parameters. */
+const BRACE_NAMED: Specials = { re: new RegExp(`${BRACE}|${NAMED}`, 'g'), holeLead: '{', braces: true, named: true };
+/** `"… %s …" % (…)` given to text(): `%s` holes (Python's formatting takes every `%`) and `:name` parameters. */
+const PY_FORMAT_NAMED: Specials = { re: new RegExp(`${PY_PARAM}|${NAMED}`, 'g'), holeLead: '%', percent: true, named: true };
+const FSTRING_NAMED: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${NAMED}`, 'g'), braces: true, named: true };
+
+/**
+ * The specials of a Python string formatted by `.format()` before the API reads it: the `{}` holes, and the API's
+ * own parameters after formatting (`%s` of a pyformat driver, `:name` of text()).
+ */
+function braceFormatFor(params: readonly ParamSyntax[]): Specials {
+  if (params.includes('pyformat')) return PSYCOPG_SQL;
+  return params.includes('named') ? BRACE_NAMED : BRACE_FORMAT;
+}
+
+/**
+ * Where every `?` binds, `?|` and `?&` are still read as the jsonb operators: db-migrate replaces `?` only when the
+ * call passes parameters, so reading them as bindings could make a false syntax error (knex would bind them; the
+ * miss is a syntax error not reported, never one invented).
+ */
+function notJsonbOperator(_before: string, after: string): boolean {
+  return !/^[|&]/.test(after);
+}
 
 /** A `?` is a parameter where a value stands (not the jsonb operator): after `=`, `(`, `,` or a keyword. */
 function questionApplies(before: string, after: string): boolean {
@@ -168,7 +215,7 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specia
       const quote: Quote = { quote: open.text.slice(prefix.length), prefix, hashes: 0, escape: prefix.includes('r') ? 'python-raw' : 'python' };
       const f = prefix.includes('f');
       // In an f-string `{{`/`}}` are braces and `%s` still the driver's parameter (psycopg formats after Python).
-      const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : FSTRING) : (format ?? ctx.specials);
+      const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : ctx.params.includes('named') ? FSTRING_NAMED : FSTRING) : (format ?? ctx.specials);
       let pos = open.endIndex;
       const text = (to: number): void => {
         if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, quote, specials);
@@ -189,7 +236,7 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specia
     case 'binary_operator': {
       const op = node.childForFieldName('operator')?.type;
       const left = node.childForFieldName('left');
-      if (op === '%' && left) return readPython(left, b, ctx, PY_FORMAT);
+      if (op === '%' && left) return readPython(left, b, ctx, ctx.params.includes('named') ? PY_FORMAT_NAMED : PY_FORMAT);
       return op === '+' && readConcat(left, node.childForFieldName('right'), b, ctx);
     }
     case 'call': {
@@ -200,7 +247,7 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specia
         const arg = obj.childForFieldName('arguments')?.namedChildren[0];
         return fn?.childForFieldName('attribute')?.text === 'format' && !!arg && readPython(arg, b, { ...ctx, params: [] }, PSYCOPG_SQL);
       }
-      return fn?.childForFieldName('attribute')?.text === 'format' && obj !== null && readPython(obj, b, ctx, BRACE_FORMAT);
+      return fn?.childForFieldName('attribute')?.text === 'format' && obj !== null && readPython(obj, b, ctx, braceFormatFor(ctx.params));
     }
     default:
       return false;
