@@ -255,9 +255,13 @@ describe('queries built at run time', () => {
       '    query += " WHERE active"',
       'cur.execute("SELECT id FROM t_execute WHERE a = %s", (a,))',
       'q = text("SELECT id FROM t_text WHERE a = :a")',
+      'rows = cur.execute("SELECT id FROM t_rows").fetchall()',
+      'rows.append(extra)',
+      'sql = "SELECT id FROM t_formatted WHERE a = {}".format(a)',
+      'sql += " LIMIT 10"',
     ].join('\n');
-    expect(answers(isBuilderStart, 'python', src, ['t_select', 't_where', 't_appended', 't_execute', 't_text'])).toEqual({
-      t_select: true, t_where: true, t_appended: true, t_execute: false, t_text: false,
+    expect(answers(isBuilderStart, 'python', src, ['t_select', 't_where', 't_appended', 't_execute', 't_text', 't_rows', 't_formatted'])).toEqual({
+      t_select: true, t_where: true, t_appended: true, t_execute: false, t_text: false, t_rows: false, t_formatted: true,
     });
   });
 

@@ -355,6 +355,8 @@ function isFragmentCall(call: Node, lang: Lang): boolean {
   }
 }
 
+const STRING_WRAPPERS = /^(?:from|to_string|to_owned|into|String|format!?|concat!|Sprintf|dedent|strip|trim|join)$/;
+
 /** The name a literal (through wrappers and `String::from`, `.to_string()`) is assigned to by a declaration. */
 function declaredName(node: Node): { name: string; decl: Node } | undefined {
   for (let n: Node | null = node.parent, depth = 0; n && depth < 8; n = n.parent, depth++) {
@@ -375,11 +377,19 @@ function declaredName(node: Node): { name: string; decl: Node } | undefined {
         break;
       case 'call_expression':
       case 'call':
-      case 'macro_invocation':
+      case 'macro_invocation': {
+        // Only through calls that keep the string a string (`String::from`, `.to_string()`, `.format()`,
+        // `fmt.Sprintf`): `rows = cur.execute("…")` names the result, not the SQL.
+        const c = calleeOf(n, 'rust') ?? calleeOf(n, 'python');
+        if (c && STRING_WRAPPERS.test(c.name)) continue;
+        return undefined;
+      }
       case 'member_expression':
       case 'attribute':
       case 'field_expression':
       case 'scoped_identifier':
+      case 'generic_function':
+      case 'selector_expression':
         continue;
       default:
         if (VALUE_WRAPPERS.has(n.type) || n.type === 'expression_list' || n.type === 'mut_pattern') continue;
