@@ -41,8 +41,8 @@ export interface CatalogStatement {
   index: number;
   start: number;
   end: number;
-  /** `text`: the file's text, where the down sections of goose / dbmate files are read (migration-order.ts). */
-  file: { path: string; text?: string };
+  /** `text`: the file's text, where the down sections of goose / dbmate files are read (migration-order.ts); `host`: a host file's down() strings. */
+  file: { path: string; text?: string; host?: { downSections(): [number, number][] } };
 }
 
 /** The statement kinds the catalog learns from (and SELECT … INTO, see changesCatalog). */
@@ -320,8 +320,8 @@ export function buildCatalogFrom(statements: Iterable<CatalogStatement>, options
       b.join(saved);
       return;
     }
-    const text = list[0].file.text;
-    const sections = text === undefined ? [] : downSections(text);
+    const file = list[0].file;
+    const sections = file.host ? file.host.downSections() : file.text === undefined ? [] : downSections(file.text);
     let saved: ReturnType<Builder['fork']> | undefined;
     let section: readonly [number, number] | undefined;
     for (const st of list) {

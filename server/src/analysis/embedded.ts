@@ -51,6 +51,22 @@ export class HostView {
     this.sql = sql.map((e) => e.sql).join(SEPARATOR);
   }
 
+  /**
+   * The SQL-view ranges of down steps (runs of consecutive strings inside a migration's down()), which the catalog
+   * applies like a goose down section: seen within the section only, never as forward DDL.
+   */
+  downSections(): [number, number][] {
+    const out: [number, number][] = [];
+    for (const seg of this.segments) {
+      if (!seg.embedded.down) continue;
+      const end = seg.base + seg.embedded.sql.length + SEPARATOR.length;
+      const last = out[out.length - 1];
+      if (last && last[1] === seg.base) last[1] = end;
+      else out.push([seg.base, end]);
+    }
+    return out;
+  }
+
   /** The segment holding SQL-view offset `at` (an offset at a segment's end belongs to it). */
   segmentAt(at: number): Segment | undefined {
     const segs = this.segments;

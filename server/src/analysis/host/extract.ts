@@ -6,6 +6,7 @@
 import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses as parsesUncached } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
+import { inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart } from './context';
 import { directivesOf, type HostDirective } from './directives';
 import { HOST_LANGUAGES, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
@@ -34,6 +35,8 @@ export interface EmbeddedSql {
   /** `starts[i]`/`ends[i]`: host range of SQL character i; `starts[sql.length]` is the end of the last one. */
   starts: Int32Array;
   ends: Int32Array;
+  /** Inside a migration's down step (TypeORM `down()`, knex `exports.down`, Alembic `downgrade()`, …). */
+  down: boolean;
 }
 
 /**
@@ -398,9 +401,13 @@ class Extractor {
   }
 
   private take(api: Api): void {
-    const e = this.read(api.arg, api.api, api.foundBy, api.tagged, api.params);
     this.markTaken(api.arg);
-    if (e && isStatement(e.sql)) this.found.push(e);
+    // SQL sent by test code runs against throwaway databases; a builder's start is not the query it builds.
+    if (inTestCode(api.arg, this.lang) || isBuilderStart(api.arg, this.lang)) return;
+    const e = this.read(api.arg, api.api, api.foundBy, api.tagged, api.params);
+    if (!e || !isStatement(e.sql)) return;
+    e.down = inDownMigration(api.arg, this.lang);
+    this.found.push(e);
   }
 
   /** Pre-order: a range is after the last one or inside it. */
@@ -429,6 +436,8 @@ class Extractor {
     if (!marked && !(this.options.keywordFallback && FALLBACK_RAW.test(lit.text))) return;
     const top = enclosing(lit, this.lang);
     this.markTaken(top);
+    // Expected SQL in assertions and tests, and the start of a query built at run time, are not queries sent.
+    if (inTestOrAssertion(lit, this.lang) || isBuilderStart(top, this.lang)) return;
     const params: readonly ParamSyntax[] = this.lang === 'python' ? ['pyformat'] : this.lang === 'go' ? ['question'] : [];
     const api = marked ? 'sql comment' : 'statement keyword';
     const foundBy = marked ? 'comment' : 'keyword';
@@ -439,7 +448,10 @@ class Extractor {
       const formatted = this.read(top, api, foundBy, false, [], FORMAT_OF[this.lang]);
       if (formatted && formatted.holes.length > 0) e = formatted;
     }
-    if (marked ? isStatement(e.sql) : FALLBACK_START.test(lead(e.sql)) && sqlParses(e.sql)) this.found.push(e);
+    if (marked ? isStatement(e.sql) : FALLBACK_START.test(lead(e.sql)) && sqlParses(e.sql)) {
+      e.down = inDownMigration(top, this.lang);
+      this.found.push(e);
+    }
   }
 
   private read(node: Node, api: string, foundBy: FoundBy, tagged: boolean, params: readonly ParamSyntax[], format?: Specials): EmbeddedSql | undefined {
@@ -468,6 +480,7 @@ class Extractor {
       pieces: ctx.pieces,
       holes: built.holes,
       holesUnreadable,
+      down: false,
       starts,
       ends: Int32Array.from(built.ends),
     };
