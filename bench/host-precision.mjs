@@ -5,6 +5,7 @@
 // found in host files per language and by how (call, tag, macro, comment, keyword), findings in host files per
 // rule with how many of them the judged sample (host-labels.json) calls true / false / debatable, and the verdicts
 // of the judged extraction sample (host-extraction.json: strings wrongly taken as SQL, SQL that was missed).
+// Files are picked as `pgperf lint` picks them (collectFiles with the default or the app's include/exclude).
 // The engine runs from source, bundled on the fly (no build needed).
 // Usage: node bench/host-precision.mjs [--dump out.json]   (every host finding and SQL string, for labelling)
 import { build } from 'esbuild';
@@ -27,7 +28,8 @@ try {
         "export { lintSources } from './server/src/analysis/engine';",
         "export { DEFAULT_CONFIG, resolveConfig } from './server/src/analysis/config';",
         "export { RULES } from './server/src/analysis/rules/index';",
-        "export { initEmbedded } from './server/src/analysis/host';",
+        "export { initEmbedded, hostLanguageOf } from './server/src/analysis/host';",
+        "export { collectFiles, languageEnabled } from './server/src/files';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -52,7 +54,7 @@ try {
     return r.config;
   };
   const t0 = performance.now();
-  const linted = apps().map((app) => ({ app, ...lintApp({ lintSources: engine.lintSources, configOf }, app) }));
+  const linted = apps().map((app) => ({ app, ...lintApp({ lintSources: engine.lintSources, configOf, collectFiles: engine.collectFiles, languageEnabled: engine.languageEnabled, hostLanguageOf: engine.hostLanguageOf }, app) }));
   const seconds = (performance.now() - t0) / 1000;
   const internalErrors = linted.flatMap((l) => l.result.internalErrors.map((e) => `${l.app}: ${e}`));
   const perApp = Object.fromEntries(

@@ -1,9 +1,10 @@
 /**
  * Precision on SQL embedded in application code written by others (../shared/corpus/apps: 14 public
  * applications). Each application is linted as one workspace with its host files (TypeScript, JavaScript,
- * Python, Go, Rust) and its .sql files, as a user opening that repository would. Nothing may crash; no host
- * string may get a syntax-error that PostgreSQL would not give the query the app sends (HOST_REJECTED lists the
- * ones it would); and the judged sample (test/fixtures/corpus-labels/host-labels.json, findings read by hand)
+ * Python, Go, Rust) and its .sql files, picked as `pgperf lint` picks them (collectFiles with the app's
+ * include/exclude: host test code is left out by default), as a user opening that repository would. Nothing may
+ * crash; no host string may get a syntax-error that PostgreSQL would not give the query the app sends
+ * (HOST_REJECTED lists the ones it would); and the judged sample (test/fixtures/corpus-labels/host-labels.json, findings read by hand)
  * holds: every finding judged right is still reported, no finding judged wrong is, and at most 2 % of the
  * judged findings reported are wrong. Shared with bench/host-precision.mjs: host-corpus.mjs.
  */
@@ -11,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig, type ResolvedConfig } from '../../server/src/analysis/config';
 import { lintSources, type LintResult } from '../../server/src/analysis/engine';
-import { initEmbedded } from '../../server/src/analysis/host';
+import { hostLanguageOf, initEmbedded } from '../../server/src/analysis/host';
+import { collectFiles, languageEnabled } from '../../server/src/files';
 import { RULES } from '../../server/src/analysis/rules/index';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,7 +27,16 @@ interface HostCorpus {
   HOST_REJECTED: { file: RegExp; why: string }[];
   apps(): string[];
   keyOf(f: { app: string; file: string; line: number; ruleId: string }): string;
-  lintApp(api: { lintSources: typeof lintSources; configOf: (app: string) => ResolvedConfig }, app: string): Omit<Linted, 'app'>;
+  lintApp(
+    api: {
+      lintSources: typeof lintSources;
+      configOf: (app: string) => ResolvedConfig;
+      collectFiles: typeof collectFiles;
+      languageEnabled: typeof languageEnabled;
+      hostLanguageOf: typeof hostLanguageOf;
+    },
+    app: string,
+  ): Omit<Linted, 'app'>;
   summarize(linted: Linted[]): { sqlStrings: Record<string, { total: number; foundBy: Record<string, number> }> };
 }
 // Imported by URL (a computed specifier): the module is JavaScript without a declaration file.
@@ -73,7 +84,7 @@ const linted = new Map<string, Linted>();
 describe('application corpus with host files', () => {
   beforeAll(async () => {
     await initEmbedded();
-    for (const app of apps) linted.set(app, { app, ...lintApp({ lintSources, configOf }, app) });
+    for (const app of apps) linted.set(app, { app, ...lintApp({ lintSources, configOf, collectFiles, languageEnabled, hostLanguageOf }, app) });
   }, 300_000);
 
   it('holds the 14 applications', () => {
