@@ -192,8 +192,9 @@ function queriesOf(lang: HostLanguage): Queries {
         (macro_invocation (token_tree [(string_literal) (raw_string_literal)])) @api`;
       break;
     default:
+      // A \`>\` before a template may close a tag's type arguments (typeArgumentsTag).
       source = `(call_expression arguments: (arguments [${stringish}])) @api (call_expression arguments: (template_string)) @api
-        (binary_expression left: (binary_expression) right: (template_string)) @api (template_substitution) @nest`;
+        (binary_expression operator: [">" ">>" ">>>"] right: (_)) @api (template_substitution) @nest`;
   }
   let literals: Query | undefined;
   q = { nodes: new Query(grammar, source), literals: () => (literals ??= new Query(grammar, `[${types(LITERALS[lang])}] @lit`)) };
@@ -272,6 +273,7 @@ class Extractor {
   /** Host ranges of the API arguments read, sorted and disjoint (the fallback skips literals inside them). */
   private readonly taken: { start: number; end: number }[] = [];
   private markers = false;
+  private text = '';
 
   constructor(
     private readonly lang: HostLanguage,
@@ -282,7 +284,7 @@ class Extractor {
   }
 
   run(root: Node): EmbeddedSql[] {
-    const text = root.text;
+    const text = (this.text = root.text);
     // Marker comments are looked for only in files that hold one.
     this.markers = MARKER_ANYWHERE.test(text);
     const q = queriesOf(this.lang);
@@ -362,13 +364,14 @@ class Extractor {
           }
           return this.callApi(node, fn, 'property');
         }
-        // `sql<Row>\`…\`` reads as (sql < Row) > `…` in the TypeScript grammar.
-        if (node.type === 'binary_expression' && node.childForFieldName('operator')?.type === '>') {
-          const left = node.childForFieldName('left');
-          const right = node.childForFieldName('right');
-          const tag = left?.type === 'binary_expression' && left.childForFieldName('operator')?.type === '<' ? left.childForFieldName('left') : null;
-          if (tag && right?.type === 'template_string' && (this.tags.has(tag.text) || this.tags.has(calleeName(tag) ?? ''))) {
-            return { api: `${tag.text}\`\``, foundBy: 'tag', arg: right, tagged: true, params: [] };
+        // `sql<Row>\`…\`` reads as (sql < Row) > `…` in the TypeScript grammar, `sql<Array<Row>>\`…\`` as
+        // sql < (Array < (Row >> `…`)), and `sql<Row>\`…\`.then(f)` as (sql < Row) > (`…`.then(f)).
+        if (node.type === 'binary_expression') {
+          const op = node.childForFieldName('operator');
+          const tpl = leadingTemplate(node.childForFieldName('right'));
+          const tag = op && tpl ? typeArgumentsTag(node, this.text, op.endIndex) : undefined;
+          if (tag && tpl && (this.tags.has(tag.text) || this.tags.has(calleeName(tag) ?? ''))) {
+            return { api: `${tag.text}\`\``, foundBy: 'tag', arg: tpl, tagged: true, params: [] };
           }
         }
         return undefined;
@@ -377,7 +380,9 @@ class Extractor {
 
   private callApi(node: Node, fn: Node | null, field: string): Api | undefined {
     if (!fn) return undefined;
-    const target = fn.type === 'generic_function' ? fn.childForFieldName('function') : fn;
+    let target = fn.type === 'generic_function' ? fn.childForFieldName('function') : fn;
+    // `await db.query<Row>(…)` reads as a call of (await db.query) with type arguments.
+    while (target?.type === 'await_expression' && node.childForFieldName('type_arguments')) target = target.namedChildren[0];
     if (!target) return undefined;
     const name = calleeName(target, field);
     if (!name || !(this.calls.has(name) || this.calls.has(target.text))) return undefined;
@@ -488,14 +493,80 @@ class Extractor {
 }
 
 /**
- * The tag of a tagged template, without type arguments (`sql<Row>`). In `() => sql<Row>\`…\`` the grammar
- * calls the arrow function with the template; the tag is the arrow's body.
+ * The tag of a tagged template, without type arguments. `tag<Row[]>\`…\`` (an array, object, tuple or readonly type
+ * argument) reads as a call of `tag<Row[]>` with a missing `!` after it, which pulls what stands before the tag into
+ * the callee: `x = tag<Row[]>` (an assignment), `c ? a : tag<Row[]>` (a ternary), `() => tag<Row[]>` (an arrow
+ * function: with `<Row>` too), `await tag<Row[]>` (an await inside the instantiation). The tag is the expression that
+ * ends where the callee does.
  */
 function tagOf(fn: Node): Node | null {
   let n: Node | null = fn;
-  if (n.type === 'arrow_function') n = n.childForFieldName('body');
-  if (n?.type === 'instantiation_expression') n = n.namedChildren[0];
+  while (n) {
+    switch (n.type) {
+      case 'non_null_expression': {
+        // A `!` written after the tag is a real non-null assertion: `tag!` is not the tag.
+        if (!n.child(n.childCount - 1)?.isMissing) return n;
+        n = n.namedChildren[0];
+        break;
+      }
+      case 'arrow_function':
+        n = n.childForFieldName('body');
+        break;
+      case 'assignment_expression':
+      case 'augmented_assignment_expression':
+      case 'binary_expression':
+        n = n.childForFieldName('right');
+        break;
+      case 'ternary_expression':
+        n = n.childForFieldName('alternative');
+        break;
+      case 'instantiation_expression': {
+        let tag: Node | null = n.namedChildren[0];
+        while (tag?.type === 'await_expression') tag = tag.namedChildren[0];
+        return tag;
+      }
+      default:
+        return n;
+    }
+  }
+  return null;
+}
+
+/** The template literal an expression opens with (`\`…\`.then(f)`: the template), if it opens with one. */
+function leadingTemplate(n: Node | null): Node | null {
+  while (n && n.type !== 'template_string') n = n.childCount > 0 ? n.child(0) : null;
   return n;
+}
+
+/** What cannot stand in type arguments: logical, arithmetic and comparison operators, an assignment. */
+const NOT_TYPE_ARGUMENTS = /&&|\|\||\?\?|[+*\/%!]|=(?!>)/;
+
+/**
+ * The tag before the type arguments a `>` (or `>>`, `>>>`) ending at `close` closes: the `<` that balances it, and
+ * the expression ending there, when it is the left operand of that `<` and what stands between reads as types.
+ */
+function typeArgumentsTag(node: Node, text: string, close: number): Node | undefined {
+  let depth = 0;
+  let open = -1;
+  for (let i = close - 1; i >= 0 && open < 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 62 /* > */) {
+      if (text.charCodeAt(i - 1) === 61 /* = */) i--;
+      else depth++;
+    } else if (c === 60 /* < */ && --depth === 0) open = i;
+    else if (c === 59 /* ; */ && depth === 0) return undefined;
+  }
+  if (open < 0 || NOT_TYPE_ARGUMENTS.test(text.slice(open + 1, close - 1))) return undefined;
+  let end = open;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  let tag: Node | null = node.tree.rootNode.descendantForIndex(end - 1, end);
+  while (tag?.parent && tag.parent.endIndex === end && tag.parent.type !== 'binary_expression') tag = tag.parent;
+  const cmp = tag?.parent;
+  if (!tag || tag.endIndex !== end || cmp?.type !== 'binary_expression' || cmp.childForFieldName('operator')?.startIndex !== open) return undefined;
+  if (cmp.childForFieldName('left')?.id !== tag.id) return undefined;
+  // `await tag<Row>\`…\`` reads as (await tag) < Row: the tag is the await's operand.
+  while (tag?.type === 'await_expression') tag = tag.namedChildren[0];
+  return tag ?? undefined;
 }
 
 /** The called name: the method or field for `a.b.name(…)`, the last path segment for `a::name(…)`. */
