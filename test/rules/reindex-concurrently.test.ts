@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { reindexConcurrently } from '../../server/src/analysis/rules/reindex-concurrently';
 import { fixOnDb } from '../fix-on-db';
-import { applyFix, findings, flagged } from '../helpers';
+import { ruleTester } from '../rule-tester';
 
 const db = fixOnDb();
 
 const RULE = 'reindex-concurrently';
 
-describe(RULE, () => {
-  it.each([
-    ['REINDEX INDEX idx_vec;', 'REINDEX INDEX'],
-    ['reindex table app.sessions;', 'reindex table'],
-    ['REINDEX (VERBOSE) SCHEMA app;', 'REINDEX (VERBOSE) SCHEMA'],
-    ['REINDEX DATABASE app;', 'REINDEX DATABASE'],
-  ])('fires on %s', (sql, text) => {
-    const f = findings(sql, RULE);
-    expect(f).toHaveLength(1);
-    expect(flagged(sql, f[0])).toBe(text);
-    expect(f[0].severity).toBe('warning');
-  });
-
-  it.each([
+ruleTester(reindexConcurrently, {
+  valid: [
     'REINDEX INDEX CONCURRENTLY idx_vec;',
     'REINDEX (VERBOSE) TABLE CONCURRENTLY app.sessions;',
     'REINDEX SYSTEM app;',
@@ -31,26 +20,29 @@ describe(RULE, () => {
     'REINDEX TABLE pg_catalog.pg_database;',
     'REINDEX INDEX pg_toast.pg_toast_2619_index;',
     'REINDEX SCHEMA pg_catalog;',
-  ])('does not fire on %s', (sql) => {
-    expect(findings(sql, RULE)).toEqual([]);
-  });
-
-  it('fix adds CONCURRENTLY and keeps the rest byte-identical', () => {
-    const sql = 'SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX /* hnsw */ idx_vec;\n';
-    expect(applyFix(sql, RULE)).toBe('SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX CONCURRENTLY /* hnsw */ idx_vec;\n');
-  });
+  ],
+  invalid: [
+    { code: 'REINDEX INDEX idx_vec;', errors: [{ text: 'REINDEX INDEX', severity: 'warning' }], output: 'REINDEX INDEX CONCURRENTLY idx_vec;' },
+    { code: 'reindex table app.sessions;', errors: [{ text: 'reindex table', severity: 'warning' }], output: 'reindex table CONCURRENTLY app.sessions;' },
+    { code: 'REINDEX (VERBOSE) SCHEMA app;', errors: [{ text: 'REINDEX (VERBOSE) SCHEMA', severity: 'warning' }], output: 'REINDEX (VERBOSE) SCHEMA CONCURRENTLY app;' },
+    { code: 'REINDEX DATABASE app;', errors: [{ text: 'REINDEX DATABASE', severity: 'warning' }], output: 'REINDEX DATABASE CONCURRENTLY app;' },
+    {
+      name: 'fix adds CONCURRENTLY and keeps the rest byte-identical',
+      code: 'SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX /* hnsw */ idx_vec;\n',
+      errors: [{ line: 3, column: 1, endColumn: 15 }],
+      output: 'SELECT 1;\n-- rebuild after bulk load\nREINDEX  INDEX CONCURRENTLY /* hnsw */ idx_vec;\n',
+    },
+    {
+      // The concurrent form fails inside a transaction block: the statement has to move out, so no quick fix there.
+      name: 'inside BEGIN … COMMIT: fires without a fix, and says to move it out',
+      code: 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;\nREINDEX INDEX idx_vec;',
+      errors: [{ line: 2, message: /outside the explicit transaction block/ }, { line: 4 }],
+      output: 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;\nREINDEX INDEX CONCURRENTLY idx_vec;',
+    },
+  ],
 });
 
 describe(`${RULE}: transaction blocks and system catalogs`, () => {
-  it('inside BEGIN … COMMIT: fires without a fix, and says to move it out', () => {
-    const sql = 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;\nREINDEX INDEX idx_vec;';
-    const f = findings(sql, RULE);
-    expect(f).toHaveLength(2);
-    expect(f[0].fix).toBeUndefined();
-    expect(f[0].message).toMatch(/outside the explicit transaction block/);
-    expect(f[1].fix).toBeDefined();
-  });
-
   it('PostgreSQL refuses the concurrent form on a system catalog and inside a transaction block', async () => {
     await expect(db.statement('REINDEX TABLE CONCURRENTLY pg_class;', 'REINDEX')).rejects.toThrow(/cannot reindex system catalogs concurrently/);
     await expect(db.statement('REINDEX INDEX CONCURRENTLY pg_class_oid_index;', 'REINDEX')).rejects.toThrow(/concurrently/);

@@ -1,25 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { findings, flagged } from '../helpers';
+import { vacuumFull } from '../../server/src/analysis/rules/vacuum-full';
+import { ruleTester } from '../rule-tester';
 
-const RULE = 'vacuum-full';
-
-describe(RULE, () => {
-  it.each([
-    ['VACUUM FULL sessions;', 'FULL'],
-    ['VACUUM FULL ANALYZE llmspell.procedural_patterns;', 'FULL'],
-    ['vacuum (analyze, full) t;', 'full'],
-    ['VACUUM (FULL true) t;', 'FULL'],
-  ])('fires on %s', (sql, text) => {
-    const f = findings(sql, RULE);
-    expect(f).toHaveLength(1);
-    expect(flagged(sql, f[0])).toBe(text);
-    expect(f[0].fix).toBeUndefined();
-  });
-
-  it.each(['VACUUM sessions;', 'VACUUM (ANALYZE, VERBOSE) app.sessions;', 'VACUUM (FULL false) t;', 'ANALYZE t;', "SELECT 'VACUUM FULL';"])(
-    'does not fire on %s',
-    (sql) => {
-      expect(findings(sql, RULE)).toEqual([]);
-    },
-  );
+ruleTester(vacuumFull, {
+  valid: ['VACUUM sessions;', 'VACUUM (ANALYZE, VERBOSE) app.sessions;', 'VACUUM (FULL false) t;', 'ANALYZE t;', "SELECT 'VACUUM FULL';"],
+  invalid: [
+    { code: 'VACUUM FULL sessions;', errors: [{ text: 'FULL', line: 1, column: 8, endColumn: 12 }], output: null },
+    { code: 'VACUUM FULL ANALYZE llmspell.procedural_patterns;', errors: [{ text: 'FULL' }], output: null },
+    { code: 'vacuum (analyze, full) t;', errors: [{ text: 'full' }], output: null },
+    { code: 'VACUUM (FULL true) t;', errors: [{ text: 'FULL' }], output: null },
+  ],
 });
