@@ -36,16 +36,16 @@ const treeSitterCjs = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'server/src/cli/main.ts', server: 'server/src/lsp/main.ts', extension: 'client/src/extension.ts' },
+  entryPoints: { cli: 'cli/main.ts', server: 'server/src/lsp/main.ts', extension: 'client/src/extension.ts' },
   external: ['vscode'],
   plugins: [noPgNative, treeSitterCjs],
 });
 
-// The embedded database's worker thread (client/src/db/embedded.ts starts it). PGlite loads its .wasm/.data files
+// The embedded database's worker thread (database/connection/embedded.ts starts it). PGlite loads its .wasm/.data files
 // relative to its own module, so it and pgvector stay external and are copied below.
 await build({
   ...common,
-  entryPoints: { 'pglite-worker': 'client/src/db/pglite-worker.ts' },
+  entryPoints: { 'pglite-worker': 'database/connection/pglite-worker.ts' },
   external: ['@electric-sql/pglite', '@electric-sql/pglite-pgvector'],
 });
 

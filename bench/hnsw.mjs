@@ -50,11 +50,11 @@ const entry = join(dir, 'entry.ts');
 const out = join(dir, 'entry.cjs');
 writeFileSync(
   entry,
-  `export * from ${JSON.stringify(join(root, 'client/src/bench/hnsw.ts'))};
-export { clustered, toVectorText } from ${JSON.stringify(join(root, 'client/src/bench/vectors.ts'))};
-export { summarize } from ${JSON.stringify(join(root, 'client/src/bench/stats.ts'))};
-export { openEmbedded } from ${JSON.stringify(join(root, 'client/src/db/embedded.ts'))};
-export { openPostgres } from ${JSON.stringify(join(root, 'client/src/db/postgres.ts'))};`,
+  `export * from ${JSON.stringify(join(root, 'database/bench/hnsw.ts'))};
+export { clustered, toVectorText } from ${JSON.stringify(join(root, 'database/bench/vectors.ts'))};
+export { summarize } from ${JSON.stringify(join(root, 'database/bench/stats.ts'))};
+export { openEmbedded } from ${JSON.stringify(join(root, 'database/connection/embedded.ts'))};
+export { openPostgres } from ${JSON.stringify(join(root, 'database/connection/postgres.ts'))};`,
 );
 await build({
   entryPoints: [entry],

@@ -5,7 +5,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../files';
+import { UsageError } from '../server/src/files';
 
 /** `--help` was asked for: the top level prints that command's usage and exits 0. Not an error of the user. */
 export class HelpRequested extends Error {

@@ -1,8 +1,8 @@
 /**
- * `pgperf bench hnsw` and `pgperf bench rls`: the command-palette benchmarks (client/src/bench) from the command
+ * `pgperf bench hnsw` and `pgperf bench rls`: the command-palette benchmarks (database/bench) from the command
  * line, against DATABASE_URL / PG* or, without them, the embedded PGlite database (with pgvector). This file reads
  * the options, chooses the database, asks for --yes on a server that is not local, shows progress on stderr and
- * prints the text table on stdout; the work is client/src/bench/hnsw.ts's and rls.ts's. Ctrl-C (or SIGTERM)
+ * prints the text table on stdout; the work is database/bench/hnsw.ts's and rls.ts's. Ctrl-C (or SIGTERM)
  * cancels: the benchmark stops and drops its scratch objects, waiting a bounded time for locks; a second one exits
  * at once, naming what may be left behind and the SQL to drop it.
  *
@@ -12,16 +12,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openEmbedded } from '../../../client/src/db/embedded';
-import { databaseFromEnv, type Env, targetFromEnv } from '../../../client/src/db/env';
-import { type Database, DatabaseError } from '../../../client/src/db/types';
-import { DEFAULT_HNSW_PARAMS, estimateScratchBytes, isLocal, resolveHnswParams, runHnswSweep } from '../../../client/src/bench/hnsw';
-import { describeRlsScratch, isLocalHost, toCsv, toTextTable } from '../../../client/src/bench/report-html';
-import { formatBytes } from '../../../client/src/bench/report-svg';
-import { type BenchReport, type HnswParams, RLS_DEFAULTS, type RlsParams } from '../../../client/src/bench/report-types';
-import { runRlsBenchmark } from '../../../client/src/bench/rls';
-import { leftBehindText, ScratchLedger } from '../../../client/src/bench/scratch';
-import { UsageError } from '../files';
+import { openEmbedded } from '../database/index';
+import { databaseFromEnv, type Env, targetFromEnv } from '../database/index';
+import { type Database, DatabaseError } from '../database/index';
+import { DEFAULT_HNSW_PARAMS, estimateScratchBytes, isLocal, resolveHnswParams, runHnswSweep } from '../database/index';
+import { describeRlsScratch, isLocalHost, toCsv, toTextTable } from '../database/index';
+import { formatBytes } from '../database/index';
+import { type BenchReport, type HnswParams, RLS_DEFAULTS, type RlsParams } from '../database/index';
+import { runRlsBenchmark } from '../database/index';
+import { leftBehindText, ScratchLedger } from '../database/index';
+import { UsageError } from '../server/src/files';
 import { checkDistinctOutputs, HelpRequested, parseCommand } from './args';
 import { onTerminationSignals } from './signals';
 

@@ -1,7 +1,7 @@
 /**
  * `pgperf explain`: EXPLAIN (ANALYZE) one statement against DATABASE_URL / PG* or, without them, the embedded
  * PGlite database with the DDL of the current folder loaded first. The work is the explain helper's
- * (client/src/explain/run.ts: the rolled-back transaction, statement_timeout, write detection); this file reads
+ * (database/explain/run.ts: the rolled-back transaction, statement_timeout, write detection); this file reads
  * the options, picks the statement, chooses the database and prints.
  *
  * Exit codes: 0 the plan was printed; 1 the database refused (SQL error, timeout, connection); 2 bad usage (which
@@ -13,20 +13,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { openEmbedded } from '../../../client/src/db/embedded';
-import { databaseFromEnv, targetFromEnv } from '../../../client/src/db/env';
-import { loadSchema } from '../../../client/src/db/load-ddl';
-import { type Database, DatabaseError } from '../../../client/src/db/types';
-import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from '../../../client/src/explain/run';
-import { classify } from '../../../client/src/explain/safety';
-import { planToText } from '../../../client/src/explain/text';
-import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../analysis/config';
-import { orderedDdl } from '../analysis/ddl-order';
-import { hostLanguageOf, initEmbedded } from '../analysis/host/index';
-import { initParser } from '../analysis/pg';
-import { ParsedFile, type Statement } from '../analysis/parse';
-import { RULE_IDS } from '../analysis/rules/index';
-import { collectFiles, languageEnabled, UsageError } from '../files';
+import { openEmbedded } from '../database/index';
+import { databaseFromEnv, targetFromEnv } from '../database/index';
+import { loadSchema } from '../database/index';
+import { type Database, DatabaseError } from '../database/index';
+import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from '../database/index';
+import { classify } from '../database/index';
+import { planToText } from '../database/index';
+import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../server/src/analysis/index';
+import { orderedDdl } from '../server/src/analysis/index';
+import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
+import { initParser } from '../server/src/analysis/index';
+import { ParsedFile, type Statement } from '../server/src/analysis/index';
+import { RULE_IDS } from '../server/src/analysis/index';
+import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
 import { parseCommand } from './args';
 import { onTerminationSignals, type SignalTarget } from './signals';
 

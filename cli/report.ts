@@ -1,5 +1,5 @@
 /** The result of one lint run, in the shape every output format reads. */
-import type { ConfigProblem, Finding, Severity } from '../analysis/types';
+import type { ConfigProblem, Finding, Severity } from '../server/src/analysis/index';
 
 export interface LintReport {
   /** The working folder: file paths are relative to it (absolute when outside it). */

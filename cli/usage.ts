@@ -2,7 +2,7 @@
  * The usage text of every command, in one place: `pgperf --help` is these sections in order, and
  * `pgperf <command> --help` (or `pgperf help <command>`) prints one of them, so the two never disagree.
  */
-import pkg from '../../../package.json';
+import pkg from '../package.json';
 
 /** What a user's mistake exits with everywhere in the CLI (README: "2 bad usage"). */
 export const BAD_USAGE = 2;

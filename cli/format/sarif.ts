@@ -1,9 +1,9 @@
 /** SARIF 2.1.0: one run, every rule's metadata, results with 1-based regions (columns in UTF-16 code units). */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RULES } from '../../analysis/rules/index';
-import type { Severity } from '../../analysis/types';
-import { ruleMarkdown } from '../../analysis/docs';
+import { RULES } from '../../server/src/analysis/index';
+import type { Severity } from '../../server/src/analysis/index';
+import { ruleMarkdown } from '../../server/src/analysis/index';
 import type { LintReport } from '../report';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };

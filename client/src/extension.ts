@@ -3,7 +3,7 @@
  * A thin client in the style of the LSP sample and vscode-eslint — every analysis runs in the server; this file
  * wires VS Code to it: document selector, file watchers, settings, an output channel, a status bar item fed by
  * the server's `pgperf/status` notification, and the commands. The database features (ui/connections.ts,
- * ui/explain-panel.ts, ui/codelens.ts) run EXPLAIN through client/src/explain and client/src/db; the statement
+ * ui/explain-panel.ts, ui/codelens.ts) run EXPLAIN through database/explain and database/connection; the statement
  * under the cursor and the workspace DDL come from the server (`pgperf/statementAt`, `pgperf/ddl`).
  */
 import * as path from 'node:path';
@@ -31,11 +31,11 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { DDL_REQUEST, type DdlResult, STATEMENT_AT_REQUEST, type StatementAtParams, type StatementInfo } from '../../server/src/lsp/protocol';
-import { loadSchema } from './db/load-ddl';
-import { type Database, DatabaseError } from './db/types';
-import { ExplainRefused, startExplain } from './explain/run';
-import { classify } from './explain/safety';
+import { DDL_REQUEST, type DdlResult, STATEMENT_AT_REQUEST, type StatementAtParams, type StatementInfo } from '../../protocol/index';
+import { loadSchema } from '../../database/index';
+import { type Database, DatabaseError } from '../../database/index';
+import { ExplainRefused, startExplain } from '../../database/index';
+import { classify } from '../../database/index';
 import { consentDialog } from './ui/consent';
 import { BenchCommands, BenchPanel } from './ui/bench-panel';
 import { ExplainCodeLens } from './ui/codelens';
@@ -112,7 +112,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('pgperf.disconnect', () => connections.disconnect()),
   );
 
-  // Benchmarks (client/src/bench; inputs, progress and the report panel in ui/bench-panel.ts).
+  // Benchmarks (database/bench; inputs, progress and the report panel in ui/bench-panel.ts).
   const benchPanel = new BenchPanel(context);
   const bench = new BenchCommands(connections, benchPanel, output, () => db.activeDatabase());
   context.subscriptions.push(
@@ -124,7 +124,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   await start(c, status, output, false);
 }
 
-/** The EXPLAIN and schema commands: glue between VS Code, the language server and client/src/explain. */
+/** The EXPLAIN and schema commands: glue between VS Code, the language server and database/explain. */
 class DatabaseCommands {
   constructor(
     private readonly client: LanguageClient,

@@ -27,7 +27,7 @@
  *   (pg_cancel_backend on a server; a worker restart on the embedded database).
  */
 import { randomBytes } from 'node:crypto';
-import { DatabaseError, type Database, type Session } from '../db/types';
+import { DatabaseError, type Database, type Session } from '../connection/types';
 import type { HnswMetric as Metric, HnswParams, HnswReport as ReportShape, HnswResult as ReportResult } from './report-types';
 import { createScratchSchema, dropLeftovers, dropScratch, leftBehindText, SCRATCH_PREFIX, ScratchLedger } from './scratch';
 import { recallAtK, summarize } from './stats';

@@ -2,13 +2,13 @@
  * The benchmark report pages (HNSW sweep, RLS overhead) as pure functions of a report, and the CSV export. No
  * `vscode` import: the webview (client/src/ui/bench-panel.ts) and the tests call these directly.
  *
- * Security, as the EXPLAIN panel (client/src/ui/explain-html.ts, whose `esc` this reuses): every string from the
+ * Security, as the EXPLAIN panel (client/src/ui/explain-html.ts; both take `esc` from render/html.ts): every string from the
  * database, the user or the report (database label, table/column names, plan text, query names) is escaped; the
  * page carries a strict CSP without a nonce (`default-src 'none'`, styles and scripts only from the webview's own
  * origin); no inline script and no `style` attribute (the plots are inline SVG with presentation attributes only).
  * Styles in client/media/bench.css, the Export buttons' script in client/media/bench.js.
  */
-import { documentStart, esc, formatMs } from '../ui/explain-html';
+import { documentStart, esc, formatMs } from '../../render/html';
 import { buildSvg, formatBytes, recallQpsSvg, rlsSvg } from './report-svg';
 import { paretoFront } from './stats';
 import { type BenchReport, databaseLabel, type HnswReport, type HnswResult, isHnswReport, type RlsReport } from './report-types';

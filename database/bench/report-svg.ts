@@ -12,7 +12,7 @@
  *   the guide's memory formula (outlined).
  * - `rlsSvg`: overhead % per query with its 95 % confidence interval, and the target as a dashed line.
  */
-import { esc } from '../ui/explain-html';
+import { esc } from '../../render/html';
 import type { HnswReport, HnswResult, RlsReport } from './report-types';
 import { paretoFront } from './stats';
 

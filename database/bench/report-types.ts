@@ -1,5 +1,5 @@
-// Report shapes of the command-palette benchmarks (issue 5), shared by client/src/bench/{hnsw,rls}.ts (which
-// produce them), report-html.ts / report-svg.ts (which draw them), the CLI (server/src/cli/bench.ts) and the VS Code
+// Report shapes of the command-palette benchmarks (issue 5), shared by database/bench/{hnsw,rls}.ts (which
+// produce them), report-html.ts / report-svg.ts (which draw them), the CLI (cli/bench.ts) and the VS Code
 // panel (client/src/ui/bench-panel.ts). Types, the defaults and one type guard; no `vscode` import.
 
 /** The database a benchmark ran on. */

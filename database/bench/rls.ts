@@ -44,7 +44,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { labelOf, type RawPlanNode } from '../explain/plan';
-import { DatabaseError, type Database, type Session } from '../db/types';
+import { DatabaseError, type Database, type Session } from '../connection/types';
 import {
   RLS_DEFAULTS,
   type BenchDatabase,

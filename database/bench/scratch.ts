@@ -14,7 +14,7 @@
  *   the next run sees them as a dead run's.
  * No `vscode` import.
  */
-import { DatabaseError, type Database, type Session } from '../db/types';
+import { DatabaseError, type Database, type Session } from '../connection/types';
 
 export const SCRATCH_PREFIX = 'pgperf_bench_';
 

@@ -60,7 +60,7 @@ function fromWire(e: WireError): DatabaseError {
 
 /** Where dist/pglite-worker.js is: beside the bundle (dist/extension.js, dist/cli.js) or, from source, in dist/. */
 export function defaultWorkerPath(): string {
-  const candidates = [join(__dirname, 'pglite-worker.js'), join(__dirname, '..', '..', '..', 'dist', 'pglite-worker.js')];
+  const candidates = [join(__dirname, 'pglite-worker.js'), join(__dirname, '..', '..', 'dist', 'pglite-worker.js')];
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 

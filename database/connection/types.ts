@@ -1,5 +1,5 @@
-// Interfaces shared by the database code (client/src/db), the explain helper (client/src/explain), the CLI and the
-// VS Code UI. No `vscode` import here or anywhere in client/src/db.
+// Interfaces shared by the database code (database/connection), the explain helper (database/explain), the CLI and the
+// VS Code UI. No `vscode` import here or anywhere in database/connection.
 
 export interface QueryResult {
   rows: Record<string, unknown>[];

@@ -13,8 +13,8 @@
  * Runs inside the caller's transaction, just after its PROBE_SAVEPOINT, and rolls back to it when it set anything
  * (a probe that found nothing to walk is left to the transaction's own rollback): the probes leave nothing.
  */
-import { parseSql } from '../../../server/src/analysis/pg';
-import { DatabaseError, type Session } from '../db/types';
+import { parseSql } from '../../server/src/analysis/pg';
+import { DatabaseError, type Session } from '../connection/types';
 import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, leavesSessionState, verdictOf, type FunctionFacts } from './effects';
 import { dmlIn, functionsIn, someEntry, treeText, type Classification } from './safety';
 

@@ -2,10 +2,10 @@
  * Runs EXPLAIN [ANALYZE] against a Database, always inside a transaction that is rolled back (also on error and
  * cancel), with a statement_timeout, a cancel handle, and a refusal of writing statements unless confirmed.
  */
-import { DatabaseError, type Database, type Session } from '../db/types';
+import { DatabaseError, type Database, type Session } from '../connection/types';
 import { planFindings, type PlanContext, type PlanFinding } from './findings';
 import { parsePlan, walk, type PlanNode, type PlanTotals } from './plan';
-import { parseSql } from '../../../server/src/analysis/pg';
+import { parseSql } from '../../server/src/analysis/pg';
 import { PREFLIGHT_COLUMNS, preflightOf, PROBE_SAVEPOINT, reachedEffects, type CallEffect, type Preflight } from './reach';
 import { classify, treeText, type Classification } from './safety';
 

@@ -4,7 +4,7 @@
  * parameters and the functions it names. What those functions, operators, casts and views really do is asked of
  * the database by reach.ts; this file needs no connection.
  */
-import { initParser, parseSql } from '../../../server/src/analysis/pg';
+import { initParser, parseSql } from '../../server/src/analysis/pg';
 
 export interface Classification {
   /** The statement's own text writes (INSERT/UPDATE/DELETE/MERGE, SELECT INTO, FOR UPDATE, CREATE TABLE AS…). */

@@ -1,8 +1,8 @@
 /** Finds the files a `pgperf lint` run covers: .sql files and host files (TypeScript, Python, Go, Rust, …). */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { matchesGlobs } from './analysis/glob';
-import { hostLanguageOf, type EmbeddedOptions } from './analysis/host/index';
+import { matchesGlobs } from './analysis/index';
+import { hostLanguageOf, type EmbeddedOptions } from './analysis/index';
 
 export class UsageError extends Error {}
 

@@ -1,8 +1,8 @@
 /** Shared by the benchmark tests. */
 import { expect } from 'vitest';
-import type { HnswParams, HnswReport, HnswRunOptions } from '../../client/src/bench/hnsw';
-import type { BenchRunOptions, HnswReport as SharedHnswReport } from '../../client/src/bench/report-types';
-import type { Database } from '../../client/src/db/types';
+import type { HnswParams, HnswReport, HnswRunOptions } from '../../database/bench/hnsw';
+import type { BenchRunOptions, HnswReport as SharedHnswReport } from '../../database/bench/report-types';
+import type { Database } from '../../database/connection/types';
 import { q } from '../db/helpers';
 
 /** The scratch schemas (pgperf_bench_%) in the database, by name. */

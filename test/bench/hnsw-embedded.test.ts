@@ -15,10 +15,10 @@ import {
   resolveHnswParams,
   runHnswSweep,
   type HnswReport,
-} from '../../client/src/bench/hnsw';
-import { createScratchSchema, dropLeftovers } from '../../client/src/bench/scratch';
-import { openEmbedded, type EmbeddedDatabase } from '../../client/src/db/embedded';
-import { DatabaseError } from '../../client/src/db/types';
+} from '../../database/bench/hnsw';
+import { createScratchSchema, dropLeftovers } from '../../database/bench/scratch';
+import { openEmbedded, type EmbeddedDatabase } from '../../database/connection/embedded';
+import { DatabaseError } from '../../database/connection/types';
 import { q } from '../db/helpers';
 import { expectCompleteReport, scratchSchemas } from './helpers';
 

@@ -7,10 +7,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLocal, runHnswSweep } from '../../client/src/bench/hnsw';
-import { createScratchSchema, dropLeftovers } from '../../client/src/bench/scratch';
-import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
+import { isLocal, runHnswSweep } from '../../database/bench/hnsw';
+import { createScratchSchema, dropLeftovers } from '../../database/bench/scratch';
+import { openPostgres } from '../../database/connection/postgres';
+import type { Database } from '../../database/connection/types';
 import { expectCompleteReport, scratchSchemas } from './helpers';
 
 let pglite: PGlite;

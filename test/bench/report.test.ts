@@ -1,14 +1,14 @@
 /**
- * The benchmark report pages, plots and CSV (client/src/bench/report-html.ts, report-svg.ts) on hand-made
+ * The benchmark report pages, plots and CSV (database/bench/report-html.ts, report-svg.ts) on hand-made
  * reports: every string escaped (table/column names, database labels, query names and plans carrying `<script>`
  * and quotes), the strict CSP, well-formed SVG (a tiny XML check: balanced tags, quoted attributes, escaped text),
  * the plot's content (one polyline per (m, ef_construction), a point per result, the Pareto markers) and the CSV
  * byte for byte.
  */
 import { describe, expect, it } from 'vitest';
-import { buildHnswHtml, buildRlsHtml, recommendationSql, rlsVerdict, toCsv, toTextTable } from '../../client/src/bench/report-html';
-import { buildSvg, linearTicks, logTicks, recallQpsSvg, rlsSvg, seriesOf } from '../../client/src/bench/report-svg';
-import type { HnswReport, HnswResult, RlsReport } from '../../client/src/bench/report-types';
+import { buildHnswHtml, buildRlsHtml, recommendationSql, rlsVerdict, toCsv, toTextTable } from '../../database/bench/report-html';
+import { buildSvg, linearTicks, logTicks, recallQpsSvg, rlsSvg, seriesOf } from '../../database/bench/report-svg';
+import type { HnswReport, HnswResult, RlsReport } from '../../database/bench/report-types';
 
 const EVIL = `<script>alert("x")</script>'&"`;
 

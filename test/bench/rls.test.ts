@@ -7,10 +7,10 @@
  * it runs last in its block. Needs dist/pglite-worker.js (`node build.mjs`; `npm test` builds first).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbedded, type EmbeddedDatabase } from '../../client/src/db/embedded';
-import { DatabaseError, type Database } from '../../client/src/db/types';
-import { runRlsBenchmark, type RlsRunReport, type RlsScratch } from '../../client/src/bench/rls';
-import { CLEANUP_LOCK_TIMEOUT_MS, dropLeftovers } from '../../client/src/bench/scratch';
+import { openEmbedded, type EmbeddedDatabase } from '../../database/connection/embedded';
+import { DatabaseError, type Database } from '../../database/connection/types';
+import { runRlsBenchmark, type RlsRunReport, type RlsScratch } from '../../database/bench/rls';
+import { CLEANUP_LOCK_TIMEOUT_MS, dropLeftovers } from '../../database/bench/scratch';
 import { openTestServer, q, rejection, sleep } from '../db/helpers';
 
 const SMALL = { rows: 5_000, rounds: 20, tenants: 10, seed: 7, perRound: 2 };

@@ -17,8 +17,8 @@ import {
   dropScratch,
   leftBehindText,
   ScratchLedger,
-} from '../../client/src/bench/scratch';
-import type { Database, Session } from '../../client/src/db/types';
+} from '../../database/bench/scratch';
+import type { Database, Session } from '../../database/connection/types';
 import { openTestServer, q, sleep } from '../db/helpers';
 
 let db: Database;

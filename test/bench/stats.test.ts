@@ -7,8 +7,8 @@ import {
   recallAtK,
   studentTQuantile,
   summarize,
-} from '../../client/src/bench/stats';
-import { clustered, fromVectorText, mulberry32, toVectorText, uniform } from '../../client/src/bench/vectors';
+} from '../../database/bench/stats';
+import { clustered, fromVectorText, mulberry32, toVectorText, uniform } from '../../database/bench/vectors';
 
 describe('percentile (nearest rank)', () => {
   it('picks the value at rank ceil(p/100 × n)', () => {

@@ -14,8 +14,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLEANUP_LOCK_TIMEOUT_MS } from '../../client/src/bench/scratch';
-import type { Database } from '../../client/src/db/types';
+import { CLEANUP_LOCK_TIMEOUT_MS } from '../../database/bench/scratch';
+import type { Database } from '../../database/connection/types';
 import { openTestServer, q, sleep, TEST_URL } from '../db/helpers';
 import { BIN, env, run, type Run } from './spawn-cli';
 

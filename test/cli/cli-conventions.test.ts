@@ -11,9 +11,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../client/src/db/types';
+import type { Database } from '../../database/connection/types';
 import { RULES } from '../../server/src/analysis/rules/index';
-import { main } from '../../server/src/cli/main';
+import { main } from '../../cli/main';
 import { openTestServer, q, TEST_URL } from '../db/helpers';
 import { run, type Run } from './spawn-cli';
 

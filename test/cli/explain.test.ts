@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../client/src/db/types';
+import type { Database } from '../../database/connection/types';
 import { openTestServer, q, TEST_URL, uniqueSchema } from '../db/helpers';
 import { run, type Run } from './spawn-cli';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostParsersReady } from '../../server/src/analysis/host/grammars';
-import { main } from '../../server/src/cli/main';
+import { main } from '../../cli/main';
 import { run as spawnCli } from './spawn-cli';
 
 async function lint(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {

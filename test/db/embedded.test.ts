@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedDatabase, openEmbedded, type RestartReason } from '../../client/src/db/embedded';
-import { loadSchema } from '../../client/src/db/load-ddl';
-import { timeoutInSql, timeoutSettingMs } from '../../client/src/db/pglite-worker';
+import { EmbeddedDatabase, openEmbedded, type RestartReason } from '../../database/connection/embedded';
+import { loadSchema } from '../../database/connection/load-ddl';
+import { timeoutInSql, timeoutSettingMs } from '../../database/connection/pglite-worker';
 import { q, sleep, rejection } from './helpers';
 
 let db: EmbeddedDatabase;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { databaseFromEnv, targetFromEnv } from '../../client/src/db/env';
-import { DatabaseError } from '../../client/src/db/types';
+import { databaseFromEnv, targetFromEnv } from '../../database/connection/env';
+import { DatabaseError } from '../../database/connection/types';
 import { q, TEST_URL, thrownBy } from './helpers';
 
 describe('database from the environment', () => {

@@ -1,7 +1,7 @@
 /** Shared by the database tests: the real server of the test environment (never skipped when unreachable). */
 import { randomBytes } from 'node:crypto';
-import { openPostgres } from '../../client/src/db/postgres';
-import { DatabaseError, type Database } from '../../client/src/db/types';
+import { openPostgres } from '../../database/connection/postgres';
+import { DatabaseError, type Database } from '../../database/connection/types';
 import { expect } from 'vitest';
 
 export const TEST_URL = process.env.PGPERF_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';

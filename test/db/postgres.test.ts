@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSchema } from '../../client/src/db/load-ddl';
+import { loadSchema } from '../../database/connection/load-ddl';
 import {
   openPostgres,
   parseConnectionString,
@@ -7,8 +7,8 @@ import {
   poolSizeAdviceText,
   roundedPoolSize,
   toDatabaseError,
-} from '../../client/src/db/postgres';
-import { DatabaseError, type Database } from '../../client/src/db/types';
+} from '../../database/connection/postgres';
+import { DatabaseError, type Database } from '../../database/connection/types';
 import { openTestServer, q, rejection, sleep, TEST_URL, thrownBy, uniqueSchema } from './helpers';
 
 let db: Database;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionConfig, PASSWORD_IN_SETTINGS_MESSAGE, validateProfiles } from '../../client/src/db/profiles';
+import { connectionConfig, PASSWORD_IN_SETTINGS_MESSAGE, validateProfiles } from '../../database/connection/profiles';
 
 const good = { name: 'prod', host: 'db.example.com', port: 5433, database: 'app', user: 'me', sslmode: 'require' };
 

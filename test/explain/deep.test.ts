@@ -3,11 +3,11 @@
  * never a RangeError, on the PostgreSQL server and on the embedded database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbedded } from '../../client/src/db/embedded';
-import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
-import { explain, ExplainUnsupported } from '../../client/src/explain/run';
-import { classify } from '../../client/src/explain/safety';
+import { openEmbedded } from '../../database/connection/embedded';
+import { openPostgres } from '../../database/connection/postgres';
+import type { Database } from '../../database/connection/types';
+import { explain, ExplainUnsupported } from '../../database/explain/run';
+import { classify } from '../../database/explain/safety';
 import { TEST_DATABASE_URL } from './scenarios';
 
 const sum = (n: number) => `SELECT ${Array.from({ length: n }, () => '1').join(' + ')}`;

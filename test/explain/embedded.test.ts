@@ -1,8 +1,8 @@
 /** EXPLAIN against embedded PGlite (PostgreSQL 18 in WASM, in a worker thread). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbedded } from '../../client/src/db/embedded';
-import type { Database } from '../../client/src/db/types';
-import { explain, ExplainRefused } from '../../client/src/explain/run';
+import { openEmbedded } from '../../database/connection/embedded';
+import type { Database } from '../../database/connection/types';
+import { explain, ExplainRefused } from '../../database/explain/run';
 import { exec, planScenarios, rows } from './scenarios';
 
 planScenarios('embedded PGlite', () => openEmbedded({}), 'pgperf_explain_embedded');

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CACHE_HIT_RATIO_MIN, planFindings, type PlanContext } from '../../client/src/explain/findings';
-import { parsePlan, PlanParseError, type ParsedPlan } from '../../client/src/explain/plan';
-import { planToText } from '../../client/src/explain/text';
+import { CACHE_HIT_RATIO_MIN, planFindings, type PlanContext } from '../../database/explain/findings';
+import { parsePlan, PlanParseError, type ParsedPlan } from '../../database/explain/plan';
+import { planToText } from '../../database/explain/text';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/plans/${name}.json`, import.meta.url), 'utf8'));
 const plan = (name: string): ParsedPlan => parsePlan(fixture(name));

@@ -4,9 +4,9 @@
  * their volatility label; built-ins stay quiet unless a rollback cannot undo them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
-import { explain, ExplainRefused, type ConfirmRequest } from '../../client/src/explain/run';
+import { openPostgres } from '../../database/connection/postgres';
+import type { Database } from '../../database/connection/types';
+import { explain, ExplainRefused, type ConfirmRequest } from '../../database/explain/run';
 import { exec, TEST_DATABASE_URL } from './scenarios';
 
 const schema = `pgperf_reach_${process.pid}`;

@@ -3,8 +3,8 @@
  * embedded.test.ts): a scratch schema per file, real plans, the expected findings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../client/src/db/types';
-import { explain, type ExplainOptions, type ExplainResult } from '../../client/src/explain/run';
+import type { Database } from '../../database/connection/types';
+import { explain, type ExplainOptions, type ExplainResult } from '../../database/explain/run';
 
 export { TEST_URL as TEST_DATABASE_URL } from '../db/helpers';
 

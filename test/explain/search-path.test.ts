@@ -4,9 +4,9 @@
  * context) must still be pg_catalog's. The hostile copies bump a sequence; it must not move.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
-import { explain, ExplainRefused } from '../../client/src/explain/run';
+import { openPostgres } from '../../database/connection/postgres';
+import type { Database } from '../../database/connection/types';
+import { explain, ExplainRefused } from '../../database/explain/run';
 import { exec, rows, TEST_DATABASE_URL } from './scenarios';
 
 const tag = `pgperf_sp_${process.pid}`;

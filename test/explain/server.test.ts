@@ -4,10 +4,10 @@
  * An unreachable server fails these tests (never skipped).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../client/src/db/postgres';
-import { DatabaseError, type Database } from '../../client/src/db/types';
-import { explain, ExplainRefused, ExplainUnsupported, startExplain, type ConfirmRequest, type ExplainOptions } from '../../client/src/explain/run';
-import { classify } from '../../client/src/explain/safety';
+import { openPostgres } from '../../database/connection/postgres';
+import { DatabaseError, type Database } from '../../database/connection/types';
+import { explain, ExplainRefused, ExplainUnsupported, startExplain, type ConfirmRequest, type ExplainOptions } from '../../database/explain/run';
+import { classify } from '../../database/explain/safety';
 import { exec, planScenarios, rows, TEST_DATABASE_URL } from './scenarios';
 
 const APP = `pgperf_explain_test_${process.pid}`;

@@ -27,8 +27,8 @@ import type {
 export const ROOT = resolve(__dirname, '../..');
 export const BIN = join(ROOT, 'bin/pgperf.js');
 
-export type { StatusParams } from '../../server/src/lsp/protocol';
-import type { StatusParams } from '../../server/src/lsp/protocol';
+export type { StatusParams } from '../../protocol/index';
+import type { StatusParams } from '../../protocol/index';
 
 
 export type Settings = Record<string, unknown>;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Hover, MarkupContent } from 'vscode-languageserver-protocol';
-import { STATEMENT_AT_REQUEST, STATEMENTS_REQUEST, type StatementInfo } from '../../server/src/lsp/protocol';
+import { STATEMENT_AT_REQUEST, STATEMENTS_REQUEST, type StatementInfo } from '../../protocol/index';
 import { positionAt, textIn } from './client';
 import { start } from './harness';
 

@@ -1,6 +1,6 @@
 /** pgperf's own LSP requests, used by the VS Code client's EXPLAIN commands, CodeLens and schema loading. */
 import { describe, expect, it } from 'vitest';
-import { DDL_REQUEST, STATEMENT_AT_REQUEST, STATEMENTS_REQUEST, type DdlResult, type StatementInfo } from '../../server/src/lsp/protocol';
+import { DDL_REQUEST, STATEMENT_AT_REQUEST, STATEMENTS_REQUEST, type DdlResult, type StatementInfo } from '../../protocol/index';
 import { positionAt } from './client';
 import { start } from './harness';
 

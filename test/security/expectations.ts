@@ -3,8 +3,8 @@
  * a "no", the victims unchanged each time) and what must not (a plan, no question, nothing changed).
  */
 import { expect } from 'vitest';
-import type { Database } from '../../client/src/db/types';
-import { explain, ExplainRefused } from '../../client/src/explain/run';
+import type { Database } from '../../database/connection/types';
+import { explain, ExplainRefused } from '../../database/explain/run';
 import { confirmer, type ConfirmRequest, settle, type Victims } from './helpers';
 
 export const TIMEOUT_MS = 20_000;

@@ -14,9 +14,9 @@
  * 5. session state left on a pooled connection; 6. false alarms on harmless built-in reads.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
-import { ExplainRefused } from '../../client/src/explain/run';
+import { openPostgres } from '../../database/connection/postgres';
+import type { Database } from '../../database/connection/types';
+import { ExplainRefused } from '../../database/explain/run';
 import { attempt, expectAsks, expectNoQuestion, outcome } from './expectations';
 import { confirmer, exec, irreversibleOf, lit, openAdmin, q, rows, serverUrl, uniqueSchema, Victims } from './helpers';
 

@@ -16,10 +16,10 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbedded } from '../../client/src/db/embedded';
-import { openPostgres } from '../../client/src/db/postgres';
-import { DatabaseError, type Database } from '../../client/src/db/types';
-import { ExplainRefused, ExplainUnsupported } from '../../client/src/explain/run';
+import { openEmbedded } from '../../database/connection/embedded';
+import { openPostgres } from '../../database/connection/postgres';
+import { DatabaseError, type Database } from '../../database/connection/types';
+import { ExplainRefused, ExplainUnsupported } from '../../database/explain/run';
 import { attempt, expectAsks, expectNoQuestion, outcome } from './expectations';
 import {
   ADVISORY_CLASS,

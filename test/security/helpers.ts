@@ -12,8 +12,8 @@ import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { openPostgres } from '../../client/src/db/postgres';
-import type { Database } from '../../client/src/db/types';
+import { openPostgres } from '../../database/connection/postgres';
+import type { Database } from '../../database/connection/types';
 import { BIN, env } from '../cli/spawn-cli';
 import { q, sleep, TEST_URL, uniqueSchema } from '../db/helpers';
 

@@ -5,9 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planFindings } from '../../client/src/explain/findings';
-import { parsePlan } from '../../client/src/explain/plan';
-import { buildErrorHtml, buildExplainHtml, esc, escText, nodeTitle, type PanelNode, type PanelResult } from '../../client/src/ui/explain-html';
+import { planFindings } from '../../database/explain/findings';
+import { parsePlan } from '../../database/explain/plan';
+import { buildErrorHtml, buildExplainHtml, nodeTitle, type PanelNode, type PanelResult } from '../../client/src/ui/explain-html';
+import { esc, escText } from '../../render/html';
 
 const OPTS = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',

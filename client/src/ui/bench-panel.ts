@@ -2,9 +2,9 @@
  * "pgperf: Benchmark HNSW" and "pgperf: Benchmark Row-Level Security": the inputs (quick picks and input boxes
  * with the guide's defaults), the confirmation for a server that is not on this machine, the progress
  * notification (step, percentage, ETA; Cancel aborts through an AbortController), and the report in a webview
- * (client/src/bench/report-html.ts's page) whose Export JSON / Export CSV buttons (client/media/bench.js) ask over
+ * (database/bench/report-html.ts's page) whose Export JSON / Export CSV buttons (client/media/bench.js) ask over
  * postMessage; the extension shows the save dialog and writes the file. The benchmarks themselves are
- * client/src/bench/hnsw.ts and rls.ts.
+ * database/bench/hnsw.ts and rls.ts.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,11 +20,11 @@ import {
   window,
   workspace,
 } from 'vscode';
-import { DEFAULT_HNSW_PARAMS, describeScratch, isLocal, runHnswSweep } from '../bench/hnsw';
-import { buildBenchErrorHtml, buildReportHtml, describeRlsScratch, isLocalHost, toCsv } from '../bench/report-html';
-import { type BenchReport, type HnswParams, isHnswReport, RLS_DEFAULTS, type RlsParams } from '../bench/report-types';
-import { runRlsBenchmark } from '../bench/rls';
-import { type Database, DatabaseError } from '../db/types';
+import { DEFAULT_HNSW_PARAMS, describeScratch, isLocal, runHnswSweep } from '../../../database/index';
+import { buildBenchErrorHtml, buildReportHtml, describeRlsScratch, isLocalHost, toCsv } from '../../../database/index';
+import { type BenchReport, type HnswParams, isHnswReport, RLS_DEFAULTS, type RlsParams } from '../../../database/index';
+import { runRlsBenchmark } from '../../../database/index';
+import { type Database, DatabaseError } from '../../../database/index';
 import type { Connections } from './connections';
 
 /** The report panel: one, reused by the next benchmark. */
@@ -250,7 +250,7 @@ function formatEta(ms: number | null | undefined): string {
   return s < 60 ? ` · about ${s} s left` : ` · about ${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s left`;
 }
 
-/** The two commands: glue between VS Code, the active connection and client/src/bench. */
+/** The two commands: glue between VS Code, the active connection and database/bench. */
 export class BenchCommands {
   constructor(
     private readonly connections: Connections,

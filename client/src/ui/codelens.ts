@@ -5,7 +5,7 @@
  */
 import { CodeLens, type CodeLensProvider, EventEmitter, type Event, Position, Range, type TextDocument, type CancellationToken } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { STATEMENTS_REQUEST, type StatementInfo, type StatementsParams } from '../../../server/src/lsp/protocol';
+import { STATEMENTS_REQUEST, type StatementInfo, type StatementsParams } from '../../../protocol/index';
 
 /** Statement kinds that get a lens: queries and the DML whose plan is worth reading. */
 export const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);

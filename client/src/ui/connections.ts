@@ -23,10 +23,10 @@ import {
   window,
   workspace,
 } from 'vscode';
-import { openEmbedded } from '../db/embedded';
-import { openPostgres, poolSizeAdviceText } from '../db/postgres';
-import { type ConnectionProfile, connectionProfileSchema, profileLabel, SSL_MODES, validateProfiles } from '../db/profiles';
-import { type Database, DatabaseError } from '../db/types';
+import { openEmbedded } from '../../../database/index';
+import { openPostgres, poolSizeAdviceText } from '../../../database/index';
+import { type ConnectionProfile, connectionProfileSchema, profileLabel, SSL_MODES, validateProfiles } from '../../../database/index';
+import { type Database, DatabaseError } from '../../../database/index';
 
 const SECTION = 'pgperf';
 const ACTIVE_KEY = 'pgperf.activeConnection';

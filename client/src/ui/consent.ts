@@ -3,7 +3,7 @@
  * it). Effects a rollback cannot undo get their own sentence and their own button, so that the click consents to
  * exactly what the modal names.
  */
-import type { ConfirmRequest } from '../explain/run';
+import type { ConfirmRequest } from '../../../database/index';
 
 export interface ConsentDialog {
   message: string;

@@ -7,10 +7,11 @@
  * style attribute — the per-node time bars are `<meter>` elements whose numbers we compute.
  *
  * The input is typed structurally (the fields the panel reads), so the explain helper's `ExplainResult`
- * (client/src/explain/run.ts) is accepted as it is.
+ * (database/explain/run.ts) is accepted as it is.
  */
+import { documentStart, esc, escText, formatMs } from '../../../render/html';
 
-/** The parts of a plan node (client/src/explain/plan.ts `PlanNode`) the panel shows. */
+/** The parts of a plan node (database/explain/plan.ts `PlanNode`) the panel shows. */
 export interface PanelNode {
   id: number | string;
   nodeType: string;
@@ -39,7 +40,7 @@ export interface PanelNode {
   raw?: unknown;
 }
 
-/** The parts of a finding (client/src/explain/findings.ts `PlanFinding`) the panel shows. */
+/** The parts of a finding (database/explain/findings.ts `PlanFinding`) the panel shows. */
 export interface PanelFinding {
   rule: string;
   nodeId?: number | string;
@@ -48,7 +49,7 @@ export interface PanelFinding {
   severity?: string;
 }
 
-/** The parts of an explain result (client/src/explain/run.ts `ExplainResult`) the panel shows. */
+/** The parts of an explain result (database/explain/run.ts `ExplainResult`) the panel shows. */
 export interface PanelResult {
   /** Which database the plan came from (db.label). */
   database: string;
@@ -74,34 +75,12 @@ export interface PanelOptions {
   params?: readonly string[] | 'generic';
 }
 
-/** HTML-escapes text for element content and quoted attribute values. */
-export function esc(value: unknown): string {
-  const s = typeof value === 'string' ? value : String(value);
-  return SPECIAL.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;') : s;
-}
-const SPECIAL = /[&<>"']/;
-
-/**
- * Escapes text for element content only (never an attribute): `&`, `<`, `>`. Used for the big blocks (the raw
- * JSON is ~1 kB per node and full of quotes, which element content does not need escaped).
- */
-export function escText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 /** An id usable in an attribute: our own node ids are numbers, anything else is reduced to safe characters. */
 function nodeAnchor(id: number | string | undefined): string {
   return `node-${String(id ?? '').replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-
-export function formatMs(ms: number): string {
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(3)} ms`;
-}
 
 /** 12345.6 → "12,346" (by hand: toLocaleString goes through Intl, slow on a 500-node plan). */
 function int(n: number): string {
@@ -414,21 +393,4 @@ export function buildErrorHtml(err: { database: string; sql: string; message: st
     '</body>',
     '</html>',
   ].join('\n');
-}
-
-/**
- * The start of every pgperf webview page: doctype, charset, viewport and the strict content security policy
- * (nothing but the extension's own stylesheet, script and images; no inline script or style).
- */
-export function documentStart(cspSource: string, styleUris: readonly string[]): string[] {
-  const csp = `default-src 'none'; style-src ${cspSource}; script-src ${cspSource}; img-src ${cspSource} data:`;
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    ...styleUris.map((uri) => `<link rel="stylesheet" href="${esc(uri)}">`),
-  ];
 }

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Disposable, env, type ExtensionContext, Uri, ViewColumn, type WebviewPanel, window } from 'vscode';
-import type { ExplainResult } from '../explain/run';
-import { planToText } from '../explain/text';
+import type { ExplainResult } from '../../../database/index';
+import { planToText } from '../../../database/index';
 import { buildErrorHtml, buildExplainHtml, type PanelOptions } from './explain-html';
 
 interface Shown {

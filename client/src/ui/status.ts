@@ -3,8 +3,8 @@
  * (no vscode import: unit-tested in test/client/).
  */
 
-export { STATUS_NOTIFICATION, type StatusParams } from '../../../server/src/lsp/protocol';
-import type { StatusParams } from '../../../server/src/lsp/protocol';
+export { STATUS_NOTIFICATION, type StatusParams } from '../../../protocol/index';
+import type { StatusParams } from '../../../protocol/index';
 
 
 /** What the client shows when no analysis pass has been reported. */

@@ -1,0 +1,22 @@
+/**
+ * The database side's public entry: connections (PostgreSQL and the embedded PGlite), EXPLAIN and its safety
+ * gate, and the benchmarks with their reports. The VS Code extension and the CLI import this file only, never a
+ * file inside (ARCHITECTURE.md); nothing here imports `vscode`, the language server or the UI.
+ */
+export { type Database, DatabaseError, type Session } from './connection/types';
+export { openEmbedded } from './connection/embedded';
+export { openPostgres, poolSizeAdviceText } from './connection/postgres';
+export { type ConnectionProfile, connectionProfileSchema, profileLabel, SSL_MODES, validateProfiles } from './connection/profiles';
+export { databaseFromEnv, type Env, targetFromEnv } from './connection/env';
+export { loadSchema } from './connection/load-ddl';
+
+export { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from './explain/run';
+export { classify } from './explain/safety';
+export { planToText } from './explain/text';
+
+export { DEFAULT_HNSW_PARAMS, describeScratch, estimateScratchBytes, isLocal, resolveHnswParams, runHnswSweep } from './bench/hnsw';
+export { runRlsBenchmark } from './bench/rls';
+export { leftBehindText, ScratchLedger } from './bench/scratch';
+export { type BenchReport, type HnswParams, isHnswReport, RLS_DEFAULTS, type RlsParams } from './bench/report-types';
+export { buildBenchErrorHtml, buildReportHtml, describeRlsScratch, isLocalHost, toCsv, toTextTable } from './bench/report-html';
+export { formatBytes } from './bench/report-svg';
