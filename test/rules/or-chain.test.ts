@@ -57,7 +57,7 @@ describe(RULE, () => {
 
   it('fix: parameters of a uuid column get a cast from the catalog (text[] would not compare with uuid)', () => {
     const files = {
-      'schema.sql': 'CREATE TABLE sessions (session_id uuid PRIMARY KEY, name text);',
+      'schema.sql': 'CREATE TABLE sessions (session_id uuid NOT NULL, name text);',
       'main.sql': 'SELECT * FROM sessions s WHERE s.session_id = $1 OR s.session_id = $2 OR s.session_id = $3;',
     };
     expect(applyFix(files, RULE)).toBe('SELECT * FROM sessions s WHERE s.session_id = ANY(ARRAY[$1, $2, $3]::uuid[]);');
@@ -67,7 +67,7 @@ describe(RULE, () => {
 
   it('fix: resolves the column type inside each arm of a UNION', () => {
     const files = {
-      'schema.sql': 'CREATE TABLE sessions (session_id uuid PRIMARY KEY, name text);',
+      'schema.sql': 'CREATE TABLE sessions (session_id uuid NOT NULL, name text);',
       'main.sql': 'SELECT 1 FROM t UNION SELECT 2 FROM sessions WHERE session_id = $1 OR session_id = $2;',
     };
     expect(applyFix(files, RULE)).toBe('SELECT 1 FROM t UNION SELECT 2 FROM sessions WHERE session_id = ANY(ARRAY[$1, $2]::uuid[]);');
@@ -102,7 +102,7 @@ describe(RULE, () => {
   });
 
   describe('the column type comes from the scope the column is read in', () => {
-    const SCHEMA = 'CREATE TABLE sessions (id bigint PRIMARY KEY, status uuid, label text);\n';
+    const SCHEMA = 'CREATE TABLE sessions (id bigint NOT NULL, status uuid, label text);\n';
 
     it('a CTE named like a workspace table shadows it: its text column gets no uuid cast (runs on PostgreSQL)', async () => {
       const sql =
@@ -187,7 +187,7 @@ describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => 
   const SCHEMA =
     'CREATE EXTENSION citext;\nCREATE SCHEMA app;\nCREATE TYPE mood AS ENUM (\'open\', \'closed\');\nCREATE DOMAIN label AS text;\n' +
     'CREATE TABLE t (id int8, a int4, b int4, c int4, x int4, status int4, kind text, ts timestamptz, d date, m mood, l label, ci citext, j jsonb, ch char(3));\n' +
-    'CREATE TABLE sessions (session_id uuid PRIMARY KEY, name text);\nCREATE TABLE app.t (id int8, x int4);\n' +
+    'CREATE TABLE sessions (session_id uuid NOT NULL, name text);\nCREATE TABLE app.t (id int8, x int4);\n' +
     'CREATE TABLE docs (id int8, tags text[], codes int4[]);\n';
   const files = (main: string) => ({ 'schema.sql': SCHEMA, 'main.sql': main });
 
@@ -256,5 +256,22 @@ describe(`${RULE}: the cast names the declared type exactly (runs on PostgreSQL)
   it('a CTE column of a user type, known only by its lower-cased name, gets the IN list', async () => {
     const r = await db.check(SCHEMA + 'WITH x AS (SELECT st FROM t)\nSELECT * FROM x WHERE st = $1 OR st = $2;', RULE);
     expect(r.statement).toContain('st IN ($1, $2)');
+  });
+});
+
+describe(`${RULE}: a column that is a key by itself`, () => {
+  it('is quiet on a primary key or a unique column (each arm probes the key for one row: a BitmapOr as cheap as = ANY)', () => {
+    for (const key of ['session_id uuid PRIMARY KEY', 'session_id uuid UNIQUE', 'session_id uuid, CONSTRAINT k PRIMARY KEY (session_id)']) {
+      const files = { 'schema.sql': `CREATE TABLE sessions (${key}, name text);`, 'main.sql': 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;' };
+      expect(findings(files, RULE, undefined, 'main.sql'), key).toEqual([]);
+    }
+    const index = { 'schema.sql': 'CREATE TABLE sessions (session_id uuid, name text);\nCREATE UNIQUE INDEX ON sessions (session_id);', 'main.sql': 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2;' };
+    expect(findings(index, RULE, undefined, 'main.sql')).toEqual([]);
+  });
+  it('fires on a column that is only part of a key, or unique only under a predicate', () => {
+    const part = { 'schema.sql': 'CREATE TABLE s (a int, b int, PRIMARY KEY (a, b));', 'main.sql': 'SELECT * FROM s WHERE a = 1 OR a = 2 OR a = 3;' };
+    expect(findings(part, RULE, undefined, 'main.sql')).toHaveLength(1);
+    const partial = { 'schema.sql': 'CREATE TABLE s (a int, live bool);\nCREATE UNIQUE INDEX ON s (a) WHERE live;', 'main.sql': 'SELECT * FROM s WHERE a = 1 OR a = 2;' };
+    expect(findings(partial, RULE, undefined, 'main.sql')).toHaveLength(1);
   });
 });

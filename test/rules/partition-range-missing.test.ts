@@ -221,3 +221,20 @@ describe(`${RULE}: a subquery's references belong to the subquery`, () => {
     expect(findings(sql, RULE)).toEqual([]);
   });
 });
+
+describe(`${RULE}: the first rows of an indexed column's order`, () => {
+  const EV =
+    'CREATE TABLE ev (id uuid, episode_id uuid, tenant int, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);\n' +
+    'CREATE INDEX ON ev (episode_id);\n';
+  it('with no condition, ORDER BY an index-leading column LIMIT n and its min/max read the top of each partition index: quiet', () => {
+    expect(findings(EV + 'SELECT episode_id FROM ev ORDER BY episode_id LIMIT 1;', RULE)).toEqual([]);
+    expect(findings(EV + 'SELECT episode_id FROM ev ORDER BY episode_id DESC LIMIT 1;', RULE)).toEqual([]);
+    expect(findings(EV + 'SELECT min(episode_id), max(episode_id) FROM ev;', RULE)).toEqual([]);
+  });
+  it('a condition, a column no index leads, or another aggregate still reads every partition', () => {
+    expect(findings(EV + 'SELECT episode_id FROM ev WHERE tenant = 1 ORDER BY episode_id LIMIT 1;', RULE)).toHaveLength(1);
+    expect(findings(EV + 'SELECT id FROM ev ORDER BY id LIMIT 1;', RULE)).toHaveLength(1);
+    expect(findings(EV + 'SELECT count(*) FROM ev;', RULE)).toHaveLength(1);
+    expect(findings(EV.replace('CREATE INDEX ON ev (episode_id)', 'CREATE INDEX ON ev (episode_id) WHERE tenant = 1') + 'SELECT min(episode_id) FROM ev;', RULE)).toHaveLength(1);
+  });
+});

@@ -4,10 +4,10 @@ WHERE tenant_id = $1
 ORDER BY created_at DESC
 LIMIT 50 OFFSET $2;
 
--- name: sessions_by_id
+-- name: sessions_by_status
 SELECT session_id, status
 FROM app.sessions
-WHERE session_id = $1 OR session_id = $2 OR session_id = $3;
+WHERE status = 'active' OR status = 'idle' OR status = 'expired';
 
 -- name: recent_events
 SELECT event_id, event_type

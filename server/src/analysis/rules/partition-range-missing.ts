@@ -1,5 +1,5 @@
 import { as, columnRefNames, quoteIdent, strings, walk, type Node } from '../ast';
-import type { Catalog } from '../catalog';
+import type { Catalog, TableInfo } from '../catalog';
 import { migrationKey } from '../migration-order';
 import { escapeRegExp } from '../regexp';
 import type { Rule } from '../rule';
@@ -126,6 +126,9 @@ export const partitionRangeMissing: Rule = {
         if (item.target && scope.kind === 'insert') continue;
         if (restricted(ctx, scope, item, key, new Set())) continue;
         if (stopsEarly(model, scope, item, key)) continue;
+        // With no condition at all, the first rows in an indexed column's order (or its min/max) come from the top
+        // of each partition's index: a few pages per partition, not a scan.
+        if (scope.quals.length === 0 && !scope.node.whereClause && stopsEarly(model, scope, item, indexLeads(table))) continue;
         // A migration that copies or rewrites the whole table (no condition at all) means to read every partition.
         if (backfill && scope.quals.length === 0 && writes(scope)) continue;
         const range = statement.nameSpan((rv as Node).location);
@@ -266,13 +269,23 @@ function outputName(model: SemanticModel, s: Scope, item: FromItem, key: string)
  * in the first ones it reaches — and `min(key)` / `max(key)` without GROUP BY, which the planner rewrites into
  * that same `ORDER BY key LIMIT 1` (planagg.c).
  */
-function stopsEarly(model: SemanticModel, s: Scope, item: FromItem, key: string): boolean {
+/** The columns that lead a plain (non-partial, B-tree) index of the table. */
+function indexLeads(table: TableInfo): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const idx of table.indexes) {
+    const first = idx.columns[0]?.column;
+    if (first && !idx.partial && idx.method === 'btree') out.add(first);
+  }
+  return out;
+}
+
+function stopsEarly(model: SemanticModel, s: Scope, item: FromItem, key: string | ReadonlySet<string>): boolean {
   const n = s.node;
   if (s.items.length !== 1 || n.groupClause || n.distinctClause || n.havingClause) return false;
   const isKey = (e: Node | undefined) => {
     const ref = as(e, 'ColumnRef');
     const r = ref && model.resolve(ref);
-    return !!r && r.item === item && r.name === key;
+    return !!r && r.item === item && (typeof key === 'string' ? r.name === key : key.has(r.name));
   };
   if (n.limitCount && isKey(as(((n.sortClause ?? []) as Node[])[0], 'SortBy')?.node)) return true;
   const targets = ((n.targetList ?? []) as Node[]).map((t) => as(t, 'ResTarget')?.val as Node | undefined);
