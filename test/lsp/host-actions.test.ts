@@ -157,7 +157,7 @@ def latest_items(conn: psycopg.Connection, page: int):
   });
 
   it('Go and Rust: the statement suppression is a `//` comment above the statement, and a file suppression goes below a `#!` line', async () => {
-    const go = 'package items\n\nfunc Page(db *sql.DB) error {\n\tif _, err := db.Exec("DELETE FROM items WHERE id = 1 OR id = 2 OR id = 3"); err != nil {\n\t\treturn err\n\t}\n\treturn nil\n}\n';
+    const go = 'package items\n\nfunc Page(db *sql.DB) error {\n\tif _, err := db.Exec("DELETE FROM items WHERE name = $1 OR name = $2 OR name = $3"); err != nil {\n\t\treturn err\n\t}\n\treturn nil\n}\n';
     const g = await opened({ 'items/page.go': go }, 'items/page.go', 'go', 'or-chain');
     const goEdits = editsFor(pick(await actionsFor(g.client, g.u, g.diagnostic), /for this statement/).edit, g.u);
     expect(goEdits.map((e) => [e.range.start.line, e.newText])).toEqual([[3, '\t// pgperf-ignore or-chain: <reason>\n']]);
@@ -166,7 +166,7 @@ def latest_items(conn: psycopg.Connection, page: int):
     g.client.change(g.u, 2, [replaceAll(go, goNext)]);
     expect(codes((await g.client.waitForDiagnostics(g.u, (_, p) => p.version === 2)).diagnostics)).toEqual([]);
 
-    const rs = '#!/usr/bin/env run-cargo-script\nfn main() {\n    client.query("SELECT id FROM items WHERE id = 1 OR id = 2 OR id = 3", &[]);\n}\n';
+    const rs = '#!/usr/bin/env run-cargo-script\nfn main() {\n    client.query("SELECT id FROM items WHERE name = $1 OR name = $2 OR name = $3", &[]);\n}\n';
     const r = await opened({ 'src/main.rs': rs }, 'src/main.rs', 'rust', 'or-chain');
     const fileEdits = editsFor(pick(await actionsFor(r.client, r.u, r.diagnostic), /in this file/).edit, r.u);
     expect(fileEdits).toEqual([{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: '// pgperf-ignore-file or-chain\n' }]);
