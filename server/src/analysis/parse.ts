@@ -207,6 +207,22 @@ export class Statement {
     }
   }
 
+  /**
+   * This statement in another parse of a host file whose SQL view is the same text (see ParsedFile's `previous`):
+   * its offsets, tree and caches are all in SQL-view coordinates, so they hold there unchanged.
+   */
+  rebind(file: ParsedFile, container: Statement | undefined): Statement {
+    const st = new Statement(file, this.index, this.start, this.end, this.astValue, this.error, this.byteBase, this.sqlCache, container);
+    st.map = this.map;
+    st.tokenCache = this.tokenCache;
+    st.codeCache = this.codeCache;
+    st.nodeIndex = this.nodeIndex;
+    st.textCache = this.textCache;
+    st.kindCache = this.kindCache;
+    st.searchPath = this.searchPath;
+    return st;
+  }
+
   /** The highest `$n` parameter number used in the statement (0 when none). */
   maxParam(): number {
     let max = 0;
@@ -295,6 +311,11 @@ export interface ParseOptions {
   templates?: readonly TemplatePattern[];
   /** What is read as SQL in a host file (the `embedded` configuration key). */
   embedded?: EmbeddedOptions;
+  /**
+   * The last parse of the same host file (the language server's, before an edit): when the edit left the SQL view as
+   * it was (typing in plain code), its statements are taken over instead of split, looked up and checked again.
+   */
+  previous?: ParsedFile;
 }
 
 export class ParsedFile {
@@ -316,6 +337,8 @@ export class ParsedFile {
   readonly statements: Statement[] = [];
   /** The statement cache this file was parsed with, if any (statements share its token cache). */
   readonly cache: ParseCache | undefined;
+  /** The template patterns it was parsed with (a later parse can take over its statements only under the same). */
+  private readonly templatePatterns: readonly TemplatePattern[] | undefined;
 
   /**
    * A valid file is parsed in one call, with the parser's own statement boundaries. With a cache, a file whose
@@ -334,6 +357,7 @@ export class ParsedFile {
     options: ParseOptions = {},
   ) {
     this.cache = cache;
+    this.templatePatterns = options.templates;
     if (hostLanguageOf(path)) {
       this.host = new HostView(path, fileText, options.embedded ?? DEFAULT_EMBEDDED_OPTIONS);
       this.text = this.host.sql;
@@ -343,6 +367,17 @@ export class ParsedFile {
       this.templates = templated?.regions ?? [];
       this.source = new SourceText(this.text);
       this.document = new SourceText(fileText);
+      const previous = options.previous;
+      if (previous && this.sameSqlView(previous)) {
+        // Statements come in file order and a routine's inner queries after it, so a container is always rebound first.
+        const rebound = new Map<Statement, Statement>();
+        for (const st of previous.statements) {
+          const next = st.rebind(this, st.container && rebound.get(st.container));
+          rebound.set(st, next);
+          this.statements.push(next);
+        }
+        return;
+      }
       for (const seg of this.host.segments) this.parseRange(seg.base, seg.base + seg.embedded.sql.length, cache, pieceMemo);
     } else {
       this.host = undefined;
@@ -355,6 +390,22 @@ export class ParsedFile {
     }
     if (this.statements.some((st) => ROUTINE_KINDS.has(st.kind))) this.addBodyQueries(pieceMemo);
     this.trackSearchPath();
+  }
+
+  /**
+   * Whether `previous` was a parse of this host file with the same SQL strings at the same SQL-view offsets and under
+   * the same templates and statement cache: then its statements (from parseRange, body queries and search paths,
+   * all functions of that text and those boundaries) are this file's too.
+   */
+  private sameSqlView(previous: ParsedFile): boolean {
+    const a = previous.host;
+    const b = this.host!;
+    if (!a || previous.path !== this.path || previous.cache !== this.cache || previous.templatePatterns !== this.templatePatterns) return false;
+    if (a.sql !== b.sql || a.segments.length !== b.segments.length) return false;
+    for (let i = 0; i < a.segments.length; i++) {
+      if (a.segments[i].base !== b.segments[i].base || a.segments[i].embedded.sql.length !== b.segments[i].embedded.sql.length) return false;
+    }
+    return true;
   }
 
   /** A document range in the file's SQL view and where the way back to the document is defined. */

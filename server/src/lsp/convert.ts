@@ -13,8 +13,12 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 
 /** The rule's documentation page shipped beside the bundles (dist/../docs/rules). */
 export function docsUri(ruleId: string): string {
-  return pathToFileURL(join(__dirname, '..', 'docs', 'rules', `${ruleId}.md`)).href;
+  // Every diagnostic of every publish carries one: made once per rule.
+  let uri = DOCS_URIS.get(ruleId);
+  if (uri === undefined) DOCS_URIS.set(ruleId, (uri = pathToFileURL(join(__dirname, '..', 'docs', 'rules', `${ruleId}.md`)).href));
+  return uri;
 }
+const DOCS_URIS = new Map<string, string>();
 
 /** A finding as a diagnostic. Fixes are computed when a client asks for code actions, not with every publish. */
 export function toDiagnostic(f: Finding): Diagnostic {

@@ -82,7 +82,9 @@ export class Workspace {
       return false;
     }
     // Only documents being edited use the statement cache: a closed file is parsed whole in one call.
-    const parsed = new ParsedFile(path, text, open ? this.cache : undefined, undefined, this.parseOptions(path));
+    // An open host file's last parse lets an edit in plain code (the SQL strings unchanged) keep its statements.
+    const previous = open && old?.open && old.path === path ? old.parsed : undefined;
+    const parsed = new ParsedFile(path, text, open ? this.cache : undefined, undefined, { ...this.parseOptions(path), previous });
     const ddl = ddlOf(parsed);
     // Statement offsets are into the SQL text (a host file's SQL view, not `text`).
     const ddlKey = ddl.map((d) => `${d.searchPath.join(',')}|${parsed.text.slice(d.start, d.end)}`).join('\n');
