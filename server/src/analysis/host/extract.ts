@@ -88,8 +88,7 @@ function languageKey(lang: HostLanguage): EmbeddedLanguage {
 
 /** Statement keywords a string passed to a generic API must start with. */
 const STATEMENT_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK|START|END|SAVEPOINT|RELEASE|DO|VALUES|TABLE|EXPLAIN|LOCK|VACUUM|ANALYZE|ANALYSE|REFRESH|COPY|DECLARE|FETCH|CLOSE|LISTEN|NOTIFY|UNLISTEN|CALL|MERGE|RESET|PREPARE|EXECUTE|DEALLOCATE|REINDEX|CLUSTER|CHECKPOINT|DISCARD|IMPORT|SECURITY|ABORT)\b/i;
-/** A file without any statement keyword holds no SQL to find: it is not parsed at all. */
-const MAY_HOLD_SQL = new RegExp(STATEMENT_START.source.replace('^', '\\b'), 'i');
+const STATEMENT_KEYWORDS = STATEMENT_START.source.slice(2, STATEMENT_START.source.indexOf(')')).split('|');
 /**
  * The fallback takes only these (as the statement's first word, in upper or lower case: `Select an item from the
  * list` parses too, as a select from table `the`) and only when the text parses.
@@ -247,12 +246,97 @@ export interface HostExtract {
   directives: HostDirective[];
 }
 
+/**
+ * Whether a file may hold a SQL string to find, read from its text alone (a file that may not is not parsed: the
+ * parse is most of the extraction's time). Every string taken opens, after white space, comments and `(`, with a
+ * statement keyword: STATEMENT_START (any case) for one passed to an API or marked with a comment, FALLBACK_START
+ * (upper or lower case, then white space) for the keyword fallback. Its first characters come from a literal's
+ * content right after the opening quote (a hole becomes `$…`, `_…` or digits, never white space or a letter), so
+ * the text must hold an opening quote, then white space, `(` or `\n` `\t` `\r` escapes or a line continuation,
+ * then the keyword; or anything the text alone cannot tell apart: a comment there (`--`, `/*`), an escape that may
+ * stand for a letter (`\x53`, `\u0053`, `\123`, `\N{…}`), a keyword's beginning cut by an escape or a closing quote
+ * before a concatenation (`'SEL' + 'ECT'`, `"SEL" "ECT"`). An API or marked string also needs the name of an API or
+ * tag (its last segment, as an identifier) or a marker comment in the text.
+ */
+interface Prefilter {
+  statement: RegExp;
+  fallback: RegExp | undefined;
+  names: RegExp;
+}
+
+const PREFILTERS = new WeakMap<EmbeddedOptions, Map<HostLanguage, Prefilter>>();
+
+/** Quotes a literal may open with: Rust's `'` and Go's `'` are characters (Rust raw strings end `r#"`: a `"`). */
+const OPENING_QUOTES: Record<HostLanguage, string> = {
+  typescript: `'"\``, tsx: `'"\``, javascript: `'"\``, python: `'"`, go: `"\``, rust: '"',
+};
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A pattern matching any of `words` at its end (`end`), or any beginning of one cut by `cut`; `anyCase`: each letter
+ * in either case (without the `i` flag, which would also take `\N` for `\n` in the escapes around it).
+ */
+function trie(words: string[], anyCase: boolean, end: string, cut: string): string {
+  const letter = (c: string): string => (anyCase && c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c);
+  const node = (ws: string[], depth: number): string => {
+    const alts: string[] = [];
+    const next = new Map<string, string[]>();
+    for (const w of ws) {
+      if (w.length === depth) continue;
+      const c = anyCase ? w[depth].toUpperCase() : w[depth];
+      next.set(c, [...(next.get(c) ?? []), w]);
+    }
+    for (const [c, rest] of next) alts.push(letter(c) + node(rest, depth + 1));
+    if (ws.some((w) => w.length === depth)) alts.push(end);
+    if (depth > 0) alts.push(cut);
+    return `(?:${alts.join('|')})`;
+  };
+  return node(words, 0);
+}
+
+function prefilterOf(lang: HostLanguage, options: EmbeddedOptions): Prefilter {
+  let byLang = PREFILTERS.get(options);
+  if (!byLang) PREFILTERS.set(options, (byLang = new Map()));
+  let f = byLang.get(lang);
+  if (f) return f;
+  const q = OPENING_QUOTES[lang];
+  const lead = `(?:[\\s(]|\\\\[ntr\\r\\n])*`;
+  // What the text alone cannot tell: a comment, an escape that may be a letter.
+  const unclear = `--|\\/\\*|\\\\[xXuU0-7]|\\\\N\\{`;
+  // A keyword cut by an escape, or by a closing quote followed by what may join another literal to it.
+  const cut = `\\\\|['"\`]\\s*(?:[+#'"\`]|\\/[/*]|\\\\[\\r\\n]|[A-Za-z]{1,2}['"])`;
+  const opening = (keywords: string): RegExp => new RegExp(`[${q}]${lead}(?:${keywords}|${unclear})`);
+  const fallbackWords = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'WITH', 'CREATE', 'ALTER', 'DROP'];
+  const names = [...DEFAULT_CALLS[languageKey(lang)], ...options.calls, ...DEFAULT_TAGS, ...options.tags]
+    .map((n) => n.replace(/!$/, '').split(/\.|::/).pop()!)
+    .filter((n) => n.length > 0);
+  f = {
+    statement: opening(trie(STATEMENT_KEYWORDS, true, '(?![A-Za-z0-9_])', cut)),
+    fallback: options.keywordFallback
+      ? opening(`${trie(fallbackWords, false, `(?:\\s|\\\\)`, cut)}|${trie(fallbackWords.map((w) => w.toLowerCase()), false, `(?:\\s|\\\\)`, cut)}`)
+      : undefined,
+    names: new RegExp(`(?<![A-Za-z0-9_$])(?:${[...new Set(names)].map(escapeRegex).join('|')})(?![A-Za-z0-9_$])`),
+  };
+  byLang.set(lang, f);
+  return f;
+}
+
+/** Whether `text` may hold a SQL string to find (see Prefilter); exported for tests and benches. */
+export function mayHoldSqlText(text: string, lang: HostLanguage, options: EmbeddedOptions): boolean {
+  const f = prefilterOf(lang, options);
+  // `statement` takes whatever `fallback` does (any keyword in any case, a word's end): one scan of a file with neither.
+  if (!f.statement.test(text)) return false;
+  return f.names.test(text) || MARKER_ANYWHERE.test(text) || (f.fallback?.test(text) ?? false);
+}
+
 /** The SQL strings and the suppression comments of a host file, from one parse. Needs initEmbedded(). */
 export function extractHost(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): HostExtract {
   const lang = hostLanguageOf(path);
   if (!lang || !options.languages[languageKey(lang)]) return { sql: [], directives: [] };
-  // Nothing can be found in a file without a statement keyword (each string taken must open with one).
-  const mayHoldSql = MAY_HOLD_SQL.test(text);
+  const mayHoldSql = mayHoldSqlText(text, lang, options);
   const mayHoldDirectives = text.includes('pgperf-ignore');
   if (!mayHoldSql && !mayHoldDirectives) return { sql: [], directives: [] };
   const { tree, owned } = parseHostFile(lang, path, text);
