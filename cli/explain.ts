@@ -10,24 +10,23 @@
  * prompts when stdin is not a terminal); 130 interrupted (SIGINT/SIGTERM: the statement is cancelled on the
  * server and rolled back first).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { openEmbedded } from '../database/index';
 import { databaseFromEnv, targetFromEnv } from '../database/index';
-import { loadSchema } from '../database/index';
+import { failureLine, loadedSummary, loadSchema } from '../database/index';
 import { type Database, DatabaseError } from '../database/index';
 import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from '../database/index';
 import { classify } from '../database/index';
 import { planToText } from '../database/index';
-import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../server/src/analysis/index';
 import { orderedDdl } from '../server/src/analysis/index';
 import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
 import { ParsedFile, type Statement } from '../server/src/analysis/index';
-import { RULE_IDS } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
 import { parseCommand } from './args';
+import { workspaceConfig } from './config';
 import { onTerminationSignals, type SignalTarget } from './signals';
 
 export interface ExplainIo {
@@ -348,17 +347,6 @@ function picked(parsed: ParsedFile, st: Statement): Picked {
   return { sql, maxParam: Math.max(own, next), notes };
 }
 
-/** The lint config's include/exclude (.pgperf.json of the current folder), for finding the workspace DDL. */
-function workspaceConfig(cwd: string): ResolvedConfig {
-  const path = join(cwd, '.pgperf.json');
-  if (!existsSync(path)) return structuredClone(DEFAULT_CONFIG);
-  try {
-    return parseConfigText(readFileSync(path, 'utf8'), RULE_IDS).config;
-  } catch {
-    return structuredClone(DEFAULT_CONFIG);
-  }
-}
-
 /**
  * Loads the DDL of the current folder's files (dependency order) into the embedded database: its .sql files and
  * the SQL strings of its host files (TypeORM or knex migrations), as lint reads them; says so on stderr.
@@ -391,20 +379,14 @@ async function loadWorkspaceDdl(db: Database, io: ExplainIo): Promise<void> {
     return;
   }
   const t0 = performance.now();
-  const { loaded, failures } = await loadSchema(
-    db,
-    ddl.map((d) => ({ file: d.file, text: d.text })),
-  );
-  const fileCount = new Set(ddl.map((d) => d.file)).size;
+  const statements = ddl.map((d) => ({ file: d.file, text: d.text, line: d.line }));
+  const result = await loadSchema(db, statements);
+  const failed = result.failures.length;
   io.err(
-    `pgperf: loaded ${loaded} of ${ddl.length} DDL statements from ${fileCount} file${fileCount === 1 ? '' : 's'} of the current folder in ${Math.round(performance.now() - t0)} ms` +
-      `${failures.length > 0 ? ` (${failures.length} failed)` : ''}\n`,
+    `pgperf: ${loadedSummary(result, statements)} of the current folder in ${Math.round(performance.now() - t0)} ms` +
+      `${failed > 0 ? ` (${failed} failed)` : ''}\n`,
   );
-  const lineOf = new Map(ddl.map((d) => [`${d.file}\u0000${d.text}`, d.line]));
-  for (const f of failures) {
-    const line = lineOf.get(`${f.file}\u0000${f.text}`);
-    io.err(`pgperf:   ${f.file}${line ? `:${line}` : ''}: ${f.error.message}\n`);
-  }
+  for (const f of result.failures) io.err(`pgperf:   ${failureLine(f)}\n`);
 }
 
 function displayPath(root: string, path: string): string {

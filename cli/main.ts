@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import pkg from '../package.json';
-import { parseConfigText, DEFAULT_CONFIG, type ResolvedConfig } from '../server/src/analysis/index';
+import { DEFAULT_CONFIG } from '../server/src/analysis/index';
 import { ruleMarkdown } from '../server/src/analysis/index';
 import { lintSources, type LintResult } from '../server/src/analysis/index';
 import { matchesGlobs } from '../server/src/analysis/index';
@@ -10,7 +10,7 @@ import { CONFIG_FILE, foldersAbove, groupByProject } from '../server/src/analysi
 import { initParser } from '../server/src/analysis/index';
 import { ParseCache } from '../server/src/analysis/index';
 import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
-import { RULES, RULE_IDS } from '../server/src/analysis/index';
+import { RULES } from '../server/src/analysis/index';
 import type { ConfigProblem } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
 import { formatJson } from './format/json';
@@ -19,6 +19,7 @@ import { formatText } from './format/text';
 import type { LintReport } from './report';
 import { HelpRequested, parseCommand } from './args';
 import { BAD_USAGE, commandHelp, HELP, HELP_TOPICS } from './usage';
+import { type LoadedConfig, loadConfig } from './config';
 
 /** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too). */
 export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles };
@@ -104,23 +105,6 @@ function help(args: string[], io: Io): number {
   return 0;
 }
 
-function loadConfig(file: string | undefined, cwd: string, io: Io): { config: ResolvedConfig; problems: ConfigProblem[]; path?: string } {
-  const path = file ? resolve(cwd, file) : join(cwd, '.pgperf.json');
-  if (!file && !existsSync(path)) return { config: structuredClone(DEFAULT_CONFIG), problems: [] };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const { config, problems } = parseConfigText(text, RULE_IDS);
-  if (problems.length === 1 && problems[0].path === '' && problems[0].message.startsWith('invalid JSON')) {
-    throw new UsageError(`${file ?? '.pgperf.json'}: ${problems[0].message}`);
-  }
-  for (const p of problems) io.err(`pgperf: ${file ?? '.pgperf.json'}: ${p.path || '(root)'}: ${p.message} (ignored)\n`);
-  return { config, problems, path };
-}
-
 async function lint(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('lint', args, {
     format: { type: 'string', short: 'f', default: 'text' },
@@ -166,7 +150,7 @@ async function lintProjects(
   files: readonly string[],
   explicit: ReadonlySet<string>,
   io: Io,
-  top: { config: ResolvedConfig; problems: ConfigProblem[]; path?: string },
+  top: LoadedConfig,
 ): Promise<ProjectRun[]> {
   const slash = (p: string) => p.split(sep).join('/');
   const cwd = slash(io.cwd);

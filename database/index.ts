@@ -8,7 +8,7 @@ export { openEmbedded } from './connection/embedded';
 export { openPostgres, poolSizeAdviceText } from './connection/postgres';
 export { type ConnectionProfile, connectionProfileSchema, profileLabel, SSL_MODES, validateProfiles } from './connection/profiles';
 export { databaseFromEnv, type Env, targetFromEnv } from './connection/env';
-export { loadSchema } from './connection/load-ddl';
+export { type DdlFailure, type DdlStatement, failureLine, loadedSummary, loadSchema, type LoadResult } from './connection/load-ddl';
 
 export { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from './explain/run';
 export { classify } from './explain/safety';

@@ -7,6 +7,8 @@ import { DatabaseError, type Database } from './types';
 export interface DdlStatement {
   file: string;
   text: string;
+  /** Where the statement starts in its file (1-based), for the failure lines. */
+  line?: number;
 }
 
 export interface DdlFailure extends DdlStatement {
@@ -63,4 +65,15 @@ export async function loadSchema(db: Database, statements: DdlStatement[], optio
     await session.release(broken);
   }
   return { loaded, failures };
+}
+
+/** What a failed statement's line says: "schema/001.sql:12: relation "x" does not exist". */
+export function failureLine(failure: DdlFailure): string {
+  return `${failure.file}${failure.line ? `:${failure.line}` : ''}: ${failure.error.message}`;
+}
+
+/** "loaded 3 of 4 DDL statements from 2 files" (the caller says where from and where to). */
+export function loadedSummary(result: LoadResult, statements: readonly DdlStatement[]): string {
+  const files = new Set(statements.map((s) => s.file)).size;
+  return `loaded ${result.loaded} of ${statements.length} DDL statements from ${files} file${files === 1 ? '' : 's'}`;
 }
