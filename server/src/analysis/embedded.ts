@@ -136,6 +136,23 @@ export class HostView {
     return !!this.segmentAt(at)?.embedded.holesUnreadable;
   }
 
+  /**
+   * A message about the segment at `at` with each interpolation's placeholder written as the host code it stands
+   * for (`OFFSET ${pageSize * page}`, not `OFFSET $0000000001`). Placeholders shorter than 3 characters are left:
+   * a tag's `$1` is the library's own parameter, and reads as one.
+   */
+  messageText(message: string, at: number): string {
+    const seg = this.segmentAt(at);
+    if (!seg) return message;
+    let out = message;
+    for (const h of seg.embedded.holes) {
+      if (h.origin !== 'interpolation' || h.sqlEnd - h.sqlStart < 3) continue;
+      const placeholder = seg.embedded.sql.slice(h.sqlStart, h.sqlEnd);
+      if (out.includes(placeholder)) out = out.split(placeholder).join(this.text.slice(h.hostStart, h.hostEnd));
+    }
+    return out;
+  }
+
   /** The host offset of a SQL-view offset. */
   hostOffset(at: number): number {
     const seg = this.segmentAt(at);

@@ -238,7 +238,7 @@ function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Re
   const finding: Finding = {
     ruleId,
     severity,
-    message: r.message,
+    message: file.host && !inDocument ? file.host.messageText(r.message, r.start) : r.message,
     file: file.path,
     start: at.start,
     end: at.end,
