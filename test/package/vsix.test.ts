@@ -31,6 +31,9 @@ const ALLOWED = [
   /^extension\/dist\/node_modules\/@electric-sql\/pglite-pgvector\/(package\.json|LICENSE|dist\/(index\.cjs|vector\.tar\.gz))$/,
   /^extension\/client\/media\/[a-z0-9-]+\.(js|css)$/,
   /^extension\/docs\/rules\/[a-z0-9-]+\.md$/,
+  // The pages and screenshots the packaged README links to (scripts/package-readme.mjs).
+  /^extension\/docs\/(design|security)\.md$/,
+  /^extension\/docs\/images\/[a-z0-9-]+\.png$/,
   /^extension\/sql-snippets\/[a-z0-9-]+\.json$/,
 ];
 
@@ -130,5 +133,72 @@ describe('the .vsix', () => {
     expect(Object.keys(pkg.contributes.configuration.properties)).toContain('pgperf.rules');
     const manifest = text('extension.vsixmanifest');
     expect(manifest).toContain('Microsoft.VisualStudio.Code.Manifest');
+  });
+});
+
+/** The link and image targets of Markdown text, outside fenced code and inline code spans. */
+function markdownTargets(md: string): { image: boolean; target: string }[] {
+  const found: { image: boolean; target: string }[] = [];
+  let fence: string | undefined;
+  for (const line of md.split('\n')) {
+    const opens = /^\s*(`{3,}|~{3,})/.exec(line);
+    if (fence) {
+      if (opens && opens[1]![0] === fence[0] && opens[1]!.length >= fence.length) fence = undefined;
+      continue;
+    }
+    if (opens) {
+      fence = opens[1];
+      continue;
+    }
+    const prose = line.split(/(`+[^`]*`+)/).filter((_, i) => i % 2 === 0).join(' ');
+    for (const m of prose.matchAll(/(!?)\[[^\]]*\]\(([^)\s]+)[^)]*\)/g)) found.push({ image: m[1] === '!', target: m[2]! });
+    for (const m of prose.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)) found.push({ image: true, target: m[1]! });
+    for (const m of prose.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)) found.push({ image: false, target: m[1]! });
+  }
+  return found;
+}
+
+/** The anchors of a Markdown file's headings, as the Marketplace and GitHub make them. */
+function headingAnchors(md: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const m of md.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
+    anchors.add(m[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-'));
+  }
+  return anchors;
+}
+
+describe('the packaged README (issue 13, item 9)', () => {
+  it('is the repository README with every image and link resolving: in the package, an anchor of it, or absolute https', () => {
+    const readme = text('extension/readme.md');
+    const source = readFileSync(resolve(root, 'README.md'), 'utf8');
+    // The same page: every heading of the repository README, in order.
+    expect([...headingAnchors(readme)]).toEqual([...headingAnchors(source)]);
+    const targets = markdownTargets(readme);
+    const anchors = headingAnchors(readme);
+    const images = targets.filter((t) => t.image);
+    // The screenshots are there (made by npm run screenshots); a README without them would pass vacuously.
+    expect(images.length).toBeGreaterThanOrEqual(3);
+    const broken: string[] = [];
+    for (const { image, target } of targets) {
+      if (/^https:\/\//.test(target)) continue;
+      if (target.startsWith('#')) {
+        if (!anchors.has(target.slice(1))) broken.push(`${target} (no such heading)`);
+        continue;
+      }
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+        broken.push(`${target} (not https)`);
+        continue;
+      }
+      const path = `extension/${target.replace(/^\.\//, '').split('#')[0]}`;
+      const e = entry(path);
+      if (!e || e.name.endsWith('/')) broken.push(`${target} (${path} is not in the package)`);
+      else if (image && !readZipEntry(zip, e).subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))) broken.push(`${target} (not a PNG)`);
+    }
+    expect(broken).toEqual([]);
+    // The repository's own README names targets the package leaves out (ARCHITECTURE.md): this test reads the
+    // packaged copy, not the source one.
+    expect(markdownTargets(source).some((t) => !t.target.startsWith('#') && !/^https:/.test(t.target) && !entry(`extension/${t.target.split('#')[0]}`))).toBe(true);
+    // One README only: vsce's readme.md, not the repository README.md beside it.
+    expect(entries.filter((e) => /^extension\/readme\.md$/i.test(e.name)).map((e) => e.name)).toEqual(['extension/readme.md']);
   });
 });
