@@ -12,6 +12,16 @@ import type { HostLanguage } from './grammars';
 type Lang = HostLanguage;
 
 
+/**
+ * Told of every read of host text beyond the ancestors of the node judged (`from`: the node's start; the text read
+ * is [start, end)): the extraction of an edited file keeps a string's result only when nothing it read was edited.
+ */
+let onTextRead: ((from: number, start: number, end: number) => void) | undefined;
+
+export function setTextReadListener(listener: typeof onTextRead): void {
+  onTextRead = listener;
+}
+
 /** Node types that end a function's body: a walk for the call or declaration around a literal stops there. */
 const FUNCTION_TYPES = new Set([
   'arrow_function', 'function_expression', 'function_declaration', 'generator_function_declaration', 'method_definition',
@@ -423,6 +433,7 @@ function appendedLater(node: Node): boolean {
   const d = declaredName(node);
   if (!d) return false;
   const scope = scopeOf(d.decl);
+  onTextRead?.(node.startIndex, d.decl.endIndex, scope.endIndex);
   const after = scope.text.slice(d.decl.endIndex - scope.startIndex);
   const n = escapeRe(d.name);
   const re = new RegExp(
@@ -501,7 +512,7 @@ function goRegistration(call: Node | null | undefined): boolean {
 }
 
 /** The function names a Go file registers as down steps (cached per tree). */
-function goDownNames(root: Node): Set<string> {
+export function goDownNames(root: Node): Set<string> {
   let names = GO_DOWN_NAMES.get(root.tree);
   if (names) return names;
   names = new Set();

@@ -56,13 +56,18 @@ function nextCode(comment: Node): Node | undefined {
   return n ?? undefined;
 }
 
-/** Every directive comment of a parsed host file. */
-export function directivesOf(root: Node, text: string): HostDirective[] {
+/**
+ * Every directive comment of a parsed host file (with `span`: those in comments inside that host range).
+ * `onRead(from, start, end)`: told of the code each directive's reach was taken from.
+ */
+export function directivesOf(root: Node, text: string, span?: { start: number; end: number }, onRead?: (from: number, start: number, end: number) => void): HostDirective[] {
   const out: HostDirective[] = [];
   let lastComment = -1;
-  for (let at = text.indexOf(WORD); at >= 0; at = text.indexOf(WORD, at + WORD.length)) {
+  const to = span?.end ?? text.length;
+  for (let at = text.indexOf(WORD, span?.start ?? 0); at >= 0 && at < to; at = text.indexOf(WORD, at + WORD.length)) {
     const comment = commentAt(root, at);
     if (!comment || comment.startIndex === lastComment) continue;
+    if (span && (comment.startIndex < span.start || comment.endIndex > span.end)) continue;
     lastComment = comment.startIndex;
     // The directive runs to the end of its line or of the comment, without a closing `*/`.
     let end = Math.min(comment.endIndex, (text.indexOf('\n', at) + 1 || text.length + 1) - 1);
@@ -79,6 +84,7 @@ export function directivesOf(root: Node, text: string): HostDirective[] {
       const target = codeBefore ? before(root, comment, text) : nextCode(comment);
       const s = target && (codeBefore ? statementOf(target, root) : target);
       covers = s ? { start: s.startIndex, end: s.endIndex } : { start: comment.endIndex, end: comment.endIndex };
+      if (s) onRead?.(at, s.startIndex, s.endIndex);
     }
     out.push({ start: at, end, text: body, covers });
   }

@@ -6,9 +6,9 @@
 import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses as parsesUncached } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
-import { inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart } from './context';
+import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, setTextReadListener } from './context';
 import { directivesOf, type HostDirective } from './directives';
-import { HOST_LANGUAGES, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostLanguage } from './grammars';
+import { HOST_LANGUAGES, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostChange, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
@@ -128,6 +128,14 @@ function lead(text: string): string {
 function isStatement(sql: string): boolean {
   if (!STATEMENT_START.test(lead(sql))) return false;
   return sql[leadIndex(sql, false)] !== '(' || sqlParses(sql);
+}
+
+/**
+ * A query's range option for host range [start, end): the query cursor counts bytes of the UTF-16 text the trees
+ * are parsed from (two per index), not string indices as nodes do. It takes the nodes that overlap the range.
+ */
+function byteRange(start: number, end: number): { startIndex: number; endIndex: number } {
+  return { startIndex: 2 * start, endIndex: 2 * end };
 }
 
 /** Node types of a literal (or a concatenation of them) that the keyword fallback and markers look at. */
@@ -335,18 +343,221 @@ export function mayHoldSqlText(text: string, lang: HostLanguage, options: Embedd
 /** The SQL strings and the suppression comments of a host file, from one parse. Needs initEmbedded(). */
 export function extractHost(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): HostExtract {
   const lang = hostLanguageOf(path);
-  if (!lang || !options.languages[languageKey(lang)]) return { sql: [], directives: [] };
+  if (!lang || !options.languages[languageKey(lang)]) return forget(path, { sql: [], directives: [] });
   const mayHoldSql = mayHoldSqlText(text, lang, options);
   const mayHoldDirectives = text.includes('pgperf-ignore');
-  if (!mayHoldSql && !mayHoldDirectives) return { sql: [], directives: [] };
-  const { tree, owned } = parseHostFile(lang, path, text);
+  if (!mayHoldSql && !mayHoldDirectives) return forget(path, { sql: [], directives: [] });
+  const { tree, owned, change, unchanged } = parseHostFile(lang, path, text);
   try {
-    return {
-      sql: mayHoldSql ? new Extractor(lang, options).run(tree.rootNode) : [],
-      directives: mayHoldDirectives ? directivesOf(tree.rootNode, text) : [],
-    };
+    const root = tree.rootNode;
+    const markers = mayHoldSql && MARKER_ANYWHERE.test(text);
+    if (owned) return { sql: mayHoldSql ? new Extractor(lang, options).run(root, text, markers) : [], directives: mayHoldDirectives ? directivesOf(root, text) : [] };
+    // The tree is kept (a file edited in the editor): so are the results, to re-read after an edit only around it.
+    const prev = LAST.get(path);
+    LAST.delete(path);
+    const same = prev && prev.lang === lang && prev.options === options && prev.mayHoldSql === mayHoldSql && prev.mayHoldDirectives === mayHoldDirectives && prev.markers === markers;
+    let state: LastExtract | undefined;
+    if (same && unchanged && prev.text === text) state = prev;
+    else if (same && change && prev.text === change.oldText) state = reextract(prev, root, text, change);
+    if (state && state !== prev) REEXTRACTS.partial++;
+    state ??= (REEXTRACTS.full++, fullExtract(lang, options, root, text, mayHoldSql, mayHoldDirectives, markers));
+    LAST.set(path, state);
+    if (LAST.size > LAST_MAX) LAST.delete(LAST.keys().next().value!);
+    return { sql: state.sql.slice(), directives: state.directives.slice() };
   } finally {
     if (owned) tree.delete();
+  }
+}
+
+/**
+ * The last extraction of each file whose tree is kept (see parseHostFile), with what it read beyond each string's
+ * own statement: an edit re-reads only the statements it touched and takes the rest over, shifted.
+ */
+interface LastExtract {
+  lang: HostLanguage;
+  options: EmbeddedOptions;
+  text: string;
+  mayHoldSql: boolean;
+  mayHoldDirectives: boolean;
+  markers: boolean;
+  sql: EmbeddedSql[];
+  directives: HostDirective[];
+  /** Triples (from, start, end): the judging of the node at `from` read host text [start, end). */
+  reads: number[];
+  /** Go: the functions the file registers as down steps (a string's `down` depends on them, wherever they are). */
+  goDown: string;
+}
+
+const LAST = new Map<string, LastExtract>();
+/** How many extractions of kept trees re-read a span only, and how many the whole file (for tests). */
+export const REEXTRACTS = { partial: 0, full: 0 };
+const LAST_MAX = 8;
+
+function forget(path: string, result: HostExtract): HostExtract {
+  LAST.delete(path);
+  return result;
+}
+
+/** The text reads of the run under way (undefined: none is noted). */
+let reads: number[] | undefined;
+
+function noteRead(from: number, start: number, end: number): void {
+  reads?.push(from, start, end);
+}
+
+const noteContextRead = (from: number, start: number, end: number): void => noteRead(from, start, end);
+
+function goDownOf(lang: HostLanguage, root: Node): string {
+  return lang === 'go' ? [...goDownNames(root)].sort().join('\n') : '';
+}
+
+function fullExtract(lang: HostLanguage, options: EmbeddedOptions, root: Node, text: string, mayHoldSql: boolean, mayHoldDirectives: boolean, markers: boolean): LastExtract {
+  const noted: number[] = [];
+  reads = noted;
+  setTextReadListener(noteContextRead);
+  try {
+    const sql = mayHoldSql ? new Extractor(lang, options).run(root, text, markers) : [];
+    const directives = mayHoldDirectives ? directivesOf(root, text, undefined, noteRead) : [];
+    return { lang, options, text, mayHoldSql, mayHoldDirectives, markers, sql, directives, reads: noted, goDown: goDownOf(lang, root) };
+  } finally {
+    reads = undefined;
+    setTextReadListener(undefined);
+  }
+}
+
+/** Children that belong with the next statement: comments (a marker, a directive), Rust attributes, decorators. */
+const PREAMBLES = new Set(['attribute_item', 'inner_attribute_item', 'decorator']);
+
+function isPreamble(n: Node): boolean {
+  return PREAMBLES.has(n.type) || /comment/.test(n.type);
+}
+
+/** Top-level nodes whose body's members are statements of their own (no judging reads a class's whole text). */
+function classBody(n: Node): Node | null {
+  let c: Node | null = n;
+  if (c.type === 'export_statement') c = c.childForFieldName('declaration');
+  else if (c.type === 'decorated_definition') c = c.childForFieldName('definition');
+  if (!c) return null;
+  switch (c.type) {
+    case 'class_declaration':
+    case 'abstract_class_declaration':
+    case 'class_definition':
+    case 'impl_item':
+    case 'mod_item':
+      return c.childForFieldName('body');
+    default:
+      return null;
+  }
+}
+
+/**
+ * The host range to re-read after an edit: the statements (top-level ones, or members of one top-level class) that
+ * overlap the edited text and the tree's changed ranges, widened by one statement each side and over the comments,
+ * attributes and decorators next to them. Undefined when it takes the whole file.
+ */
+function spanOf(root: Node, text: string, change: HostChange): { start: number; end: number } | undefined {
+  let lo = change.edit.startIndex;
+  let hi = change.edit.newEndIndex;
+  for (const r of change.changed) {
+    lo = Math.min(lo, r.startIndex);
+    hi = Math.max(hi, r.endIndex);
+  }
+  const around = (container: Node, top: boolean): { start: number; end: number } | undefined | null => {
+    const children = container.children;
+    let f = 0;
+    while (f < children.length && children[f]!.endIndex < lo) f++;
+    let l = children.length - 1;
+    while (l >= 0 && children[l]!.startIndex > hi) l--;
+    if (top && f === l) {
+      const body = classBody(children[f]!);
+      if (body && lo > body.startIndex && hi < body.endIndex) {
+        const inner = around(body, false);
+        if (inner) return inner;
+      }
+    }
+    // Before: the comments and attributes up to the last statement outside the change (which depends on nothing
+    // after it). After: those and the statement they stand before (its marker or test attribute may be among them).
+    let i0 = Math.min(f, l + 1) - 1;
+    while (i0 >= 0 && isPreamble(children[i0]!)) i0--;
+    let i1 = Math.max(l, f - 1) + 1;
+    while (i1 < children.length && isPreamble(children[i1]!)) i1++;
+    if (!top && (i0 < 0 || i1 >= children.length)) return null;
+    const start = i0 >= 0 ? children[i0]!.endIndex : 0;
+    const end = i1 < children.length ? children[i1]!.endIndex : text.length;
+    return start === 0 && end === text.length ? undefined : { start, end };
+  };
+  return around(root, true) ?? undefined;
+}
+
+/** `e` with every host offset from `at` on moved by `delta`. */
+function shiftSql(e: EmbeddedSql, at: number, delta: number): EmbeddedSql {
+  const mv = (x: number): number => (x >= at ? x + delta : x);
+  const starts = e.starts.slice();
+  const ends = e.ends.slice();
+  for (let i = 0; i < starts.length; i++) starts[i] = mv(starts[i]);
+  for (let i = 0; i < ends.length; i++) ends[i] = mv(ends[i]);
+  return {
+    ...e,
+    start: mv(e.start),
+    end: mv(e.end),
+    pieces: e.pieces.map((p) => ({ ...p, start: mv(p.start), end: mv(p.end) })),
+    holes: e.holes.map((h) => shiftHole(h, mv)),
+    starts,
+    ends,
+  };
+}
+
+function shiftHole(h: Hole, mv: (x: number) => number): Hole {
+  return { ...h, hostStart: mv(h.hostStart), hostEnd: mv(h.hostEnd) };
+}
+
+function shiftDirective(d: HostDirective, at: number, delta: number): HostDirective {
+  const mv = (x: number): number => (x >= at ? x + delta : x);
+  return { ...d, start: mv(d.start), end: mv(d.end), covers: { start: mv(d.covers.start), end: mv(d.covers.end) } };
+}
+
+/**
+ * The extraction of the edited text from the last one: the span around the edit read again, the strings and
+ * directives outside it taken over (moved by the edit's length change). Undefined when that cannot be exact: the
+ * span takes the file, a string kept read text inside it, or (Go) the down steps the file registers changed.
+ */
+function reextract(prev: LastExtract, root: Node, text: string, change: HostChange): LastExtract | undefined {
+  const span = spanOf(root, text, change);
+  if (!span) return undefined;
+  const delta = text.length - change.oldText.length;
+  const oldEnd = span.end - delta;
+  if (span.start > change.edit.startIndex || oldEnd < change.edit.oldEndIndex) return undefined;
+  const kept: number[] = [];
+  for (let i = 0; i < prev.reads.length; i += 3) {
+    const [from, start, end] = [prev.reads[i], prev.reads[i + 1], prev.reads[i + 2]];
+    if (from >= span.start && from < oldEnd) continue;
+    if (start < oldEnd && end > span.start) return undefined;
+    kept.push(from >= oldEnd ? from + delta : from, start >= oldEnd ? start + delta : start, end >= oldEnd ? end + delta : end);
+  }
+  const goDown = goDownOf(prev.lang, root);
+  if (goDown !== prev.goDown) return undefined;
+  reads = kept;
+  setTextReadListener(noteContextRead);
+  try {
+    const found = prev.mayHoldSql ? new Extractor(prev.lang, prev.options).run(root, text, prev.markers, span) : [];
+    const directives = prev.mayHoldDirectives ? directivesOf(root, text, span, noteRead) : [];
+    const merge = <T extends { start: number }>(old: T[], fresh: T[], shift: (x: T) => T, shiftBefore: boolean): T[] => [
+      ...old.filter((x) => x.start < span.start).map((x) => (shiftBefore ? shift(x) : x)),
+      ...fresh,
+      ...old.filter((x) => x.start >= oldEnd).map(shift),
+    ];
+    return {
+      ...prev,
+      text,
+      sql: merge(prev.sql, found, (e) => shiftSql(e, oldEnd, delta), false),
+      // A `pgperf-ignore-file` before the span covers up to the end of the file.
+      directives: merge(prev.directives, directives, (d) => shiftDirective(d, oldEnd, delta), true),
+      reads: kept,
+      goDown,
+    };
+  } finally {
+    reads = undefined;
+    setTextReadListener(undefined);
   }
 }
 
@@ -367,15 +578,21 @@ class Extractor {
     this.tags = new Set([...DEFAULT_TAGS, ...options.tags]);
   }
 
-  run(root: Node): EmbeddedSql[] {
-    const text = (this.text = root.text);
+  /**
+   * The SQL strings of the file, or (with `span`) of the statements in host range `span` only: those of the others
+   * depend on nothing there (see reextract).
+   */
+  run(root: Node, text: string, markers: boolean, span?: { start: number; end: number }): EmbeddedSql[] {
+    this.text = text;
     // Marker comments are looked for only in files that hold one.
-    this.markers = MARKER_ANYWHERE.test(text);
+    this.markers = markers;
     const q = queriesOf(this.lang);
     const apis: Node[] = [];
     const nests: Node[] = [];
     const seen = new Set<number>();
-    for (const c of q.nodes.captures(root)) {
+    const inSpan = span ? (n: Node): boolean => n.startIndex >= span.start && n.endIndex <= span.end : undefined;
+    for (const c of q.nodes.captures(root, span ? byteRange(span.start, span.end) : undefined)) {
+      if (inSpan && !inSpan(c.node)) continue;
       if (c.name === 'nest') nests.push(c.node);
       // A call with several string arguments matches once per argument.
       else if (!seen.has(c.node.id)) {
@@ -391,7 +608,7 @@ class Extractor {
       const api = this.apiOf(node);
       if (api) this.take(api);
     }
-    for (const lit of this.candidates(root, text, q.literals, hidden)) this.fallback(lit);
+    for (const lit of this.candidates(root, text, q.literals, hidden, span)) this.fallback(lit);
     return this.found.sort((a, b) => a.start - b.start);
   }
 
@@ -400,19 +617,27 @@ class Extractor {
    * every literal where a marker comment may stand before one, else those whose text may open with a statement
    * keyword (FALLBACK_RAW, tested in fallback), found by their opening in the text, then their node.
    */
-  private candidates(root: Node, text: string, literals: () => Query, hidden: (n: Node) => boolean): Node[] {
-    if (this.markers) return literals().captures(root).map((c) => c.node).filter((n) => !hidden(n)).sort((a, b) => a.startIndex - b.startIndex);
+  private candidates(root: Node, text: string, literals: () => Query, hidden: (n: Node) => boolean, span?: { start: number; end: number }): Node[] {
+    const from = span?.start ?? 0;
+    const to = span?.end ?? text.length;
+    if (this.markers) {
+      return literals()
+        .captures(root, span ? byteRange(from, to) : undefined)
+        .map((c) => c.node)
+        .filter((n) => n.startIndex >= from && n.endIndex <= to && !hidden(n))
+        .sort((a, b) => a.startIndex - b.startIndex);
+    }
     if (!this.options.keywordFallback) return [];
     const literalTypes = LITERALS[this.lang];
     const out: Node[] = [];
     let last = -1;
-    LITERAL_OPENING.lastIndex = 0;
-    for (let m = LITERAL_OPENING.exec(text); m; m = LITERAL_OPENING.exec(text)) {
+    LITERAL_OPENING.lastIndex = from;
+    for (let m = LITERAL_OPENING.exec(text); m && m.index < to; m = LITERAL_OPENING.exec(text)) {
       // Matches may overlap (a triple quote and its last quote; a quote that closes a literal and one that opens one).
       LITERAL_OPENING.lastIndex = m.index + 1;
       let outer: Node | undefined;
       for (let n = root.descendantForIndex(m.index, m.index + 1); n; n = n.parent) if (literalTypes.has(n.type)) outer = n;
-      if (outer && outer.startIndex > last) {
+      if (outer && outer.startIndex > last && outer.startIndex >= from && outer.endIndex <= to) {
         out.push(outer);
         last = outer.startIndex;
       }
@@ -632,17 +857,21 @@ const NOT_TYPE_ARGUMENTS = /&&|\|\||\?\?|[+*\/%!]|=(?!>)/;
 function typeArgumentsTag(node: Node, text: string, close: number): Node | undefined {
   let depth = 0;
   let open = -1;
-  for (let i = close - 1; i >= 0 && open < 0; i--) {
+  let i = close - 1;
+  for (; i >= 0 && open < 0; i--) {
     const c = text.charCodeAt(i);
     if (c === 62 /* > */) {
       if (text.charCodeAt(i - 1) === 61 /* = */) i--;
       else depth++;
     } else if (c === 60 /* < */ && --depth === 0) open = i;
-    else if (c === 59 /* ; */ && depth === 0) return undefined;
+    else if (c === 59 /* ; */ && depth === 0) break;
   }
+  // The scan may run back past the node's statement: what it read is noted for the reuse after an edit.
+  noteRead(node.startIndex, Math.max(0, Math.min(i, open) - 1), close);
   if (open < 0 || NOT_TYPE_ARGUMENTS.test(text.slice(open + 1, close - 1))) return undefined;
   let end = open;
   while (end > 0 && /\s/.test(text[end - 1])) end--;
+  noteRead(node.startIndex, Math.max(0, end - 1), close);
   let tag: Node | null = node.tree.rootNode.descendantForIndex(end - 1, end);
   while (tag?.parent && tag.parent.endIndex === end && tag.parent.type !== 'binary_expression') tag = tag.parent;
   const cmp = tag?.parent;

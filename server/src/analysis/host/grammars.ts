@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Language, Parser, type Edit, type Point, type Tree } from 'web-tree-sitter';
+import { Language, Parser, type Edit, type Point, type Range, type Tree } from 'web-tree-sitter';
 
 export type HostLanguage = 'typescript' | 'tsx' | 'javascript' | 'python' | 'go' | 'rust';
 
@@ -87,26 +87,40 @@ const kept = new Map<string, { lang: HostLanguage; text: string; tree: Tree }>()
 const parsedOnce = new Set<string>();
 const PARSED_ONCE_MAX = 100_000;
 
+/** How a kept tree was brought to a new text: the edit, and where the new tree's structure differs from the old. */
+export interface HostChange {
+  oldText: string;
+  edit: Edit;
+  changed: Range[];
+}
+
 /**
  * The syntax tree of host file `path` with text `text`, parsed incrementally from the path's previous tree when
  * one is kept. `owned`: the caller deletes the tree; otherwise it belongs to the cache (valid until the next call).
+ * `change`: set when the tree was re-parsed from the kept one (`unchanged`: the kept tree was of the same text).
  */
-export function parseHostFile(lang: HostLanguage, path: string, text: string): { tree: Tree; owned: boolean } {
+export function parseHostFile(lang: HostLanguage, path: string, text: string): { tree: Tree; owned: boolean; change?: HostChange; unchanged?: boolean } {
   const prev = kept.get(path);
   if (prev && prev.lang === lang) {
     kept.delete(path);
+    let change: HostChange | undefined;
     if (prev.text !== text) {
       const edit = editBetween(prev.text, text);
       prev.tree.edit(edit);
       const parser = parsers.get(lang)!;
       const tree = parser.parse(text, prev.tree);
+      if (!tree) {
+        prev.tree.delete();
+        throw new Error(`the ${lang} parser returned no tree`);
+      }
+      // Read before the old tree goes: the extraction re-reads only there (and around the edit).
+      change = { oldText: prev.text, edit, changed: tree.getChangedRanges(prev.tree) };
       prev.tree.delete();
-      if (!tree) throw new Error(`the ${lang} parser returned no tree`);
       prev.tree = tree;
       prev.text = text;
     }
     kept.set(path, prev);
-    return { tree: prev.tree, owned: false };
+    return { tree: prev.tree, owned: false, change, unchanged: !change };
   }
   if (prev) {
     kept.delete(path);
