@@ -26,10 +26,22 @@
  * - Cancel: `signal` is checked between statements; during an index build it also calls `session.cancel()`
  *   (pg_cancel_backend on a server; a worker restart on the embedded database).
  */
-import { randomBytes } from 'node:crypto';
+import { quoteIdent } from '../connection/quote';
+import { withSession } from '../connection/session';
 import { DatabaseError, type Database, type Session } from '../connection/types';
-import type { HnswMetric as Metric, HnswParams, HnswReport as ReportShape, HnswResult as ReportResult } from './report-types';
-import { createScratchSchema, dropLeftovers, dropScratch, leftBehindText, SCRATCH_PREFIX, ScratchLedger } from './scratch';
+import { BENCH_METRICS } from '../explain/pgvector';
+import type { HnswParams, HnswReport as ReportShape, HnswResult as ReportResult } from './report-types';
+import {
+  createScratchSchema,
+  dropLeftovers,
+  type DropScratchOptions,
+  leftBehindText,
+  newScratchName,
+  runWithScratch,
+  SCRATCH_PREFIX,
+  ScratchLedger,
+  type ScratchOutcome,
+} from './scratch';
 import { recallAtK, summarize } from './stats';
 import { clustered, toVectorText, uniform } from './vectors';
 
@@ -85,12 +97,6 @@ export interface HnswRunOptions {
 }
 const INDEX_NAME = 'pgperf_hnsw';
 
-const OPS: Record<Metric, { operator: string; opclass: string }> = {
-  cosine: { operator: '<=>', opclass: 'vector_cosine_ops' },
-  l2: { operator: '<->', opclass: 'vector_l2_ops' },
-  ip: { operator: '<#>', opclass: 'vector_ip_ops' },
-};
-
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
 
@@ -128,7 +134,7 @@ export function resolveHnswParams(params: Partial<HnswParams> = {}): HnswParams 
   if (p.distribution !== 'clustered' && p.distribution !== 'uniform') {
     throw new RangeError(`distribution must be clustered or uniform (got ${String(p.distribution)})`);
   }
-  if (!(p.metric in OPS)) throw new RangeError(`metric must be cosine, l2 or ip (got ${String(p.metric)})`);
+  if (!Object.hasOwn(BENCH_METRICS, p.metric)) throw new RangeError(`metric must be cosine, l2 or ip (got ${String(p.metric)})`);
   if ((p.table === undefined) !== (p.column === undefined)) throw new RangeError('table and column go together');
   for (const m of p.m) {
     for (const ef of p.efConstruction) {
@@ -174,34 +180,16 @@ export function describeScratch(params: Partial<HnswParams> = {}): string {
 /** Whether the database is on this machine: the embedded one, or a server reached over a Unix socket or loopback. */
 export async function isLocal(db: Database): Promise<boolean> {
   if (db.kind === 'embedded') return true;
-  const s = await db.session();
-  let broken = false;
-  try {
+  return withSession(db, async (s) => {
     const r = await s.query('select host(inet_server_addr()) as addr');
     const addr = r.rows[0]?.addr as string | null | undefined;
     return addr == null || addr === '::1' || /^127\./.test(addr) || addr === '::ffff:127.0.0.1';
-  } catch (err) {
-    broken = err instanceof DatabaseError && err.kind === 'connection';
-    throw err;
-  } finally {
-    await s.release(broken);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Scratch schemas
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A new scratch schema name: pgperf_bench_ + 12 hex digits. */
-export function scratchSchemaName(): string {
-  return `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The sweep
+// The sweep, in phases: plan (the grid and its progress model), set-up (pgvector, the scratch schema, the data,
+// the prepared query), measure (exact results, then each index and its ef_search passes), report, clean-up.
 
 const VECTOR_TEXT = /^\[[0-9eE+\-.,\s]*\]$/;
 
@@ -211,6 +199,108 @@ function cancelledError(where: string, cleanup: string): DatabaseError {
 
 class Aborted extends Error {}
 
+interface Build {
+  m: number;
+  efConstruction: number;
+}
+
+/**
+ * Plan: the builds of the grid and the progress they make, in work units (a cost model fitted on the embedded
+ * database, 10,000 × 768: one unit ≈ one distance term of a sequential scan; build time grows about as
+ * ef_construction^0.67 × m^0.7), with the ETA from the rate measured so far. Reads `p` live: sampling from a
+ * table sets its count, dim and queries.
+ */
+class SweepPlan {
+  readonly builds: Build[] = [];
+  readonly loadUnits: number;
+  readonly exactUnits: number;
+  readonly total: number;
+  /** The step under way, named in a cancel or failure message. */
+  step = 'starting';
+  done = 0;
+  private readonly warmup: number;
+  private static readonly PER_QUERY = 150_000; // a round trip and the vector text
+
+  constructor(
+    private readonly p: HnswParams,
+    readonly t0: number,
+    private readonly onProgress: HnswProgress | undefined,
+  ) {
+    this.warmup = Math.min(10, p.queries);
+    for (const m of p.m) for (const efConstruction of p.efConstruction) this.builds.push({ m, efConstruction });
+    this.loadUnits = (p.count + p.queries) * p.dim * 230;
+    this.exactUnits = p.queries * (p.count * p.dim + SweepPlan.PER_QUERY);
+    this.total =
+      this.loadUnits +
+      this.exactUnits +
+      this.builds.reduce((s, b) => s + this.buildUnits(b) + p.efSearch.reduce((t, ef) => t + this.passUnits(b.m, ef), 0), 0);
+  }
+
+  buildUnits(b: Build): number {
+    return this.p.count * this.p.dim * 1.5 * b.efConstruction ** 0.67 * b.m ** 0.7;
+  }
+
+  /** The first ef_search of each new index warms up with every query (see the file comment). */
+  warmupOf(ef: number): number {
+    return ef === this.p.efSearch[0] ? this.p.queries : this.warmup;
+  }
+
+  passUnits(m: number, ef: number): number {
+    return (this.p.queries + this.warmupOf(ef)) * (Math.max(ef, this.p.k) * m * this.p.dim * 0.3 + SweepPlan.PER_QUERY);
+  }
+
+  report(name: string, extra = 0): void {
+    this.step = name;
+    if (!this.onProgress) return;
+    const elapsed = performance.now() - this.t0;
+    const d = this.done + extra;
+    const eta = d > 0 ? (elapsed * (this.total - d)) / d : undefined;
+    this.onProgress(name, Math.min(1, d / this.total), eta === undefined ? undefined : Math.round(eta));
+  }
+
+  /** Progress during a long statement (an index build): interpolated on the rate measured so far. */
+  ticker(step: string, units: number): () => void {
+    if (!this.onProgress) return () => undefined;
+    const expectedMs = units * ((performance.now() - this.t0) / Math.max(this.done, 1));
+    const start = performance.now();
+    const timer = setInterval(() => this.report(step, units * Math.min(0.95, (performance.now() - start) / Math.max(expectedMs, 1))), 500);
+    return () => clearInterval(timer);
+  }
+}
+
+interface SweepState {
+  /** The scratch schema is in the ledger (its CREATE was sent): the messages say it was dropped. */
+  created: boolean;
+  /** While true, an abort cancels the running statement (an index build). */
+  building: boolean;
+}
+
+/** What the phases share once the set-up is done. */
+interface Sweep {
+  p: HnswParams;
+  plan: SweepPlan;
+  q: Q;
+  /** Throws Aborted once the signal has fired (checked between statements). */
+  check: () => void;
+  /** The scratch schema, by name and quoted; pgvector's schema, quoted. */
+  schema: string;
+  s: string;
+  es: string;
+  state: SweepState;
+  /** The prepared k-NN statement's name. */
+  stmt: string;
+  queryTexts: string[];
+  runQuery: (text: string) => Promise<number[]>;
+  serverVersion: string;
+  pgvectorVersion: string;
+}
+
+/** The k nearest ids of each query and their latencies, before any index exists. */
+interface Exact {
+  ids: number[][];
+  ms: number[];
+}
+
 /** Runs the sweep. Always drops its scratch schema; rejects with DatabaseError 'cancelled' when `signal` aborts. */
 export async function runHnswSweep(
   db: Database,
@@ -218,237 +308,263 @@ export async function runHnswSweep(
   options: HnswRunOptions = {},
 ): Promise<HnswReport> {
   const p = resolveHnswParams(params);
-  const { signal, onProgress } = options;
-  const t0 = performance.now();
+  const { signal } = options;
+  const plan = new SweepPlan(p, performance.now(), options.onProgress);
   const startedAt = new Date().toISOString();
-  let step = 'starting';
-  const check = () => {
-    if (signal?.aborted) throw new Aborted();
-  };
   if (signal?.aborted) throw cancelledError('before it started', 'nothing was created');
-
-  // Progress: work units (a cost model fitted on the embedded database, 10,000 × 768: one unit ≈ one distance
-  // term of a sequential scan; build time grows about as ef_construction^0.67 × m^0.7), ETA from the rate measured
-  // so far.
-  const warmup = Math.min(10, p.queries);
-  const builds: { m: number; efConstruction: number }[] = [];
-  for (const m of p.m) for (const efConstruction of p.efConstruction) builds.push({ m, efConstruction });
-  const perQuery = 150_000; // a round trip and the vector text
-  const loadUnits = (p.count + p.queries) * p.dim * 230;
-  const exactUnits = p.queries * (p.count * p.dim + perQuery);
-  const buildUnits = (b: { m: number; efConstruction: number }) =>
-    p.count * p.dim * 1.5 * b.efConstruction ** 0.67 * b.m ** 0.7;
-  const warmupOf = (ef: number) => (ef === p.efSearch[0] ? p.queries : warmup);
-  const passUnits = (m: number, ef: number) => (p.queries + warmupOf(ef)) * (Math.max(ef, p.k) * m * p.dim * 0.3 + perQuery);
-  const total =
-    loadUnits + exactUnits + builds.reduce((s, b) => s + buildUnits(b) + p.efSearch.reduce((t, ef) => t + passUnits(b.m, ef), 0), 0);
-  let done = 0;
-  const report = (name: string, extra = 0) => {
-    step = name;
-    if (!onProgress) return;
-    const elapsed = performance.now() - t0;
-    const d = done + extra;
-    const eta = d > 0 ? (elapsed * (total - d)) / d : undefined;
-    onProgress(name, Math.min(1, d / total), eta === undefined ? undefined : Math.round(eta));
-  };
-
-  const schema = scratchSchemaName();
-  const s = quoteIdent(schema);
-  const stmt = `pgperf_knn_${schema.slice(SCRATCH_PREFIX.length)}`;
-  report('removing leftover scratch objects');
+  const schema = newScratchName(6);
+  plan.report('removing leftover scratch objects');
   await dropLeftovers(db);
   if (signal?.aborted) throw cancelledError('before it started', 'nothing was created');
 
   const ledger = options.ledger ?? new ScratchLedger();
-  let created = false;
-  let session: Session | undefined = await db.session();
-  let broken = false;
-  let building = false;
-  let prepared = false;
-  // The cleanup waits for this cancel first: sent late from another connection, it would cancel the DROP instead.
-  let cancelling: Promise<void> | undefined;
-  const onAbort = () => {
-    if (building && session) cancelling = session.cancel().catch(() => undefined);
+  const state: SweepState = { created: false, building: false };
+  const outcome = await runWithScratch(
+    db,
+    ledger,
+    {
+      signal,
+      cancelOnAbort: () => state.building,
+      brokenBy: (err) => err instanceof DatabaseError && (err.kind === 'connection' || err.kind === 'cancelled' || err.kind === 'timeout'),
+    },
+    async (session, cleanup) => {
+      const check = () => {
+        if (signal?.aborted) throw new Aborted();
+      };
+      const sweep = await setUp(db, session, ledger, cleanup, { p, plan, schema, check, state });
+      const exact = await measureExact(sweep);
+      const grid = await measureGrid(sweep, exact.ids);
+      plan.report(`dropping scratch schema ${schema}`);
+      return sweepReport(db, sweep, grid, exact, startedAt);
+    },
+  );
+  const report = finishSweep(outcome, plan, schema, state, signal);
+  report.totalMs = round(performance.now() - plan.t0);
+  options.onProgress?.('done', 1, 0);
+  return report;
+}
+
+// ---- set-up
+
+/** Set-up: pgvector, the scratch schema (in the ledger before it exists), the vectors, the prepared k-NN query. */
+async function setUp(
+  db: Database,
+  session: Session,
+  ledger: ScratchLedger,
+  cleanup: DropScratchOptions,
+  run: Pick<Sweep, 'p' | 'plan' | 'schema' | 'check' | 'state'>,
+): Promise<Sweep> {
+  const { p, plan, schema, check } = run;
+  const q: Q = (sql, args) => session.query(sql, args);
+  plan.report('checking pgvector');
+  const ext = await ensurePgvector(q, db.kind);
+  const es = quoteIdent(ext.schema);
+  // on this session: db.serverVersion() would need a second connection (a pool of one would deadlock)
+  const v = await q(`select current_setting('server_version') as v`);
+
+  plan.report(`creating scratch schema ${schema}`);
+  ledger.add({ kind: 'schema', name: schema });
+  run.state.created = true;
+  await createScratchSchema(session, schema, 'hnsw');
+  check();
+
+  const s = quoteIdent(schema);
+  const queryTexts = await loadVectors(q, s, es, p, plan, check);
+  for (const t of queryTexts) if (!VECTOR_TEXT.test(t)) throw new DatabaseError('sql', `unexpected vector text: ${t.slice(0, 60)}`);
+  await q(`ANALYZE ${s}.items`);
+  check();
+
+  const stmt = `pgperf_knn_${schema.slice(SCRATCH_PREFIX.length)}`;
+  const op = `OPERATOR(${es}.${BENCH_METRICS[p.metric].operator})`;
+  await q(`PREPARE ${stmt} (${es}.vector) AS SELECT id FROM ${s}.items ORDER BY embedding ${op} $1 LIMIT ${p.k}`);
+  // PREPARE outlives transactions: the cleanup deallocates it on this session before the drops.
+  cleanup.before = [`DEALLOCATE ${stmt}`];
+  return {
+    ...run,
+    q,
+    s,
+    es,
+    stmt,
+    queryTexts,
+    runQuery: async (text) => (await q(`EXECUTE ${stmt}('${text}')`)).rows.map((row) => Number(row.id)),
+    serverVersion: `PostgreSQL ${String(v.rows[0]!.v)}`,
+    pgvectorVersion: ext.version,
   };
-  signal?.addEventListener('abort', onAbort);
+}
 
-  let failure: unknown;
-  let result: HnswReport | undefined;
-  try {
-    const q = (sql: string, args?: unknown[]) => session!.query(sql, args);
-    report('checking pgvector');
-    const ext = await ensurePgvector(q, db.kind);
-    const es = quoteIdent(ext.schema);
-    // on this session: db.serverVersion() would need a second connection (a pool of one would deadlock)
-    const v = await q(`select current_setting('server_version') as v`);
-    const version = { text: `PostgreSQL ${String(v.rows[0]!.v)}` };
-    const op = `OPERATOR(${es}.${OPS[p.metric].operator})`;
-
-    report(`creating scratch schema ${schema}`);
-    ledger.add({ kind: 'schema', name: schema });
-    created = true;
-    await createScratchSchema(session, schema, 'hnsw');
-    check();
-
-    // ---- data
-    let queryTexts: string[];
-    if (p.table !== undefined) {
-      report(`sampling ${p.count + p.queries} vectors from ${p.table}.${p.column}`);
-      const sampled = await sampleFromTable(q, s, es, p);
-      queryTexts = sampled.queries;
-      p.dim = sampled.dim;
-      p.count = sampled.count;
-      p.queries = queryTexts.length;
-      done += loadUnits;
-    } else {
-      report('generating vectors');
-      const all = (p.distribution === 'clustered' ? clustered : uniform)(p.count + p.queries, p.dim, p.seed);
-      queryTexts = all.slice(p.count).map(toVectorText);
-      await q(`CREATE TABLE ${s}.items (id int4 NOT NULL, embedding ${es}.vector(${p.dim}) NOT NULL)`);
-      const batch = Math.max(1, Math.floor(2_000_000 / (p.dim * 10)));
-      for (let i = 0; i < p.count; i += batch) {
-        check();
-        report(`loading vectors (${i.toLocaleString('en-US')} / ${p.count.toLocaleString('en-US')})`);
-        const texts = all.slice(i, Math.min(p.count, i + batch)).map(toVectorText);
-        await q(
-          `INSERT INTO ${s}.items (id, embedding)
-             SELECT (u.ord - 1 + $2::int8)::int4, u.v::${es}.vector(${p.dim}) FROM unnest($1::text[]) WITH ORDINALITY AS u(v, ord)`,
-          [texts, i],
-        );
-        done += (loadUnits * texts.length) / (p.count + p.queries);
-      }
-      done = loadUnits;
-    }
-    for (const t of queryTexts) if (!VECTOR_TEXT.test(t)) throw new DatabaseError('sql', `unexpected vector text: ${t.slice(0, 60)}`);
-    await q(`ANALYZE ${s}.items`);
-    check();
-
-    await q(`PREPARE ${stmt} (${es}.vector) AS SELECT id FROM ${s}.items ORDER BY embedding ${op} $1 LIMIT ${p.k}`);
-    prepared = true;
-    const runQuery = async (text: string): Promise<number[]> => {
-      const r = await q(`EXECUTE ${stmt}('${text}')`);
-      return r.rows.map((row) => Number(row.id));
-    };
-
-    // ---- exact results (no index exists yet; index scans disabled too)
-    report(`exact results for ${p.queries} queries`);
-    const exact: number[][] = [];
-    const exactMs: number[] = [];
-    await q('BEGIN; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
-    for (const t of queryTexts) {
-      check();
-      const a = performance.now();
-      exact.push(await runQuery(t));
-      exactMs.push(performance.now() - a);
-      done += exactUnits / p.queries;
-    }
-    await q('COMMIT');
-    report(`exact results for ${p.queries} queries`);
-
-    // ---- the grid
-    const results: HnswResult[] = [];
-    const memoryFormula: HnswReport['memoryFormula'] = [];
-    for (let bi = 0; bi < builds.length; bi++) {
-      const b = builds[bi]!;
-      check();
-      const label = `m=${b.m}, ef_construction=${b.efConstruction}`;
-      const buildStep = `building index ${label} (${bi + 1}/${builds.length})`;
-      report(buildStep);
-      // Progress during the build: interpolate on the rate measured so far.
-      const units = buildUnits(b);
-      const rate = (performance.now() - t0) / Math.max(done, 1);
-      const expectedMs = units * rate;
-      const buildStart = performance.now();
-      const ticker = onProgress
-        ? setInterval(() => report(buildStep, units * Math.min(0.95, (performance.now() - buildStart) / Math.max(expectedMs, 1))), 500)
-        : undefined;
-      let buildMs: number;
-      try {
-        building = true;
-        check();
-        const a = performance.now();
-        await q(
-          `CREATE INDEX ${INDEX_NAME} ON ${s}.items USING hnsw (embedding ${es}.${OPS[p.metric].opclass}) ` +
-            `WITH (m = ${b.m}, ef_construction = ${b.efConstruction})`,
-        );
-        buildMs = performance.now() - a;
-      } finally {
-        building = false;
-        if (ticker) clearInterval(ticker);
-      }
-      done += units;
-      check();
-      const size = await q(`SELECT pg_relation_size('${schema}.${INDEX_NAME}'::regclass)::int8 AS bytes`);
-      const indexBytes = Number(size.rows[0]!.bytes);
-      memoryFormula.push({ m: b.m, efConstruction: b.efConstruction, formulaBytes: formulaBytes(p.count, p.dim, b.m), indexBytes });
-
-      for (const ef of p.efSearch) {
-        check();
-        report(`ef_search=${ef} on ${label}`);
-        await q(`BEGIN; SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL enable_seqscan = off`);
-        const plan = await q(`EXPLAIN (FORMAT JSON) EXECUTE ${stmt}('${queryTexts[0]}')`);
-        if (!JSON.stringify(plan.rows).includes(INDEX_NAME)) {
-          throw new DatabaseError('sql', `the query does not use the HNSW index (${label}, ef_search=${ef}): ${JSON.stringify(plan.rows).slice(0, 300)}`);
-        }
-        for (let i = 0; i < warmupOf(ef); i++) await runQuery(queryTexts[i]!);
-        const found: number[][] = [];
-        const ms: number[] = [];
-        for (const t of queryTexts) {
-          check();
-          const a = performance.now();
-          found.push(await runQuery(t));
-          ms.push(performance.now() - a);
-        }
-        await q('COMMIT');
-        done += passUnits(b.m, ef);
-        const sum = ms.reduce((x, y) => x + y, 0);
-        const st = summarize(ms);
-        results.push({
-          m: b.m,
-          efConstruction: b.efConstruction,
-          efSearch: ef,
-          buildMs: round(buildMs),
-          indexBytes,
-          recall: round(recallAtK(found, exact, p.k), 4),
-          p50Ms: round(st.p50),
-          p95Ms: round(st.p95),
-          p99Ms: round(st.p99),
-          meanMs: round(st.mean),
-          qps: round((ms.length * 1000) / sum, 1),
-        });
-      }
-      await q(`DROP INDEX ${s}.${INDEX_NAME}`);
-    }
-    report(`dropping scratch schema ${schema}`);
-    const ex = summarize(exactMs);
-    result = {
-      database: db.label,
-      kind: db.kind,
-      serverVersion: version.text,
-      pgvectorVersion: ext.version,
-      params: p,
-      results,
-      recommendation: recommend(results, p.recallTarget),
-      memoryFormula,
-      exact: { p50Ms: round(ex.p50), p95Ms: round(ex.p95) },
-      scratchSchema: schema,
-      startedAt,
-      totalMs: 0,
-    };
-  } catch (err) {
-    failure = err;
-    broken = err instanceof DatabaseError && (err.kind === 'connection' || err.kind === 'cancelled' || err.kind === 'timeout');
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
+/** The data: sampled from the user's table, or generated and loaded in batches. Returns the held-out query vectors. */
+async function loadVectors(q: Q, s: string, es: string, p: HnswParams, plan: SweepPlan, check: () => void): Promise<string[]> {
+  if (p.table !== undefined) {
+    plan.report(`sampling ${p.count + p.queries} vectors from ${p.table}.${p.column}`);
+    const sampled = await sampleFromTable(q, s, es, p);
+    p.dim = sampled.dim;
+    p.count = sampled.count;
+    p.queries = sampled.queries.length;
+    plan.done += plan.loadUnits;
+    return sampled.queries;
   }
+  plan.report('generating vectors');
+  const all = (p.distribution === 'clustered' ? clustered : uniform)(p.count + p.queries, p.dim, p.seed);
+  const queryTexts = all.slice(p.count).map(toVectorText);
+  await q(`CREATE TABLE ${s}.items (id int4 NOT NULL, embedding ${es}.vector(${p.dim}) NOT NULL)`);
+  const batch = Math.max(1, Math.floor(2_000_000 / (p.dim * 10)));
+  for (let i = 0; i < p.count; i += batch) {
+    check();
+    plan.report(`loading vectors (${i.toLocaleString('en-US')} / ${p.count.toLocaleString('en-US')})`);
+    const texts = all.slice(i, Math.min(p.count, i + batch)).map(toVectorText);
+    await q(
+      `INSERT INTO ${s}.items (id, embedding)
+         SELECT (u.ord - 1 + $2::int8)::int4, u.v::${es}.vector(${p.dim}) FROM unnest($1::text[]) WITH ORDINALITY AS u(v, ord)`,
+      [texts, i],
+    );
+    plan.done += (plan.loadUnits * texts.length) / (p.count + p.queries);
+  }
+  plan.done = plan.loadUnits;
+  return queryTexts;
+}
 
-  // ---- cleanup (success, failure, cancel)
-  await cancelling;
-  const left = await dropScratch(db, session, ledger, { broken, before: prepared ? [`DEALLOCATE ${stmt}`] : [] });
-  session = undefined;
+// ---- measure
+
+/** The exact results (no index exists yet; index scans disabled too), timed: the baseline of recall and latency. */
+async function measureExact(sw: Sweep): Promise<Exact> {
+  const { p, plan, q, check } = sw;
+  plan.report(`exact results for ${p.queries} queries`);
+  const exact: Exact = { ids: [], ms: [] };
+  await q('BEGIN; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+  for (const t of sw.queryTexts) {
+    check();
+    const a = performance.now();
+    exact.ids.push(await sw.runQuery(t));
+    exact.ms.push(performance.now() - a);
+    plan.done += plan.exactUnits / p.queries;
+  }
+  await q('COMMIT');
+  plan.report(`exact results for ${p.queries} queries`);
+  return exact;
+}
+
+interface Grid {
+  results: HnswResult[];
+  memoryFormula: HnswReport['memoryFormula'];
+}
+
+/** Every (m, ef_construction): one index at a time, built, measured at every ef_search, dropped. */
+async function measureGrid(sw: Sweep, exact: number[][]): Promise<Grid> {
+  const grid: Grid = { results: [], memoryFormula: [] };
+  const { builds } = sw.plan;
+  for (let bi = 0; bi < builds.length; bi++) {
+    const b = builds[bi]!;
+    sw.check();
+    const label = `m=${b.m}, ef_construction=${b.efConstruction}`;
+    const { buildMs, indexBytes } = await buildIndex(sw, b, `building index ${label} (${bi + 1}/${builds.length})`);
+    grid.memoryFormula.push({ m: b.m, efConstruction: b.efConstruction, formulaBytes: formulaBytes(sw.p.count, sw.p.dim, b.m), indexBytes });
+    for (const ef of sw.p.efSearch) {
+      const pass = await measurePass(sw, label, b, ef, exact);
+      grid.results.push({ m: b.m, efConstruction: b.efConstruction, efSearch: ef, buildMs: round(buildMs), indexBytes, ...pass });
+    }
+    await sw.q(`DROP INDEX ${sw.s}.${INDEX_NAME}`);
+  }
+  return grid;
+}
+
+/** Builds the index (an abort cancels the build) and reads its size. */
+async function buildIndex(sw: Sweep, b: Build, step: string): Promise<{ buildMs: number; indexBytes: number }> {
+  const { p, plan, q, check } = sw;
+  plan.report(step);
+  const units = plan.buildUnits(b);
+  const stopTicker = plan.ticker(step, units);
+  let buildMs: number;
+  try {
+    sw.state.building = true;
+    check();
+    const a = performance.now();
+    await q(
+      `CREATE INDEX ${INDEX_NAME} ON ${sw.s}.items USING hnsw (embedding ${sw.es}.${BENCH_METRICS[p.metric].opclass}) ` +
+        `WITH (m = ${b.m}, ef_construction = ${b.efConstruction})`,
+    );
+    buildMs = performance.now() - a;
+  } finally {
+    sw.state.building = false;
+    stopTicker();
+  }
+  plan.done += units;
+  check();
+  const size = await q(`SELECT pg_relation_size('${sw.schema}.${INDEX_NAME}'::regclass)::int8 AS bytes`);
+  return { buildMs, indexBytes: Number(size.rows[0]!.bytes) };
+}
+
+/** One ef_search on the current index: the plan checked to use it, a warm-up, every query timed; recall against exact. */
+async function measurePass(
+  sw: Sweep,
+  label: string,
+  b: Build,
+  ef: number,
+  exact: number[][],
+): Promise<Omit<HnswResult, 'm' | 'efConstruction' | 'efSearch' | 'buildMs' | 'indexBytes'>> {
+  const { p, plan, q, check, queryTexts } = sw;
+  check();
+  plan.report(`ef_search=${ef} on ${label}`);
+  await q(`BEGIN; SET LOCAL hnsw.ef_search = ${ef}; SET LOCAL enable_seqscan = off`);
+  const explained = await q(`EXPLAIN (FORMAT JSON) EXECUTE ${sw.stmt}('${queryTexts[0]}')`);
+  if (!JSON.stringify(explained.rows).includes(INDEX_NAME)) {
+    throw new DatabaseError('sql', `the query does not use the HNSW index (${label}, ef_search=${ef}): ${JSON.stringify(explained.rows).slice(0, 300)}`);
+  }
+  for (let i = 0; i < plan.warmupOf(ef); i++) await sw.runQuery(queryTexts[i]!);
+  const found: number[][] = [];
+  const ms: number[] = [];
+  for (const t of queryTexts) {
+    check();
+    const a = performance.now();
+    found.push(await sw.runQuery(t));
+    ms.push(performance.now() - a);
+  }
+  await q('COMMIT');
+  plan.done += plan.passUnits(b.m, ef);
+  const sum = ms.reduce((x, y) => x + y, 0);
+  const st = summarize(ms);
+  return {
+    recall: round(recallAtK(found, exact, p.k), 4),
+    p50Ms: round(st.p50),
+    p95Ms: round(st.p95),
+    p99Ms: round(st.p99),
+    meanMs: round(st.mean),
+    qps: round((ms.length * 1000) / sum, 1),
+  };
+}
+
+// ---- report and clean-up
+
+function sweepReport(db: Database, sw: Sweep, grid: Grid, exact: Exact, startedAt: string): HnswReport {
+  const ex = summarize(exact.ms);
+  return {
+    database: db.label,
+    kind: db.kind,
+    serverVersion: sw.serverVersion,
+    pgvectorVersion: sw.pgvectorVersion,
+    params: sw.p,
+    results: grid.results,
+    recommendation: recommend(grid.results, sw.p.recallTarget),
+    memoryFormula: grid.memoryFormula,
+    exact: { p50Ms: round(ex.p50), p95Ms: round(ex.p95) },
+    scratchSchema: sw.schema,
+    startedAt,
+    totalMs: 0,
+  };
+}
+
+/** After the drops: the report, or the cancel or failure, worded with what the cleanup did. */
+function finishSweep(
+  outcome: ScratchOutcome<HnswReport>,
+  plan: SweepPlan,
+  schema: string,
+  state: SweepState,
+  signal: AbortSignal | undefined,
+): HnswReport {
+  const { failure, left } = outcome;
+  const step = plan.step;
   const aborted = signal?.aborted === true && (failure instanceof Aborted || (failure instanceof DatabaseError && failure.kind !== 'sql') || failure === undefined);
   const cleanupText =
-    left.length > 0 ? leftBehindText(left) : created ? `the scratch schema ${schema} was dropped` : 'nothing was created';
+    left.length > 0 ? leftBehindText(left) : state.created ? `the scratch schema ${schema} was dropped` : 'nothing was created';
   if (aborted) throw cancelledError(step, cleanupText);
   if (failure !== undefined) {
     if (failure instanceof DatabaseError) {
@@ -458,9 +574,7 @@ export async function runHnswSweep(
     throw failure;
   }
   if (left.length > 0) throw new DatabaseError('sql', `HNSW benchmark: the scratch schema could not be dropped; ${cleanupText}`);
-  result!.totalMs = round(performance.now() - t0);
-  onProgress?.('done', 1, 0);
-  return result!;
+  return outcome.result!;
 }
 
 function round(x: number, digits = 3): number {

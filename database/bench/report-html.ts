@@ -9,6 +9,8 @@
  * Styles in client/media/bench.css, the Export buttons' script in client/media/bench.js.
  */
 import { documentStart, esc, formatMs } from '../../render/html';
+import { quoteIdentIfNeeded } from '../connection/quote';
+import { BENCH_METRICS, type VectorOperator } from '../explain/pgvector';
 import { buildSvg, formatBytes, recallQpsSvg, rlsSvg } from './report-svg';
 import { paretoFront } from './stats';
 import { type BenchReport, databaseLabel, type HnswReport, type HnswResult, isHnswReport, type RlsReport } from './report-types';
@@ -59,20 +61,24 @@ function facts(items: [string, string, string?][]): string {
   return `<dl class="facts">${items.map(([k, v, cls]) => `<div><dt>${esc(k)}</dt><dd${cls ? ` class="${esc(cls)}"` : ''}>${esc(v)}</dd></div>`).join('')}</dl>`;
 }
 
-const METRIC_OPS: Record<string, { ops: string; label: string }> = {
-  cosine: { ops: 'vector_cosine_ops', label: 'cosine distance (<=>)' },
-  l2: { ops: 'vector_l2_ops', label: 'L2 distance (<->)' },
-  ip: { ops: 'vector_ip_ops', label: 'inner product (<#>)' },
-};
+/** The metric's operator and operator class; undefined for a name the benchmark does not know. */
+function metricOf(metric: string): VectorOperator | undefined {
+  return Object.hasOwn(BENCH_METRICS, metric) ? BENCH_METRICS[metric as keyof typeof BENCH_METRICS] : undefined;
+}
+
+/** "cosine distance (<=>)" */
+function metricLabel(metric: string): string {
+  const m = metricOf(metric);
+  return m ? `${m.label} (${m.operator})` : metric;
+}
 
 /** The SQL the recommendation amounts to (identifiers quoted when the user's; a placeholder otherwise). */
 export function recommendationSql(report: HnswReport): string | undefined {
   const r = report.recommendation;
   if (!r) return undefined;
-  const ident = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
-  const table = report.params.table ? report.params.table.split('.').map(ident).join('.') : 'items';
-  const column = report.params.column ? ident(report.params.column) : 'embedding';
-  const ops = METRIC_OPS[report.params.metric]?.ops ?? 'vector_l2_ops';
+  const table = report.params.table ? report.params.table.split('.').map(quoteIdentIfNeeded).join('.') : 'items';
+  const column = report.params.column ? quoteIdentIfNeeded(report.params.column) : 'embedding';
+  const ops = metricOf(report.params.metric)?.opclass ?? 'vector_l2_ops';
   return [
     `CREATE INDEX CONCURRENTLY ON ${table} USING hnsw (${column} ${ops}) WITH (m = ${r.m}, ef_construction = ${r.efConstruction});`,
     `-- per transaction, before the query:`,
@@ -90,7 +96,7 @@ export function buildHnswHtml(report: HnswReport, opts: ReportPageOptions = {}):
       ['Database', databaseLabel(report), 'database'],
       ['Data', data],
       ...(report.pgvectorVersion ? ([['pgvector', report.pgvectorVersion]] as [string, string][]) : []),
-      ['Distance', METRIC_OPS[p.metric]?.label ?? p.metric],
+      ['Distance', metricLabel(p.metric)],
       ['Queries', `${int(p.queries)} held-out vectors, k = ${p.k}`],
       ['Recall target', String(p.recallTarget)],
       ['Configurations', `${int(p.m.length * p.efConstruction.length)} indexes × ${p.efSearch.length} ef_search = ${int(report.results.length)} results`],

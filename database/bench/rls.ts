@@ -41,10 +41,11 @@
  *   (scratch.ts), so the next run of either benchmark drops them if this one's cleanup never ran (process
  *   killed, connection lost) as soon as that backend is gone, and never while this run is alive.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { quoteIdent, quoteLiteral } from '../connection/quote';
+import { isConnectionError } from '../connection/session';
+import { DatabaseError, type Database, type QueryResult, type Session } from '../connection/types';
 import { labelOf, type RawPlanNode } from '../explain/plan';
-import { DatabaseError, type Database, type Session } from '../connection/types';
 import {
   RLS_DEFAULTS,
   type BenchDatabase,
@@ -54,7 +55,16 @@ import {
   type RlsQueryResult,
   type RlsReport,
 } from './report-types';
-import { createScratchRole, createScratchSchema, dropLeftovers, dropScratch, leftBehindText, ScratchLedger } from './scratch';
+import {
+  createScratchRole,
+  createScratchSchema,
+  dropLeftovers,
+  type DropScratchOptions,
+  leftBehindText,
+  newScratchName,
+  runWithScratch,
+  ScratchLedger,
+} from './scratch';
 import { overheadCI95, percentile } from './stats';
 import { mulberry32 as prng } from './vectors';
 
@@ -202,8 +212,50 @@ function positiveInt(name: string, v: number, min = 1): number {
   return v;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+/** The run's resolved parameters (the defaults filled in, each checked). */
+type RlsResolved = RlsRunReport['params'];
+
+/** Plan: the parameters with their defaults, checked before anything connects. */
+export function resolveRlsParams(params: Partial<RlsRunParams> = {}): RlsResolved {
+  const rows = positiveInt('rows', params.rows ?? RLS_DEFAULTS.rows);
+  const rounds = positiveInt('rounds', params.rounds ?? RLS_DEFAULTS.rounds, 2);
+  const tenants = positiveInt('tenants', params.tenants ?? RLS_DEFAULTS.tenants ?? 100);
+  const seed = Math.trunc(params.seed ?? RLS_DEFAULTS.seed);
+  const perRound = positiveInt('perRound', params.perRound ?? RLS_PER_ROUND_DEFAULT);
+  const warmupRounds = positiveInt('warmupRounds', params.warmupRounds ?? Math.max(2, Math.ceil(rounds / 10)), 0);
+  if (tenants > rows) throw new RangeError(`tenants (${tenants}) must not exceed rows (${rows})`);
+  return { rows, rounds, tenants, seed, perRound, warmupRounds };
+}
+
+/** What the phases share: the parameters, the scratch names (quoted), the session's statement runner. */
+interface RlsRun {
+  p: RlsResolved;
+  signal: AbortSignal | undefined;
+  progress: (step: string, fraction: number, etaMs?: number | null) => void;
+  /** Runs a statement on the run's session: checks the abort first, and marks the session broken on a lost connection. */
+  exec: (sql: string, params?: unknown[]) => Promise<QueryResult>;
+  /** The scratch schema and role, quoted; the two tables, schema-qualified. */
+  S: string;
+  R: string;
+  plain: string;
+  secured: string;
+  /** Per query, its SQL on each side (filled by sideSql). */
+  sql: { without: string; with: string }[];
+}
+
+/** The plans of one query without and with RLS, as text, and whether their shape differs. */
+interface PlanPair {
+  without: string;
+  with: string;
+  changed: boolean;
+}
+
+/** Per query: the per-round medians (the paired samples) and every recorded execution, RLS off (A) and on (B). */
+interface Samples {
+  roundsA: number[][];
+  roundsB: number[][];
+  allA: number[][];
+  allB: number[][];
 }
 
 /**
@@ -217,25 +269,15 @@ export async function runRlsBenchmark(
 ): Promise<RlsRunReport> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const rows = positiveInt('rows', params.rows ?? RLS_DEFAULTS.rows);
-  const rounds = positiveInt('rounds', params.rounds ?? RLS_DEFAULTS.rounds, 2);
-  const tenants = positiveInt('tenants', params.tenants ?? RLS_DEFAULTS.tenants ?? 100);
-  const seed = Math.trunc(params.seed ?? RLS_DEFAULTS.seed);
-  const perRound = positiveInt('perRound', params.perRound ?? RLS_PER_ROUND_DEFAULT);
-  const warmupRounds = positiveInt('warmupRounds', params.warmupRounds ?? Math.max(2, Math.ceil(rounds / 10)), 0);
-  if (tenants > rows) throw new RangeError(`tenants (${tenants}) must not exceed rows (${rows})`);
+  const p = resolveRlsParams(params);
   const { signal, onProgress } = options;
   checkAbort(signal);
 
   const version = await db.serverVersion();
   const database: BenchDatabase = { kind: db.kind, label: db.label, serverVersion: version.text };
-  const tag = `pgperf_bench_${randomBytes(5).toString('hex')}`;
+  const tag = newScratchName(5);
   const scratch: RlsScratch = { schema: tag, role: tag };
   options.onScratch?.(scratch);
-  const S = quoteIdent(scratch.schema);
-  const R = quoteIdent(scratch.role);
-  const plain = `${S}.t_norls`;
-  const secured = `${S}.t_rls`;
   const progress = (step: string, fraction: number, etaMs: number | null = null) =>
     onProgress?.(step, Math.min(1, Math.max(0, fraction)), etaMs);
 
@@ -243,235 +285,271 @@ export async function runRlsBenchmark(
   await dropLeftovers(db);
   const ledger = options.ledger ?? new ScratchLedger();
 
-  let session: Session | undefined = await db.session();
-  let sessionBroken = false;
-  // Abort during a long statement (loading a big table): cancel it rather than wait. The cleanup waits for this
-  // cancel first: sent late from another connection, it would otherwise cancel the cleanup's DROP instead.
-  let cancelling: Promise<void> | undefined;
-  const onAbort = () => {
-    cancelling = session?.cancel().catch(() => undefined);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let failure: unknown;
-  let report: RlsRunReport | undefined;
-  try {
-    const s = session;
-    const exec = async (sql: string, p?: unknown[]) => {
+  const outcome = await runWithScratch(
+    db,
+    ledger,
+    // Abort during a long statement (loading a big table): cancel it rather than wait.
+    { signal, onCleanup: () => progress('drop the scratch schema and role', 0.99) },
+    async (session, cleanup) => {
+      const run = rlsRun(p, scratch, session, cleanup, signal, progress);
+      await setUp(run, session, ledger, scratch);
+      const draw = drawer(p);
+      const plans = await comparePlans(run, draw());
+      const samples = await measureRounds(run, draw);
+      return rlsReport(p, samples, plans, { database, scratch, startedAt });
+    },
+  );
+
+  // Clean-up is done: word the outcome with what it dropped or left.
+  const leftText = outcome.left.length > 0 ? leftBehindText(outcome.left) : undefined;
+  if (signal?.aborted) throw cancelled(signal, leftText ?? `the scratch schema and role ${tag} were dropped`);
+  if (outcome.failure !== undefined) throw withCleanup(outcome.failure, leftText);
+  if (leftText) throw new DatabaseError('sql', `the RLS benchmark finished, but its scratch objects could not be dropped; ${leftText}`);
+  const report = outcome.result!;
+  report.totalMs = performance.now() - started;
+  progress('done', 1, 0);
+  return report;
+}
+
+// ---- set-up
+
+function rlsRun(
+  p: RlsResolved,
+  scratch: RlsScratch,
+  session: Session,
+  cleanup: DropScratchOptions,
+  signal: AbortSignal | undefined,
+  progress: RlsRun['progress'],
+): RlsRun {
+  const S = quoteIdent(scratch.schema);
+  return {
+    p,
+    signal,
+    progress,
+    exec: async (sql, args) => {
       checkAbort(signal);
       try {
-        return await s.query(sql, p);
+        return await session.query(sql, args);
       } catch (err) {
-        if (err instanceof DatabaseError && err.kind === 'connection') sessionBroken = true;
+        if (isConnectionError(err)) cleanup.broken = true;
         if (signal?.aborted) throw cancelled(signal);
         throw err;
       }
-    };
+    },
+    S,
+    R: quoteIdent(scratch.role),
+    plain: `${S}.t_norls`,
+    secured: `${S}.t_rls`,
+    sql: [],
+  };
+}
 
-    // --- Set-up ------------------------------------------------------------------------------------------
-    progress(`create the scratch schema and role ${tag}`, 0);
-    // Noted with this connection's backend, so that a later run drops them if this one's cleanup never runs.
-    checkAbort(signal);
-    ledger.add({ kind: 'schema', name: scratch.schema });
-    await createScratchSchema(s, scratch.schema, 'rls');
-    ledger.add({ kind: 'role', name: scratch.role });
-    await createScratchRole(s, scratch.role, 'rls');
-    // SET ROLE needs membership: implicit for a superuser, explicit for a CREATEROLE user (PG 16 gives the
-    // creator ADMIN but not SET on the new role).
-    await exec(`grant ${R} to current_user`).catch((err: unknown) => {
-      if (!(err instanceof DatabaseError && err.kind === 'sql')) throw err; // e.g. already a member
-    });
+/** Set-up: the scratch schema and role (each in the ledger before it exists), the two tables, indexes, policy, grants. */
+async function setUp(run: RlsRun, session: Session, ledger: ScratchLedger, scratch: RlsScratch): Promise<void> {
+  const { exec, S, R, plain, secured, p, progress } = run;
+  progress(`create the scratch schema and role ${scratch.schema}`, 0);
+  // Noted with this connection's backend, so that a later run drops them if this one's cleanup never runs.
+  checkAbort(run.signal);
+  ledger.add({ kind: 'schema', name: scratch.schema });
+  await createScratchSchema(session, scratch.schema, 'rls');
+  ledger.add({ kind: 'role', name: scratch.role });
+  await createScratchRole(session, scratch.role, 'rls');
+  // SET ROLE needs membership: implicit for a superuser, explicit for a CREATEROLE user (PG 16 gives the
+  // creator ADMIN but not SET on the new role).
+  await exec(`grant ${R} to current_user`).catch((err: unknown) => {
+    if (!(err instanceof DatabaseError && err.kind === 'sql')) throw err; // e.g. already a member
+  });
 
-    progress(`load ${rows.toLocaleString('en-US')} rows`, 0.02);
-    await exec(
-      `create table ${plain} (tenant_id text not null, id bigint not null, created_at timestamptz not null, payload text not null)`,
-    );
-    await exec(`select setseed($1)`, [(((seed % 2147483647) + 2147483647) % 2147483647) / 2147483647]);
-    await exec(
-      `insert into ${plain} (tenant_id, id, created_at, payload)
-       select 'tenant-' || lpad((i % $2)::text, 4, '0'), i,
-              $3::timestamptz + (i * interval '1 minute') + random() * interval '59 seconds',
-              md5(random()::text) || md5(i::text)
-       from generate_series(1, $1::int) as i`,
-      [rows, tenants, new Date(BASE_TIME_MS).toISOString()],
-    );
-    await exec(`create table ${secured} (like ${plain} including all)`);
-    await exec(`insert into ${secured} select * from ${plain} order by id`);
-    progress('create indexes', 0.08);
-    for (const t of ['t_norls', 't_rls']) {
-      await exec(`alter table ${S}.${t} add constraint ${t}_pkey primary key (id)`);
-      await exec(`create index ${t}_tenant_created_idx on ${S}.${t} (tenant_id, created_at)`);
-    }
-    await exec(`alter table ${secured} enable row level security`);
-    await exec(`alter table ${secured} force row level security`);
-    await exec(
-      `create policy tenant_isolation on ${secured} using (tenant_id = current_setting('app.current_tenant_id'))`,
-    );
-    await exec(`grant usage on schema ${S} to ${R}`);
-    await exec(`grant select on ${plain}, ${secured} to ${R}`);
-    progress('vacuum analyze', 0.12);
-    await exec(`vacuum analyze ${plain}`);
-    await exec(`vacuum analyze ${secured}`);
-
-    // --- Draws: the same sequence for both sides -----------------------------------------------------------
-    const rand = prng(seed);
-    const perTenant = Math.floor(rows / tenants);
-    const spanMin = rows; // created_at spans about `rows` minutes
-    const windowMin = Math.min(spanMin, Math.max(60, Math.round((spanMin * 20) / Math.max(1, perTenant)))); // ~20 rows per tenant
-    const draw = (): Draw => {
-      const t = Math.floor(rand() * tenants);
-      // ids of tenant t: i ≡ t (mod tenants), 1 ≤ i ≤ rows
-      const first = t === 0 ? tenants : t;
-      const count = Math.floor((rows - first) / tenants) + 1;
-      const id = first + tenants * Math.floor(rand() * count);
-      const startMin = Math.floor(rand() * Math.max(1, spanMin - windowMin));
-      return {
-        tenant: tenantName(t),
-        id,
-        from: new Date(BASE_TIME_MS + startMin * MINUTE_MS).toISOString(),
-        to: new Date(BASE_TIME_MS + (startMin + windowMin) * MINUTE_MS).toISOString(),
-        since: new Date(BASE_TIME_MS + Math.floor((rand() * spanMin) / 2) * MINUTE_MS).toISOString(),
-      };
-    };
-
-    const begin = (tenant: string) =>
-      `begin; set local role ${R}; set local app.current_tenant_id = ${quoteLiteral(tenant)}`;
-    const sideSql = QUERIES.map((q) => ({ without: q.sql(plain, true), with: q.sql(secured, false) }));
-
-    /** One execution of query qi on one side; returns the client-side round trip of the query alone, ms. */
-    const timed = async (qi: number, withRls: boolean, d: Draw): Promise<number> => {
-      const q = QUERIES[qi]!;
-      await exec(begin(d.tenant));
-      try {
-        const t0 = performance.now();
-        const r = await exec(withRls ? sideSql[qi]!.with : sideSql[qi]!.without, q.params(d, !withRls));
-        const ms = performance.now() - t0;
-        if (r.rows.length === 0) throw new Error(`${q.name} returned no rows (${withRls ? 'with' : 'without'} RLS)`);
-        return ms;
-      } finally {
-        await exec('commit').catch(() => undefined);
-      }
-    };
-
-    // --- Plans -------------------------------------------------------------------------------------------
-    progress('compare plans', 0.15);
-    const planD = draw();
-    const plans: { without: string; with: string; changed: boolean }[] = [];
-    for (let qi = 0; qi < QUERIES.length; qi++) {
-      const q = QUERIES[qi]!;
-      const explainAs = async (withRls: boolean) => {
-        await exec(begin(planD.tenant));
-        try {
-          const r = await exec(
-            `explain (format json) ${withRls ? sideSql[qi]!.with : sideSql[qi]!.without}`,
-            q.params(planD, !withRls),
-          );
-          return rootOf(r.rows);
-        } finally {
-          await exec('commit').catch(() => undefined);
-        }
-      };
-      const a = await explainAs(false);
-      const b = await explainAs(true);
-      const changed = planSignature(a, 't_norls').join('\n') !== planSignature(b, 't_rls').join('\n');
-      plans.push({ without: planText(a), with: planText(b), changed });
-    }
-
-    // --- Warm-up and measured rounds ------------------------------------------------------------------------
-    const samplesA: number[][] = QUERIES.map(() => []); // per query: per-round medians, RLS off
-    const samplesB: number[][] = QUERIES.map(() => []);
-    const allA: number[][] = QUERIES.map(() => []); // per query: every execution
-    const allB: number[][] = QUERIES.map(() => []);
-    const total = warmupRounds + rounds;
-    const loopStart = performance.now();
-    for (let r = 0; r < total; r++) {
-      checkAbort(signal);
-      const warm = r < warmupRounds;
-      const done = r / total;
-      const elapsed = performance.now() - loopStart;
-      progress(
-        warm ? `warm-up round ${r + 1}/${warmupRounds}` : `round ${r - warmupRounds + 1}/${rounds}`,
-        0.18 + 0.8 * done,
-        r > 0 ? Math.round((elapsed / r) * (total - r)) : null,
-      );
-      for (let qi = 0; qi < QUERIES.length; qi++) {
-        const roundA: number[] = [];
-        const roundB: number[] = [];
-        for (let k = 0; k < perRound; k++) {
-          const d = draw();
-          const rlsFirst = (r + k) % 2 === 1;
-          let a: number;
-          let b: number;
-          if (rlsFirst) {
-            b = await timed(qi, true, d);
-            a = await timed(qi, false, d);
-          } else {
-            a = await timed(qi, false, d);
-            b = await timed(qi, true, d);
-          }
-          roundA.push(a);
-          roundB.push(b);
-          if (!warm) {
-            allA[qi]!.push(a);
-            allB[qi]!.push(b);
-          }
-        }
-        if (!warm) {
-          samplesA[qi]!.push(median(roundA));
-          samplesB[qi]!.push(median(roundB));
-        }
-      }
-    }
-
-    // --- Report --------------------------------------------------------------------------------------------
-    const lat = (xs: number[]): LatencyP50P95 => {
-      const sorted = [...xs].sort((x, y) => x - y);
-      return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
-    };
-    const queries: RlsQueryResult[] = QUERIES.map((q, qi) => {
-      const o = overheadCI95(samplesA[qi]!, samplesB[qi]!);
-      return {
-        name: q.name,
-        withoutRlsMs: lat(allA[qi]!),
-        withRlsMs: lat(allB[qi]!),
-        overheadPct: o.pct,
-        ci95Pct: o.ci95Pct,
-        planChanged: plans[qi]!.changed,
-        planWithout: plans[qi]!.without,
-        planWith: plans[qi]!.with,
-      };
-    });
-    const roundSum = (per: number[][]) => per[0]!.map((_, r) => per.reduce((s, xs) => s + xs[r]!, 0));
-    const overall = overheadCI95(roundSum(samplesA), roundSum(samplesB));
-    const verdict =
-      overall.ci95Pct[1] < RLS_TARGET_PCT ? 'below-target' : overall.ci95Pct[0] > RLS_TARGET_PCT ? 'above-target' : 'inconclusive';
-    report = {
-      database,
-      params: { rows, rounds, tenants, seed, perRound, warmupRounds },
-      overheadPct: overall.pct,
-      ci95Pct: overall.ci95Pct,
-      targetPct: RLS_TARGET_PCT,
-      verdict,
-      queries,
-      scratch,
-      startedAt,
-      totalMs: 0,
-    };
-  } catch (err) {
-    failure = err;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
+  progress(`load ${p.rows.toLocaleString('en-US')} rows`, 0.02);
+  await exec(
+    `create table ${plain} (tenant_id text not null, id bigint not null, created_at timestamptz not null, payload text not null)`,
+  );
+  await exec(`select setseed($1)`, [(((p.seed % 2147483647) + 2147483647) % 2147483647) / 2147483647]);
+  await exec(
+    `insert into ${plain} (tenant_id, id, created_at, payload)
+     select 'tenant-' || lpad((i % $2)::text, 4, '0'), i,
+            $3::timestamptz + (i * interval '1 minute') + random() * interval '59 seconds',
+            md5(random()::text) || md5(i::text)
+     from generate_series(1, $1::int) as i`,
+    [p.rows, p.tenants, new Date(BASE_TIME_MS).toISOString()],
+  );
+  await exec(`create table ${secured} (like ${plain} including all)`);
+  await exec(`insert into ${secured} select * from ${plain} order by id`);
+  progress('create indexes', 0.08);
+  for (const t of ['t_norls', 't_rls']) {
+    await exec(`alter table ${S}.${t} add constraint ${t}_pkey primary key (id)`);
+    await exec(`create index ${t}_tenant_created_idx on ${S}.${t} (tenant_id, created_at)`);
   }
-  progress('drop the scratch schema and role', 0.99);
-  await cancelling;
-  const left = await dropScratch(db, session, ledger, { broken: sessionBroken });
-  session = undefined;
-  const leftText = left.length > 0 ? leftBehindText(left) : undefined;
-  if (signal?.aborted) throw cancelled(signal, leftText ?? `the scratch schema and role ${tag} were dropped`);
-  if (failure !== undefined) throw withCleanup(failure, leftText);
-  if (leftText) throw new DatabaseError('sql', `the RLS benchmark finished, but its scratch objects could not be dropped; ${leftText}`);
-  report!.totalMs = performance.now() - started;
-  progress('done', 1, 0);
-  return report!;
+  await exec(`alter table ${secured} enable row level security`);
+  await exec(`alter table ${secured} force row level security`);
+  await exec(
+    `create policy tenant_isolation on ${secured} using (tenant_id = current_setting('app.current_tenant_id'))`,
+  );
+  await exec(`grant usage on schema ${S} to ${R}`);
+  await exec(`grant select on ${plain}, ${secured} to ${R}`);
+  progress('vacuum analyze', 0.12);
+  await exec(`vacuum analyze ${plain}`);
+  await exec(`vacuum analyze ${secured}`);
+}
+
+/** Draws: the same seeded sequence of tenants, ids and time windows for both sides. */
+function drawer(p: RlsResolved): () => Draw {
+  const { rows, tenants } = p;
+  const rand = prng(p.seed);
+  const perTenant = Math.floor(rows / tenants);
+  const spanMin = rows; // created_at spans about `rows` minutes
+  const windowMin = Math.min(spanMin, Math.max(60, Math.round((spanMin * 20) / Math.max(1, perTenant)))); // ~20 rows per tenant
+  return () => {
+    const t = Math.floor(rand() * tenants);
+    // ids of tenant t: i ≡ t (mod tenants), 1 ≤ i ≤ rows
+    const first = t === 0 ? tenants : t;
+    const count = Math.floor((rows - first) / tenants) + 1;
+    const id = first + tenants * Math.floor(rand() * count);
+    const startMin = Math.floor(rand() * Math.max(1, spanMin - windowMin));
+    return {
+      tenant: tenantName(t),
+      id,
+      from: new Date(BASE_TIME_MS + startMin * MINUTE_MS).toISOString(),
+      to: new Date(BASE_TIME_MS + (startMin + windowMin) * MINUTE_MS).toISOString(),
+      since: new Date(BASE_TIME_MS + Math.floor((rand() * spanMin) / 2) * MINUTE_MS).toISOString(),
+    };
+  };
+}
+
+/** Query qi's SQL on one side (built once per run: nothing but the round trip is timed). */
+function sideSql(run: RlsRun, qi: number, withRls: boolean): string {
+  const side = (run.sql[qi] ??= { without: QUERIES[qi]!.sql(run.plain, true), with: QUERIES[qi]!.sql(run.secured, false) });
+  return withRls ? side.with : side.without;
+}
+
+/** `body` in one transaction of the measured shape: as the role, with the tenant set (one untimed round trip). */
+async function asTenant<T>(run: RlsRun, tenant: string, body: () => Promise<T>): Promise<T> {
+  await run.exec(`begin; set local role ${run.R}; set local app.current_tenant_id = ${quoteLiteral(tenant)}`);
+  try {
+    return await body();
+  } finally {
+    await run.exec('commit').catch(() => undefined);
+  }
+}
+
+// ---- measure
+
+/** Each query's plan without and with RLS, explained in the transaction shape the measurement uses. */
+async function comparePlans(run: RlsRun, d: Draw): Promise<PlanPair[]> {
+  run.progress('compare plans', 0.15);
+  const plans: PlanPair[] = [];
+  for (let qi = 0; qi < QUERIES.length; qi++) {
+    const q = QUERIES[qi]!;
+    const explainAs = (withRls: boolean) =>
+      asTenant(run, d.tenant, async () => rootOf((await run.exec(`explain (format json) ${sideSql(run, qi, withRls)}`, q.params(d, !withRls))).rows));
+    const a = await explainAs(false);
+    const b = await explainAs(true);
+    const changed = planSignature(a, 't_norls').join('\n') !== planSignature(b, 't_rls').join('\n');
+    plans.push({ without: planText(a), with: planText(b), changed });
+  }
+  return plans;
+}
+
+/** One execution of query qi on one side; returns the client-side round trip of the query alone, ms. */
+function timed(run: RlsRun, qi: number, withRls: boolean, d: Draw): Promise<number> {
+  const q = QUERIES[qi]!;
+  return asTenant(run, d.tenant, async () => {
+    const sql = sideSql(run, qi, withRls);
+    const t0 = performance.now();
+    const r = await run.exec(sql, q.params(d, !withRls));
+    const ms = performance.now() - t0;
+    if (r.rows.length === 0) throw new Error(`${q.name} returned no rows (${withRls ? 'with' : 'without'} RLS)`);
+    return ms;
+  });
+}
+
+/** Warm-up rounds (not recorded), then the measured rounds: per query, perRound A/B pairs, alternating which goes first. */
+async function measureRounds(run: RlsRun, draw: () => Draw): Promise<Samples> {
+  const { rounds, warmupRounds, perRound } = run.p;
+  const samples: Samples = { roundsA: QUERIES.map(() => []), roundsB: QUERIES.map(() => []), allA: QUERIES.map(() => []), allB: QUERIES.map(() => []) };
+  const total = warmupRounds + rounds;
+  const loopStart = performance.now();
+  for (let r = 0; r < total; r++) {
+    checkAbort(run.signal);
+    const warm = r < warmupRounds;
+    const elapsed = performance.now() - loopStart;
+    run.progress(
+      warm ? `warm-up round ${r + 1}/${warmupRounds}` : `round ${r - warmupRounds + 1}/${rounds}`,
+      0.18 + 0.8 * (r / total),
+      r > 0 ? Math.round((elapsed / r) * (total - r)) : null,
+    );
+    for (let qi = 0; qi < QUERIES.length; qi++) {
+      const roundA: number[] = [];
+      const roundB: number[] = [];
+      for (let k = 0; k < perRound; k++) {
+        const d = draw();
+        const rlsFirst = (r + k) % 2 === 1;
+        let a: number;
+        let b: number;
+        if (rlsFirst) {
+          b = await timed(run, qi, true, d);
+          a = await timed(run, qi, false, d);
+        } else {
+          a = await timed(run, qi, false, d);
+          b = await timed(run, qi, true, d);
+        }
+        roundA.push(a);
+        roundB.push(b);
+        if (!warm) {
+          samples.allA[qi]!.push(a);
+          samples.allB[qi]!.push(b);
+        }
+      }
+      if (!warm) {
+        samples.roundsA[qi]!.push(median(roundA));
+        samples.roundsB[qi]!.push(median(roundB));
+      }
+    }
+  }
+  return samples;
+}
+
+// ---- report
+
+function rlsReport(
+  p: RlsResolved,
+  samples: Samples,
+  plans: PlanPair[],
+  run: Pick<RlsRunReport, 'database' | 'scratch' | 'startedAt'>,
+): RlsRunReport {
+  const lat = (xs: number[]): LatencyP50P95 => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+  };
+  const queries: RlsQueryResult[] = QUERIES.map((q, qi) => {
+    const o = overheadCI95(samples.roundsA[qi]!, samples.roundsB[qi]!);
+    return {
+      name: q.name,
+      withoutRlsMs: lat(samples.allA[qi]!),
+      withRlsMs: lat(samples.allB[qi]!),
+      overheadPct: o.pct,
+      ci95Pct: o.ci95Pct,
+      planChanged: plans[qi]!.changed,
+      planWithout: plans[qi]!.without,
+      planWith: plans[qi]!.with,
+    };
+  });
+  const roundSum = (per: number[][]) => per[0]!.map((_, r) => per.reduce((s, xs) => s + xs[r]!, 0));
+  const overall = overheadCI95(roundSum(samples.roundsA), roundSum(samples.roundsB));
+  const verdict =
+    overall.ci95Pct[1] < RLS_TARGET_PCT ? 'below-target' : overall.ci95Pct[0] > RLS_TARGET_PCT ? 'above-target' : 'inconclusive';
+  return {
+    database: run.database,
+    params: { rows: p.rows, rounds: p.rounds, tenants: p.tenants, seed: p.seed, perRound: p.perRound, warmupRounds: p.warmupRounds },
+    overheadPct: overall.pct,
+    ci95Pct: overall.ci95Pct,
+    targetPct: RLS_TARGET_PCT,
+    verdict,
+    queries,
+    scratch: run.scratch,
+    startedAt: run.startedAt,
+    totalMs: 0,
+  };
 }
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -479,10 +557,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function quoteLiteral(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /** The failure, with what the cleanup left behind added to its message. */

@@ -14,9 +14,17 @@
  *   the next run sees them as a dead run's.
  * No `vscode` import.
  */
+import { randomBytes } from 'node:crypto';
 import { DatabaseError, type Database, type Session } from '../connection/types';
+import { quoteIdent, quoteLiteral } from '../connection/quote';
+import { isConnectionError, withSession } from '../connection/session';
 
 export const SCRATCH_PREFIX = 'pgperf_bench_';
+
+/** A new scratch object name: the prefix and `bytes` random bytes in hex (the HNSW sweep uses 6, the RLS benchmark 5). */
+export function newScratchName(bytes: number): string {
+  return `${SCRATCH_PREFIX}${randomBytes(bytes).toString('hex')}`;
+}
 
 /** How long a cleanup drop waits for a lock held by another session before it gives up. */
 export const CLEANUP_LOCK_TIMEOUT_MS = 3000;
@@ -61,14 +69,6 @@ function same(a: ScratchObject, b: ScratchObject): boolean {
   return a.kind === b.kind && a.name === b.name;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
 /** The statement that drops it (IF EXISTS: safe to run twice), as printed for dropping by hand. */
 export function dropSql(object: ScratchObject): string {
   return object.kind === 'schema'
@@ -90,10 +90,6 @@ export function leftBehindText(left: readonly (LeftBehind | ScratchObject)[]): s
 
 function checkName(name: string): void {
   if (!name.startsWith(SCRATCH_PREFIX) || !/^[a-z0-9_]+$/.test(name)) throw new RangeError(`not a scratch object name: ${name}`);
-}
-
-function isConnectionError(err: unknown): boolean {
-  return err instanceof DatabaseError && err.kind === 'connection';
 }
 
 /** BEGIN; …; COMMIT in one round trip; on failure the aborted transaction is rolled back. */
@@ -299,14 +295,63 @@ async function dropDead(s: Session): Promise<ScratchObject[]> {
  * never a live run's. Returns what it dropped.
  */
 export async function dropLeftovers(db: Database): Promise<ScratchObject[]> {
-  const s = await db.session();
-  let broken = false;
+  return withSession(db, dropDead);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A benchmark's session, with its cleanup
+
+export interface ScratchSessionOptions {
+  signal?: AbortSignal;
+  /** Whether an abort right now cancels the running statement (default: always); otherwise the next check stops the run. */
+  cancelOnAbort?: () => boolean;
+  /** Whether the run's failure left its session unusable, so that the drops take a fresh one. */
+  brokenBy?: (failure: unknown) => boolean;
+  /** Called once the run is over, before the drops (progress). */
+  onCleanup?: () => void;
+}
+
+export interface ScratchOutcome<T> {
+  /** What `run` returned; undefined when it failed. */
+  result?: T;
+  /** What `run` threw; undefined when it succeeded. */
+  failure?: unknown;
+  /** What the cleanup could not drop. */
+  left: LeftBehind[];
+}
+
+/**
+ * Runs a benchmark on one session of `db` and then, whatever happened (success, failure, abort), drops what `ledger`
+ * holds. `run` records each object in the ledger before creating it, and may set `cleanup.broken` (its session is
+ * unusable) and `cleanup.before` (statements for its session first). An abort cancels the running statement; the
+ * drops wait for that cancel, which, sent late from another connection, would otherwise cancel a DROP instead.
+ * Never throws after the session is open: the caller words the outcome.
+ */
+export async function runWithScratch<T>(
+  db: Database,
+  ledger: ScratchLedger,
+  options: ScratchSessionOptions,
+  run: (session: Session, cleanup: DropScratchOptions) => Promise<T>,
+): Promise<ScratchOutcome<T>> {
+  const { signal } = options;
+  const session = await db.session();
+  const cleanup: DropScratchOptions = {};
+  let cancelling: Promise<void> | undefined;
+  const onAbort = () => {
+    if (options.cancelOnAbort?.() ?? true) cancelling = session.cancel().catch(() => undefined);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const outcome: ScratchOutcome<T> = { left: [] };
   try {
-    return await dropDead(s);
+    outcome.result = await run(session, cleanup);
   } catch (err) {
-    broken = isConnectionError(err);
-    throw err;
+    outcome.failure = err;
+    if (options.brokenBy?.(err)) cleanup.broken = true;
   } finally {
-    await s.release(broken);
+    signal?.removeEventListener('abort', onAbort);
   }
+  options.onCleanup?.();
+  await cancelling;
+  outcome.left = await dropScratch(db, session, ledger, cleanup);
+  return outcome;
 }

@@ -16,6 +16,7 @@ import {
   type SslMode,
 } from './profiles';
 import { DatabaseError, type Database, type QueryResult, type Session } from './types';
+import { withSession } from './session';
 
 /** The tuning guide's pool size for an application server: `cores × 2 + effective spindle count` (SSD: 1). */
 export function poolSizeAdvice(cores: number, spindles: number): number {
@@ -383,20 +384,13 @@ export class PgDatabase implements Database {
   }
 
   async serverVersion(): Promise<{ num: number; text: string }> {
-    const s = await this.session();
-    let broken = false;
-    try {
+    return withSession(this, async (s) => {
       const r = await s.query(
         "select pg_catalog.current_setting('server_version_num')::pg_catalog.int4 as num, pg_catalog.current_setting('server_version') as v",
       );
       const row = r.rows[0] as { num: number; v: string };
       return { num: row.num, text: `PostgreSQL ${row.v}` };
-    } catch (err) {
-      broken = err instanceof DatabaseError && err.kind === 'connection';
-      throw err;
-    } finally {
-      await s.release(broken);
-    }
+    });
   }
 
   /** pg_cancel_backend(pid) on a connection of its own (not from the pool, which may be exhausted). */

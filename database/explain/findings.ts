@@ -3,6 +3,7 @@
  * PostgreSQL prints it and says what to do. Pure: the optional catalog context comes from run.ts.
  */
 import { walk, type ParsedPlan, type PlanNode, type PlanTotals } from './plan';
+import { PGVECTOR_OPERATORS, vectorOperator } from './pgvector';
 
 export type PlanFindingSeverity = 'warning' | 'info';
 
@@ -58,7 +59,7 @@ export const CACHE_HIT_RATIO_MIN = 0.95;
 /** Below this many blocks (8 MB) the ratio says little (a handful of cold pages). */
 export const CACHE_HIT_MIN_BLOCKS = 1_000;
 /** pgvector distance operators: L2, cosine, inner product, L1, Hamming, Jaccard. */
-export const VECTOR_DISTANCE_OPERATORS = ['<->', '<=>', '<#>', '<+>', '<~>', '<%>'];
+export const VECTOR_DISTANCE_OPERATORS = PGVECTOR_OPERATORS.map((o) => o.operator);
 
 const GUIDE_SEQ = 'guide checklist: "Query plans reviewed (no sequential scans on large tables)"';
 const GUIDE_PARTITIONS = 'guide, Partition Pruning: one partition instead of 12 took a query from 500 ms to 40 ms';
@@ -259,7 +260,7 @@ function vectorSort(node: PlanNode, add: Add): void {
   const key = keys.find((k) => VECTOR_DISTANCE_OPERATORS.some((op) => k.includes(op)));
   if (!key) return;
   const op = VECTOR_DISTANCE_OPERATORS.find((o) => key.includes(o))!;
-  const opclass = { '<->': 'vector_l2_ops', '<=>': 'vector_cosine_ops', '<#>': 'vector_ip_ops', '<+>': 'vector_l1_ops', '<~>': 'bit_hamming_ops', '<%>': 'bit_jaccard_ops' }[op];
+  const opclass = vectorOperator(op)!.opclass;
   add(node, 'vector-order-without-index',
     `${node.label} orders every row by the distance ${clip(key, 80)}: no vector index serves this ORDER BY — create an HNSW index USING hnsw (column ${opclass}) matching the ${op} operator and keep ORDER BY … LIMIT k (guide, VectorChord HNSW Tuning: 8.47× faster than a linear scan at 10K vectors).`);
 }

@@ -180,6 +180,17 @@ describe('HNSW report page', () => {
     );
   });
 
+  it('quotes a reserved word used as a name in the recommended SQL (it would not parse bare)', () => {
+    const sql = recommendationSql(hnswReport({ params: { ...report.params, table: 'user.order', column: 'select', metric: 'ip' } }))!;
+    expect(sql.split('\n')[0]).toBe(
+      'CREATE INDEX CONCURRENTLY ON "user"."order" USING hnsw ("select" vector_ip_ops) WITH (m = 16, ef_construction = 64);',
+    );
+  });
+
+  it('names the metric with its operator', () => {
+    expect(buildHnswHtml(hnswReport({ params: { ...report.params, metric: 'l2' } }), OPTS)).toContain('L2 distance (&lt;-&gt;)');
+  });
+
   it('without a script URI: no buttons, no script', () => {
     const plain = buildHnswHtml(report, { styleUris: ['panel.css', 'bench.css'] });
     expect(plain).toContain('<link rel="stylesheet" href="panel.css">\n<link rel="stylesheet" href="bench.css">');

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSchema } from '../../database/connection/load-ddl';
+import { failureLine, loadedSummary, loadSchema } from '../../database/connection/load-ddl';
+import { quoteIdent, quoteIdentIfNeeded, quoteLiteral } from '../../database/connection/quote';
+import { withSession } from '../../database/connection/session';
 import {
   openPostgres,
   parseConnectionString,
@@ -302,5 +304,80 @@ describe('PostgreSQL server', () => {
     const tables = await q(db, 'select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
     expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['users', 'v']));
     expect(tables.rows.map((r) => r.table_name)).not.toContain('orders');
+  });
+});
+
+describe('quoting', () => {
+  it('leaves plain names bare and quotes the rest', () => {
+    expect(quoteIdentIfNeeded('items')).toBe('items');
+    expect(quoteIdentIfNeeded('_x$1')).toBe('_x$1');
+    expect(quoteIdentIfNeeded('Items')).toBe('"Items"');
+    expect(quoteIdentIfNeeded('1st')).toBe('"1st"');
+    expect(quoteIdentIfNeeded('a"b')).toBe('"a""b"');
+    expect(quoteIdent('items')).toBe('"items"');
+    expect(quoteLiteral("it's")).toBe("'it''s'");
+  });
+
+  it("quotes every keyword the server reserves as a name, so the name comes back as written", async () => {
+    const words = (await q(db, "select word from pg_get_keywords() where catcode in ('R', 'T') order by word")).rows.map((r) => String(r.word));
+    expect(words.length).toBeGreaterThan(70);
+    const bare = words.filter((w) => quoteIdentIfNeeded(w) === w);
+    expect(bare).toEqual([]);
+    const names = [...words, 'items', 'Items', 'a"b', 'naïve', 'x y'];
+    const select = `select ${names.map((n, i) => `${i} as ${quoteIdentIfNeeded(n)}`).join(', ')}`;
+    const r = await q(db, select);
+    expect(r.fields).toEqual(names);
+  });
+
+  it('round-trips a literal and an always-quoted identifier through the server', async () => {
+    const text = "O'Brien's \\ \"x\" ;--";
+    const r = await q(db, `select ${quoteLiteral(text)} as ${quoteIdent('Weird "col"')}`);
+    expect(r.fields).toEqual(['Weird "col"']);
+    expect(r.rows[0]).toEqual({ 'Weird "col"': text });
+  });
+});
+
+describe('withSession', () => {
+  it('returns what the work returns and gives the session back', async () => {
+    const pid = await withSession(db, async (s) => Number((await s.query('select pg_backend_pid() as pid')).rows[0]!.pid));
+    expect(pid).toBeGreaterThan(0);
+  });
+
+  it('passes a SQL error through unchanged, and the database goes on answering', async () => {
+    const err = await rejection(withSession(db, (s) => s.query('select * from no_such_table_for_with_session')));
+    expect(err.kind).toBe('sql');
+    expect(err.code).toBe('42P01');
+    expect(await withSession(db, async (s) => (await s.query('select 1 as one')).rows[0])).toEqual({ one: 1 });
+  });
+
+  it('discards a session whose connection was lost: the next one is a new backend', async () => {
+    let lost = 0;
+    const err = await rejection(
+      withSession(db, async (s) => {
+        lost = Number((await s.query('select pg_backend_pid() as pid')).rows[0]!.pid);
+        return s.query('select pg_terminate_backend(pg_backend_pid())');
+      }),
+    );
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect(err.kind).toBe('connection');
+    const next = await withSession(db, async (s) => Number((await s.query('select pg_backend_pid() as pid')).rows[0]!.pid));
+    expect(next).not.toBe(lost);
+  });
+});
+
+describe('workspace DDL: failure lines and the summary', () => {
+  it('names each failed statement by file and line, and counts what loaded', async () => {
+    const statements = [
+      { file: 'schema/a.sql', line: 1, text: `create table ${schema}.ddl_lines_users (id int primary key)` },
+      { file: 'schema/a.sql', line: 4, text: `create table ${schema}.ddl_lines_orders (id int, user_id int references ${schema}.missing(id))` },
+      { file: 'schema/b.sql', text: `create index on ${schema}.nowhere (id)` },
+    ];
+    const result = await loadSchema(db, statements);
+    expect(loadedSummary(result, statements)).toBe('loaded 1 of 3 DDL statements from 2 files');
+    expect(result.failures.map(failureLine)).toEqual([
+      `schema/a.sql:4: relation "${schema}.missing" does not exist`,
+      `schema/b.sql: relation "${schema}.nowhere" does not exist`,
+    ]);
+    expect(loadedSummary({ loaded: 1, failures: [] }, statements.slice(0, 1))).toBe('loaded 1 of 1 DDL statements from 1 file');
   });
 });
