@@ -150,14 +150,11 @@ describe('output paths are checked before any work', () => {
     [['bench', 'hnsw', ...TINY_HNSW, '--json', 'same.txt', '--csv', './same.txt'], '--json and --csv name the same file ./same.txt'],
   ];
 
-  it.each(CASES)('embedded default: %j exits 2 within a second, before the database opens', async (args, message) => {
-    const t0 = performance.now();
+  it.each(CASES)('embedded default: %j exits 2 before the database opens', async (args, message) => {
     const r = await run(args, dir);
-    const ms = performance.now() - t0;
     expectUsageError(r, message);
+    // The run says which database it opens before any work: it stopped at the arguments.
     expect(r.err).not.toContain('embedded database');
-    // Opening PGlite alone takes longer than this: the run stopped at the arguments.
-    expect(ms).toBeLessThan(1000);
     for (const f of ['ok.json', 'same.txt', 'missing']) expect(existsSync(join(dir, f))).toBe(false);
   });
 
@@ -188,11 +185,9 @@ describe('output paths are checked before any work', () => {
     it.each([
       [['bench', 'rls', '--rows', '200', '--rounds', '2', '--json', 'missing/rls.json']],
       [['bench', 'hnsw', ...TINY_HNSW, '--csv', 'missing/hnsw.csv']],
-    ])('%j: exit 2 at once, no pgperf schema or role created', async (args) => {
+    ])('%j: exit 2 before connecting, no pgperf schema or role created', async (args) => {
       const before = await scratch();
-      const t0 = performance.now();
       const r = await run(args, dir, { DATABASE_URL: TEST_URL });
-      expect(performance.now() - t0).toBeLessThan(1000);
       expectUsageError(r, 'no such folder missing');
       expect(r.err).not.toContain('database:');
       const after = await scratch();

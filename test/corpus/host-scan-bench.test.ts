@@ -6,8 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../server/src/analysis/config';
+import { matchesGlobs } from '../../server/src/analysis/glob';
 
 const ROOT = resolve(__dirname, '../..');
 const APPS = resolve(ROOT, '../shared/corpus/apps');
@@ -18,22 +20,27 @@ function bench(script: string, args: string[]): Record<string, any> {
   return JSON.parse(r.stdout);
 }
 
-const LANGUAGE: Record<string, string> = { '.ts': 'typescript', '.tsx': 'typescript', '.js': 'javascript', '.mjs': 'javascript', '.py': 'python', '.go': 'go', '.rs': 'rust' };
+const LANGUAGE: Record<string, string> = { '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescript', '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript', '.py': 'python', '.go': 'go', '.rs': 'rust' };
 
-/** The corpus's files by kind, counted apart from the bench (none of it lives under an excluded folder). */
+/**
+ * The corpus's files by kind, counted apart from the bench: a walk of each application (its own workspace) with the
+ * default include/exclude globs, which leave host test code out.
+ */
 function corpusFiles(): { sql: number; host: Record<string, number> } {
   const out = { sql: 0, host: {} as Record<string, number> };
-  const walk = (d: string) => {
+  const walk = (root: string, d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(root, full);
+      else if (!matchesGlobs(relative(root, full).split(sep).join('/'), DEFAULT_CONFIG.include, DEFAULT_CONFIG.exclude)) continue;
       else if (e.name.endsWith('.sql')) out.sql++;
-      else if (LANGUAGE[extname(e.name)] && !e.name.endsWith('.d.ts')) {
+      else if (LANGUAGE[extname(e.name)]) {
         const lang = LANGUAGE[extname(e.name)]!;
         out.host[lang] = (out.host[lang] ?? 0) + 1;
       }
     }
   };
-  walk(APPS);
+  for (const app of readdirSync(APPS, { withFileTypes: true })) if (app.isDirectory()) walk(join(APPS, app.name), join(APPS, app.name));
   return out;
 }
 
