@@ -112,9 +112,7 @@ function startServer(cwd, settings = {}) {
     try {
       await Promise.race([conn.sendRequest('shutdown'), sleep(3000)]);
       void conn.sendNotification('exit');
-    } catch {
-      // The server may be gone already; the wait below and SIGKILL end it either way.
-    }
+    } catch {}
     await Promise.race([new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r))), sleep(3000)]);
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     conn.dispose();

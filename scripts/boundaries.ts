@@ -47,8 +47,7 @@ export const RULES: Rules = {
       entries: ['server/src/analysis/index.ts', 'server/src/analysis/pg.ts'],
       mayImport: [],
       forbiddenPackages: EDITOR_APIS,
-      why: 'the linter itself runs the same in the language server, the CLI and the tests; pg.ts is the parser alone, so ' +
-        'the extension bundle does not carry the rules',
+      why: 'the linter itself runs the same in the language server, the CLI and the tests; pg.ts is the parser alone, so the extension bundle does not carry the rules',
     },
     {
       name: 'files',
@@ -64,8 +63,7 @@ export const RULES: Rules = {
       mayImport: ['analysis', 'files'],
       deepImports: ['analysis'],
       forbiddenPackages: ['vscode', 'vscode-languageclient*'],
-      why: 'the language server wires the core to LSP; it runs in its own process and never sees the VS Code API (it ' +
-        'still imports core files directly until it is reduced to wiring)',
+      why: 'the language server wires the core to LSP; it runs in its own process and never sees the VS Code API (it still imports core files directly until it is reduced to wiring)',
     },
     {
       name: 'protocol',
@@ -73,8 +71,7 @@ export const RULES: Rules = {
       entries: ['protocol/index.ts'],
       mayImport: ['lsp'],
       forbiddenPackages: EDITOR_APIS,
-      why: "pgperf's own LSP messages, the only way the client side reaches the server; the definitions still sit in " +
-        "server/src/lsp/protocol.ts, which this entry re-exports",
+      why: "pgperf's own LSP messages, the only way the client side reaches the server; the definitions still sit in server/src/lsp/protocol.ts, which this entry re-exports",
     },
     {
       name: 'render',
@@ -252,8 +249,7 @@ export function renderRules(rules: Rules = RULES): string {
   for (const p of rules.parts) {
     const may = p.mayImport.map((d) => (p.deepImports?.includes(d) ? `${d} (any file)` : d));
     lines.push(
-      `| ${p.name} | ${code(p.paths)} | ${p.entries ? code(p.entries) : 'any file'} | ` +
-        `${may.length ? may.join(', ') : 'no other part'} | ${code(p.forbiddenPackages)} | ${p.why} |`,
+      `| ${p.name} | ${code(p.paths)} | ${p.entries ? code(p.entries) : 'any file'} | ${may.length ? may.join(', ') : 'no other part'} | ${code(p.forbiddenPackages)} | ${p.why} |`,
     );
   }
   return lines.join('\n');

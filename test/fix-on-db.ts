@@ -154,7 +154,7 @@ async function statementOnDb(db: PGlite, map: Record<string, string>, target: st
       }
     } catch (e) {
       const missing = missingFromWorkspace(e as Error);
-      if (!missing) throw new Error(`PostgreSQL rejects the statement: ${(e as Error).message}\n${fixedSt.text}`, { cause: e });
+      if (!missing) throw new Error(`PostgreSQL rejects the statement: ${(e as Error).message}\n${fixedSt.text}`);
       unchecked = missing;
     }
   };
@@ -169,9 +169,7 @@ async function statementOnDb(db: PGlite, map: Record<string, string>, target: st
           await run(db, st);
         } catch (e) {
           const missing = missingFromWorkspace(e as Error);
-          if (!missing) throw new Error(`workspace statement rejected by PostgreSQL (${file.path}): ${(e as Error).message}\n${st.text}`, {
-            cause: e,
-          });
+          if (!missing) throw new Error(`workspace statement rejected by PostgreSQL (${file.path}): ${(e as Error).message}\n${st.text}`);
           skipped.push(`${file.path}: ${missing}: ${st.text.trim().split('\n')[0]}`);
         }
       }

@@ -52,7 +52,7 @@ describe('pgperf CLI', () => {
     expect(lines).toContain('db/broken.sql:2:1 error syntax-error syntax error at or near "SELEC"');
     expect(lines.some((l) => l.startsWith('db/maintenance.sql:3:8 warning vacuum-full VACUUM FULL holds'))).toBe(true);
     expect(lines[lines.length - 1]).toBe('3 files, 5 statements: 1 error, 1 warning, 0 infos');
-    expect(r.out).not.toContain('\x1b[');
+    expect(r.out).not.toMatch(/\x1b\[/);
     expect(r.out).not.toMatch(/node_modules/);
   });
 

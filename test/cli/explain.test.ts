@@ -71,7 +71,7 @@ describe('pgperf explain against the PostgreSQL server (DATABASE_URL)', () => {
     expect(r.out).toMatch(new RegExp(`^  warning seq-scan-filter \\[#\\d+ [^\\]]*Seq Scan on events\\]`, 'm'));
     expect(r.out).toMatch(/^Planning [\d.]+ ms · Execution [\d.]+ ms/m);
     expect(r.out).toMatch(/#\d+ .*Seq Scan on events\s+rows est \d+ actual 50\b/);
-    expect(r.out).not.toContain('\x1b[');
+    expect(r.out).not.toMatch(/\x1b\[/);
   });
 
   it('JSON: exactly { database, plan, findings: [{ rule, node, message }] }, plan as the server gave it', async () => {

@@ -11,7 +11,7 @@ async function actionsFor(client: LspClient, uri: string, d: Diagnostic, only?: 
   const raw = (await client.codeActions(uri, d.range, [d], only)) ?? [];
   const actions = raw.filter(isCodeAction);
   expect(actions.length, 'code actions must be CodeAction literals, not bare Commands').toBe(raw.length);
-  return Promise.all(actions.map(async (a) => (a.edit ? a : client.request<CodeAction>('codeAction/resolve', a))));
+  return Promise.all(actions.map((a) => (a.edit ? a : client.request<CodeAction>('codeAction/resolve', a))));
 }
 
 /** Applies an action's WorkspaceEdit to `text` (the document `uri`), sends it as one incremental didChange. */

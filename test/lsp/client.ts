@@ -25,7 +25,7 @@ import type {
 } from 'vscode-languageserver-protocol';
 
 export const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin/pgperf.js');
+export const BIN = join(ROOT, 'bin/pgperf.js');
 
 export type { StatusParams } from '../../protocol/index';
 import type { StatusParams } from '../../protocol/index';

@@ -343,9 +343,7 @@ export async function openAdmin(prefix: string, database?: string): Promise<Data
     await db.serverVersion();
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw new Error(`the PostgreSQL test server is unreachable (${TEST_URL}): ${(err as Error).message}. These tests need it and are not skipped.`, {
-      cause: err,
-    });
+    throw new Error(`the PostgreSQL test server is unreachable (${TEST_URL}): ${(err as Error).message}. These tests need it and are not skipped.`);
   }
   return db;
 }

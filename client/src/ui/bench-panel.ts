@@ -141,7 +141,7 @@ async function askList(title: string, prompt: string, value: readonly number[], 
 }
 
 /** The HNSW sweep's parameters, or undefined when the user backed out. */
-async function askHnswParams(): Promise<HnswParams | undefined> {
+export async function askHnswParams(): Promise<HnswParams | undefined> {
   const d = DEFAULT_HNSW_PARAMS;
   const title = 'pgperf: Benchmark HNSW';
   const source = await pick(`${title} (1/4): data`, [
@@ -185,8 +185,7 @@ async function askHnswParams(): Promise<HnswParams | undefined> {
   const grid = await pick(`${title} (4/4): grid`, [
     {
       label: 'The guide’s grid',
-      description: `m ${d.m.join('/')} × ef_construction ${d.efConstruction.join('/')}, ef_search ${d.efSearch.join('/')}, k ` +
-        `${d.k}, recall target ${d.recallTarget}`,
+      description: `m ${d.m.join('/')} × ef_construction ${d.efConstruction.join('/')}, ef_search ${d.efSearch.join('/')}, k ${d.k}, recall target ${d.recallTarget}`,
       value: 'default' as const,
     },
     { label: 'Custom grid…', value: 'custom' as const },
@@ -201,8 +200,7 @@ async function askHnswParams(): Promise<HnswParams | undefined> {
       prompt: 'ef_construction (4–1000, at least 2 × m)',
       value: d.efConstruction.join(','),
       ignoreFocusOut: true,
-      validateInput: (s) => (s.split(',').every((x) => /^\s*\d+\s*$/.test(x) && Number(x) >= Math.max(4, minEfc) && Number(x) <= 1000) ? undefined : `comma-separated whole numbers from ${Math.max(4, minEfc)} to 1000 ` +
-        `(≥ 2 × m)`),
+      validateInput: (s) => (s.split(',').every((x) => /^\s*\d+\s*$/.test(x) && Number(x) >= Math.max(4, minEfc) && Number(x) <= 1000) ? undefined : `comma-separated whole numbers from ${Math.max(4, minEfc)} to 1000 (≥ 2 × m)`),
     });
     if (efc === undefined) return undefined;
     const efSearch = await askList(title, 'ef_search (1–1000)', d.efSearch, 1, 1000);
@@ -223,7 +221,7 @@ async function askHnswParams(): Promise<HnswParams | undefined> {
 }
 
 /** The RLS benchmark's parameters, or undefined when the user backed out. */
-async function askRlsParams(): Promise<RlsParams | undefined> {
+export async function askRlsParams(): Promise<RlsParams | undefined> {
   const d = RLS_DEFAULTS;
   const title = 'pgperf: Benchmark Row-Level Security';
   let rows = await pick(`${title} (1/2): table size`, [

@@ -8,7 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { STATEMENTS_REQUEST, type StatementInfo, type StatementsParams } from '../../../protocol/index';
 
 /** Statement kinds that get a lens: queries and the DML whose plan is worth reading. */
-const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+export const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 export class ExplainCodeLens implements CodeLensProvider {
   private readonly changed = new EventEmitter<void>();

@@ -27,8 +27,7 @@ export function formatStatus(p: StatusParams): StatusView {
   const tooltip = [
     p.state === 'scanning' ? 'pgperf: analysing SQL files…' : 'pgperf: analysis up to date',
     `${plural(p.files, 'file')}, ${plural(p.statements, 'statement')}${p.ms !== undefined ? ` in ${formatMs(p.ms)}` : ''}`,
-    `${plural(error, 'error')}${p.syntaxErrors > 0 ? ` (${plural(p.syntaxErrors, 'syntax error')})` : ''}, ` +
-      `${plural(warning, 'warning')}, ${plural(info, 'info')}`,
+    `${plural(error, 'error')}${p.syntaxErrors > 0 ? ` (${plural(p.syntaxErrors, 'syntax error')})` : ''}, ${plural(warning, 'warning')}, ${plural(info, 'info')}`,
     'Click to show the pgperf output',
   ].join('\n');
   if (p.state === 'scanning') {

@@ -1,7 +1,5 @@
 /** Helpers over libpg_query's JSON AST: wrapper nodes are `{ TypeName: { ...fields } }`. */
 
-// libpg_query's JSON AST has no type declarations: rules read its fields by name and check their shape where it varies.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Node = Record<string, any>;
 
 /** The type name of a wrapper node (`{ ColumnRef: {...} }` → `ColumnRef`), or '' for anything else. */

@@ -46,7 +46,7 @@ export interface CatalogStatement {
 }
 
 /** The statement kinds the catalog learns from (and SELECT … INTO, see changesCatalog). */
-const CATALOG_KINDS: ReadonlySet<string> = new Set([
+export const CATALOG_KINDS: ReadonlySet<string> = new Set([
   'CreateSchemaStmt',
   'CreateStmt',
   'CreateTableAsStmt',
@@ -280,7 +280,7 @@ export function changesCatalog(st: { kind: string; treeMayInclude?(fragment: str
 }
 
 /** The statements of parsed files the catalog learns from, in file order. */
-function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
+export function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
   for (const file of files) for (const st of file.statements) if (st.hasAst && changesCatalog(st)) yield st;
 }
 
@@ -455,7 +455,7 @@ function tableFor(b: Builder, rv: Node, st: CatalogStatement): TableInfo {
   return b.find(rv.schemaname, rv.relname, st) ?? b.ensure(nameOf(rv, st));
 }
 
-function columnOf(def: Node): Column {
+export function columnOf(def: Node): Column {
   const names = strings(def.typeName?.names);
   const typmods = def.typeName?.typmods as Node[] | undefined;
   const mod = typmods && typmods.length > 0 ? numberOf(typmods[0]) : undefined;
@@ -472,10 +472,7 @@ const SERIAL: Record<string, string> = { smallserial: 'int2', serial2: 'int2', s
  * them quoted is another type, and keeps its quotes.
  */
 const TYPE_KEYWORDS = new Set(
-  (
-    'bigint bit boolean char character dec decimal double float int integer interval json national nchar numeric ' +
-    'real setof smallint time timestamp varchar varying'
-  ).split(' '),
+  'bigint bit boolean char character dec decimal double float int integer interval json national nchar numeric real setof smallint time timestamp varchar varying'.split(' '),
 );
 /** Built-ins whose bare name carries a typmod of its own: `bit` is bit(1), `char` bpchar(1); `"bit"` has none. */
 const TYPMOD_KEYWORDS = new Set(['bit', 'char', 'character', 'nchar']);

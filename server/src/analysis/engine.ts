@@ -49,7 +49,7 @@ function severityFor(rule: Rule, config: ResolvedConfig, own?: Severity): Severi
 }
 
 /** Lints one parsed file against a workspace catalog. */
-function lintFile(
+export function lintFile(
   file: ParsedFile,
   catalog: Catalog,
   config: ResolvedConfig = DEFAULT_CONFIG,
@@ -62,7 +62,7 @@ function lintFile(
  * Lints one parsed file, stopping the rules once `budgetMs` has passed (the language server's guard against
  * pathological input: the findings so far are kept, `complete` says whether every statement was checked).
  */
-function lintFileWithin(
+export function lintFileWithin(
   file: ParsedFile,
   catalog: Catalog,
   config: ResolvedConfig,

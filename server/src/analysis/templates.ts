@@ -275,13 +275,9 @@ function commentEnd(text: string, at: number): number {
   let nest = 1;
   let j = at + 2;
   while (j < text.length && nest > 0) {
-    if (text.charCodeAt(j) === 47 && text.charCodeAt(j + 1) === 42) {
-      nest++;
-      j += 2;
-    } else if (text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47) {
-      nest--;
-      j += 2;
-    } else j++;
+    if (text.charCodeAt(j) === 47 && text.charCodeAt(j + 1) === 42) (nest++, (j += 2));
+    else if (text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47) (nest--, (j += 2));
+    else j++;
   }
   return j;
 }

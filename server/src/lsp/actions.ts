@@ -17,7 +17,7 @@ const sameRange = (f: Finding, d: Diagnostic) =>
   f.range.end.character === d.range.end.character;
 
 /** The finding a client diagnostic stands for. */
-function findingFor(findings: readonly Finding[], d: Diagnostic): Finding | undefined {
+export function findingFor(findings: readonly Finding[], d: Diagnostic): Finding | undefined {
   return findings.find((f) => f.ruleId === d.code && sameRange(f, d));
 }
 

@@ -56,7 +56,7 @@ const SLICE_MS = 20;
  * The host languages served besides `sql`, by LSP languageId, with the extension a document of that language is
  * parsed as when its name has none (an untitled editor, a script without an extension).
  */
-const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
+export const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
   typescript: '.ts',
   typescriptreact: '.tsx',
   javascript: '.js',
@@ -67,7 +67,7 @@ const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
 };
 
 /** Host files the server watches on disk (the extensions hostLanguageOf reads), besides the .sql files. */
-const HOST_WATCH_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}';
+export const HOST_WATCH_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}';
 
 /** The `embedded.languages` key of a host file's path (`.tsx` is TypeScript), undefined for a SQL file. */
 function embeddedLanguageOf(path: string): EmbeddedLanguage | undefined {
@@ -573,7 +573,7 @@ function warmUp(): void {
 }
 
 /** Settings over `.pgperf.json` over defaults; a setting left at its empty default does not override. */
-function mergeSettings(base: ResolvedConfig | undefined, settings: Record<string, unknown>) {
+export function mergeSettings(base: ResolvedConfig | undefined, settings: Record<string, unknown>) {
   const raw: Record<string, unknown> = {};
   if (base) {
     raw.rules = { ...base.rules };

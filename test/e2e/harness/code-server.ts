@@ -12,7 +12,7 @@ import { freePort, startService, type Service } from './processes';
 import { artifactsDir, loadRuntime, PROJECT } from './runtime';
 import { QUIET_SETTINGS, scratchWorkspace, type Scratch } from './workspace';
 
-const VSIX = join(PROJECT, 'dist-pkg/pgperf.vsix');
+export const VSIX = join(PROJECT, 'dist-pkg/pgperf.vsix');
 
 export interface Workbench {
   page: Page;

@@ -45,7 +45,7 @@ async function waitForFindings(rel: string, expected: string[], timeoutMs?: numb
   try {
     await waitFor(`${rel} to have findings ${JSON.stringify(expected)}`, same, timeoutMs);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; it has ${JSON.stringify(findings(uri))}`, { cause: e });
+    throw new Error(`${(e as Error).message}; it has ${JSON.stringify(findings(uri))}`);
   }
 }
 

@@ -18,14 +18,14 @@ export const RLS_SESSIONS =
   "CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));\n";
 
 /** The table a RangeVar names when it has the tenant column, else undefined. */
-function tenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
+export function tenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
   if (!rv?.relname) return undefined;
   const t = catalog.resolveRangeVar(rv, st);
   return t && t.columns.has(tenantColumn) ? t : undefined;
 }
 
 /** True when an expression reads the column (`team_id IN (SELECT …)`, `t.tenant_id = current_setting(…)`). */
-function readsColumn(expr: unknown, column: string): boolean {
+export function readsColumn(expr: unknown, column: string): boolean {
   let found = false;
   walk(expr, (type, n) => {
     if (found) return false;
@@ -114,7 +114,7 @@ export const RLS_PREMISE_DOC =
  * RESTRICTIVE (AND-ed with the rest). Superusers and BYPASSRLS roles are never bound; those are privileges
  * granted on purpose, not the defaults an application's queries run with.
  */
-function rlsFiltersReadsBy(t: TableInfo, tenantColumn: string): boolean {
+export function rlsFiltersReadsBy(t: TableInfo, tenantColumn: string): boolean {
   if (!t.rls || !t.forceRls) return false;
   const facts = t.policies.map((p) => policyFacts(policyAsItStands(p), tenantColumn));
   if (facts.some((f) => f === undefined)) return false; // a policy the catalog holds without its text: unknown

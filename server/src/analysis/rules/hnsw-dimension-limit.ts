@@ -63,8 +63,7 @@ export const hnswDimensionLimit: Rule = {
           start,
           end,
           message:
-            `${what}: pgvector indexes at most ` +
-              `${col.type === 'vector' ? '2000 dimensions of vector (4000 as halfvec)' : '4000 dimensions of halfvec'}, so CREATE INDEX fails. ` +
+            `${what}: pgvector indexes at most ${col.type === 'vector' ? '2000 dimensions of vector (4000 as halfvec)' : '4000 dimensions of halfvec'}, so CREATE INDEX fails. ` +
             'Reduce the dimensions (a smaller or shortened embedding) or index a binary quantization ' +
             `(binary_quantize(${quoteIdent(name)})::bit(${n}) with bit_hamming_ops) and re-rank with the full vectors.`,
         });

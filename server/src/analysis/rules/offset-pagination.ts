@@ -91,8 +91,7 @@ export const offsetPagination: Rule = {
       const tail = setOp
         ? 'Paginate by the last row instead: put a WHERE on the sort keys into each arm of the set operation (no quick fix for UNION/INTERSECT/EXCEPT).'
         : fix
-          ? `Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds ${fix.predicate}, whose new ` +
-            `parameters hold the last row's values of the previous page.`
+          ? `Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds ${fix.predicate}, whose new parameters hold the last row's values of the previous page.`
           : "Paginate by the last row instead (keyset): drop OFFSET and add WHERE (sort keys) < (the last row's values of the previous page).";
       report({
         start: clause.start,

@@ -58,8 +58,6 @@ function relnameFilter(names: Set<string>): RegExp | null {
   let re = relnameFilters.get(names);
   if (re === undefined) {
     const list = [...names];
-    // A quote, a backslash, a control character or a lone surrogate is escaped in libpg_query's JSON.
-    // eslint-disable-next-line no-control-regex
     re = list.some((n) => n === '' || /["\\\u0000-\u001f\ud800-\udfff]/.test(n))
       ? null
       : new RegExp(`"relname"\\s*:\\s*"(?:${list.map(escapeRegExp).join('|')})"`);

@@ -26,7 +26,7 @@ export const syntaxError: Rule = {
   check({ statement, file, report }) {
     const err = statement.error!;
     let start = Math.min(err.offset, statement.end);
-    let end: number;
+    let end = start;
     if (start >= statement.end) {
       // "at end of input": mark the statement's last character.
       start = Math.max(statement.start, statement.end - 1);

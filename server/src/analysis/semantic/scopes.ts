@@ -152,7 +152,7 @@ function buildPolicy(ctx: BuildContext, n: Node): void {
   if (n.with_check) expressions(ctx, s, n.with_check);
 }
 
-function buildQuery(ctx: BuildContext, kind: ScopeKind, n: Node, parent: Scope | undefined, seesParentItems: boolean, role: ScopeRole): Scope {
+export function buildQuery(ctx: BuildContext, kind: ScopeKind, n: Node, parent: Scope | undefined, seesParentItems: boolean, role: ScopeRole): Scope {
   const s = newScope(ctx, kind, role, n, parent, seesParentItems);
   if (n.withClause) buildWith(ctx, s, n.withClause);
   if (kind === 'select' && n.op && n.op !== 'SETOP_NONE') {
@@ -385,7 +385,7 @@ function computeOutput(ctx: BuildContext, s: Scope): OutputColumn[] | undefined 
 }
 
 /** The columns a `*` / `t.*` of a scope expands to, when all are known. */
-function starColumns(s: Scope, qualifier: string[]): OutputColumn[] | undefined {
+export function starColumns(s: Scope, qualifier: string[]): OutputColumn[] | undefined {
   const items = qualifier.length === 0 ? s.items.filter((i) => !i.target || s.kind !== 'insert') : s.items.filter((i) => !i.hidden && i.name === qualifier[qualifier.length - 1]);
   if (items.length === 0 || items.some((i) => !i.columns)) return undefined;
   // USING / NATURAL merge the join columns: the unqualified star is no longer a plain concatenation.
@@ -413,7 +413,7 @@ function typed(name: string, t: Omit<Column, 'name'> | undefined): Column | unde
 }
 
 /** The type of an expression when the model knows it: a resolved column, a cast, a literal. */
-function exprType(s: Scope, e: Node | undefined): Omit<Column, 'name'> | undefined {
+export function exprType(s: Scope, e: Node | undefined): Omit<Column, 'name'> | undefined {
   const ref = as(e, 'ColumnRef');
   if (ref) {
     const r = resolveColumn(s, columnRefNames(ref));
