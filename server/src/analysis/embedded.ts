@@ -159,6 +159,13 @@ export class HostView {
     return seg ? toHostOffset(seg.embedded, at - seg.base) : 0;
   }
 
+  private errors: number | undefined;
+
+  /** The host file's own parse errors, counted once: every fix is compared with them. */
+  private errorCount(): number {
+    return (this.errors ??= hostErrorCount(this.path, this.text));
+  }
+
   /**
    * A fix of the SQL view as a fix of the host file: every edit must land inside one literal and be writable in
    * it (see hostEdit), and the host file must parse as before once it is applied; otherwise no fix.
@@ -181,7 +188,7 @@ export class HostView {
       at = e.end;
     }
     after += this.text.slice(at);
-    if (hostErrorCount(this.path, after) > hostErrorCount(this.path, this.text)) return undefined;
+    if (hostErrorCount(this.path, after) > this.errorCount()) return undefined;
     return { title: fix.title, edits };
   }
 }
