@@ -22,10 +22,21 @@ mkdirSync(cache, { recursive: true });
 const dir = mkdtempSync(join(cache, 'pgperf-bench-explain-'));
 const entry = join(dir, 'entry.ts');
 const out = join(dir, 'entry.cjs');
-writeFileSync(entry, `export { explain } from ${JSON.stringify(join(root, 'database/explain/run.ts'))};
+writeFileSync(
+  entry,
+  `export { explain } from ${JSON.stringify(join(root, 'database/explain/run.ts'))};
 export { openPostgres } from ${JSON.stringify(join(root, 'database/connection/postgres.ts'))};
-export { initParser } from ${JSON.stringify(join(root, 'server/src/analysis/pg.ts'))};`);
-await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning', external: ['libpg-query', 'pg', 'pg-native', '@electric-sql/*'] });
+export { initParser } from ${JSON.stringify(join(root, 'server/src/analysis/pg.ts'))};`,
+);
+await build({
+  entryPoints: [entry],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: out,
+  logLevel: 'warning',
+  external: ['libpg-query', 'pg', 'pg-native', '@electric-sql/*'],
+});
 const { explain, openPostgres, initParser } = (await import(pathToFileURL(out).href)).default;
 
 const pct = (xs, p) => {

@@ -87,7 +87,11 @@ const db = socketServer
   : url
     ? lib.openPostgres(url)
     : await lib.openEmbedded({ workerPath: join(root, 'dist/pglite-worker.js') });
-const result = { benchmark: 'hnsw', database: socketServer ? `${db.label} (pg client → PGlite over pglite-socket, in this process)` : db.label, machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((x) => round(x, 2)) } };
+const result = {
+  benchmark: 'hnsw',
+  database: socketServer ? `${db.label} (pg client → PGlite over pglite-socket, in ` + `this process)` : db.label,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((x) => round(x, 2)) },
+};
 
 try {
   // ---- 1. harness overhead per query
@@ -106,10 +110,10 @@ try {
       log(`overhead: loading ${oCount} × ${oDim} vectors, building an index (m=16, ef_construction=64)`);
       await s.query(`CREATE TABLE ${schema}.items (id int4 NOT NULL, embedding vector(${oDim}) NOT NULL)`);
       for (let i = 0; i < oCount; i += 1000) {
-        await s.query(
-          `INSERT INTO ${schema}.items SELECT (u.ord - 1 + $2::int8)::int4, u.v::vector FROM unnest($1::text[]) WITH ORDINALITY AS u(v, ord)`,
-          [vecs.slice(i, Math.min(oCount, i + 1000)), i],
-        );
+        await s.query(`INSERT INTO ${schema}.items SELECT (u.ord - 1 + $2::int8)::int4, u.v::vector FROM unnest($1::text[]) WITH ORDINALITY AS u(v, ord)`, [
+          vecs.slice(i, Math.min(oCount, i + 1000)),
+          i,
+        ]);
       }
       await s.query(`CREATE INDEX ON ${schema}.items USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`);
       await s.query(`ANALYZE ${schema}.items`);
@@ -149,7 +153,12 @@ try {
       await s.query(`DEALLOCATE ${stmt}`);
       result.overhead = {
         variant,
-        what: variant === 'params' ? 'client-side time of one k-NN query sent with a $1 text parameter (extended protocol, unnamed statement; k = 10, ef_search = 40) minus the server time of the same query (EXPLAIN ANALYZE Planning + Execution Time)' : 'client-side time of one benchmark query (EXECUTE of the prepared k-NN statement, k = 10, ef_search = 40) minus the server time of the same query (EXPLAIN ANALYZE Planning + Execution Time)',
+        what:
+          variant === 'params'
+            ? 'client-side time of one k-NN query sent with a $1 text parameter (extended protocol, unnamed statement; k = ' +
+              '10, ef_search = 40) minus the server time of the same query (EXPLAIN ANALYZE Planning + Execution Time)'
+            : 'client-side time of one benchmark query (EXECUTE of the prepared k-NN statement, k = 10, ef_search = 40) ' +
+              'minus the server time of the same query (EXPLAIN ANALYZE Planning + Execution Time)',
         data: `${oCount} × ${oDim} clustered, HNSW m = 16, ef_construction = 64`,
         runs: overhead.length,
         wallMs: sum3(lib.summarize(wall)),
@@ -169,7 +178,10 @@ try {
 
   // ---- 2. the sweep
   if (!flag('no-sweep')) {
-    log(`sweep: ${sweepParams.count} × ${sweepParams.dim} ${sweepParams.distribution}, m ${sweepParams.m}, ef_construction ${sweepParams.efConstruction}, ef_search ${sweepParams.efSearch}`);
+    log(
+      `sweep: ${sweepParams.count} × ${sweepParams.dim} ${sweepParams.distribution}, m ${sweepParams.m}, ` +
+        `ef_construction ${sweepParams.efConstruction}, ef_search ${sweepParams.efSearch}`,
+    );
     let last = 0;
     const t0 = performance.now();
     const report = await lib.runHnswSweep(db, sweepParams, {
@@ -177,7 +189,10 @@ try {
         const now = performance.now();
         if (now - last < 2000 && step !== 'done') return;
         last = now;
-        log(`  ${(fraction * 100).toFixed(1).padStart(5)} %  ${step}${eta !== undefined ? `  (ETA ${(eta / 1000).toFixed(0)} s)` : ''}  [${((now - t0) / 1000).toFixed(0)} s]`);
+        log(
+          `  ${(fraction * 100).toFixed(1).padStart(5)} %  ` +
+            `${step}${eta !== undefined ? `  (ETA ${(eta / 1000).toFixed(0)} s)` : ''}  [${((now - t0) / 1000).toFixed(0)} s]`,
+        );
       },
     });
     result.sweep = {

@@ -77,7 +77,12 @@ function startServer(cwd) {
       rootUri,
       workspaceFolders: [{ uri: rootUri, name: 'ws' }],
       capabilities: {
-        workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, didChangeWatchedFiles: { dynamicRegistration: true } },
+        workspace: {
+          configuration: true,
+          workspaceFolders: true,
+          didChangeConfiguration: { dynamicRegistration: true },
+          didChangeWatchedFiles: { dynamicRegistration: true },
+        },
         textDocument: { synchronization: {}, publishDiagnostics: { versionSupport: true } },
         window: { workDoneProgress: true },
       },
@@ -89,7 +94,9 @@ function startServer(cwd) {
     try {
       await Promise.race([conn.sendRequest('shutdown'), sleep(3000)]);
       void conn.sendNotification('exit');
-    } catch {}
+    } catch {
+      // The server may be gone already; the wait below and SIGKILL end it either way.
+    }
     await Promise.race([new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r))), sleep(3000)]);
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     conn.dispose();
@@ -129,7 +136,9 @@ try {
     const openFindings = first.params.diagnostics;
     // A server that does not read SQL in TypeScript answers with no findings; timing that would measure nothing.
     if (!openFindings.some((d) => d.code === 'offset-pagination')) {
-      throw new Error(`no offset-pagination finding in the opened .ts file (${openFindings.length} diagnostics): does the server lint SQL in typescript documents?`);
+      throw new Error(
+        `no offset-pagination finding in the opened .ts file (${openFindings.length} diagnostics): does the server lint SQL in typescript documents?`,
+      );
     }
 
     /** One kind of typing at `offset`: a keystroke per edit, six letters typed then deleted, answered one by one. */
@@ -141,9 +150,7 @@ try {
         const insert = i % 12 < 6;
         const at = offset + typed - (insert ? 0 : 1);
         const start = position(text, at);
-        const change = insert
-          ? { range: { start, end: start }, text: 'abcdef'[typed] }
-          : { range: { start, end: position(text, at + 1) }, text: '' };
+        const change = insert ? { range: { start, end: start }, text: 'abcdef'[typed] } : { range: { start, end: position(text, at + 1) }, text: '' };
         text = insert ? text.slice(0, at) + change.text + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
         typed += insert ? 1 : -1;
         const v = ++version;

@@ -21,11 +21,17 @@ const dir = mkdtempSync(join(tmpdir(), 'pgperf-host-bench-'));
 const bundle = join(dir, 'host.cjs');
 await build({
   stdin: {
-    contents: "export { initEmbedded, extractSql, hostLanguageOf } from './server/src/analysis/host';\nexport { sqlParses, parseSql } from './server/src/analysis/pg';",
+    contents:
+      "export { initEmbedded, extractSql, hostLanguageOf } from './server/src/analysis/host';\nexport { sqlParses, parseSql } from './server/src/analysis/pg';",
     resolveDir: root,
     loader: 'ts',
   },
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'error',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: bundle,
+  logLevel: 'error',
   plugins: [{ name: 'web-tree-sitter-cjs', setup: (b) => b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: require.resolve('web-tree-sitter') })) }],
 });
 symlinkSync(join(root, 'dist/tree-sitter'), join(dir, 'tree-sitter'));
@@ -64,15 +70,45 @@ for (const f of files) {
     s.foundBy[e.foundBy] = (s.foundBy[e.foundBy] ?? 0) + 1;
     const line = text.slice(0, e.start).split('\n').length;
     const endLine = line + text.slice(e.start, e.end).split('\n').length - 1;
-    samples.push({ file: relative(corpus, f), line, endLine, api: e.api, foundBy: e.foundBy, parses: r.ok, error: r.ok ? undefined : r.message, holesUnreadable: e.holesUnreadable, sql: e.sql });
+    samples.push({
+      file: relative(corpus, f),
+      line,
+      endLine,
+      api: e.api,
+      foundBy: e.foundBy,
+      parses: r.ok,
+      error: r.ok ? undefined : r.message,
+      holesUnreadable: e.holesUnreadable,
+      sql: e.sql,
+    });
   }
 }
 const out = { corpus: relative(root, corpus), initMs: round(initMs), languages: {} };
 for (const [k, s] of Object.entries(perLang)) {
-  out.languages[k] = { files: s.files, filesWithSql: s.filesWithSql, MB: round(s.bytes / 1e6, 3), sqlFound: s.found, parses: s.parses, failsOnHoles: s.failHoles, foundBy: s.foundBy, sqlMB: round(s.sqlBytes / 1e6, 3), ms: round(s.ms, 1), MBps: round(s.bytes / 1e6 / (s.ms / 1000), 1) };
+  out.languages[k] = {
+    files: s.files,
+    filesWithSql: s.filesWithSql,
+    MB: round(s.bytes / 1e6, 3),
+    sqlFound: s.found,
+    parses: s.parses,
+    failsOnHoles: s.failHoles,
+    foundBy: s.foundBy,
+    sqlMB: round(s.sqlBytes / 1e6, 3),
+    ms: round(s.ms, 1),
+    MBps: round(s.bytes / 1e6 / (s.ms / 1000), 1),
+  };
 }
 const all = Object.values(perLang);
-out.total = { files: all.reduce((n, s) => n + s.files, 0), sqlFound: all.reduce((n, s) => n + s.found, 0), parses: all.reduce((n, s) => n + s.parses, 0), failsOnHoles: all.reduce((n, s) => n + s.failHoles, 0), ms: round(all.reduce((n, s) => n + s.ms, 0), 1) };
+out.total = {
+  files: all.reduce((n, s) => n + s.files, 0),
+  sqlFound: all.reduce((n, s) => n + s.found, 0),
+  parses: all.reduce((n, s) => n + s.parses, 0),
+  failsOnHoles: all.reduce((n, s) => n + s.failHoles, 0),
+  ms: round(
+    all.reduce((n, s) => n + s.ms, 0),
+    1,
+  ),
+};
 if (samplesAt > 0) writeFileSync(process.argv[samplesAt + 1], JSON.stringify(samples, null, 1));
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(out, null, 2));

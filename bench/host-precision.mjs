@@ -54,7 +54,19 @@ try {
     return r.config;
   };
   const t0 = performance.now();
-  const linted = apps().map((app) => ({ app, ...lintApp({ lintSources: engine.lintSources, configOf, collectFiles: engine.collectFiles, languageEnabled: engine.languageEnabled, hostLanguageOf: engine.hostLanguageOf }, app) }));
+  const linted = apps().map((app) => ({
+    app,
+    ...lintApp(
+      {
+        lintSources: engine.lintSources,
+        configOf,
+        collectFiles: engine.collectFiles,
+        languageEnabled: engine.languageEnabled,
+        hostLanguageOf: engine.hostLanguageOf,
+      },
+      app,
+    ),
+  }));
   const seconds = (performance.now() - t0) / 1000;
   const internalErrors = linted.flatMap((l) => l.result.internalErrors.map((e) => `${l.app}: ${e}`));
   const perApp = Object.fromEntries(
@@ -65,11 +77,21 @@ try {
     }),
   );
   if (dumpAt > 0) {
-    writeFileSync(process.argv[dumpAt + 1], JSON.stringify({ findings: linted.flatMap((l) => l.findings), strings: linted.flatMap((l) => l.strings) }, null, 1));
+    writeFileSync(
+      process.argv[dumpAt + 1],
+      JSON.stringify({ findings: linted.flatMap((l) => l.findings), strings: linted.flatMap((l) => l.strings) }, null, 1),
+    );
   }
   console.log(
     JSON.stringify(
-      { bench: 'host-precision', corpus: 'shared/corpus/apps (14 applications, host files with .sql files)', ...summarize(linted), perApp, internalErrors, lintSeconds: Math.round(seconds * 100) / 100 },
+      {
+        bench: 'host-precision',
+        corpus: 'shared/corpus/apps (14 applications, host files with .sql files)',
+        ...summarize(linted),
+        perApp,
+        internalErrors,
+        lintSeconds: Math.round(seconds * 100) / 100,
+      },
       null,
       2,
     ),

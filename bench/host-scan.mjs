@@ -43,16 +43,32 @@ await initEmbedded();
 const initEmbeddedMs = performance.now() - t;
 
 /** The extensions of host files by language, as the analysis groups them (tsx is TypeScript). */
-const LANGUAGE = { '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescript', '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript', '.py': 'python', '.go': 'go', '.rs': 'rust' };
+const LANGUAGE = {
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.cts': 'typescript',
+  '.tsx': 'typescript',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.jsx': 'javascript',
+  '.py': 'python',
+  '.go': 'go',
+  '.rs': 'rust',
+};
 
 // Both selections through the CLI's own file collection: (a) with include narrowed to .sql, (b) the defaults.
-const apps = readdirSync(corpus, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(corpus, e.name)).sort();
+const apps = readdirSync(corpus, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => join(corpus, e.name))
+  .sort();
 const read = (files) => files.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 const sqlOnly = apps.map((app) => read(collectFiles([app], app, ['**/*.sql'], DEFAULT_CONFIG.exclude)));
 const withHost = apps.map((app) => read(collectFiles([app], app, DEFAULT_CONFIG.include, DEFAULT_CONFIG.exclude)));
 const sqlBytes = sqlOnly.flat().reduce((n, f) => n + statSync(f.path).size, 0);
 const otherFiles = withHost.flat().filter((f) => !f.path.endsWith('.sql') && !LANGUAGE[extname(f.path)]);
-if (otherFiles.length) throw new Error(`the default include globs took files that are neither .sql nor host files: ${otherFiles.slice(0, 3).map((f) => f.path)}`);
+if (otherFiles.length)
+  throw new Error(`the default include globs took files that are neither .sql nor host files: ${otherFiles.slice(0, 3).map((f) => f.path)}`);
 
 const lintAll = (workspaces) => workspaces.map((sources) => lintSources(sources, DEFAULT_CONFIG));
 const times = { sql: [], host: [] };
@@ -118,7 +134,13 @@ console.log(
       withHost: {
         files: withHost.flat().length,
         hostFiles: withHost.flat().length - sqlOnly.flat().length,
-        hostMB: round(withHost.flat().filter((f) => !f.path.endsWith('.sql')).reduce((n, f) => n + Buffer.byteLength(f.text), 0) / 1e6, 3),
+        hostMB: round(
+          withHost
+            .flat()
+            .filter((f) => !f.path.endsWith('.sql'))
+            .reduce((n, f) => n + Buffer.byteLength(f.text), 0) / 1e6,
+          3,
+        ),
         ...b,
         findings: findings.sql + findings.host,
         languages,

@@ -17,9 +17,7 @@ const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const cli = join(root, 'dist/cli.js');
 
 const files = (function walk(d) {
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.sql') ? [join(d, e.name)] : [],
-  );
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.sql') ? [join(d, e.name)] : []));
 })(corpus);
 const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
 

@@ -95,7 +95,12 @@ function startServer(cwd, settings = {}) {
       rootUri,
       workspaceFolders: [{ uri: rootUri, name: 'ws' }],
       capabilities: {
-        workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, didChangeWatchedFiles: { dynamicRegistration: true } },
+        workspace: {
+          configuration: true,
+          workspaceFolders: true,
+          didChangeConfiguration: { dynamicRegistration: true },
+          didChangeWatchedFiles: { dynamicRegistration: true },
+        },
         textDocument: { synchronization: {}, publishDiagnostics: { versionSupport: true } },
         window: { workDoneProgress: true },
       },
@@ -112,7 +117,9 @@ function startServer(cwd, settings = {}) {
     try {
       await Promise.race([conn.sendRequest('shutdown'), sleep(3000)]);
       void conn.sendNotification('exit');
-    } catch {}
+    } catch {
+      // The server may be gone already; the wait below and SIGKILL end it either way.
+    }
     await Promise.race([new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r))), sleep(3000)]);
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     conn.dispose();

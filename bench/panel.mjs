@@ -52,7 +52,13 @@ function syntheticPlan(n) {
       if (right > 0) children.push(make(right, depth + 1));
     }
     if (leaf && myId % 25 === 0) {
-      findings.push({ rule: 'seq-scan-filter', nodeId: myId, node: `Seq Scan on table_${myId}`, message: 'A filter removes most rows: add an index on (status, created_at).', severity: 'warning' });
+      findings.push({
+        rule: 'seq-scan-filter',
+        nodeId: myId,
+        node: `Seq Scan on table_${myId}`,
+        message: 'A filter removes most rows: add an index on (status, created_at).',
+        severity: 'warning',
+      });
     }
     return {
       id: myId,
@@ -76,8 +82,21 @@ function syntheticPlan(n) {
 }
 
 const { tree, findings, plan, count } = syntheticPlan(nodeCount);
-const result = { database: 'embedded PGlite (PostgreSQL 18.6)', sql: 'SELECT … /* synthetic */', plan, tree, findings, planningMs: 1.2, executionMs: 250, warnings: [] };
-const opts = { cspSource: 'vscode-resource:', styleUris: ['vscode-resource:/panel.css', 'vscode-resource:/explain.css'], scriptUri: 'vscode-resource:/explain.js' };
+const result = {
+  database: 'embedded PGlite (PostgreSQL 18.6)',
+  sql: 'SELECT … /* synthetic */',
+  plan,
+  tree,
+  findings,
+  planningMs: 1.2,
+  executionMs: 250,
+  warnings: [],
+};
+const opts = {
+  cspSource: 'vscode-resource:',
+  styleUris: ['vscode-resource:/panel.css', 'vscode-resource:/explain.css'],
+  scriptUri: 'vscode-resource:/explain.js',
+};
 
 const t0 = performance.now();
 const first = buildExplainHtml(result, opts);

@@ -23,7 +23,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'pgperf-precision-'));
 const rules = {};
 let seconds = 0;
 try {
-  for (const app of readdirSync(apps, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+  for (const app of readdirSync(apps, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()) {
     const args = [join(root, 'bin/pgperf.js'), 'lint', join(apps, app), '--format', 'json'];
     if (appConfig[app]) {
       const file = join(scratch, `${app}.json`);

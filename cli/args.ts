@@ -57,7 +57,7 @@ export function parseCommand<O extends Options>(command: string, args: string[],
  * A file an option writes (`--json F`, `--csv F`), checked before any work: its folder exists and can be written,
  * and it is not a folder itself. Nothing is created, so a run that fails later leaves no empty file behind.
  */
-export function checkOutputPath(option: string, file: string, cwd: string): void {
+function checkOutputPath(option: string, file: string, cwd: string): void {
   if (file.trim() === '') throw new UsageError(`${option} needs a file name`);
   const path = resolve(cwd, file);
   const what = `${option} ${file}`;

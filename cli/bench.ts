@@ -73,25 +73,30 @@ function oneOf<T extends string>(name: string, raw: string | undefined, fallback
 }
 
 /** The issue's options, validated against pgvector's limits (m 2–100, ef_construction 4–1000 and ≥ 2 × m, …). */
-export function parseHnswArgs(args: string[]): { params: HnswParams; yes: boolean; json?: string; csv?: string } {
-  const { values } = parseCommand('bench hnsw', args, {
-    dim: { type: 'string' },
-    count: { type: 'string' },
-    queries: { type: 'string' },
-    distribution: { type: 'string' },
-    metric: { type: 'string' },
-    m: { type: 'string' },
-    'ef-construction': { type: 'string' },
-    'ef-search': { type: 'string' },
-    k: { type: 'string' },
-    'recall-target': { type: 'string' },
-    seed: { type: 'string' },
-    table: { type: 'string' },
-    column: { type: 'string' },
-    yes: { type: 'boolean', short: 'y', default: false },
-    json: { type: 'string' },
-    csv: { type: 'string' },
-  }, false);
+function parseHnswArgs(args: string[]): { params: HnswParams; yes: boolean; json?: string; csv?: string } {
+  const { values } = parseCommand(
+    'bench hnsw',
+    args,
+    {
+      dim: { type: 'string' },
+      count: { type: 'string' },
+      queries: { type: 'string' },
+      distribution: { type: 'string' },
+      metric: { type: 'string' },
+      m: { type: 'string' },
+      'ef-construction': { type: 'string' },
+      'ef-search': { type: 'string' },
+      k: { type: 'string' },
+      'recall-target': { type: 'string' },
+      seed: { type: 'string' },
+      table: { type: 'string' },
+      column: { type: 'string' },
+      yes: { type: 'boolean', short: 'y', default: false },
+      json: { type: 'string' },
+      csv: { type: 'string' },
+    },
+    false,
+  );
   const d = DEFAULT_HNSW_PARAMS;
   const m = intList('m', values.m, d.m, 2, 100);
   const efConstruction = intList('ef-construction', values['ef-construction'], d.efConstruction, 4, 1000);
@@ -135,13 +140,18 @@ export function parseHnswArgs(args: string[]): { params: HnswParams; yes: boolea
   return { params, yes: values.yes!, ...(values.json !== undefined ? { json: values.json } : {}), ...(values.csv !== undefined ? { csv: values.csv } : {}) };
 }
 
-export function parseRlsArgs(args: string[]): { params: RlsParams; yes: boolean; json?: string } {
-  const { values } = parseCommand('bench rls', args, {
-    rows: { type: 'string' },
-    rounds: { type: 'string' },
-    yes: { type: 'boolean', short: 'y', default: false },
-    json: { type: 'string' },
-  }, false);
+function parseRlsArgs(args: string[]): { params: RlsParams; yes: boolean; json?: string } {
+  const { values } = parseCommand(
+    'bench rls',
+    args,
+    {
+      rows: { type: 'string' },
+      rounds: { type: 'string' },
+      yes: { type: 'boolean', short: 'y', default: false },
+      json: { type: 'string' },
+    },
+    false,
+  );
   const d = RLS_DEFAULTS;
   const params: RlsParams = {
     rows: int('rows', values.rows, d.rows, 100),
@@ -268,10 +278,12 @@ async function openDatabase(io: BenchIo, server: Server | undefined, yes: boolea
   const db = server.open();
   io.err(`pgperf: database: ${db.label} (from ${server.source})\n`);
   // A loopback host name can still lead elsewhere (a proxy): ask the server which address it answered on.
-  const local = yes || (await isLocal(db).catch(async (e: unknown) => {
-    await db.close().catch(() => undefined);
-    throw e;
-  }));
+  const local =
+    yes ||
+    (await isLocal(db).catch(async (e: unknown) => {
+      await db.close().catch(() => undefined);
+      throw e;
+    }));
   if (local) return db;
   io.err(`pgperf: ${db.label} answers from an address that is not on this machine: ${describe()}\nPass --yes to run the benchmark there.\n`);
   await db.close().catch(() => undefined);
@@ -337,7 +349,10 @@ async function withDatabase(
 async function hnsw(args: string[], io: BenchIo): Promise<number> {
   const { params, yes, json, csv } = parseHnswArgs(args);
   // The output files are checked before the sweep (minutes of work) rather than found unwritable after it.
-  checkDistinctOutputs(io.cwd, [['--json', json], ['--csv', csv]]);
+  checkDistinctOutputs(io.cwd, [
+    ['--json', json],
+    ['--csv', csv],
+  ]);
   const indexes = params.m.length * params.efConstruction.length;
   if (Math.min(...params.efSearch) < params.k) io.err(`pgperf: an ef_search below k (${params.k}) returns fewer than k rows: its recall is capped\n`);
   const describe = () =>

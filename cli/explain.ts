@@ -40,7 +40,7 @@ export interface ExplainIo {
   signals?: SignalTarget;
 }
 
-export const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] (SQL | --file F [--line N])`;
+const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] (SQL | --file F [--line N])`;
 
 /** Thrown by the confirm callback when consent was needed and the flags do not give it. */
 class NeedsYes extends Error {
@@ -53,9 +53,11 @@ class NeedsYes extends Error {
 function describeRequest(r: ConfirmRequest): string {
   const lines: string[] = [];
   if (r.reasons.length) {
-    lines.push(r.analyze
-      ? `pgperf: EXPLAIN ANALYZE runs this statement inside a transaction that is always rolled back, and it: ${r.reasons.join('; ')}.\n`
-      : `pgperf: planning this statement may call functions pgperf cannot prove harmless: ${r.reasons.join('; ')}.\n`);
+    lines.push(
+      r.analyze
+        ? `pgperf: EXPLAIN ANALYZE runs this statement inside a transaction that is always rolled back, and it: ${r.reasons.join('; ')}.\n`
+        : `pgperf: planning this statement may call functions pgperf cannot prove harmless: ${r.reasons.join('; ')}.\n`,
+    );
   }
   if (r.irreversible.length) lines.push(`pgperf: this cannot be rolled back: ${r.irreversible.join('; ')}.\n`);
   return lines.join('');
@@ -80,17 +82,22 @@ export function terminalAsk(): ExplainIo['ask'] {
 }
 
 export async function explainCommand(args: string[], io: ExplainIo): Promise<number> {
-  const { values, positionals } = parseCommand('explain', args, {
-    analyze: { type: 'boolean', short: 'a', default: false },
-    yes: { type: 'boolean', short: 'y', default: false },
-    'allow-irreversible': { type: 'boolean', default: false },
-    format: { type: 'string', short: 'f', default: 'text' },
-    generic: { type: 'boolean', default: false },
-    param: { type: 'string', short: 'p', multiple: true },
-    timeout: { type: 'string' },
-    file: { type: 'string' },
-    line: { type: 'string' },
-  }, true);
+  const { values, positionals } = parseCommand(
+    'explain',
+    args,
+    {
+      analyze: { type: 'boolean', short: 'a', default: false },
+      yes: { type: 'boolean', short: 'y', default: false },
+      'allow-irreversible': { type: 'boolean', default: false },
+      format: { type: 'string', short: 'f', default: 'text' },
+      generic: { type: 'boolean', default: false },
+      param: { type: 'string', short: 'p', multiple: true },
+      timeout: { type: 'string' },
+      file: { type: 'string' },
+      line: { type: 'string' },
+    },
+    true,
+  );
   const format = values.format!;
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format "${format}" (text or json)`);
   const timeoutMs = values.timeout === undefined ? 30_000 : Number(values.timeout);
@@ -107,7 +114,9 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   const params = (values.param ?? []).map((p) => (/^null$/i.test(p) ? null : p));
   if (values.generic && params.length > 0) throw new UsageError('--generic and --param exclude each other');
   if (params.length > 0 && params.length !== maxParam) {
-    throw new UsageError(`the statement has ${maxParam} parameter${maxParam === 1 ? '' : 's'} (${maxParam === 1 ? '$1' : `$1…$${maxParam}`}); ${params.length} --param given`);
+    throw new UsageError(
+      `the statement has ${maxParam} parameter${maxParam === 1 ? '' : 's'} (${maxParam === 1 ? '$1' : `$1…$${maxParam}`}); ${params.length} --param given`,
+    );
   }
   const generic = values.generic || (maxParam > 0 && params.length === 0);
   const paramList = maxParam === 1 ? '$1' : `$1…$${maxParam}`;
@@ -227,7 +236,7 @@ async function checkExplainable(sql: string): Promise<void> {
 }
 
 /** `{ database, plan, findings: [{ rule, node, message }] }`, as the issue specifies. */
-export function jsonOutput(result: Pick<ExplainResult, 'database' | 'plan' | 'findings'>): string {
+function jsonOutput(result: Pick<ExplainResult, 'database' | 'plan' | 'findings'>): string {
   const findings = result.findings.map((f) => ({ rule: f.rule, node: f.node, message: f.message }));
   return `${JSON.stringify({ database: result.database, plan: result.plan, findings }, null, 2)}\n`;
 }
@@ -265,7 +274,9 @@ async function pickFromFile(file: string, lineText: string | undefined, cwd: str
   } else parsed = new ParsedFile(file, text);
   const statements = parsed.statements;
   if (statements.length === 0) {
-    throw new UsageError(lang ? `${file} has no SQL string pgperf reads (a query passed to a database API, tagged as sql or marked /* sql */)` : `${file} has no SQL statement`);
+    throw new UsageError(
+      lang ? `${file} has no SQL string pgperf reads (a query passed to a database API, tagged as sql or marked /* sql */)` : `${file} has no SQL statement`,
+    );
   }
   if (lineText === undefined) {
     if (statements.length === 1) return picked(parsed, statements[0]);
@@ -276,7 +287,10 @@ async function pickFromFile(file: string, lineText: string | undefined, cwd: str
   // Lines of the file as written (the host file's, for embedded SQL).
   const at = statements.find((st) => parsed.lineOf(st.start) <= line && line <= parsed.lineOf(Math.max(st.start, st.end - 1)));
   if (at) return picked(parsed, at);
-  if (parsed.host && !parsed.host.segments.some((seg) => lineOfDocument(parsed, seg.embedded.start) <= line && line <= lineOfDocument(parsed, seg.embedded.end))) {
+  if (
+    parsed.host &&
+    !parsed.host.segments.some((seg) => lineOfDocument(parsed, seg.embedded.start) <= line && line <= lineOfDocument(parsed, seg.embedded.end))
+  ) {
     throw new UsageError(`line ${line} of ${file} is not in a SQL string pgperf reads (SQL strings on ${sqlLines(parsed)})`);
   }
   throw new UsageError(`no statement on line ${line} of ${file}`);

@@ -106,10 +106,15 @@ function help(args: string[], io: Io): number {
 }
 
 async function lint(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand('lint', args, {
-    format: { type: 'string', short: 'f', default: 'text' },
-    config: { type: 'string', short: 'c' },
-  }, true);
+  const { values, positionals } = parseCommand(
+    'lint',
+    args,
+    {
+      format: { type: 'string', short: 'f', default: 'text' },
+      config: { type: 'string', short: 'c' },
+    },
+    true,
+  );
   const format = values.format!;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const { config, problems, path: configPath } = loadConfig(values.config, io.cwd, io);
@@ -146,12 +151,7 @@ interface ProjectRun {
  * Lints each project apart: a `.pgperf.json` in a subfolder of the working folder starts a project with its own
  * config (read by the same loader) and its own catalog; the other files form the top project.
  */
-async function lintProjects(
-  files: readonly string[],
-  explicit: ReadonlySet<string>,
-  io: Io,
-  top: LoadedConfig,
-): Promise<ProjectRun[]> {
+async function lintProjects(files: readonly string[], explicit: ReadonlySet<string>, io: Io, top: LoadedConfig): Promise<ProjectRun[]> {
   const slash = (p: string) => p.split(sep).join('/');
   const cwd = slash(io.cwd);
   const found = new Map<string, boolean>();
@@ -168,7 +168,8 @@ async function lintProjects(
   for (const [root, group] of groups) {
     const own = root === '' ? top : loadConfig(join(root, CONFIG_FILE), io.cwd, io);
     // A project's include/exclude globs are relative to its folder; files named on the command line always count.
-    const inGlobs = root === '' ? group : group.filter((f) => explicit.has(f) || matchesGlobs(slash(f).slice(root.length + 1), own.config.include, own.config.exclude));
+    const inGlobs =
+      root === '' ? group : group.filter((f) => explicit.has(f) || matchesGlobs(slash(f).slice(root.length + 1), own.config.include, own.config.exclude));
     // A host language turned off in the project's `embedded` setting: its files are not read at all.
     const mine = inGlobs.filter((f) => languageEnabled(f, own.config.embedded));
     // The host grammars load only once a host file takes part: a .sql-only run never pays for them.
@@ -176,7 +177,12 @@ async function lintProjects(
     // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
     const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readSource(path, io.cwd) }));
     const result = lintSources(sources, own.config);
-    runs.push({ configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path, problems: own.problems, files: result.files, internalErrors: result.internalErrors });
+    runs.push({
+      configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path,
+      problems: own.problems,
+      files: result.files,
+      internalErrors: result.internalErrors,
+    });
   }
   if (runs.length === 0) runs.push({ configPath: top.path, problems: top.problems, files: [], internalErrors: [] });
   return runs;
@@ -200,7 +206,8 @@ function displayPath(root: string, path: string): string {
 function lsp(args: string[]): Promise<number> {
   parseCommand('lsp', args, { stdio: { type: 'boolean' } }, false);
   if (!args.includes('--stdio')) throw new UsageError('lsp needs --stdio (the language server talks LSP over stdin/stdout)');
-  // The server is its own bundle beside this one: loaded only for this command.
+  // The server is its own bundle beside this one: loaded only for this command, at run time (esbuild must not inline it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS bundle chosen at run time
   require(join(__dirname, 'server.js'));
   return new Promise(() => {});
 }
@@ -208,12 +215,19 @@ function lsp(args: string[]): Promise<number> {
 function rules(args: string[], io: Io): number {
   const { values } = parseCommand('rules', args, { format: { type: 'string', short: 'f', default: 'text' } }, false);
   if (values.format === 'json') {
-    io.out(JSON.stringify(RULES.map((r) => r.meta), null, 2) + '\n');
+    io.out(
+      JSON.stringify(
+        RULES.map((r) => r.meta),
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   if (values.format !== 'text') throw new UsageError(`unknown format "${values.format}" (text or json)`);
   const width = Math.max(...RULES.map((r) => r.meta.id.length));
-  for (const r of RULES) io.out(`${r.meta.id.padEnd(width)}  ${(r.meta.optIn ? 'off' : r.meta.severity).padEnd(7)}  ${r.meta.fixable ? 'fix' : '   '}  ${r.meta.docs.summary}\n`);
+  for (const r of RULES)
+    io.out(`${r.meta.id.padEnd(width)}  ${(r.meta.optIn ? 'off' : r.meta.severity).padEnd(7)}  ${r.meta.fixable ? 'fix' : '   '}  ${r.meta.docs.summary}\n`);
   return 0;
 }
 
@@ -227,7 +241,7 @@ function docs(args: string[], io: Io): number {
   const why = (e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
     // ENOTDIR from mkdir -p: some part of the path is a file.
-    return code === 'ENOTDIR' ? 'a part of the path is a file, not a folder (ENOTDIR)' : code ?? (e as Error).message;
+    return code === 'ENOTDIR' ? 'a part of the path is a file, not a folder (ENOTDIR)' : (code ?? (e as Error).message);
   };
   try {
     mkdirSync(dir, { recursive: true });

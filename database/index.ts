@@ -3,12 +3,12 @@
  * gate, and the benchmarks with their reports. The VS Code extension and the CLI import this file only, never a
  * file inside (ARCHITECTURE.md); nothing here imports `vscode`, the language server or the UI.
  */
-export { type Database, DatabaseError, type Session } from './connection/types';
+export { type Database, DatabaseError } from './connection/types';
 export { openEmbedded } from './connection/embedded';
 export { openPostgres, poolSizeAdviceText } from './connection/postgres';
 export { type ConnectionProfile, connectionProfileSchema, profileLabel, SSL_MODES, validateProfiles } from './connection/profiles';
 export { databaseFromEnv, type Env, targetFromEnv } from './connection/env';
-export { type DdlFailure, type DdlStatement, failureLine, loadedSummary, loadSchema, type LoadResult } from './connection/load-ddl';
+export { failureLine, loadedSummary, loadSchema } from './connection/load-ddl';
 
 export { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from './explain/run';
 export { classify } from './explain/safety';

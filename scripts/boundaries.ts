@@ -47,7 +47,9 @@ export const RULES: Rules = {
       entries: ['server/src/analysis/index.ts', 'server/src/analysis/pg.ts'],
       mayImport: [],
       forbiddenPackages: EDITOR_APIS,
-      why: 'the linter itself runs the same in the language server, the CLI and the tests; pg.ts is the parser alone, so the extension bundle does not carry the rules',
+      why:
+        'the linter itself runs the same in the language server, the CLI and the tests; pg.ts is the parser alone, so ' +
+        'the extension bundle does not carry the rules',
     },
     {
       name: 'files',
@@ -63,7 +65,9 @@ export const RULES: Rules = {
       mayImport: ['analysis', 'files'],
       deepImports: ['analysis'],
       forbiddenPackages: ['vscode', 'vscode-languageclient*'],
-      why: 'the language server wires the core to LSP; it runs in its own process and never sees the VS Code API (it still imports core files directly until it is reduced to wiring)',
+      why:
+        'the language server wires the core to LSP; it runs in its own process and never sees the VS Code API (it ' +
+        'still imports core files directly until it is reduced to wiring)',
     },
     {
       name: 'protocol',
@@ -71,7 +75,9 @@ export const RULES: Rules = {
       entries: ['protocol/index.ts'],
       mayImport: ['lsp'],
       forbiddenPackages: EDITOR_APIS,
-      why: "pgperf's own LSP messages, the only way the client side reaches the server; the definitions still sit in server/src/lsp/protocol.ts, which this entry re-exports",
+      why:
+        "pgperf's own LSP messages, the only way the client side reaches the server; the definitions still sit in " +
+        'server/src/lsp/protocol.ts, which this entry re-exports',
     },
     {
       name: 'render',
@@ -215,7 +221,8 @@ export function checkBoundaries(root: string, rules: Rules = RULES): Violation[]
     violations.push({ file: witness.split(' → ')[0]!, specifier: '', message: `cycle between parts: ${[...cycle, cycle[0]].join(' → ')} (${witness})` });
   }
   for (const part of rules.parts) {
-    for (const dep of part.mayImport) if (!byName.has(dep)) violations.push({ file: '', specifier: '', message: `${part.name} may import an unknown part ${dep}` });
+    for (const dep of part.mayImport)
+      if (!byName.has(dep)) violations.push({ file: '', specifier: '', message: `${part.name} may import an unknown part ${dep}` });
   }
   return violations;
 }
@@ -249,7 +256,8 @@ export function renderRules(rules: Rules = RULES): string {
   for (const p of rules.parts) {
     const may = p.mayImport.map((d) => (p.deepImports?.includes(d) ? `${d} (any file)` : d));
     lines.push(
-      `| ${p.name} | ${code(p.paths)} | ${p.entries ? code(p.entries) : 'any file'} | ${may.length ? may.join(', ') : 'no other part'} | ${code(p.forbiddenPackages)} | ${p.why} |`,
+      `| ${p.name} | ${code(p.paths)} | ${p.entries ? code(p.entries) : 'any file'} | ` +
+        `${may.length ? may.join(', ') : 'no other part'} | ${code(p.forbiddenPackages)} | ${p.why} |`,
     );
   }
   return lines.join('\n');

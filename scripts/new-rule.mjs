@@ -39,7 +39,8 @@ const rulesDir = join(root, 'server/src/analysis/rules');
 const indexPath = join(rulesDir, 'index.ts');
 const rulePath = join(rulesDir, `${id}.ts`);
 const testPath = join(root, 'test/rules', `${id}.test.ts`);
-if (!existsSync(indexPath) || !existsSync(join(root, 'test/rules'))) usage(`${root} has no server/src/analysis/rules/index.ts and test/rules: --root must be a pgperf repository`);
+if (!existsSync(indexPath) || !existsSync(join(root, 'test/rules')))
+  usage(`${root} has no server/src/analysis/rules/index.ts and test/rules: --root must be a pgperf repository`);
 const name = id.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 const index = readFileSync(indexPath, 'utf8');
 if (new RegExp(`id: '${id}'`).test(readRules()) || index.includes(`'./${id}'`)) usage(`rule ${id} exists`);
@@ -49,7 +50,11 @@ for (const p of [rulePath, testPath]) if (existsSync(p)) usage(`${relative(root,
 /** The text of every rule module, to find an id declared in a file whose name differs from it. */
 function readRules() {
   const m = index.match(/from '\.\/[^']+'/g) ?? [];
-  return m.map((s) => join(rulesDir, `${s.slice(8, -1)}.ts`)).filter(existsSync).map((p) => readFileSync(p, 'utf8')).join('\n');
+  return m
+    .map((s) => join(rulesDir, `${s.slice(8, -1)}.ts`))
+    .filter(existsSync)
+    .map((p) => readFileSync(p, 'utf8'))
+    .join('\n');
 }
 
 // The catalog order of RULES is the docs' and `pgperf rules`' order: a new rule goes last among the statement rules,

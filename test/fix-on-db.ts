@@ -5,7 +5,8 @@
  * contrib extensions listed in EXTENSIONS), the workspace's schema statements run in workspace order and the
  * fixed statement is checked in its place: a query (SELECT/INSERT/UPDATE/DELETE/MERGE/VALUES) with
  * `PREPARE … AS …` after all schema statements — so `$n` parameters get their types from the statement — then
- * DEALLOCATE; anything else executed in its place in the workspace order. Statements run one at a time outside any transaction block, so `CREATE INDEX CONCURRENTLY` and
+ * DEALLOCATE; anything else executed in its place in the workspace order. Statements run one at a time outside any
+ * transaction block, so `CREATE INDEX CONCURRENTLY` and
  * `REINDEX … CONCURRENTLY` run as they would in a migration; the database is emptied after each check (every
  * user schema and role dropped, temporary tables discarded, public recreated).
  *
@@ -102,9 +103,7 @@ const bare = (st: Statement) => st.text.replace(/;\s*$/, '');
 async function reset(db: PGlite): Promise<void> {
   // Temporary tables live in pg_temp_N, which the schema loop below does not drop.
   await db.exec('DEALLOCATE ALL; RESET ALL; DISCARD TEMP;');
-  const schemas = await db.query<{ n: string }>(
-    "SELECT nspname AS n FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'",
-  );
+  const schemas = await db.query<{ n: string }>("SELECT nspname AS n FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'");
   for (const { n } of schemas.rows) await db.exec(`DROP SCHEMA "${n.replace(/"/g, '""')}" CASCADE`);
   const roles = await db.query<{ r: string }>("SELECT rolname AS r FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user");
   for (const { r } of roles.rows) await db.exec(`DROP OWNED BY "${r.replace(/"/g, '""')}" CASCADE; DROP ROLE "${r.replace(/"/g, '""')}"`);
@@ -154,7 +153,7 @@ async function statementOnDb(db: PGlite, map: Record<string, string>, target: st
       }
     } catch (e) {
       const missing = missingFromWorkspace(e as Error);
-      if (!missing) throw new Error(`PostgreSQL rejects the statement: ${(e as Error).message}\n${fixedSt.text}`);
+      if (!missing) throw new Error(`PostgreSQL rejects the statement: ${(e as Error).message}\n${fixedSt.text}`, { cause: e });
       unchecked = missing;
     }
   };
@@ -169,7 +168,10 @@ async function statementOnDb(db: PGlite, map: Record<string, string>, target: st
           await run(db, st);
         } catch (e) {
           const missing = missingFromWorkspace(e as Error);
-          if (!missing) throw new Error(`workspace statement rejected by PostgreSQL (${file.path}): ${(e as Error).message}\n${st.text}`);
+          if (!missing)
+            throw new Error(`workspace statement rejected by PostgreSQL (${file.path}): ${(e as Error).message}\n${st.text}`, {
+              cause: e,
+            });
           skipped.push(`${file.path}: ${missing}: ${st.text.trim().split('\n')[0]}`);
         }
       }

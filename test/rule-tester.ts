@@ -102,7 +102,10 @@ export async function checkInvalid(rule: Rule, c: InvalidCase): Promise<void> {
 
   const fixes = found.map((f) => f.fix).filter((f): f is Fix => f !== undefined);
   if (c.output === undefined) {
-    if (fixes.length > 0) fail(`${id} offers ${fixes.length === 1 ? 'a fix' : `${fixes.length} fixes`} here: give \`output\` (the text after the fixes), or \`output: null\` to assert there is none`);
+    if (fixes.length > 0)
+      fail(
+        `${id} offers ${fixes.length === 1 ? 'a fix' : `${fixes.length} fixes`} here: give \`output\` (the text after the fixes), or \`output: null\` to assert there is none`,
+      );
     return;
   }
   if (c.output === null) {
@@ -116,12 +119,15 @@ export async function checkInvalid(rule: Rule, c: InvalidCase): Promise<void> {
   // Linted again, the fixed file has no more syntax errors than before (the engine's own view of it, templates and
   // SQL strings in code included), and each applied fix took its finding away.
   const count = (text: string, ruleId: string) =>
-    lintSources(toSources({ ...files, [filename]: text }), cfg).files.find((f) => f.file.path === filename)!.findings.filter((f) => f.ruleId === ruleId).length;
+    lintSources(toSources({ ...files, [filename]: text }), cfg)
+      .files.find((f) => f.file.path === filename)!
+      .findings.filter((f) => f.ruleId === ruleId).length;
   const before = count(c.code, 'syntax-error');
   const after = count(fixed, 'syntax-error');
   if (after > before) fail(`the fixes add a syntax error (${before} before, ${after} after):\n${fixed}`);
   const left = count(fixed, id);
-  if (left > found.length - applied) fail(`${applied} fix${applied === 1 ? '' : 'es'} applied, yet ${left} of ${found.length} ${id} findings remain:\n${fixed}`);
+  if (left > found.length - applied)
+    fail(`${applied} fix${applied === 1 ? '' : 'es'} applied, yet ${left} of ${found.length} ${id} findings remain:\n${fixed}`);
 }
 
 /** The test title of a case: its name, else its file (when not main.sql) and code on one line. */
@@ -172,7 +178,12 @@ async function lint(rule: Rule, c: ValidCase) {
   for (const f of found) {
     const start = doc.positionAt(f.start);
     const end = doc.positionAt(f.end);
-    if (start.line !== f.range.start.line || start.character !== f.range.start.character || end.line !== f.range.end.line || end.character !== f.range.end.character) {
+    if (
+      start.line !== f.range.start.line ||
+      start.character !== f.range.start.character ||
+      end.line !== f.range.end.line ||
+      end.character !== f.range.end.character
+    ) {
       fail(`${f.ruleId} finding at offsets ${f.start}-${f.end} has range ${JSON.stringify(f.range)}, not the document's ${JSON.stringify({ start, end })}`);
     }
   }

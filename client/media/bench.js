@@ -4,7 +4,10 @@
   'use strict';
   const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
   if (!vscode) return;
-  for (const [id, format] of [['export-json', 'json'], ['export-csv', 'csv']]) {
+  for (const [id, format] of [
+    ['export-json', 'json'],
+    ['export-csv', 'csv'],
+  ]) {
     const button = document.getElementById(id);
     if (button) button.addEventListener('click', () => vscode.postMessage({ type: 'export', format }));
   }

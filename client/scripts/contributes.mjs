@@ -75,13 +75,32 @@ const configuration = {
           type: 'object',
           description: 'Host languages whose SQL strings are read (all by default; `typescript` covers .tsx).',
           properties: Object.fromEntries(
-            ['typescript', 'javascript', 'python', 'go', 'rust'].map((l) => [l, { type: 'boolean', default: true, description: `Read SQL strings in ${l === 'typescript' ? 'TypeScript' : l === 'javascript' ? 'JavaScript' : l[0].toUpperCase() + l.slice(1)} files.` }]),
+            ['typescript', 'javascript', 'python', 'go', 'rust'].map((l) => [
+              l,
+              {
+                type: 'boolean',
+                default: true,
+                description: `Read SQL strings in ${l === 'typescript' ? 'TypeScript' : l === 'javascript' ? 'JavaScript' : l[0].toUpperCase() + l.slice(1)} files.`,
+              },
+            ]),
           ),
           additionalProperties: false,
         },
-        calls: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Extra functions or methods (`runQuery`, `db.runQuery`) whose first string argument is SQL.' },
-        tags: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Extra template tags (`db.sql`) whose template is SQL (JavaScript, TypeScript).' },
-        keywordFallback: { type: 'boolean', default: true, description: 'Also read a string that starts with a statement keyword and parses, where no API or marker comment says it is SQL.' },
+        calls: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Extra functions or methods (`runQuery`, `db.runQuery`) whose first string argument is SQL.',
+        },
+        tags: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Extra template tags (`db.sql`) whose template is SQL (JavaScript, TypeScript).',
+        },
+        keywordFallback: {
+          type: 'boolean',
+          default: true,
+          description: 'Also read a string that starts with a statement keyword and parses, where no API or marker comment says it is SQL.',
+        },
       },
       additionalProperties: false,
     },
@@ -114,9 +133,7 @@ const configuration = {
 const pkgPath = `${root}package.json`;
 const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
 // The analysis settings are generated; the client's own (connections, explain) are kept as they are.
-const kept = Object.fromEntries(
-  Object.entries(pkg.contributes?.configuration?.properties ?? {}).filter(([key]) => !(key in configuration.properties)),
-);
+const kept = Object.fromEntries(Object.entries(pkg.contributes?.configuration?.properties ?? {}).filter(([key]) => !(key in configuration.properties)));
 pkg.contributes = { ...pkg.contributes, configuration: { ...configuration, properties: { ...configuration.properties, ...kept } } };
 writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
 console.log(`package.json: ${rules.length} rules in pgperf.rules`);

@@ -37,8 +37,20 @@ const distToSegment = (x, y, [ax, ay], [bx, by]) => {
 };
 
 // Cylinder: x 22..86, top ellipse at y 32, bottom at y 96.
-const CX = 54, RX = 32, RY = 11, YT = 32, YB = 96;
-const bolt = [[98, 38], [74, 78], [90, 78], [80, 114], [112, 68], [95, 68], [106, 38]];
+const CX = 54,
+  RX = 32,
+  RY = 11,
+  YT = 32,
+  YB = 96;
+const bolt = [
+  [98, 38],
+  [74, 78],
+  [90, 78],
+  [80, 114],
+  [112, 68],
+  [95, 68],
+  [106, 38],
+];
 
 /** Colour of one sample point, or null outside the icon (transparent). */
 function sample(x, y) {
@@ -64,12 +76,18 @@ function sample(x, y) {
 const rgba = Buffer.alloc(SIZE * SIZE * 4);
 for (let py = 0; py < SIZE; py++) {
   for (let px = 0; px < SIZE; px++) {
-    let r = 0, g = 0, b = 0, a = 0;
+    let r = 0,
+      g = 0,
+      b = 0,
+      a = 0;
     for (let sy = 0; sy < SS; sy++) {
       for (let sx = 0; sx < SS; sx++) {
         const c = sample(px + (sx + 0.5) / SS, py + (sy + 0.5) / SS);
         if (!c) continue;
-        r += c[0]; g += c[1]; b += c[2]; a++;
+        r += c[0];
+        g += c[1];
+        b += c[2];
+        a++;
       }
     }
     const o = (py * SIZE + px) * 4;

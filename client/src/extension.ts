@@ -170,7 +170,8 @@ class DatabaseCommands {
     for (let i = 1; i <= maxParam; i++) {
       const value = await window.showInputBox({
         title: `pgperf ${what}: parameter $${i} of ${maxParam}${described[i - 1] ? ` — ${described[i - 1]}` : ''}`,
-        prompt: i === 1 ? `Value for $1 (sent as text, cast by the server; NULL for null). Leave empty for the generic plan.` : `Value for $${i} (NULL for null)`,
+        prompt:
+          i === 1 ? `Value for $1 (sent as text, cast by the server; NULL for null). Leave empty for the generic plan.` : `Value for $${i} (NULL for null)`,
         ignoreFocusOut: true,
       });
       if (value === undefined) return;
@@ -181,50 +182,48 @@ class DatabaseCommands {
       params.push(/^null$/i.test(value.trim()) ? null : value);
     }
 
-    const timeoutMs = this.connections.activeProfile()?.statementTimeoutMs ?? workspace.getConfiguration('pgperf').get<number>('explain.statementTimeoutMs', 30_000);
+    const timeoutMs =
+      this.connections.activeProfile()?.statementTimeoutMs ?? workspace.getConfiguration('pgperf').get<number>('explain.statementTimeoutMs', 30_000);
     const column = editor.viewColumn;
     let database = this.connections.activeProfile()?.name ?? 'embedded PGlite';
-    await window.withProgress(
-      { location: ProgressLocation.Notification, title: `pgperf: ${what}`, cancellable: true },
-      async (progress, token) => {
+    await window.withProgress({ location: ProgressLocation.Notification, title: `pgperf: ${what}`, cancellable: true }, async (progress, token) => {
+      try {
+        progress.report({ message: `connecting to ${database}…` });
+        const db = await this.database();
+        database = db.label;
+        if (token.isCancellationRequested) return;
+        progress.report({ message: `on ${db.label}…` });
+        const handle = startExplain(db, {
+          sql: sql!,
+          analyze,
+          ...(params.length > 0 ? { params } : {}),
+          generic,
+          timeoutMs,
+          confirm: async (request) => {
+            const dialog = consentDialog(request, db.label);
+            const answer = await window.showWarningMessage(dialog.message, { modal: true, detail: dialog.detail }, dialog.button);
+            return answer === dialog.button;
+          },
+        });
+        const sub = token.onCancellationRequested(() => void handle.cancel().catch((e) => this.output.warn(`cancel: ${String(e)}`)));
         try {
-          progress.report({ message: `connecting to ${database}…` });
-          const db = await this.database();
-          database = db.label;
-          if (token.isCancellationRequested) return;
-          progress.report({ message: `on ${db.label}…` });
-          const handle = startExplain(db, {
-            sql: sql!,
-            analyze,
-            ...(params.length > 0 ? { params } : {}),
-            generic,
-            timeoutMs,
-            confirm: async (request) => {
-              const dialog = consentDialog(request, db.label);
-              const answer = await window.showWarningMessage(dialog.message, { modal: true, detail: dialog.detail }, dialog.button);
-              return answer === dialog.button;
-            },
-          });
-          const sub = token.onCancellationRequested(() => void handle.cancel().catch((e) => this.output.warn(`cancel: ${String(e)}`)));
-          try {
-            const result = await handle.result;
-            this.output.info(`${what} on ${db.label}: ${result.nodes.length} nodes, ${result.findings.length} findings`);
-            this.panels.show(result, column, generic ? 'generic' : params.map((p) => (p === null ? 'NULL' : p)));
-          } finally {
-            sub.dispose();
-          }
-        } catch (e) {
-          if (e instanceof ExplainRefused) return;
-          if (e instanceof DatabaseError && e.kind === 'cancelled') {
-            void window.showInformationMessage(`pgperf: ${what} cancelled (rolled back)`);
-            return;
-          }
-          const message = e instanceof Error ? e.message : String(e);
-          this.output.error(`${what} on ${database} failed: ${message}`);
-          this.panels.showError({ database, sql: sql!, message }, column);
+          const result = await handle.result;
+          this.output.info(`${what} on ${db.label}: ${result.nodes.length} nodes, ${result.findings.length} findings`);
+          this.panels.show(result, column, generic ? 'generic' : params.map((p) => (p === null ? 'NULL' : p)));
+        } finally {
+          sub.dispose();
         }
-      },
-    );
+      } catch (e) {
+        if (e instanceof ExplainRefused) return;
+        if (e instanceof DatabaseError && e.kind === 'cancelled') {
+          void window.showInformationMessage(`pgperf: ${what} cancelled (rolled back)`);
+          return;
+        }
+        const message = e instanceof Error ? e.message : String(e);
+        this.output.error(`${what} on ${database} failed: ${message}`);
+        this.panels.showError({ database, sql: sql!, message }, column);
+      }
+    });
   }
 
   /** The active database (for the benchmarks). */
@@ -321,8 +320,7 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
-  const inspect = (scope: Parameters<typeof workspace.getConfiguration>[1]) => (key: string) =>
-    workspace.getConfiguration(SECTION, scope).inspect(key);
+  const inspect = (scope: Parameters<typeof workspace.getConfiguration>[1]) => (key: string) => workspace.getConfiguration(SECTION, scope).inspect(key);
 
   // The settings of the window and of every workspace folder, to tell a real `pgperf.*` change from any other.
   const snapshot = () => [undefined, ...(workspace.workspaceFolders ?? []).map((f) => f.uri)].map((scope) => explicitSettings(inspect(scope)));

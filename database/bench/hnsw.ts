@@ -45,7 +45,7 @@ import {
 import { recallAtK, summarize } from './stats';
 import { clustered, toVectorText, uniform } from './vectors';
 
-export type { HnswDistribution as Distribution, HnswMetric as Metric, HnswParams } from './report-types';
+export type { HnswParams } from './report-types';
 /** The guide's grid; a 10,000 × 768 clustered data set, 100 held-out queries. */
 export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
   dim: 768,
@@ -151,7 +151,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /** The guide's memory formula: (m × 2) × 4 + dim × 4 bytes per vector. */
-export function formulaBytes(count: number, dim: number, m: number): number {
+function formulaBytes(count: number, dim: number, m: number): number {
   return count * (m * 2 * 4 + dim * 4);
 }
 
@@ -231,9 +231,7 @@ class SweepPlan {
     this.loadUnits = (p.count + p.queries) * p.dim * 230;
     this.exactUnits = p.queries * (p.count * p.dim + SweepPlan.PER_QUERY);
     this.total =
-      this.loadUnits +
-      this.exactUnits +
-      this.builds.reduce((s, b) => s + this.buildUnits(b) + p.efSearch.reduce((t, ef) => t + this.passUnits(b.m, ef), 0), 0);
+      this.loadUnits + this.exactUnits + this.builds.reduce((s, b) => s + this.buildUnits(b) + p.efSearch.reduce((t, ef) => t + this.passUnits(b.m, ef), 0), 0);
   }
 
   buildUnits(b: Build): number {
@@ -302,11 +300,7 @@ interface Exact {
 }
 
 /** Runs the sweep. Always drops its scratch schema; rejects with DatabaseError 'cancelled' when `signal` aborts. */
-export async function runHnswSweep(
-  db: Database,
-  params: Partial<HnswParams> = {},
-  options: HnswRunOptions = {},
-): Promise<HnswReport> {
+export async function runHnswSweep(db: Database, params: Partial<HnswParams> = {}, options: HnswRunOptions = {}): Promise<HnswReport> {
   const p = resolveHnswParams(params);
   const { signal } = options;
   const plan = new SweepPlan(p, performance.now(), options.onProgress);
@@ -553,25 +547,22 @@ function sweepReport(db: Database, sw: Sweep, grid: Grid, exact: Exact, startedA
 }
 
 /** After the drops: the report, or the cancel or failure, worded with what the cleanup did. */
-function finishSweep(
-  outcome: ScratchOutcome<HnswReport>,
-  plan: SweepPlan,
-  schema: string,
-  state: SweepState,
-  signal: AbortSignal | undefined,
-): HnswReport {
+function finishSweep(outcome: ScratchOutcome<HnswReport>, plan: SweepPlan, schema: string, state: SweepState, signal: AbortSignal | undefined): HnswReport {
   const { failure, left } = outcome;
   const step = plan.step;
-  const aborted = signal?.aborted === true && (failure instanceof Aborted || (failure instanceof DatabaseError && failure.kind !== 'sql') || failure === undefined);
-  const cleanupText =
-    left.length > 0 ? leftBehindText(left) : state.created ? `the scratch schema ${schema} was dropped` : 'nothing was created';
+  const aborted =
+    signal?.aborted === true && (failure instanceof Aborted || (failure instanceof DatabaseError && failure.kind !== 'sql') || failure === undefined);
+  const cleanupText = left.length > 0 ? leftBehindText(left) : state.created ? `the scratch schema ${schema} was dropped` : 'nothing was created';
   if (aborted) throw cancelledError(step, cleanupText);
   if (failure !== undefined) {
     if (failure instanceof DatabaseError) {
       throw new DatabaseError(failure.kind, `${failure.message} (HNSW benchmark, ${step}; ${cleanupText})`, failure.code, { cause: failure });
     }
-    if (left.length > 0) throw new DatabaseError('sql', `${String((failure as Error)?.message ?? failure)} (HNSW benchmark, ${step}; ${cleanupText})`, undefined, { cause: failure });
-    throw failure;
+    if (left.length > 0)
+      throw new DatabaseError('sql', `${String((failure as Error)?.message ?? failure)} (HNSW benchmark, ${step}; ${cleanupText})`, undefined, {
+        cause: failure,
+      });
+    throw failure instanceof Error ? failure : new Error(String(failure as string));
   }
   if (left.length > 0) throw new DatabaseError('sql', `HNSW benchmark: the scratch schema could not be dropped; ${cleanupText}`);
   return outcome.result!;
@@ -583,15 +574,13 @@ function round(x: number, digits = 3): number {
 }
 
 /** The cheapest configuration reaching the target: lowest p50, then the smaller index, then the faster build. */
-export function recommend(results: readonly HnswResult[], recallTarget: number): HnswRecommendation | null {
+function recommend(results: readonly HnswResult[], recallTarget: number): HnswRecommendation | null {
   const ok = results.filter((r) => r.recall >= recallTarget);
   if (ok.length === 0) return null;
   const best = [...ok].sort((a, b) => a.p50Ms - b.p50Ms || a.indexBytes - b.indexBytes || a.buildMs - b.buildMs)[0]!;
   return {
     ...best,
-    reason:
-      `lowest p50 latency (${best.p50Ms} ms) among the ${ok.length} of ${results.length} configurations ` +
-      `reaching recall@k ≥ ${recallTarget}`,
+    reason: `lowest p50 latency (${best.p50Ms} ms) among the ${ok.length} of ${results.length} configurations ` + `reaching recall@k ≥ ${recallTarget}`,
   };
 }
 
@@ -619,12 +608,7 @@ async function ensurePgvector(q: Q, kind: Database['kind']): Promise<{ schema: s
 }
 
 /** Copies a sample of the user's vectors into the scratch schema: `items` (count rows) and the held-out queries. */
-async function sampleFromTable(
-  q: Q,
-  s: string,
-  es: string,
-  p: HnswParams,
-): Promise<{ dim: number; count: number; queries: string[] }> {
+async function sampleFromTable(q: Q, s: string, es: string, p: HnswParams): Promise<{ dim: number; count: number; queries: string[] }> {
   const rel = await q('select to_regclass($1)::oid as oid', [p.table]);
   const oid = rel.rows[0]?.oid;
   if (oid == null) throw new DatabaseError('sql', `table ${p.table} not found`, '42P01');
@@ -646,7 +630,7 @@ async function sampleFromTable(
     if (!(dim > 0)) throw new DatabaseError('sql', `column ${p.column} of ${p.table} has no vectors`);
   }
   if (dim > 2000) throw new DatabaseError('sql', `HNSW indexes vectors of up to 2,000 dimensions (${p.table}.${p.column} has ${dim})`);
-  await q('select setseed($1)', [((p.seed % 1000) + 1000) % 1000 / 1000]);
+  await q('select setseed($1)', [(((p.seed % 1000) + 1000) % 1000) / 1000]);
   await q(
     `CREATE TABLE ${s}.sample AS SELECT (row_number() OVER () - 1)::int4 AS rn, v AS embedding
        FROM (SELECT ${column}::${es}.vector(${dim}) AS v FROM ${ref} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${p.count + p.queries}) x`,

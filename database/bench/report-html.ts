@@ -90,7 +90,9 @@ export function recommendationSql(report: HnswReport): string | undefined {
 export function buildHnswHtml(report: HnswReport, opts: ReportPageOptions = {}): string {
   const p = report.params;
   const body: string[] = [];
-  const data = p.table ? `${p.table}.${p.column ?? '?'} (sampled: ${int(p.count)} vectors, ${p.dim} dimensions)` : `${int(p.count)} × ${p.dim}-dimensional ${p.distribution} vectors (seed ${p.seed})`;
+  const data = p.table
+    ? `${p.table}.${p.column ?? '?'} (sampled: ${int(p.count)} vectors, ${p.dim} dimensions)`
+    : `${int(p.count)} × ${p.dim}-dimensional ${p.distribution} vectors (seed ${p.seed})`;
   body.push(
     facts([
       ['Database', databaseLabel(report), 'database'],
@@ -122,8 +124,18 @@ export function buildHnswHtml(report: HnswReport, opts: ReportPageOptions = {}):
   }
   body.push('</section>');
 
-  body.push('<section class="chart" aria-label="Recall against QPS">', '<h2>Recall against queries per second</h2>', `<figure>${recallQpsSvg(report)}</figure>`, '</section>');
-  body.push('<section class="chart" aria-label="Build time and index size">', '<h2>Build time and index size</h2>', `<figure>${buildSvg(report)}</figure>`, '</section>');
+  body.push(
+    '<section class="chart" aria-label="Recall against QPS">',
+    '<h2>Recall against queries per second</h2>',
+    `<figure>${recallQpsSvg(report)}</figure>`,
+    '</section>',
+  );
+  body.push(
+    '<section class="chart" aria-label="Build time and index size">',
+    '<h2>Build time and index size</h2>',
+    `<figure>${buildSvg(report)}</figure>`,
+    '</section>',
+  );
 
   // Memory formula beside the measured size.
   body.push(
@@ -134,7 +146,9 @@ export function buildHnswHtml(report: HnswReport, opts: ReportPageOptions = {}):
   );
   for (const row of report.memoryFormula) {
     const ratio = row.formulaBytes > 0 ? `${(row.indexBytes / row.formulaBytes).toFixed(2)}×` : '–';
-    body.push(`<tr><td>${esc(row.m)}</td><td>${esc(row.efConstruction)}</td><td>${esc(formatBytes(row.formulaBytes))}</td><td>${esc(formatBytes(row.indexBytes))}</td><td>${esc(ratio)}</td></tr>`);
+    body.push(
+      `<tr><td>${esc(row.m)}</td><td>${esc(row.efConstruction)}</td><td>${esc(formatBytes(row.formulaBytes))}</td><td>${esc(formatBytes(row.indexBytes))}</td><td>${esc(ratio)}</td></tr>`,
+    );
   }
   body.push('</tbody></table>', '</section>');
 
@@ -244,7 +258,7 @@ export function isLocalHost(host: string | undefined): boolean {
 }
 
 /** Rough size of the RLS benchmark's scratch objects: two copies of the table (~130 bytes a row) and two indexes (~60). */
-export function estimateRlsBytes(params: { rows: number }): number {
+function estimateRlsBytes(params: { rows: number }): number {
   return params.rows * 2 * 190;
 }
 
@@ -260,7 +274,7 @@ function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  let s = String(v);
+  let s = typeof v === 'object' ? JSON.stringify(v) : String(v as string | bigint);
   // A text cell a spreadsheet would run as a formula gets a leading apostrophe.
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -282,9 +296,23 @@ export function toCsv(report: BenchReport): string {
       rows.push(line([r.m, r.efConstruction, r.efSearch, r.buildMs, r.indexBytes, r.recall, r.p50Ms, r.p95Ms, r.p99Ms, r.qps, isRec]));
     }
   } else {
-    rows.push(line(['query', 'without_rls_p50_ms', 'without_rls_p95_ms', 'with_rls_p50_ms', 'with_rls_p95_ms', 'overhead_pct', 'ci95_low_pct', 'ci95_high_pct', 'plan_changed']));
+    rows.push(
+      line([
+        'query',
+        'without_rls_p50_ms',
+        'without_rls_p95_ms',
+        'with_rls_p50_ms',
+        'with_rls_p95_ms',
+        'overhead_pct',
+        'ci95_low_pct',
+        'ci95_high_pct',
+        'plan_changed',
+      ]),
+    );
     for (const q of report.queries) {
-      rows.push(line([q.name, q.withoutRlsMs.p50, q.withoutRlsMs.p95, q.withRlsMs.p50, q.withRlsMs.p95, q.overheadPct, q.ci95Pct[0], q.ci95Pct[1], q.planChanged]));
+      rows.push(
+        line([q.name, q.withoutRlsMs.p50, q.withoutRlsMs.p95, q.withRlsMs.p50, q.withRlsMs.p95, q.overheadPct, q.ci95Pct[0], q.ci95Pct[1], q.planChanged]),
+      );
     }
     rows.push(line(['overall', '', '', '', '', report.overheadPct, report.ci95Pct[0], report.ci95Pct[1], report.queries.some((q) => q.planChanged)]));
   }
@@ -295,14 +323,20 @@ export function toCsv(report: BenchReport): string {
 export function toTextTable(report: BenchReport): string {
   const table = (head: string[], body: string[][], right: boolean[]): string => {
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-    const fmt = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    const fmt = (r: string[]) =>
+      r
+        .map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd();
     return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
   };
   const out: string[] = [];
   if (isHnswReport(report)) {
     const p = report.params;
     const rec = report.recommendation;
-    out.push(`HNSW sweep on ${databaseLabel(report)}: ${p.table ? `${p.table}.${p.column}` : `${p.count} × ${p.dim} ${p.distribution}`} vectors, ${p.metric}, ${p.queries} queries, k = ${p.k}`);
+    out.push(
+      `HNSW sweep on ${databaseLabel(report)}: ${p.table ? `${p.table}.${p.column}` : `${p.count} × ${p.dim} ${p.distribution}`} vectors, ${p.metric}, ${p.queries} queries, k = ${p.k}`,
+    );
     out.push('');
     const front = new Set(paretoFront(report.results.map((r) => ({ qps: num(r.qps) ? r.qps : 0, recall: num(r.recall) ? r.recall : 0 }))));
     out.push(
@@ -335,7 +369,13 @@ export function toTextTable(report: BenchReport): string {
       out.push(
         table(
           ['m', 'ef_c', 'formula', 'measured', 'ratio'],
-          report.memoryFormula.map((r) => [String(r.m), String(r.efConstruction), formatBytes(r.formulaBytes), formatBytes(r.indexBytes), r.formulaBytes > 0 ? `${(r.indexBytes / r.formulaBytes).toFixed(2)}×` : '–']),
+          report.memoryFormula.map((r) => [
+            String(r.m),
+            String(r.efConstruction),
+            formatBytes(r.formulaBytes),
+            formatBytes(r.indexBytes),
+            r.formulaBytes > 0 ? `${(r.indexBytes / r.formulaBytes).toFixed(2)}×` : '–',
+          ]),
           [true, true, true, true, true],
         ),
       );
@@ -348,13 +388,26 @@ export function toTextTable(report: BenchReport): string {
     out.push(
       table(
         ['query', 'off p50', 'off p95', 'on p50', 'on p95', 'overhead', '95 % CI', 'plan'],
-        report.queries.map((q) => [q.name, q.withoutRlsMs.p50.toFixed(3), q.withoutRlsMs.p95.toFixed(3), q.withRlsMs.p50.toFixed(3), q.withRlsMs.p95.toFixed(3), pct(q.overheadPct), ci(q.ci95Pct), q.planChanged ? 'changed' : 'same']),
+        report.queries.map((q) => [
+          q.name,
+          q.withoutRlsMs.p50.toFixed(3),
+          q.withoutRlsMs.p95.toFixed(3),
+          q.withRlsMs.p50.toFixed(3),
+          q.withRlsMs.p95.toFixed(3),
+          pct(q.overheadPct),
+          ci(q.ci95Pct),
+          q.planChanged ? 'changed' : 'same',
+        ]),
         [false, true, true, true, true, true, true, false],
       ),
     );
     const v = rlsVerdict(report);
-    out.push('', `Overall: ${pct(report.overheadPct)} (95 % CI ${ci(report.ci95Pct)}): ${v === 'within' ? 'within' : v === 'over' ? 'over' : 'inconclusive against'} the < ${report.targetPct} % target`);
-    for (const q of report.queries.filter((x) => x.planChanged)) out.push(`Plan changed for "${q.name}":\n  without RLS: ${q.planWithout}\n  with RLS:    ${q.planWith}`);
+    out.push(
+      '',
+      `Overall: ${pct(report.overheadPct)} (95 % CI ${ci(report.ci95Pct)}): ${v === 'within' ? 'within' : v === 'over' ? 'over' : 'inconclusive against'} the < ${report.targetPct} % target`,
+    );
+    for (const q of report.queries.filter((x) => x.planChanged))
+      out.push(`Plan changed for "${q.name}":\n  without RLS: ${q.planWithout}\n  with RLS:    ${q.planWith}`);
     out.push(`Total ${(report.totalMs / 1000).toFixed(1)} s`);
   }
   out.push('');

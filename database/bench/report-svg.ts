@@ -17,8 +17,7 @@ import type { HnswReport, HnswResult, RlsReport } from './report-types';
 import { paretoFront } from './stats';
 
 /** Tableau 10: mid-tones, legible on white and on #1e1e1e. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
-
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
 
 /** Coordinates with two decimals at most (small files, stable output). */
 const f = (x: number) => String(Math.round(x * 100) / 100);
@@ -75,7 +74,7 @@ export function logTicks(lo: number, hi: number): number[] {
 }
 
 /** 1234 → "1.2k", 0.5 → "0.5". */
-export function shortNumber(v: number): string {
+function shortNumber(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
   if (a >= 1e3) return `${Number((v / 1e3).toPrecision(3))}k`;
@@ -111,12 +110,18 @@ function open(width: number, height: number, cls: string, title: string, desc: s
 }
 
 /** Axis lines, ticks, grid and labels, all in currentColor. */
-function axes(out: string[], box: Box, x: { ticks: number[]; at: (v: number) => number; label: string; fmt: (v: number) => string } | null, y: { ticks: number[]; at: (v: number) => number; label: string; fmt: (v: number) => string }): void {
+function axes(
+  out: string[],
+  box: Box,
+  x: { ticks: number[]; at: (v: number) => number; label: string; fmt: (v: number) => string } | null,
+  y: { ticks: number[]; at: (v: number) => number; label: string; fmt: (v: number) => string },
+): void {
   const bottom = box.top + box.height;
   const right = box.left + box.width;
   out.push('<g class="axes" stroke="currentColor" fill="none">');
   for (const t of y.ticks) out.push(`<line class="grid" x1="${f(box.left)}" x2="${f(right)}" y1="${f(y.at(t))}" y2="${f(y.at(t))}" stroke-opacity="0.15"/>`);
-  if (x) for (const t of x.ticks) out.push(`<line class="grid" x1="${f(x.at(t))}" x2="${f(x.at(t))}" y1="${f(box.top)}" y2="${f(bottom)}" stroke-opacity="0.15"/>`);
+  if (x)
+    for (const t of x.ticks) out.push(`<line class="grid" x1="${f(x.at(t))}" x2="${f(x.at(t))}" y1="${f(box.top)}" y2="${f(bottom)}" stroke-opacity="0.15"/>`);
   out.push(`<line x1="${f(box.left)}" x2="${f(right)}" y1="${f(bottom)}" y2="${f(bottom)}" stroke-opacity="0.6"/>`);
   out.push(`<line x1="${f(box.left)}" x2="${f(box.left)}" y1="${f(box.top)}" y2="${f(bottom)}" stroke-opacity="0.6"/>`);
   out.push('</g>', '<g class="tick-labels" fill="currentColor" fill-opacity="0.8">');
@@ -125,7 +130,9 @@ function axes(out: string[], box: Box, x: { ticks: number[]; at: (v: number) => 
   out.push('</g>');
   if (x) out.push(`<text class="axis-label" x="${f(box.left + box.width / 2)}" y="${f(bottom + 34)}" text-anchor="middle">${esc(x.label)}</text>`);
   const cy = box.top + box.height / 2;
-  out.push(`<text class="axis-label" x="${f(box.left - 44)}" y="${f(cy)}" text-anchor="middle" transform="rotate(-90 ${f(box.left - 44)} ${f(cy)})">${esc(y.label)}</text>`);
+  out.push(
+    `<text class="axis-label" x="${f(box.left - 44)}" y="${f(cy)}" text-anchor="middle" transform="rotate(-90 ${f(box.left - 44)} ${f(cy)})">${esc(y.label)}</text>`,
+  );
 }
 
 export interface PlotOptions {
@@ -140,7 +147,13 @@ export function recallQpsSvg(report: Pick<HnswReport, 'results' | 'params'>, opt
   const results = report.results;
   const k = report.params.k;
   const target = report.params.recallTarget;
-  const out = open(width, height, 'recall-qps', `recall@${k} against queries per second`, `One line per (m, ef_construction), one point per ef_search; ringed points are the Pareto front; the dashed line is the recall target ${target}.`);
+  const out = open(
+    width,
+    height,
+    'recall-qps',
+    `recall@${k} against queries per second`,
+    `One line per (m, ef_construction), one point per ef_search; ringed points are the Pareto front; the dashed line is the recall target ${target}.`,
+  );
   const box: Box = { left: 60, top: 16, width: width - 60 - 200, height: height - 16 - 52 };
   const usable = results.filter((r) => Number.isFinite(r.qps) && r.qps > 0 && Number.isFinite(r.recall));
   if (usable.length === 0) {
@@ -175,7 +188,12 @@ export function recallQpsSvg(report: Pick<HnswReport, 'results' | 'params'>, opt
   const rLo = Math.max(0, Math.floor(Math.min(target, ...usable.map((r) => r.recall)) * 10 - 0.5) / 10);
   const yAt = (v: number) => box.top + (1 - (v - rLo) / (1 - rLo || 1)) * box.height;
   const yTicks = linearTicks(rLo, 1, 5);
-  axes(out, box, { ticks: xTicks, at: xAt, label: `queries per second${log ? ' (log scale)' : ''}`, fmt: shortNumber }, { ticks: yTicks, at: yAt, label: `recall@${k}`, fmt: (v) => v.toFixed(2) });
+  axes(
+    out,
+    box,
+    { ticks: xTicks, at: xAt, label: `queries per second${log ? ' (log scale)' : ''}`, fmt: shortNumber },
+    { ticks: yTicks, at: yAt, label: `recall@${k}`, fmt: (v) => v.toFixed(2) },
+  );
 
   // The recall target.
   if (target >= rLo && target <= 1) {
@@ -191,7 +209,9 @@ export function recallQpsSvg(report: Pick<HnswReport, 'results' | 'params'>, opt
   for (const s of series) {
     const pts = s.points.filter(ok);
     out.push(`<g class="series" data-m="${esc(s.m)}" data-ef-construction="${esc(s.efConstruction)}">`);
-    out.push(`<polyline class="series" points="${pts.map((i) => `${f(xAt(results[i].qps))},${f(yAt(results[i].recall))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2" stroke-linejoin="round"/>`);
+    out.push(
+      `<polyline class="series" points="${pts.map((i) => `${f(xAt(results[i].qps))},${f(yAt(results[i].recall))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2" stroke-linejoin="round"/>`,
+    );
     for (const i of pts) {
       const r = results[i];
       const x = xAt(r.qps);
@@ -209,10 +229,14 @@ export function recallQpsSvg(report: Pick<HnswReport, 'results' | 'params'>, opt
   const front = paretoFront(idx.map((i) => results[i])).map((j) => idx[j]);
   front.sort((a, b) => results[a].qps - results[b].qps);
   if (front.length > 1) {
-    out.push(`<path class="pareto-front" d="${front.map((i, n) => `${n === 0 ? 'M' : 'L'}${f(xAt(results[i].qps))} ${f(yAt(results[i].recall))}`).join(' ')}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-dasharray="2 3"/>`);
+    out.push(
+      `<path class="pareto-front" d="${front.map((i, n) => `${n === 0 ? 'M' : 'L'}${f(xAt(results[i].qps))} ${f(yAt(results[i].recall))}`).join(' ')}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-dasharray="2 3"/>`,
+    );
   }
   for (const i of front) {
-    out.push(`<circle class="pareto" cx="${f(xAt(results[i].qps))}" cy="${f(yAt(results[i].recall))}" r="7" fill="none" stroke="currentColor" stroke-width="1.5"/>`);
+    out.push(
+      `<circle class="pareto" cx="${f(xAt(results[i].qps))}" cy="${f(yAt(results[i].recall))}" r="7" fill="none" stroke="currentColor" stroke-width="1.5"/>`,
+    );
   }
 
   // Legend.
@@ -246,7 +270,13 @@ export function buildSvg(report: Pick<HnswReport, 'results' | 'memoryFormula'>, 
   const series = seriesOf(report.results);
   const width = opts.width ?? 720;
   const height = opts.height ?? 260;
-  const out = open(width, height, 'build-size', 'Index build time and index size per (m, ef_construction)', 'Left: build time. Right: measured index size (filled) beside the guide memory formula (outlined).');
+  const out = open(
+    width,
+    height,
+    'build-size',
+    'Index build time and index size per (m, ef_construction)',
+    'Left: build time. Right: measured index size (filled) beside the guide memory formula (outlined).',
+  );
   if (series.length === 0) {
     out.push(`<text x="${f(width / 2)}" y="${f(height / 2)}" text-anchor="middle">no measurements</text>`, '</svg>');
     return out.join('\n');
@@ -275,12 +305,19 @@ export function buildSvg(report: Pick<HnswReport, 'results' | 'memoryFormula'>, 
       const x0 = hasOutline ? cx - barW - 1 : cx - barW / 2;
       const label = `m ${s.m}, ef_construction ${s.efConstruction}`;
       if (Number.isFinite(v)) {
-        out.push(`<rect class="bar" x="${f(x0)}" y="${f(yAt(v))}" width="${f(barW)}" height="${f(Math.max(0, top + panelH - yAt(v)))}" fill="${s.colour}"><title>${esc(`${label}: ${fmt(v)}`)}</title></rect>`);
+        out.push(
+          `<rect class="bar" x="${f(x0)}" y="${f(yAt(v))}" width="${f(barW)}" height="${f(Math.max(0, top + panelH - yAt(v)))}" fill="${s.colour}"><title>${esc(`${label}: ${fmt(v)}`)}</title></rect>`,
+        );
       }
       if (hasOutline) {
-        out.push(`<rect class="bar formula" x="${f(cx + 1)}" y="${f(yAt(outline))}" width="${f(barW)}" height="${f(Math.max(0, top + panelH - yAt(outline)))}" fill="none" stroke="${s.colour}" stroke-width="1.5" stroke-dasharray="3 2"><title>${esc(`${label}: guide formula ${fmt(outline)}`)}</title></rect>`);
+        out.push(
+          `<rect class="bar formula" x="${f(cx + 1)}" y="${f(yAt(outline))}" width="${f(barW)}" height="${f(Math.max(0, top + panelH - yAt(outline)))}" fill="none" stroke="${s.colour}" stroke-width="1.5" stroke-dasharray="3 2"><title>${esc(`${label}: guide formula ${fmt(outline)}`)}</title></rect>`,
+        );
       }
-      out.push(`<text class="bar-label" x="${f(cx)}" y="${f(top + panelH + 14)}" text-anchor="middle" font-size="9">${esc(`m${s.m}`)}</text>`, `<text class="bar-label" x="${f(cx)}" y="${f(top + panelH + 25)}" text-anchor="middle" font-size="9">${esc(`efc${s.efConstruction}`)}</text>`);
+      out.push(
+        `<text class="bar-label" x="${f(cx)}" y="${f(top + panelH + 14)}" text-anchor="middle" font-size="9">${esc(`m${s.m}`)}</text>`,
+        `<text class="bar-label" x="${f(cx)}" y="${f(top + panelH + 25)}" text-anchor="middle" font-size="9">${esc(`efc${s.efConstruction}`)}</text>`,
+      );
     });
     out.push('</g>');
   };
@@ -307,11 +344,20 @@ export function buildSvg(report: Pick<HnswReport, 'results' | 'memoryFormula'>, 
 
 /** Overhead % per query (and overall) with the 95 % CI as whiskers; the target as a dashed line. */
 export function rlsSvg(report: Pick<RlsReport, 'queries' | 'overheadPct' | 'ci95Pct' | 'targetPct'>, opts: PlotOptions = {}): string {
-  const rows = [...report.queries.map((q) => ({ name: q.name, pct: q.overheadPct, ci: q.ci95Pct })), { name: 'overall', pct: report.overheadPct, ci: report.ci95Pct }];
+  const rows = [
+    ...report.queries.map((q) => ({ name: q.name, pct: q.overheadPct, ci: q.ci95Pct })),
+    { name: 'overall', pct: report.overheadPct, ci: report.ci95Pct },
+  ];
   const width = opts.width ?? 720;
   const rowH = 28;
   const height = 30 + rows.length * rowH + 40;
-  const out = open(width, height, 'rls-overhead', 'Row-level security overhead per query, with 95 % confidence intervals', `Bars: overhead in percent; whiskers: 95 % confidence interval; dashed line: the ${report.targetPct} % target.`);
+  const out = open(
+    width,
+    height,
+    'rls-overhead',
+    'Row-level security overhead per query, with 95 % confidence intervals',
+    `Bars: overhead in percent; whiskers: 95 % confidence interval; dashed line: the ${report.targetPct} % target.`,
+  );
   const values = rows.flatMap((r) => [r.pct, r.ci[0], r.ci[1]]).filter(Number.isFinite);
   let lo = Math.min(0, ...values, report.targetPct);
   let hi = Math.max(0, ...values, report.targetPct);
@@ -322,7 +368,8 @@ export function rlsSvg(report: Pick<RlsReport, 'queries' | 'overheadPct' | 'ci95
   const xAt = (v: number) => box.left + ((v - lo) / (hi - lo || 1)) * box.width;
   const bottom = box.top + box.height;
   out.push('<g class="axes" stroke="currentColor" fill="none">');
-  for (const t of ticks) out.push(`<line class="grid" x1="${f(xAt(t))}" x2="${f(xAt(t))}" y1="${f(box.top)}" y2="${f(bottom)}" stroke-opacity="${t === 0 ? '0.6' : '0.15'}"/>`);
+  for (const t of ticks)
+    out.push(`<line class="grid" x1="${f(xAt(t))}" x2="${f(xAt(t))}" y1="${f(box.top)}" y2="${f(bottom)}" stroke-opacity="${t === 0 ? '0.6' : '0.15'}"/>`);
   out.push(`<line x1="${f(box.left)}" x2="${f(box.left + box.width)}" y1="${f(bottom)}" y2="${f(bottom)}" stroke-opacity="0.6"/>`, '</g>');
   out.push('<g class="tick-labels" fill-opacity="0.8">');
   for (const t of ticks) out.push(`<text x="${f(xAt(t))}" y="${f(bottom + 16)}" text-anchor="middle">${esc(`${shortNumber(t)} %`)}</text>`);
@@ -337,16 +384,23 @@ export function rlsSvg(report: Pick<RlsReport, 'queries' | 'overheadPct' | 'ci95
     const over = r.ci[0] > report.targetPct;
     const within = r.ci[1] < report.targetPct;
     const colour = over ? PALETTE[2] : within ? PALETTE[4] : PALETTE[5];
-    out.push(`<g class="rls-row${i === rows.length - 1 ? ' overall' : ''}">`, `<text x="${f(box.left - 8)}" y="${f(cy + 4)}" text-anchor="end"${i === rows.length - 1 ? ' font-weight="bold"' : ''}>${esc(r.name)}</text>`);
+    out.push(
+      `<g class="rls-row${i === rows.length - 1 ? ' overall' : ''}">`,
+      `<text x="${f(box.left - 8)}" y="${f(cy + 4)}" text-anchor="end"${i === rows.length - 1 ? ' font-weight="bold"' : ''}>${esc(r.name)}</text>`,
+    );
     if (Number.isFinite(r.pct)) {
       const x0 = xAt(Math.min(0, r.pct));
       const x1 = xAt(Math.max(0, r.pct));
-      out.push(`<rect class="bar" x="${f(x0)}" y="${f(cy - 7)}" width="${f(Math.max(1, x1 - x0))}" height="14" fill="${colour}" fill-opacity="0.85"><title>${esc(`${r.name}: ${r.pct.toFixed(2)} % (95 % CI ${r.ci[0].toFixed(2)} … ${r.ci[1].toFixed(2)} %)`)}</title></rect>`);
+      out.push(
+        `<rect class="bar" x="${f(x0)}" y="${f(cy - 7)}" width="${f(Math.max(1, x1 - x0))}" height="14" fill="${colour}" fill-opacity="0.85"><title>${esc(`${r.name}: ${r.pct.toFixed(2)} % (95 % CI ${r.ci[0].toFixed(2)} … ${r.ci[1].toFixed(2)} %)`)}</title></rect>`,
+      );
     }
     if (Number.isFinite(r.ci[0]) && Number.isFinite(r.ci[1])) {
       const a = xAt(r.ci[0]);
       const b = xAt(r.ci[1]);
-      out.push(`<path class="ci" d="M${f(a)} ${f(cy)} L${f(b)} ${f(cy)} M${f(a)} ${f(cy - 5)} L${f(a)} ${f(cy + 5)} M${f(b)} ${f(cy - 5)} L${f(b)} ${f(cy + 5)}" stroke="currentColor" stroke-width="1.5" fill="none"/>`);
+      out.push(
+        `<path class="ci" d="M${f(a)} ${f(cy)} L${f(b)} ${f(cy)} M${f(a)} ${f(cy - 5)} L${f(a)} ${f(cy + 5)} M${f(b)} ${f(cy - 5)} L${f(b)} ${f(cy + 5)}" stroke="currentColor" stroke-width="1.5" fill="none"/>`,
+      );
     }
     out.push('</g>');
   });

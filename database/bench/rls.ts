@@ -69,10 +69,10 @@ import { overheadCI95, percentile } from './stats';
 import { mulberry32 as prng } from './vectors';
 
 /** The guide's target: RLS overhead under 5 %. */
-export const RLS_TARGET_PCT = 5;
+const RLS_TARGET_PCT = 5;
 
 /** Executions of each query per side per round (a round's sample is their median). */
-export const RLS_PER_ROUND_DEFAULT = 10;
+const RLS_PER_ROUND_DEFAULT = 10;
 
 export interface RlsRunParams extends RlsParams {
   /** Executions of each query per side per round (default 10); the round's sample is their median. */
@@ -105,7 +105,6 @@ export interface RlsRunReport extends RlsReport {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic choices
-
 
 const BASE_TIME_MS = Date.UTC(2025, 0, 1);
 const MINUTE_MS = 60_000;
@@ -143,16 +142,14 @@ const QUERIES: QuerySpec[] = [
   },
   {
     name: 'range scan',
-    sql: (t, st) =>
-      `select id, created_at, payload from ${t} where ${st ? 'tenant_id = $3 and ' : ''}created_at >= $1 and created_at < $2 order by created_at`,
+    sql: (t, st) => `select id, created_at, payload from ${t} where ${st ? 'tenant_id = $3 and ' : ''}created_at >= $1 and created_at < $2 order by created_at`,
     params: (d, st) => (st ? [d.from, d.to, d.tenant] : [d.from, d.to]),
   },
   {
     // A parameter on both sides (the tenant's rows since a date): a query without parameters would go through the
     // simple query protocol on one side only, and that difference in the protocol would be measured as RLS cost.
     name: 'aggregate',
-    sql: (t, st) =>
-      `select count(*) as n, max(created_at) as last from ${t} where ${st ? 'tenant_id = $2 and ' : ''}created_at >= $1`,
+    sql: (t, st) => `select count(*) as n, max(created_at) as last from ${t} where ${st ? 'tenant_id = $2 and ' : ''}created_at >= $1`,
     params: (d, st) => (st ? [d.since, d.tenant] : [d.since]),
   },
 ];
@@ -164,9 +161,7 @@ const QUERIES: QuerySpec[] = [
 function planText(raw: RawPlanNode): string {
   const lines: string[] = [];
   const visit = (n: RawPlanNode, depth: number) => {
-    const conds = ['Index Cond', 'Recheck Cond', 'Filter']
-      .filter((k) => typeof n[k] === 'string')
-      .map((k) => `${k}: ${n[k] as string}`);
+    const conds = ['Index Cond', 'Recheck Cond', 'Filter'].filter((k) => typeof n[k] === 'string').map((k) => `${k}: ${n[k] as string}`);
     lines.push(`${depth === 0 ? '' : `${'  '.repeat(depth)}-> `}${labelOf(n)}${conds.length ? ` (${conds.join('; ')})` : ''}`);
     for (const c of n.Plans ?? []) visit(c, depth + 1);
   };
@@ -175,7 +170,7 @@ function planText(raw: RawPlanNode): string {
 }
 
 /** Node types and index names in pre-order; the table name is normalised out of index names. */
-export function planSignature(raw: RawPlanNode, table: string): string[] {
+function planSignature(raw: RawPlanNode, table: string): string[] {
   const out: string[] = [];
   const visit = (n: RawPlanNode, depth: number) => {
     const index = typeof n['Index Name'] === 'string' ? (n['Index Name'] as string).split(table).join('<table>') : '';
@@ -216,7 +211,7 @@ function positiveInt(name: string, v: number, min = 1): number {
 type RlsResolved = RlsRunReport['params'];
 
 /** Plan: the parameters with their defaults, checked before anything connects. */
-export function resolveRlsParams(params: Partial<RlsRunParams> = {}): RlsResolved {
+function resolveRlsParams(params: Partial<RlsRunParams> = {}): RlsResolved {
   const rows = positiveInt('rows', params.rows ?? RLS_DEFAULTS.rows);
   const rounds = positiveInt('rounds', params.rounds ?? RLS_DEFAULTS.rounds, 2);
   const tenants = positiveInt('tenants', params.tenants ?? RLS_DEFAULTS.tenants ?? 100);
@@ -262,11 +257,7 @@ interface Samples {
  * Runs the benchmark on `db` (one session for the whole run; the embedded database has only one). Throws a
  * DatabaseError 'cancelled' when `signal` aborts; the scratch schema and role are dropped in every case.
  */
-export async function runRlsBenchmark(
-  db: Database,
-  params: Partial<RlsRunParams> = {},
-  options: RlsRunOptions = {},
-): Promise<RlsRunReport> {
+export async function runRlsBenchmark(db: Database, params: Partial<RlsRunParams> = {}, options: RlsRunOptions = {}): Promise<RlsRunReport> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const p = resolveRlsParams(params);
@@ -278,8 +269,7 @@ export async function runRlsBenchmark(
   const tag = newScratchName(5);
   const scratch: RlsScratch = { schema: tag, role: tag };
   options.onScratch?.(scratch);
-  const progress = (step: string, fraction: number, etaMs: number | null = null) =>
-    onProgress?.(step, Math.min(1, Math.max(0, fraction)), etaMs);
+  const progress = (step: string, fraction: number, etaMs: number | null = null) => onProgress?.(step, Math.min(1, Math.max(0, fraction)), etaMs);
 
   // What earlier runs left behind when their process or connection died mid-run (their finally never ran).
   await dropLeftovers(db);
@@ -361,9 +351,7 @@ async function setUp(run: RlsRun, session: Session, ledger: ScratchLedger, scrat
   });
 
   progress(`load ${p.rows.toLocaleString('en-US')} rows`, 0.02);
-  await exec(
-    `create table ${plain} (tenant_id text not null, id bigint not null, created_at timestamptz not null, payload text not null)`,
-  );
+  await exec(`create table ${plain} (tenant_id text not null, id bigint not null, created_at timestamptz not null, payload text not null)`);
   await exec(`select setseed($1)`, [(((p.seed % 2147483647) + 2147483647) % 2147483647) / 2147483647]);
   await exec(
     `insert into ${plain} (tenant_id, id, created_at, payload)
@@ -382,9 +370,7 @@ async function setUp(run: RlsRun, session: Session, ledger: ScratchLedger, scrat
   }
   await exec(`alter table ${secured} enable row level security`);
   await exec(`alter table ${secured} force row level security`);
-  await exec(
-    `create policy tenant_isolation on ${secured} using (tenant_id = current_setting('app.current_tenant_id'))`,
-  );
+  await exec(`create policy tenant_isolation on ${secured} using (tenant_id = current_setting('app.current_tenant_id'))`);
   await exec(`grant usage on schema ${S} to ${R}`);
   await exec(`grant select on ${plain}, ${secured} to ${R}`);
   progress('vacuum analyze', 0.12);
@@ -511,12 +497,7 @@ async function measureRounds(run: RlsRun, draw: () => Draw): Promise<Samples> {
 
 // ---- report
 
-function rlsReport(
-  p: RlsResolved,
-  samples: Samples,
-  plans: PlanPair[],
-  run: Pick<RlsRunReport, 'database' | 'scratch' | 'startedAt'>,
-): RlsRunReport {
+function rlsReport(p: RlsResolved, samples: Samples, plans: PlanPair[], run: Pick<RlsRunReport, 'database' | 'scratch' | 'startedAt'>): RlsRunReport {
   const lat = (xs: number[]): LatencyP50P95 => {
     const sorted = [...xs].sort((x, y) => x - y);
     return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
@@ -536,8 +517,7 @@ function rlsReport(
   });
   const roundSum = (per: number[][]) => per[0]!.map((_, r) => per.reduce((s, xs) => s + xs[r]!, 0));
   const overall = overheadCI95(roundSum(samples.roundsA), roundSum(samples.roundsB));
-  const verdict =
-    overall.ci95Pct[1] < RLS_TARGET_PCT ? 'below-target' : overall.ci95Pct[0] > RLS_TARGET_PCT ? 'above-target' : 'inconclusive';
+  const verdict = overall.ci95Pct[1] < RLS_TARGET_PCT ? 'below-target' : overall.ci95Pct[0] > RLS_TARGET_PCT ? 'above-target' : 'inconclusive';
   return {
     database: run.database,
     params: { rows: p.rows, rounds: p.rounds, tenants: p.tenants, seed: p.seed, perRound: p.perRound, warmupRounds: p.warmupRounds },

@@ -29,7 +29,7 @@ export function newScratchName(bytes: number): string {
 /** How long a cleanup drop waits for a lock held by another session before it gives up. */
 export const CLEANUP_LOCK_TIMEOUT_MS = 3000;
 /** How long a cleanup drop may run at all (dropping a scratch schema takes milliseconds). */
-export const CLEANUP_STATEMENT_TIMEOUT_MS = 20_000;
+const CLEANUP_STATEMENT_TIMEOUT_MS = 20_000;
 
 /** Roles of pgperf before the owner note (comment "pgperf RLS benchmark role, created <ISO time>; …"): by age. */
 const LEGACY_ROLE_NOTE = /^pgperf RLS benchmark role, created (\S+);/;
@@ -70,10 +70,8 @@ function same(a: ScratchObject, b: ScratchObject): boolean {
 }
 
 /** The statement that drops it (IF EXISTS: safe to run twice), as printed for dropping by hand. */
-export function dropSql(object: ScratchObject): string {
-  return object.kind === 'schema'
-    ? `DROP SCHEMA IF EXISTS ${quoteIdent(object.name)} CASCADE;`
-    : `DROP ROLE IF EXISTS ${quoteIdent(object.name)};`;
+function dropSql(object: ScratchObject): string {
+  return object.kind === 'schema' ? `DROP SCHEMA IF EXISTS ${quoteIdent(object.name)} CASCADE;` : `DROP ROLE IF EXISTS ${quoteIdent(object.name)};`;
 }
 
 /** "left behind: schema x (why), role x (why). Drop them by hand: DROP …; DROP …; — or …" */
@@ -194,12 +192,7 @@ async function readySession(session: Session | undefined, options: DropScratchOp
  * (releases it). Never throws: returns what it could not drop, and why; each drop waits at most
  * CLEANUP_LOCK_TIMEOUT_MS for a lock.
  */
-export async function dropScratch(
-  db: Database,
-  session: Session | undefined,
-  ledger: ScratchLedger,
-  options: DropScratchOptions = {},
-): Promise<LeftBehind[]> {
+export async function dropScratch(db: Database, session: Session | undefined, ledger: ScratchLedger, options: DropScratchOptions = {}): Promise<LeftBehind[]> {
   let s = await readySession(session, options);
   const left: LeftBehind[] = [];
   for (const object of ledger.remaining()) {

@@ -51,11 +51,7 @@ export function summarize(ms: readonly number[]): Summary {
 }
 
 /** Mean recall@k over the queries: |found[i][:k] ∩ exact[i][:k]| / k. */
-export function recallAtK(
-  found: readonly (readonly (string | number)[])[],
-  exact: readonly (readonly (string | number)[])[],
-  k: number,
-): number {
+export function recallAtK(found: readonly (readonly (string | number)[])[], exact: readonly (readonly (string | number)[])[], k: number): number {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`recallAtK: k must be a positive integer (got ${k})`);
   if (found.length !== exact.length) {
     throw new RangeError(`recallAtK: ${found.length} result lists for ${exact.length} queries`);
@@ -81,9 +77,7 @@ export function paretoFront(points: readonly { qps: number; recall: number }[]):
   const front: number[] = [];
   for (let i = 0; i < points.length; i++) {
     const p = points[i]!;
-    const dominated = points.some(
-      (o, j) => j !== i && o.recall >= p.recall && o.qps >= p.qps && (o.recall > p.recall || o.qps > p.qps),
-    );
+    const dominated = points.some((o, j) => j !== i && o.recall >= p.recall && o.qps >= p.qps && (o.recall > p.recall || o.qps > p.qps));
     if (!dominated) front.push(i);
   }
   return front;
@@ -96,8 +90,8 @@ export function paretoFront(points: readonly { qps: number; recall: number }[]):
 function lnGamma(x: number): number {
   const g = 7;
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
   x -= 1;
@@ -146,7 +140,7 @@ function incompleteBeta(x: number, a: number, b: number): number {
 }
 
 /** P(T ≤ t) for Student's t with `df` degrees of freedom. */
-export function studentTCdf(t: number, df: number): number {
+function studentTCdf(t: number, df: number): number {
   const x = df / (df + t * t);
   const tail = 0.5 * incompleteBeta(x, df / 2, 0.5);
   return t >= 0 ? 1 - tail : tail;

@@ -29,7 +29,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Standard normal samples from a uniform source (Box–Muller, the second value cached). */
-export function normals(rand: () => number): () => number {
+function normals(rand: () => number): () => number {
   let spare: number | undefined;
   return () => {
     if (spare !== undefined) {

@@ -59,7 +59,7 @@ function fromWire(e: WireError): DatabaseError {
 }
 
 /** Where dist/pglite-worker.js is: beside the bundle (dist/extension.js, dist/cli.js) or, from source, in dist/. */
-export function defaultWorkerPath(): string {
+function defaultWorkerPath(): string {
   const candidates = [join(__dirname, 'pglite-worker.js'), join(__dirname, '..', '..', 'dist', 'pglite-worker.js')];
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
@@ -78,17 +78,12 @@ class WorkerHandle {
     private readonly onCrash: (h: WorkerHandle) => void,
   ) {
     if (!existsSync(path)) {
-      throw new DatabaseError(
-        'connection',
-        `cannot start the embedded database: its worker ${path} is missing (run \`node build.mjs\`)`,
-      );
+      throw new DatabaseError('connection', `cannot start the embedded database: its worker ${path} is missing (run \`node build.mjs\`)`);
     }
     this.worker = new Worker(path);
     this.worker.on('message', (msg: WorkerResponse) => this.onMessage(msg));
     this.worker.on('error', (err) => this.fail(new DatabaseError('connection', `the embedded database stopped: ${err.message}`), true));
-    this.worker.on('exit', (code) =>
-      this.fail(new DatabaseError('connection', `the embedded database stopped (worker exit code ${code})`), true),
-    );
+    this.worker.on('exit', (code) => this.fail(new DatabaseError('connection', `the embedded database stopped (worker exit code ${code})`), true));
     this.ready = this.request({ op: 'init', ...(dataDir ? { dataDir } : {}) }).then(
       (r) => r.version!,
       (e: DatabaseError) => {
@@ -170,11 +165,7 @@ class EmbeddedSession implements Session {
             this.db.restart(
               this.handle,
               'timeout',
-              new DatabaseError(
-                'timeout',
-                `canceling statement due to statement timeout (${ms} ms; the embedded database was restarted to stop it)`,
-                '57014',
-              ),
+              new DatabaseError('timeout', `canceling statement due to statement timeout (${ms} ms; the embedded database was restarted to stop it)`, '57014'),
             );
           }, ms);
         }
@@ -191,11 +182,7 @@ class EmbeddedSession implements Session {
     this.db.restart(
       this.handle,
       'cancelled',
-      new DatabaseError(
-        'cancelled',
-        'canceling statement due to user request (the embedded database was restarted to stop it)',
-        '57014',
-      ),
+      new DatabaseError('cancelled', 'canceling statement due to user request (the embedded database was restarted to stop it)', '57014'),
     );
   }
 
@@ -309,7 +296,13 @@ export class EmbeddedDatabase implements Database {
       return;
     }
     const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());
-    await Promise.race([h.request({ op: 'close' }).then(() => undefined, () => undefined), timeout]);
+    await Promise.race([
+      h.request({ op: 'close' }).then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeout,
+    ]);
     h.fail(closed);
   }
 }

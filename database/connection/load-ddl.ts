@@ -45,8 +45,7 @@ export async function loadSchema(db: Database, statements: DdlStatement[], optio
         await session.query(stmt.text);
         loaded++;
       } catch (err) {
-        const error =
-          err instanceof DatabaseError ? err : new DatabaseError('sql', err instanceof Error ? err.message : String(err));
+        const error = err instanceof DatabaseError ? err : new DatabaseError('sql', err instanceof Error ? err.message : String(err));
         failures.push({ ...stmt, error });
         if (error.kind === 'connection' || error.kind === 'cancelled' || error.kind === 'timeout') {
           await session.release(true);

@@ -97,7 +97,8 @@ function wireResult(r: Results | undefined): WireResult {
 
 /** The session's statement_timeout as last read; undefined when a statement may have changed it. */
 let sessionTimeoutMs: number | undefined;
-const MAY_CHANGE_TIMEOUT = /statement_timeout|\breset\b|\bdiscard\b|\bcommit\b|\brollback\b|\bend\b|\babort\b|\bset_config\b|\bset\s+role\b|\bprepare\s+transaction\b/i;
+const MAY_CHANGE_TIMEOUT =
+  /statement_timeout|\breset\b|\bdiscard\b|\bcommit\b|\brollback\b|\bend\b|\babort\b|\bset_config\b|\bset\s+role\b|\bprepare\s+transaction\b/i;
 
 async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Promise<void> {
   switch (msg.op) {
@@ -130,7 +131,10 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
         // PGlite loses the error of a Parse that fails deep in the server (a very deeply nested statement) and
         // answers with nothing at all: say so rather than hand back an empty result.
         if (!(r as Results & { command?: string }).command && r.fields.length === 0) {
-          throw Object.assign(new Error('the embedded database gave no result and no error for this statement (PGlite does this for a statement nested too deeply for it)'), { code: 'XX000' });
+          throw Object.assign(
+            new Error('the embedded database gave no result and no error for this statement (PGlite does this for a statement nested too deeply for it)'),
+            { code: 'XX000' },
+          );
         }
         post({ id: msg.id, type: 'ok', result: wireResult(r) });
       } else {
@@ -164,8 +168,6 @@ if (port) {
   // One message at a time, in order (PGlite has one connection).
   let chain: Promise<void> = Promise.resolve();
   port.on('message', (msg: WorkerRequest) => {
-    chain = chain.then(() =>
-      handle(msg, post).catch((err: unknown) => post({ id: msg.id, type: 'error', error: wireError(err) })),
-    );
+    chain = chain.then(() => handle(msg, post).catch((err: unknown) => post({ id: msg.id, type: 'error', error: wireError(err) })));
   });
 }

@@ -6,15 +6,7 @@
  */
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResult as PgQueryResult } from 'pg';
-import {
-  connectionConfig,
-  DEFAULT_POOL_SIZE,
-  profileLabel,
-  SSL_MODES,
-  sslOption,
-  type ConnectionProfile,
-  type SslMode,
-} from './profiles';
+import { connectionConfig, DEFAULT_POOL_SIZE, profileLabel, SSL_MODES, sslOption, type ConnectionProfile, type SslMode } from './profiles';
 import { DatabaseError, type Database, type QueryResult, type Session } from './types';
 import { withSession } from './session';
 
@@ -75,9 +67,9 @@ function errnoOf(err: PgLikeError): string | undefined {
 function messageOf(err: PgLikeError): string {
   if (err.message) return err.message;
   if (Array.isArray(err.errors) && err.errors.length > 0) {
-    return err.errors.map((e) => (e as PgLikeError | null)?.message ?? String(e)).join('; ');
+    return err.errors.map((e) => (e as PgLikeError | null)?.message ?? String(e as string)).join('; ');
   }
-  return String(err);
+  return err.code ? `error ${err.code}` : err instanceof Error ? err.name : 'unknown error (no message)';
 }
 
 /** Maps an error from `pg` (or the socket under it) to a DatabaseError. `where` names the server for messages. */
@@ -208,10 +200,7 @@ function sslmodeParam(raw: string | undefined, name: string): SslMode | undefine
  * Parses a `postgres://user:pass@host:port/db?sslmode=…` URL. `name` says what it is in messages (e.g.
  * "DATABASE_URL"). Neither the label nor any error message holds any of the user-info (see splitUserInfo).
  */
-export function parseConnectionString(
-  url: string,
-  name = 'the connection string',
-): { config: ClientConfig; sslmode: SslMode | undefined; label: string } {
+export function parseConnectionString(url: string, name = 'the connection string'): { config: ClientConfig; sslmode: SslMode | undefined; label: string } {
   const { scheme, userInfo, rest } = splitUserInfo(url, name);
   const { user: urlUser, password: urlPassword } = decodeUserInfo(userInfo, name);
   let u: URL;
@@ -339,7 +328,7 @@ class PgSession implements Session {
   }
 }
 
-export class PgDatabase implements Database {
+class PgDatabase implements Database {
   readonly kind = 'postgres' as const;
   readonly label: string;
   private pool: pg.Pool;

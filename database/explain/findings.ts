@@ -43,23 +43,23 @@ export interface PlanContext {
  * A sequential scan over fewer rows than this is cheap (a few dozen 8 kB pages) and usually the planner's right
  * choice; the guide's "no sequential scans on large tables" is about tables past this size.
  */
-export const SEQ_SCAN_MIN_ROWS = 10_000;
+const SEQ_SCAN_MIN_ROWS = 10_000;
 /** Flag the scan when its filter discards at least this share of the rows read: an index would read ≤ 10 % of them. */
-export const SEQ_SCAN_REMOVED_SHARE = 0.9;
+const SEQ_SCAN_REMOVED_SHARE = 0.9;
 /** An index-only scan is worth flagging once this many heap visits happen… */
-export const IOS_MIN_HEAP_FETCHES = 1_000;
+const IOS_MIN_HEAP_FETCHES = 1_000;
 /** …and they are at least this share of its rows: the visibility map is stale (VACUUM has not caught up). */
-export const IOS_HEAP_FETCH_SHARE = 0.1;
+const IOS_HEAP_FETCH_SHARE = 0.1;
 /** A nested loop's inner side that runs fewer times than this is cheap whatever the estimate said. */
-export const NESTED_LOOP_MIN_LOOPS = 100;
+const NESTED_LOOP_MIN_LOOPS = 100;
 /** Inner side run this many times more (or fewer) than planned: the outer estimate was wrong (same factor as misestimates). */
-export const NESTED_LOOP_LOOPS_FACTOR = 10;
+const NESTED_LOOP_LOOPS_FACTOR = 10;
 /** The guide: "Cache hit ratio (should be >95%)". */
 export const CACHE_HIT_RATIO_MIN = 0.95;
 /** Below this many blocks (8 MB) the ratio says little (a handful of cold pages). */
-export const CACHE_HIT_MIN_BLOCKS = 1_000;
+const CACHE_HIT_MIN_BLOCKS = 1_000;
 /** pgvector distance operators: L2, cosine, inner product, L1, Hamming, Jaccard. */
-export const VECTOR_DISTANCE_OPERATORS = PGVECTOR_OPERATORS.map((o) => o.operator);
+const VECTOR_DISTANCE_OPERATORS = PGVECTOR_OPERATORS.map((o) => o.operator);
 
 const GUIDE_SEQ = 'guide checklist: "Query plans reviewed (no sequential scans on large tables)"';
 const GUIDE_PARTITIONS = 'guide, Partition Pruning: one partition instead of 12 took a query from 500 ms to 40 ms';
@@ -107,8 +107,7 @@ function seqScanCounts(node: PlanNode): { read: number; removed: number; kept: n
   return { read: removed + kept, removed, kept };
 }
 
-const seqFix = (filter: string) =>
-  `add an index on the column(s) of the filter ${clip(filter)} (tenant column first on tenant tables), or narrow the query`;
+const seqFix = (filter: string) => `add an index on the column(s) of the filter ${clip(filter)} (tenant column first on tenant tables), or narrow the query`;
 
 function seqScan(node: PlanNode, ctx: PlanContext, add: Add, parent: PlanNode | undefined): void {
   // The Seq Scans of an Append's partitions (or UNION ALL branches) are judged together, once, in appendSeqScans.
@@ -121,8 +120,11 @@ function seqScan(node: PlanNode, ctx: PlanContext, add: Add, parent: PlanNode | 
   if (counts) {
     const { read, removed, kept } = counts;
     if (read < SEQ_SCAN_MIN_ROWS || removed / read < SEQ_SCAN_REMOVED_SHARE) return;
-    add(node, 'seq-scan-filter',
-      `${node.label} read ${fmt(read)} rows and its filter removed ${fmt(removed)} (${pct(removed / read)}), keeping ${fmt(kept)}: ${fix} (${GUIDE_SEQ}).`);
+    add(
+      node,
+      'seq-scan-filter',
+      `${node.label} read ${fmt(read)} rows and its filter removed ${fmt(removed)} (${pct(removed / read)}), keeping ${fmt(kept)}: ${fix} (${GUIDE_SEQ}).`,
+    );
     return;
   }
   if (node.loops !== undefined) return;
@@ -131,8 +133,11 @@ function seqScan(node: PlanNode, ctx: PlanContext, add: Add, parent: PlanNode | 
   if (rows === undefined || rows < SEQ_SCAN_MIN_ROWS) return;
   const keptShare = node.estRows / rows;
   if (keptShare > 1 - SEQ_SCAN_REMOVED_SHARE) return;
-  add(node, 'seq-scan-filter',
-    `${node.label} reads the whole table (≈ ${fmt(rows)} rows) to keep an estimated ${fmt(node.estRows)} (${pct(keptShare)}): ${fix} (${GUIDE_SEQ}).`);
+  add(
+    node,
+    'seq-scan-filter',
+    `${node.label} reads the whole table (≈ ${fmt(rows)} rows) to keep an estimated ${fmt(node.estRows)} (${pct(keptShare)}): ${fix} (${GUIDE_SEQ}).`,
+  );
 }
 
 /** One finding for the filtered Seq Scans under an Append, judged on their sum (12 partitions of 10K rows = 120K). */
@@ -145,8 +150,11 @@ function appendSeqScans(node: PlanNode, add: Add): void {
   if (read < SEQ_SCAN_MIN_ROWS || removed / read < SEQ_SCAN_REMOVED_SHARE) return;
   const first = scans[0].c;
   const what = scans.length === 1 ? first.label : `${scans.length} Seq Scans under ${node.label} (${first.label}, …)`;
-  add(first, 'seq-scan-filter',
-    `${what} read ${fmt(read)} rows and their filter removed ${fmt(removed)} (${pct(removed / read)}), keeping ${fmt(read - removed)}: ${seqFix(str(first.raw.Filter)!)} (${GUIDE_SEQ}).`);
+  add(
+    first,
+    'seq-scan-filter',
+    `${what} read ${fmt(read)} rows and their filter removed ${fmt(removed)} (${pct(removed / read)}), keeping ${fmt(read - removed)}: ${seqFix(str(first.raw.Filter)!)} (${GUIDE_SEQ}).`,
+  );
 }
 
 const SCAN_TYPES = /Scan$/;
@@ -198,14 +206,17 @@ function partitions(node: PlanNode, ctx: PlanContext, add: Add): void {
 }
 
 function diskKb(node: PlanNode): number | undefined {
-  const kinds: unknown[] = [node.raw['Sort Space Type'], ...(Array.isArray(node.raw.Workers) ? node.raw.Workers.map((w) => (w as Record<string, unknown>)['Sort Space Type']) : [])];
+  const kinds: unknown[] = [
+    node.raw['Sort Space Type'],
+    ...(Array.isArray(node.raw.Workers) ? node.raw.Workers.map((w) => (w as Record<string, unknown>)['Sort Space Type']) : []),
+  ];
   for (const g of ['Full-sort Groups', 'Pre-sorted Groups']) {
     const grp = node.raw[g] as Record<string, unknown> | undefined;
     if (grp) kinds.push(grp['Sort Space Type']);
   }
   const method = str(node.raw['Sort Method']) ?? '';
   if (!kinds.includes('Disk') && !method.startsWith('external')) return undefined;
-  let kb = node.raw['Sort Space Type'] === 'Disk' ? num(node.raw['Sort Space Used']) ?? 0 : 0;
+  let kb = node.raw['Sort Space Type'] === 'Disk' ? (num(node.raw['Sort Space Used']) ?? 0) : 0;
   if (Array.isArray(node.raw.Workers)) {
     for (const w of node.raw.Workers as Record<string, unknown>[]) if (w['Sort Space Type'] === 'Disk') kb += num(w['Sort Space Used']) ?? 0;
   }
@@ -219,23 +230,32 @@ function spills(node: PlanNode, add: Add): void {
     if (kb === undefined) return;
     const key = Array.isArray(node.raw['Sort Key']) ? (node.raw['Sort Key'] as string[]).join(', ') : '';
     const method = str(node.raw['Sort Method']) ?? 'external';
-    add(node, 'sort-spill',
-      `${node.label}${key ? ` (${clip(key, 80)})` : ''} spilled to disk (${method}${kb ? `, ${fmt(kb)} kB` : ''}): raise work_mem for this query (SET LOCAL work_mem = '${suggestMb(kb)}MB') or serve the ORDER BY from an index on ${key ? clip(key, 60) : 'the sort key'} (${GUIDE_WORK_MEM}).`);
+    add(
+      node,
+      'sort-spill',
+      `${node.label}${key ? ` (${clip(key, 80)})` : ''} spilled to disk (${method}${kb ? `, ${fmt(kb)} kB` : ''}): raise work_mem for this query (SET LOCAL work_mem = '${suggestMb(kb)}MB') or serve the ORDER BY from an index on ${key ? clip(key, 60) : 'the sort key'} (${GUIDE_WORK_MEM}).`,
+    );
     return;
   }
   if (node.nodeType === 'Hash') {
     const batches = Math.max(num(node.raw['Hash Batches']) ?? 1, num(node.raw['Original Hash Batches']) ?? 1);
     if (batches <= 1) return;
-    add(node, 'hash-spill',
-      `${node.label} split its hash table into ${fmt(batches)} batches written to disk (Peak Memory ${fmt(num(node.raw['Peak Memory Usage']) ?? 0)} kB): raise work_mem (or hash_mem_multiplier) for this query so the build side fits, or join fewer/narrower rows (${GUIDE_WORK_MEM}).`);
+    add(
+      node,
+      'hash-spill',
+      `${node.label} split its hash table into ${fmt(batches)} batches written to disk (Peak Memory ${fmt(num(node.raw['Peak Memory Usage']) ?? 0)} kB): raise work_mem (or hash_mem_multiplier) for this query so the build side fits, or join fewer/narrower rows (${GUIDE_WORK_MEM}).`,
+    );
     return;
   }
   if (node.nodeType === 'Aggregate') {
     const batches = num(node.raw['HashAgg Batches']) ?? 0;
     const disk = num(node.raw['Disk Usage']) ?? 0;
     if (batches <= 1 && disk <= 0) return;
-    add(node, 'hash-spill',
-      `${node.label} spilled to disk (${fmt(batches)} batches, ${fmt(disk)} kB): raise work_mem for this query so the groups fit in memory (${GUIDE_WORK_MEM}).`);
+    add(
+      node,
+      'hash-spill',
+      `${node.label} spilled to disk (${fmt(batches)} batches, ${fmt(disk)} kB): raise work_mem for this query so the groups fit in memory (${GUIDE_WORK_MEM}).`,
+    );
   }
 }
 
@@ -250,8 +270,11 @@ function heapFetches(node: PlanNode, add: Add): void {
   const fetches = num(node.raw['Heap Fetches']) ?? 0; // a total over all loops, unlike Actual Rows
   const rows = node.actualRows * node.loops;
   if (fetches < IOS_MIN_HEAP_FETCHES || fetches / Math.max(rows, 1) < IOS_HEAP_FETCH_SHARE) return;
-  add(node, 'index-only-heap-fetches',
-    `${node.label} went to the table for ${fmt(fetches)} of its ${fmt(rows)} rows (Heap Fetches): the visibility map is out of date, so the index-only scan is not index-only — VACUUM (ANALYZE) ${node.relation ?? 'the table'} and make autovacuum keep up with it (${GUIDE_VACUUM}).`);
+  add(
+    node,
+    'index-only-heap-fetches',
+    `${node.label} went to the table for ${fmt(fetches)} of its ${fmt(rows)} rows (Heap Fetches): the visibility map is out of date, so the index-only scan is not index-only — VACUUM (ANALYZE) ${node.relation ?? 'the table'} and make autovacuum keep up with it (${GUIDE_VACUUM}).`,
+  );
 }
 
 function vectorSort(node: PlanNode, add: Add): void {
@@ -261,8 +284,11 @@ function vectorSort(node: PlanNode, add: Add): void {
   if (!key) return;
   const op = VECTOR_DISTANCE_OPERATORS.find((o) => key.includes(o))!;
   const opclass = vectorOperator(op)!.opclass;
-  add(node, 'vector-order-without-index',
-    `${node.label} orders every row by the distance ${clip(key, 80)}: no vector index serves this ORDER BY — create an HNSW index USING hnsw (column ${opclass}) matching the ${op} operator and keep ORDER BY … LIMIT k (guide, VectorChord HNSW Tuning: 8.47× faster than a linear scan at 10K vectors).`);
+  add(
+    node,
+    'vector-order-without-index',
+    `${node.label} orders every row by the distance ${clip(key, 80)}: no vector index serves this ORDER BY — create an HNSW index USING hnsw (column ${opclass}) matching the ${op} operator and keep ORDER BY … LIMIT k (guide, VectorChord HNSW Tuning: 8.47× faster than a linear scan at 10K vectors).`,
+  );
 }
 
 function nestedLoop(node: PlanNode, add: Add): void {
@@ -276,15 +302,20 @@ function nestedLoop(node: PlanNode, add: Add): void {
   const loopFactor = inner.loops / plannedLoops;
   const bits: string[] = [];
   if (loopFactor >= NESTED_LOOP_LOOPS_FACTOR) {
-    bits.push(`ran ${fmt(inner.loops)} times where the planner expected ${fmt(plannedLoops)} (${outer.label} estimated ${fmt(outer.estRows)} rows, got ${fmt(outer.actualRows ?? 0)})`);
+    bits.push(
+      `ran ${fmt(inner.loops)} times where the planner expected ${fmt(plannedLoops)} (${outer.label} estimated ${fmt(outer.estRows)} rows, got ${fmt(outer.actualRows ?? 0)})`,
+    );
   }
   if (inner.misestimate) {
     bits.push(`returned ${fmt(inner.actualRows ?? 0)} rows per loop where ${fmt(inner.estRows)} were estimated`);
   }
   if (bits.length === 0) return;
   const tables = relationsUnder([outer, inner]).join(', ');
-  add(node, 'nested-loop-misestimate',
-    `${node.label}: its inner side ${inner.label} ${bits.join(' and ')}. The join method was chosen on wrong statistics: ANALYZE ${tables || 'the joined tables'} (or raise their statistics target); with correct estimates the planner can pick a hash or merge join.`);
+  add(
+    node,
+    'nested-loop-misestimate',
+    `${node.label}: its inner side ${inner.label} ${bits.join(' and ')}. The join method was chosen on wrong statistics: ANALYZE ${tables || 'the joined tables'} (or raise their statistics target); with correct estimates the planner can pick a hash or merge join.`,
+  );
 }
 
 /** The tables whose estimates were off (or, when none is flagged, every table) under these nodes. */
@@ -305,7 +336,10 @@ function cacheHit(tree: PlanNode, totals: PlanTotals, add: Add): void {
   if (totals.cacheHitRatio === undefined) return;
   const blocks = (totals.sharedHit ?? 0) + (totals.sharedRead ?? 0);
   if (blocks < CACHE_HIT_MIN_BLOCKS || totals.cacheHitRatio >= CACHE_HIT_RATIO_MIN) return;
-  add(tree, 'low-cache-hit-ratio',
+  add(
+    tree,
+    'low-cache-hit-ratio',
     `The plan read ${fmt(totals.sharedRead ?? 0)} of ${fmt(blocks)} blocks from disk (cache hit ratio ${pct(totals.cacheHitRatio)}, the guide wants > 95 %): a cold cache right after a restart, or a working set larger than shared_buffers (guide: 25 % of RAM) — rerun to compare, then read fewer blocks (an index, fewer columns) or give the server more memory.`,
-    'info');
+    'info',
+  );
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** A row estimate is "misestimated" when actual and estimated rows differ by this factor or more, either way. */
-export const MISESTIMATE_FACTOR = 10;
+const MISESTIMATE_FACTOR = 10;
 
 const num = z.number();
 
@@ -50,9 +50,6 @@ const rawExplain = z.looseObject({
   Planning: z.looseObject({ 'Shared Hit Blocks': num.optional(), 'Shared Read Blocks': num.optional() }).optional(),
   Triggers: z.array(z.looseObject({ 'Trigger Name': z.string().optional(), Time: num.optional(), Calls: num.optional() })).optional(),
 });
-
-/** The server's output: a one-element array (FORMAT JSON), sometimes still a string. */
-export const explainOutputSchema = z.union([z.array(rawExplain).min(1), rawExplain]);
 
 export interface Misestimate {
   /** actual rows ÷ estimated rows, per loop (both at least 1). */
@@ -286,8 +283,7 @@ export function labelOf(raw: RawPlanNode): string {
   if (raw['Node Type'] === 'SetOp' && cmd) name = `${name} ${cmd}`;
   const index = str(raw['Index Name']);
   if (index) name += raw['Node Type'] === 'Bitmap Index Scan' ? ` on ${index}` : ` using ${index}`;
-  const target =
-    str(raw['Relation Name']) ?? str(raw['CTE Name']) ?? str(raw['Function Name']) ?? str(raw['Tuplestore Name']);
+  const target = str(raw['Relation Name']) ?? str(raw['CTE Name']) ?? str(raw['Function Name']) ?? str(raw['Tuplestore Name']);
   if (target) {
     const schema = str(raw.Schema);
     const alias = str(raw.Alias);

@@ -143,10 +143,19 @@ async function relevantPreflight(session: Session, sql: string, o: ReachOptions)
 function preflightEffects(p: Preflight, volatileBuiltins: ReadonlySet<string>): CallEffect[] {
   const out: CallEffect[] = [];
   const before = 'while PostgreSQL analyses the statement, before pgperf can judge it';
-  if (p.eventTriggers) out.push({ text: `an event trigger fires on CREATE FUNCTION, which pgperf uses to let the server resolve the statement: it would run ${before}`, irreversible: false, whilePlanning: true });
+  if (p.eventTriggers)
+    out.push({
+      text: `an event trigger fires on CREATE FUNCTION, which pgperf uses to let the server resolve the statement: it would run ${before}`,
+      irreversible: false,
+      whilePlanning: true,
+    });
   for (const c of p.domainChecks) {
     if (c.user) {
-      out.push({ text: `a domain's CHECK (${c.text.slice(0, 120)}) calls a user function, which runs ${before} when the statement has a literal of an array, record or range of that domain`, irreversible: false, whilePlanning: true });
+      out.push({
+        text: `a domain's CHECK (${c.text.slice(0, 120)}) calls a user function, which runs ${before} when the statement has a literal of an array, record or range of that domain`,
+        irreversible: false,
+        whilePlanning: true,
+      });
       continue;
     }
     const parsed = parseSql(`SELECT ${c.text}`);
@@ -416,14 +425,25 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
           seen.add(key);
           if (row.lexing_config === true) {
             // Its own SET changes how the server lexes the body: pgperf's parser would read another text.
-            add({ text: `calls ${row.schema}.${row.proname}(), a SQL function whose own settings change how its body is read: pgperf cannot read it as the server will`, irreversible: false, whilePlanning: true });
+            add({
+              text: `calls ${row.schema}.${row.proname}(), a SQL function whose own settings change how its body is read: pgperf cannot read it as the server will`,
+              irreversible: false,
+              whilePlanning: true,
+            });
             continue;
           }
           // A function with its own SET search_path resolves names with it; the others with the caller's.
           // SECURITY DEFINER: "$user" in the path is the owner while it runs.
           const path = row.search_path ?? o.searchPath;
           const searchPath = row.security_definer === true && row.owner ? path.replace(/"?\$user"?/g, `"${row.owner.replace(/"/g, '""')}"`) : path;
-          queue.push({ body: row.source, args: row.args ?? '', result: row.result ?? 'void', searchPath, what: `calls ${row.schema}.${row.proname}()`, planTime: probePlanTime || calledWhilePlanning(factsOf(row)) });
+          queue.push({
+            body: row.source,
+            args: row.args ?? '',
+            result: row.result ?? 'void',
+            searchPath,
+            what: `calls ${row.schema}.${row.proname}()`,
+            planTime: probePlanTime || calledWhilePlanning(factsOf(row)),
+          });
         }
       }
       rows = undefined;
@@ -469,7 +489,12 @@ function wrapsExactly(create: string, body: string): boolean {
 
 function textArray(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
-  if (typeof v === 'string' && v.startsWith('{')) return v.slice(1, -1).split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
+  if (typeof v === 'string' && v.startsWith('{'))
+    return v
+      .slice(1, -1)
+      .split(',')
+      .filter(Boolean)
+      .map((s) => s.replace(/^"|"$/g, ''));
   return [];
 }
 
@@ -505,14 +530,22 @@ function atomicRunWhilePlanning(row: ReachedRow): boolean {
 
 function factsOf(row: ReachedRow): FunctionFacts {
   return {
-    schema: row.schema ?? '', name: row.proname ?? '', volatility: row.volatility ?? 'v', language: row.language ?? '?',
-    ...(row.extension ? { extension: row.extension } : {}), estimator: row.estimator === true,
+    schema: row.schema ?? '',
+    name: row.proname ?? '',
+    volatility: row.volatility ?? 'v',
+    language: row.language ?? '?',
+    ...(row.extension ? { extension: row.extension } : {}),
+    estimator: row.estimator === true,
   };
 }
 
 const OBJECT_WORDS: Record<string, string> = {
-  pg_rewrite: 'a view or rule', pg_policy: 'a row-level security policy', pg_constraint: 'a check constraint',
-  pg_attrdef: 'a column default', pg_class: 'an index expression', pg_proc: 'a SQL function',
+  pg_rewrite: 'a view or rule',
+  pg_policy: 'a row-level security policy',
+  pg_constraint: 'a check constraint',
+  pg_attrdef: 'a column default',
+  pg_class: 'an index expression',
+  pg_proc: 'a SQL function',
 };
 
 function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
@@ -525,7 +558,8 @@ function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
     const v = verdictOf(facts);
     if (v.kind === 'irreversible') out.push({ text: `${label} ${v.what}`, irreversible: true, whilePlanning: false });
     else if (v.kind === 'may-write') out.push({ text: `${label} is a volatile function that may write`, irreversible: false, whilePlanning: false });
-    else if (v.kind === 'unknown') out.push({ text: `calls ${label}, ${v.why}: anything it does, even outside the transaction, would happen`, irreversible: false, whilePlanning });
+    else if (v.kind === 'unknown')
+      out.push({ text: `calls ${label}, ${v.why}: anything it does, even outside the transaction, would happen`, irreversible: false, whilePlanning });
     else if (v.kind === 'inspect') {
       const body = row.source ?? row.text;
       if (body === null) out.push({ text: `calls ${label}, a SQL function pgperf cannot read`, irreversible: false, whilePlanning });
@@ -536,7 +570,11 @@ function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
   }
   if (row.text !== null) out.push(...scanText(row.text, OBJECT_WORDS[row.class] ?? row.class, o));
   if (row.class === 'pg_class' && row.relkind === 'f') {
-    out.push({ text: `${o.writes ? 'writes reach' : 'reads'} the foreign table ${row.name}: the query runs on another server, where a rollback here undoes nothing`, irreversible: true, whilePlanning: false });
+    out.push({
+      text: `${o.writes ? 'writes reach' : 'reads'} the foreign table ${row.name}: the query runs on another server, where a rollback here undoes nothing`,
+      irreversible: true,
+      whilePlanning: false,
+    });
   }
   if (o.writes && row.identity === true) {
     out.push({ text: `${row.name} has an identity column: values taken are not given back by the rollback`, irreversible: true, whilePlanning: false });

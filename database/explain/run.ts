@@ -67,9 +67,15 @@ export interface ExplainResult {
 export class ExplainRefused extends Error {
   readonly reasons: string[];
   readonly irreversible: string[];
-  constructor(readonly request: ConfirmRequest, why?: string) {
+  constructor(
+    readonly request: ConfirmRequest,
+    why?: string,
+  ) {
     const all = [...request.irreversible.map((r) => `cannot be rolled back: ${r}`), ...request.reasons];
-    super(why ?? `${request.analyze ? 'EXPLAIN ANALYZE executes the statement' : 'planning the statement may call functions'}, and it needs consent (${all.join('; ')}): nothing was run`);
+    super(
+      why ??
+        `${request.analyze ? 'EXPLAIN ANALYZE executes the statement' : 'planning the statement may call functions'}, and it needs consent (${all.join('; ')}): nothing was run`,
+    );
     this.name = 'ExplainRefused';
     this.reasons = request.reasons;
     this.irreversible = request.irreversible;
@@ -124,13 +130,16 @@ const LEXING = { client_encoding: 'UTF8', standard_conforming_strings: 'on', bac
 /** The volatile pg_catalog functions, per database (they change only with the server version). */
 const volatileBuiltins = new WeakMap<Database, Promise<Set<string>>>();
 let prepareCounter = 0;
-/** Parse-tree depth past which PGlite's smaller WASM stack fails, and loses the error (measured: a 1,000-term sum, depth 2,005, parses; 1,500 terms, depth 3,005, do not). */
+/**
+ * Parse-tree depth past which PGlite's smaller WASM stack fails, and loses the error (measured: a 1,000-term sum,
+ * depth 2,005, parses; 1,500 terms, depth 3,005, do not).
+ */
 const EMBEDDED_MAX_DEPTH = 2_200;
 /** Questions before pgperf gives up on a database that keeps changing. */
 const MAX_ROUNDS = 4;
 
 /** statement_timeout in ms: 0 is "none", as in PostgreSQL. */
-export function timeoutSetting(ms: number): number {
+function timeoutSetting(ms: number): number {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError('timeoutMs must be a number of milliseconds (0 for none)');
   return Math.floor(ms);
 }
@@ -147,7 +156,9 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
     );
   }
   if (db.kind === 'embedded' && cls.depth > EMBEDDED_MAX_DEPTH) {
-    throw new ExplainUnsupported(`the statement nests ${cls.depth} levels deep, more than the embedded database can parse (about ${EMBEDDED_MAX_DEPTH}): explain it on a PostgreSQL server`);
+    throw new ExplainUnsupported(
+      `the statement nests ${cls.depth} levels deep, more than the embedded database can parse (about ${EMBEDDED_MAX_DEPTH}): explain it on a PostgreSQL server`,
+    );
   }
   const params = o.params ?? [];
   if (o.params && o.params.length < cls.maxParam) {
@@ -155,14 +166,17 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
   }
   for (const name of Object.keys(o.settings ?? {})) {
     if (!/^[a-z_][a-z0-9_.]*$/i.test(name)) throw new ExplainUnsupported(`not a setting name: ${name}`);
-    if (name.toLowerCase() in LEXING) throw new ExplainUnsupported(`${name} cannot be changed for EXPLAIN: pgperf pins it so that the server reads the statement as pgperf checked it`);
+    if (name.toLowerCase() in LEXING)
+      throw new ExplainUnsupported(`${name} cannot be changed for EXPLAIN: pgperf pins it so that the server reads the statement as pgperf checked it`);
   }
   let generic = o.generic === true || (cls.maxParam > 0 && o.params === undefined);
   let analyze = o.analyze;
   if (generic && analyze) {
-    warnings.push(cls.maxParam > 0 && o.params === undefined
-      ? `ANALYZE needs values for $1…$${cls.maxParam}: showing the generic plan instead (not executed)`
-      : 'a generic plan cannot be executed: showing it without ANALYZE');
+    warnings.push(
+      cls.maxParam > 0 && o.params === undefined
+        ? `ANALYZE needs values for $1…$${cls.maxParam}: showing the generic plan instead (not executed)`
+        : 'a generic plan cannot be executed: showing it without ANALYZE',
+    );
     analyze = false;
   }
   if (generic && cls.maxParam === 0) generic = false; // nothing to generalize
@@ -183,7 +197,12 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
       inTransaction = true;
       const consentedTexts = new Set([...(consented?.reasons ?? []), ...(consented?.irreversible ?? [])]);
       const effects = await reachedEffects(session, sql, cls, {
-        searchPath, writes: cls.writes, inserts: cls.inserts, volatileBuiltins: await builtins(db, session), preflight, consented: consentedTexts,
+        searchPath,
+        writes: cls.writes,
+        inserts: cls.inserts,
+        volatileBuiltins: await builtins(db, session),
+        preflight,
+        consented: consentedTexts,
       });
       const request = consentRequest(analyze, cls, effects);
       if (request) {
@@ -191,7 +210,8 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
         if (added.length) {
           // Ask (again) with no transaction open. A second question comes when consent let pgperf look further
           // (the server's analysis itself needed it) or the database changed meanwhile.
-          if (round >= MAX_ROUNDS) throw new ExplainRefused(request, `the database kept changing while pgperf asked: ${added.join('; ')} (nothing was run; try again)`);
+          if (round >= MAX_ROUNDS)
+            throw new ExplainRefused(request, `the database kept changing while pgperf asked: ${added.join('; ')} (nothing was run; try again)`);
           await session.query('ROLLBACK');
           inTransaction = false;
           const ok = o.confirm ? await o.confirm(request) : false;
@@ -260,11 +280,15 @@ async function begin(session: Session, timeoutMs: number, settings: Record<strin
   const entries = Object.entries(settings ?? {});
   // The probes roll back to a savepoint set after every setting the statement is to run with.
   const savepointNow = entries.length === 0 ? [PROBE_SAVEPOINT] : [];
-  const check = await session.query(['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, ...savepointNow, `SELECT ${read}, ${PREFLIGHT_COLUMNS}`].join('; '));
+  const check = await session.query(
+    ['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, ...savepointNow, `SELECT ${read}, ${PREFLIGHT_COLUMNS}`].join('; '),
+  );
   const row = check.rows[0] ?? {};
   for (const [k, v] of Object.entries(LEXING)) {
     if (String(row[k]).toLowerCase() !== v.toLowerCase()) {
-      throw new ExplainUnsupported(`the session's ${k} is ${String(row[k])} and could not be set to ${v}: pgperf will not send a statement the server may read differently from how it was checked`);
+      throw new ExplainUnsupported(
+        `the session's ${k} is ${String(row[k])} and could not be set to ${v}: pgperf will not send a statement the server may read differently from how it was checked`,
+      );
     }
   }
   if (entries.length) {
@@ -311,8 +335,13 @@ function checkedExplain(sql: string, analyze: boolean, generic: boolean): string
   const text = `EXPLAIN (${opts})\n${sql}`;
   const whole = parseSql(text);
   const inner = parseSql(sql);
-  const ok = whole.ok && inner.ok && whole.stmts.length === 1 && inner.stmts.length === 1 &&
-    whole.stmts[0].stmt.ExplainStmt !== undefined && treeText(whole.stmts[0].stmt.ExplainStmt.query) === treeText(inner.stmts[0].stmt);
+  const ok =
+    whole.ok &&
+    inner.ok &&
+    whole.stmts.length === 1 &&
+    inner.stmts.length === 1 &&
+    whole.stmts[0].stmt.ExplainStmt !== undefined &&
+    treeText(whole.stmts[0].stmt.ExplainStmt.query) === treeText(inner.stmts[0].stmt);
   if (!ok) throw new ExplainUnsupported('pgperf cannot put this statement under EXPLAIN unchanged');
   return text;
 }
@@ -345,9 +374,12 @@ function planOutput(rows: Record<string, unknown>[], fields: string[]): unknown 
 function clearError(err: unknown, timeoutMs: number, cancelled: boolean): unknown {
   if (!(err instanceof DatabaseError)) return err;
   if (err.kind === 'timeout' || (err.code === '57014' && !cancelled)) {
-    return new DatabaseError('timeout',
+    return new DatabaseError(
+      'timeout',
       `the statement ran longer than statement_timeout (${timeoutMs} ms) and was stopped; nothing was changed (rolled back). Raise the timeout, or use plain EXPLAIN (no ANALYZE) to see the plan without running it. (${err.message})`,
-      err.code, { cause: err });
+      err.code,
+      { cause: err },
+    );
   }
   if (cancelled && (err.kind === 'cancelled' || err.code === '57014')) {
     return new DatabaseError('cancelled', 'EXPLAIN was cancelled; nothing was changed (rolled back)', err.code, { cause: err });

@@ -41,29 +41,74 @@ const MODIFYING: Record<string, string> = {
 
 /** Parse-tree statement types in SQL words, for messages ("EXPLAIN cannot run CREATE INDEX"). */
 const STATEMENT_WORDS: Record<string, string> = {
-  SelectStmt: 'SELECT', InsertStmt: 'INSERT', UpdateStmt: 'UPDATE', DeleteStmt: 'DELETE', MergeStmt: 'MERGE',
-  ExecuteStmt: 'EXECUTE', DeclareCursorStmt: 'DECLARE … CURSOR', CreateTableAsStmt: 'CREATE TABLE … AS',
-  IndexStmt: 'CREATE INDEX', CreateStmt: 'CREATE TABLE', AlterTableStmt: 'ALTER TABLE', DropStmt: 'DROP',
-  TruncateStmt: 'TRUNCATE', VacuumStmt: 'VACUUM or ANALYZE', ReindexStmt: 'REINDEX', ClusterStmt: 'CLUSTER',
-  CopyStmt: 'COPY', CallStmt: 'CALL', DoStmt: 'DO', VariableSetStmt: 'SET', VariableShowStmt: 'SHOW',
-  ExplainStmt: 'EXPLAIN', PrepareStmt: 'PREPARE', DeallocateStmt: 'DEALLOCATE', ViewStmt: 'CREATE VIEW',
-  CreateFunctionStmt: 'CREATE FUNCTION', CreateSchemaStmt: 'CREATE SCHEMA', CreateSeqStmt: 'CREATE SEQUENCE',
-  CreateExtensionStmt: 'CREATE EXTENSION', GrantStmt: 'GRANT or REVOKE', GrantRoleStmt: 'GRANT or REVOKE',
-  CreateRoleStmt: 'CREATE ROLE', AlterRoleStmt: 'ALTER ROLE', DropRoleStmt: 'DROP ROLE', LockStmt: 'LOCK',
-  NotifyStmt: 'NOTIFY', ListenStmt: 'LISTEN', UnlistenStmt: 'UNLISTEN', CheckPointStmt: 'CHECKPOINT',
-  DiscardStmt: 'DISCARD', RefreshMatViewStmt: 'REFRESH MATERIALIZED VIEW', CommentStmt: 'COMMENT',
-  RenameStmt: 'ALTER … RENAME', CreateTrigStmt: 'CREATE TRIGGER', RuleStmt: 'CREATE RULE', CreatePolicyStmt: 'CREATE POLICY',
-  CreatedbStmt: 'CREATE DATABASE', DropdbStmt: 'DROP DATABASE', LoadStmt: 'LOAD', ClosePortalStmt: 'CLOSE', FetchStmt: 'FETCH',
+  SelectStmt: 'SELECT',
+  InsertStmt: 'INSERT',
+  UpdateStmt: 'UPDATE',
+  DeleteStmt: 'DELETE',
+  MergeStmt: 'MERGE',
+  ExecuteStmt: 'EXECUTE',
+  DeclareCursorStmt: 'DECLARE … CURSOR',
+  CreateTableAsStmt: 'CREATE TABLE … AS',
+  IndexStmt: 'CREATE INDEX',
+  CreateStmt: 'CREATE TABLE',
+  AlterTableStmt: 'ALTER TABLE',
+  DropStmt: 'DROP',
+  TruncateStmt: 'TRUNCATE',
+  VacuumStmt: 'VACUUM or ANALYZE',
+  ReindexStmt: 'REINDEX',
+  ClusterStmt: 'CLUSTER',
+  CopyStmt: 'COPY',
+  CallStmt: 'CALL',
+  DoStmt: 'DO',
+  VariableSetStmt: 'SET',
+  VariableShowStmt: 'SHOW',
+  ExplainStmt: 'EXPLAIN',
+  PrepareStmt: 'PREPARE',
+  DeallocateStmt: 'DEALLOCATE',
+  ViewStmt: 'CREATE VIEW',
+  CreateFunctionStmt: 'CREATE FUNCTION',
+  CreateSchemaStmt: 'CREATE SCHEMA',
+  CreateSeqStmt: 'CREATE SEQUENCE',
+  CreateExtensionStmt: 'CREATE EXTENSION',
+  GrantStmt: 'GRANT or REVOKE',
+  GrantRoleStmt: 'GRANT or REVOKE',
+  CreateRoleStmt: 'CREATE ROLE',
+  AlterRoleStmt: 'ALTER ROLE',
+  DropRoleStmt: 'DROP ROLE',
+  LockStmt: 'LOCK',
+  NotifyStmt: 'NOTIFY',
+  ListenStmt: 'LISTEN',
+  UnlistenStmt: 'UNLISTEN',
+  CheckPointStmt: 'CHECKPOINT',
+  DiscardStmt: 'DISCARD',
+  RefreshMatViewStmt: 'REFRESH MATERIALIZED VIEW',
+  CommentStmt: 'COMMENT',
+  RenameStmt: 'ALTER … RENAME',
+  CreateTrigStmt: 'CREATE TRIGGER',
+  RuleStmt: 'CREATE RULE',
+  CreatePolicyStmt: 'CREATE POLICY',
+  CreatedbStmt: 'CREATE DATABASE',
+  DropdbStmt: 'DROP DATABASE',
+  LoadStmt: 'LOAD',
+  ClosePortalStmt: 'CLOSE',
+  FetchStmt: 'FETCH',
 };
 
 const TRANSACTION_WORDS: Record<string, string> = {
-  TRANS_STMT_BEGIN: 'BEGIN', TRANS_STMT_START: 'START TRANSACTION', TRANS_STMT_COMMIT: 'COMMIT', TRANS_STMT_ROLLBACK: 'ROLLBACK',
-  TRANS_STMT_SAVEPOINT: 'SAVEPOINT', TRANS_STMT_RELEASE: 'RELEASE', TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
-  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION', TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED', TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
+  TRANS_STMT_BEGIN: 'BEGIN',
+  TRANS_STMT_START: 'START TRANSACTION',
+  TRANS_STMT_COMMIT: 'COMMIT',
+  TRANS_STMT_ROLLBACK: 'ROLLBACK',
+  TRANS_STMT_SAVEPOINT: 'SAVEPOINT',
+  TRANS_STMT_RELEASE: 'RELEASE',
+  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
+  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
+  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
+  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
 };
 
 /** "CREATE INDEX", "COMMIT": the statement's kind in SQL words, never a parse-node name. */
-export function statementWords(statementType: string, body: Record<string, unknown> | undefined): string {
+function statementWords(statementType: string, body: Record<string, unknown> | undefined): string {
   if (statementType === 'TransactionStmt') return TRANSACTION_WORDS[String(body?.kind)] ?? 'a transaction command';
   if (statementType === 'DropStmt' && typeof body?.removeType === 'string') return `DROP ${body.removeType.replace(/^OBJECT_/, '').replace(/_/g, ' ')}`;
   return STATEMENT_WORDS[statementType] ?? 'this statement';
@@ -190,7 +235,8 @@ export async function classify(sql: string): Promise<Classification> {
   const body = stmt[statementType];
   const scan: Scan = { reasons: [], functions: [], maxParam: 0, inserts: statementType === 'InsertStmt' || statementType === 'MergeStmt', depth: 0 };
   if (statementType in MODIFYING) scan.reasons.push(MODIFYING[statementType]);
-  else if (statementType === 'CreateTableAsStmt') scan.reasons.push(`${body?.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE … AS'} creates a relation`);
+  else if (statementType === 'CreateTableAsStmt')
+    scan.reasons.push(`${body?.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE … AS'} creates a relation`);
   else if (statementType === 'ExecuteStmt') scan.reasons.push('EXECUTE runs a prepared statement pgperf cannot inspect');
   else if (statementType !== 'SelectStmt' && statementType !== 'DeclareCursorStmt') {
     scan.reasons.push(`${statementWords(statementType, body)} is not a query (DDL, COPY, CALL and utility statements change the database)`);

@@ -32,8 +32,10 @@ export function planToText(input: PlanTextInput): string {
   if (execution !== undefined) summary.push(`Execution ${ms(execution)}`);
   const t = input.totals;
   if (t?.sharedHit !== undefined || t?.sharedRead !== undefined) {
-    summary.push(`buffers hit ${int(t.sharedHit ?? 0)} read ${int(t.sharedRead ?? 0)}` +
-      (t.cacheHitRatio !== undefined ? ` (cache hit ${(t.cacheHitRatio * 100).toFixed(1)} %)` : ''));
+    summary.push(
+      `buffers hit ${int(t.sharedHit ?? 0)} read ${int(t.sharedRead ?? 0)}` +
+        (t.cacheHitRatio !== undefined ? ` (cache hit ${(t.cacheHitRatio * 100).toFixed(1)} %)` : ''),
+    );
   }
   if (summary.length) lines.push(summary.join(' · '));
   lines.push('');
@@ -48,7 +50,7 @@ export function planToText(input: PlanTextInput): string {
 }
 
 /** "#3 Seq Scan on events e  rows est 140 actual 200 (×1.4)  loops 1  time 17.1 ms (self 17.1 ms)  buffers hit 2470 read 0". */
-export function nodeLine(node: PlanNode): string {
+function nodeLine(node: PlanNode): string {
   const parts = [`#${node.id} ${node.subplanName ? `[${node.subplanName}] ` : ''}${node.label}`];
   if (node.neverExecuted) {
     parts.push(`rows est ${int(node.estRows)}`, 'never executed');

@@ -8,14 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeScratch,
-  estimateScratchBytes,
-  isLocal,
-  resolveHnswParams,
-  runHnswSweep,
-  type HnswReport,
-} from '../../database/bench/hnsw';
+import { describeScratch, estimateScratchBytes, isLocal, resolveHnswParams, runHnswSweep, type HnswReport } from '../../database/bench/hnsw';
 import { createScratchSchema, dropLeftovers } from '../../database/bench/scratch';
 import { openEmbedded, type EmbeddedDatabase } from '../../database/connection/embedded';
 import { DatabaseError } from '../../database/connection/types';
@@ -75,10 +68,12 @@ describe('HNSW sweep on the embedded database', () => {
       expect(hi!.recall).toBeGreaterThan(0.9); // clustered data, ef_search 80: nearly exact
     }
     // and strictly for at least one configuration (ef_search 10 misses some neighbours on this data)
-    expect(SMALL.m.some((m) => {
-      const rs = report.results.filter((r) => r.m === m).sort((a, b) => a.efSearch - b.efSearch);
-      return rs[1]!.recall > rs[0]!.recall;
-    })).toBe(true);
+    expect(
+      SMALL.m.some((m) => {
+        const rs = report.results.filter((r) => r.m === m).sort((a, b) => a.efSearch - b.efSearch);
+        return rs[1]!.recall > rs[0]!.recall;
+      }),
+    ).toBe(true);
     // progress: fractions within [0, 1], non-decreasing, ending at 1; steps named
     expect(steps.length).toBeGreaterThan(5);
     expect(steps.at(-1)).toEqual({ step: 'done', fraction: 1, eta: 0 });

@@ -64,10 +64,12 @@ describe('HNSW sweep through the pg client (PGlite over the wire protocol)', () 
       expect(hi!.recall).toBeGreaterThan(0.9);
     }
     // and strictly for at least one configuration (ef_search 10 misses some neighbours on this data)
-    expect(SMALL.m.some((m) => {
-      const rs = report.results.filter((r) => r.m === m).sort((a, b) => a.efSearch - b.efSearch);
-      return rs[1]!.recall > rs[0]!.recall;
-    })).toBe(true);
+    expect(
+      SMALL.m.some((m) => {
+        const rs = report.results.filter((r) => r.m === m).sort((a, b) => a.efSearch - b.efSearch);
+        return rs[1]!.recall > rs[0]!.recall;
+      }),
+    ).toBe(true);
     expect(await scratchSchemas(db)).toEqual([]);
     // the session-level prepared statement was deallocated before the connection went back to the pool
     const s = await db.session();

@@ -58,7 +58,18 @@ function xmlProblems(xml: string): string[] {
 const count = (s: string, needle: string) => s.split(needle).length - 1;
 
 function result(m: number, efConstruction: number, efSearch: number, qps: number, recall: number): HnswResult {
-  return { m, efConstruction, efSearch, buildMs: m * efConstruction, indexBytes: m * 1_000_000, recall, p50Ms: 1000 / qps, p95Ms: 1500 / qps, p99Ms: 2000 / qps, qps };
+  return {
+    m,
+    efConstruction,
+    efSearch,
+    buildMs: m * efConstruction,
+    indexBytes: m * 1_000_000,
+    recall,
+    p50Ms: 1000 / qps,
+    p95Ms: 1500 / qps,
+    p99Ms: 2000 / qps,
+    qps,
+  };
 }
 
 /** 4 (m, ef_construction) × 3 ef_search; the Pareto front (by hand) holds 10 of the 12 points. */
@@ -116,9 +127,36 @@ function rlsReport(): RlsReport {
     ci95Pct: [1.5, 4.75],
     targetPct: 5,
     queries: [
-      { name: 'tenant-scoped lookup', withoutRlsMs: { p50: 0.25, p95: 0.5 }, withRlsMs: { p50: 0.26, p95: 0.52 }, overheadPct: 4, ci95Pct: [2, 6], planChanged: false, planWithout: 'Index Scan using t_pkey', planWith: 'Index Scan using t_pkey' },
-      { name: `range, "scan" ${EVIL}`, withoutRlsMs: { p50: 1.5, p95: 2 }, withRlsMs: { p50: 1.75, p95: 2.25 }, overheadPct: 16.5, ci95Pct: [10, 23], planChanged: true, planWithout: `Index Scan using ${EVIL}`, planWith: 'Seq Scan <on> t' },
-      { name: '=aggregate', withoutRlsMs: { p50: 3, p95: 4 }, withRlsMs: { p50: 3, p95: 4 }, overheadPct: -0.5, ci95Pct: [-2, 1], planChanged: false, planWithout: 'Aggregate', planWith: 'Aggregate' },
+      {
+        name: 'tenant-scoped lookup',
+        withoutRlsMs: { p50: 0.25, p95: 0.5 },
+        withRlsMs: { p50: 0.26, p95: 0.52 },
+        overheadPct: 4,
+        ci95Pct: [2, 6],
+        planChanged: false,
+        planWithout: 'Index Scan using t_pkey',
+        planWith: 'Index Scan using t_pkey',
+      },
+      {
+        name: `range, "scan" ${EVIL}`,
+        withoutRlsMs: { p50: 1.5, p95: 2 },
+        withRlsMs: { p50: 1.75, p95: 2.25 },
+        overheadPct: 16.5,
+        ci95Pct: [10, 23],
+        planChanged: true,
+        planWithout: `Index Scan using ${EVIL}`,
+        planWith: 'Seq Scan <on> t',
+      },
+      {
+        name: '=aggregate',
+        withoutRlsMs: { p50: 3, p95: 4 },
+        withRlsMs: { p50: 3, p95: 4 },
+        overheadPct: -0.5,
+        ci95Pct: [-2, 1],
+        planChanged: false,
+        planWithout: 'Aggregate',
+        planWith: 'Aggregate',
+      },
     ],
     totalMs: 5000,
   };
@@ -138,7 +176,9 @@ function expectSafe(html: string): void {
   expect(html).not.toMatch(/\sstyle\s*=/i);
   expect(html).not.toMatch(/\son[a-z]+\s*=/i);
   expect(html).not.toContain('alert("x")');
-  expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src vscode-webview://abc; script-src vscode-webview://abc; img-src vscode-webview://abc data:">`);
+  expect(html).toContain(
+    `<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src vscode-webview://abc; script-src vscode-webview://abc; img-src vscode-webview://abc data:">`,
+  );
 }
 
 describe('HNSW report page', () => {
@@ -152,7 +192,10 @@ describe('HNSW report page', () => {
   });
 
   it('has a row per configuration, the recommendation, both plots and the memory formula', () => {
-    const tbodies = html.split('<tbody>').slice(1).map((s) => s.split('</tbody>')[0]);
+    const tbodies = html
+      .split('<tbody>')
+      .slice(1)
+      .map((s) => s.split('</tbody>')[0]);
     expect(tbodies).toHaveLength(2);
     const [memory, all] = tbodies;
     expect(count(memory, '<tr')).toBe(4);
@@ -182,9 +225,7 @@ describe('HNSW report page', () => {
 
   it('quotes a reserved word used as a name in the recommended SQL (it would not parse bare)', () => {
     const sql = recommendationSql(hnswReport({ params: { ...report.params, table: 'user.order', column: 'select', metric: 'ip' } }))!;
-    expect(sql.split('\n')[0]).toBe(
-      'CREATE INDEX CONCURRENTLY ON "user"."order" USING hnsw ("select" vector_ip_ops) WITH (m = 16, ef_construction = 64);',
-    );
+    expect(sql.split('\n')[0]).toBe('CREATE INDEX CONCURRENTLY ON "user"."order" USING hnsw ("select" vector_ip_ops) WITH (m = 16, ef_construction = 64);');
   });
 
   it('names the metric with its operator', () => {

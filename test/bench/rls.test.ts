@@ -77,7 +77,6 @@ function abortAt(prefix: string, delayMs = 0): { controller: AbortController; on
   };
 }
 
-
 describe('RLS benchmark on the local PostgreSQL server', () => {
   let db: Database;
   beforeAll(async () => {
@@ -117,9 +116,7 @@ describe('RLS benchmark on the local PostgreSQL server', () => {
   it('cleans up when aborted between rounds', async () => {
     let scratch: RlsScratch | undefined;
     const { controller, onProgress } = abortAt('round 5/');
-    const err = await rejection(
-      runRlsBenchmark(db, SMALL, { signal: controller.signal, onProgress, onScratch: (s) => (scratch = s) }),
-    );
+    const err = await rejection(runRlsBenchmark(db, SMALL, { signal: controller.signal, onProgress, onScratch: (s) => (scratch = s) }));
     expect(err).toBeInstanceOf(DatabaseError);
     expect((err as DatabaseError).kind).toBe('cancelled');
     expect(scratch).toBeDefined();
@@ -164,9 +161,7 @@ describe('RLS benchmark on the local PostgreSQL server', () => {
       })().finally(() => controller.abort(new Error('test: end run A')));
     };
     try {
-      const err = await rejection(
-        runRlsBenchmark(db, { ...SMALL, rounds: 100_000 }, { signal: controller.signal, onProgress, onScratch: (s) => (a = s) }),
-      );
+      const err = await rejection(runRlsBenchmark(db, { ...SMALL, rounds: 100_000 }, { signal: controller.signal, onProgress, onScratch: (s) => (a = s) }));
       expect(err.kind).toBe('cancelled');
       expect(bReport?.scratch.schema).toMatch(/^pgperf_bench_/);
       expect(bReport!.scratch.schema).not.toBe(a!.schema);
@@ -212,10 +207,15 @@ describe('RLS benchmark on the local PostgreSQL server', () => {
       await locker.release();
     }
     // The run discarded its connection (its backend is gone), so the next run's sweep may drop what it left.
-    await expect.poll(async () => {
-      await dropLeftovers(db);
-      return objectsLeft(db, scratch!);
-    }, { timeout: 5000 }).toEqual({ schemas: 0, roles: 0 });
+    await expect
+      .poll(
+        async () => {
+          await dropLeftovers(db);
+          return objectsLeft(db, scratch!);
+        },
+        { timeout: 5000 },
+      )
+      .toEqual({ schemas: 0, roles: 0 });
   }, 30_000);
 });
 
@@ -239,9 +239,7 @@ describe('RLS benchmark on embedded PGlite', () => {
   it('cleans up when aborted between rounds', async () => {
     let scratch: RlsScratch | undefined;
     const { controller, onProgress } = abortAt('round 3/');
-    const err = await rejection(
-      runRlsBenchmark(db, SMALL, { signal: controller.signal, onProgress, onScratch: (s) => (scratch = s) }),
-    );
+    const err = await rejection(runRlsBenchmark(db, SMALL, { signal: controller.signal, onProgress, onScratch: (s) => (scratch = s) }));
     expect(err).toBeInstanceOf(DatabaseError);
     expect((err as DatabaseError).kind).toBe('cancelled');
     // No restart: the objects were dropped by the cleanup, not lost with an emptied in-memory database.

@@ -189,16 +189,14 @@ describe('cleanup with a lock held on a scratch table', () => {
     expect(await present(name)).toEqual({ schema: false, role: false });
   }, 20_000);
 
-  it('tries a drop once more when a stray cancel (the abort\'s, sent late) lands on it', async () => {
+  it("tries a drop once more when a stray cancel (the abort's, sent late) lands on it", async () => {
     const name = tag();
     const s = await db.session();
     const pid = await pidOf(s);
     const ledger = await makeRun(s, name);
     const locker = await db.session();
     const waiting = async () =>
-      (await q(db, `select query_start::text as t from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [pid])).rows[0]?.t as
-        | string
-        | undefined;
+      (await q(db, `select query_start::text as t from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [pid])).rows[0]?.t as string | undefined;
     try {
       await locker.query('begin');
       await locker.query(`lock table "${name}".t in access exclusive mode`);
@@ -207,7 +205,15 @@ describe('cleanup with a lock held on a scratch table', () => {
       const first = await waiting();
       await q(db, 'select pg_cancel_backend($1)', [pid]);
       // the drop was cancelled and is waiting again, as a new statement
-      await expect.poll(async () => { const t = await waiting(); return t !== undefined && t !== first; }, { interval: 20 }).toBe(true);
+      await expect
+        .poll(
+          async () => {
+            const t = await waiting();
+            return t !== undefined && t !== first;
+          },
+          { interval: 20 },
+        )
+        .toBe(true);
       await locker.query('rollback');
       expect(await dropping).toEqual([]);
     } finally {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  meanCI95,
-  overheadCI95,
-  paretoFront,
-  percentile,
-  recallAtK,
-  studentTQuantile,
-  summarize,
-} from '../../database/bench/stats';
+import { meanCI95, overheadCI95, paretoFront, percentile, recallAtK, studentTQuantile, summarize } from '../../database/bench/stats';
 import { clustered, fromVectorText, mulberry32, toVectorText, uniform } from '../../database/bench/vectors';
 
 describe('percentile (nearest rank)', () => {
@@ -42,9 +34,27 @@ describe('recallAtK', () => {
       [1, 2, 3],
       [4, 5, 6],
     ];
-    expect(recallAtK([[1, 2, 3], [4, 5, 6]], exact, 3)).toBe(1);
+    expect(
+      recallAtK(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        exact,
+        3,
+      ),
+    ).toBe(1);
     // query 1: 2 of 3 (order does not matter), query 2: 1 of 3 → (2/3 + 1/3) / 2 = 0.5
-    expect(recallAtK([[3, 9, 1], [6, 7, 8]], exact, 3)).toBeCloseTo(0.5, 12);
+    expect(
+      recallAtK(
+        [
+          [3, 9, 1],
+          [6, 7, 8],
+        ],
+        exact,
+        3,
+      ),
+    ).toBeCloseTo(0.5, 12);
     expect(recallAtK([[], []], exact, 3)).toBe(0);
   });
 

@@ -69,9 +69,19 @@ describe('pgperf bench: a bad database environment', () => {
   // Settings that do not parse are bad usage (exit 2): the one line is all there is, printed before any database
   // is named or reached. A server that refuses is a database error (exit 1), reported as the run's failure.
   const CASES: [string, Record<string, string>, 1 | 2, RegExp][] = [
-    ['DATABASE_URL with a port that is not a number', { DATABASE_URL: 'postgres://x:y@127.0.0.1:notaport/db' }, 2, /^pgperf: DATABASE_URL: port "notaport" is not a number/],
+    [
+      'DATABASE_URL with a port that is not a number',
+      { DATABASE_URL: 'postgres://x:y@127.0.0.1:notaport/db' },
+      2,
+      /^pgperf: DATABASE_URL: port "notaport" is not a number/,
+    ],
     ['DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, 2, /^pgperf: DATABASE_URL is not a postgres:\/\/ URL$/],
-    ['DATABASE_URL of a server that refuses', { DATABASE_URL: 'postgres://127.0.0.1:1/db' }, 1, /^pgperf: (HNSW sweep|RLS benchmark) failed: connection: cannot reach 127\.0\.0\.1:1\/db: .*ECONNREFUSED/],
+    [
+      'DATABASE_URL of a server that refuses',
+      { DATABASE_URL: 'postgres://127.0.0.1:1/db' },
+      1,
+      /^pgperf: (HNSW sweep|RLS benchmark) failed: connection: cannot reach 127\.0\.0\.1:1\/db: .*ECONNREFUSED/,
+    ],
     ['PGPORT=abc', { PGPORT: 'abc' }, 2, /^pgperf: PGPORT="abc" is not a port number/],
     ['PGSSLMODE=bogus with PGHOST', { PGHOST: '127.0.0.1', PGSSLMODE: 'bogus' }, 2, /^pgperf: PGSSLMODE="bogus" is not one of/],
     ['PGSSLMODE=bogus with DATABASE_URL', { DATABASE_URL: TEST_URL, PGSSLMODE: 'bogus' }, 2, /^pgperf: PGSSLMODE="bogus" is not one of/],
@@ -171,7 +181,30 @@ describe('pgperf bench: usage', () => {
 describe('pgperf bench hnsw on the embedded database', () => {
   it('prints the table, writes JSON and CSV, progress on stderr', async () => {
     const r = await run(
-      ['bench', 'hnsw', '--dim', '16', '--count', '600', '--queries', '20', '--m', '8,16', '--ef-construction', '32', '--ef-search', '10,40', '--k', '5', '--seed', '3', '--json', 'h.json', '--csv', 'h.csv'],
+      [
+        'bench',
+        'hnsw',
+        '--dim',
+        '16',
+        '--count',
+        '600',
+        '--queries',
+        '20',
+        '--m',
+        '8,16',
+        '--ef-construction',
+        '32',
+        '--ef-search',
+        '10,40',
+        '--k',
+        '5',
+        '--seed',
+        '3',
+        '--json',
+        'h.json',
+        '--csv',
+        'h.csv',
+      ],
       dir,
     );
     expect(r.err).toContain('embedded PGlite');
@@ -184,7 +217,8 @@ describe('pgperf bench hnsw on the embedded database', () => {
     for (const key of ['database', 'params', 'results', 'recommendation']) expect(json).toHaveProperty(key);
     expect(json.results).toHaveLength(4);
     for (const res of json.results) {
-      for (const key of ['m', 'efConstruction', 'efSearch', 'buildMs', 'indexBytes', 'recall', 'p50Ms', 'p95Ms', 'p99Ms', 'qps']) expect(typeof res[key], key).toBe('number');
+      for (const key of ['m', 'efConstruction', 'efSearch', 'buildMs', 'indexBytes', 'recall', 'p50Ms', 'p95Ms', 'p99Ms', 'qps'])
+        expect(typeof res[key], key).toBe('number');
       expect(res.recall).toBeGreaterThanOrEqual(0);
       expect(res.recall).toBeLessThanOrEqual(1);
     }
@@ -221,7 +255,11 @@ describe('pgperf bench rls on the PostgreSQL server (DATABASE_URL)', () => {
     expect(json.ci95Pct[1]).toBeGreaterThanOrEqual(json.overheadPct);
     expect(json.queries.map((x) => x.name)).toEqual(['tenant-scoped lookup', 'range scan', 'aggregate']);
     expect(json.scratch.schema).toMatch(/^pgperf_bench_/);
-    const left = await q(db, 'select (select count(*)::int from pg_namespace where nspname = $1) as schemas, (select count(*)::int from pg_roles where rolname = $2) as roles', [json.scratch.schema, json.scratch.role]);
+    const left = await q(
+      db,
+      'select (select count(*)::int from pg_namespace where nspname = $1) as schemas, (select count(*)::int from pg_roles where rolname = $2) as roles',
+      [json.scratch.schema, json.scratch.role],
+    );
     expect(left.rows[0]).toEqual({ schemas: 0, roles: 0 });
   }, 120_000);
 });
@@ -284,17 +322,21 @@ describe('pgperf bench on the PostgreSQL server: cleanup after a kill, a lock, a
     };
   }
 
-  it.each(['rls', 'hnsw'] as const)('after a SIGKILL mid-run, the next run (bench %s) drops the dead run\'s schema and role, however recent', async (next) => {
-    const { l, tag, owner } = await longRun();
-    expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
-    l.child.kill('SIGKILL');
-    await l.exited;
-    await backendGone(owner);
-    const r = await run(['bench', next, ...TINY[next]], dir, url);
-    // hnsw stops at "pgvector is not installed" on this server, after its leftover sweep
-    expect(r.code, r.err).toBe(next === 'rls' ? 0 : 1);
-    expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
-  }, 60_000);
+  it.each(['rls', 'hnsw'] as const)(
+    "after a SIGKILL mid-run, the next run (bench %s) drops the dead run's schema and role, however recent",
+    async (next) => {
+      const { l, tag, owner } = await longRun();
+      expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+      l.child.kill('SIGKILL');
+      await l.exited;
+      await backendGone(owner);
+      const r = await run(['bench', next, ...TINY[next]], dir, url);
+      // hnsw stops at "pgvector is not installed" on this server, after its leftover sweep
+      expect(r.code, r.err).toBe(next === 'rls' ? 0 : 1);
+      expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
+    },
+    60_000,
+  );
 
   it('never touches the schema and role of a concurrent live run; that run drops them when it ends', async () => {
     const { l, tag } = await longRun();
@@ -320,7 +362,13 @@ describe('pgperf bench on the PostgreSQL server: cleanup after a kill, a lock, a
       r = await l.exited;
       const ms = Date.now() - t0;
       expect(r.code, r.err).toBe(130);
-      expect(ms, r.err.split("\n").filter((l) => !/round/.test(l)).join("\n")).toBeGreaterThanOrEqual(CLEANUP_LOCK_TIMEOUT_MS - 200);
+      expect(
+        ms,
+        r.err
+          .split('\n')
+          .filter((l) => !/round/.test(l))
+          .join('\n'),
+      ).toBeGreaterThanOrEqual(CLEANUP_LOCK_TIMEOUT_MS - 200);
       expect(ms).toBeLessThan(CLEANUP_LOCK_TIMEOUT_MS + 5000);
       expectCleanStderr(r);
       expect(r.err).toContain(`schema ${tag}`);
@@ -341,37 +389,44 @@ describe('pgperf bench on the PostgreSQL server: cleanup after a kill, a lock, a
     ['SIGINT', 'SIGINT'],
     ['SIGTERM', 'SIGTERM'],
     ['SIGINT', 'SIGTERM'],
-  ] as const)('a second signal during a blocked cleanup (%s, then %s) exits at once with 130, printing what was left', async (first, second) => {
-    const { l, tag, owner } = await longRun();
-    const unlock = await lock(tag);
-    try {
-      l.child.kill(first);
-      // the cleanup's DROP SCHEMA is now waiting for the lock
-      await expect
-        .poll(
-          async () =>
-            (await q(db, `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`, [`%drop schema if exists "${tag}"%`]))
-              .rows[0]!.n,
-          { timeout: 10_000, interval: 50 },
-        )
-        .toBe(1);
-      const t0 = Date.now();
-      l.child.kill(second);
-      const r = await l.exited;
-      expect(Date.now() - t0).toBeLessThan(1500);
-      expect(r.code, r.err).toBe(130);
-      expectCleanStderr(r);
-      expect(r.err).toMatch(/left behind/);
-      expect(r.err).toContain(`DROP SCHEMA IF EXISTS "${tag}" CASCADE;`);
-      expect(r.err).toContain(`DROP ROLE IF EXISTS "${tag}";`);
-      // its backend ends once the DROP gives up (lock_timeout): then the objects count as a dead run's
-      await backendGone(owner, CLEANUP_LOCK_TIMEOUT_MS + 5000);
-      expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
-    } finally {
-      await unlock();
-    }
-    const next = await run(['bench', 'rls', ...TINY_RLS], dir, url);
-    expect(next.code, next.err).toBe(0);
-    expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
-  }, 60_000);
+  ] as const)(
+    'a second signal during a blocked cleanup (%s, then %s) exits at once with 130, printing what was left',
+    async (first, second) => {
+      const { l, tag, owner } = await longRun();
+      const unlock = await lock(tag);
+      try {
+        l.child.kill(first);
+        // the cleanup's DROP SCHEMA is now waiting for the lock
+        await expect
+          .poll(
+            async () =>
+              (
+                await q(db, `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`, [
+                  `%drop schema if exists "${tag}"%`,
+                ])
+              ).rows[0]!.n,
+            { timeout: 10_000, interval: 50 },
+          )
+          .toBe(1);
+        const t0 = Date.now();
+        l.child.kill(second);
+        const r = await l.exited;
+        expect(Date.now() - t0).toBeLessThan(1500);
+        expect(r.code, r.err).toBe(130);
+        expectCleanStderr(r);
+        expect(r.err).toMatch(/left behind/);
+        expect(r.err).toContain(`DROP SCHEMA IF EXISTS "${tag}" CASCADE;`);
+        expect(r.err).toContain(`DROP ROLE IF EXISTS "${tag}";`);
+        // its backend ends once the DROP gives up (lock_timeout): then the objects count as a dead run's
+        await backendGone(owner, CLEANUP_LOCK_TIMEOUT_MS + 5000);
+        expect(await objects(tag)).toEqual({ schemas: 1, roles: 1 });
+      } finally {
+        await unlock();
+      }
+      const next = await run(['bench', 'rls', ...TINY_RLS], dir, url);
+      expect(next.code, next.err).toBe(0);
+      expect(await objects(tag)).toEqual({ schemas: 0, roles: 0 });
+    },
+    60_000,
+  );
 });

@@ -97,13 +97,19 @@ describe('--help on every command', () => {
   });
 
   it('help on a command that does not exist is a usage error naming the ones that do', async () => {
-    expectUsageError(await run(['help', 'frobnicate'], dir), 'no help on "frobnicate" (there is: lint, explain, bench, bench hnsw, bench rls, rules, docs, lsp)');
+    expectUsageError(
+      await run(['help', 'frobnicate'], dir),
+      'no help on "frobnicate" (there is: lint, explain, bench, bench hnsw, bench rls, rules, docs, lsp)',
+    );
   });
 });
 
-describe('option mistakes are pgperf\'s own one-line messages', () => {
+describe("option mistakes are pgperf's own one-line messages", () => {
   it.each([
-    [['lint', '--bogus'], 'unknown option "--bogus" for pgperf lint ("pgperf lint --help" lists its options; an argument that starts with "-" goes after "--")'],
+    [
+      ['lint', '--bogus'],
+      'unknown option "--bogus" for pgperf lint ("pgperf lint --help" lists its options; an argument that starts with "-" goes after "--")',
+    ],
     [['explain', '--bogus', 'SELECT 1'], 'unknown option "--bogus" for pgperf explain ("pgperf explain --help" lists its options'],
     [['bench', 'hnsw', '--bogus'], 'unknown option "--bogus" for pgperf bench hnsw ("pgperf bench hnsw --help" lists its options)'],
     [['bench', 'rls', '--csv', 'x.csv'], 'unknown option "--csv" for pgperf bench rls'],
@@ -127,7 +133,10 @@ describe('option mistakes are pgperf\'s own one-line messages', () => {
 describe('pgperf docs', () => {
   it('onto an existing file: one line, exit 2, the file untouched', async () => {
     expectUsageError(await run(['docs', 'a-file'], dir), 'docs: a-file exists and is not a folder');
-    expectUsageError(await run(['docs', 'a-file/pages'], dir), 'docs: cannot create the folder a-file/pages: a part of the path is a file, not a folder (ENOTDIR)');
+    expectUsageError(
+      await run(['docs', 'a-file/pages'], dir),
+      'docs: cannot create the folder a-file/pages: a part of the path is a file, not a folder (ENOTDIR)',
+    );
     expectUsageError(await run(['docs'], dir), 'docs needs one folder (got none)');
   });
 

@@ -15,7 +15,11 @@ import { run, type Run } from './spawn-cli';
 const JSON_KEYS = ['database', 'plan', 'findings'];
 
 function parseJsonOutput(r: Run) {
-  const j = JSON.parse(r.out) as { database: string; plan: { Plan: Record<string, unknown>; 'Execution Time'?: number }[]; findings: Record<string, unknown>[] };
+  const j = JSON.parse(r.out) as {
+    database: string;
+    plan: { Plan: Record<string, unknown>; 'Execution Time'?: number }[];
+    findings: Record<string, unknown>[];
+  };
   expect(Object.keys(j)).toEqual(JSON_KEYS);
   expect(Array.isArray(j.plan)).toBe(true);
   for (const f of j.findings) {
@@ -71,7 +75,7 @@ describe('pgperf explain against the PostgreSQL server (DATABASE_URL)', () => {
     expect(r.out).toMatch(new RegExp(`^  warning seq-scan-filter \\[#\\d+ [^\\]]*Seq Scan on events\\]`, 'm'));
     expect(r.out).toMatch(/^Planning [\d.]+ ms · Execution [\d.]+ ms/m);
     expect(r.out).toMatch(/#\d+ .*Seq Scan on events\s+rows est \d+ actual 50\b/);
-    expect(r.out).not.toMatch(/\x1b\[/);
+    expect(r.out).not.toContain('\x1b[');
   });
 
   it('JSON: exactly { database, plan, findings: [{ rule, node, message }] }, plan as the server gave it', async () => {
@@ -108,7 +112,11 @@ describe('pgperf explain against the PostgreSQL server (DATABASE_URL)', () => {
   });
 
   it('$n parameters: --param values run the custom plan; none gives the generic plan', async () => {
-    const withValues = await run(['explain', '--analyze', '--format', 'json', '--file', 'queries.sql', '--line', '8', '--param', '1000', '--param', 'rare'], dir, url);
+    const withValues = await run(
+      ['explain', '--analyze', '--format', 'json', '--file', 'queries.sql', '--line', '8', '--param', '1000', '--param', 'rare'],
+      dir,
+      url,
+    );
     expect(withValues.code, withValues.err).toBe(0);
     expect(parseJsonOutput(withValues).plan[0].Plan).toMatchObject({ 'Node Type': 'Index Scan', 'Actual Rows': 1 });
     const generic = await run(['explain', '--file', 'queries.sql', '--line', '8'], dir, url);

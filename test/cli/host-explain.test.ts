@@ -140,7 +140,10 @@ describe('pgperf explain on a query in a host file (embedded database)', () => {
     expect(outside).toMatchObject({ code: 2, out: '' });
     expect(outside.err).toMatch(/^pgperf: line 1 of src\/events\.ts is not in a SQL string pgperf reads \(SQL strings on lines 6–10, 14\)\n/);
     expect(none).toMatchObject({ code: 2, err: expect.stringMatching(/^pgperf: src\/util\.ts has no SQL string pgperf reads/) });
-    expect(named).toMatchObject({ code: 2, err: expect.stringMatching(/^pgperf: src\/events\.ts:14:43: the statement takes a name from host code \(\$\{table\}\)/) });
+    expect(named).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^pgperf: src\/events\.ts:14:43: the statement takes a name from host code \(\$\{table\}\)/),
+    });
     expect(count).toMatchObject({ code: 2, err: expect.stringMatching(/the statement has 2 parameters \(\$1…\$2\); 1 --param given/) });
     for (const r of [outside, none, named, count]) noStack(r);
   }, 180_000);

@@ -125,7 +125,8 @@ const TREE: Record<string, string> = {
   'target/debug/build/gen.rs': 'fn q(c: &Client) { c.query("SELECT id FROM events ORDER BY id LIMIT 10 OFFSET $1", &[]); }\n',
   'vendor/github.com/acme/db/q.go': 'package db\n\nfunc Q(db *sql.DB) { db.Query(`SELECT id FROM events ORDER BY id LIMIT 10 OFFSET $1`, 1) }\n',
   '.venv/lib/python3.12/site-packages/acme/q.py': 'def q(cur):\n    cur.execute("SELECT id FROM events ORDER BY id LIMIT 10 OFFSET %s", (1,))\n',
-  'src/api.d.ts': "declare function q(pool: unknown): void; // pool.query('SELECT id FROM events ORDER BY id LIMIT 10 OFFSET $1')\nexport const Q: \"SELECT id FROM events ORDER BY id LIMIT 10 OFFSET 500\";\n",
+  'src/api.d.ts':
+    'declare function q(pool: unknown): void; // pool.query(\'SELECT id FROM events ORDER BY id LIMIT 10 OFFSET $1\')\nexport const Q: "SELECT id FROM events ORDER BY id LIMIT 10 OFFSET 500";\n',
   'public/app.min.js': "pool.query('SELECT id FROM events ORDER BY id LIMIT 10 OFFSET $1',[n]);\n",
 };
 
@@ -169,8 +170,12 @@ describe('pgperf lint on a tree of .sql and host files', () => {
     const summary = lines.pop();
     expect(lines.map((l) => l.split(' ').slice(0, 1).concat(l.split(' ')[2]).join(' '))).toEqual(EXPECTED);
     expect(lines.every((l) => / warning /.test(l))).toBe(true);
-    expect(lines.find((l) => l.startsWith('src/events.ts:10:13'))).toMatch(/public\.events is range-partitioned by created_at \(declared in migrations\/001_events\.sql/);
-    expect(lines.find((l) => l.startsWith('app/audit.py:5:53'))).toMatch(/public\.audit_log is range-partitioned by "?at"? \(declared in src\/migrations\/1700000000000-AuditLog\.ts/);
+    expect(lines.find((l) => l.startsWith('src/events.ts:10:13'))).toMatch(
+      /public\.events is range-partitioned by created_at \(declared in migrations\/001_events\.sql/,
+    );
+    expect(lines.find((l) => l.startsWith('app/audit.py:5:53'))).toMatch(
+      /public\.audit_log is range-partitioned by "?at"? \(declared in src\/migrations\/1700000000000-AuditLog\.ts/,
+    );
     // 2 + 4 files with SQL, the TypeORM migration, util.ts (no SQL); statements: 4 in .sql, 1 DDL, 6 queries.
     expect(summary).toBe('9 files, 11 statements: 0 errors, 6 warnings, 0 infos');
     for (const s of SKIPPED) expect(r.out).not.toContain(s);
@@ -193,7 +198,15 @@ describe('pgperf lint on a tree of .sql and host files', () => {
     const r = await lint(['--format', 'json'], dir);
     const j = JSON.parse(r.out) as {
       summary: Record<string, number>;
-      findings: { file: string; line: number; column: number; endLine: number; endColumn: number; ruleId: string; fix?: { edits: { start: number; end: number; newText: string }[] } }[];
+      findings: {
+        file: string;
+        line: number;
+        column: number;
+        endLine: number;
+        endColumn: number;
+        ruleId: string;
+        fix?: { edits: { start: number; end: number; newText: string }[] };
+      }[];
     };
     expect(j.summary).toEqual({ files: 9, statements: 11, error: 0, warning: 6, info: 0 });
     expect(j.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`)).toEqual(EXPECTED);
@@ -228,7 +241,10 @@ describe('pgperf lint on a tree of .sql and host files', () => {
   it('SARIF (the built bundle, as a user runs it): regions in the host files, no result from skipped folders', async () => {
     const r = await spawnCli(['lint', '--format', 'sarif'], dir);
     expect(r.code, r.err).toBe(0);
-    type Result = { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> } }[] };
+    type Result = {
+      ruleId: string;
+      locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> } }[];
+    };
     const results = (JSON.parse(r.out) as { runs: { results: Result[] }[] }).runs[0].results;
     const where = results.map((x) => {
       const p = x.locations[0].physicalLocation;

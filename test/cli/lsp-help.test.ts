@@ -40,21 +40,19 @@ function runHeld(args: string[], ms = 10_000): Promise<Run> {
 }
 
 describe('pgperf lsp --stdio --help', () => {
-  it.each([
-    [['lsp', '--stdio', '--help']],
-    [['lsp', '--stdio', '-h']],
-    [['lsp', '--help', '--stdio']],
-    [['lsp', '-h', '--stdio']],
-  ])('%j: lsp\'s usage on stdout, exit 0, no server started', async (args) => {
-    const r = await runHeld(args);
-    expect(r.code, r.err).toBe(0);
-    expect(r.err).toBe('');
-    expect(r.out).toMatch(/^Usage:\n {2}pgperf lsp --stdio {2,}Run the language server over stdio/);
-    // lsp's page only, not the whole help
-    expect(r.out).not.toContain('pgperf lint');
-    // no LSP framing on stdout
-    expect(r.out).not.toContain('Content-Length');
-  });
+  it.each([[['lsp', '--stdio', '--help']], [['lsp', '--stdio', '-h']], [['lsp', '--help', '--stdio']], [['lsp', '-h', '--stdio']]])(
+    "%j: lsp's usage on stdout, exit 0, no server started",
+    async (args) => {
+      const r = await runHeld(args);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).toMatch(/^Usage:\n {2}pgperf lsp --stdio {2,}Run the language server over stdio/);
+      // lsp's page only, not the whole help
+      expect(r.out).not.toContain('pgperf lint');
+      // no LSP framing on stdout
+      expect(r.out).not.toContain('Content-Length');
+    },
+  );
 
   it('without --help, lsp --stdio starts the language server', async () => {
     const client = new LspClient({ cwd: dir });

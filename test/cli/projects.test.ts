@@ -31,16 +31,22 @@ describe('projects', () => {
       dir = mkdtempSync(join(tmpdir(), 'pgperf-projects-'));
       for (const d of ['svc-a/migrations', 'svc-b/migrations']) mkdirSync(join(dir, d), { recursive: true });
       // Two services of a monorepo, each with its own `events` table: partitioned in one, plain in the other.
-      writeFileSync(join(dir, 'svc-a/migrations/001_events.sql'), 'CREATE TABLE events (id bigint, at timestamptz, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n');
+      writeFileSync(
+        join(dir, 'svc-a/migrations/001_events.sql'),
+        'CREATE TABLE events (id bigint, at timestamptz, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n',
+      );
       writeFileSync(join(dir, 'svc-b/.pgperf.json'), JSON.stringify({ rules: { 'vacuum-full': 'off' } }));
-      writeFileSync(join(dir, 'svc-b/migrations/001_events.sql'), 'CREATE TABLE events (id bigint PRIMARY KEY);\nCREATE UNIQUE INDEX events_id ON events (id);\n');
+      writeFileSync(
+        join(dir, 'svc-b/migrations/001_events.sql'),
+        'CREATE TABLE events (id bigint PRIMARY KEY);\nCREATE UNIQUE INDEX events_id ON events (id);\n',
+      );
       writeFileSync(join(dir, 'svc-b/migrations/002_items.sql'), 'CREATE TABLE items (id int);\nVACUUM FULL items;\n');
       writeFileSync(join(dir, 'svc-a/migrations/002_items.sql'), 'CREATE TABLE items (id int);\nVACUUM FULL items;\n');
       writeFileSync(join(dir, 'svc-a/migrations/003_sessions.sql'), 'CREATE TABLE sessions (id int, status text);\n');
       writeFileSync(join(dir, 'svc-b/migrations/004_status.sql'), 'CREATE INDEX sessions_status ON sessions (status);\n');
     });
 
-    it('gives the subfolder its own catalog: its plain table is not the other project\'s partitioned one', () => {
+    it("gives the subfolder its own catalog: its plain table is not the other project's partitioned one", () => {
       const r = lint(dir);
       expect(r.err).toBe('');
       const of = (rule: string) => r.findings.filter((f) => f.ruleId === rule).map((f) => f.file);

@@ -33,7 +33,9 @@ describe('package.json contributions', () => {
     for (const r of RULES) {
       const p = rules.properties![r.meta.id];
       expect(p.enum, r.meta.id).toEqual(['off', 'info', 'warning', 'error']);
-      expect(p.description, r.meta.id).toBe(`${r.meta.docs.summary} Default: ${r.meta.optIn ? `off (opt-in; turn on at ${r.meta.severity})` : r.meta.severity}.`);
+      expect(p.description, r.meta.id).toBe(
+        `${r.meta.docs.summary} Default: ${r.meta.optIn ? `off (opt-in; turn on at ${r.meta.severity})` : r.meta.severity}.`,
+      );
     }
   });
 
@@ -48,7 +50,10 @@ describe('package.json contributions', () => {
     expect(Object.keys(props['pgperf.embedded'].properties!).sort()).toEqual(Object.keys(DEFAULT_CONFIG.embedded).sort());
     expect(props['pgperf.trace.server']).toMatchObject({ enum: ['off', 'messages', 'verbose'], default: 'off' });
     for (const [key, p] of Object.entries(props)) {
-      expect((p as { description?: string; markdownDescription?: string }).description ?? (p as { markdownDescription?: string }).markdownDescription, key).toBeTruthy();
+      expect(
+        (p as { description?: string; markdownDescription?: string }).description ?? (p as { markdownDescription?: string }).markdownDescription,
+        key,
+      ).toBeTruthy();
     }
   });
 

@@ -39,7 +39,7 @@ describe('explicitSettings', () => {
   it('is empty when nothing is set, so .pgperf.json and the built-in defaults apply', () => {
     expect(explicitSettings(() => ({}))).toEqual({});
   });
-  it('covers every contributed analysis setting (all but the client\'s own: trace, connections, explain)', () => {
+  it("covers every contributed analysis setting (all but the client's own: trace, connections, explain)", () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
       contributes: { configuration: { properties: Record<string, unknown> } };
     };

@@ -135,7 +135,10 @@ describe('application corpus with host files', () => {
     if (unjudged.length > 0) console.log(`host findings without a label (${unjudged.length}):\n${unjudged.join('\n')}`);
     const judged = reported.filter((k) => byKey.has(k));
     const wrong = judged.filter((k) => byKey.get(k)!.verdict === 'false');
-    expect(wrong.map((k) => `${k}: ${byKey.get(k)!.why}`), `${wrong.length} of ${judged.length} judged host findings are wrong`).toEqual([]);
+    expect(
+      wrong.map((k) => `${k}: ${byKey.get(k)!.why}`),
+      `${wrong.length} of ${judged.length} judged host findings are wrong`,
+    ).toEqual([]);
     expect(wrong.length / Math.max(judged.length, 1)).toBeLessThanOrEqual(0.02);
   });
 });

@@ -64,7 +64,11 @@ function configOf(app: string): ResolvedConfig {
 const REJECTED: { file: RegExp; why: string; count: number }[] = [
   { file: /knadh__listmonk\/queries\/subscribers\.sql$/, why: 'WITH subs AS (%query%): the Go code pastes a whole query there', count: 5 },
   { file: /quickwit.*\/(19|20)_[^/]*\.down\.sql$/, why: 'DROP IF EXISTS COLUMN: not PostgreSQL syntax (real errors)', count: 2 },
-  { file: /timescale__pgai\/projects\/extension\/sql\/incremental\//, why: 'PL/pgSQL fragments (top-level perform) that the build pastes into a DO block', count: 7 },
+  {
+    file: /timescale__pgai\/projects\/extension\/sql\/incremental\//,
+    why: 'PL/pgSQL fragments (top-level perform) that the build pastes into a DO block',
+    count: 7,
+  },
   { file: /timescale__pgai\/.*\/data\/airport\.sql$/, why: 'CSV data in a .sql file', count: 1 },
   { file: /umami-software__umami\/db\/postgresql\/data-migrations\//, why: 'MySQL backquotes in the PostgreSQL folder (real errors)', count: 2 },
 ];
@@ -72,7 +76,10 @@ const REJECTED: { file: RegExp; why: string; count: number }[] = [
 function lintApp(app: string): { result: LintResult; seen: Seen[] } {
   const root = join(APPS, app);
   const files = sqlFiles(root).sort();
-  const result = lintSources(files.map((path) => ({ path, text: readFileSync(path, 'utf8') })), configOf(app));
+  const result = lintSources(
+    files.map((path) => ({ path, text: readFileSync(path, 'utf8') })),
+    configOf(app),
+  );
   const seen: Seen[] = [];
   for (const { file, findings } of result.files) {
     for (const f of findings) {
@@ -88,7 +95,12 @@ function lintApp(app: string): { result: LintResult; seen: Seen[] } {
   return { result, seen };
 }
 
-const apps = existsSync(APPS) ? readdirSync(APPS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : [];
+const apps = existsSync(APPS)
+  ? readdirSync(APPS, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+  : [];
 const linted = new Map<string, ReturnType<typeof lintApp>>();
 const lintOnce = (app: string) => {
   let r = linted.get(app);
@@ -107,7 +119,9 @@ describe('application corpus', () => {
   });
 
   it('syntax-error only where PostgreSQL rejects the statement: none on templated or psql-scripted migrations', () => {
-    const errors = apps.flatMap((app) => lintOnce(app).result.files.flatMap(({ file, findings }) => findings.filter((f) => f.ruleId === 'syntax-error').map(() => file.path)));
+    const errors = apps.flatMap((app) =>
+      lintOnce(app).result.files.flatMap(({ file, findings }) => findings.filter((f) => f.ruleId === 'syntax-error').map(() => file.path)),
+    );
     const unexplained = errors.filter((path) => !REJECTED.some((r) => r.file.test(path)));
     expect(unexplained).toEqual([]);
     for (const r of REJECTED) expect(errors.filter((path) => r.file.test(path)).length, r.why).toBe(r.count);

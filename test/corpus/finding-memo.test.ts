@@ -27,8 +27,7 @@ describe('finding memo', () => {
       const memo = new FindingMemo();
       const first = new ParsedFile(name, text, cache);
       const catalog = catalogFor([first]);
-      const collect = (f: ParsedFile, m?: FindingMemo) =>
-        lintFileWithMemo(f, catalog, m).map((x) => ({ ...x, fix: x.fix && JSON.stringify(x.fix) }));
+      const collect = (f: ParsedFile, m?: FindingMemo) => lintFileWithMemo(f, catalog, m).map((x) => ({ ...x, fix: x.fix && JSON.stringify(x.fix) }));
       collect(first, memo);
       // Insert a line at the top: every statement keeps its text but moves.
       const edited = `-- moved\n${text}`;

@@ -17,7 +17,8 @@ function materialized(sql: string) {
 describe('the parser binding on the real-world corpus', () => {
   it('agrees with parsing at once on every file of the real-world corpus', () => {
     const dir = resolve(__dirname, '../../../shared/corpus/real-world');
-    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : e.name.endsWith('.sql') ? [join(d, e.name)] : []));
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : e.name.endsWith('.sql') ? [join(d, e.name)] : []));
     let compared = 0;
     for (const f of files(dir)) {
       const sql = readFileSync(f, 'utf8');

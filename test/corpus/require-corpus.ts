@@ -13,7 +13,8 @@ const CORPUS_PARTS = ['real-world', 'apps'] as const;
 export default function requireCorpus(): void {
   const missing = CORPUS_PARTS.map((p) => resolve(CORPUS_ROOT, p)).filter((d) => !existsSync(d));
   if (missing.length === 0) return;
-  const where = process.env.CI === 'true' ? 'CI=true: the corpus suites cannot be skipped' : 'put the shared corpus beside the checkout (../shared/corpus) and run again';
+  const where =
+    process.env.CI === 'true' ? 'CI=true: the corpus suites cannot be skipped' : 'put the shared corpus beside the checkout (../shared/corpus) and run again';
   const message = `pgperf corpus missing: ${missing.join(', ')} not found (${where})`;
   console.error(`\n${message}\n`);
   throw new Error(message);

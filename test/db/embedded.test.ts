@@ -23,7 +23,6 @@ afterAll(async () => {
   await db?.close();
 });
 
-
 describe('embedded PGlite', () => {
   it('says what it is', async () => {
     expect(db.kind).toBe('embedded');
@@ -31,9 +30,7 @@ describe('embedded PGlite', () => {
     const v = await db.serverVersion();
     expect(v.num).toBeGreaterThanOrEqual(180000);
     expect(v.text).toMatch(/^PostgreSQL 18\.\d+$/);
-    expect((await q(db, 'select current_user as u, usesuper from pg_user where usename = current_user')).rows).toEqual([
-      { u: 'postgres', usesuper: true },
-    ]);
+    expect((await q(db, 'select current_user as u, usesuper from pg_user where usename = current_user')).rows).toEqual([{ u: 'postgres', usesuper: true }]);
   });
 
   it('runs queries with and without parameters (int8 as a string, like node-postgres)', async () => {
@@ -96,7 +93,7 @@ describe('embedded PGlite', () => {
     expect(ext.rows[0]!.extversion).toMatch(/^\d+\.\d+/);
   });
 
-  it('keeps the caller\'s event loop free during a long statement (worker thread)', async () => {
+  it("keeps the caller's event loop free during a long statement (worker thread)", async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 20);
     const started = Date.now();
@@ -137,7 +134,7 @@ describe('embedded PGlite', () => {
   });
 
   it('reads a statement_timeout the batch sets for itself', () => {
-    expect(timeoutInSql("BEGIN; SET LOCAL statement_timeout = 5000; EXPLAIN SELECT 1")).toBe(5000);
+    expect(timeoutInSql('BEGIN; SET LOCAL statement_timeout = 5000; EXPLAIN SELECT 1')).toBe(5000);
     expect(timeoutInSql("set statement_timeout to '2s'; select 1")).toBe(2000);
     expect(timeoutInSql("SELECT set_config('statement_timeout', '250ms', true); SELECT 1")).toBe(250);
     expect(timeoutInSql('SET statement_timeout = 100; SET statement_timeout = 0; SELECT 1')).toBe(0);
@@ -169,7 +166,7 @@ describe('embedded PGlite', () => {
   it('enforces a statement_timeout set in the same batch (one round trip: BEGIN; SET LOCAL …; statement)', async () => {
     const s = await db.session();
     const started = Date.now();
-    const e = await rejection(s.query("BEGIN; SET LOCAL statement_timeout = 300; SELECT pg_sleep(10)"));
+    const e = await rejection(s.query('BEGIN; SET LOCAL statement_timeout = 300; SELECT pg_sleep(10)'));
     expect(e).toMatchObject({ kind: 'timeout', code: '57014' });
     expect(Date.now() - started).toBeLessThan(3000);
     await s.release();

@@ -21,6 +21,7 @@ export async function openTestServer(): Promise<Database> {
     throw new Error(
       `the PostgreSQL test server is unreachable at ${db.label} (PGPERF_TEST_DATABASE_URL, default ` +
         `postgres://postgres@127.0.0.1:5432/test): ${(err as Error).message}. These tests need it and are not skipped.`,
+      { cause: err },
     );
   }
   return db;

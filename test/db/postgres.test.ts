@@ -2,14 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureLine, loadedSummary, loadSchema } from '../../database/connection/load-ddl';
 import { quoteIdent, quoteIdentIfNeeded, quoteLiteral } from '../../database/connection/quote';
 import { withSession } from '../../database/connection/session';
-import {
-  openPostgres,
-  parseConnectionString,
-  poolSizeAdvice,
-  poolSizeAdviceText,
-  roundedPoolSize,
-  toDatabaseError,
-} from '../../database/connection/postgres';
+import { openPostgres, parseConnectionString, poolSizeAdvice, poolSizeAdviceText, roundedPoolSize, toDatabaseError } from '../../database/connection/postgres';
 import { DatabaseError, type Database } from '../../database/connection/types';
 import { openTestServer, q, rejection, sleep, TEST_URL, thrownBy, uniqueSchema } from './helpers';
 
@@ -26,7 +19,6 @@ afterAll(async () => {
   await q(db, `drop schema if exists ${schema} cascade`);
   await db.close();
 });
-
 
 describe('pool size advice (tuning guide: cores × 2 + spindles)', () => {
   it('gives the guide examples', () => {
@@ -318,7 +310,7 @@ describe('quoting', () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
   });
 
-  it("quotes every keyword the server reserves as a name, so the name comes back as written", async () => {
+  it('quotes every keyword the server reserves as a name, so the name comes back as written', async () => {
     const words = (await q(db, "select word from pg_get_keywords() where catcode in ('R', 'T') order by word")).rows.map((r) => String(r.word));
     expect(words.length).toBeGreaterThan(70);
     const bare = words.filter((w) => quoteIdentIfNeeded(w) === w);
@@ -330,7 +322,7 @@ describe('quoting', () => {
   });
 
   it('round-trips a literal and an always-quoted identifier through the server', async () => {
-    const text = "O'Brien's \\ \"x\" ;--";
+    const text = 'O\'Brien\'s \\ "x" ;--';
     const r = await q(db, `select ${quoteLiteral(text)} as ${quoteIdent('Weird "col"')}`);
     expect(r.fields).toEqual(['Weird "col"']);
     expect(r.rows[0]).toEqual({ 'Weird "col"': text });

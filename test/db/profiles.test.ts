@@ -12,17 +12,16 @@ describe('connection profiles', () => {
 
   it('treats an absent setting as no profiles', () => {
     expect(validateProfiles(undefined)).toEqual({ profiles: [], problems: [] });
-    expect(validateProfiles('nope').problems).toEqual([
-      { index: -1, path: 'pgperf.connections', message: 'expected an array of connection profiles' },
-    ]);
+    expect(validateProfiles('nope').problems).toEqual([{ index: -1, path: 'pgperf.connections', message: 'expected an array of connection profiles' }]);
   });
 
   it('rejects an item with a password, with a clear message, and keeps the others', () => {
-    const r = validateProfiles([{ ...good, password: 'hunter2' }, { ...good, name: 'other' }]);
-    expect(r.profiles.map((p) => p.name)).toEqual(['other']);
-    expect(r.problems).toEqual([
-      { index: 0, name: 'prod', path: 'pgperf.connections[0].password', message: PASSWORD_IN_SETTINGS_MESSAGE },
+    const r = validateProfiles([
+      { ...good, password: 'hunter2' },
+      { ...good, name: 'other' },
     ]);
+    expect(r.profiles.map((p) => p.name)).toEqual(['other']);
+    expect(r.problems).toEqual([{ index: 0, name: 'prod', path: 'pgperf.connections[0].password', message: PASSWORD_IN_SETTINGS_MESSAGE }]);
     expect(PASSWORD_IN_SETTINGS_MESSAGE).toContain('SecretStorage');
     expect(JSON.stringify(r)).not.toContain('hunter2');
   });

@@ -7,7 +7,9 @@ import { build } from 'esbuild';
 
 const dir = new URL('./host/', import.meta.url).pathname;
 await build({
-  entryPoints: readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => dir + f),
+  entryPoints: readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => dir + f),
   outdir: new URL('../../dist-e2e/host/', import.meta.url).pathname,
   bundle: true,
   platform: 'node',

@@ -47,7 +47,7 @@ const STORE = [
   '\tx    *sqlx.DB',
   '}',
   '',
-  '// Accounts pages through a tenant\'s accounts (database/sql).',
+  "// Accounts pages through a tenant's accounts (database/sql).",
   'func (s *Store) Accounts(ctx context.Context, tenant string, page int) (*sql.Rows, error) {',
   '\treturn s.db.QueryContext(ctx, `',
   '\t\tSELECT id, plan',
@@ -70,13 +70,13 @@ const STORE = [
   '// Plans counts accounts on the paid plans (sqlx).',
   'func (s *Store) Plans(ctx context.Context, tenant string) ([]int64, error) {',
   '\tvar ids []int64',
-  '\terr := s.x.SelectContext(ctx, &ids, "SELECT id FROM accounts WHERE tenant_id = $1 AND (plan = \'pro\' OR plan = \'team\' OR plan = \'enterprise\')", tenant)',
+  "\terr := s.x.SelectContext(ctx, &ids, \"SELECT id FROM accounts WHERE tenant_id = $1 AND (plan = 'pro' OR plan = 'team' OR plan = 'enterprise')\", tenant)",
   '\treturn ids, err',
   '}',
   '',
   '// Escaped: the OR chain starts after a \\n and a \\t escape.',
   'func (s *Store) Metrics(ctx context.Context, tenant string) error {',
-  '\t_, err := s.db.ExecContext(ctx, "DELETE FROM usage_samples\\n\\tWHERE tenant_id = $1 AND sampled_at < now() - interval \'90 days\' AND (metric = \'cpu\' OR metric = \'mem\')", tenant)',
+  "\t_, err := s.db.ExecContext(ctx, \"DELETE FROM usage_samples\\n\\tWHERE tenant_id = $1 AND sampled_at < now() - interval '90 days' AND (metric = 'cpu' OR metric = 'mem')\", tenant)",
   '\treturn err',
   '}',
   '',
@@ -146,7 +146,7 @@ describe('Go: database/sql, pgx, sqlx', () => {
       // after \n and \t escapes in an interpreted string
       at(src, 'or-chain', "metric = 'cpu' OR metric = 'mem'"),
       // across a + of two literals: the range spans the host code between them
-      at(src, 'or-chain', 'plan = \'free\' OR "+\n\t\t"plan = \'trial\''),
+      at(src, 'or-chain', "plan = 'free' OR \"+\n\t\t\"plan = 'trial'"),
       // fmt.Sprintf table name: read as a name, no syntax-error; the OFFSET is the query's
       at(src, 'offset-pagination', 'OFFSET 100'),
       // the keyword fallback on a raw-string constant

@@ -48,7 +48,7 @@ export function placed(ws: Workspace, file: string, cfg?: ResolvedConfig): strin
  * text `nth` (or after its `^`)
  * (for positions read off the source).
  */
-export function lineCol(text: string, needle: string, nth: number | string = 1): string {
+function lineCol(text: string, needle: string, nth: number | string = 1): string {
   let at = -1;
   if (typeof nth === 'string') {
     // `a ^b`: the search starts at the caret inside the anchor `a b`, else after the anchor.

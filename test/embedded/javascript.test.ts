@@ -61,14 +61,14 @@ const NOTIFY = [
   '',
   'async function byChannel(tenantId) {',
   '  const { rows } = await pool.query({',
-  '    text: "SELECT id FROM notifications WHERE tenant_id = $1 AND sent_at > $2 AND (channel = \'sms\' OR channel = \'push\')",',
+  "    text: \"SELECT id FROM notifications WHERE tenant_id = $1 AND sent_at > $2 AND (channel = 'sms' OR channel = 'push')\",",
   '    values: [tenantId, new Date(Date.now() - 864e5)],',
   '  });',
   '  return rows;',
   '}',
   '',
   'async function failed(slonik, tenantId) {',
-  "  return slonik.any(sql`SELECT id FROM notifications WHERE tenant_id = ${tenantId} AND body IS NULL`);",
+  '  return slonik.any(sql`SELECT id FROM notifications WHERE tenant_id = ${tenantId} AND body IS NULL`);',
   '}',
   '',
   'async function digest(tenantId) {',
@@ -78,7 +78,7 @@ const NOTIFY = [
   '}',
   '',
   'async function unicode(tenantId) {',
-  '  // \\u00e9 and \\t are one SQL character each: the columns after them are the host\'s',
+  "  // \\u00e9 and \\t are one SQL character each: the columns after them are the host's",
   "  return pool.query('SELECT id FROM notifications WHERE body = \\'caf\\u00e9\\'\\tAND sent_at > $2 AND (channel = $1 OR channel = \\'fax\\')', [tenantId]);",
   '}',
   '',
@@ -163,7 +163,7 @@ describe('JavaScript: node-postgres, Slonik, Drizzle, knex', () => {
   it('removing the host comment brings the finding back', () => {
     const text = NOTIFY.replace('  // pgperf-ignore partition-range-missing: the weekly digest reads all of it\n', '');
     const ws = { ...WS, 'src/notify.js': text };
-    expect(placed(ws, 'src/notify.js')).toContain(at(text, 'partition-range-missing', 'notifications', "SELECT channel, count(*)"));
+    expect(placed(ws, 'src/notify.js')).toContain(at(text, 'partition-range-missing', 'notifications', 'SELECT channel, count(*)'));
   });
 
   it('a query joined at run time is skipped', () => {

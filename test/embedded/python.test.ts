@@ -156,7 +156,9 @@ describe('Python: asyncpg, psycopg, SQLAlchemy text()', () => {
       at(src, 'vector-opclass-mismatch', 'embedding <-> $2'),
       at(src, 'offset-pagination', 'OFFSET $2'),
     ]);
-    expect(findingOn(WS, 'search/repository.py', 'hnsw-ef-search', '20').message).toContain(`on line ${src.split('\n').findIndex((l) => l.includes('LIMIT 50')) + 1}`);
+    expect(findingOn(WS, 'search/repository.py', 'hnsw-ef-search', '20').message).toContain(
+      `on line ${src.split('\n').findIndex((l) => l.includes('LIMIT 50')) + 1}`,
+    );
   });
 
   it('psycopg and SQLAlchemy: exact findings after \\n and \\t escapes, f-string holes read as names', () => {
@@ -189,7 +191,6 @@ describe('Python fixes', () => {
     const unused = findingOn(WS, 'jobs/analytics.py', 'unused-suppression', '# pgperf-ignore offset-pagination: nothing to suppress here');
     expect(applyEdits(ANALYTICS, unused.fix!.edits)).toBe(ANALYTICS.replace('        # pgperf-ignore offset-pagination: nothing to suppress here\n', ''));
   });
-
 
   it('keyset fix inside a triple-quoted string: the module still parses, rule gone, the SQL parses', () => {
     const fixed = applyHostFix(WS, 'search/repository.py', 'offset-pagination', 'OFFSET $2');

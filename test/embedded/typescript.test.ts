@@ -44,7 +44,7 @@ const ORDERS = [
   '',
   'export interface OrderRow { id: string; status: string; total_cents: number }',
   '',
-  '// The admin table pages through a tenant\'s orders.',
+  "// The admin table pages through a tenant's orders.",
   'export async function listOrders(tenantId: string, page: number): Promise<OrderRow[]> {',
   '  const { rows } = await pool.query<OrderRow>(',
   '    `SELECT id, status, total_cents',
@@ -81,7 +81,7 @@ const ORDERS = [
   '}',
   '',
   "const DAILY_REPORT = 'SELECT kind, count(*) FROM events GROUP BY kind';",
-  'const UNPAID = /* sql */ `SELECT id FROM orders WHERE status = \'unpaid\' ORDER BY id LIMIT 10 OFFSET 30`;',
+  "const UNPAID = /* sql */ `SELECT id FROM orders WHERE status = 'unpaid' ORDER BY id LIMIT 10 OFFSET 30`;",
   '',
   'export async function fromTable(table: string, col: string) {',
   '  await pool.query(`SELECT id FROM ${table} ORDER BY id LIMIT 10 OFFSET 200`);',
@@ -137,7 +137,7 @@ const REPORTS = [
   '}',
   '',
   'export function auditTrail(tenantId: string) {',
-  '  return prisma.$queryRawUnsafe(\'SELECT actor, action FROM audit_log WHERE tenant_id = $1::uuid\', tenantId);',
+  "  return prisma.$queryRawUnsafe('SELECT actor, action FROM audit_log WHERE tenant_id = $1::uuid', tenantId);",
   '}',
   '',
 ].join('\n');
@@ -252,7 +252,6 @@ describe('TypeScript fixes', () => {
     expect(hostErrorCount('src/orders.ts', fixed)).toBe(0);
   });
 
-
   it('keyset fix inside a multi-line pool.query template literal: host still parses, rule gone, SQL parses', () => {
     const fixed = applyHostFix(WS, 'src/orders.ts', 'offset-pagination', 'OFFSET $2');
     // the edit stayed inside the template literal, its indentation and the next argument intact
@@ -273,7 +272,7 @@ describe('TypeScript fixes', () => {
     expect(line).toMatch(/^ {2}await pool\.query\("UPDATE orders SET status = 'cancelled'\\n WHERE tenant_id = \$1 AND \(.*\)", \[tenantId\]\);$/);
   });
 
-  it('no keyset fix in a tagged template: a new $n would not be the tag\'s parameter', () => {
+  it("no keyset fix in a tagged template: a new $n would not be the tag's parameter", () => {
     expect(findingOn(WS, 'src/orders.ts', 'offset-pagination', 'OFFSET 100').fix).toBeUndefined();
     expect(findingOn(WS, 'src/reports.ts', 'offset-pagination', 'OFFSET 75').fix).toBeUndefined();
   });

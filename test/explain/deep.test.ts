@@ -65,10 +65,14 @@ describe('deep input', () => {
         ['20,000 terms', sum(20_000)],
         ['5,000 nested parentheses', nested(5_000)],
         ['500 nested subqueries', subqueries(500)],
-      ])('%s: a plan or a clear error', async (_what, sql) => {
-        const out = await planOrClearError(db, sql, true);
-        expect(out).toMatch(/^(plan:|unsupported:|error:.*(stack depth|too complex|nesting))/);
-      }, 60_000);
+      ])(
+        '%s: a plan or a clear error',
+        async (_what, sql) => {
+          const out = await planOrClearError(db, sql, true);
+          expect(out).toMatch(/^(plan:|unsupported:|error:.*(stack depth|too complex|nesting))/);
+        },
+        60_000,
+      );
     });
   }
 });

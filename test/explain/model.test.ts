@@ -27,9 +27,35 @@ describe('plan model', () => {
     const p = plan('seq-scan');
     expect(p.nodes).toHaveLength(1);
     const n = p.tree;
-    expect(n).toMatchObject({ id: 0, nodeType: 'Seq Scan', label: 'Seq Scan on events e', relation: 'events', alias: 'e', estRows: 140, actualRows: 200, loops: 1, totalMs: 25.069, exclusiveMs: 25.069, sharedHit: 2470, sharedRead: 0 });
+    expect(n).toMatchObject({
+      id: 0,
+      nodeType: 'Seq Scan',
+      label: 'Seq Scan on events e',
+      relation: 'events',
+      alias: 'e',
+      estRows: 140,
+      actualRows: 200,
+      loops: 1,
+      totalMs: 25.069,
+      exclusiveMs: 25.069,
+      sharedHit: 2470,
+      sharedRead: 0,
+    });
     expect(n.misestimate).toBeUndefined(); // 200 / 140 is well under 10×
-    expect(p.totals).toEqual({ analyzed: true, nodeCount: 1, planningMs: 0.608, executionMs: 25.158, sharedHit: 2470, sharedRead: 0, cacheHitRatio: 1, tempRead: 0, tempWritten: 0, planningSharedHit: 123, planningSharedRead: 0, triggers: [] });
+    expect(p.totals).toEqual({
+      analyzed: true,
+      nodeCount: 1,
+      planningMs: 0.608,
+      executionMs: 25.158,
+      sharedHit: 2470,
+      sharedRead: 0,
+      cacheHitRatio: 1,
+      tempRead: 0,
+      tempWritten: 0,
+      planningSharedHit: 123,
+      planningSharedRead: 0,
+      triggers: [],
+    });
   });
 
   it('accepts the JSON text, the array and its element alike', () => {
@@ -57,7 +83,10 @@ describe('plan model', () => {
   it('exclusive time: parent minus children', () => {
     const p = plan('hash-batches');
     expect(p.nodes.map((n) => [n.id, n.label, n.parentId])).toEqual([
-      [0, 'Hash Join', undefined], [1, 'Seq Scan on events b', 0], [2, 'Hash', 0], [3, 'Seq Scan on events a', 2],
+      [0, 'Hash Join', undefined],
+      [1, 'Seq Scan on events b', 0],
+      [2, 'Hash', 0],
+      [3, 'Seq Scan on events a', 2],
     ]);
     expect(p.nodes[0].exclusiveMs).toBeCloseTo(185.566 - 25.912 - 62.636, 6);
     expect(p.nodes[2].exclusiveMs).toBeCloseTo(62.636 - 25.324, 6);
@@ -93,8 +122,11 @@ describe('plan model', () => {
   it('SubPlans run inside their owner: subtracted (PostgreSQL 18 plan)', () => {
     const p = plan('pg18-join');
     expect(p.nodes.map((n) => [n.label, n.loops])).toEqual([
-      ['Bitmap Heap Scan on orders o', 1], ['Bitmap Index Scan on orders_customer', 1], ['Aggregate', 120],
-      ['Bitmap Heap Scan on orders o2', 120], ['Bitmap Index Scan on orders_customer', 120],
+      ['Bitmap Heap Scan on orders o', 1],
+      ['Bitmap Index Scan on orders_customer', 1],
+      ['Aggregate', 120],
+      ['Bitmap Heap Scan on orders o2', 120],
+      ['Bitmap Index Scan on orders_customer', 120],
     ]);
     expect(p.nodes[2].totalMs).toBeCloseTo(0.059 * 120, 6);
     expect(p.nodes[0].exclusiveMs).toBeCloseTo(7.325 - 0.01 - 0.059 * 120, 6);
@@ -104,7 +136,9 @@ describe('plan model', () => {
   it('misestimates: ≥ 10× either way, per loop', () => {
     const nl = plan('nested-loop-misestimate');
     expect(nl.nodes.map((n) => n.misestimate && [n.misestimate.direction, Number(n.misestimate.factor.toFixed(2))])).toEqual([
-      ['under', 50], ['under', 217.39], undefined, // inner: 0 rows per loop vs 1 estimated is within 10×
+      ['under', 50],
+      ['under', 217.39],
+      undefined, // inner: 0 rows per loop vs 1 estimated is within 10×
     ]);
     const wide = plan('wide-500');
     expect(wide.nodes[1].misestimate).toEqual({ ratio: 1 / 500, factor: 500, direction: 'over' });
@@ -157,7 +191,9 @@ describe('plan findings', () => {
     expect(pruning.message).toBe(
       'Append scans all 12 partitions of event_log: there is no predicate on the partition key (ts): add a range on it (ts >= $1 AND ts < $2) so only the partitions in range are read (guide, Partition Pruning: one partition instead of 12 took a query from 500 ms to 40 ms).',
     );
-    expect(seq.message).toContain('12 Seq Scans under Append (Seq Scan on event_log_2025_01 event_log_1, …) read 120,000 rows and their filter removed 118,763 (99 %), keeping 1,237');
+    expect(seq.message).toContain(
+      '12 Seq Scans under Append (Seq Scan on event_log_2025_01 event_log_1, …) read 120,000 rows and their filter removed 118,763 (99 %), keeping 1,237',
+    );
     // Without the catalog: the partitions are recognised by PostgreSQL's aliases (event_log_1 … event_log_12).
     expect(planFindings(p)[0].message).toMatch(/^Append scans 12 partitions of event_log: add a range predicate on the partition key/);
   });
@@ -175,16 +211,26 @@ describe('plan findings', () => {
   });
 
   it('500 partitions scanned', () => {
-    const relations = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`wide_${i}`, { rows: 10, partitionOf: { parent: 'wide', key: ['id'], strategy: 'hash', partitions: 500 } }]));
+    const relations = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`wide_${i}`, { rows: 10, partitionOf: { parent: 'wide', key: ['id'], strategy: 'hash', partitions: 500 } }]),
+    );
     expect(rules(plan('wide-500'), { relations })).toEqual([['partitions-not-pruned', 1, 'Append']]);
-    expect(planFindings(plan('wide-500'), { relations })[0].message).toMatch(/^Append scans all 500 partitions of wide: there is no predicate on the partition key \(id\)/);
+    expect(planFindings(plan('wide-500'), { relations })[0].message).toMatch(
+      /^Append scans all 500 partitions of wide: there is no predicate on the partition key \(id\)/,
+    );
   });
 
   it('sort spilling to disk (also in parallel workers)', () => {
-    expect(planFindings(plan('sort-spill'))).toEqual([{
-      rule: 'sort-spill', nodeId: 0, node: 'Sort', severity: 'warning',
-      message: "Sort (payload) spilled to disk (external merge, 14,744 kB): raise work_mem for this query (SET LOCAL work_mem = '32MB') or serve the ORDER BY from an index on payload (guide, PostgreSQL Memory Settings: work_mem = 64MB).",
-    }]);
+    expect(planFindings(plan('sort-spill'))).toEqual([
+      {
+        rule: 'sort-spill',
+        nodeId: 0,
+        node: 'Sort',
+        severity: 'warning',
+        message:
+          "Sort (payload) spilled to disk (external merge, 14,744 kB): raise work_mem for this query (SET LOCAL work_mem = '32MB') or serve the ORDER BY from an index on payload (guide, PostgreSQL Memory Settings: work_mem = 64MB).",
+      },
+    ]);
     expect(planFindings(plan('sort-spill-parallel'))[0].message).toContain('external merge, 14,808 kB'); // leader 7,536 + worker 7,272
   });
 
@@ -242,8 +288,12 @@ describe('text tree', () => {
     ]);
     expect(text).toContain('Planning 0.775 ms · Execution 6.571 ms · buffers hit 20,026 read 0 (cache hit 100.0 %)\n');
     expect(text).toContain('\n#0 Nested Loop  rows est 1 actual 50 (underestimated ×50)  time 6.509 ms (self 1.149 ms)  buffers hit 20,026 read 0  ⚠\n');
-    expect(text).toContain('\n-> #1 Seq Scan on skewed s  rows est 23 actual 5,000 (underestimated ×217.4)  time 0.360 ms (self 0.360 ms)  buffers hit 23 read 0\n');
-    expect(text).toContain('\n-> #2 Index Scan using events_pkey on events e  rows est 1 actual 0  loops 5,000  time 5.000 ms (self 5.000 ms)  buffers hit 20,003 read 0\n');
+    expect(text).toContain(
+      '\n-> #1 Seq Scan on skewed s  rows est 23 actual 5,000 (underestimated ×217.4)  time 0.360 ms (self 0.360 ms)  buffers hit 23 read 0\n',
+    );
+    expect(text).toContain(
+      '\n-> #2 Index Scan using events_pkey on events e  rows est 1 actual 0  loops 5,000  time 5.000 ms (self 5.000 ms)  buffers hit 20,003 read 0\n',
+    );
   });
 
   it('500 nodes: one line each, indented by depth', () => {

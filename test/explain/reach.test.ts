@@ -15,10 +15,11 @@ let db: Database;
 /** The consent request a statement leads to (undefined: it ran with none); nothing is run. */
 async function request(sql: string, analyze = true): Promise<ConfirmRequest | undefined> {
   let asked: ConfirmRequest | undefined;
-  await explain(db, { sql, analyze, timeoutMs: 10_000, settings: { search_path: `${schema}, public` }, confirm: async (r) => ((asked = r), false) })
-    .catch((e) => {
+  await explain(db, { sql, analyze, timeoutMs: 10_000, settings: { search_path: `${schema}, public` }, confirm: async (r) => ((asked = r), false) }).catch(
+    (e) => {
       if (!(e instanceof ExplainRefused)) throw e;
-    });
+    },
+  );
   return asked;
 }
 const all = (r: ConfirmRequest | undefined) => [...(r?.reasons ?? []), ...(r?.irreversible ?? [])].join(' | ');
@@ -65,7 +66,11 @@ afterAll(async () => {
 
 describe('what a statement reaches', () => {
   it('built-in reads need no consent, with or without ANALYZE', async () => {
-    expect(await request("SELECT count(*), lower(name), now(), random(), gen_random_uuid(), date_trunc('day', now()) FROM t WHERE id = 1 OR name LIKE 'x%' GROUP BY name")).toBeUndefined();
+    expect(
+      await request(
+        "SELECT count(*), lower(name), now(), random(), gen_random_uuid(), date_trunc('day', now()) FROM t WHERE id = 1 OR name LIKE 'x%' GROUP BY name",
+      ),
+    ).toBeUndefined();
     expect(await request('SELECT n FROM clean ORDER BY random() LIMIT 3')).toBeUndefined();
     expect(await request('SELECT plus(v) FROM t', false)).toBeUndefined();
     expect(await request('SELECT plus(v) FROM t')).toBeUndefined();
@@ -100,7 +105,9 @@ describe('what a statement reaches', () => {
   });
 
   it('column defaults count for INSERT, not for UPDATE', async () => {
-    expect((await request('INSERT INTO serial_t (v) VALUES (1)'))?.irreversible.join()).toMatch(/nextval\(\) changes a sequence.*\(called from a column default\)/);
+    expect((await request('INSERT INTO serial_t (v) VALUES (1)'))?.irreversible.join()).toMatch(
+      /nextval\(\) changes a sequence.*\(called from a column default\)/,
+    );
     expect(await request('UPDATE serial_t SET v = 2')).toEqual({ analyze: true, reasons: ['UPDATE modifies rows'], irreversible: [] });
     expect((await request('UPDATE serial_t SET id = DEFAULT'))?.irreversible.join()).toMatch(/nextval/);
   });

@@ -26,7 +26,7 @@ export async function rows(db: Database, sql: string, params?: unknown[]): Promi
   }
 }
 
-export function setupSql(schema: string, events = 50_000): string[] {
+function setupSql(schema: string, events = 50_000): string[] {
   return [
     `DROP SCHEMA IF EXISTS ${schema} CASCADE`,
     `CREATE SCHEMA ${schema}`,

@@ -83,7 +83,7 @@ describe('a search_path that shadows pg_catalog', () => {
     expect(await hits()).toEqual(before);
   });
 
-  it('the statement itself still resolves with the role\'s path, and its shadowed calls ask', async () => {
+  it("the statement itself still resolves with the role's path, and its shadowed calls ask", async () => {
     const before = await hits();
     await expect(explain(victim, { sql: "SELECT current_setting('work_mem')", analyze: true, timeoutMs: 10_000 })).rejects.toBeInstanceOf(ExplainRefused);
     // VOLATILE, so the planner does not call it: plain EXPLAIN needs no consent, and nothing runs.

@@ -23,16 +23,23 @@ describe('EXPLAIN ANALYZE safety on the PostgreSQL server', () => {
   const schema = `pgperf_explain_safety_${process.pid}`;
   let db: Database;
   const opts = (sql: string, extra: Partial<ExplainOptions> = {}): ExplainOptions => ({
-    sql, analyze: true, timeoutMs: 10_000, settings: { search_path: schema }, ...extra,
+    sql,
+    analyze: true,
+    timeoutMs: 10_000,
+    settings: { search_path: schema },
+    ...extra,
   });
   const yes = async () => true;
 
   /** Everything a write could change: the relations of the schema (with their files) and the table contents. */
   async function snapshot() {
     return {
-      relations: await rows(db,
+      relations: await rows(
+        db,
         `SELECT c.relname, c.relkind, c.relfilenode::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 ORDER BY c.relname`, [schema]),
+          WHERE n.nspname = $1 ORDER BY c.relname`,
+        [schema],
+      ),
       victims: await rows(db, `SELECT count(*)::int AS n, sum(v)::int AS sum, max(id)::int AS max FROM ${schema}.victims`),
       log: await rows(db, `SELECT count(*)::int AS n FROM ${schema}.log`),
     };

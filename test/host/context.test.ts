@@ -56,8 +56,22 @@ describe('test code', () => {
       '#[inline]',
       'fn hot() -> &\'static str { "UPDATE counters SET n = n + 1" }',
     ].join('\n');
-    expect(answers(inTestCode, 'rust', src, ['SELECT id, kind', 'SELECT a FROM t_unit', 'INSERT INTO events', 'SELECT * FROM big_table', 'DELETE FROM t_rstest', 'UPDATE counters'])).toEqual({
-      'SELECT id, kind': false, 'SELECT a FROM t_unit': true, 'INSERT INTO events': true, 'SELECT * FROM big_table': true, 'DELETE FROM t_rstest': true, 'UPDATE counters': false,
+    expect(
+      answers(inTestCode, 'rust', src, [
+        'SELECT id, kind',
+        'SELECT a FROM t_unit',
+        'INSERT INTO events',
+        'SELECT * FROM big_table',
+        'DELETE FROM t_rstest',
+        'UPDATE counters',
+      ]),
+    ).toEqual({
+      'SELECT id, kind': false,
+      'SELECT a FROM t_unit': true,
+      'INSERT INTO events': true,
+      'SELECT * FROM big_table': true,
+      'DELETE FROM t_rstest': true,
+      'UPDATE counters': false,
     });
   });
 
@@ -74,7 +88,11 @@ describe('test code', () => {
       'func Testament() string { return "SELECT verse FROM bible" }',
     ].join('\n');
     expect(answers(inTestCode, 'go', src, ['UPDATE users', 'TRUNCATE users', 'SELECT * FROM bench_rows', 'INSERT INTO users', 'SELECT verse'])).toEqual({
-      'UPDATE users': false, 'TRUNCATE users': true, 'SELECT * FROM bench_rows': true, 'INSERT INTO users': true, 'SELECT verse': false,
+      'UPDATE users': false,
+      'TRUNCATE users': true,
+      'SELECT * FROM bench_rows': true,
+      'INSERT INTO users': true,
+      'SELECT verse': false,
     });
   });
 
@@ -105,8 +123,22 @@ describe('test code', () => {
       '    def all(self):',
       '        return self.cur.execute("SELECT * FROM repo_rows")',
     ].join('\n');
-    expect(answers(inTestCode, 'python', src, ['SELECT id FROM users', 'CREATE TABLE scratch', 'SELECT * FROM users_t1', 'DELETE FROM users_t2', 'INSERT INTO users_t3', 'SELECT * FROM repo_rows'])).toEqual({
-      'SELECT id FROM users': false, 'CREATE TABLE scratch': true, 'SELECT * FROM users_t1': true, 'DELETE FROM users_t2': true, 'INSERT INTO users_t3': true, 'SELECT * FROM repo_rows': false,
+    expect(
+      answers(inTestCode, 'python', src, [
+        'SELECT id FROM users',
+        'CREATE TABLE scratch',
+        'SELECT * FROM users_t1',
+        'DELETE FROM users_t2',
+        'INSERT INTO users_t3',
+        'SELECT * FROM repo_rows',
+      ]),
+    ).toEqual({
+      'SELECT id FROM users': false,
+      'CREATE TABLE scratch': true,
+      'SELECT * FROM users_t1': true,
+      'DELETE FROM users_t2': true,
+      'INSERT INTO users_t3': true,
+      'SELECT * FROM repo_rows': false,
     });
   });
 
@@ -121,13 +153,38 @@ describe('test code', () => {
       'test.only("DELETE FROM titles is a title", function () { return db.query("DELETE FROM accounts_only"); });',
       'const ok = /x/.test("SELECT * FROM regex_subject");',
     ].join('\n');
-    expect(answers(inTestCode, 'typescript', src, ['SELECT * FROM accounts WHERE', 'TRUNCATE accounts', 'SELECT * FROM accounts_it', 'SELECT * FROM accounts_each', 'DELETE FROM titles', 'DELETE FROM accounts_only', 'SELECT * FROM regex_subject'])).toEqual({
-      'SELECT * FROM accounts WHERE': false, 'TRUNCATE accounts': true, 'SELECT * FROM accounts_it': true, 'SELECT * FROM accounts_each': true, 'DELETE FROM titles': false, 'DELETE FROM accounts_only': true, 'SELECT * FROM regex_subject': false,
+    expect(
+      answers(inTestCode, 'typescript', src, [
+        'SELECT * FROM accounts WHERE',
+        'TRUNCATE accounts',
+        'SELECT * FROM accounts_it',
+        'SELECT * FROM accounts_each',
+        'DELETE FROM titles',
+        'DELETE FROM accounts_only',
+        'SELECT * FROM regex_subject',
+      ]),
+    ).toEqual({
+      'SELECT * FROM accounts WHERE': false,
+      'TRUNCATE accounts': true,
+      'SELECT * FROM accounts_it': true,
+      'SELECT * FROM accounts_each': true,
+      'DELETE FROM titles': false,
+      'DELETE FROM accounts_only': true,
+      'SELECT * FROM regex_subject': false,
     });
   });
 
   it('test files by path', () => {
-    const yes = ['internal/store/users_test.go', 'tests/test_users.py', 'app/test_users.py', 'pkg/conftest.py', 'src/users.test.ts', 'src/users.spec.mjs', 'src/__tests__/users.ts', 'crate/tests/it.rs'];
+    const yes = [
+      'internal/store/users_test.go',
+      'tests/test_users.py',
+      'app/test_users.py',
+      'pkg/conftest.py',
+      'src/users.test.ts',
+      'src/users.spec.mjs',
+      'src/__tests__/users.ts',
+      'crate/tests/it.rs',
+    ];
     const no = ['internal/store/users.go', 'app/users.py', 'src/users.ts', 'src/testing.ts', 'src/contest.py', 'src/latest/users.rs'];
     expect(yes.filter((p) => !isTestPath(p))).toEqual([]);
     expect(no.filter(isTestPath)).toEqual([]);
@@ -146,8 +203,22 @@ describe('assertions and expected values', () => {
       '    let mut expected_sql = String::from("UPDATE t_wrapped SET a = 1");',
       '}',
     ].join('\n');
-    expect(answers(inAssertion, 'rust', src, ['SELECT id FROM t_eq', 'SELECT clause expected', 'DELETE FROM t_expected', 'Select a pooled', 'SELECT id FROM t_real', 'UPDATE t_wrapped'])).toEqual({
-      'SELECT id FROM t_eq': true, 'SELECT clause expected': true, 'DELETE FROM t_expected': true, 'Select a pooled': true, 'SELECT id FROM t_real': false, 'UPDATE t_wrapped': true,
+    expect(
+      answers(inAssertion, 'rust', src, [
+        'SELECT id FROM t_eq',
+        'SELECT clause expected',
+        'DELETE FROM t_expected',
+        'Select a pooled',
+        'SELECT id FROM t_real',
+        'UPDATE t_wrapped',
+      ]),
+    ).toEqual({
+      'SELECT id FROM t_eq': true,
+      'SELECT clause expected': true,
+      'DELETE FROM t_expected': true,
+      'Select a pooled': true,
+      'SELECT id FROM t_real': false,
+      'UPDATE t_wrapped': true,
     });
   });
 
@@ -164,8 +235,30 @@ describe('assertions and expected values', () => {
       'await pool.query("SELECT id FROM t_app WHERE a = $1", [a]);',
       'const equal = isEqual(a, "SELECT id FROM t_isequal");',
     ].join('\n');
-    expect(answers(inAssertion, 'typescript', src, ['t_const', 't_tobe', 't_contain', 't_strict', 't_chai', 't_needle', 't_haystack', 't_pair', 't_app', 't_isequal'])).toEqual({
-      t_const: true, t_tobe: true, t_contain: true, t_strict: true, t_chai: true, t_needle: true, t_haystack: true, t_pair: true, t_app: false, t_isequal: false,
+    expect(
+      answers(inAssertion, 'typescript', src, [
+        't_const',
+        't_tobe',
+        't_contain',
+        't_strict',
+        't_chai',
+        't_needle',
+        't_haystack',
+        't_pair',
+        't_app',
+        't_isequal',
+      ]),
+    ).toEqual({
+      t_const: true,
+      t_tobe: true,
+      t_contain: true,
+      t_strict: true,
+      t_chai: true,
+      t_needle: true,
+      t_haystack: true,
+      t_pair: true,
+      t_app: false,
+      t_isequal: false,
     });
   });
 
@@ -184,7 +277,14 @@ describe('assertions and expected values', () => {
       '        pass',
     ].join('\n');
     expect(answers(inAssertion, 'python', src, ['t_assert', 't_in', 't_unittest', 't_mock', 't_anycall', 't_expected', 't_real', 't_right_of_in'])).toEqual({
-      t_assert: true, t_in: true, t_unittest: true, t_mock: true, t_anycall: true, t_expected: true, t_real: false, t_right_of_in: false,
+      t_assert: true,
+      t_in: true,
+      t_unittest: true,
+      t_mock: true,
+      t_anycall: true,
+      t_expected: true,
+      t_real: false,
+      t_right_of_in: false,
     });
   });
 
@@ -203,7 +303,14 @@ describe('assertions and expected values', () => {
       '}',
     ].join('\n');
     expect(answers(inAssertion, 'go', src, ['t_assert', 't_require', 't_suite', 't_sqlmock', 't_want', 't_expected', 't_prefix', 't_real'])).toEqual({
-      t_assert: true, t_require: true, t_suite: true, t_sqlmock: true, t_want: true, t_expected: true, t_prefix: true, t_real: false,
+      t_assert: true,
+      t_require: true,
+      t_suite: true,
+      t_sqlmock: true,
+      t_want: true,
+      t_expected: true,
+      t_prefix: true,
+      t_real: false,
     });
   });
 
@@ -228,7 +335,12 @@ describe('queries built at run time', () => {
       '}',
     ].join('\n');
     expect(answers(isBuilderStart, 'rust', src, ['t_qb"', 't_qb2', 't_appended', 't_cust', 't_fixed', 't_call'])).toEqual({
-      't_qb"': true, t_qb2: true, t_appended: true, t_cust: true, t_fixed: false, t_call: false,
+      't_qb"': true,
+      t_qb2: true,
+      t_appended: true,
+      t_cust: true,
+      t_fixed: false,
+      t_call: false,
     });
   });
 
@@ -243,7 +355,13 @@ describe('queries built at run time', () => {
       'const fixed = "SELECT id FROM fixed_t";',
     ].join('\n');
     expect(answers(isBuilderStart, 'typescript', src, ['bans_where', 'order_raw', 'join_raw', 'kysely_raw', 'appended_t', 'knex_raw', 'fixed_t'])).toEqual({
-      bans_where: true, order_raw: true, join_raw: true, kysely_raw: true, appended_t: true, knex_raw: false, fixed_t: false,
+      bans_where: true,
+      order_raw: true,
+      join_raw: true,
+      kysely_raw: true,
+      appended_t: true,
+      knex_raw: false,
+      fixed_t: false,
     });
   });
 
@@ -261,7 +379,13 @@ describe('queries built at run time', () => {
       'sql += " LIMIT 10"',
     ].join('\n');
     expect(answers(isBuilderStart, 'python', src, ['t_select', 't_where', 't_appended', 't_execute', 't_text', 't_rows', 't_formatted'])).toEqual({
-      t_select: true, t_where: true, t_appended: true, t_execute: false, t_text: false, t_rows: false, t_formatted: true,
+      t_select: true,
+      t_where: true,
+      t_appended: true,
+      t_execute: false,
+      t_text: false,
+      t_rows: false,
+      t_formatted: true,
     });
   });
 
@@ -278,7 +402,11 @@ describe('queries built at run time', () => {
       '}',
     ].join('\n');
     expect(answers(isBuilderStart, 'go', src, ['t_squirrel', 't_gorm', 't_builder', 't_sqlx', 't_query'])).toEqual({
-      t_squirrel: true, t_gorm: true, t_builder: true, t_sqlx: false, t_query: false,
+      t_squirrel: true,
+      t_gorm: true,
+      t_builder: true,
+      t_sqlx: false,
+      t_query: false,
     });
   });
 });
@@ -309,7 +437,12 @@ describe('down migrations', () => {
       'export const down2 = async (knex: Knex) => knex.raw("DROP TABLE not_down");',
       'export const down = async (pgm) => pgm.sql("DROP TABLE d_down");',
     ].join('\n');
-    expect(answers(inDownMigration, 'typescript', ts, ['c_up', 'c_down', 'not_down', 'd_down'])).toEqual({ c_up: false, c_down: true, not_down: false, d_down: true });
+    expect(answers(inDownMigration, 'typescript', ts, ['c_up', 'c_down', 'not_down', 'd_down'])).toEqual({
+      c_up: false,
+      c_down: true,
+      not_down: false,
+      d_down: true,
+    });
   });
 
   it('Alembic downgrade(), Django RunSQL reverse_sql, yoyo step(apply, rollback)', () => {
@@ -323,7 +456,14 @@ describe('down migrations', () => {
       'steps = [step("CREATE TABLE y_up (id int)", "DROP TABLE y_down")]',
     ].join('\n');
     expect(answers(inDownMigration, 'python', src, ['ix_up', 'ix_down', 'ix_django ', 'ix_reverse"', 'ix_django2', 'ix_reverse2', 'y_up', 'y_down'])).toEqual({
-      ix_up: false, ix_down: true, 'ix_django ': false, 'ix_reverse"': true, ix_django2: false, ix_reverse2: true, y_up: false, y_down: true,
+      ix_up: false,
+      ix_down: true,
+      'ix_django ': false,
+      'ix_reverse"': true,
+      ix_django2: false,
+      ix_reverse2: true,
+      y_up: false,
+      y_down: true,
     });
   });
 
@@ -340,7 +480,11 @@ describe('down migrations', () => {
       'func downtime(db *sql.DB) { db.Exec("UPDATE status SET down = true") }',
     ].join('\n');
     expect(answers(inDownMigration, 'go', src, ['lit_up', 'lit_down', 'users_up', 'users_down', 'UPDATE status'])).toEqual({
-      lit_up: false, lit_down: true, users_up: false, users_down: true, 'UPDATE status': false,
+      lit_up: false,
+      lit_down: true,
+      users_up: false,
+      users_down: true,
+      'UPDATE status': false,
     });
   });
 

@@ -153,7 +153,7 @@ describe('hostEdit: Python', () => {
     const src = [
       'def recent(cur, table):',
       '    cur.execute(f"SELECT id FROM {table} WHERE created_at > now() - interval \'1 day\' LIMIT 10 OFFSET 20")',
-      "    cur.execute(r'SELECT id FROM events WHERE payload ~ \"\\d+\" LIMIT 5')",
+      '    cur.execute(r\'SELECT id FROM events WHERE payload ~ "\\d+" LIMIT 5\')',
     ].join('\n');
     const [f, r] = extractSql(path, src);
     expect(f.pieces.map((p) => p.style.prefix)).toEqual(['f', 'f']);
@@ -164,7 +164,11 @@ describe('hostEdit: Python', () => {
     expect(r.pieces[0].style).toMatchObject({ prefix: 'r', quote: "'", escapes: false });
     const [rs, rt] = rangeOf(r, 'LIMIT 5');
     expect(hostEdit(r, rs, rt, "AND kind = 'x' LIMIT 5")).toBeUndefined();
-    expect(hostEdit(r, rs, rt, 'AND kind = "x" LIMIT 5')).toEqual({ start: src.indexOf('LIMIT 5'), end: src.indexOf('LIMIT 5') + 7, newText: 'AND kind = "x" LIMIT 5' });
+    expect(hostEdit(r, rs, rt, 'AND kind = "x" LIMIT 5')).toEqual({
+      start: src.indexOf('LIMIT 5'),
+      end: src.indexOf('LIMIT 5') + 7,
+      newText: 'AND kind = "x" LIMIT 5',
+    });
     applyEdit(path, src, r, rs, rt, 'LIMIT 6');
   });
 
@@ -282,8 +286,8 @@ describe('encodeSqlText', () => {
     expect(encodeSqlText(triple, '"a"', { after: ' x' })).toBe('"a"');
     const rawHash = lit('a.rs', 'fn f() { c.query(r##"SELECT 1"##, &[]); }');
     expect(rawHash.hashes).toBe(2);
-    expect(encodeSqlText(rawHash, 'SELECT \'"#\'')).toBe('SELECT \'"#\'');
-    expect(encodeSqlText(rawHash, 'SELECT \'"##\'')).toBeUndefined();
+    expect(encodeSqlText(rawHash, "SELECT '\"#'")).toBe("SELECT '\"#'");
+    expect(encodeSqlText(rawHash, "SELECT '\"##'")).toBeUndefined();
     const rawNone = lit('a.rs', 'fn f() { c.query(r"SELECT 1", &[]); }');
     expect(encodeSqlText(rawNone, 'SELECT "x"')).toBeUndefined();
     const py = lit('a.py', "cur.execute('SELECT 1')");

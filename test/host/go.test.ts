@@ -70,11 +70,17 @@ describe('Go', () => {
     const found = extract('jobs/purge.go', src);
     expect(found).toHaveLength(2);
     const del = queryWith(found, 'DELETE');
-    expect(del.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([['identifier', '%s'], ['literal', '%d']]);
+    expect(del.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['identifier', '%s'],
+      ['literal', '%d'],
+    ]);
     expect(del.sql).toMatch(/^DELETE FROM _[a-z] WHERE created_at < now\(\) - interval '[a-z]{2} days'$/);
     expectParses(del);
     const cat = queryWith(found, 'owner');
-    expect(cat.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([['identifier', 'table'], ['value', 'owner']]);
+    expect(cat.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['identifier', 'table'],
+      ['value', 'owner'],
+    ]);
     expectParses(cat);
     const limit = cat.sql.indexOf('LIMIT');
     expect(src.slice(toHostRange(cat, limit, limit + 8).start, toHostRange(cat, limit, limit + 8).end)).toBe('LIMIT 10');

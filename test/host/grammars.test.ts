@@ -32,7 +32,17 @@ describe('host grammars', () => {
 
   it('knows host files by extension', () => {
     expect(['a.ts', 'a.mts', 'a.tsx', 'a.js', 'a.mjs', 'a.cjs', 'a.py', 'a.go', 'a.rs', 'a.sql', 'a.d'].map(hostLanguageOf)).toEqual([
-      'typescript', 'typescript', 'tsx', 'javascript', 'javascript', 'javascript', 'python', 'go', 'rust', undefined, undefined,
+      'typescript',
+      'typescript',
+      'tsx',
+      'javascript',
+      'javascript',
+      'javascript',
+      'python',
+      'go',
+      'rust',
+      undefined,
+      undefined,
     ]);
   });
 
@@ -41,14 +51,25 @@ describe('host grammars', () => {
     try {
       await build({
         stdin: {
-          contents: "import { initEmbedded, extractSql } from './server/src/analysis/host';\n" +
+          contents:
+            "import { initEmbedded, extractSql } from './server/src/analysis/host';\n" +
             "initEmbedded().then(() => console.log(JSON.stringify(extractSql('x.rs', 'fn f() { c.query(\"SELECT 1 OFFSET 2\", &[]); }').map((e) => e.sql))));",
           resolveDir: root,
           loader: 'ts',
         },
-        bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: join(dir, 'probe.js'), logLevel: 'error',
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        outfile: join(dir, 'probe.js'),
+        logLevel: 'error',
         // As build.mjs does: web-tree-sitter's CommonJS build in a CommonJS bundle.
-        plugins: [{ name: 'web-tree-sitter-cjs', setup: (b) => b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: createRequire(__filename).resolve('web-tree-sitter') })) }],
+        plugins: [
+          {
+            name: 'web-tree-sitter-cjs',
+            setup: (b) => b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: createRequire(__filename).resolve('web-tree-sitter') })),
+          },
+        ],
       });
       cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(dir, 'libpg-query.wasm'));
       execFileSync(process.execPath, [join(root, 'build.mjs')], { cwd: root, stdio: 'pipe' });

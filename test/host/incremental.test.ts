@@ -43,7 +43,13 @@ const SAMPLES: Record<string, string> = {
 function* edits(text: string): Generator<string> {
   let t = text;
   const at = (needle: string): number => Math.max(0, t.indexOf(needle));
-  for (const [needle, insert] of [['OFFSET', 'x'], ['FROM', 'ab '], ['return', '"'], ['(', '😀'], ['id', '\n  ']] as const) {
+  for (const [needle, insert] of [
+    ['OFFSET', 'x'],
+    ['FROM', 'ab '],
+    ['return', '"'],
+    ['(', '😀'],
+    ['id', '\n  '],
+  ] as const) {
     const i = at(needle);
     for (let k = 1; k <= insert.length; k++) yield (t = t.slice(0, i) + insert.slice(0, k) + t.slice(i));
     for (let k = insert.length - 1; k >= 0; k--) yield (t = t.slice(0, i) + insert.slice(0, k) + t.slice(i + k + 1));

@@ -33,7 +33,11 @@ describe('knex raw / db-migrate runSql bind every ?', () => {
     ].join('\n');
     const [q] = extract('migrations/001_events.js', src);
     expect(q.sql).toBe(q.sql.replace(/\s+/g, ' '));
-    expect(q.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([['identifier', '??'], ['value', '?'], ['identifier', '??']]);
+    expect(q.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['identifier', '??'],
+      ['value', '?'],
+      ['identifier', '??'],
+    ]);
     expect(q.sql).toMatch(/^SELECT \w+ FROM events WHERE payload \? \$1 ORDER BY \w+$/);
     expectParses(q);
     const op = q.sql.indexOf('payload ?') + 'payload '.length;
@@ -49,19 +53,14 @@ describe('knex raw / db-migrate runSql bind every ?', () => {
   });
 
   it('Go keeps the heuristic: a ? after an operand is the jsonb operator, after = a parameter', () => {
-    const src = [
-      'package store',
-      'func f(db *sql.DB) {',
-      '\tdb.Query("SELECT id FROM docs WHERE meta ? \'tag\' AND owner = ?", owner)',
-      '}',
-    ].join('\n');
+    const src = ['package store', 'func f(db *sql.DB) {', '\tdb.Query("SELECT id FROM docs WHERE meta ? \'tag\' AND owner = ?", owner)', '}'].join('\n');
     const [q] = extract('store/docs.go', src);
     expect(q.sql).toBe("SELECT id FROM docs WHERE meta ? 'tag' AND owner = $1");
     expectParses(q);
   });
 
   it('outside the ? APIs a TypeScript ? stays text (pg query with the jsonb operator)', () => {
-    const src = "const r = await pool.query(\"SELECT id FROM docs WHERE meta ? 'tag' AND owner = $1\", [owner]);";
+    const src = 'const r = await pool.query("SELECT id FROM docs WHERE meta ? \'tag\' AND owner = $1", [owner]);';
     const [q] = extract('src/docs.ts', src);
     expect(q.sql).toBe("SELECT id FROM docs WHERE meta ? 'tag' AND owner = $1");
     expect(q.holes).toEqual([]);
@@ -78,7 +77,9 @@ describe('Python "…".format(…) given to a driver', () => {
     const found = extract('app/page.py', src);
     const withTable = queryWith(found, 'AND b');
     expect(withTable.holes.map((h) => [h.origin, h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([
-      ['interpolation', 'identifier', '{}'], ['parameter', 'value', '%s'], ['parameter', 'value', '%(b)s'],
+      ['interpolation', 'identifier', '{}'],
+      ['parameter', 'value', '%s'],
+      ['parameter', 'value', '%(b)s'],
     ]);
     expect(withTable.sql).toMatch(/^SELECT id FROM \w+ WHERE a = \$1 AND b = \$2 AND note LIKE '%x'$/);
     expectParses(withTable);
@@ -110,7 +111,12 @@ describe('PL/Python', () => {
       'plan = plpy.prepare("SELECT id FROM accounts WHERE owner = $1 ORDER BY id LIMIT 10 OFFSET 100", ["text"])',
       'rows = plpy.execute("SELECT count(*) FROM accounts")',
     ].join('\n');
-    const found = extract('plpython/accounts.py', src, { languages: { typescript: true, javascript: true, python: true, go: true, rust: true }, calls: [], tags: [], keywordFallback: false });
+    const found = extract('plpython/accounts.py', src, {
+      languages: { typescript: true, javascript: true, python: true, go: true, rust: true },
+      calls: [],
+      tags: [],
+      keywordFallback: false,
+    });
     expect(found.map((e) => e.api)).toEqual(['prepare', 'execute']);
     expectMapped(queryWith(found, 'OFFSET'), src, 'OFFSET');
   });

@@ -30,7 +30,11 @@ describe('Python', () => {
     expectParses(q);
     expectMapped(q, src, 'OFFSET');
     expectMapped(q, src, 'invoices');
-    expect(q.holes.map((h) => [h.origin, src.slice(h.hostStart, h.hostEnd)])).toEqual([['parameter', '%s'], ['parameter', '%(status)s'], ['parameter', '%s']]);
+    expect(q.holes.map((h) => [h.origin, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['parameter', '%s'],
+      ['parameter', '%(status)s'],
+      ['parameter', '%s'],
+    ]);
   });
 
   it('asyncpg fetch/fetchrow/fetchval with $n, raw strings, implicit concatenation and escapes', () => {
@@ -39,7 +43,7 @@ describe('Python', () => {
       '    rows = await pool.fetch("SELECT kind, count(*) FROM events "',
       "                            'WHERE user_id = $1 GROUP BY kind', uid)",
       '    row = await pool.fetchrow(r"SELECT payload FROM events WHERE payload ~ \'\\d+\' LIMIT 1")',
-      '    n = await pool.fetchval("SELECT count(*) FROM t WHERE name = \'it\\\'s\'\\n  OFFSET 10")',
+      "    n = await pool.fetchval(\"SELECT count(*) FROM t WHERE name = 'it\\'s'\\n  OFFSET 10\")",
       '    return rows, row, n',
     ].join('\n');
     const found = extract('app/stats.py', src);
@@ -72,7 +76,10 @@ describe('Python', () => {
     expectParses(del);
     const pct = queryWith(found, 'id =');
     expect(pct.sql).toMatch(/^SELECT \* FROM _[a-z] WHERE id = \$1$/);
-    expect(pct.holes.map((h) => [h.kind, h.origin])).toEqual([['identifier', 'interpolation'], ['value', 'interpolation']]);
+    expect(pct.holes.map((h) => [h.kind, h.origin])).toEqual([
+      ['identifier', 'interpolation'],
+      ['value', 'interpolation'],
+    ]);
     expectParses(pct);
     const fmt = queryWith(found, 'LIMIT 5');
     expect(fmt.holes.map((h) => h.kind)).toEqual(['value', 'identifier']);
@@ -82,7 +89,11 @@ describe('Python', () => {
   it('an f-string passed to execute: {table} a name, %s still the driver parameter, {{ }} braces', () => {
     const src = 'cur.execute(f"SELECT id FROM {table} WHERE embedding <=> ai.embed(%s, \'{{}}\') LIMIT %s", (q, k))';
     const [q] = extract('search.py', src);
-    expect(q.holes.map((h) => [h.origin, src.slice(h.hostStart, h.hostEnd)])).toEqual([['interpolation', '{table}'], ['parameter', '%s'], ['parameter', '%s']]);
+    expect(q.holes.map((h) => [h.origin, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['interpolation', '{table}'],
+      ['parameter', '%s'],
+      ['parameter', '%s'],
+    ]);
     expect(q.sql).toMatch(/^SELECT id FROM _[a-z]{6} WHERE embedding <=> ai\.embed\(\$1, '\{\}'\) LIMIT \$2$/);
     expectParses(q);
   });
@@ -98,7 +109,11 @@ describe('Python', () => {
     const found = extract('sample.py', src);
     expect(found).toHaveLength(2);
     const sel = queryWith(found, 'select');
-    expect(sel.holes.map((h) => [h.kind, h.origin])).toEqual([['identifier', 'interpolation'], ['identifier', 'interpolation'], ['value', 'parameter']]);
+    expect(sel.holes.map((h) => [h.kind, h.origin])).toEqual([
+      ['identifier', 'interpolation'],
+      ['identifier', 'interpolation'],
+      ['value', 'parameter'],
+    ]);
     expect(sel.sql).toMatch(/^select \* from _[a-z]\._[a-z] limit \$1$/);
     expectParses(sel);
     expect(queryWith(found, 'UPDATE').sql).toMatch(/^UPDATE _[a-z] SET payload = \$1 WHERE id = \$2$/);

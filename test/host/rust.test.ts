@@ -69,7 +69,7 @@ describe('Rust', () => {
   it('a format! table name becomes a placeholder name; a value hole a parameter; a runtime-built query is skipped', () => {
     const src = [
       'fn purge(client: &Client, table: &str, days: i32) {',
-      '    client.execute(&format!("DELETE FROM {table} WHERE created_at < now() - {} * interval \'1 day\' AND note <> \'{{}}\'", days), &[]);',
+      "    client.execute(&format!(\"DELETE FROM {table} WHERE created_at < now() - {} * interval '1 day' AND note <> '{{}}'\", days), &[]);",
       '    let q = build_query(filters);',
       '    client.query(&q, &[]);',
       '    client.query(q.as_str(), &[]);',
@@ -78,7 +78,10 @@ describe('Rust', () => {
     const found = extract('src/purge.rs', src);
     expect(found).toHaveLength(1);
     const [del] = found;
-    expect(del.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([['identifier', '{table}'], ['value', '{}']]);
+    expect(del.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['identifier', '{table}'],
+      ['value', '{}'],
+    ]);
     expect(del.sql).toMatch(/^DELETE FROM _[a-z]{6} WHERE created_at < now\(\) - \$1 \* interval '1 day' AND note <> '\{\}'$/);
     expectParses(del);
   });

@@ -77,7 +77,7 @@ describe('tagged templates with type arguments', () => {
       '       WHERE "traceId" = ${traceId}',
       '         AND "createdAt" >= ${from.toISOString()}::timestamp',
       '         AND "createdAt" < ${to.toISOString()}::timestamp',
-      '         ${debug ? Prisma.empty : Prisma.sql`AND kind <> \'LOG\'`}',
+      "         ${debug ? Prisma.empty : Prisma.sql`AND kind <> 'LOG'`}",
       '       ORDER BY "startTime" ASC',
       '       LIMIT ${limit}',
       '    `;',

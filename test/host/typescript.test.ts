@@ -45,7 +45,10 @@ describe('TypeScript and JavaScript', () => {
     const q = queryWith(found, 'email');
     expect(q.sql).toBe('SELECT * FROM users WHERE email = $1 AND org_id = $2');
     expect(q.foundBy).toBe('tag');
-    expect(q.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([['value', '${email}'], ['value', '${org}']]);
+    expect(q.holes.map((h) => [h.kind, src.slice(h.hostStart, h.hostEnd)])).toEqual([
+      ['value', '${email}'],
+      ['value', '${org}'],
+    ]);
     expectMapped(q, src, 'org_id');
     expect(queryWith(found, 'count(*)').sql).toBe('SELECT count(*) AS n FROM users WHERE active = $1');
     expect(queryWith(found, 'posts').api).toBe('prisma.$queryRaw``');
@@ -63,9 +66,9 @@ describe('TypeScript and JavaScript', () => {
       "await prisma.$queryRawUnsafe('SELECT * FROM accounts WHERE id = $1', id);",
       "await knex.raw('SELECT * FROM items WHERE owner = ? AND kind IN (?, ?)', [a, b, c]);",
       "db.runSql('ALTER TABLE widgets ADD COLUMN weight int', cb);",
-    "db.runSql('INSERT INTO flags (name, enabled) SELECT DISTINCT ? AS name, (? > 3) FROM t WHERE data ?| array[?]', [a, b, c]);",
-    "const n = db.raw('(SELECT COUNT(*) FROM tokens WHERE tokens.env = environments.name) AS token_count'); // a column, not a statement",
-    "await db.raw('SELECT 1 FROM plans WHERE feature = :feature AND env = :env', { feature, env });",
+      "db.runSql('INSERT INTO flags (name, enabled) SELECT DISTINCT ? AS name, (? > 3) FROM t WHERE data ?| array[?]', [a, b, c]);",
+      "const n = db.raw('(SELECT COUNT(*) FROM tokens WHERE tokens.env = environments.name) AS token_count'); // a column, not a statement",
+      "await db.raw('SELECT 1 FROM plans WHERE feature = :feature AND env = :env', { feature, env });",
     ].join('\n');
     const found = extract('src/migration.js', src);
     expect(found.map((e) => e.api)).toEqual(['query', '$queryRawUnsafe', 'raw', 'runSql', 'runSql', 'raw']);
@@ -146,9 +149,16 @@ describe('TypeScript and JavaScript', () => {
   it('is configurable: languages off, extra calls and tags, no fallback', () => {
     const src = "runReport('SELECT * FROM sales'); const x = pgsql`SELECT 2`; const y = 'SELECT 3';";
     // An unknown tag's template is still a literal that reads as a statement.
-    expect(extract('e.ts', src).map((e) => [e.foundBy, e.sql])).toEqual([['keyword', 'SELECT * FROM sales'], ['keyword', 'SELECT 2'], ['keyword', 'SELECT 3']]);
+    expect(extract('e.ts', src).map((e) => [e.foundBy, e.sql])).toEqual([
+      ['keyword', 'SELECT * FROM sales'],
+      ['keyword', 'SELECT 2'],
+      ['keyword', 'SELECT 3'],
+    ]);
     const opts = { ...DEFAULT_EMBEDDED_OPTIONS, calls: ['runReport'], tags: ['pgsql'], keywordFallback: false };
-    expect(extract('e.ts', src, opts).map((e) => [e.api, e.sql])).toEqual([['runReport', 'SELECT * FROM sales'], ['pgsql``', 'SELECT 2']]);
+    expect(extract('e.ts', src, opts).map((e) => [e.api, e.sql])).toEqual([
+      ['runReport', 'SELECT * FROM sales'],
+      ['pgsql``', 'SELECT 2'],
+    ]);
     expect(extract('e.ts', src, { ...DEFAULT_EMBEDDED_OPTIONS, languages: { ...DEFAULT_EMBEDDED_OPTIONS.languages, typescript: false } })).toEqual([]);
     expect(extract('e.mjs', src, { ...DEFAULT_EMBEDDED_OPTIONS, languages: { ...DEFAULT_EMBEDDED_OPTIONS.languages, typescript: false } })).toHaveLength(3);
   });

@@ -11,7 +11,7 @@ async function actionsFor(client: LspClient, uri: string, d: Diagnostic, only?: 
   const raw = (await client.codeActions(uri, d.range, [d], only)) ?? [];
   const actions = raw.filter(isCodeAction);
   expect(actions.length, 'code actions must be CodeAction literals, not bare Commands').toBe(raw.length);
-  return Promise.all(actions.map((a) => (a.edit ? a : client.request<CodeAction>('codeAction/resolve', a))));
+  return Promise.all(actions.map(async (a) => (a.edit ? a : client.request<CodeAction>('codeAction/resolve', a))));
 }
 
 /** Applies an action's WorkspaceEdit to `text` (the document `uri`), sends it as one incremental didChange. */
@@ -124,10 +124,7 @@ describe('lsp: code actions', () => {
 
   it('a source.fixAll request returns one action fixing every fixable finding of the file', async () => {
     const text =
-      'SELECT id FROM t WHERE a = 1 OR a = 2;\n' +
-      'REINDEX INDEX t_idx;\n' +
-      'SELECT id, name FROM t ORDER BY id LIMIT 10 OFFSET $1;\n' +
-      'VACUUM FULL t;\n';
+      'SELECT id FROM t WHERE a = 1 OR a = 2;\n' + 'REINDEX INDEX t_idx;\n' + 'SELECT id, name FROM t ORDER BY id LIMIT 10 OFFSET $1;\n' + 'VACUUM FULL t;\n';
     const { client, u, all } = await opened(text, 'vacuum-full');
     expect(codes(all)).toEqual(['offset-pagination', 'or-chain', 'reindex-concurrently', 'vacuum-full']);
     for (const only of [['source.fixAll'], ['source.fixAll.pgperf']]) {

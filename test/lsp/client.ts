@@ -25,11 +25,10 @@ import type {
 } from 'vscode-languageserver-protocol';
 
 export const ROOT = resolve(__dirname, '../..');
-export const BIN = join(ROOT, 'bin/pgperf.js');
+const BIN = join(ROOT, 'bin/pgperf.js');
 
 export type { StatusParams } from '../../protocol/index';
 import type { StatusParams } from '../../protocol/index';
-
 
 export type Settings = Record<string, unknown>;
 
@@ -327,7 +326,16 @@ export class LspClient {
       () => {
         const last = this.latest(uri);
         return `no matching publishDiagnostics for ${uri}; last published: ${
-          last ? JSON.stringify({ version: last.version, diagnostics: last.diagnostics.map((d) => ({ code: d.code, range: d.range, message: String(typeof d.message === 'string' ? d.message : d.message.value).slice(0, 80) })) }) : 'none'
+          last
+            ? JSON.stringify({
+                version: last.version,
+                diagnostics: last.diagnostics.map((d) => ({
+                  code: d.code,
+                  range: d.range,
+                  message: String(typeof d.message === 'string' ? d.message : d.message.value).slice(0, 80),
+                })),
+              })
+            : 'none'
         }`;
       },
     );

@@ -65,7 +65,7 @@ describe('lsp: diagnostics of a document', () => {
     const { client, uri } = await start();
     const u = uri('q.sql');
     const line2 = "SELECT 'é😀' AS x; VACUUM FULL items;";
-    const text = "-- café ☕ 𝄞\nSELECT 1;\n" + line2 + '\n';
+    const text = '-- café ☕ 𝄞\nSELECT 1;\n' + line2 + '\n';
     client.open(u, text, 1);
     const p = await client.waitForDiagnostics(u, has('vacuum-full'));
     const d = of(p.diagnostics, 'vacuum-full')[0];
@@ -245,6 +245,8 @@ describe('lsp: workspace scan and the shared catalog', () => {
       { uri: fileUri(from), type: 3 },
       { uri: fileUri(to), type: 1 },
     ]);
-    await client.waitForDiagnostics(qu, (ds) => ds.some((d) => d.code === 'partition-range-missing' && messageOf(d).includes('declared in schema/001_event_log.sql')));
+    await client.waitForDiagnostics(qu, (ds) =>
+      ds.some((d) => d.code === 'partition-range-missing' && messageOf(d).includes('declared in schema/001_event_log.sql')),
+    );
   });
 });

@@ -136,7 +136,9 @@ def latest_items(conn: psycopg.Connection, page: int):
 
     // The file-wide one is a Python comment at the top.
     const file = pick(actions, /^Ignore offset-pagination in this file/);
-    expect(editsFor(file.edit, u)).toEqual([{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# pgperf-ignore-file offset-pagination\n' }]);
+    expect(editsFor(file.edit, u)).toEqual([
+      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# pgperf-ignore-file offset-pagination\n' },
+    ]);
     const whole = applyTextEdits(py, editsFor(file.edit, u));
     client.change(u, 3, [replaceAll(next, whole)]);
     const q = await client.waitForDiagnostics(u, (_, p) => p.version === 3);
@@ -157,7 +159,8 @@ def latest_items(conn: psycopg.Connection, page: int):
   });
 
   it('Go and Rust: the statement suppression is a `//` comment above the statement, and a file suppression goes below a `#!` line', async () => {
-    const go = 'package items\n\nfunc Page(db *sql.DB) error {\n\tif _, err := db.Exec("DELETE FROM items WHERE name = $1 OR name = $2 OR name = $3"); err != nil {\n\t\treturn err\n\t}\n\treturn nil\n}\n';
+    const go =
+      'package items\n\nfunc Page(db *sql.DB) error {\n\tif _, err := db.Exec("DELETE FROM items WHERE name = $1 OR name = $2 OR name = $3"); err != nil {\n\t\treturn err\n\t}\n\treturn nil\n}\n';
     const g = await opened({ 'items/page.go': go }, 'items/page.go', 'go', 'or-chain');
     const goEdits = editsFor(pick(await actionsFor(g.client, g.u, g.diagnostic), /for this statement/).edit, g.u);
     expect(goEdits.map((e) => [e.range.start.line, e.newText])).toEqual([[3, '\t// pgperf-ignore or-chain: <reason>\n']]);

@@ -69,7 +69,7 @@ describe('lsp: SQL in host files', () => {
   it('an untitled TypeScript editor is read as TypeScript (by its languageId), not as SQL', async () => {
     const s = await start();
     const u = 'untitled:Untitled-1';
-    const text = "const rows = await sql`SELECT id FROM items ORDER BY id LIMIT 10 OFFSET 40`;\n";
+    const text = 'const rows = await sql`SELECT id FROM items ORDER BY id LIMIT 10 OFFSET 40`;\n';
     s.client.open(u, text, 1, 'typescript');
     const p = await s.client.waitForDiagnostics(u, (_, p) => p.version === 1);
     // As SQL this text would be one syntax error; as TypeScript it holds one query, paginated by OFFSET.
@@ -101,7 +101,9 @@ describe('lsp: SQL in host files', () => {
     expect(codes(s.client.latest(py)!.diagnostics)).toEqual(['offset-pagination']);
 
     // The server watches host files on disk (the registration), but a change in node_modules stays outside.
-    const watchers = s.client.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles')?.registerOptions as { watchers: { globPattern: string }[] };
+    const watchers = s.client.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles')?.registerOptions as {
+      watchers: { globPattern: string }[];
+    };
     expect(watchers.watchers.map((w) => w.globPattern)).toContain('**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}');
     const depPath = writeWorkspaceFile(s.dir, 'node_modules/some-orm/index.js', dep.replace('20', '40'));
     const newPath = writeWorkspaceFile(s.dir, 'src/more.js', "export const q = (db) => db.query('SELECT id FROM items ORDER BY id LIMIT 10 OFFSET 20');\n");

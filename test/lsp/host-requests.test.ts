@@ -129,7 +129,10 @@ func Kinds(ctx context.Context, db *sql.DB, tenant string) (*sql.Rows, error) {
     });
     expect(onCall?.text).toBe(all[0].text);
     // In Go code away from any query: nothing.
-    const away = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, { textDocument: { uri: u }, position: positionAt(go, go.indexOf('return rows')) });
+    const away = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, {
+      textDocument: { uri: u },
+      position: positionAt(go, go.indexOf('return rows')),
+    });
     expect(away).toBeNull();
   });
 
@@ -149,7 +152,10 @@ export function byKind(tenant: string, kind: string) {
     const u = s.uri('src/events.ts');
     s.client.open(u, ts, 1, 'typescript');
     await s.client.waitForDiagnostics(u, (_, p) => p.version === 1);
-    const at = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, { textDocument: { uri: u }, position: positionAt(ts, ts.indexOf('kind = ')) });
+    const at = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, {
+      textDocument: { uri: u },
+      position: positionAt(ts, ts.indexOf('kind = ')),
+    });
     expect(at?.kind).toBe('SelectStmt');
     expect(at!.text).toMatch(/^SELECT id, created_at FROM app\.events\s+WHERE tenant_id = \$1 AND kind = \$2\s+ORDER BY created_at DESC LIMIT 50$/);
     // The range is in the TypeScript file: from the template's backtick to the end of the SQL.
@@ -159,13 +165,18 @@ export function byKind(tenant: string, kind: string) {
     expect(at!.params).toEqual(['${tenant} (line 8)', '${kind} (line 8)']);
     expect(at!.refused).toBeUndefined();
     // On a hole: still that statement.
-    const onHole = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, { textDocument: { uri: u }, position: positionAt(ts, ts.indexOf('${kind}') + 3) });
+    const onHole = await s.client.request<StatementInfo | null>(STATEMENT_AT_REQUEST, {
+      textDocument: { uri: u },
+      position: positionAt(ts, ts.indexOf('${kind}') + 3),
+    });
     expect(onHole).toEqual(at);
   });
 
   it('interpolated values are numbered after the $n written in the string; a name from host code is refused', async () => {
-    const go = 'package q\n\nfunc f(db *sql.DB, kind string, n int) {\n\tdb.Query(fmt.Sprintf("SELECT id FROM app.events WHERE kind = $1 AND id > %d", n), kind)\n}\n';
-    const ts = 'export const f = (db, x, table) => {\n  db.query(`SELECT id FROM app.events WHERE id = ${x} AND kind = $1`, ["a"]);\n  db.query(`SELECT id FROM ${table} WHERE kind = $1`, ["a"]);\n};\n';
+    const go =
+      'package q\n\nfunc f(db *sql.DB, kind string, n int) {\n\tdb.Query(fmt.Sprintf("SELECT id FROM app.events WHERE kind = $1 AND id > %d", n), kind)\n}\n';
+    const ts =
+      'export const f = (db, x, table) => {\n  db.query(`SELECT id FROM app.events WHERE id = ${x} AND kind = $1`, ["a"]);\n  db.query(`SELECT id FROM ${table} WHERE kind = $1`, ["a"]);\n};\n';
     const py = 'def f(cur, a):\n    cur.execute("SELECT id FROM app.events WHERE tenant_id = %(t)s AND kind = %(k)s OR tenant_id = %(t)s", {"t": a, "k": a})\n';
     const s = await start({ 'migrations/001_events.sql': EVENTS });
     const req = async (name: string, lang: string, text: string) => {

@@ -35,7 +35,15 @@ export async function some() {
 
 /** Everything a client sees of the findings, the fixes computed. */
 const seen = (fs: readonly Finding[]) =>
-  fs.map((f) => ({ rule: f.ruleId, severity: f.severity, message: f.message, start: f.start, end: f.end, range: f.range, fix: f.fix && { title: f.fix.title, edits: f.fix.edits } }));
+  fs.map((f) => ({
+    rule: f.ruleId,
+    severity: f.severity,
+    message: f.message,
+    start: f.start,
+    end: f.end,
+    range: f.range,
+    fix: f.fix && { title: f.fix.title, edits: f.fix.edits },
+  }));
 
 function fresh(text: string) {
   const ws = new Workspace();
@@ -65,7 +73,13 @@ describe('Workspace: edits to an open host file', () => {
       ['callee back', (t) => t.replace('await pool.quer("SELECT', 'await pool.query("SELECT')],
       // inside a SQL string
       ['in a query', (t) => t.replace('LIMIT 20 OFFSET', 'LIMIT 25 OFFSET')],
-      ['suppression moved', (t) => t.replace('  // pgperf-ignore or-chain: measured, the planner copes\n', '').replace("await pool.query(\"SELECT", '// pgperf-ignore or-chain: measured, the planner copes\n  await pool.query("SELECT')],
+      [
+        'suppression moved',
+        (t) =>
+          t
+            .replace('  // pgperf-ignore or-chain: measured, the planner copes\n', '')
+            .replace('await pool.query("SELECT', '// pgperf-ignore or-chain: measured, the planner copes\n  await pool.query("SELECT'),
+      ],
     ];
     let text = TS;
     let version = 1;

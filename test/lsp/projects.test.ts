@@ -13,7 +13,12 @@ describe('projects in the workspace model', () => {
     ws.update('file:///a/m/1_sessions.sql', 'a/m/1_sessions.sql', SESSIONS);
     ws.update('file:///b/m/2_status.sql', 'b/m/2_status.sql', INDEX + 'VACUUM FULL sessions;\n');
     // One tree: b's index is read against a's table.
-    expect(ws.lint('file:///b/m/2_status.sql')!.findings.map((f) => f.ruleId).sort()).toEqual(['create-index-concurrently', 'vacuum-full']);
+    expect(
+      ws
+        .lint('file:///b/m/2_status.sql')!
+        .findings.map((f) => f.ruleId)
+        .sort(),
+    ).toEqual(['create-index-concurrently', 'vacuum-full']);
     ws.setProjects(new Map([['b', { ...structuredClone(DEFAULT_CONFIG), rules: { 'vacuum-full': 'off' } }]]));
     expect(ws.lint('file:///b/m/2_status.sql')!.findings).toEqual([]);
     expect([...ws.catalog('b/m/2_status.sql').tables.keys()]).toEqual(['public.sessions']);

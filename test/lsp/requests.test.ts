@@ -43,6 +43,10 @@ describe('lsp: pgperf requests', () => {
       'a/schema.sql': 'CREATE SCHEMA app;',
     });
     const { statements } = await client.request<DdlResult>(DDL_REQUEST, {});
-    expect(statements.map((s) => `${s.file}:${s.line} ${s.kind}`)).toEqual(['a/schema.sql:1 CreateSchemaStmt', 'b/tables.sql:2 CreateStmt', 'b/tables.sql:1 CreateStmt']);
+    expect(statements.map((s) => `${s.file}:${s.line} ${s.kind}`)).toEqual([
+      'a/schema.sql:1 CreateSchemaStmt',
+      'b/tables.sql:2 CreateStmt',
+      'b/tables.sql:1 CreateStmt',
+    ]);
   });
 });

@@ -36,7 +36,9 @@ function bigDocument(): { text: string; offsets: number } {
         parts.push(`INSERT INTO t${i - 2} (tenant_id, id, name, created_at) VALUES (${i}, ${i}, 'x${i}', now()) ON CONFLICT DO NOTHING;`);
         break;
       default:
-        parts.push(`UPDATE t${i - 3} SET name = upper(name) WHERE tenant_id = $1 AND id IN (SELECT id FROM t${i - 3} WHERE created_at < now() - interval '1 day');`);
+        parts.push(
+          `UPDATE t${i - 3} SET name = upper(name) WHERE tenant_id = $1 AND id IN (SELECT id FROM t${i - 3} WHERE created_at < now() - interval '1 day');`,
+        );
     }
   }
   return { text: parts.join('\n') + '\n', offsets };
@@ -74,7 +76,16 @@ describe('lsp: robustness', () => {
     const editing = await responsive(client, small);
     const p2 = await client.waitForDiagnostics(big, (_, p) => p.version === 2, 10_000);
     expect(of(p2.diagnostics, 'offset-pagination')).toHaveLength(offsets - 1);
-    console.log(JSON.stringify({ bigDocument: { analysedMs: Math.round(analysed), hoverDuringMs: Math.round(during), hoverAfterMs: Math.round(after), hoverEditingMs: Math.round(editing) } }));
+    console.log(
+      JSON.stringify({
+        bigDocument: {
+          analysedMs: Math.round(analysed),
+          hoverDuringMs: Math.round(during),
+          hoverAfterMs: Math.round(after),
+          hoverEditingMs: Math.round(editing),
+        },
+      }),
+    );
     expect(during).toBeLessThan(1000);
     expect(after).toBeLessThan(1000);
     expect(editing).toBeLessThan(1000);

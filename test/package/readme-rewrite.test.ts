@@ -35,8 +35,13 @@ describe('the packaged README rewrite', () => {
     const base = script.repositoryBase({ type: 'git', url: 'git+https://github.com/acme/pgperf.git' });
     expect(base).toEqual({ content: 'https://github.com/acme/pgperf/blob/HEAD', images: 'https://github.com/acme/pgperf/raw/HEAD' });
     const { text } = script.packagedReadme('![s](docs/images/b.png) [arch](ARCHITECTURE.md) [s](docs/security.md)', { shipped, base });
-    expect(text).toBe('![s](https://github.com/acme/pgperf/raw/HEAD/docs/images/b.png) [arch](https://github.com/acme/pgperf/blob/HEAD/ARCHITECTURE.md) [s](docs/security.md)');
-    expect(script.repositoryBase('https://gitlab.com/acme/pgperf')).toEqual({ content: 'https://gitlab.com/acme/pgperf/-/blob/HEAD', images: 'https://gitlab.com/acme/pgperf/-/raw/HEAD' });
+    expect(text).toBe(
+      '![s](https://github.com/acme/pgperf/raw/HEAD/docs/images/b.png) [arch](https://github.com/acme/pgperf/blob/HEAD/ARCHITECTURE.md) [s](docs/security.md)',
+    );
+    expect(script.repositoryBase('https://gitlab.com/acme/pgperf')).toEqual({
+      content: 'https://gitlab.com/acme/pgperf/-/blob/HEAD',
+      images: 'https://gitlab.com/acme/pgperf/-/raw/HEAD',
+    });
     expect(script.repositoryBase(undefined)).toBeUndefined();
     expect(script.repositoryBase('https://example.org/pgperf.git')).toBeUndefined();
   });

@@ -96,7 +96,7 @@ describe('the .vsix', () => {
     expect(statSync(vsixPath).size).toBeLessThan(15 * 1024 * 1024);
   });
 
-  it('runs without the project\'s node_modules: the bundles require only Node built-ins, vscode and the shipped PGlite', () => {
+  it("runs without the project's node_modules: the bundles require only Node built-ins, vscode and the shipped PGlite", () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const shipped = new Set(['@electric-sql/pglite', '@electric-sql/pglite-pgvector']);
     for (const f of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/pglite-worker.js']) {
@@ -150,7 +150,10 @@ function markdownTargets(md: string): { image: boolean; target: string }[] {
       fence = opens[1];
       continue;
     }
-    const prose = line.split(/(`+[^`]*`+)/).filter((_, i) => i % 2 === 0).join(' ');
+    const prose = line
+      .split(/(`+[^`]*`+)/)
+      .filter((_, i) => i % 2 === 0)
+      .join(' ');
     for (const m of prose.matchAll(/(!?)\[[^\]]*\]\(([^)\s]+)[^)]*\)/g)) found.push({ image: m[1] === '!', target: m[2]! });
     for (const m of prose.matchAll(/<img\b[^>]*\bsrc=["']([^"']+)["']/gi)) found.push({ image: true, target: m[1]! });
     for (const m of prose.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)) found.push({ image: false, target: m[1]! });
@@ -162,7 +165,13 @@ function markdownTargets(md: string): { image: boolean; target: string }[] {
 function headingAnchors(md: string): Set<string> {
   const anchors = new Set<string>();
   for (const m of md.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
-    anchors.add(m[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-'));
+    anchors.add(
+      m[1]!
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .trim()
+        .replace(/\s/g, '-'),
+    );
   }
   return anchors;
 }
@@ -197,7 +206,9 @@ describe('the packaged README (issue 13, item 9)', () => {
     expect(broken).toEqual([]);
     // The repository's own README names targets the package leaves out (ARCHITECTURE.md): this test reads the
     // packaged copy, not the source one.
-    expect(markdownTargets(source).some((t) => !t.target.startsWith('#') && !/^https:/.test(t.target) && !entry(`extension/${t.target.split('#')[0]}`))).toBe(true);
+    expect(markdownTargets(source).some((t) => !t.target.startsWith('#') && !/^https:/.test(t.target) && !entry(`extension/${t.target.split('#')[0]}`))).toBe(
+      true,
+    );
     // One README only: vsce's readme.md, not the repository README.md beside it.
     expect(entries.filter((e) => /^extension\/readme\.md$/i.test(e.name)).map((e) => e.name)).toEqual(['extension/readme.md']);
   });

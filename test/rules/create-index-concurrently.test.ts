@@ -6,7 +6,8 @@ const db = fixOnDb();
 
 const RULE = 'create-index-concurrently';
 const INIT = '001_init.sql';
-const SCHEMA = 'CREATE TABLE sessions (tenant_id int, status text);\nCREATE TABLE app.t (a int);\n' +
+const SCHEMA =
+  'CREATE TABLE sessions (tenant_id int, status text);\nCREATE TABLE app.t (a int);\n' +
   'CREATE TABLE events (id int, at timestamptz) PARTITION BY RANGE (at);\nCREATE TEMP TABLE scratch (a int);';
 
 const withMain = (main: string) => ({ [INIT]: SCHEMA, 'main.sql': main });
@@ -56,7 +57,7 @@ describe(RULE, () => {
     expect(f[0].message).toContain('app.t');
   });
 
-  it('follows the search_path to the other file\'s table', () => {
+  it("follows the search_path to the other file's table", () => {
     const files = {
       'a.sql': 'CREATE TABLE app.t (a int);',
       'main.sql': 'CREATE TABLE t (a int);\nSET search_path = app, public;\nCREATE INDEX i ON t (a);',
@@ -66,7 +67,7 @@ describe(RULE, () => {
     expect(f[0].range.start.line).toBe(2);
   });
 
-  it('a table re-created in this file (CREATE TABLE IF NOT EXISTS) counts as this file\'s', () => {
+  it("a table re-created in this file (CREATE TABLE IF NOT EXISTS) counts as this file's", () => {
     const files = {
       'a.sql': 'CREATE TABLE IF NOT EXISTS t (a int);',
       'main.sql': 'CREATE TABLE IF NOT EXISTS t (a int);\nCREATE INDEX i ON t (a);',
@@ -103,7 +104,11 @@ describe('create-index-concurrently: the migration history', () => {
   const only = (files: Record<string, string>, file: string) => findings(files, RULE, undefined, file);
 
   it('fires on a table that exists under a new name (ALTER TABLE … RENAME TO)', () => {
-    const files = { 'm/1_init.sql': INIT_TABLE, 'm/2_rename.sql': 'ALTER TABLE sessions RENAME TO user_sessions;', 'm/3_idx.sql': 'CREATE INDEX i ON user_sessions (status);' };
+    const files = {
+      'm/1_init.sql': INIT_TABLE,
+      'm/2_rename.sql': 'ALTER TABLE sessions RENAME TO user_sessions;',
+      'm/3_idx.sql': 'CREATE INDEX i ON user_sessions (status);',
+    };
     expect(only(files, 'm/3_idx.sql')).toHaveLength(1);
   });
 
@@ -160,7 +165,8 @@ describe('create-index-concurrently: the migration history', () => {
   it('says nothing after a DO block that names the table (it may convert or re-create it)', () => {
     const files = {
       'm/1_a.sql': 'CREATE TABLE src (id int);\nCREATE MATERIALIZED VIEW stats AS SELECT id FROM src;',
-      'm/2_b.sql': "DO $$ BEGIN CREATE TABLE stats_t AS SELECT * FROM stats; DROP MATERIALIZED VIEW stats; ALTER TABLE stats_t RENAME TO stats; END $$;\nCREATE INDEX i ON stats (id);",
+      'm/2_b.sql':
+        'DO $$ BEGIN CREATE TABLE stats_t AS SELECT * FROM stats; DROP MATERIALIZED VIEW stats; ALTER TABLE stats_t RENAME TO stats; END $$;\nCREATE INDEX i ON stats (id);',
     };
     expect(only(files, 'm/2_b.sql')).toEqual([]);
   });
@@ -184,7 +190,10 @@ describe('create-index-concurrently: the fix runs on PostgreSQL, outside a trans
   it.each([
     ['CREATE INDEX idx_sessions_status ON sessions (tenant_id, status);', 'CREATE INDEX CONCURRENTLY idx_sessions_status ON sessions (tenant_id, status)'],
     ['create unique index on sessions (tenant_id);', 'create unique index CONCURRENTLY on sessions (tenant_id)'],
-    ['CREATE INDEX IF NOT EXISTS i ON public.sessions USING btree (status);', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.sessions USING btree (status)'],
+    [
+      'CREATE INDEX IF NOT EXISTS i ON public.sessions USING btree (status);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.sessions USING btree (status)',
+    ],
     ['CREATE /* online? */ UNIQUE INDEX i ON sessions (status);', 'CREATE /* online? */ UNIQUE INDEX CONCURRENTLY i ON sessions (status)'],
     ['CREATE INDEX i ON ONLY sessions (status);', 'CREATE INDEX CONCURRENTLY i ON ONLY sessions (status)'],
     ['CREATE UNIQUE INDEX ON app.t (a);', 'CREATE UNIQUE INDEX CONCURRENTLY ON app.t (a)'],
@@ -204,14 +213,22 @@ describe('create-index-concurrently: the fix runs on PostgreSQL, outside a trans
 
   it('on a table renamed by an earlier migration, and on a materialized view', async () => {
     const INIT_TABLE = 'CREATE TABLE sessions (tenant_id int, status text);';
-    const renamed = { 'm/1_init.sql': INIT_TABLE, 'm/2_rename.sql': 'ALTER TABLE sessions RENAME TO user_sessions;', 'm/3_idx.sql': 'CREATE INDEX i ON user_sessions (status);' };
+    const renamed = {
+      'm/1_init.sql': INIT_TABLE,
+      'm/2_rename.sql': 'ALTER TABLE sessions RENAME TO user_sessions;',
+      'm/3_idx.sql': 'CREATE INDEX i ON user_sessions (status);',
+    };
     expect((await db.check(renamed, RULE, { file: 'm/3_idx.sql' })).fixed).toBe('CREATE INDEX CONCURRENTLY i ON user_sessions (status);');
-    const mv = { 'm/1_a.sql': 'CREATE TABLE src (id int, n text);\nCREATE MATERIALIZED VIEW stats AS SELECT id, n FROM src;', 'm/2_b.sql': 'CREATE UNIQUE INDEX i ON stats (id);' };
+    const mv = {
+      'm/1_a.sql': 'CREATE TABLE src (id int, n text);\nCREATE MATERIALIZED VIEW stats AS SELECT id, n FROM src;',
+      'm/2_b.sql': 'CREATE UNIQUE INDEX i ON stats (id);',
+    };
     expect((await db.check(mv, RULE, { file: 'm/2_b.sql' })).fixed).toBe('CREATE UNIQUE INDEX CONCURRENTLY i ON stats (id);');
   });
 
   it('in a later changeset of a Liquibase formatted-SQL file', async () => {
-    const sql = '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE sessions (tenant_id int, status text);\n--changeset a:2\nCREATE INDEX i ON sessions (status);';
+    const sql =
+      '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE sessions (tenant_id int, status text);\n--changeset a:2\nCREATE INDEX i ON sessions (status);';
     const r = await db.check(sql, RULE);
     expect(r.fixed).toBe(sql.replace('CREATE INDEX i', 'CREATE INDEX CONCURRENTLY i'));
     expect(r.skipped).toEqual([]);

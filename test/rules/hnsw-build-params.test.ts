@@ -29,7 +29,7 @@ describe(RULE, () => {
     ['(e768 vector_cosine_ops) WITH (m = 16, ef_construction = 24)', 'ef_construction = 24', 'error', 'less than 2 × m'],
     ['(e vector_cosine_ops) WITH (m = 40)', 'm = 40', 'error', 'the default ef_construction = 64 is less than 2 × m'],
     ['(e vector_cosine_ops) WITH (m = 16, ef_construction = 40)', 'ef_construction = 40', 'info', 'below 4 × m = 64'],
-    ['(e768 vector_cosine_ops) WITH (m = 8, ef_construction = 128)', 'm = 8', 'info', 'outside the tuning guide\'s band for 768-dimension vectors (m = 16'],
+    ['(e768 vector_cosine_ops) WITH (m = 8, ef_construction = 128)', 'm = 8', 'info', "outside the tuning guide's band for 768-dimension vectors (m = 16"],
     ['(e384 vector_cosine_ops) WITH (m = 16, ef_construction = 128)', 'm = 16', 'info', 'm = 8–12'],
     ['(e1536 vector_cosine_ops)', 'USING hnsw', 'info', 'the default m = 16 is outside'],
     ['(e1536 vector_cosine_ops) WITH (ef_construction = 256)', 'WITH (ef_construction = 256)', 'info', 'the default m = 16'],
@@ -60,7 +60,7 @@ describe(RULE, () => {
     expect(findings(fixed, RULE)).toEqual([]);
   });
 
-  it('reports m out of pgvector\'s range alone', () => {
+  it("reports m out of pgvector's range alone", () => {
     const sql = idx('(e768 vector_l2_ops) WITH (m = 1, ef_construction = 2)');
     const f = findings(sql, RULE);
     expect(f.map((x) => [flagged(sql, x), x.severity])).toEqual([
@@ -121,9 +121,7 @@ describe(RULE, () => {
     expect(fixAll(idx('(e384 vector_cosine_ops) WITH (m = 32, ef_construction = 40)'))).toBe(
       idx('(e384 vector_cosine_ops) WITH (m = 12, ef_construction = 128)'),
     );
-    expect(applyFix(idx('(e vector_l2_ops) WITH (m = 16, ef_construction = 40)'), RULE)).toBe(
-      idx('(e vector_l2_ops) WITH (m = 16, ef_construction = 64)'),
-    );
+    expect(applyFix(idx('(e vector_l2_ops) WITH (m = 16, ef_construction = 40)'), RULE)).toBe(idx('(e vector_l2_ops) WITH (m = 16, ef_construction = 64)'));
   });
 
   it('fix adds a missing parameter inside the WITH list', () => {
@@ -132,9 +130,7 @@ describe(RULE, () => {
     );
     // m = 40 → 16: the default ef_construction = 64 is then 4 × m, so it is not added.
     expect(fixAll(idx('(e768 vector_cosine_ops) WITH (m = 40)'))).toBe(idx('(e768 vector_cosine_ops) WITH (m = 16)'));
-    expect(applyFix(idx('(e1536 vector_cosine_ops) WITH (m = 24)'), RULE)).toBe(
-      idx('(e1536 vector_cosine_ops) WITH (m = 24, ef_construction = 256)'),
-    );
+    expect(applyFix(idx('(e1536 vector_cosine_ops) WITH (m = 24)'), RULE)).toBe(idx('(e1536 vector_cosine_ops) WITH (m = 24, ef_construction = 256)'));
   });
 
   it('fix adds a WITH clause when there is none', () => {

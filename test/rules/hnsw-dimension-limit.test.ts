@@ -66,9 +66,11 @@ describe(RULE, () => {
   });
 
   it('fix casts to halfvec and maps the operator class, keeping the rest byte-identical', () => {
-    const sql = TABLE + 'CREATE INDEX idx_docs_emb ON docs\n    USING hnsw (embedding /* 3072 */ vector_cosine_ops)\n    WITH (m = 24, ef_construction = 256);\n';
+    const sql =
+      TABLE + 'CREATE INDEX idx_docs_emb ON docs\n    USING hnsw (embedding /* 3072 */ vector_cosine_ops)\n    WITH (m = 24, ef_construction = 256);\n';
     expect(applyFix(sql, RULE)).toBe(
-      TABLE + 'CREATE INDEX idx_docs_emb ON docs\n    USING hnsw ((embedding::halfvec(3072)) /* 3072 */ halfvec_cosine_ops)\n    WITH (m = 24, ef_construction = 256);\n',
+      TABLE +
+        'CREATE INDEX idx_docs_emb ON docs\n    USING hnsw ((embedding::halfvec(3072)) /* 3072 */ halfvec_cosine_ops)\n    WITH (m = 24, ef_construction = 256);\n',
     );
   });
 

@@ -51,7 +51,7 @@ describe(RULE, () => {
 
   // Constant skips that are not pages: the first row of a small function result, the n-th row, a few leading rows.
   it.each([
-    'SELECT x FROM unnest(string_to_array($1, \'/\')) AS x OFFSET 1;',
+    "SELECT x FROM unnest(string_to_array($1, '/')) AS x OFFSET 1;",
     'INSERT INTO a SELECT id FROM t ORDER BY id OFFSET 5;',
     'SELECT id FROM t ORDER BY id LIMIT 1 OFFSET 1;',
     'SELECT id FROM t ORDER BY id LIMIT 1 OFFSET 3;',

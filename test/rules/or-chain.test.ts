@@ -47,9 +47,7 @@ describe(RULE, () => {
   });
 
   it('fix: parenthesised and reversed arms', () => {
-    expect(applyFix('SELECT * FROM t WHERE (a = 1) OR 2 = a OR (b IS NULL);', RULE)).toBe(
-      'SELECT * FROM t WHERE a = ANY(ARRAY[1, 2]) OR (b IS NULL);',
-    );
+    expect(applyFix('SELECT * FROM t WHERE (a = 1) OR 2 = a OR (b IS NULL);', RULE)).toBe('SELECT * FROM t WHERE a = ANY(ARRAY[1, 2]) OR (b IS NULL);');
     expect(applyFix('SELECT * FROM t WHERE b IS NULL OR t.a = 1::int8 OR t.a = 2::int8;', RULE)).toBe(
       'SELECT * FROM t WHERE b IS NULL OR t.a = ANY(ARRAY[1::int8, 2::int8]);',
     );
@@ -82,9 +80,7 @@ describe(RULE, () => {
   });
 
   it('fix: unknown column type with untyped values falls back to the equivalent IN list', () => {
-    expect(applyFix('SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2;', RULE)).toBe(
-      'SELECT * FROM sessions WHERE session_id IN ($1, $2);',
-    );
+    expect(applyFix('SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2;', RULE)).toBe('SELECT * FROM sessions WHERE session_id IN ($1, $2);');
   });
 
   it('fix: an array column gets the IN list, not an element-type cast', () => {
@@ -105,9 +101,7 @@ describe(RULE, () => {
     const SCHEMA = 'CREATE TABLE sessions (id bigint NOT NULL, status uuid, label text);\n';
 
     it('a CTE named like a workspace table shadows it: its text column gets no uuid cast (runs on PostgreSQL)', async () => {
-      const sql =
-        SCHEMA +
-        'WITH sessions AS (SELECT id, label AS status FROM sessions)\nSELECT id FROM sessions WHERE status = $1 OR status = $2;';
+      const sql = SCHEMA + 'WITH sessions AS (SELECT id, label AS status FROM sessions)\nSELECT id FROM sessions WHERE status = $1 OR status = $2;';
       const r = await db.check(sql, RULE);
       expect(r.how).toBe('prepared');
       expect(r.statement).toContain('WHERE status = ANY(ARRAY[$1, $2])');
@@ -116,8 +110,7 @@ describe(RULE, () => {
 
     it('a CTE column of unknown type gets the IN list, which compares with any type (runs on PostgreSQL)', async () => {
       const sql =
-        SCHEMA +
-        'WITH sessions AS (SELECT id, coalesce(label, $3) AS status FROM sessions)\nSELECT id FROM sessions WHERE status = $1 OR status = $2;';
+        SCHEMA + 'WITH sessions AS (SELECT id, coalesce(label, $3) AS status FROM sessions)\nSELECT id FROM sessions WHERE status = $1 OR status = $2;';
       const r = await db.check(sql, RULE);
       expect(r.how).toBe('prepared');
       expect(r.statement).toContain('WHERE status IN ($1, $2)');
@@ -131,10 +124,7 @@ describe(RULE, () => {
     it('a subquery in FROM passes its column type on; an ambiguous name gets the IN list (runs on PostgreSQL)', async () => {
       const sub = await db.check(SCHEMA + 'SELECT x.id FROM (SELECT id, status FROM sessions) x WHERE x.status = $1 OR x.status = $2;', RULE);
       expect(sub.statement).toContain('x.status = ANY(ARRAY[$1, $2]::uuid[])');
-      const amb = await db.check(
-        SCHEMA + 'CREATE TABLE other (status text);\nSELECT 1 FROM sessions, other WHERE sessions.id = $1 OR sessions.id = $2;',
-        RULE,
-      );
+      const amb = await db.check(SCHEMA + 'CREATE TABLE other (status text);\nSELECT 1 FROM sessions, other WHERE sessions.id = $1 OR sessions.id = $2;', RULE);
       expect(amb.statement).toContain('sessions.id = ANY(ARRAY[$1, $2]::int8[])');
     });
   });
@@ -170,8 +160,7 @@ describe(RULE, () => {
 
   it('not when other conditions pin a unique key of the table: at most one row is left to test', () => {
     const schema =
-      'CREATE TABLE templates (id int PRIMARY KEY, type text, is_default bool);\n' +
-      'CREATE UNIQUE INDEX ON templates (is_default) WHERE is_default = true;\n';
+      'CREATE TABLE templates (id int PRIMARY KEY, type text, is_default bool);\n' + 'CREATE UNIQUE INDEX ON templates (is_default) WHERE is_default = true;\n';
     expect(findings(schema + "SELECT id FROM templates WHERE is_default = true AND (type = 'a' OR type = 'b');", RULE)).toEqual([]);
     expect(findings(schema + "SELECT id FROM templates WHERE id = $1 AND (type = 'a' OR type = 'b');", RULE)).toEqual([]);
     // the partial index covers is_default = true only; a non-unique column or another item does not pin the table
@@ -181,11 +170,10 @@ describe(RULE, () => {
   });
 });
 
-
 describe(`${RULE}: the fix runs on PostgreSQL with the workspace schema`, () => {
   // The fixes above, with every table they read declared, and column types the model maps to a cast.
   const SCHEMA =
-    'CREATE EXTENSION citext;\nCREATE SCHEMA app;\nCREATE TYPE mood AS ENUM (\'open\', \'closed\');\nCREATE DOMAIN label AS text;\n' +
+    "CREATE EXTENSION citext;\nCREATE SCHEMA app;\nCREATE TYPE mood AS ENUM ('open', 'closed');\nCREATE DOMAIN label AS text;\n" +
     'CREATE TABLE t (id int8, a int4, b int4, c int4, x int4, status int4, kind text, ts timestamptz, d date, m mood, l label, ci citext, j jsonb, ch char(3));\n' +
     'CREATE TABLE sessions (session_id uuid NOT NULL, name text);\nCREATE TABLE app.t (id int8, x int4);\n' +
     'CREATE TABLE docs (id int8, tags text[], codes int4[]);\n';
@@ -232,7 +220,7 @@ describe(`${RULE}: a user type is not cast (runs on PostgreSQL)`, () => {
 
 describe(`${RULE}: the cast names the declared type exactly (runs on PostgreSQL)`, () => {
   const SCHEMA =
-    'CREATE SCHEMA app;\nCREATE TYPE "Status" AS ENUM (\'open\', \'closed\');\nCREATE TYPE app.mood AS ENUM (\'open\', \'closed\');\n' +
+    "CREATE SCHEMA app;\nCREATE TYPE \"Status\" AS ENUM ('open', 'closed');\nCREATE TYPE app.mood AS ENUM ('open', 'closed');\n" +
     'CREATE TABLE t (id serial, big bigserial, small smallserial, st "Status", m app.mood, flags bit(3), one "char");\n';
 
   it.each([
@@ -262,16 +250,25 @@ describe(`${RULE}: the cast names the declared type exactly (runs on PostgreSQL)
 describe(`${RULE}: a column that is a key by itself`, () => {
   it('is quiet on a primary key or a unique column (each arm probes the key for one row: a BitmapOr as cheap as = ANY)', () => {
     for (const key of ['session_id uuid PRIMARY KEY', 'session_id uuid UNIQUE', 'session_id uuid, CONSTRAINT k PRIMARY KEY (session_id)']) {
-      const files = { 'schema.sql': `CREATE TABLE sessions (${key}, name text);`, 'main.sql': 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;' };
+      const files = {
+        'schema.sql': `CREATE TABLE sessions (${key}, name text);`,
+        'main.sql': 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;',
+      };
       expect(findings(files, RULE, undefined, 'main.sql'), key).toEqual([]);
     }
-    const index = { 'schema.sql': 'CREATE TABLE sessions (session_id uuid, name text);\nCREATE UNIQUE INDEX ON sessions (session_id);', 'main.sql': 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2;' };
+    const index = {
+      'schema.sql': 'CREATE TABLE sessions (session_id uuid, name text);\nCREATE UNIQUE INDEX ON sessions (session_id);',
+      'main.sql': 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2;',
+    };
     expect(findings(index, RULE, undefined, 'main.sql')).toEqual([]);
   });
   it('fires on a column that is only part of a key, or unique only under a predicate', () => {
     const part = { 'schema.sql': 'CREATE TABLE s (a int, b int, PRIMARY KEY (a, b));', 'main.sql': 'SELECT * FROM s WHERE a = 1 OR a = 2 OR a = 3;' };
     expect(findings(part, RULE, undefined, 'main.sql')).toHaveLength(1);
-    const partial = { 'schema.sql': 'CREATE TABLE s (a int, live bool);\nCREATE UNIQUE INDEX ON s (a) WHERE live;', 'main.sql': 'SELECT * FROM s WHERE a = 1 OR a = 2;' };
+    const partial = {
+      'schema.sql': 'CREATE TABLE s (a int, live bool);\nCREATE UNIQUE INDEX ON s (a) WHERE live;',
+      'main.sql': 'SELECT * FROM s WHERE a = 1 OR a = 2;',
+    };
     expect(findings(partial, RULE, undefined, 'main.sql')).toHaveLength(1);
   });
 });

@@ -78,7 +78,7 @@ describe(RULE, () => {
     'SELECT * FROM by_region;',
     'SELECT * FROM by_hash;',
     'SELECT * FROM tenants;',
-    "INSERT INTO event_log (tenant_id, event_id, \"timestamp\") VALUES ('t', gen_random_uuid(), now());",
+    'INSERT INTO event_log (tenant_id, event_id, "timestamp") VALUES (\'t\', gen_random_uuid(), now());',
     // outer predicates reach a subquery or a CTE read once
     'SELECT * FROM (SELECT event_id, "timestamp" AS ts FROM event_log) s WHERE s.ts > $1;',
     'SELECT * FROM (SELECT * FROM event_log WHERE tenant_id = $2) s WHERE "timestamp" > $1;',
@@ -163,7 +163,13 @@ describe(RULE, () => {
 
     it('still fires when the join does not reach the key, or the CTE body lacks it', () => {
       expect(findings(TASKS + 'SELECT t.state FROM task_logs x JOIN tasks t ON t.id = x.task_id;', RULE)).toHaveLength(1);
-      expect(findings(TASKS + 'WITH r AS (SELECT id FROM tasks WHERE state = $1), l AS (SELECT task_id FROM task_logs WHERE inserted_at >= $2) SELECT 1 FROM r JOIN l ON l.task_id = r.id;', RULE)).toHaveLength(1);
+      expect(
+        findings(
+          TASKS +
+            'WITH r AS (SELECT id FROM tasks WHERE state = $1), l AS (SELECT task_id FROM task_logs WHERE inserted_at >= $2) SELECT 1 FROM r JOIN l ON l.task_id = r.id;',
+          RULE,
+        ),
+      ).toHaveLength(1);
       // (a, b) < (x, y) bounds the first column only
       expect(findings(TASKS + 'SELECT 1 FROM tasks WHERE (id, inserted_at) < ($1, $2);', RULE)).toHaveLength(1);
       expect(findings(TASKS + 'SELECT 1 FROM tasks WHERE (inserted_at, id) < ($1, $2);', RULE)).toEqual([]);
@@ -202,7 +208,8 @@ describe(RULE, () => {
     it('a migration that copies or rewrites the whole table (no condition) is quiet; a filtered copy or a query file is not', () => {
       const files = {
         'migrations/001_events.sql': EVENTS,
-        'migrations/002_backfill.sql': 'INSERT INTO events_copy SELECT * FROM events;\nUPDATE events SET kind = lower(kind);\nINSERT INTO events_copy SELECT * FROM events WHERE kind = $1;\n',
+        'migrations/002_backfill.sql':
+          'INSERT INTO events_copy SELECT * FROM events;\nUPDATE events SET kind = lower(kind);\nINSERT INTO events_copy SELECT * FROM events WHERE kind = $1;\n',
         'queries/copy.sql': 'INSERT INTO events_copy SELECT * FROM events;\n',
       };
       const inMigration = findings(files, RULE, undefined, 'migrations/002_backfill.sql');
@@ -211,7 +218,6 @@ describe(RULE, () => {
     });
   });
 });
-
 
 describe(`${RULE}: a subquery's references belong to the subquery`, () => {
   it('a bound on the key from a scalar subquery over the same table is a bound (the inner max is its own scope)', () => {
@@ -235,6 +241,8 @@ describe(`${RULE}: the first rows of an indexed column's order`, () => {
     expect(findings(EV + 'SELECT episode_id FROM ev WHERE tenant = 1 ORDER BY episode_id LIMIT 1;', RULE)).toHaveLength(1);
     expect(findings(EV + 'SELECT id FROM ev ORDER BY id LIMIT 1;', RULE)).toHaveLength(1);
     expect(findings(EV + 'SELECT count(*) FROM ev;', RULE)).toHaveLength(1);
-    expect(findings(EV.replace('CREATE INDEX ON ev (episode_id)', 'CREATE INDEX ON ev (episode_id) WHERE tenant = 1') + 'SELECT min(episode_id) FROM ev;', RULE)).toHaveLength(1);
+    expect(
+      findings(EV.replace('CREATE INDEX ON ev (episode_id)', 'CREATE INDEX ON ev (episode_id) WHERE tenant = 1') + 'SELECT min(episode_id) FROM ev;', RULE),
+    ).toHaveLength(1);
   });
 });

@@ -24,7 +24,11 @@ ruleTester(reindexConcurrently, {
   invalid: [
     { code: 'REINDEX INDEX idx_vec;', errors: [{ text: 'REINDEX INDEX', severity: 'warning' }], output: 'REINDEX INDEX CONCURRENTLY idx_vec;' },
     { code: 'reindex table app.sessions;', errors: [{ text: 'reindex table', severity: 'warning' }], output: 'reindex table CONCURRENTLY app.sessions;' },
-    { code: 'REINDEX (VERBOSE) SCHEMA app;', errors: [{ text: 'REINDEX (VERBOSE) SCHEMA', severity: 'warning' }], output: 'REINDEX (VERBOSE) SCHEMA CONCURRENTLY app;' },
+    {
+      code: 'REINDEX (VERBOSE) SCHEMA app;',
+      errors: [{ text: 'REINDEX (VERBOSE) SCHEMA', severity: 'warning' }],
+      output: 'REINDEX (VERBOSE) SCHEMA CONCURRENTLY app;',
+    },
     { code: 'REINDEX DATABASE app;', errors: [{ text: 'REINDEX DATABASE', severity: 'warning' }], output: 'REINDEX DATABASE CONCURRENTLY app;' },
     {
       name: 'fix adds CONCURRENTLY and keeps the rest byte-identical',

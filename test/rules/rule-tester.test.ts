@@ -82,7 +82,9 @@ describe('checkInvalid: fixes', () => {
 
   it('wants output stated when the rule offers a fix, and null to mean none', async () => {
     await expect(checkInvalid(reindexConcurrently, { code, errors })).rejects.toThrow(/offers a fix here: give `output`/);
-    await expect(checkInvalid(reindexConcurrently, { code, errors, output: null })).rejects.toThrow(/expected no fix, but reindex-concurrently offers "Add CONCURRENTLY"/);
+    await expect(checkInvalid(reindexConcurrently, { code, errors, output: null })).rejects.toThrow(
+      /expected no fix, but reindex-concurrently offers "Add CONCURRENTLY"/,
+    );
     // Inside BEGIN … COMMIT the rule offers none: null holds, and an output equal to the code too.
     const inBlock = 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;';
     await checkInvalid(reindexConcurrently, { code: inBlock, errors, output: null });
@@ -92,8 +94,15 @@ describe('checkInvalid: fixes', () => {
   it('applies fixes in SQL strings of code, in host coordinates, and checks the string still parses', async () => {
     const ts = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport const rebuild = () => pool.query('REINDEX INDEX idx_vec');\n";
     const at = { line: 3, column: 42, endLine: 3, endColumn: 55, text: 'REINDEX INDEX' };
-    await checkInvalid(reindexConcurrently, { code: ts, filename: 'src/db.ts', errors: [at], output: ts.replace('INDEX idx_vec', 'INDEX CONCURRENTLY idx_vec') });
-    await expect(checkInvalid(reindexConcurrently, { code: ts, filename: 'src/db.ts', errors: [{ ...at, column: 1 }], output: null })).rejects.toThrow(/column should be 1, is 42/);
+    await checkInvalid(reindexConcurrently, {
+      code: ts,
+      filename: 'src/db.ts',
+      errors: [at],
+      output: ts.replace('INDEX idx_vec', 'INDEX CONCURRENTLY idx_vec'),
+    });
+    await expect(checkInvalid(reindexConcurrently, { code: ts, filename: 'src/db.ts', errors: [{ ...at, column: 1 }], output: null })).rejects.toThrow(
+      /column should be 1, is 42/,
+    );
     await checkValid(reindexConcurrently, { code: ts.replace('INDEX idx_vec', 'INDEX CONCURRENTLY idx_vec'), filename: 'src/db.ts' });
   });
 });
@@ -106,8 +115,10 @@ describe('fixes no real rule gets wrong', () => {
     meta: { id: 'tester-faulty', severity: 'warning', fixable: true, docs: { summary: 'test only', why: 'test only', fix: 'test only' } },
     check({ statement, report }) {
       const { start, end, text } = statement;
-      if (text.includes('break_me')) report({ start, end, message: 'broken on purpose', fix: { title: 'Break', edits: [{ start: end, end: end + 1, newText: ' FROM FROM;' }] } });
-      if (text.includes('keep_me')) report({ start, end, message: 'kept on purpose', fix: { title: 'Keep', edits: [{ start, end: start, newText: '/* kept */ ' }] } });
+      if (text.includes('break_me'))
+        report({ start, end, message: 'broken on purpose', fix: { title: 'Break', edits: [{ start: end, end: end + 1, newText: ' FROM FROM;' }] } });
+      if (text.includes('keep_me'))
+        report({ start, end, message: 'kept on purpose', fix: { title: 'Keep', edits: [{ start, end: start, newText: '/* kept */ ' }] } });
     },
   };
   beforeAll(() => void (RULES as Rule[]).push(faulty));
@@ -115,12 +126,16 @@ describe('fixes no real rule gets wrong', () => {
 
   it('a fix whose SQL does not parse fails even when the output matches', async () => {
     const code = 'SELECT break_me;\nSELECT 1;';
-    await expect(checkInvalid(faulty, { code, errors: [{ text: 'SELECT break_me' }], output: 'SELECT break_me FROM FROM;\nSELECT 1;' })).rejects.toThrow(/the fixed SQL does not parse/);
+    await expect(checkInvalid(faulty, { code, errors: [{ text: 'SELECT break_me' }], output: 'SELECT break_me FROM FROM;\nSELECT 1;' })).rejects.toThrow(
+      /the fixed SQL does not parse/,
+    );
   });
 
   it('a fix that leaves its finding fails even when the output matches', async () => {
     const code = 'SELECT keep_me;';
-    await expect(checkInvalid(faulty, { code, errors: [{ text: 'SELECT keep_me' }], output: '/* kept */ SELECT keep_me;' })).rejects.toThrow(/1 fix applied, yet 1 of 1 tester-faulty findings remain/);
+    await expect(checkInvalid(faulty, { code, errors: [{ text: 'SELECT keep_me' }], output: '/* kept */ SELECT keep_me;' })).rejects.toThrow(
+      /1 fix applied, yet 1 of 1 tester-faulty findings remain/,
+    );
   });
 });
 
@@ -136,7 +151,9 @@ describe('cases the tester refuses', () => {
   });
 
   it('a case whose files repeat its own file', async () => {
-    await expect(checkValid(vacuumFull, { code: 'SELECT 1;', files: { 'main.sql': 'SELECT 2;' } })).rejects.toThrow(/must not repeat the case's own file main.sql/);
+    await expect(checkValid(vacuumFull, { code: 'SELECT 1;', files: { 'main.sql': 'SELECT 2;' } })).rejects.toThrow(
+      /must not repeat the case's own file main.sql/,
+    );
   });
 
   it('duplicate cases', () => {

@@ -69,7 +69,7 @@ describe(RULE, () => {
     expect(f[0].message).toMatch(/metadata \(jsonb\)/);
   });
 
-  it('expands to the right schema\'s columns, quoting when needed', () => {
+  it("expands to the right schema's columns, quoting when needed", () => {
     const pub = { 'schema.sql': SCHEMA, 'main.sql': 'SELECT * FROM users WHERE id = 1;' };
     expect(applyFix(pub, RULE)).toBe('SELECT id, email, "Display Name", "order", timestamp FROM users WHERE id = 1;');
     const app = { 'schema.sql': SCHEMA, 'main.sql': 'SELECT * FROM app.users;' };
@@ -115,7 +115,7 @@ describe(RULE, () => {
     expect(findings(files, RULE)).toEqual([]);
   });
 
-  it('fix: a star-bodied CTE expands to its table\'s columns and runs on PostgreSQL', async () => {
+  it("fix: a star-bodied CTE expands to its table's columns and runs on PostgreSQL", async () => {
     const r = await db.check(SCHEMA + 'WITH x AS (SELECT * FROM artifacts WHERE name = $1) SELECT * FROM x;', RULE);
     expect(r.how).toBe('prepared');
     expect(r.statement).toContain('SELECT artifact_id, name, metadata FROM x');
@@ -133,7 +133,7 @@ describe(RULE, () => {
       'CREATE FUNCTION f(p int) RETURNS void LANGUAGE plpgsql AS $$\nDECLARE r t%ROWTYPE;\nBEGIN\n  SELECT * INTO r FROM t WHERE id = p;\n  FOR r IN SELECT * FROM t LOOP\n    PERFORM 1;\n  END LOOP;\nEND $$;',
       'CREATE FUNCTION g() RETURNS SETOF t LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN QUERY SELECT * FROM t;\nEND $$;',
       'CREATE FUNCTION h() RETURNS SETOF t LANGUAGE sql AS $$ SELECT * FROM t $$;',
-      'DO $$\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM t LOOP\n    RAISE NOTICE \'%\', r;\n  END LOOP;\nEND $$;',
+      "DO $$\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM t LOOP\n    RAISE NOTICE '%', r;\n  END LOOP;\nEND $$;",
     ];
     for (const sql of bodies) expect(findings(sql, RULE), sql).toEqual([]);
     // the same query outside a body still fires
@@ -141,15 +141,22 @@ describe(RULE, () => {
   });
 });
 
-
 describe(`${RULE} is opt-in`, () => {
   const sql = 'CREATE TABLE docs (id int, body jsonb);\nSELECT * FROM docs;\n';
   it('reports nothing under the default config', () => {
     expect(lintAll(sql, config()).filter((f) => f.ruleId === RULE)).toEqual([]);
   });
   it('reports at info once the config turns it on, and at the configured level', () => {
-    expect(lintAll(sql, config({ rules: { [RULE]: 'info' } })).filter((f) => f.ruleId === RULE).map((f) => f.severity)).toEqual(['info']);
-    expect(lintAll(sql, config({ rules: { [RULE]: 'warning' } })).filter((f) => f.ruleId === RULE).map((f) => f.severity)).toEqual(['warning']);
+    expect(
+      lintAll(sql, config({ rules: { [RULE]: 'info' } }))
+        .filter((f) => f.ruleId === RULE)
+        .map((f) => f.severity),
+    ).toEqual(['info']);
+    expect(
+      lintAll(sql, config({ rules: { [RULE]: 'warning' } }))
+        .filter((f) => f.ruleId === RULE)
+        .map((f) => f.severity),
+    ).toEqual(['warning']);
   });
   it('a suppression of it is unused only when it is on', () => {
     const suppressed = `-- pgperf-ignore ${RULE}: whole-row model\nSELECT id FROM docs;\n`;
@@ -165,7 +172,10 @@ describe(`${RULE}: the expanded column lists run on PostgreSQL with the workspac
     ['SELECT * FROM app.users;', 'SELECT user_id, tenant_id, profile FROM app.users'],
     ['SET search_path = app;\nSELECT * FROM users;', 'SELECT user_id, tenant_id, profile FROM users'],
     ['SELECT * FROM app.users u;', 'SELECT u.user_id, u.tenant_id, u.profile FROM app.users u'],
-    ['SELECT a.*, u.email FROM artifacts a JOIN users u ON u.id = $1;', 'SELECT a.artifact_id, a.name, a.metadata, u.email FROM artifacts a JOIN users u ON u.id = $1'],
+    [
+      'SELECT a.*, u.email FROM artifacts a JOIN users u ON u.id = $1;',
+      'SELECT a.artifact_id, a.name, a.metadata, u.email FROM artifacts a JOIN users u ON u.id = $1',
+    ],
     [
       'SELECT * FROM artifacts JOIN app.users ON true;',
       'SELECT artifacts.artifact_id, artifacts.name, artifacts.metadata, users.user_id, users.tenant_id, users.profile FROM artifacts JOIN app.users ON true',
@@ -186,7 +196,10 @@ describe(`${RULE}: a table created with INHERITS (runs on PostgreSQL)`, () => {
     ['CREATE TABLE child (b int) INHERITS (parent);\nSELECT * FROM child;', 'SELECT id, a, b FROM child'],
     ['CREATE TABLE child (b int, a text) INHERITS (parent);\nSELECT * FROM child;', 'SELECT id, a, b FROM child'],
     ['CREATE TABLE other (z int, id int);\nCREATE TABLE child (b int) INHERITS (parent, other);\nSELECT * FROM child;', 'SELECT id, a, z, b FROM child'],
-    ['CREATE TABLE child (b int) INHERITS (parent);\nCREATE TABLE grandchild (c int) INHERITS (child);\nSELECT * FROM grandchild;', 'SELECT id, a, b, c FROM grandchild'],
+    [
+      'CREATE TABLE child (b int) INHERITS (parent);\nCREATE TABLE grandchild (c int) INHERITS (child);\nSELECT * FROM grandchild;',
+      'SELECT id, a, b, c FROM grandchild',
+    ],
   ])('%s', async (main, statement) => {
     const r = await db.check(PARENT + main, RULE);
     expect(r.statement).toBe(statement);

@@ -10,8 +10,7 @@ const RULE = 'split-tenant-indexes';
 const rls = (table: string, column = 'tenant_id') =>
   `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${table} FORCE ROW LEVEL SECURITY;\n` +
   `CREATE POLICY p_${table.replace(/\W/g, '')} ON ${table} USING (${column} = current_setting('app.tenant'));\n`;
-const TABLE =
-  'CREATE TABLE sessions (tenant_id text, session_id uuid, email text, status text, embedding vector(768), tags text[]);\n' + rls('sessions');
+const TABLE = 'CREATE TABLE sessions (tenant_id text, session_id uuid, email text, status text, embedding vector(768), tags text[]);\n' + rls('sessions');
 
 describe(RULE, () => {
   it.each([
@@ -95,12 +94,9 @@ describe(RULE, () => {
       'ALTER TABLE tokens ENABLE ROW LEVEL SECURITY;\nALTER TABLE tokens FORCE ROW LEVEL SECURITY;\n' +
       'CREATE POLICY "by team" ON tokens FOR SELECT USING (team_id IN (SELECT private.get_teams_for_authenticated_user()));\n';
     const cfg = config({ tenantColumn: 'team_id' });
-    it.each(['CREATE INDEX i ON tokens (code);', 'CREATE INDEX i ON tokens (id);', 'CREATE INDEX i ON tokens (identity_id);'])(
-      'does not fire on %s',
-      (sql) => {
-        expect(findings(schema + sql, RULE, cfg)).toEqual([]);
-      },
-    );
+    it.each(['CREATE INDEX i ON tokens (code);', 'CREATE INDEX i ON tokens (id);', 'CREATE INDEX i ON tokens (identity_id);'])('does not fire on %s', (sql) => {
+      expect(findings(schema + sql, RULE, cfg)).toEqual([]);
+    });
     it('still fires on a column that says nothing about the tenant', () => {
       expect(findings(schema + 'CREATE INDEX i ON tokens (user_id);', RULE, cfg)).toHaveLength(1);
     });

@@ -19,7 +19,7 @@ describe(RULE, () => {
     ['CREATE UNIQUE INDEX i ON sessions (session_id, tenant_id);', '(session_id, tenant_id)'],
     ['CREATE INDEX i ON sessions ((lower(status)), tenant_id);', '((lower(status)), tenant_id)'],
     ['CREATE INDEX i ON sessions (status, created_at);', '(status, created_at)'],
-    ['CREATE INDEX i ON sessions (status, tenant_id) WHERE status <> \'x\';', '(status, tenant_id)'],
+    ["CREATE INDEX i ON sessions (status, tenant_id) WHERE status <> 'x';", '(status, tenant_id)'],
   ])('fires on %s', (sql, text) => {
     const all = TABLE + sql;
     const f = findings(all, RULE);
@@ -31,7 +31,8 @@ describe(RULE, () => {
   it('fires on PRIMARY KEY and UNIQUE constraints in CREATE TABLE and ALTER TABLE', () => {
     const sql =
       'CREATE TABLE docs (\n  tenant_id int,\n  id int,\n  slug text,\n  PRIMARY KEY (id, tenant_id),\n' +
-      '  CONSTRAINT docs_slug UNIQUE (slug, tenant_id)\n);\nALTER TABLE docs ADD CONSTRAINT docs_x UNIQUE (slug, id);\n' + rls('docs');
+      '  CONSTRAINT docs_slug UNIQUE (slug, tenant_id)\n);\nALTER TABLE docs ADD CONSTRAINT docs_x UNIQUE (slug, id);\n' +
+      rls('docs');
     const f = findings(sql, RULE);
     expect(f.map((x) => flagged(sql, x))).toEqual(['(id, tenant_id)', '(slug, tenant_id)']);
     expect(f[0].message).toContain('PRIMARY KEY');
@@ -39,19 +40,22 @@ describe(RULE, () => {
   });
 
   // A key without the tenant column is unique across tenants by design, and a lookup by it returns one row.
-  it.each([
-    'CREATE UNIQUE INDEX i ON sessions (user_id, status);',
-    'ALTER TABLE sessions ADD CONSTRAINT u UNIQUE (user_id, status);',
-  ])('does not fire on a key unique across tenants: %s', (sql) => {
-    expect(findings(TABLE + sql, RULE)).toEqual([]);
-  });
+  it.each(['CREATE UNIQUE INDEX i ON sessions (user_id, status);', 'ALTER TABLE sessions ADD CONSTRAINT u UNIQUE (user_id, status);'])(
+    'does not fire on a key unique across tenants: %s',
+    (sql) => {
+      expect(findings(TABLE + sql, RULE)).toEqual([]);
+    },
+  );
 
   describe('premise: RLS filters the table by the tenant column', () => {
     const bare = 'CREATE TABLE sessions (tenant_id int, status text, created_at timestamptz);\n';
     const index = 'CREATE INDEX i ON sessions (status, tenant_id);\n';
     it.each([
       ['RLS enabled then disabled', bare + rls('sessions') + 'ALTER TABLE sessions DISABLE ROW LEVEL SECURITY;\n' + index],
-      ['a policy on another column', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + "CREATE POLICY p ON sessions USING (status = 'open');\n" + index],
+      [
+        'a policy on another column',
+        bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + "CREATE POLICY p ON sessions USING (status = 'open');\n" + index,
+      ],
       ...premiseNotShown(bare, index),
     ])('does not fire with %s', (_why, sql) => {
       expect(findings(sql, RULE)).toEqual([]);
@@ -59,13 +63,21 @@ describe(RULE, () => {
 
     it.each([
       ['a USING policy', bare + rls('sessions') + index],
-      ['a USING policy reading the column in a subquery', bare + 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\nALTER TABLE sessions FORCE ROW LEVEL SECURITY;\n' +
-        'CREATE POLICY p ON sessions USING (tenant_id IN (SELECT private.my_tenants()));\n' + index],
+      [
+        'a USING policy reading the column in a subquery',
+        bare +
+          'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\nALTER TABLE sessions FORCE ROW LEVEL SECURITY;\n' +
+          'CREATE POLICY p ON sessions USING (tenant_id IN (SELECT private.my_tenants()));\n' +
+          index,
+      ],
       ...premiseShown(bare, index),
       ['RLS and its policy later in the file (migration order of midday)', bare + index + rls('sessions')],
-      ['RLS on the partitioned parent of the indexed partition',
-        'CREATE TABLE ev (tenant_id int, kind text, at date) PARTITION BY RANGE (at);\n' + rls('ev') +
-        "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE INDEX i ON ev_2024 (kind, tenant_id);"],
+      [
+        'RLS on the partitioned parent of the indexed partition',
+        'CREATE TABLE ev (tenant_id int, kind text, at date) PARTITION BY RANGE (at);\n' +
+          rls('ev') +
+          "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE INDEX i ON ev_2024 (kind, tenant_id);",
+      ],
     ])('fires with %s', (_why, sql) => {
       expect(findings(sql, RULE)).toHaveLength(1);
     });
@@ -88,7 +100,9 @@ describe(RULE, () => {
     const t = (extra: string) =>
       'CREATE TABLE teams (id int PRIMARY KEY, name text);\nCREATE TABLE accounts (id int PRIMARY KEY, tenant_id int);\n' +
       'CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id int, code text, account_id int REFERENCES accounts (id),\n' +
-      '  team_ref int REFERENCES teams (id), status text, created_at timestamptz, UNIQUE (code));\n' + rls('docs') + extra;
+      '  team_ref int REFERENCES teams (id), status text, created_at timestamptz, UNIQUE (code));\n' +
+      rls('docs') +
+      extra;
     it.each([
       'CREATE INDEX i ON docs (id, tenant_id);',
       'CREATE INDEX i ON docs (code, created_at);',
@@ -162,11 +176,9 @@ describe(RULE, () => {
     expect(findings(files, RULE)).toHaveLength(1);
   });
 
-  it('fix moves the tenant column first and keeps each element\'s text', () => {
+  it("fix moves the tenant column first and keeps each element's text", () => {
     const sql = TABLE + 'CREATE INDEX i ON sessions (status text_pattern_ops, created_at DESC NULLS LAST, tenant_id COLLATE "C");';
-    expect(applyFix(sql, RULE)).toBe(
-      TABLE + 'CREATE INDEX i ON sessions (tenant_id COLLATE "C", status text_pattern_ops, created_at DESC NULLS LAST);',
-    );
+    expect(applyFix(sql, RULE)).toBe(TABLE + 'CREATE INDEX i ON sessions (tenant_id COLLATE "C", status text_pattern_ops, created_at DESC NULLS LAST);');
   });
 
   it('fix keeps a multi-line layout and every comment', () => {
@@ -181,8 +193,8 @@ describe(RULE, () => {
   });
 
   it('fix inserts the tenant column into a non-unique index that lacks it', () => {
-    const sql = TABLE + 'CREATE INDEX i ON sessions (status, created_at DESC) WHERE status = \'open\';';
-    expect(applyFix(sql, RULE)).toBe(TABLE + 'CREATE INDEX i ON sessions (tenant_id, status, created_at DESC) WHERE status = \'open\';');
+    const sql = TABLE + "CREATE INDEX i ON sessions (status, created_at DESC) WHERE status = 'open';";
+    expect(applyFix(sql, RULE)).toBe(TABLE + "CREATE INDEX i ON sessions (tenant_id, status, created_at DESC) WHERE status = 'open';");
   });
 
   it('fix quotes a tenant column that needs it', () => {
@@ -194,7 +206,9 @@ describe(RULE, () => {
     const sql = 'CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (id, tenant_id));\n' + rls('docs');
     expect(applyFix(sql, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text, PRIMARY KEY (tenant_id, id));\n' + rls('docs'));
     const alter = 'CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (slug,id,tenant_id);';
-    expect(applyFix(alter, RULE)).toBe('CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (tenant_id,slug,id);');
+    expect(applyFix(alter, RULE)).toBe(
+      'CREATE TABLE docs (tenant_id int, id int, slug text);\n' + rls('docs') + 'ALTER TABLE docs ADD CONSTRAINT u UNIQUE (tenant_id,slug,id);',
+    );
   });
 });
 

@@ -20,11 +20,19 @@ export function premiseNotShown(bare: string, index: string): [string, string][]
       bare + ENABLE + FORCE + `CREATE POLICY p ON sessions FOR ALL TO authenticated USING ${TENANT};\n` + index,
     ],
     ['a policy TO PUBLIC, not forced (midday invoice_recurring)', bare + ENABLE + `CREATE POLICY p ON sessions FOR ALL TO public USING ${TENANT};\n` + index],
-    ['a FOR INSERT policy only (reads are not filtered by it)', bare + ENABLE + FORCE + `CREATE POLICY p ON sessions FOR INSERT WITH CHECK ${TENANT};\n` + index],
+    [
+      'a FOR INSERT policy only (reads are not filtered by it)',
+      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions FOR INSERT WITH CHECK ${TENANT};\n` + index,
+    ],
     ['the tenant column only in WITH CHECK', bare + ENABLE + FORCE + `CREATE POLICY p ON sessions FOR ALL USING (true) WITH CHECK ${TENANT};\n` + index],
     [
       'another permissive read policy without the tenant column (OR-ed: that role reads every tenant)',
-      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' + index,
+      bare +
+        ENABLE +
+        FORCE +
+        `CREATE POLICY p ON sessions USING ${TENANT};\n` +
+        'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' +
+        index,
     ],
     [
       'the tenant policy narrowed later by ALTER POLICY … TO authenticated',
@@ -43,14 +51,27 @@ export function premiseNotShown(bare: string, index: string): [string, string][]
 export function premiseShown(bare: string, index: string): [string, string][] {
   return [
     ['ENABLE + FORCE and a policy with no TO clause', bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + index],
-    ['ENABLE + FORCE and a FOR SELECT policy TO PUBLIC, after the index', bare + index + FORCE + ENABLE + `CREATE POLICY p ON sessions FOR SELECT TO public USING ${TENANT};\n`],
+    [
+      'ENABLE + FORCE and a FOR SELECT policy TO PUBLIC, after the index',
+      bare + index + FORCE + ENABLE + `CREATE POLICY p ON sessions FOR SELECT TO public USING ${TENANT};\n`,
+    ],
     [
       'a RESTRICTIVE tenant policy next to a permissive USING (true) (AND-ed: every role is filtered)',
-      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions AS RESTRICTIVE USING ${TENANT};\n` + 'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' + index,
+      bare +
+        ENABLE +
+        FORCE +
+        `CREATE POLICY p ON sessions AS RESTRICTIVE USING ${TENANT};\n` +
+        'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' +
+        index,
     ],
     [
       'a write-only policy without the tenant column next to the tenant read policy',
-      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'CREATE POLICY ins ON sessions FOR INSERT TO service_role WITH CHECK (true);\n' + index,
+      bare +
+        ENABLE +
+        FORCE +
+        `CREATE POLICY p ON sessions USING ${TENANT};\n` +
+        'CREATE POLICY ins ON sessions FOR INSERT TO service_role WITH CHECK (true);\n' +
+        index,
     ],
     [
       'a policy for authenticated widened by ALTER POLICY … TO PUBLIC',
@@ -58,7 +79,13 @@ export function premiseShown(bare: string, index: string): [string, string][] {
     ],
     [
       'a USING (true) read policy dropped, leaving the tenant policy',
-      bare + ENABLE + FORCE + `CREATE POLICY p ON sessions USING ${TENANT};\n` + 'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' + 'DROP POLICY IF EXISTS sys ON public.sessions;\n' + index,
+      bare +
+        ENABLE +
+        FORCE +
+        `CREATE POLICY p ON sessions USING ${TENANT};\n` +
+        'CREATE POLICY sys ON sessions FOR SELECT TO service_role USING (true);\n' +
+        'DROP POLICY IF EXISTS sys ON public.sessions;\n' +
+        index,
     ],
   ];
 }
@@ -70,7 +97,7 @@ export function premiseShown(bare: string, index: string): [string, string][] {
  */
 export const MIDDAY_SCHEDULER =
   'CREATE TABLE teams (id uuid PRIMARY KEY);\n' +
-  "CREATE TABLE invoice_recurring (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), team_id uuid NOT NULL REFERENCES teams(id),\n" +
+  'CREATE TABLE invoice_recurring (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), team_id uuid NOT NULL REFERENCES teams(id),\n' +
   "  status text NOT NULL DEFAULT 'active', next_scheduled_at timestamptz, upcoming_notification_sent_at timestamptz);\n" +
   'CREATE INDEX invoice_recurring_next_scheduled_at_idx ON invoice_recurring(next_scheduled_at);\n' +
   'CREATE INDEX invoice_recurring_status_idx ON invoice_recurring(status);\n' +

@@ -66,7 +66,7 @@ describe(RULE, () => {
     expect(f[0].message).toMatch(/enabled but no policy/);
   });
 
-  it('RLS on another schema\'s table of the same name does not count', () => {
+  it("RLS on another schema's table of the same name does not count", () => {
     const files = {
       'a.sql': 'CREATE TABLE app.sessions (tenant_id text);',
       'main.sql': 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' + POLICY,
@@ -82,7 +82,7 @@ describe(RULE, () => {
     expect(findings(files, RULE, undefined, 'a.sql')).toHaveLength(1);
   });
 
-  it('does not flag partitions: the parent\'s RLS applies through it', () => {
+  it("does not flag partitions: the parent's RLS applies through it", () => {
     const sql =
       'CREATE TABLE event_log (tenant_id text, at timestamptz) PARTITION BY RANGE (at);\n' +
       "CREATE TABLE event_log_2025_01 PARTITION OF event_log FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');\n" +

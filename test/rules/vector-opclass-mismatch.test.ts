@@ -55,7 +55,8 @@ describe(RULE, () => {
   });
 
   it('does not fire when any index of the column serves the operator', () => {
-    const sql = SCHEMA + 'CREATE INDEX docs_emb_cos ON docs USING ivfflat (embedding vector_cosine_ops);\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10;';
+    const sql =
+      SCHEMA + 'CREATE INDEX docs_emb_cos ON docs USING ivfflat (embedding vector_cosine_ops);\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10;';
     expect(findings(sql, RULE)).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import type { Database } from '../../database/connection/types';
 import { explain, ExplainRefused } from '../../database/explain/run';
 import { confirmer, type ConfirmRequest, settle, type Victims } from './helpers';
 
-export const TIMEOUT_MS = 20_000;
+const TIMEOUT_MS = 20_000;
 
 export interface Options {
   analyze?: boolean;

@@ -74,15 +74,17 @@ describe('the PostgreSQL server, second round', () => {
       // 3. btree and hash operator classes (superuser) whose support functions call touch(); the operators are built-in code
       `CREATE FUNCTION ${s}.cmp(a int, b int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM ${s}.touch(); RETURN btint4cmp(a, b); END $f$`,
       `CREATE FUNCTION ${s}.hash(a int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM ${s}.touch(); RETURN hashint4(a); END $f$`,
-      ...(['<# int4lt', '<=# int4le', '=# int4eq', '>=# int4ge', '># int4gt'].map((x) => {
+      ...['<# int4lt', '<=# int4le', '=# int4eq', '>=# int4ge', '># int4gt'].map((x) => {
         const [op, fn] = x.split(' ');
         return `CREATE OPERATOR ${s}.${op} (LEFTARG = int, RIGHTARG = int, FUNCTION = ${fn}${op === '=#' ? ', MERGES, HASHES' : ''})`;
-      })),
+      }),
       `CREATE OPERATOR CLASS ${s}.cmp_ops FOR TYPE int USING btree AS OPERATOR 1 ${s}.<#, OPERATOR 2 ${s}.<=#, OPERATOR 3 ${s}.=#, OPERATOR 4 ${s}.>=#, OPERATOR 5 ${s}.>#, FUNCTION 1 ${s}.cmp(int, int)`,
       `CREATE OPERATOR CLASS ${s}.hash_ops FOR TYPE int USING hash AS OPERATOR 1 ${s}.=#, FUNCTION 1 ${s}.hash(int)`,
       // 3. a string-bodied SQL function read by the server with standard_conforming_strings = off (its SET clause)
-      ...(['VOLATILE', 'IMMUTABLE'].map((v) =>
-        `CREATE FUNCTION ${s}.lexed_${v.toLowerCase()}() RETURNS void LANGUAGE sql ${v} SET standard_conforming_strings = off AS $b$SELECT 'a\\' AS x, ' , pg_catalog.setval($q$${fx.seq}$q$, 999) AS y -- '$b$`)),
+      ...['VOLATILE', 'IMMUTABLE'].map(
+        (v) =>
+          `CREATE FUNCTION ${s}.lexed_${v.toLowerCase()}() RETURNS void LANGUAGE sql ${v} SET standard_conforming_strings = off AS $b$SELECT 'a\\' AS x, ' , pg_catalog.setval($q$${fx.seq}$q$, 999) AS y -- '$b$`,
+      ),
       // 3. a SECURITY DEFINER SQL function calling helper(): the caller's "$user" is not the owner's
       `CREATE FUNCTION ${s}.helper() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1'`,
       `CREATE ROLE ${owner}`,
@@ -178,7 +180,7 @@ describe('the PostgreSQL server, second round', () => {
         await q(admin, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
       }, 60_000);
 
-      it.each([false, true])('select 1 (analyze=%s): the trigger fires on the probe\'s CREATE FUNCTION, unasked', async (analyze) => {
+      it.each([false, true])("select 1 (analyze=%s): the trigger fires on the probe's CREATE FUNCTION, unasked", async (analyze) => {
         await expectAsks(evt, pgperf(database), 'select 1', { analyze });
       });
     });
@@ -191,7 +193,8 @@ describe('the PostgreSQL server, second round', () => {
     const PLANNED: Record<string, (s: string) => string> = {
       'an operator with RESTRICT = eqsel (called on the most common values)': (s) => `select * from ${s}.stats where v operator(${s}.===) 3`,
       'an operator with RESTRICT = scalarltsel (called on the histogram)': (s) => `select * from ${s}.stats where v operator(${s}.<<<) 3`,
-      'an operator with JOIN = eqjoinsel (called on pairs of common values)': (s) => `select * from ${s}.stats a join ${s}.stats b on a.v operator(${s}.===) b.v`,
+      'an operator with JOIN = eqjoinsel (called on pairs of common values)': (s) =>
+        `select * from ${s}.stats a join ${s}.stats b on a.v operator(${s}.===) b.v`,
       // SupportRequestSimplify: the planner calls prosupport for every call of the function, whatever its label
       'a VOLATILE planner support function (ALTER FUNCTION … SUPPORT, superuser)': (s) => `select ${s}.supported(v) from ${s}.victim`,
     };
@@ -205,7 +208,10 @@ describe('the PostgreSQL server, second round', () => {
     const UNREACHED: Record<string, [(s: string) => string, boolean[], ((s: string) => Record<string, string>)?]> = {
       // A sort by a btree opclass's operator calls the opclass's FUNCTION 1, not the operator's function
       'ORDER BY … USING an operator of a user btree opclass (superuser)': [(s) => `select * from ${s}.victim order by v using operator(${s}.<#)`, [true]],
-      'a hash or merge join on an operator of user opclasses (superuser)': [(s) => `select count(*) from ${s}.victim a join ${s}.victim b on a.v operator(${s}.=#) b.v`, [true]],
+      'a hash or merge join on an operator of user opclasses (superuser)': [
+        (s) => `select count(*) from ${s}.victim a join ${s}.victim b on a.v operator(${s}.=#) b.v`,
+        [true],
+      ],
       // The server parses the string body under the function's own SET standard_conforming_strings = off
       'a SQL function with SET standard_conforming_strings = off': [(s) => `select ${s}.lexed_volatile()`, [true]],
       'an IMMUTABLE one (the planner folds it)': [(s) => `select ${s}.lexed_immutable()`, [false, true]],
@@ -214,12 +220,13 @@ describe('the PostgreSQL server, second round', () => {
       // postgres_fdw runs a query on the remote server: whatever the remote relation calls runs there
       'a read of a foreign table (postgres_fdw) whose remote side is a view that calls touch()': [(s) => `select * from ${s}.far`, [true]],
     };
-    it.each(Object.entries(UNREACHED).flatMap(([name, [sql, modes, settings]]) => modes.map((analyze) => [`${name}, ${modeName(analyze)}`, sql, analyze, settings] as const)))(
-      '%s',
-      async (_name, sql, analyze, settings) => {
-        await expectAsks(fx, pgperf(), sql(fx.schema), { analyze, ...(settings ? { settings: settings(fx.schema) } : {}) });
-      },
-    );
+    it.each(
+      Object.entries(UNREACHED).flatMap(([name, [sql, modes, settings]]) =>
+        modes.map((analyze) => [`${name}, ${modeName(analyze)}`, sql, analyze, settings] as const),
+      ),
+    )('%s', async (_name, sql, analyze, settings) => {
+      await expectAsks(fx, pgperf(), sql(fx.schema), { analyze, ...(settings ? { settings: settings(fx.schema) } : {}) });
+    });
   });
 
   // -------------------------------------------------------------------------------------------------------------

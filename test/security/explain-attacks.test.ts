@@ -21,22 +21,7 @@ import { openPostgres } from '../../database/connection/postgres';
 import { DatabaseError, type Database } from '../../database/connection/types';
 import { ExplainRefused, ExplainUnsupported } from '../../database/explain/run';
 import { attempt, expectAsks, expectNoQuestion, outcome } from './expectations';
-import {
-  ADVISORY_CLASS,
-  confirmer,
-  exec,
-  irreversibleOf,
-  lit,
-  openAdmin,
-  q,
-  reasonsOf,
-  rows,
-  serverUrl,
-  uniqueSchema,
-  Victims,
-  within,
-} from './helpers';
-
+import { ADVISORY_CLASS, confirmer, exec, irreversibleOf, lit, openAdmin, q, reasonsOf, rows, serverUrl, uniqueSchema, Victims, within } from './helpers';
 
 /**
  * The objects that hide a call to touch() (setval, and per kind an advisory lock or a dblink insert) behind a
@@ -83,7 +68,10 @@ function hiddenCallSql(fx: Victims): string[] {
 const LABELS = {
   plstable: { what: 'a STABLE plpgsql function', body: (expr: string) => `LANGUAGE plpgsql STABLE AS $f$ BEGIN PERFORM ${expr}; RETURN x; END $f$` },
   plimm: { what: 'an IMMUTABLE plpgsql function', body: (expr: string) => `LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM ${expr}; RETURN x; END $f$` },
-  sqlimm: { what: 'an IMMUTABLE SQL function', body: (expr: string) => `LANGUAGE sql IMMUTABLE AS $f$ SELECT length(coalesce((${expr})::text, '')) * 0 + x $f$` },
+  sqlimm: {
+    what: 'an IMMUTABLE SQL function',
+    body: (expr: string) => `LANGUAGE sql IMMUTABLE AS $f$ SELECT length(coalesce((${expr})::text, '')) * 0 + x $f$`,
+  },
 } as const;
 type Label = keyof typeof LABELS;
 
@@ -129,7 +117,11 @@ const VECTORS: Record<string, Vector> = {
   'an explicit cast WITH FUNCTION': { sql: (f) => `select (1::${f.schema}.boxed).v`, modes: [true, false] },
   'an implicit cast (AS IMPLICIT) of a function argument': { sql: (f) => `select ${f.schema}.unbox2(7)`, modes: [true, false] },
   'random(int) of the schema, search_path set to it': { sql: () => 'select random(3)', modes: [true], settings: (f) => ({ search_path: f.schema }) },
-  'uuid_generate_v4() of the schema, search_path set to it': { sql: () => 'select uuid_generate_v4()', modes: [true], settings: (f) => ({ search_path: f.schema }) },
+  'uuid_generate_v4() of the schema, search_path set to it': {
+    sql: () => 'select uuid_generate_v4()',
+    modes: [true],
+    settings: (f) => ({ search_path: f.schema }),
+  },
   'lower(text) of the schema, before pg_catalog in search_path': {
     sql: () => 'select lower(name) from victim',
     modes: [true],
@@ -137,19 +129,34 @@ const VECTORS: Record<string, Vector> = {
   },
   'a user aggregate whose SFUNC has the effect': { sql: (f) => `select ${f.schema}.agg_touch(v) from ${f.victim}`, modes: [true] },
   'a domain CHECK': { sql: (f) => `select 5::${f.schema}.dom`, modes: [true] },
-  'an operator whose RESTRICT selectivity estimator has the effect': { sql: (f) => `select * from ${f.victim} where v operator(${f.schema}.=~=) 5`, modes: [false, true] },
+  'an operator whose RESTRICT selectivity estimator has the effect': {
+    sql: (f) => `select * from ${f.victim} where v operator(${f.schema}.=~=) 5`,
+    modes: [false, true],
+  },
   'a default argument expression': { sql: (f) => `select ${f.schema}.with_default(1)`, modes: [true] },
-  'attribute notation (t.touched is touched(t))': { sql: () => 'select t.touched from victim t where id = 1', modes: [true], settings: (f) => ({ search_path: f.schema }) },
-  'table_to_xml() of a view that calls it (a STABLE built-in running user code)': { sql: (f) => `select table_to_xml('${f.schema}.v_touch', true, false, '')`, modes: [true] },
+  'attribute notation (t.touched is touched(t))': {
+    sql: () => 'select t.touched from victim t where id = 1',
+    modes: [true],
+    settings: (f) => ({ search_path: f.schema }),
+  },
+  'table_to_xml() of a view that calls it (a STABLE built-in running user code)': {
+    sql: (f) => `select table_to_xml('${f.schema}.v_touch', true, false, '')`,
+    modes: [true],
+  },
   'to_json() of a type with a user cast to json': { sql: (f) => `select to_json('calm'::${f.schema}.mood)`, modes: [true] },
   'query_to_xml() running a query text': { sql: (f) => `select query_to_xml('select ${f.schema}.touch()', true, false, '')`, modes: [true] },
   'plain EXPLAIN of an IMMUTABLE function on a constant (folded at plan time)': { sql: (f) => `select ${f.schema}.touch_imm(1)`, modes: [false] },
-  'plain EXPLAIN of a STABLE function compared with a column (evaluated to estimate)': { sql: (f) => `select * from ${f.victim} where v = ${f.schema}.touch_stable(1)`, modes: [false] },
+  'plain EXPLAIN of a STABLE function compared with a column (evaluated to estimate)': {
+    sql: (f) => `select * from ${f.victim} where v = ${f.schema}.touch_stable(1)`,
+    modes: [false],
+  },
 };
 
 /** it.each rows: [name, mode, vector] for each mode of each vector. */
 function vectorRows(vectors: Record<string, Vector>): [string, boolean, Vector][] {
-  return Object.entries(vectors).flatMap(([name, v]) => v.modes.map((analyze) => [`${name}, ${analyze ? 'EXPLAIN ANALYZE' : 'plain EXPLAIN'}`, analyze, v] as [string, boolean, Vector]));
+  return Object.entries(vectors).flatMap(([name, v]) =>
+    v.modes.map((analyze) => [`${name}, ${analyze ? 'EXPLAIN ANALYZE' : 'plain EXPLAIN'}`, analyze, v] as [string, boolean, Vector]),
+  );
 }
 
 /** The must-not-ask queries: built-ins only (read-only, or volatile but harmless), run with no confirm call at all. */
@@ -372,7 +379,8 @@ describe('the PostgreSQL server', () => {
         ]) {
           for (const analyze of [false, true]) {
             await expectUnchanged(fx, `search_path = ${value}, analyze=${analyze}`, () =>
-              attempt(db, 'select 1', { analyze, settings: { search_path: value }, confirm: async () => true }));
+              attempt(db, 'select 1', { analyze, settings: { search_path: value }, confirm: async () => true }),
+            );
           }
         }
       });
@@ -402,13 +410,16 @@ describe('the PostgreSQL server', () => {
       ];
       it.each(lexing)('%s: a statement with a parameter cannot smuggle a call or a statement', async (_name, settings, kind) => {
         const db = pgperf();
-        const [hiddenCall, smuggled] = kind === 'scs'
-          ? [`select $1::int as p, 'a\\' as x, ', ${s()}.touch_imm(1) -- ' as y`, `select $1::int as p, 'a\\' as x, '; commit; delete from ${v()}; -- ' as y`]
-          : [`select $1::int as p, E'Á\\' , ${s()}.touch_imm(1) -- '`, `select $1::int as p, E'Á\\'; commit; delete from ${v()}; -- ' as y`];
+        const [hiddenCall, smuggled] =
+          kind === 'scs'
+            ? [`select $1::int as p, 'a\\' as x, ', ${s()}.touch_imm(1) -- ' as y`, `select $1::int as p, 'a\\' as x, '; commit; delete from ${v()}; -- ' as y`]
+            : [`select $1::int as p, E'Á\\' , ${s()}.touch_imm(1) -- '`, `select $1::int as p, E'Á\\'; commit; delete from ${v()}; -- ' as y`];
         const yes = async () => true;
         for (const analyze of [false, true]) {
           const mode = `analyze=${analyze}`;
-          await expectUnchanged(fx, `${hiddenCall} with a value for $1, ${mode}`, () => attempt(db, hiddenCall, { analyze, settings, params: [1], confirm: yes }));
+          await expectUnchanged(fx, `${hiddenCall} with a value for $1, ${mode}`, () =>
+            attempt(db, hiddenCall, { analyze, settings, params: [1], confirm: yes }),
+          );
           await expectUnchanged(fx, `${smuggled} (no value: the generic plan), ${mode}`, () => attempt(db, smuggled, { analyze, settings, confirm: yes }));
           await expectUnchanged(fx, `${smuggled} with a value for $1, ${mode}`, () => attempt(db, smuggled, { analyze, settings, params: [1], confirm: yes }));
         }
@@ -450,7 +461,10 @@ describe('the PostgreSQL server', () => {
         // pg_catalog is searched first when search_path does not name it; random() takes no argument.
         const db = pgperf();
         for (const analyze of [false, true]) {
-          await expectNoQuestion(fx, db, 'select lower(name), random(), upper(name) from victim where id = 1', { analyze, settings: { search_path: fx.schema } });
+          await expectNoQuestion(fx, db, 'select lower(name), random(), upper(name) from victim where id = 1', {
+            analyze,
+            settings: { search_path: fx.schema },
+          });
         }
       });
     });
@@ -508,7 +522,11 @@ describe('the PostgreSQL server', () => {
     it('a confirm that accepts everything: afterwards no advisory lock, dblink connection or sequence state survives', async () => {
       const db = pgperf();
       const yes = async () => true;
-      const r = await attempt(db, `select pg_advisory_lock(${key(fx)}), pg_advisory_lock_shared(${key(fx)}), ${fx.dblinkSchema}.dblink_connect('keep', ${keepConn(fx)}), nextval(${lit(fx.seq)})`, { confirm: yes });
+      const r = await attempt(
+        db,
+        `select pg_advisory_lock(${key(fx)}), pg_advisory_lock_shared(${key(fx)}), ${fx.dblinkSchema}.dblink_connect('keep', ${keepConn(fx)}), nextval(${lit(fx.seq)})`,
+        { confirm: yes },
+      );
       expect(r.ok ? 'ran' : r.error).toBe('ran');
       // The dblink connection's backend ends when the connection that opened it has ended (pgperf closes it):
       // the server notices within moments, not at once.
@@ -603,30 +621,34 @@ function deepInputTests(open: () => Promise<Database>, done: (db: Database) => P
     ['an IN list of 100,000 values', () => `select 1 where 1 in (${Array.from({ length: 100_000 }, (_, i) => i).join(',')})`],
   ];
   const BOUND_MS = 45_000;
-  it.each(cases)('%s', async (_name, make) => {
-    const db = await open();
-    try {
-      const sql = make();
-      for (const analyze of [false, true]) {
-        const r = await within(attempt(db, sql, { analyze, timeoutMs: 30_000 }), BOUND_MS);
-        if (!r) {
-          expect.fail(`analyze=${analyze}: no answer within ${BOUND_MS / 1000} s (the database is stuck)`);
-        } else if (r.ok) {
-          expect.soft(r.value.tree, `analyze=${analyze}`).toBeDefined();
-        } else {
-          const message = String((r.error as Error)?.message).slice(0, 300);
-          // pgperf's own refusal, or the server's (54001: stack depth limit exceeded), not a crash of pgperf.
-          const clear = r.error instanceof ExplainUnsupported || (r.error instanceof DatabaseError && r.error.code === '54001');
-          expect.soft(clear, `analyze=${analyze}: ${(r.error as Error)?.name}: ${message}`).toBe(true);
-          expect.soft(message, `analyze=${analyze}`).not.toMatch(/call stack|RangeError/i);
+  it.each(cases)(
+    '%s',
+    async (_name, make) => {
+      const db = await open();
+      try {
+        const sql = make();
+        for (const analyze of [false, true]) {
+          const r = await within(attempt(db, sql, { analyze, timeoutMs: 30_000 }), BOUND_MS);
+          if (!r) {
+            expect.fail(`analyze=${analyze}: no answer within ${BOUND_MS / 1000} s (the database is stuck)`);
+          } else if (r.ok) {
+            expect.soft(r.value.tree, `analyze=${analyze}`).toBeDefined();
+          } else {
+            const message = String((r.error as Error)?.message).slice(0, 300);
+            // pgperf's own refusal, or the server's (54001: stack depth limit exceeded), not a crash of pgperf.
+            const clear = r.error instanceof ExplainUnsupported || (r.error instanceof DatabaseError && r.error.code === '54001');
+            expect.soft(clear, `analyze=${analyze}: ${(r.error as Error)?.name}: ${message}`).toBe(true);
+            expect.soft(message, `analyze=${analyze}`).not.toMatch(/call stack|RangeError/i);
+          }
         }
+        const after = await within(attempt(db, 'select 1', { analyze: false }), BOUND_MS);
+        expect(after ? (after.ok ? after.value.tree.nodeType : after.error) : 'no answer', 'EXPLAIN afterwards').toBe('Result');
+      } finally {
+        await done(db);
       }
-      const after = await within(attempt(db, 'select 1', { analyze: false }), BOUND_MS);
-      expect(after ? (after.ok ? after.value.tree.nodeType : after.error) : 'no answer', 'EXPLAIN afterwards').toBe('Result');
-    } finally {
-      await done(db);
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -674,14 +696,17 @@ describe('embedded PGlite', () => {
       nextval: [/nextval/, (f) => `select nextval(${lit(f.seq)})`],
       pg_advisory_lock: [/pg_advisory_lock/, (f) => `select ${f.effects.pg_advisory_lock}`],
     };
-    it.each(Object.entries(EMBEDDED_DIRECT))('%s: refused by a confirm that takes only reversible effects; irreversible names it', async (_what, [name, sql]) => {
-      const c = confirmer((r) => irreversibleOf(r).length === 0);
-      const before = await fx.state();
-      const r = await attempt(db, sql(fx), { confirm: c.confirm });
-      expect.soft(await fx.state(), 'state').toEqual(before);
-      expect.soft(outcome(r), 'outcome').toBeInstanceOf(ExplainRefused);
-      expect.soft(irreversibleOf(c.calls[0]).join('\n'), "the request's irreversible").toMatch(name);
-    });
+    it.each(Object.entries(EMBEDDED_DIRECT))(
+      '%s: refused by a confirm that takes only reversible effects; irreversible names it',
+      async (_what, [name, sql]) => {
+        const c = confirmer((r) => irreversibleOf(r).length === 0);
+        const before = await fx.state();
+        const r = await attempt(db, sql(fx), { confirm: c.confirm });
+        expect.soft(await fx.state(), 'state').toEqual(before);
+        expect.soft(outcome(r), 'outcome').toBeInstanceOf(ExplainRefused);
+        expect.soft(irreversibleOf(c.calls[0]).join('\n'), "the request's irreversible").toMatch(name);
+      },
+    );
 
     it('a confirm that accepts everything: no advisory lock or sequence state survives the run', async () => {
       const yes = async () => true;

@@ -15,21 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../database/connection/types';
-import {
-  assertFreshBuild,
-  lit,
-  openAdmin,
-  q,
-  rows,
-  serverUrl,
-  settle,
-  startCli,
-  uniqueSchema,
-  Victims,
-  waitFor,
-  within,
-  type Exit,
-} from './helpers';
+import { assertFreshBuild, lit, openAdmin, q, rows, serverUrl, settle, startCli, uniqueSchema, Victims, waitFor, within, type Exit } from './helpers';
 
 describe('pgperf explain (the CLI) on the PostgreSQL server', () => {
   const prefix = uniqueSchema('pgperf_seccli');
@@ -66,7 +52,11 @@ describe('pgperf explain (the CLI) on the PostgreSQL server', () => {
     // A CLI a failed test left running (the tests started these processes themselves), then its backends.
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await q(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE starts_with(application_name, $1)', [`${prefix}_cli_`]);
-    await waitFor(async () => (await rows(admin, 'SELECT 1 FROM pg_stat_activity WHERE starts_with(application_name, $1)', [`${prefix}_cli_`])).length === 0, 10_000, 'the CLI backends to end');
+    await waitFor(
+      async () => (await rows(admin, 'SELECT 1 FROM pg_stat_activity WHERE starts_with(application_name, $1)', [`${prefix}_cli_`])).length === 0,
+      10_000,
+      'the CLI backends to end',
+    );
     await fx.restore();
   }, 60_000);
 
@@ -84,16 +74,24 @@ describe('pgperf explain (the CLI) on the PostgreSQL server', () => {
       const sql = `update ${fx.victim} set v = v + 1 where id = 1 returning pg_sleep(30)`;
       const { child, exit } = startCli(['explain', '--analyze', '--yes', sql], dir, { DATABASE_URL: serverUrl(cliApp(tag)) });
       children.push(child);
-      await waitFor(async () => (await backendsOf(tag)).some((b) => b.state === 'active' && String(b.query).includes('pg_sleep(30)')), 20_000, 'the UPDATE to run on the server');
+      await waitFor(
+        async () => (await backendsOf(tag)).some((b) => b.state === 'active' && String(b.query).includes('pg_sleep(30)')),
+        20_000,
+        'the UPDATE to run on the server',
+      );
 
       const sent = Date.now();
       child.kill(signal);
       const r = await within(exit, 8_000);
-      expect.soft(r ? { code: r.code, signal: r.signal } : 'still running 8 s after the signal', `how the CLI ended (stderr: ${r?.err.trim()})`).toEqual({ code: 130, signal: null });
+      expect
+        .soft(r ? { code: r.code, signal: r.signal } : 'still running 8 s after the signal', `how the CLI ended (stderr: ${r?.err.trim()})`)
+        .toEqual({ code: 130, signal: null });
       expect.soft(Date.now() - sent, 'ms from the signal to the exit').toBeLessThan(5_000);
 
       // The statement no longer runs (cancelled, not left sleeping on a connection nobody reads).
-      const stopped = await settle(waitFor(async () => !(await backendsOf(tag)).some((b) => String(b.query).includes('pg_sleep(30)')), 5_000, 'the statement to stop'));
+      const stopped = await settle(
+        waitFor(async () => !(await backendsOf(tag)).some((b) => String(b.query).includes('pg_sleep(30)')), 5_000, 'the statement to stop'),
+      );
       expect.soft(stopped.ok, 'the UPDATE still runs on the server 5 s after the signal').toBe(true);
       expect.soft(await rowOne(), 'the row').toBe(before);
       const lock = await settle(q(admin, `SELECT v FROM ${fx.victim} WHERE id = 1 FOR UPDATE NOWAIT`));
@@ -105,7 +103,10 @@ describe('pgperf explain (the CLI) on the PostgreSQL server', () => {
     const actualRows = (r: Exit) => (JSON.parse(r.out) as { plan: { Plan: { 'Actual Rows': number } }[] }).plan[0].Plan['Actual Rows'];
 
     it('--timeout 0 runs with no statement_timeout', async () => {
-      const r = await cli(['explain', '--analyze', '--format', 'json', '--timeout', '0', "select 1 where current_setting('statement_timeout') = '0'"], 'timeout0');
+      const r = await cli(
+        ['explain', '--analyze', '--format', 'json', '--timeout', '0', "select 1 where current_setting('statement_timeout') = '0'"],
+        'timeout0',
+      );
       expect(r.code, r.err).toBe(0);
       expect(actualRows(r), "rows of: select 1 where current_setting('statement_timeout') = '0'").toBe(1);
       const slow = await cli(['explain', '--analyze', '--timeout', '0', 'select pg_sleep(0.05)'], 'timeout0');
@@ -113,7 +114,10 @@ describe('pgperf explain (the CLI) on the PostgreSQL server', () => {
     });
 
     it('--timeout N is N ms: 2500 is shown as 2500ms, 1 stops a 50 ms statement', async () => {
-      const r = await cli(['explain', '--analyze', '--format', 'json', '--timeout', '2500', "select 1 where current_setting('statement_timeout') = '2500ms'"], 'timeoutn');
+      const r = await cli(
+        ['explain', '--analyze', '--format', 'json', '--timeout', '2500', "select 1 where current_setting('statement_timeout') = '2500ms'"],
+        'timeoutn',
+      );
       expect(r.code, r.err).toBe(0);
       expect(actualRows(r)).toBe(1);
       const one = await cli(['explain', '--analyze', '--timeout', '1', 'select pg_sleep(0.05)'], 'timeoutn');
@@ -133,19 +137,27 @@ describe('pgperf explain (the CLI) on the PostgreSQL server', () => {
         ['-c standard_conforming_strings=off', 'a call the parser takes for a string', `select 'a\\' as x, ', ${call} -- ' as y`],
         ['-c client_encoding=SJIS', 'a smuggled DELETE', `select E'Á\\'; commit; delete from ${v}; -- ' as x`],
         ['-c client_encoding=SJIS', 'a call the parser takes for a string', `select E'Á\\' , ${call} -- '`],
-        ['-c standard_conforming_strings=off -c backslash_quote=on -c client_encoding=SJIS', 'a smuggled DELETE', `select 'a\\' as x, '; commit; delete from ${v}; -- '`],
+        [
+          '-c standard_conforming_strings=off -c backslash_quote=on -c client_encoding=SJIS',
+          'a smuggled DELETE',
+          `select 'a\\' as x, '; commit; delete from ${v}; -- '`,
+        ],
       ];
     };
     it.each([
       ['plain EXPLAIN', [] as string[]],
       ['EXPLAIN ANALYZE --yes', ['--analyze', '--yes']],
-    ])('%s: nothing smuggled runs', async (_mode, flags) => {
-      for (const [options, what, sql] of cases()) {
-        const before = await fx.state();
-        const r = await cli(['explain', ...flags, sql], 'pgoptions', { PGOPTIONS: options });
-        expect.soft(await fx.state(), `PGOPTIONS="${options}", ${what} (exit ${r.code}: ${r.err.trim().split('\n').pop()})`).toEqual(before);
-      }
-    }, 120_000);
+    ])(
+      '%s: nothing smuggled runs',
+      async (_mode, flags) => {
+        for (const [options, what, sql] of cases()) {
+          const before = await fx.state();
+          const r = await cli(['explain', ...flags, sql], 'pgoptions', { PGOPTIONS: options });
+          expect.soft(await fx.state(), `PGOPTIONS="${options}", ${what} (exit ${r.code}: ${r.err.trim().split('\n').pop()})`).toEqual(before);
+        }
+      },
+      120_000,
+    );
   });
 
   describe('what needs which flag', () => {

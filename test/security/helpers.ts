@@ -100,7 +100,9 @@ function libpqConninfo(extra: Record<string, string> = {}): string {
     ...extra,
   };
   if (u.password) kv.password = decodeURIComponent(u.password);
-  return Object.entries(kv).map(([k, v]) => `${k}=${v}`).join(' ');
+  return Object.entries(kv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 /** The advisory lock key the attacks take: pg_advisory_lock(ADVISORY_CLASS, process.pid). */
@@ -215,7 +217,9 @@ export class Victims {
       const probe = this.file('probe');
       await q(this.admin, `SELECT lo_export(${this.loOid}, ${lit(probe)})`);
       if (!existsSync(probe)) {
-        throw new Error(`lo_export(${probe}) succeeded on the server but the file is not visible here (PrivateTmp or another machine): the lo_export attacks would prove nothing`);
+        throw new Error(
+          `lo_export(${probe}) succeeded on the server but the file is not visible here (PrivateTmp or another machine): the lo_export attacks would prove nothing`,
+        );
       }
       unlinkSync(probe);
     }
@@ -256,7 +260,9 @@ export class Victims {
         `(SELECT count(*)::int FROM pg_stat_activity WHERE application_name = ${lit(this.dblinkApp)}) AS "dblinkBackends"`,
       );
       if (this.options.victimBackend) {
-        parts.push(`(SELECT coalesce(json_agg(state ORDER BY pid), '[]') FROM pg_stat_activity WHERE application_name = ${lit(this.victimApp)}) AS "victimBackend"`);
+        parts.push(
+          `(SELECT coalesce(json_agg(state ORDER BY pid), '[]') FROM pg_stat_activity WHERE application_name = ${lit(this.victimApp)}) AS "victimBackend"`,
+        );
       }
     }
     const state: State = (await rows(this.admin, `SELECT ${parts.join(',\n')}`))[0];
@@ -267,7 +273,9 @@ export class Victims {
   /** Files an attack left in /tmp under this file's prefix. */
   files(): string[] {
     const base = this.filePrefix.slice('/tmp/'.length);
-    return readdirSync('/tmp').filter((f) => f.startsWith(base)).sort();
+    return readdirSync('/tmp')
+      .filter((f) => f.startsWith(base))
+      .sort();
   }
 
   /** Undoes whatever a (failed) test changed, so that the next test starts from the same state. */
@@ -313,10 +321,14 @@ export class Victims {
     await client.connect();
     client.query('SELECT pg_sleep(3600)').catch(() => {});
     this.victimClient = client;
-    await waitFor(async () => {
-      const st = await states();
-      return st.length === 1 && st[0] === 'active';
-    }, 10_000, 'the victim backend to run');
+    await waitFor(
+      async () => {
+        const st = await states();
+        return st.length === 1 && st[0] === 'active';
+      },
+      10_000,
+      'the victim backend to run',
+    );
   }
 
   private async stopVictimBackend(): Promise<void> {
@@ -343,7 +355,9 @@ export async function openAdmin(prefix: string, database?: string): Promise<Data
     await db.serverVersion();
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw new Error(`the PostgreSQL test server is unreachable (${TEST_URL}): ${(err as Error).message}. These tests need it and are not skipped.`);
+    throw new Error(`the PostgreSQL test server is unreachable (${TEST_URL}): ${(err as Error).message}. These tests need it and are not skipped.`, {
+      cause: err,
+    });
   }
   return db;
 }

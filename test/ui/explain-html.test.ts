@@ -12,7 +12,10 @@ import { esc, escText } from '../../render/html';
 
 const OPTS = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
-  styleUris: ['https://file+.vscode-resource.vscode-cdn.net/ext/client/media/panel.css', 'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/explain.css'],
+  styleUris: [
+    'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/panel.css',
+    'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/explain.css',
+  ],
   scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/client/media/explain.js',
 };
 
@@ -166,7 +169,10 @@ describe('explain panel HTML', () => {
   it('plain EXPLAIN: cost bars instead of time, no actual rows, title says EXPLAIN', () => {
     const leaf: PanelNode = { id: 2, nodeType: 'Seq Scan', relation: 't', children: [], estRows: 1000, raw: { 'Total Cost': 35.5 } };
     const root: PanelNode = { id: 1, nodeType: 'Limit', children: [leaf], estRows: 10, raw: { 'Total Cost': 71 } };
-    const html = buildExplainHtml({ database: 'embedded PGlite (PostgreSQL 18.6)', sql: 'SELECT 1', plan: [], tree: root, findings: [] }, { ...OPTS, params: 'generic' });
+    const html = buildExplainHtml(
+      { database: 'embedded PGlite (PostgreSQL 18.6)', sql: 'SELECT 1', plan: [], tree: root, findings: [] },
+      { ...OPTS, params: 'generic' },
+    );
     expect(html).toMatch(/<h1>EXPLAIN<\/h1>/);
     expect(html).toContain('No findings in this plan.');
     expect(html).toMatch(/id="node-2"><div class="line"><span class="title">Seq Scan on t<\/span> <meter class="bar cost"[^>]* value="50"/);
@@ -211,7 +217,15 @@ describe('explain panel HTML from the saved plans (test/fixtures/plans, through 
       const parsed = parsePlan(json);
       const findings = planFindings(parsed);
       const html = buildExplainHtml(
-        { database: 'local', sql: 'SELECT 1', plan: json, tree: parsed.tree, findings, planningMs: parsed.totals.planningMs, executionMs: parsed.totals.executionMs },
+        {
+          database: 'local',
+          sql: 'SELECT 1',
+          plan: json,
+          tree: parsed.tree,
+          findings,
+          planningMs: parsed.totals.planningMs,
+          executionMs: parsed.totals.executionMs,
+        },
         OPTS,
       );
       expect(withoutOwnScript(html)).not.toMatch(/<script/i);

@@ -133,7 +133,23 @@ describe('partCycles', () => {
     return g;
   };
   it('finds none in a layered graph and one in a loop of three', () => {
-    expect(partCycles(graph([['a', 'b'], ['b', 'c'], ['a', 'c']]))).toEqual([]);
-    expect(partCycles(graph([['a', 'b'], ['b', 'c'], ['c', 'a']]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      partCycles(
+        graph([
+          ['a', 'b'],
+          ['b', 'c'],
+          ['a', 'c'],
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      partCycles(
+        graph([
+          ['a', 'b'],
+          ['b', 'c'],
+          ['c', 'a'],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
 });

@@ -40,7 +40,8 @@ describe('catalog as a migration history', () => {
 
   it('applies DROP TABLE with IF EXISTS, several names and CASCADE, and drops partitions with their parent', () => {
     const { cat } = history({
-      '1.sql': 'CREATE TABLE a (x int); CREATE TABLE s.b (y int); CREATE TABLE p (k int) PARTITION BY LIST (k); CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);',
+      '1.sql':
+        'CREATE TABLE a (x int); CREATE TABLE s.b (y int); CREATE TABLE p (k int) PARTITION BY LIST (k); CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);',
       '2.sql': 'DROP TABLE IF EXISTS a, s.b, nothing CASCADE; DROP TABLE p;',
     });
     expect([...cat.tables.keys()]).toEqual([]);
@@ -98,7 +99,9 @@ describe('catalog as a migration history', () => {
       '2.sql': 'ALTER TABLE p DETACH PARTITION c;',
     });
     expect(cat.tables.get('public.c')!.partitionOf).toBeUndefined();
-    const { cat: attached } = history({ '1.sql': 'CREATE TABLE p (k int) PARTITION BY LIST (k); CREATE TABLE c (k int); ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1);' });
+    const { cat: attached } = history({
+      '1.sql': 'CREATE TABLE p (k int) PARTITION BY LIST (k); CREATE TABLE c (k int); ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1);',
+    });
     expect(attached.tables.get('public.c')!.partitionOf).toBe('public.p');
   });
 
@@ -152,7 +155,11 @@ describe('catalog as a migration history', () => {
       'm/9_index-uid.down.sql': 'ALTER TABLE indexes DROP COLUMN index_id;',
     });
     const t = cat.tables.get('public.indexes')!;
-    expect([...t.columns.values()].map((c) => `${c.name} ${c.type}(${c.typmod})`)).toEqual(['index_uid varchar(64)', 'index_metadata_json text(undefined)', 'index_id varchar(50)']);
+    expect([...t.columns.values()].map((c) => `${c.name} ${c.type}(${c.typmod})`)).toEqual([
+      'index_uid varchar(64)',
+      'index_metadata_json text(undefined)',
+      'index_id varchar(50)',
+    ]);
     expect(t.uniques.map((u) => u.columns)).toEqual([['index_uid']]);
   });
 
@@ -196,4 +203,3 @@ describe('catalog as a migration history', () => {
     expect(cat.tables.get('public.users')!.indexes.map((i) => i.name)).toEqual(['users_email']);
   });
 });
-

@@ -96,7 +96,10 @@ describe('workspace catalog', () => {
   });
 
   it('takes partitioned tables declared outside the workspace from the configuration', () => {
-    const c = catalogOf({ 'q.sql': 'SELECT 1;' }, { 'app.events': { strategy: 'range', columns: ['created_at'] }, metrics: { strategy: 'range', columns: ['ts'] } });
+    const c = catalogOf(
+      { 'q.sql': 'SELECT 1;' },
+      { 'app.events': { strategy: 'range', columns: ['created_at'] }, metrics: { strategy: 'range', columns: ['ts'] } },
+    );
     expect(c.resolve('app', 'events')?.partition).toEqual({ strategy: 'range', columns: ['created_at'], declaredIn: '.pgperf.json' });
     expect(c.resolve(undefined, 'metrics')?.partition?.columns).toEqual(['ts']);
   });
@@ -116,8 +119,17 @@ describe('catalog: column types as a cast writes them, and INHERITS', () => {
   const t = cat.tables.get('app.t')!;
 
   it.each([
-    ['id', 'int4'], ['big', 'int8'], ['small', 'int2'], ['st', '"Status"'], ['m', 'app.mood'],
-    ['flags', '"bit"'], ['one', '"char"'], ['ch', 'bpchar'], ['n', 'numeric'], ['u', 'uuid'], ['tags', 'text'],
+    ['id', 'int4'],
+    ['big', 'int8'],
+    ['small', 'int2'],
+    ['st', '"Status"'],
+    ['m', 'app.mood'],
+    ['flags', '"bit"'],
+    ['one', '"char"'],
+    ['ch', 'bpchar'],
+    ['n', 'numeric'],
+    ['u', 'uuid'],
+    ['tags', 'text'],
   ])('%s: typeName %s', (column, typeName) => {
     expect(t.columns.get(column)?.typeName).toBe(typeName);
   });
@@ -129,7 +141,7 @@ describe('catalog: column types as a cast writes them, and INHERITS', () => {
     expect(t.columns.get('tags')).toMatchObject({ type: 'text', array: true });
   });
 
-  it('INHERITS: the parents\' columns first, a shared or redeclared name once, unknown parents recorded without columns', () => {
+  it("INHERITS: the parents' columns first, a shared or redeclared name once, unknown parents recorded without columns", () => {
     const child = cat.tables.get('public.child')!;
     expect([...child.columns.keys()]).toEqual(['id', 'a', 'z', 'b']);
     expect(child.inherits).toEqual([

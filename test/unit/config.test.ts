@@ -32,13 +32,7 @@ describe('.pgperf.json', () => {
       },
       RULE_IDS,
     );
-    expect(problems.map((p) => p.path)).toEqual([
-      'rules.select-star',
-      'rules.not-a-rule',
-      'tenantColumn',
-      'partitionedTables.events.columns',
-      'colour',
-    ]);
+    expect(problems.map((p) => p.path)).toEqual(['rules.select-star', 'rules.not-a-rule', 'tenantColumn', 'partitionedTables.events.columns', 'colour']);
     expect(c.rules).toEqual({ 'vacuum-full': 'off' });
     expect(c.tenantColumn).toBe(DEFAULT_CONFIG.tenantColumn);
     expect(c.partitionedTables).toEqual({ logs: { strategy: 'range', columns: ['ts'] } });

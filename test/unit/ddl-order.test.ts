@@ -11,7 +11,7 @@ describe('orderedDdl', () => {
       files({
         'a/indexes.sql': 'CREATE INDEX i ON app.orders (tenant_id, created_at);\nCREATE POLICY p ON app.orders USING (true);',
         'b/orders.sql':
-          'CREATE TABLE app.orders_2025 PARTITION OF app.orders FOR VALUES FROM (\'2025-01-01\') TO (\'2026-01-01\');\n' +
+          "CREATE TABLE app.orders_2025 PARTITION OF app.orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n" +
           'CREATE TABLE app.orders (tenant_id text, id int, customer int REFERENCES app.customers (id), created_at timestamptz, status app.status) PARTITION BY RANGE (created_at);\n' +
           'SELECT * FROM app.orders;\nINSERT INTO app.customers VALUES (1);',
         'c/customers.sql': 'CREATE TABLE app.customers (id int PRIMARY KEY);\nALTER TABLE app.orders ENABLE ROW LEVEL SECURITY;',
@@ -36,7 +36,7 @@ describe('orderedDdl', () => {
 
   it('terminates on tables that reference each other in a cycle, each once', () => {
     const ddl = orderedDdl(files({ 'x.sql': 'CREATE TABLE a (id int, b int REFERENCES b);\nCREATE TABLE b (id int, a int REFERENCES a);' }));
-    expect(ddl.map((d) => d.line).sort()).toEqual([1, 2]);
+    expect(ddl.map((d) => d.line).sort((a, b) => a - b)).toEqual([1, 2]);
   });
 });
 

@@ -9,7 +9,11 @@ describe('statements checked on PGlite with the workspace schema', () => {
 
   it('prepares a query with its parameters typed from the statement', async () => {
     const r = await db.statement(schema + 'SELECT id FROM sessions WHERE status = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3;', 'SELECT id');
-    expect(r).toEqual({ statement: 'SELECT id FROM sessions WHERE status = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3', how: 'prepared', skipped: [] });
+    expect(r).toEqual({
+      statement: 'SELECT id FROM sessions WHERE status = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3',
+      how: 'prepared',
+      skipped: [],
+    });
   });
 
   it("rejects a query whose types do not match (the issue's text = uuid)", async () => {
@@ -41,7 +45,9 @@ describe('statements checked on PGlite with the workspace schema', () => {
   it('leaves the database empty for the next check', async () => {
     await db.statement('CREATE ROLE app_user;\nCREATE SCHEMA s;\nCREATE TABLE s.t (a int);\nSELECT 1;', 'SELECT 1');
     await db.statement('CREATE ROLE app_user;\nCREATE SCHEMA s;\nCREATE TABLE s.t (a int);\nSELECT 1;', 'SELECT 1');
-    await expect(db.statement('SELECT a FROM s.t;', 'SELECT')).resolves.toMatchObject({ unchecked: expect.stringMatching(/schema "s" does not exist|relation "s.t" does not exist/) });
+    await expect(db.statement('SELECT a FROM s.t;', 'SELECT')).resolves.toMatchObject({
+      unchecked: expect.stringMatching(/schema "s" does not exist|relation "s.t" does not exist/),
+    });
   });
 
   it('reports what it cannot check instead of passing it', async () => {
@@ -70,6 +76,8 @@ describe('statements checked on PGlite with the workspace schema', () => {
     expect(r).toMatchObject({ how: 'prepared', statement: 'SELECT id FROM e WHERE k = $1 AND id > $2 ORDER BY id LIMIT 10', skipped: [] });
     expect(r.fixed).toBe('SELECT id FROM e WHERE k = $1 AND id > $2 ORDER BY id LIMIT 10;');
     // Without the schema the check cannot be made, and says so.
-    await expect(db.check({ 'q.sql': files['q.sql'] }, 'offset-pagination')).rejects.toThrow(/could not be checked on PGlite[\s\S]*relation "e" does not exist/);
+    await expect(db.check({ 'q.sql': files['q.sql'] }, 'offset-pagination')).rejects.toThrow(
+      /could not be checked on PGlite[\s\S]*relation "e" does not exist/,
+    );
   });
 });

@@ -54,7 +54,10 @@ describe('quick fixes are checked on PostgreSQL', () => {
           expect(sql.slice(e.start, e.end), sql).toMatch(/^[ \t]*--[^\n]*\n?$/);
         }
       }
-      expect(f.some((x) => x.fix), `${sql}: some unused suppression here should offer its removal`).toBe(true);
+      expect(
+        f.some((x) => x.fix),
+        `${sql}: some unused suppression here should offer its removal`,
+      ).toBe(true);
     }
   });
 

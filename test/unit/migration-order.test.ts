@@ -69,4 +69,3 @@ describe('migration order', () => {
     expect(downSections('-- +goose Downgrade notes\nDROP TABLE a;')).toEqual([]);
   });
 });
-

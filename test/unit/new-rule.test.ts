@@ -102,7 +102,9 @@ describe('new-rule', () => {
       join(tree, 'tsconfig.json'),
       JSON.stringify({ extends: join(REPO, 'tsconfig.json'), include: ['server/src/analysis', 'test/rule-tester.ts', `test/rules/${ID}.test.ts`] }),
     );
-    const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(tree, 'tsconfig.json'), '--noEmit'], { encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(tree, 'tsconfig.json'), '--noEmit'], {
+      encoding: 'utf8',
+    });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   }, 180_000);
@@ -117,7 +119,9 @@ describe('new-rule', () => {
     });
     expect(vitest.status, vitest.stderr).toBe(1);
     const report = JSON.parse(vitest.stdout.slice(vitest.stdout.indexOf('{')));
-    const results = report.testResults.flatMap((f: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }) => f.assertionResults);
+    const results = report.testResults.flatMap(
+      (f: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }) => f.assertionResults,
+    );
     expect(results.map((t: { fullName: string }) => t.fullName.split(' ').slice(0, 2).join(' '))).toEqual([`${ID} valid`, `${ID} invalid`]);
     for (const t of results) {
       expect(t.status).toBe('failed');

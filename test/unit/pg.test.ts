@@ -13,7 +13,7 @@ const CASES = [
   'SELECT 1; SELECT 2;',
   `SELECT 'a"b', '\\\\', E'\\n\\t\\"', 'café 😀' AS "we""ird", $$ {"version":1} $$;`,
   'CREATE TABLE t (id bigint PRIMARY KEY, v vector(3)); CREATE INDEX ON t USING hnsw (v vector_cosine_ops);',
-  "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN RETURN 1; END $f$;",
+  'CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN RETURN 1; END $f$;',
   '/* only a comment */ ;; SELECT 2',
 ];
 
@@ -43,7 +43,12 @@ describe('the parser binding (libpg_query WASM)', () => {
   it('splitTree refuses JSON of another shape (the caller then parses it whole)', () => {
     expect(splitTree('{"version":180001}')).toEqual([]);
     expect(splitTree('{"version":180001,"stmts":[{"stmt":{"SelectStmt":{}},"stmt_len":8}]}')).toHaveLength(1);
-    for (const odd of ['{"stmts":[]}', '{"version":1,"other":[]}', '{"version":1,"stmts":[{"stmt":{"SelectStmt":{}},"x":1}]}', '{"version":1,"stmts":[{"stmt":{"SelectStmt":{}}}]} ']) {
+    for (const odd of [
+      '{"stmts":[]}',
+      '{"version":1,"other":[]}',
+      '{"version":1,"stmts":[{"stmt":{"SelectStmt":{}},"x":1}]}',
+      '{"version":1,"stmts":[{"stmt":{"SelectStmt":{}}}]} ',
+    ]) {
       expect(splitTree(odd)).toBeUndefined();
     }
   });

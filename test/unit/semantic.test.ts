@@ -48,10 +48,7 @@ function describePred(p: Predicate): string {
 describe('semantic model: scopes', () => {
   it('one scope per query level, with FROM items resolved through the catalog', () => {
     const m = model('SELECT s.name FROM sessions s JOIN tasks t ON t.session_id = s.id WHERE EXISTS (SELECT 1 FROM logs l WHERE l.task_id = t.id);');
-    expect(m.scopes.map((s) => `${s.role}:${s.items.map((i) => `${i.kind}:${i.name}`).join(',')}`)).toEqual([
-      'statement:table:s,table:t',
-      'sublink:table:l',
-    ]);
+    expect(m.scopes.map((s) => `${s.role}:${s.items.map((i) => `${i.kind}:${i.name}`).join(',')}`)).toEqual(['statement:table:s,table:t', 'sublink:table:l']);
     expect(m.scopes[0].items[0].table?.name).toBe('sessions');
     expect(m.scopes[1].parent).toBe(m.scopes[0]);
   });
@@ -129,14 +126,14 @@ describe('semantic model: scopes', () => {
   });
 
   it('expressions outside any query (CHECK, DEFAULT, index predicates) get no scope', () => {
-    const m = model("CREATE TABLE x (a int CHECK (a = 1 OR a = 2), b int DEFAULT 1);");
+    const m = model('CREATE TABLE x (a int CHECK (a = 1 OR a = 2), b int DEFAULT 1);');
     expect(m.scopes).toEqual([]);
     const idx = model('CREATE INDEX ON tasks (id) WHERE title = $1 OR title IS NULL;');
     expect(idx.scopes).toEqual([]);
   });
 
   it('a policy is a scope over its table, with its USING expression as a qual', () => {
-    const m = model("CREATE POLICY p ON tasks USING (session_id IN (SELECT id FROM sessions WHERE name = current_user));");
+    const m = model('CREATE POLICY p ON tasks USING (session_id IN (SELECT id FROM sessions WHERE name = current_user));');
     expect(m.scopes.map((s) => `${s.kind}:${s.items.map((i) => i.name)}`)).toEqual(['policy:tasks', 'select:sessions']);
     expect(m.predicates(m.scopes[0]).map(describePred)).toEqual(['in-subquery tasks.session_id']);
   });
@@ -145,7 +142,7 @@ describe('semantic model: scopes', () => {
 describe('semantic model: predicates', () => {
   it('AND-flattened WHERE and ON conjuncts, classified per resolved column', () => {
     const m = model(
-      "SELECT 1 FROM tasks t JOIN logs l ON l.task_id = t.id WHERE t.inserted_at >= $1 AND t.inserted_at < now() AND t.id IN (1, 2) AND l.line IS NULL AND t.title = ANY($2) AND t.id BETWEEN 1 AND 5;",
+      'SELECT 1 FROM tasks t JOIN logs l ON l.task_id = t.id WHERE t.inserted_at >= $1 AND t.inserted_at < now() AND t.id IN (1, 2) AND l.line IS NULL AND t.title = ANY($2) AND t.id BETWEEN 1 AND 5;',
     );
     expect(m.predicates(m.roots[0]).map(describePred)).toEqual([
       'join l.task_id = t.id',

@@ -78,7 +78,7 @@ describe('inline suppression inside routine bodies', () => {
     expect(ids(pageFn('', '', 'page') + '-- pgperf-ignore offset-pagination: next one only\n' + pageFn('', '', 'page2'))).toEqual(['offset-pagination']);
   });
 
-  it('at the end of the query line inside the body, and after the routine\'s own last line', () => {
+  it("at the end of the query line inside the body, and after the routine's own last line", () => {
     const sql = `CREATE FUNCTION page(p int) RETURNS SETOF bigint LANGUAGE plpgsql AS $$
 BEGIN
   RETURN QUERY SELECT id FROM items ORDER BY id LIMIT 20 OFFSET $1; -- pgperf-ignore offset-pagination: small admin list
@@ -135,7 +135,7 @@ $$;
     expect(inner[0].message).toMatch(/or-chain reports nothing here/);
   });
 
-  it('the marker inside a string of the body, or after the body\'s last query, suppresses nothing after it', () => {
+  it("the marker inside a string of the body, or after the body's last query, suppresses nothing after it", () => {
     const str = pageFn(`RAISE NOTICE '-- pgperf-ignore offset-pagination: not a comment';\n  `);
     expect(ids(str)).toEqual(['offset-pagination']);
     const trailing = `CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$

@@ -50,7 +50,15 @@ describe('templated SQL', () => {
       '\\gset',
     ].join('\n');
     const t = replaced(sql)!;
-    expect(t.regions.map((r) => sql.slice(r.start, r.end))).toEqual(['\\set users {bob,fred}', ":'api_key'", ":'users'", ':id', '\\gexec', ':"schema"', '\\gset']);
+    expect(t.regions.map((r) => sql.slice(r.start, r.end))).toEqual([
+      '\\set users {bob,fred}',
+      ":'api_key'",
+      ":'users'",
+      ':id',
+      '\\gexec',
+      ':"schema"',
+      '\\gset',
+    ]);
     // \gexec sends the buffer: it ends the statement.
     expect(t.text).toContain('\n;     \n');
     const parsed = new ParsedFile('a.sql', sql);
@@ -64,7 +72,7 @@ describe('templated SQL', () => {
   });
 
   it('replaces sqlc parameters and @name with parameters, not the @> or <@ operators', () => {
-    const sql = 'SELECT * FROM t WHERE a = sqlc.arg(a) AND b = @b AND c IN (sqlc.slice(ids)) AND d @> e AND f <@ g AND h = sqlc.narg(\'h\');';
+    const sql = "SELECT * FROM t WHERE a = sqlc.arg(a) AND b = @b AND c IN (sqlc.slice(ids)) AND d @> e AND f <@ g AND h = sqlc.narg('h');";
     const t = replaced(sql)!;
     expect(t.regions.map((r) => sql.slice(r.start, r.end))).toEqual(['sqlc.arg(a)', '@b', 'sqlc.slice(ids)', "sqlc.narg('h')"]);
     expect(t.text).toContain('a = $0000000001 AND b = $1 AND c IN ($00000000000001)');
@@ -88,7 +96,7 @@ describe('templated SQL', () => {
   });
 
   it('keeps findings at the exact original offsets, after templates of any width', () => {
-    const sql = "-- +goose Up\nSELECT * FROM {{ index .Options \"Namespace\" }}.events WHERE kind = :'kind' ORDER BY id LIMIT 20 OFFSET 1000;\n";
+    const sql = '-- +goose Up\nSELECT * FROM {{ index .Options "Namespace" }}.events WHERE kind = :\'kind\' ORDER BY id LIMIT 20 OFFSET 1000;\n';
     const f = findings(sql, 'offset-pagination');
     expect(f).toHaveLength(1);
     expect(flagged(sql, f[0])).toMatch(/^OFFSET 1000/);
@@ -97,7 +105,8 @@ describe('templated SQL', () => {
   it('never offers a fix in a statement that holds a template', () => {
     const plain = 'CREATE TABLE jobs (id bigint, tenant text);\n-- next\nCREATE INDEX jobs_tenant ON jobs (tenant);\n';
     const templated = 'CREATE TABLE jobs (id bigint, tenant text);\n-- next\nCREATE INDEX {{.Name}} ON jobs (tenant);\n';
-    const withFix = (sql: string) => findings({ '1.sql': sql.split('-- next\n')[0], '2.sql': sql.split('-- next\n')[1] }, 'create-index-concurrently', undefined, '2.sql');
+    const withFix = (sql: string) =>
+      findings({ '1.sql': sql.split('-- next\n')[0], '2.sql': sql.split('-- next\n')[1] }, 'create-index-concurrently', undefined, '2.sql');
     const a = withFix(plain);
     const b = withFix(templated);
     expect(a).toHaveLength(1);

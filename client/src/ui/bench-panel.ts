@@ -121,7 +121,10 @@ async function pick<T>(title: string, items: Pick<T>[]): Promise<T | undefined> 
 }
 
 function validateInt(min: number, max: number) {
-  return (v: string) => (/^\s*\d[\d_,]*\s*$/.test(v) && Number(v.replace(/[_,\s]/g, '')) >= min && Number(v.replace(/[_,\s]/g, '')) <= max ? undefined : `a whole number from ${min} to ${max}`);
+  return (v: string) =>
+    /^\s*\d[\d_,]*\s*$/.test(v) && Number(v.replace(/[_,\s]/g, '')) >= min && Number(v.replace(/[_,\s]/g, '')) <= max
+      ? undefined
+      : `a whole number from ${min} to ${max}`;
 }
 
 async function askInt(title: string, prompt: string, value: number, min: number, max: number): Promise<number | undefined> {
@@ -135,13 +138,16 @@ async function askList(title: string, prompt: string, value: readonly number[], 
     prompt,
     value: value.join(','),
     ignoreFocusOut: true,
-    validateInput: (s) => (s.split(',').every((p) => /^\s*\d+\s*$/.test(p) && Number(p) >= min && Number(p) <= max) ? undefined : `comma-separated whole numbers from ${min} to ${max}`),
+    validateInput: (s) =>
+      s.split(',').every((p) => /^\s*\d+\s*$/.test(p) && Number(p) >= min && Number(p) <= max)
+        ? undefined
+        : `comma-separated whole numbers from ${min} to ${max}`,
   });
   return v === undefined ? undefined : [...new Set(v.split(',').map((p) => Number(p.trim())))];
 }
 
 /** The HNSW sweep's parameters, or undefined when the user backed out. */
-export async function askHnswParams(): Promise<HnswParams | undefined> {
+async function askHnswParams(): Promise<HnswParams | undefined> {
   const d = DEFAULT_HNSW_PARAMS;
   const title = 'pgperf: Benchmark HNSW';
   const source = await pick(`${title} (1/4): data`, [
@@ -152,9 +158,20 @@ export async function askHnswParams(): Promise<HnswParams | undefined> {
   if (!source) return undefined;
   const p: HnswParams = { ...d, m: [...d.m], efConstruction: [...d.efConstruction], efSearch: [...d.efSearch] };
   if (source === 'table') {
-    const table = await window.showInputBox({ title, prompt: 'Table to sample (name or schema.name)', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'a table name') });
+    const table = await window.showInputBox({
+      title,
+      prompt: 'Table to sample (name or schema.name)',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'a table name'),
+    });
     if (table === undefined) return undefined;
-    const column = await window.showInputBox({ title, prompt: `vector column of ${table}`, value: 'embedding', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'a column name') });
+    const column = await window.showInputBox({
+      title,
+      prompt: `vector column of ${table}`,
+      value: 'embedding',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'a column name'),
+    });
     if (column === undefined) return undefined;
     const count = await askInt(title, 'Vectors to sample into the index (the queries are held out on top)', 10_000, 10, 10_000_000);
     if (count === undefined) return undefined;
@@ -162,7 +179,11 @@ export async function askHnswParams(): Promise<HnswParams | undefined> {
   } else {
     p.distribution = source;
     const size = await pick(`${title} (2/4): size`, [
-      { label: `${d.count.toLocaleString('en-US')} × ${d.dim}`, description: 'the guide’s example (minutes on the embedded database)', value: { count: d.count, dim: d.dim } },
+      {
+        label: `${d.count.toLocaleString('en-US')} × ${d.dim}`,
+        description: 'the guide’s example (minutes on the embedded database)',
+        value: { count: d.count, dim: d.dim },
+      },
       { label: '10,000 × 128', description: 'quicker', value: { count: 10_000, dim: 128 } },
       { label: '2,000 × 64', description: 'a quick look', value: { count: 2_000, dim: 64 } },
       { label: 'Custom…', value: undefined },
@@ -185,7 +206,8 @@ export async function askHnswParams(): Promise<HnswParams | undefined> {
   const grid = await pick(`${title} (4/4): grid`, [
     {
       label: 'The guide’s grid',
-      description: `m ${d.m.join('/')} × ef_construction ${d.efConstruction.join('/')}, ef_search ${d.efSearch.join('/')}, k ${d.k}, recall target ${d.recallTarget}`,
+      description:
+        `m ${d.m.join('/')} × ef_construction ${d.efConstruction.join('/')}, ef_search ${d.efSearch.join('/')}, k ` + `${d.k}, recall target ${d.recallTarget}`,
       value: 'default' as const,
     },
     { label: 'Custom grid…', value: 'custom' as const },
@@ -200,7 +222,10 @@ export async function askHnswParams(): Promise<HnswParams | undefined> {
       prompt: 'ef_construction (4–1000, at least 2 × m)',
       value: d.efConstruction.join(','),
       ignoreFocusOut: true,
-      validateInput: (s) => (s.split(',').every((x) => /^\s*\d+\s*$/.test(x) && Number(x) >= Math.max(4, minEfc) && Number(x) <= 1000) ? undefined : `comma-separated whole numbers from ${Math.max(4, minEfc)} to 1000 (≥ 2 × m)`),
+      validateInput: (s) =>
+        s.split(',').every((x) => /^\s*\d+\s*$/.test(x) && Number(x) >= Math.max(4, minEfc) && Number(x) <= 1000)
+          ? undefined
+          : `comma-separated whole numbers from ${Math.max(4, minEfc)} to 1000 ` + `(≥ 2 × m)`,
     });
     if (efc === undefined) return undefined;
     const efSearch = await askList(title, 'ef_search (1–1000)', d.efSearch, 1, 1000);
@@ -221,7 +246,7 @@ export async function askHnswParams(): Promise<HnswParams | undefined> {
 }
 
 /** The RLS benchmark's parameters, or undefined when the user backed out. */
-export async function askRlsParams(): Promise<RlsParams | undefined> {
+async function askRlsParams(): Promise<RlsParams | undefined> {
   const d = RLS_DEFAULTS;
   const title = 'pgperf: Benchmark Row-Level Security';
   let rows = await pick(`${title} (1/2): table size`, [
@@ -263,13 +288,21 @@ export class BenchCommands {
   async hnsw(): Promise<void> {
     const params = await askHnswParams();
     if (!params) return;
-    await this.run('Benchmark HNSW', () => describeScratch(params), (db, opts) => runHnswSweep(db, params, opts));
+    await this.run(
+      'Benchmark HNSW',
+      () => describeScratch(params),
+      (db, opts) => runHnswSweep(db, params, opts),
+    );
   }
 
   async rls(): Promise<void> {
     const params = await askRlsParams();
     if (!params) return;
-    await this.run('Benchmark Row-Level Security', () => describeRlsScratch(params), (db, opts) => runRlsBenchmark(db, params, opts));
+    await this.run(
+      'Benchmark Row-Level Security',
+      () => describeRlsScratch(params),
+      (db, opts) => runRlsBenchmark(db, params, opts),
+    );
   }
 
   /** Whether the active database is on this machine (embedded, socket or loopback, and the server agrees). */

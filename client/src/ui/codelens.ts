@@ -8,7 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { STATEMENTS_REQUEST, type StatementInfo, type StatementsParams } from '../../../protocol/index';
 
 /** Statement kinds that get a lens: queries and the DML whose plan is worth reading. */
-export const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+const QUERY_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 export class ExplainCodeLens implements CodeLensProvider {
   private readonly changed = new EventEmitter<void>();
@@ -38,7 +38,12 @@ export class ExplainCodeLens implements CodeLensProvider {
       const range = new Range(start, new Position(s.range.end.line, s.range.end.character));
       const args = [document.uri, start];
       lenses.push(
-        new CodeLens(range, { title: 'Explain Analyze', command: 'pgperf.explainAnalyze', arguments: args, tooltip: 'EXPLAIN (ANALYZE, BUFFERS) in a rolled-back transaction' }),
+        new CodeLens(range, {
+          title: 'Explain Analyze',
+          command: 'pgperf.explainAnalyze',
+          arguments: args,
+          tooltip: 'EXPLAIN (ANALYZE, BUFFERS) in a rolled-back transaction',
+        }),
         new CodeLens(range, { title: 'Explain', command: 'pgperf.explain', arguments: args, tooltip: 'EXPLAIN (the plan without running the statement)' }),
       );
     }

@@ -30,16 +30,16 @@ import { type Database, DatabaseError } from '../../../database/index';
 
 const SECTION = 'pgperf';
 const ACTIVE_KEY = 'pgperf.activeConnection';
-export const EMBEDDED = '\u0000embedded';
+const EMBEDDED = '\u0000embedded';
 const secretKey = (name: string) => `pgperf.password.${name}`;
 
 /** "PG 15.19" from a server_version_num (150019). */
-export function shortVersion(num: number): string {
+function shortVersion(num: number): string {
   return `PG ${Math.floor(num / 10000)}.${num % 10000}`;
 }
 
 /** Status bar text: "$(database) prod · PG 15.19" (pure). */
-export function statusText(name: string, version?: number, busy = false): string {
+function statusText(name: string, version?: number, busy = false): string {
   return `${busy ? '$(sync~spin)' : '$(database)'} ${name}${version !== undefined ? ` · ${shortVersion(version)}` : ''}`;
 }
 
@@ -83,7 +83,9 @@ export class Connections implements Disposable {
     const { problems } = validateProfiles(workspace.getConfiguration(SECTION).get('connections'));
     for (const p of problems) this.output.warn(`${p.path}: ${p.message}`);
     if (problems.some((p) => /password/i.test(p.path))) {
-      void window.showWarningMessage('pgperf: a connection in settings has a password field; it was ignored. Passwords belong in SecretStorage (pgperf asks on connect).');
+      void window.showWarningMessage(
+        'pgperf: a connection in settings has a password field; it was ignored. Passwords belong in SecretStorage ' + '(pgperf asks on connect).',
+      );
     }
   }
 
@@ -339,7 +341,9 @@ export class Connections implements Disposable {
         const s2 = await db.session();
         try {
           const max = (await s2.query('SHOW max_connections')).rows[0]?.max_connections;
-          sizing = `. Pool sizing (tuning guide): (server cores × 2) + spindles, e.g. 8 cores on SSD → ${poolSizeAdviceText(8, 1)}; this server allows max_connections = ${String(max)}`;
+          sizing =
+            `. Pool sizing (tuning guide): (server cores × 2) + spindles, e.g. 8 cores on SSD → ` +
+            `${poolSizeAdviceText(8, 1)}; this server allows max_connections = ${String(max)}`;
         } finally {
           await s2.release();
         }

@@ -21,8 +21,10 @@ export function consentDialog(request: ConfirmRequest, database: string): Consen
   return {
     message: lines.join(' '),
     detail: request.analyze
-      ? `EXPLAIN ANALYZE executes it on ${database}, inside a transaction that is always rolled back${irreversible ? ' — except for the effects named above, which stay' : ''}.`
-      : `Plain EXPLAIN does not execute the statement, but the planner may call these functions on ${database}${irreversible ? ', and the effects named above stay' : ''}.`,
+      ? `EXPLAIN ANALYZE executes it on ${database}, inside a transaction that is always rolled ` +
+        `back${irreversible ? ' — except for the effects named above, which stay' : ''}.`
+      : `Plain EXPLAIN does not execute the statement, but the planner may call these functions on ` +
+        `${database}${irreversible ? ', and the effects named above stay' : ''}.`,
     button: irreversible ? 'Run — These Effects Stay' : request.analyze ? 'Run and Roll Back' : 'Plan It',
   };
 }

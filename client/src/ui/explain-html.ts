@@ -136,11 +136,14 @@ function details(raw: unknown): [string, string][] {
   for (const key of DETAIL_KEYS) {
     const v = r[key];
     if (v === undefined || v === null || v === '') continue;
-    if (Array.isArray(v)) out.push([key, v.map(String).join(', ')]);
-    else if (typeof v === 'object') out.push([key, JSON.stringify(v)]);
-    else out.push([key, String(v)]);
+    out.push([key, Array.isArray(v) ? v.map(detailText).join(', ') : detailText(v)]);
   }
   return out;
+}
+
+/** A plan value as text: an object (in an array too) as its JSON, never as "[object Object]". */
+function detailText(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 }
 
 function rawNumber(raw: unknown, key: string): number | undefined {
@@ -206,7 +209,8 @@ function renderNode(n: PanelNode, depth: number, ctx: Ctx, out: string[]): void 
     const pct = ctx.totalMs > 0 ? Math.min(100, Math.max(0, (n.exclusiveMs / ctx.totalMs) * 100)) : 0;
     const p = Math.round(pct * 10) / 10;
     line.push(
-      `<meter class="bar" min="0" max="100" low="20" high="50" optimum="0" value="${p}" title="${esc(`${formatMs(n.exclusiveMs)} in this node (${p}% of the total)`)}"></meter>`,
+      `<meter class="bar" min="0" max="100" low="20" high="50" optimum="0" value="${p}" ` +
+        `title="${esc(`${formatMs(n.exclusiveMs)} in this node (${p}% of the total)`)}"></meter>`,
       `<span class="time">${esc(formatMs(n.exclusiveMs))}<span class="pct"> ${p}%</span></span>`,
     );
   } else if (!ctx.analyze) {
@@ -236,7 +240,10 @@ function renderNode(n: PanelNode, depth: number, ctx: Ctx, out: string[]): void 
   if (num(n.sharedHit) || num(n.sharedRead)) {
     line.push(`<span class="buffers">buffers hit ${int(n.sharedHit ?? 0)} read ${int(n.sharedRead ?? 0)}</span>`);
   }
-  if (findings.length > 0) line.push(`<span class="badge" title="${esc(findings.map((f) => f.rule).join(', '))}">${findings.length === 1 ? 'finding' : `${findings.length} findings`}</span>`);
+  if (findings.length > 0)
+    line.push(
+      `<span class="badge" title="${esc(findings.map((f) => f.rule).join(', '))}">${findings.length === 1 ? 'finding' : `${findings.length} findings`}</span>`,
+    );
 
   const body: string[] = [];
   const det = details(n.raw);
@@ -246,7 +253,8 @@ function renderNode(n: PanelNode, depth: number, ctx: Ctx, out: string[]): void 
     for (const [k, v] of det) body.push(`<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`);
     body.push('</dl>');
   }
-  for (const f of findings) body.push(`<p class="node-finding sev-${esc(f.severity ?? 'warning')}"><span class="rule">${esc(f.rule)}</span> ${esc(f.message)}</p>`);
+  for (const f of findings)
+    body.push(`<p class="node-finding sev-${esc(f.severity ?? 'warning')}"><span class="rule">${esc(f.rule)}</span> ` + `${esc(f.message)}</p>`);
 
   const hasBody = body.length > 0 || n.children.length > 0;
   if (!hasBody) {

@@ -6,7 +6,6 @@
 export { STATUS_NOTIFICATION, type StatusParams } from '../../../protocol/index';
 import type { StatusParams } from '../../../protocol/index';
 
-
 /** What the client shows when no analysis pass has been reported. */
 export type ClientPhase = 'starting' | 'running' | 'stopped' | 'failed';
 
@@ -27,7 +26,8 @@ export function formatStatus(p: StatusParams): StatusView {
   const tooltip = [
     p.state === 'scanning' ? 'pgperf: analysing SQL files…' : 'pgperf: analysis up to date',
     `${plural(p.files, 'file')}, ${plural(p.statements, 'statement')}${p.ms !== undefined ? ` in ${formatMs(p.ms)}` : ''}`,
-    `${plural(error, 'error')}${p.syntaxErrors > 0 ? ` (${plural(p.syntaxErrors, 'syntax error')})` : ''}, ${plural(warning, 'warning')}, ${plural(info, 'info')}`,
+    `${plural(error, 'error')}${p.syntaxErrors > 0 ? ` (${plural(p.syntaxErrors, 'syntax error')})` : ''}, ` +
+      `${plural(warning, 'warning')}, ${plural(info, 'info')}`,
     'Click to show the pgperf output',
   ].join('\n');
   if (p.state === 'scanning') {

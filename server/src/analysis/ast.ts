@@ -1,5 +1,7 @@
 /** Helpers over libpg_query's JSON AST: wrapper nodes are `{ TypeName: { ...fields } }`. */
 
+// libpg_query's JSON AST has no type declarations: rules read its fields by name and check their shape where it varies.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Node = Record<string, any>;
 
 /** The type name of a wrapper node (`{ ColumnRef: {...} }` → `ColumnRef`), or '' for anything else. */
@@ -173,12 +175,14 @@ export function quoteIdent(name: string): string {
 
 /** Reserved keywords that cannot be bare column names (a pragmatic subset of PostgreSQL's list). */
 const RESERVED = new Set(
-  ('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
+  (
+    'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
     'current_catalog current_date current_role current_time current_timestamp current_user default deferrable ' +
     'desc distinct do else end except false fetch for foreign from grant group having in initially intersect ' +
     'into lateral leading limit localtime localtimestamp not null offset on only or order placing primary ' +
     'references returning select session_user some symmetric system_user table then to trailing true union ' +
     'unique user using variadic when where window with authorization binary collation concurrently cross ' +
     'current_schema freeze full ilike inner is isnull join left like natural notnull outer overlaps right ' +
-    'similar tablesample verbose').split(' '),
+    'similar tablesample verbose'
+  ).split(' '),
 );

@@ -46,7 +46,7 @@ export interface CatalogStatement {
 }
 
 /** The statement kinds the catalog learns from (and SELECT … INTO, see changesCatalog). */
-export const CATALOG_KINDS: ReadonlySet<string> = new Set([
+const CATALOG_KINDS: ReadonlySet<string> = new Set([
   'CreateSchemaStmt',
   'CreateStmt',
   'CreateTableAsStmt',
@@ -280,7 +280,7 @@ export function changesCatalog(st: { kind: string; treeMayInclude?(fragment: str
 }
 
 /** The statements of parsed files the catalog learns from, in file order. */
-export function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
+function* catalogStatements(files: readonly ParsedFile[]): Generator<CatalogStatement> {
   for (const file of files) for (const st of file.statements) if (st.hasAst && changesCatalog(st)) yield st;
 }
 
@@ -447,7 +447,7 @@ class Builder {
 }
 
 function nameOf(rv: Node, st: CatalogStatement): QName {
-  return { schema: rv.schemaname ?? (st.searchPath[0] ?? 'public'), name: rv.relname };
+  return { schema: rv.schemaname ?? st.searchPath[0] ?? 'public', name: rv.relname };
 }
 
 /** The existing relation a RangeVar names, or a placeholder in the first schema of the search path. */
@@ -455,13 +455,19 @@ function tableFor(b: Builder, rv: Node, st: CatalogStatement): TableInfo {
   return b.find(rv.schemaname, rv.relname, st) ?? b.ensure(nameOf(rv, st));
 }
 
-export function columnOf(def: Node): Column {
+function columnOf(def: Node): Column {
   const names = strings(def.typeName?.names);
   const typmods = def.typeName?.typmods as Node[] | undefined;
   const mod = typmods && typmods.length > 0 ? numberOf(typmods[0]) : undefined;
   const array = ((def.typeName?.arrayBounds as unknown[] | undefined)?.length ?? 0) > 0;
   const typeName = castName(names, def.typeName?.pct_type);
-  return { name: def.colname, type: (names[names.length - 1] ?? '').toLowerCase(), typmod: mod, ...(array ? { array } : {}), ...(typeName ? { typeName } : {}) };
+  return {
+    name: def.colname,
+    type: (names[names.length - 1] ?? '').toLowerCase(),
+    typmod: mod,
+    ...(array ? { array } : {}),
+    ...(typeName ? { typeName } : {}),
+  };
 }
 
 /** serial types are not types: the column gets the integer type. */
@@ -472,7 +478,10 @@ const SERIAL: Record<string, string> = { smallserial: 'int2', serial2: 'int2', s
  * them quoted is another type, and keeps its quotes.
  */
 const TYPE_KEYWORDS = new Set(
-  'bigint bit boolean char character dec decimal double float int integer interval json national nchar numeric real setof smallint time timestamp varchar varying'.split(' '),
+  (
+    'bigint bit boolean char character dec decimal double float int integer interval json national nchar numeric ' +
+    'real setof smallint time timestamp varchar varying'
+  ).split(' '),
 );
 /** Built-ins whose bare name carries a typmod of its own: `bit` is bit(1), `char` bpchar(1); `"bit"` has none. */
 const TYPMOD_KEYWORDS = new Set(['bit', 'char', 'character', 'nchar']);
@@ -505,7 +514,10 @@ function apply(b: Builder, st: CatalogStatement): void {
       return define(b, st, n.into?.rel, n.if_not_exists, () => queryRelation(b, st, n.into.rel, n.query, n.into.colNames, kind));
     }
     case 'SelectStmt':
-      if (n.intoClause?.rel) define(b, st, n.intoClause.rel, false, () => queryRelation(b, st, n.intoClause.rel, { SelectStmt: { ...n, intoClause: undefined } }, n.intoClause.colNames, 'table'));
+      if (n.intoClause?.rel)
+        define(b, st, n.intoClause.rel, false, () =>
+          queryRelation(b, st, n.intoClause.rel, { SelectStmt: { ...n, intoClause: undefined } }, n.intoClause.colNames, 'table'),
+        );
       return;
     case 'ViewStmt': {
       // CREATE OR REPLACE VIEW replaces; a plain CREATE VIEW of an existing name fails, like CREATE TABLE.
@@ -593,7 +605,17 @@ function sameShape(a: TableInfo, b: TableInfo): boolean {
 }
 
 function emptyRelation(q: QName, st: CatalogStatement, kind?: RelationKind): TableInfo {
-  return { schema: q.schema, name: q.name, columns: new Map(), rls: false, policies: [], indexes: [], uniques: [], created: st, ...(kind && kind !== 'table' ? { kind } : {}) };
+  return {
+    schema: q.schema,
+    name: q.name,
+    columns: new Map(),
+    rls: false,
+    policies: [],
+    indexes: [],
+    uniques: [],
+    created: st,
+    ...(kind && kind !== 'table' ? { kind } : {}),
+  };
 }
 
 /** The relation a CREATE TABLE defines (its LIKE sources and partition parent read from the current state). */
@@ -749,7 +771,9 @@ function alterTable(b: Builder, st: CatalogStatement, n: Node): void {
         if (cmd.name) {
           t.columns.delete(cmd.name);
           // PostgreSQL drops the indexes and constraints that use the column with it.
-          t.indexes = t.indexes.filter((i) => !i.columns.some((c) => c.column === cmd.name || c.exprColumns.includes(cmd.name)) && !i.include.includes(cmd.name));
+          t.indexes = t.indexes.filter(
+            (i) => !i.columns.some((c) => c.column === cmd.name || c.exprColumns.includes(cmd.name)) && !i.include.includes(cmd.name),
+          );
           t.uniques = t.uniques.filter((u) => !u.columns.includes(cmd.name));
         }
         break;
@@ -855,7 +879,11 @@ function renameColumn(t: TableInfo, from: string, to: string): void {
   t.uniques = t.uniques.map((u) => (u.columns.includes(from) ? { ...u, columns: u.columns.map(sub) } : u));
   t.indexes = t.indexes.map((i) =>
     i.columns.some((c) => c.column === from || c.exprColumns.includes(from)) || i.include.includes(from)
-      ? { ...i, columns: i.columns.map((c) => ({ ...c, column: c.column === undefined ? undefined : sub(c.column), exprColumns: c.exprColumns.map(sub) })), include: i.include.map(sub) }
+      ? {
+          ...i,
+          columns: i.columns.map((c) => ({ ...c, column: c.column === undefined ? undefined : sub(c.column), exprColumns: c.exprColumns.map(sub) })),
+          include: i.include.map(sub),
+        }
       : i,
   );
   if (t.partition?.columns.includes(from)) t.partition = { ...t.partition, columns: t.partition.columns.map(sub) };
@@ -866,7 +894,14 @@ function move(b: Builder, t: TableInfo, to: QName): void {
   const from = qkey(t);
   const k = qkey(to);
   if (k === from) return;
-  const moved: TableInfo = { ...t, ...to, columns: new Map(t.columns), policies: [...t.policies], uniques: [...t.uniques], indexes: t.indexes.map((i) => ({ ...i, table: { ...to } })) };
+  const moved: TableInfo = {
+    ...t,
+    ...to,
+    columns: new Map(t.columns),
+    policies: [...t.policies],
+    uniques: [...t.uniques],
+    indexes: t.indexes.map((i) => ({ ...i, table: { ...to } })),
+  };
   b.drop(from);
   b.put(moved);
   for (const i of moved.indexes) if (i.name) b.indexOwner.set(`${to.schema}.${i.name}`, k);

@@ -23,13 +23,13 @@ export interface ResolvedConfig {
 const HOST_EXTENSIONS = ['ts', 'mts', 'cts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'py', 'go', 'rs'];
 
 /** Host files linted by default beside .sql files (the extensions hostLanguageOf knows). */
-export const HOST_GLOBS = HOST_EXTENSIONS.map((e) => `**/*.${e}`);
+const HOST_GLOBS = HOST_EXTENSIONS.map((e) => `**/*.${e}`);
 
 /**
  * Host test code, left out by default: its SQL is expected output compared in assertions, seed data and
  * throwaway-database steps, never a query the application sends (.sql files in test folders still count).
  */
-export const HOST_TEST_GLOBS = [
+const HOST_TEST_GLOBS = [
   ...HOST_EXTENSIONS.flatMap((e) => [`**/*.test.${e}`, `**/*.spec.${e}`, `**/__tests__/**/*.${e}`, `**/tests/**/*.${e}`, `**/test/**/*.${e}`]),
   '**/*_test.go',
   '**/test_*.py',
@@ -88,7 +88,10 @@ const templateEntry = (entry: unknown) => (typeof entry === 'string' ? z.string(
  */
 function resolveTemplates(value: unknown, problems: ConfigProblem[]): TemplatePattern[] {
   if (!Array.isArray(value)) {
-    problems.push({ path: 'templates', message: 'expected an array of regular expressions (strings) or { "pattern": "…", "as": "identifier|value|literal|blank" }' });
+    problems.push({
+      path: 'templates',
+      message: 'expected an array of regular expressions (strings) or { "pattern": "…", "as": "identifier|value|literal|blank" }',
+    });
     return [];
   }
   const out: TemplatePattern[] = [];

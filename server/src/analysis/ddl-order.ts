@@ -104,9 +104,7 @@ export function orderedDdl(files: readonly ParsedFile[]): DdlStatement[] {
   }
   const byPhase = new Map<number, Item[]>();
   for (const it of items) byPhase.set(it.phase, [...(byPhase.get(it.phase) ?? []), it]);
-  const ordered = [...byPhase.keys()]
-    .sort((a, b) => a - b)
-    .flatMap((p) => (p === PHASE.CreateStmt ? orderTables(byPhase.get(p)!) : byPhase.get(p)!));
+  const ordered = [...byPhase.keys()].sort((a, b) => a - b).flatMap((p) => (p === PHASE.CreateStmt ? orderTables(byPhase.get(p)!) : byPhase.get(p)!));
   return ordered.map(({ st }) => ({
     file: st.file.path,
     line: st.file.lineOf(st.start),

@@ -49,12 +49,7 @@ function severityFor(rule: Rule, config: ResolvedConfig, own?: Severity): Severi
 }
 
 /** Lints one parsed file against a workspace catalog. */
-export function lintFile(
-  file: ParsedFile,
-  catalog: Catalog,
-  config: ResolvedConfig = DEFAULT_CONFIG,
-  internalErrors: string[] = [],
-): Finding[] {
+function lintFile(file: ParsedFile, catalog: Catalog, config: ResolvedConfig = DEFAULT_CONFIG, internalErrors: string[] = []): Finding[] {
   return lintFileWithin(file, catalog, config, Infinity, internalErrors).findings;
 }
 
@@ -62,7 +57,7 @@ export function lintFile(
  * Lints one parsed file, stopping the rules once `budgetMs` has passed (the language server's guard against
  * pathological input: the findings so far are kept, `complete` says whether every statement was checked).
  */
-export function lintFileWithin(
+function lintFileWithin(
   file: ParsedFile,
   catalog: Catalog,
   config: ResolvedConfig,
@@ -151,7 +146,10 @@ export function* lintFileSteps(
       for (const m of cached) {
         const shifted = shiftReport(m.report, statement.start - m.base);
         if (file.host && !hostMayReport(file, m.rule, shifted)) continue;
-        raw.push({ finding: makeFinding(file, m.rule.meta.id, severityFor(m.rule, config, shifted.severity) as Severity, shifted, statement), statement: statement.index });
+        raw.push({
+          finding: makeFinding(file, m.rule.meta.id, severityFor(m.rule, config, shifted.severity) as Severity, shifted, statement),
+          statement: statement.index,
+        });
       }
     } else {
       record = memo ? [] : undefined;
@@ -276,11 +274,7 @@ export function checkedFix(fix: Fix | undefined, statement: Statement | undefine
   return sqlParses(applyEdits(statement.text, local)) ? fix : undefined;
 }
 
-function applySuppressions(
-  file: ParsedFile,
-  raw: { finding: Finding; statement: number }[],
-  config: ResolvedConfig,
-): Finding[] {
+function applySuppressions(file: ParsedFile, raw: { finding: Finding; statement: number }[], config: ResolvedConfig): Finding[] {
   const suppressions = findSuppressions(file);
   if (suppressions.length === 0) return raw.map((r) => r.finding).sort(byPosition);
   const used = suppressions.map(() => new Set<string>());
@@ -318,7 +312,9 @@ function applySuppressions(
           start: s.start,
           end: s.end,
           message: `This ${kind} comment suppresses nothing: ${dead.join('; ')}.`,
-          fix: removeAll ? { title: 'Remove the unused suppression', edits: [removalEdit(s.inDocument ? file.document.text : file.text, s.start, s.end)] } : undefined,
+          fix: removeAll
+            ? { title: 'Remove the unused suppression', edits: [removalEdit(s.inDocument ? file.document.text : file.text, s.start, s.end)] }
+            : undefined,
         },
         undefined,
         s.inDocument,

@@ -2,7 +2,7 @@
 
 const cache = new Map<string, RegExp>();
 
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = cache.get(glob);
   if (re) return re;
   let src = '';

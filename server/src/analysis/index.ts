@@ -5,7 +5,7 @@
  * file instead would put every rule into the extension bundle. The language server still imports core files
  * directly, an exception the boundary check records until server/src/lsp is reduced to wiring.
  */
-export { initParser, parseSql } from './pg';
+export { initParser } from './pg';
 export { ParseCache, ParsedFile, type Statement } from './parse';
 export { lintSources, type LintResult } from './engine';
 export { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from './config';

@@ -20,7 +20,7 @@ export interface MigrationKey {
   rest: string;
 }
 
-const VERSION = /^[Vv]?(\d+(?:[._-]\d+)*)(?=[_.\-]|$)/;
+const VERSION = /^[Vv]?(\d+(?:[._-]\d+)*)(?=[_.-]|$)/;
 const DOWN_FILE = /(?:^|[._-])(?:down|undo)\.sql$/i;
 const FLYWAY_UNDO = /^U\d+(?:[._]\d+)*__/;
 

@@ -104,7 +104,6 @@ export class Statement {
     return (this.kindCache ??= kindOf(this.astValue));
   }
 
-
   /** The statement node's body, e.g. the object under `SelectStmt`. */
   get body(): Node {
     return this.ast ? (this.ast as Record<string, Node>)[this.kind] : {};
@@ -442,9 +441,7 @@ export class ParsedFile {
         // Rejected: the real tokenizer re-splits it in case the plain splitter missed a boundary, which can
         // only be a semicolon inside the piece.
         const pieceText = this.sqlText.slice(proposed.start, proposed.end);
-        const again = pieceText.includes(';')
-          ? splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }))
-          : [];
+        const again = pieceText.includes(';') ? splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start })) : [];
         if (again.length > 1) for (const p of again) this.parsePiece(p, true, pieceMemo);
         else this.parsePiece(proposed, true, pieceMemo);
       }
@@ -486,7 +483,17 @@ export class ParsedFile {
         const lead = text.length - text.trimStart().length;
         const kind = raw.stmt instanceof DeferredNode ? raw.stmt.kind : Object.keys(raw.stmt)[0];
         if (!QUERY_KINDS.has(kind) && !ROUTINE_KINDS.has(kind)) return;
-        const inner = new Statement(this, -1, base + start + lead, base + start + trimmed.length, raw.stmt, undefined, locByte + byteLength(text.slice(0, lead)), q.sql.slice(start + lead, start + trimmed.length), top);
+        const inner = new Statement(
+          this,
+          -1,
+          base + start + lead,
+          base + start + trimmed.length,
+          raw.stmt,
+          undefined,
+          locByte + byteLength(text.slice(0, lead)),
+          q.sql.slice(start + lead, start + trimmed.length),
+          top,
+        );
         if (QUERY_KINDS.has(kind)) out.push(inner);
         this.innerStatements(inner, depth + 1, memo, out, top);
       });
@@ -539,9 +546,10 @@ export class ParsedFile {
     stmts.forEach((raw, i) => {
       const locByte = raw.stmt_location ?? 0;
       const start = base + map.fromByte(locByte - byteBase);
-      const end = endsAtCode && (i === stmts.length - 1 || !raw.stmt_len)
-        ? base + length
-        : codeEnd(this.sqlText, start, raw.stmt_len ? base + map.fromByte(locByte - byteBase + raw.stmt_len) : base + length);
+      const end =
+        endsAtCode && (i === stmts.length - 1 || !raw.stmt_len)
+          ? base + length
+          : codeEnd(this.sqlText, start, raw.stmt_len ? base + map.fromByte(locByte - byteBase + raw.stmt_len) : base + length);
       // AST locations count bytes from the start of the parsed text; locByte makes them statement-relative.
       this.statements.push(new Statement(this, this.statements.length, start, end, raw.stmt, undefined, locByte));
     });

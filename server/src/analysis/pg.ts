@@ -8,6 +8,7 @@
  */
 // @ts-expect-error: the Emscripten module has no type declarations; PgQueryWasm below is the part pgperf uses.
 import createPgQueryModule from 'libpg-query/wasm/libpg-query.js';
+import type { Node } from './ast';
 
 interface PgQueryWasm {
   _malloc(size: number): number;
@@ -77,7 +78,7 @@ function parseRaw(sql: string, wantTree: boolean): { ok: true; json: string } | 
 }
 
 export interface RawStmt {
-  stmt: Record<string, any>;
+  stmt: Node;
   stmt_location?: number;
   stmt_len?: number;
 }
@@ -137,13 +138,13 @@ export class DeferredNode {
     readonly kind: string,
   ) {}
 
-  parse(): Record<string, any> {
+  parse(): Node {
     return JSON.parse(this.json);
   }
 }
 
 export interface DeferredRawStmt {
-  stmt: Record<string, any> | DeferredNode;
+  stmt: Node | DeferredNode;
   stmt_location?: number;
   stmt_len?: number;
 }
@@ -263,7 +264,7 @@ export function sqlParses(sql: string): boolean {
  * the body (PostgreSQL checks a body only when the function is created with check_function_bodies on, and
  * pgperf reports nothing for it either).
  */
-export function parsePlpgsql(sql: string): { plpgsql_funcs?: Record<string, any>[] } | undefined {
+export function parsePlpgsql(sql: string): { plpgsql_funcs?: Node[] } | undefined {
   const m = loaded();
   const text = withCString(m, sql, (queryPtr) => {
     const ptr = m._wasm_parse_plpgsql(queryPtr);

@@ -4,6 +4,7 @@
  * located in the file, so that rules see it as a statement of its own with exact offsets. Only dollar-quoted
  * bodies are read: there the file text is the body text (a body in '…' doubles its quotes).
  */
+import type { Node } from './ast';
 import { parsePlpgsql } from './pg';
 
 /** One query found in a body: its span in the containing statement's text and the SQL to parse for it. */
@@ -16,8 +17,6 @@ export interface BodyQuery {
   /** Whether the text is a whole `LANGUAGE sql` body (possibly several statements) rather than one query. */
   sqlBody: boolean;
 }
-
-type Node = Record<string, any>;
 
 /** PL/pgSQL statement types whose field holds a query (parse mode 0, a whole SQL statement). */
 const QUERY_FIELDS: Record<string, string> = {
@@ -68,7 +67,7 @@ export function bodyQueries(kind: string, body: Node, text: string): BodyQuery[]
 }
 
 /** The offset in `text` where `body` starts as the content of a dollar quote, or -1. */
-export function dollarBody(text: string, body: string): number {
+function dollarBody(text: string, body: string): number {
   const opener = /\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/g;
   for (let m = opener.exec(text); m; m = opener.exec(text)) {
     const start = m.index + m[0].length;
@@ -132,7 +131,7 @@ function matchesAt(body: string, query: string, p: number): boolean {
 /** `PERFORM expr` reaches the parser as `SELECT expr`: the span is the PERFORM statement, read as SELECT. */
 function locatePerform(body: string, query: string, from: number): { start: number; sql: string } | undefined {
   const rest = query.replace(/^SELECT /, '');
-  for (let p = body.slice(from).search(/\bperform\b/i); p >= 0; ) {
+  for (let p = body.slice(from).search(/\bperform\b/i); p >= 0;) {
     const at = from + p;
     let r = at + 7;
     while (r < body.length && /\s/.test(body[r])) r++;

@@ -59,7 +59,7 @@ export class SourceText {
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Maps offsets inside one string between UTF-8 bytes, code points and UTF-16 units (binary search). */
 export class OffsetMap {

@@ -21,7 +21,7 @@ export function splitStatements(text: string): Piece[] {
 }
 
 /** Splits at top-level semicolons, keeping SQL-standard function bodies (BEGIN ATOMIC … END) whole. */
-export function splitTokens(tokens: Token[]): Piece[] {
+function splitTokens(tokens: Token[]): Piece[] {
   const pieces: Piece[] = [];
   let first = -1;
   let last = -1;
@@ -83,9 +83,13 @@ export function splitPlain(text: string): Piece[] {
       let j = i + 2;
       while (j < n && nest > 0) {
         const d = text.charCodeAt(j);
-        if (d === 47 && text.charCodeAt(j + 1) === 42) (nest++, (j += 2));
-        else if (d === 42 && text.charCodeAt(j + 1) === 47) (nest--, (j += 2));
-        else j++;
+        if (d === 47 && text.charCodeAt(j + 1) === 42) {
+          nest++;
+          j += 2;
+        } else if (d === 42 && text.charCodeAt(j + 1) === 47) {
+          nest--;
+          j += 2;
+        } else j++;
       }
       i = j;
       continue;

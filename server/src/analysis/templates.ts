@@ -35,7 +35,8 @@ function mayHold(text: string): boolean {
   if (text.includes('{{') || text.includes('\\') || text.includes('@') || text.includes('sqlc.')) return true;
   for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
     const next = text.charCodeAt(i + 1);
-    if (next === 58 /* : */) i++; // a cast
+    if (next === 58 /* : */)
+      i++; // a cast
     else if (isNameStart(next) || next === 39 || next === 34 || next === 123) return true;
   }
   return false;
@@ -71,7 +72,12 @@ class Rewriter {
     if (end <= start) return;
     for (let i = start; i < end; i++) if (this.mask[i]) return;
     this.mask.fill(1, start, end);
-    this.regions.push({ start, end, kind: kind === 'terminator' ? 'blank' : kind, text: kind === 'terminator' ? ';' + ' '.repeat(end - start - 1) : placeholder(this.original.slice(start, end), kind) } as Region);
+    this.regions.push({
+      start,
+      end,
+      kind: kind === 'terminator' ? 'blank' : kind,
+      text: kind === 'terminator' ? ';' + ' '.repeat(end - start - 1) : placeholder(this.original.slice(start, end), kind),
+    } as Region);
   }
 
   /** Applies the replacements so far to `current` (one pass over the text). */
@@ -143,7 +149,10 @@ function goTemplates(out: Rewriter): void {
     const close = text.indexOf('}}', i + 2);
     if (close < 0 || close - i > MAX_ACTION) return;
     const end = close + 2;
-    const inner = text.slice(i + 2, close).replace(/^-?\s*/, '').replace(/\s*-?$/, '');
+    const inner = text
+      .slice(i + 2, close)
+      .replace(/^-?\s*/, '')
+      .replace(/\s*-?$/, '');
     let kind: PlaceholderKind;
     if (GO_CONTROL.test(inner)) kind = 'blank';
     else if (NAMED_PARAM.test(inner)) kind = standsAlone(out.current, i, end) ? 'value' : 'identifier';
@@ -275,10 +284,13 @@ function commentEnd(text: string, at: number): number {
   let nest = 1;
   let j = at + 2;
   while (j < text.length && nest > 0) {
-    if (text.charCodeAt(j) === 47 && text.charCodeAt(j + 1) === 42) (nest++, (j += 2));
-    else if (text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47) (nest--, (j += 2));
-    else j++;
+    if (text.charCodeAt(j) === 47 && text.charCodeAt(j + 1) === 42) {
+      nest++;
+      j += 2;
+    } else if (text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47) {
+      nest--;
+      j += 2;
+    } else j++;
   }
   return j;
 }
-

@@ -66,20 +66,19 @@ export function balancedSpan(tokens: Token[], first: number, last: number): [num
     }
   }
   let f = first;
-  for (let need = -minDepth; need > 0 && f > 0; ) {
+  for (let need = -minDepth; need > 0 && f > 0;) {
     f--;
     if (OPEN.has(tokens[f].text)) need--;
     else if (CLOSE.has(tokens[f].text)) need++;
   }
   let l = last;
-  for (let open = depth - minDepth; open > 0 && l < tokens.length - 1; ) {
+  for (let open = depth - minDepth; open > 0 && l < tokens.length - 1;) {
     l++;
     if (CLOSE.has(tokens[l].text)) open--;
     else if (OPEN.has(tokens[l].text)) open++;
   }
   return [f, l];
 }
-
 
 /** Words that continue a type name after its first word (`character varying`, `timestamp with time zone`). */
 const TYPE_WORDS = new Set(['VARYING', 'PRECISION', 'WITH', 'WITHOUT', 'TIME', 'ZONE', 'TO', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'YEAR', 'MONTH']);

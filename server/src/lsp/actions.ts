@@ -17,7 +17,7 @@ const sameRange = (f: Finding, d: Diagnostic) =>
   f.range.end.character === d.range.end.character;
 
 /** The finding a client diagnostic stands for. */
-export function findingFor(findings: readonly Finding[], d: Diagnostic): Finding | undefined {
+function findingFor(findings: readonly Finding[], d: Diagnostic): Finding | undefined {
   return findings.find((f) => f.ruleId === d.code && sameRange(f, d));
 }
 
@@ -37,8 +37,20 @@ const commentMark = (lang: HostLanguage) => (lang === 'python' ? '#' : '//');
 
 /** Nodes whose children are statements or declarations: a host comment on its own line there covers the next one. */
 const CONTAINERS = new Set([
-  'program', 'statement_block', 'class_body', 'switch_case', 'switch_default', 'module', 'block', 'source_file',
-  'declaration_list', 'statement_list', 'expression_case', 'default_case', 'communication_case', 'type_case',
+  'program',
+  'statement_block',
+  'class_body',
+  'switch_case',
+  'switch_default',
+  'module',
+  'block',
+  'source_file',
+  'declaration_list',
+  'statement_list',
+  'expression_case',
+  'default_case',
+  'communication_case',
+  'type_case',
 ]);
 
 /**
@@ -128,7 +140,12 @@ export function quickFixes(uri: string, file: ParsedFile, findings: readonly Fin
     }
     if (!seenRules.has(f.ruleId)) {
       seenRules.add(f.ruleId);
-      const all = fixAll(uri, file, findings.filter((x) => x.ruleId === f.ruleId), `Fix all ${f.ruleId} in this file`);
+      const all = fixAll(
+        uri,
+        file,
+        findings.filter((x) => x.ruleId === f.ruleId),
+        `Fix all ${f.ruleId} in this file`,
+      );
       if (all && findings.filter((x) => x.ruleId === f.ruleId && x.fix).length > 1) actions.push({ ...all, kind: FIX_ALL_KIND });
     }
   }

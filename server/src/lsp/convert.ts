@@ -12,7 +12,7 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 /** The rule's documentation page shipped beside the bundles (dist/../docs/rules). */
-export function docsUri(ruleId: string): string {
+function docsUri(ruleId: string): string {
   // Every diagnostic of every publish carries one: made once per rule.
   let uri = DOCS_URIS.get(ruleId);
   if (uri === undefined) DOCS_URIS.set(ruleId, (uri = pathToFileURL(join(__dirname, '..', 'docs', 'rules', `${ruleId}.md`)).href));

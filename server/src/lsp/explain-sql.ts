@@ -22,9 +22,7 @@ export function explainSql(file: ParsedFile, st: Statement): ExplainSql {
   const seg = host.segmentAt(st.start);
   if (!seg) return { text };
   const e = seg.embedded;
-  const holes = e.holes
-    .filter((h) => seg.base + h.sqlStart >= st.start && seg.base + h.sqlEnd <= st.end)
-    .sort((a, b) => a.sqlStart - b.sqlStart);
+  const holes = e.holes.filter((h) => seg.base + h.sqlStart >= st.start && seg.base + h.sqlEnd <= st.end).sort((a, b) => a.sqlStart - b.sqlStart);
   const doc = file.document;
   const written = (h: { hostStart: number; hostEnd: number }) => doc.text.slice(h.hostStart, h.hostEnd);
   const where = (h: { hostStart: number }) => `line ${doc.positionAt(h.hostStart).line + 1}`;

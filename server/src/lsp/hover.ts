@@ -53,14 +53,21 @@ export function tableHover(t: TableInfo, lineOf: (path: string, offset: number) 
   };
   const lines: string[] = [`**${name}**${t.created ? ` — declared in ${where(t.created.file.path, t.created.start)}` : ''}`, ''];
   const facts: string[] = [];
-  if (t.partition) facts.push(`partitioned by ${t.partition.strategy.toUpperCase()} (${t.partition.columns.map((c) => (c ? quoteIdent(c) : 'expression')).join(', ')})${t.partition.declaredIn === '.pgperf.json' ? ' (from .pgperf.json)' : ''}`);
+  if (t.partition)
+    facts.push(
+      `partitioned by ${t.partition.strategy.toUpperCase()} ` +
+        `(${t.partition.columns.map((c) => (c ? quoteIdent(c) : 'expression')).join(', ')})${t.partition.declaredIn === '.pgperf.json' ? ' (from .pgperf.json)' : ''}`,
+    );
   if (t.partitionOf) facts.push(`partition of ${t.partitionOf}`);
   facts.push(t.rls ? `row-level security enabled${t.forceRls ? ' (forced)' : ''}` : 'row-level security not enabled');
-  facts.push(t.policies.length > 0 ? `policies: ${t.policies.map((p) => `${p.name} (${where(p.statement.file.path, p.statement.start)})`).join(', ')}` : 'no policies');
+  facts.push(
+    t.policies.length > 0 ? `policies: ${t.policies.map((p) => `${p.name} (${where(p.statement.file.path, p.statement.start)})`).join(', ')}` : 'no policies',
+  );
   lines.push(facts.join(' · '), '');
   if (t.columns.size > 0) {
     lines.push('| column | type |', '| --- | --- |');
-    for (const c of t.columns.values()) lines.push(`| ${quoteIdent(c.name)} | ${c.type}${c.typmod !== undefined ? `(${c.typmod})` : ''}${c.array ? '[]' : ''} |`);
+    for (const c of t.columns.values())
+      lines.push(`| ${quoteIdent(c.name)} | ` + `${c.type}${c.typmod !== undefined ? `(${c.typmod})` : ''}${c.array ? '[]' : ''} |`);
     lines.push('');
   }
   const keys = t.uniques.map((u) => `${u.primary ? 'PRIMARY KEY' : 'UNIQUE'} (${u.columns.map((c) => (c ? quoteIdent(c) : 'expression')).join(', ')})`);
@@ -68,10 +75,15 @@ export function tableHover(t: TableInfo, lineOf: (path: string, offset: number) 
   if (t.indexes.length > 0) {
     lines.push('Indexes:');
     for (const i of t.indexes) {
-      const cols = i.columns.map((c) => `${c.column ? quoteIdent(c.column) : `(${c.exprColumns.join(', ')} expression)`}${c.opclass ? ` ${c.opclass}` : ''}`).join(', ');
-      const params = Object.entries(i.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+      const cols = i.columns
+        .map((c) => `${c.column ? quoteIdent(c.column) : `(${c.exprColumns.join(', ')} expression)`}${c.opclass ? ` ${c.opclass}` : ''}`)
+        .join(', ');
+      const params = Object.entries(i.params)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ');
       lines.push(
-        `- ${i.unique ? 'unique ' : ''}${i.name ?? '(unnamed)'}: ${i.method} (${cols})${i.include.length ? ` INCLUDE (${i.include.join(', ')})` : ''}${params ? ` WITH (${params})` : ''}${i.partial ? ' (partial)' : ''} — ${where(i.statement.file.path, i.statement.start)}`,
+        `- ${i.unique ? 'unique ' : ''}${i.name ?? '(unnamed)'}: ${i.method} ` +
+          `(${cols})${i.include.length ? ` INCLUDE (${i.include.join(', ')})` : ''}${params ? ` WITH (${params})` : ''}${i.partial ? ' (partial)' : ''} — ${where(i.statement.file.path, i.statement.start)}`,
       );
     }
   }

@@ -56,7 +56,7 @@ const SLICE_MS = 20;
  * The host languages served besides `sql`, by LSP languageId, with the extension a document of that language is
  * parsed as when its name has none (an untitled editor, a script without an extension).
  */
-export const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
+const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
   typescript: '.ts',
   typescriptreact: '.tsx',
   javascript: '.js',
@@ -67,14 +67,13 @@ export const HOST_LANGUAGE_IDS: Readonly<Record<string, string>> = {
 };
 
 /** Host files the server watches on disk (the extensions hostLanguageOf reads), besides the .sql files. */
-export const HOST_WATCH_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}';
+const HOST_WATCH_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,py,go,rs}';
 
 /** The `embedded.languages` key of a host file's path (`.tsx` is TypeScript), undefined for a SQL file. */
 function embeddedLanguageOf(path: string): EmbeddedLanguage | undefined {
   const lang = hostLanguageOf(path);
   return lang === 'tsx' ? 'typescript' : lang;
 }
-
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -278,7 +277,12 @@ export function startServer(connection: Connection): void {
         projectProblemUris.push(uri);
         void connection.sendDiagnostics({
           uri,
-          diagnostics: r.problems.map((x) => ({ range: rangeOfKey(text, x.path), severity: 2, source: 'pgperf', message: `${x.path || '(root)'}: ${x.message} (ignored)` })),
+          diagnostics: r.problems.map((x) => ({
+            range: rangeOfKey(text, x.path),
+            severity: 2,
+            source: 'pgperf',
+            message: `${x.path || '(root)'}: ${x.message} (ignored)`,
+          })),
         });
       }
     }
@@ -480,7 +484,9 @@ export function startServer(connection: Connection): void {
     const file = ws.parsed(key);
     if (!f || !file) return [];
     const only = context.only;
-    const wantsFixAll = only?.some((k) => k === CodeActionKind.Source || CodeActionKind.SourceFixAll.startsWith(k) || k.startsWith(CodeActionKind.SourceFixAll));
+    const wantsFixAll = only?.some(
+      (k) => k === CodeActionKind.Source || CodeActionKind.SourceFixAll.startsWith(k) || k.startsWith(CodeActionKind.SourceFixAll),
+    );
     const actions: CodeAction[] = [];
     if (!only || only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty)) {
       actions.push(...quickFixes(textDocument.uri, file, f.findings, context.diagnostics));
@@ -508,7 +514,10 @@ export function startServer(connection: Connection): void {
     const hit = tableAt(file, ws.catalog(f.path), offset);
     if (!hit) return null;
     const range = file.toDocument(hit.start, hit.end);
-    return { contents: { kind: 'markdown', value: tableHover(hit.table, (path, o) => ws.lineOf(path, o)) }, range: file.document.rangeOf(range.start, range.end) };
+    return {
+      contents: { kind: 'markdown', value: tableHover(hit.table, (path, o) => ws.lineOf(path, o)) },
+      range: file.document.rangeOf(range.start, range.end),
+    };
   });
 
   /**
@@ -573,7 +582,7 @@ function warmUp(): void {
 }
 
 /** Settings over `.pgperf.json` over defaults; a setting left at its empty default does not override. */
-export function mergeSettings(base: ResolvedConfig | undefined, settings: Record<string, unknown>) {
+function mergeSettings(base: ResolvedConfig | undefined, settings: Record<string, unknown>) {
   const raw: Record<string, unknown> = {};
   if (base) {
     raw.rules = { ...base.rules };
@@ -585,15 +594,17 @@ export function mergeSettings(base: ResolvedConfig | undefined, settings: Record
   }
   const s = settings;
   if (s.rules && typeof s.rules === 'object') raw.rules = { ...(raw.rules as object), ...(s.rules as object) };
-  if (s.partitionedTables && typeof s.partitionedTables === 'object') raw.partitionedTables = { ...(raw.partitionedTables as object), ...(s.partitionedTables as object) };
+  if (s.partitionedTables && typeof s.partitionedTables === 'object')
+    raw.partitionedTables = { ...(raw.partitionedTables as object), ...(s.partitionedTables as object) };
   // `embedded`: true/false switches every language; an object overrides field by field, `languages` language by language.
   if (typeof s.embedded === 'boolean') raw.embedded = s.embedded;
   else if (s.embedded && typeof s.embedded === 'object' && !Array.isArray(s.embedded)) {
     const over = s.embedded as Record<string, unknown>;
     const under = (raw.embedded ?? {}) as Record<string, unknown>;
-    const languages = over.languages && typeof over.languages === 'object' && !Array.isArray(over.languages) && under.languages
-      ? { ...(under.languages as object), ...(over.languages as object) }
-      : (over.languages ?? under.languages);
+    const languages =
+      over.languages && typeof over.languages === 'object' && !Array.isArray(over.languages) && under.languages
+        ? { ...(under.languages as object), ...(over.languages as object) }
+        : (over.languages ?? under.languages);
     raw.embedded = { ...under, ...over, ...(languages !== undefined ? { languages } : {}) };
   }
   for (const k of ['tenantColumn', 'include', 'exclude'] as const) if (s[k] !== undefined && s[k] !== null && s[k] !== '') raw[k] = s[k];
@@ -627,4 +638,3 @@ function rangeOfKey(text: string, path: string) {
   const len = at < 0 ? 1 : last.length + 2;
   return { start: { line, character }, end: { line, character: character + len } };
 }
-

@@ -230,9 +230,7 @@ export class Workspace {
 
   /** Every file parsed, in path order (as the catalog applies them). */
   allParsed(): ParsedFile[] {
-    return [...this.files.values()]
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-      .map((f) => this.parsed(f.uri)!);
+    return [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => this.parsed(f.uri)!);
   }
 
   summary(): Summary {
@@ -282,7 +280,16 @@ function tableKey(t: TableInfo): string {
     partitionOf: t.partitionOf,
     rls: t.rls,
     policies: t.policies.map((p) => p.name),
-    indexes: t.indexes.map((i) => [i.name, i.method, i.columns.map((c) => [c.column, c.exprColumns, c.opclass]), i.params, i.unique, i.partial, i.include, i.statement.file.path]),
+    indexes: t.indexes.map((i) => [
+      i.name,
+      i.method,
+      i.columns.map((c) => [c.column, c.exprColumns, c.opclass]),
+      i.params,
+      i.unique,
+      i.partial,
+      i.include,
+      i.statement.file.path,
+    ]),
     uniques: t.uniques.map((u) => [u.columns, u.primary, u.statement.file.path, u.statement.index]),
     created: t.created ? [t.created.file.path, t.created.index] : undefined,
     kind: t.kind,
@@ -308,4 +315,3 @@ function changedTableNames(before: Catalog, after: Catalog): Set<string> {
   }
   return names;
 }
-

@@ -12,7 +12,7 @@ import { freePort, startService, type Service } from './processes';
 import { artifactsDir, loadRuntime, PROJECT } from './runtime';
 import { QUIET_SETTINGS, scratchWorkspace, type Scratch } from './workspace';
 
-export const VSIX = join(PROJECT, 'dist-pkg/pgperf.vsix');
+const VSIX = join(PROJECT, 'dist-pkg/pgperf.vsix');
 
 export interface Workbench {
   page: Page;
@@ -23,7 +23,10 @@ export interface Workbench {
 /** `workspaceSettings` go into the scratch workspace's .vscode/settings.json. */
 export async function openWorkbench(
   suite: string,
-  { viewport = { width: 1280, height: 760 }, workspaceSettings = {} }: { viewport?: { width: number; height: number }; workspaceSettings?: Record<string, unknown> } = {},
+  {
+    viewport = { width: 1280, height: 760 },
+    workspaceSettings = {},
+  }: { viewport?: { width: number; height: number }; workspaceSettings?: Record<string, unknown> } = {},
 ): Promise<Workbench> {
   const runtime = loadRuntime();
   if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);

@@ -27,7 +27,11 @@ export async function freePort(): Promise<number> {
  * Starts `command args` in a process group of its own (so its children go with it), logs to `log`, and waits
  * until `url` answers HTTP. Fails with the process's output when it exits or does not answer in time.
  */
-export async function startService(command: string, args: string[], opts: { url: string; log: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Service> {
+export async function startService(
+  command: string,
+  args: string[],
+  opts: { url: string; log: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Service> {
   mkdirSync(dirname(opts.log), { recursive: true });
   const logStream = createWriteStream(opts.log);
   let output = '';

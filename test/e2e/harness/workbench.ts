@@ -65,14 +65,19 @@ export async function answerInput(page: Page, prompt: string, value: string): Pr
 /** The active editor's visible text, lines joined with \n (the editor renders spaces as no-break spaces). */
 export async function editorText(page: Page): Promise<string> {
   const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line');
-  const tops = await lines.evaluateAll((els) => els.map((e) => ({ top: parseFloat((e as unknown as { style: { top: string } }).style.top), text: e.textContent ?? '' })));
+  const tops = await lines.evaluateAll((els) =>
+    els.map((e) => ({ top: parseFloat((e as unknown as { style: { top: string } }).style.top), text: e.textContent ?? '' })),
+  );
   return tops
     .sort((a, b) => a.top - b.top)
     .map((l) => l.text.replace(/\u00a0/g, ' '))
     .join('\n');
 }
 
-/** The content of the visible webview (VS Code overlays webview iframes on the workbench and hides the inactive ones; each nests its page in an inner frame). */
+/**
+ * The content of the visible webview (VS Code overlays webview iframes on the workbench and hides the inactive ones;
+ * each nests its page in an inner frame).
+ */
 export function visibleWebview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
 }

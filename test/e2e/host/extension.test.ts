@@ -45,7 +45,7 @@ async function waitForFindings(rel: string, expected: string[], timeoutMs?: numb
   try {
     await waitFor(`${rel} to have findings ${JSON.stringify(expected)}`, same, timeoutMs);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; it has ${JSON.stringify(findings(uri))}`);
+    throw new Error(`${(e as Error).message}; it has ${JSON.stringify(findings(uri))}`, { cause: e });
   }
 }
 
@@ -86,7 +86,11 @@ describe('pgperf in the extension host', () => {
     const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
     assert.ok(contributed.length >= 10, `only ${contributed.length} commands in package.json`);
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(contributed.filter((c) => !registered.has(c)), [], 'contributed commands that are not registered');
+    assert.deepEqual(
+      contributed.filter((c) => !registered.has(c)),
+      [],
+      'contributed commands that are not registered',
+    );
   });
 
   it('publishes the findings of every workspace file, open or not, with the catalog built across files', async () => {
@@ -196,10 +200,7 @@ describe('pgperf on SQL in a TypeScript file (node-postgres pool.query with a te
     await waitForFindings(POSTS, ['17:offset-pagination']);
     const offset = vscode.languages.getDiagnostics(posts.uri).find((d) => ruleOf(d) === 'offset-pagination')!;
     // Line 17 of the host file is `      LIMIT 20 OFFSET $1\`,`: columns 16–24 (1-based), then the closing backtick.
-    assert.deepEqual(
-      [offset.range.start.line, offset.range.start.character, offset.range.end.line, offset.range.end.character],
-      [16, 15, 16, 24],
-    );
+    assert.deepEqual([offset.range.start.line, offset.range.start.character, offset.range.end.line, offset.range.end.character], [16, 15, 16, 24]);
     assert.equal(posts.getText(offset.range), 'OFFSET $1');
     assert.equal(posts.lineAt(16).text.slice(offset.range.end.character), '`,');
     assert.match(offset.message, /^OFFSET \$1 reads and discards every skipped row/);
@@ -227,10 +228,7 @@ describe('pgperf on SQL in a TypeScript file (node-postgres pool.query with a te
 
     // OFFSET $1 goes, and the same parameter (the pool.query values are untouched) becomes the last id seen.
     const fixed = posts.getText();
-    assert.equal(
-      fixed,
-      original.replace('      ORDER BY id\n      LIMIT 20 OFFSET $1`,', '      WHERE id > $1\n      ORDER BY id\n      LIMIT 20`,'),
-    );
+    assert.equal(fixed, original.replace('      ORDER BY id\n      LIMIT 20 OFFSET $1`,', '      WHERE id > $1\n      ORDER BY id\n      LIMIT 20`,'));
     const after = queryLiteral(fixed);
     assert.deepEqual(after.errors, []);
     assert.deepEqual(after.literal, {

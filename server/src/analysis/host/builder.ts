@@ -127,16 +127,45 @@ export class SqlBuilder {
 
 /** Keywords after which a name follows. */
 const NAME_KEYWORDS = new Set([
-  'FROM', 'JOIN', 'INTO', 'UPDATE', 'TABLE', 'ON', 'ONLY', 'EXISTS', 'VIEW', 'SCHEMA', 'SEQUENCE', 'INDEX',
-  'TRUNCATE', 'REFERENCES', 'AS', 'TYPE', 'COLUMN', 'TRIGGER', 'FUNCTION', 'EXTENSION', 'DATABASE', 'ROLE', 'USING',
-  'USER', 'TO', 'ANALYZE', 'VACUUM', 'PUBLICATION', 'SUBSCRIPTION', 'CONSTRAINT', 'SAVEPOINT', 'INHERITS',
+  'FROM',
+  'JOIN',
+  'INTO',
+  'UPDATE',
+  'TABLE',
+  'ON',
+  'ONLY',
+  'EXISTS',
+  'VIEW',
+  'SCHEMA',
+  'SEQUENCE',
+  'INDEX',
+  'TRUNCATE',
+  'REFERENCES',
+  'AS',
+  'TYPE',
+  'COLUMN',
+  'TRIGGER',
+  'FUNCTION',
+  'EXTENSION',
+  'DATABASE',
+  'ROLE',
+  'USING',
+  'USER',
+  'TO',
+  'ANALYZE',
+  'VACUUM',
+  'PUBLICATION',
+  'SUBSCRIPTION',
+  'CONSTRAINT',
+  'SAVEPOINT',
+  'INHERITS',
 ]);
 
 /**
  * The kind of placeholder a hole between `before` and `after` needs: text inside a SQL string literal or quoted
  * name, a name (after a keyword that takes one, next to `.` or glued to a word), or a value.
  */
-export function holeKind(before: string, after: string): HoleKind {
+function holeKind(before: string, after: string): HoleKind {
   const q = openQuote(before);
   if (q !== undefined) return 'literal';
   const prev = before.charCodeAt(before.length - 1);

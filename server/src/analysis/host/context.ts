@@ -11,7 +11,6 @@ import type { HostLanguage } from './grammars';
 
 type Lang = HostLanguage;
 
-
 /**
  * Told of every read of host text beyond the ancestors of the node judged (`from`: the node's start; the text read
  * is [start, end)): the extraction of an edited file keeps a string's result only when nothing it read was edited.
@@ -24,8 +23,17 @@ export function setTextReadListener(listener: typeof onTextRead): void {
 
 /** Node types that end a function's body: a walk for the call or declaration around a literal stops there. */
 const FUNCTION_TYPES = new Set([
-  'arrow_function', 'function_expression', 'function_declaration', 'generator_function_declaration', 'method_definition',
-  'function_definition', 'lambda', 'func_literal', 'method_declaration', 'function_item', 'closure_expression',
+  'arrow_function',
+  'function_expression',
+  'function_declaration',
+  'generator_function_declaration',
+  'method_definition',
+  'function_definition',
+  'lambda',
+  'func_literal',
+  'method_declaration',
+  'function_item',
+  'closure_expression',
 ]);
 
 function* ancestors(node: Node): Generator<Node> {
@@ -167,13 +175,17 @@ export function inTestCode(node: Node, lang: Lang): boolean {
           if (/^Test/.test(a.childForFieldName('name')?.text ?? '')) return true;
           if (/\bTestCase\b/.test(a.childForFieldName('superclasses')?.text ?? '')) return true;
         }
-        if (a.type === 'decorated_definition' && a.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(?:pytest\.)?fixture\b/.test(d.text))) return true;
+        if (a.type === 'decorated_definition' && a.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(?:pytest\.)?fixture\b/.test(d.text)))
+          return true;
         break;
       default:
         if (a.type === 'call_expression' && JS_TEST_BLOCKS.has(rootName(a.childForFieldName('function')) ?? '')) {
           // Only inside a callback given to the block, not in its title.
           const args = a.childForFieldName('arguments');
-          if (args?.namedChildren.some((c) => c && (c.type === 'arrow_function' || c.type === 'function_expression' || c.type === 'function') && within(node, c))) return true;
+          if (
+            args?.namedChildren.some((c) => c && (c.type === 'arrow_function' || c.type === 'function_expression' || c.type === 'function') && within(node, c))
+          )
+            return true;
         }
     }
   }
@@ -183,23 +195,42 @@ export function inTestCode(node: Node, lang: Lang): boolean {
 /** Whether a file is test code by its path (`*_test.go`, `test_*.py`, `*.spec.ts`, a `tests/` directory). */
 export function isTestPath(path: string): boolean {
   const p = path.replace(/\\/g, '/');
-  return /(?:^|\/)(?:tests?|__tests__|testdata|spec)\//.test(p)
-    || /_test\.go$/.test(p)
-    || /(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.pyi?$/.test(p)
-    || /\.(?:test|spec)\.[cm]?[jt]sx?$/.test(p);
+  return (
+    /(?:^|\/)(?:tests?|__tests__|testdata|spec)\//.test(p) ||
+    /_test\.go$/.test(p) ||
+    /(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.pyi?$/.test(p) ||
+    /\.(?:test|spec)\.[cm]?[jt]sx?$/.test(p)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Assertions
 
 /** Calls whose arguments are expected values: assertions, matchers, mock expectations (sqlmock `ExpectQuery`). */
-const ASSERT_NAME = /^(?:assert\w*|Assert\w*|debug_assert\w*|prop_assert\w*|expect\w*|Expect\w*|assert_called\w*|assert_any_call|assert_has_calls|approx|to(?:Equal|StrictEqual|Be\w*|Match\w*|Contain\w*|Have\w*|Throw\w*)|(?:deep|strict|not)?(?:Equal|equal)s?|deepStrictEqual|notStrictEqual|is|same)!?$/;
+const ASSERT_NAME =
+  /^(?:assert\w*|Assert\w*|debug_assert\w*|prop_assert\w*|expect\w*|Expect\w*|assert_called\w*|assert_any_call|assert_has_calls|approx|to(?:Equal|StrictEqual|Be\w*|Match\w*|Contain\w*|Have\w*|Throw\w*)|(?:deep|strict|not)?(?:Equal|equal)s?|deepStrictEqual|notStrictEqual|is|same)!?$/;
 /** Receivers whose every method is an assertion: `assert.Equal`, `require.Contains` (Go), `expect(x).to.equal` (chai). */
 const ASSERT_ROOT = new Set(['assert', 'require', 'expect', 'should', 'assertThat']);
 /** Go testify suites: `s.Require().Equal`, `suite.Assert().Contains`. */
 const GO_SUITE_ASSERT = /\.(?:Require|Assert)\(\)$/;
 /** Checks on a string, not a query: the literal is a needle or the haystack. */
-const STRING_CHECKS = new Set(['includes', 'startsWith', 'endsWith', 'indexOf', 'startswith', 'endswith', 'find', 'contains', 'starts_with', 'ends_with', 'Contains', 'HasPrefix', 'HasSuffix', 'Index', 'EqualFold']);
+const STRING_CHECKS = new Set([
+  'includes',
+  'startsWith',
+  'endsWith',
+  'indexOf',
+  'startswith',
+  'endswith',
+  'find',
+  'contains',
+  'starts_with',
+  'ends_with',
+  'Contains',
+  'HasPrefix',
+  'HasSuffix',
+  'Index',
+  'EqualFold',
+]);
 /** Names a literal is assigned to when it is the expected result: `expected`, `expectedSql`, `expected_query`, Go `want`. */
 const EXPECTED_NAME = /^(?:expected|want(?![a-z]))/i;
 
@@ -227,8 +258,8 @@ function assertionCall(call: Node, lang: Lang, node: Node): boolean {
 
 /** Whether a declaration, assignment or key gives `node` to a name like `expected`. */
 function expectedTarget(a: Node, node: Node): boolean {
-  let name: Node | null = null;
-  let value: Node | null = null;
+  let name: Node | null;
+  let value: Node | null;
   switch (a.type) {
     case 'variable_declarator':
       [name, value] = [a.childForFieldName('name'), a.childForFieldName('value')];
@@ -269,8 +300,17 @@ function expectedTarget(a: Node, node: Node): boolean {
   }
   if (!name || !within(node, value)) return false;
   // The last name assigned (`self.expected_sql`, `let mut expected`, Go `expected, err :=`).
-  const text = name.text.replace(/^["'`]|["'`]$/g, '').replace(/^mut\s+/, '').split(/[.,\s]/).filter(Boolean)[0] ?? '';
-  const last = name.text.replace(/^["'`]|["'`]$/g, '').split('.').pop() ?? '';
+  const text =
+    name.text
+      .replace(/^["'`]|["'`]$/g, '')
+      .replace(/^mut\s+/, '')
+      .split(/[.,\s]/)
+      .filter(Boolean)[0] ?? '';
+  const last =
+    name.text
+      .replace(/^["'`]|["'`]$/g, '')
+      .split('.')
+      .pop() ?? '';
   return EXPECTED_NAME.test(text) || EXPECTED_NAME.test(last);
 }
 
@@ -289,7 +329,13 @@ export function inAssertion(node: Node, lang: Lang): boolean {
     if (lang === 'python') {
       if (a.type === 'assert_statement') return true;
       // `"SELECT …" in sql`: the literal is the left operand of `in` / `not in`.
-      if (a.type === 'comparison_operator' && a.namedChildren[0] && within(node, a.namedChildren[0]) && /^\s*(?:not\s+)?in\b/.test(a.text.slice(a.namedChildren[0].endIndex - a.startIndex))) return true;
+      if (
+        a.type === 'comparison_operator' &&
+        a.namedChildren[0] &&
+        within(node, a.namedChildren[0]) &&
+        /^\s*(?:not\s+)?in\b/.test(a.text.slice(a.namedChildren[0].endIndex - a.startIndex))
+      )
+        return true;
     }
     // An assertion or declaration around the function the literal is in says nothing of it.
     if (FUNCTION_TYPES.has(a.type)) break;
@@ -309,9 +355,24 @@ export function inTestOrAssertion(node: Node, lang: Lang): boolean {
 // Queries built at run time
 
 /** knex/Objection raw fragments (`whereRaw`, `orderByRaw`, `joinRaw`, …): SQL pieces of a built query, not statements. */
-const JS_FRAGMENT = /^(?:or|and)?(?:where|having|orderBy|groupBy|join|leftJoin|rightJoin|innerJoin|leftOuterJoin|fullOuterJoin|crossJoin|from|on|select|column|update|with|first)(?:Not)?Raw$/i;
+const JS_FRAGMENT =
+  /^(?:or|and)?(?:where|having|orderBy|groupBy|join|leftJoin|rightJoin|innerJoin|leftOuterJoin|fullOuterJoin|crossJoin|from|on|select|column|update|with|first)(?:Not)?Raw$/i;
 /** SQLAlchemy / peewee constructs whose string arguments are clauses of a built query. */
-const PY_FRAGMENT = new Set(['select', 'where', 'filter', 'having', 'order_by', 'group_by', 'join', 'outerjoin', 'literal_column', 'column', 'table', 'add_columns', 'with_only_columns']);
+const PY_FRAGMENT = new Set([
+  'select',
+  'where',
+  'filter',
+  'having',
+  'order_by',
+  'group_by',
+  'join',
+  'outerjoin',
+  'literal_column',
+  'column',
+  'table',
+  'add_columns',
+  'with_only_columns',
+]);
 /** squirrel / goqu / gorm clause methods and string builders in Go. */
 const GO_FRAGMENT = new Set(['Where', 'Having', 'Suffix', 'Prefix', 'Expr', 'OrderBy', 'GroupBy', 'Joins', 'WriteString', 'Fprintf']);
 /** Query-builder packages: every string given on a chain rooted at one is a clause (`sq.Select(…).From(…)`). */
@@ -319,8 +380,19 @@ const GO_BUILDER_PACKAGES = new Set(['sq', 'squirrel', 'goqu', 'sqlbuilder', 'ps
 
 /** Node types a literal passes through on its way to the argument or declaration it is part of. */
 const VALUE_WRAPPERS = new Set([
-  'binary_expression', 'binary_operator', 'parenthesized_expression', 'concatenated_string', 'as_expression', 'satisfies_expression',
-  'non_null_expression', 'reference_expression', 'token_tree', 'arguments', 'argument_list', 'template_string', 'type_cast_expression',
+  'binary_expression',
+  'binary_operator',
+  'parenthesized_expression',
+  'concatenated_string',
+  'as_expression',
+  'satisfies_expression',
+  'non_null_expression',
+  'reference_expression',
+  'token_tree',
+  'arguments',
+  'argument_list',
+  'template_string',
+  'type_cast_expression',
 ]);
 
 /** The calls `node` is passed to, innermost first, through wrappers and formatting calls (`text(…)`, `String::from`, `format!`). */
@@ -355,7 +427,8 @@ function isFragmentCall(call: Node, lang: Lang): boolean {
       const root = rootName(c.object);
       if (root && GO_BUILDER_PACKAGES.has(root)) return true;
       if (!GO_FRAGMENT.has(c.name)) return false;
-      if (c.name === 'Fprintf') return !!c.object && c.object.text === 'fmt' && call.childForFieldName('arguments')?.namedChildren[0]?.type === 'unary_expression';
+      if (c.name === 'Fprintf')
+        return !!c.object && c.object.text === 'fmt' && call.childForFieldName('arguments')?.namedChildren[0]?.type === 'unary_expression';
       return true;
     }
     default:
@@ -370,7 +443,7 @@ const STRING_WRAPPERS = /^(?:from|to_string|to_owned|into|String|format!?|concat
 /** The name a literal (through wrappers and `String::from`, `.to_string()`) is assigned to by a declaration. */
 function declaredName(node: Node): { name: string; decl: Node } | undefined {
   for (let n: Node | null = node.parent, depth = 0; n && depth < 8; n = n.parent, depth++) {
-    let target: Node | null = null;
+    let target: Node | null;
     switch (n.type) {
       case 'variable_declarator':
       case 'var_spec':
@@ -457,7 +530,8 @@ export function isBuilderStart(node: Node, lang: Lang): boolean {
 // Down migrations
 
 /** Parameters a JavaScript migration step takes. */
-const JS_MIGRATION_PARAM = /^\s*\(?\s*(?:queryRunner|knex|db|pgm|queryInterface|sequelize|client|trx|migration)\b|:\s*(?:QueryRunner|Knex|MigrationBuilder|QueryInterface)\b/;
+const JS_MIGRATION_PARAM =
+  /^\s*\(?\s*(?:queryRunner|knex|db|pgm|queryInterface|sequelize|client|trx|migration)\b|:\s*(?:QueryRunner|Knex|MigrationBuilder|QueryInterface)\b/;
 
 function jsFunctionParams(fn: Node | null | undefined): string {
   return fn?.childForFieldName('parameters')?.text ?? fn?.childForFieldName('parameter')?.text ?? '';
@@ -481,7 +555,11 @@ function jsDownStep(a: Node): boolean {
       return a.childForFieldName('name')?.text === 'down' && (a.parent?.type === 'export_statement' || a.parent?.type === 'program');
     case 'variable_declarator':
       // `export const down = async (knex) => …`
-      return a.childForFieldName('name')?.text === 'down' && isFunctionNode(a.childForFieldName('value')) && (a.parent?.parent?.type === 'export_statement' || a.parent?.parent?.type === 'program');
+      return (
+        a.childForFieldName('name')?.text === 'down' &&
+        isFunctionNode(a.childForFieldName('value')) &&
+        (a.parent?.parent?.type === 'export_statement' || a.parent?.parent?.type === 'program')
+      );
     case 'assignment_expression':
       // `exports.down = …`, `module.exports.down = …`
       return /^(?:module\.)?exports\.down$/.test(a.childForFieldName('left')?.text ?? '') && isFunctionNode(a.childForFieldName('right'));
@@ -491,8 +569,11 @@ function jsDownStep(a: Node): boolean {
       const value = a.childForFieldName('value');
       if (!isFunctionNode(value)) return false;
       const holder = a.parent?.parent;
-      return (holder?.type === 'assignment_expression' && /^module\.exports$|^exports$/.test(holder.childForFieldName('left')?.text ?? ''))
-        || holder?.type === 'export_statement' || JS_MIGRATION_PARAM.test(jsFunctionParams(value).replace(/^\(/, ''));
+      return (
+        (holder?.type === 'assignment_expression' && /^module\.exports$|^exports$/.test(holder.childForFieldName('left')?.text ?? '')) ||
+        holder?.type === 'export_statement' ||
+        JS_MIGRATION_PARAM.test(jsFunctionParams(value).replace(/^\(/, ''))
+      );
     }
     default:
       return false;
@@ -559,7 +640,13 @@ export function inDownMigration(node: Node, lang: Lang): boolean {
         }
         break;
       case 'go':
-        if (a.type === 'func_literal' && a.parent?.type === 'argument_list' && goRegistration(a.parent.parent) && lastArgument(a.parent.parent!)?.startIndex === a.startIndex) return true;
+        if (
+          a.type === 'func_literal' &&
+          a.parent?.type === 'argument_list' &&
+          goRegistration(a.parent.parent) &&
+          lastArgument(a.parent.parent!)?.startIndex === a.startIndex
+        )
+          return true;
         if (a.type === 'function_declaration') {
           const name = a.childForFieldName('name')?.text ?? '';
           let root: Node = a;

@@ -25,7 +25,7 @@ export function decode(raw: string, base: number, style: EscapeStyle): Decoded {
       out.text += ch;
     }
   };
-  for (let i = 0; i < raw.length; ) {
+  for (let i = 0; i < raw.length;) {
     const c = raw[i];
     if (c !== '\\' || style === 'raw' || style === 'python-raw') {
       // A raw string still keeps `\` as a character; only the quote it may escape stays part of the literal.
@@ -73,7 +73,13 @@ function escapeAt(raw: string, i: number, style: EscapeStyle): { text?: string; 
     while (end < i + 4 && /[0-7]/.test(raw[end] ?? '')) end++;
     return { text: String.fromCharCode(parseInt(raw.slice(i + 1, end), 8)), end };
   }
-  if (e in SIMPLE && !(e === 'a' && style === 'js') && !(e === 'v' && style === 'rust') && !(e === 'b' && style === 'rust') && !(e === 'f' && style === 'rust')) {
+  if (
+    e in SIMPLE &&
+    !(e === 'a' && style === 'js') &&
+    !(e === 'v' && style === 'rust') &&
+    !(e === 'b' && style === 'rust') &&
+    !(e === 'f' && style === 'rust')
+  ) {
     return { text: SIMPLE[e], end: i + 2 };
   }
   if (style === 'python' && e === 'N' && raw[i + 2] === '{') {

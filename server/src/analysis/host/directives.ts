@@ -22,8 +22,20 @@ const WORD = 'pgperf-ignore';
 
 /** Nodes whose children are statements or declarations. */
 const CONTAINERS = new Set([
-  'program', 'statement_block', 'class_body', 'switch_case', 'switch_default', 'module', 'block', 'source_file',
-  'declaration_list', 'statement_list', 'expression_case', 'default_case', 'communication_case', 'type_case',
+  'program',
+  'statement_block',
+  'class_body',
+  'switch_case',
+  'switch_default',
+  'module',
+  'block',
+  'source_file',
+  'declaration_list',
+  'statement_list',
+  'expression_case',
+  'default_case',
+  'communication_case',
+  'type_case',
 ]);
 
 function isComment(n: Node): boolean {
@@ -60,7 +72,12 @@ function nextCode(comment: Node): Node | undefined {
  * Every directive comment of a parsed host file (with `span`: those in comments inside that host range).
  * `onRead(from, start, end)`: told of the code each directive's reach was taken from.
  */
-export function directivesOf(root: Node, text: string, span?: { start: number; end: number }, onRead?: (from: number, start: number, end: number) => void): HostDirective[] {
+export function directivesOf(
+  root: Node,
+  text: string,
+  span?: { start: number; end: number },
+  onRead?: (from: number, start: number, end: number) => void,
+): HostDirective[] {
   const out: HostDirective[] = [];
   let lastComment = -1;
   const to = span?.end ?? text.length;

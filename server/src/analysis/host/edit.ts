@@ -43,7 +43,11 @@ export function hostEdit(e: EmbeddedSql, sqlStart: number, sqlEnd: number, newTe
   if (e.foundBy === 'tag' && /\$\d/.test(newText)) return undefined;
   for (const h of e.holes) {
     if (h.origin === 'interpolation' && newText.includes(e.sql.slice(h.sqlStart, h.sqlEnd))) return undefined;
-    if (sqlEnd === sqlStart ? h.sqlStart < sqlStart && sqlStart < h.sqlEnd : h.sqlStart < sqlEnd && sqlStart < h.sqlEnd && !(sqlStart <= h.sqlStart && h.sqlEnd <= sqlEnd)) {
+    if (
+      sqlEnd === sqlStart
+        ? h.sqlStart < sqlStart && sqlStart < h.sqlEnd
+        : h.sqlStart < sqlEnd && sqlStart < h.sqlEnd && !(sqlStart <= h.sqlStart && h.sqlEnd <= sqlEnd)
+    ) {
       return undefined;
     }
   }

@@ -65,7 +65,7 @@ export async function initEmbedded(): Promise<void> {
 
 /** The host offset of SQL offset `at` (the end of the SQL maps to the end of its last character). */
 export function toHostOffset(e: EmbeddedSql, at: number): number {
-  return at >= e.sql.length ? e.ends[e.sql.length - 1] ?? e.end : e.starts[at];
+  return at >= e.sql.length ? (e.ends[e.sql.length - 1] ?? e.end) : e.starts[at];
 }
 
 /** The host range of SQL range [start, end). */
@@ -87,7 +87,8 @@ function languageKey(lang: HostLanguage): EmbeddedLanguage {
 }
 
 /** Statement keywords a string passed to a generic API must start with. */
-const STATEMENT_START = /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK|START|END|SAVEPOINT|RELEASE|DO|VALUES|TABLE|EXPLAIN|LOCK|VACUUM|ANALYZE|ANALYSE|REFRESH|COPY|DECLARE|FETCH|CLOSE|LISTEN|NOTIFY|UNLISTEN|CALL|MERGE|RESET|PREPARE|EXECUTE|DEALLOCATE|REINDEX|CLUSTER|CHECKPOINT|DISCARD|IMPORT|SECURITY|ABORT)\b/i;
+const STATEMENT_START =
+  /^(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK|START|END|SAVEPOINT|RELEASE|DO|VALUES|TABLE|EXPLAIN|LOCK|VACUUM|ANALYZE|ANALYSE|REFRESH|COPY|DECLARE|FETCH|CLOSE|LISTEN|NOTIFY|UNLISTEN|CALL|MERGE|RESET|PREPARE|EXECUTE|DEALLOCATE|REINDEX|CLUSTER|CHECKPOINT|DISCARD|IMPORT|SECURITY|ABORT)\b/i;
 const STATEMENT_KEYWORDS = STATEMENT_START.source.slice(2, STATEMENT_START.source.indexOf(')')).split('|');
 /**
  * The fallback takes only these (as the statement's first word, in upper or lower case: `Select an item from the
@@ -159,7 +160,12 @@ const LITERAL_OPENING = /(?:'''|"""|[`'"]|#*")[\s(]*(?:--[^\n]*\n\s*|\/\*[\s\S]*
 
 /** Argument node types isStringish may accept besides the literals and concatenations. */
 const STRINGISH_EXTRA: Record<HostLanguage, readonly string[]> = {
-  typescript: [], tsx: [], javascript: [], python: ['call'], go: ['call_expression'], rust: ['macro_invocation', 'reference_expression'],
+  typescript: [],
+  tsx: [],
+  javascript: [],
+  python: ['call'],
+  go: ['call_expression'],
+  rust: ['macro_invocation', 'reference_expression'],
 };
 
 interface Queries {
@@ -183,7 +189,10 @@ function queriesOf(lang: HostLanguage): Queries {
   const grammar = hostGrammar(lang);
   // Only the types the grammar has (a query naming another does not compile).
   const types = (names: Iterable<string>): string =>
-    [...new Set(names)].filter((t) => grammar.idForNodeType(t, true) !== null).map((t) => `(${t})`).join(' ');
+    [...new Set(names)]
+      .filter((t) => grammar.idForNodeType(t, true) !== null)
+      .map((t) => `(${t})`)
+      .join(' ');
   const stringish = types([...LITERALS[lang], ...CONCAT, ...STRINGISH_EXTRA[lang]]);
   let source: string;
   switch (lang) {
@@ -276,7 +285,12 @@ const PREFILTERS = new WeakMap<EmbeddedOptions, Map<HostLanguage, Prefilter>>();
 
 /** Quotes a literal may open with: Rust's `'` and Go's `'` are characters (Rust raw strings end `r#"`: a `"`). */
 const OPENING_QUOTES: Record<HostLanguage, string> = {
-  typescript: `'"\``, tsx: `'"\``, javascript: `'"\``, python: `'"`, go: `"\``, rust: '"',
+  typescript: `'"\``,
+  tsx: `'"\``,
+  javascript: `'"\``,
+  python: `'"`,
+  go: `"\``,
+  rust: '"',
 };
 
 function escapeRegex(s: string): string {
@@ -324,7 +338,14 @@ function prefilterOf(lang: HostLanguage, options: EmbeddedOptions): Prefilter {
   f = {
     statement: opening(trie(STATEMENT_KEYWORDS, true, '(?![A-Za-z0-9_])', cut)),
     fallback: options.keywordFallback
-      ? opening(`${trie(fallbackWords, false, `(?:\\s|\\\\)`, cut)}|${trie(fallbackWords.map((w) => w.toLowerCase()), false, `(?:\\s|\\\\)`, cut)}`)
+      ? opening(
+          `${trie(fallbackWords, false, `(?:\\s|\\\\)`, cut)}|${trie(
+            fallbackWords.map((w) => w.toLowerCase()),
+            false,
+            `(?:\\s|\\\\)`,
+            cut,
+          )}`,
+        )
       : undefined,
     names: new RegExp(`(?<![A-Za-z0-9_$])(?:${[...new Set(names)].map(escapeRegex).join('|')})(?![A-Za-z0-9_$])`),
   };
@@ -351,11 +372,18 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
   try {
     const root = tree.rootNode;
     const markers = mayHoldSql && MARKER_ANYWHERE.test(text);
-    if (owned) return { sql: mayHoldSql ? new Extractor(lang, options).run(root, text, markers) : [], directives: mayHoldDirectives ? directivesOf(root, text) : [] };
+    if (owned)
+      return { sql: mayHoldSql ? new Extractor(lang, options).run(root, text, markers) : [], directives: mayHoldDirectives ? directivesOf(root, text) : [] };
     // The tree is kept (a file edited in the editor): so are the results, to re-read after an edit only around it.
     const prev = LAST.get(path);
     LAST.delete(path);
-    const same = prev && prev.lang === lang && prev.options === options && prev.mayHoldSql === mayHoldSql && prev.mayHoldDirectives === mayHoldDirectives && prev.markers === markers;
+    const same =
+      prev &&
+      prev.lang === lang &&
+      prev.options === options &&
+      prev.mayHoldSql === mayHoldSql &&
+      prev.mayHoldDirectives === mayHoldDirectives &&
+      prev.markers === markers;
     let state: LastExtract | undefined;
     if (same && unchanged && prev.text === text) state = prev;
     else if (same && change && prev.text === change.oldText) state = reextract(prev, root, text, change);
@@ -411,7 +439,15 @@ function goDownOf(lang: HostLanguage, root: Node): string {
   return lang === 'go' ? [...goDownNames(root)].sort().join('\n') : '';
 }
 
-function fullExtract(lang: HostLanguage, options: EmbeddedOptions, root: Node, text: string, mayHoldSql: boolean, mayHoldDirectives: boolean, markers: boolean): LastExtract {
+function fullExtract(
+  lang: HostLanguage,
+  options: EmbeddedOptions,
+  root: Node,
+  text: string,
+  mayHoldSql: boolean,
+  mayHoldDirectives: boolean,
+  markers: boolean,
+): LastExtract {
   const noted: number[] = [];
   reads = noted;
   setTextReadListener(noteContextRead);
@@ -668,7 +704,8 @@ class Extractor {
           if (fn && args?.type === 'template_string') {
             const tag = tagOf(fn);
             const name = tag && calleeName(tag);
-            if (tag && (this.tags.has(tag.text) || (name && this.tags.has(name)))) return { api: `${tag.text}\`\``, foundBy: 'tag', arg: args, tagged: true, params: [] };
+            if (tag && (this.tags.has(tag.text) || (name && this.tags.has(name))))
+              return { api: `${tag.text}\`\``, foundBy: 'tag', arg: args, tagged: true, params: [] };
             return undefined;
           }
           return this.callApi(node, fn, 'property');
@@ -848,7 +885,7 @@ function leadingTemplate(n: Node | null): Node | null {
 }
 
 /** What cannot stand in type arguments: logical, arithmetic and comparison operators, an assignment. */
-const NOT_TYPE_ARGUMENTS = /&&|\|\||\?\?|[+*\/%!]|=(?!>)/;
+const NOT_TYPE_ARGUMENTS = /&&|\|\||\?\?|[+*/%!]|=(?!>)/;
 
 /**
  * The tag before the type arguments a `>` (or `>>`, `>>>`) ending at `close` closes: the `<` that balances it, and
@@ -909,10 +946,23 @@ function enclosing(lit: Node, lang: HostLanguage): Node {
   let top = lit;
   for (;;) {
     const p = top.parent;
-    if (!p || p.startIndex !== top.startIndex && !(p.type === 'argument_list' || p.type === 'token_tree')) return top;
+    if (!p || (p.startIndex !== top.startIndex && !(p.type === 'argument_list' || p.type === 'token_tree'))) return top;
     if (CONCAT.has(p.type) && isConcat(p)) top = p;
-    else if (lang === 'go' && p.type === 'argument_list' && p.namedChildren[0]?.startIndex === top.startIndex && p.parent?.childForFieldName('function')?.text === 'fmt.Sprintf') top = p.parent;
-    else if (lang === 'rust' && p.type === 'token_tree' && p.parent?.type === 'macro_invocation' && /^(std::)?format$/.test(p.parent.childForFieldName('macro')?.text ?? '') && macroString(p.parent)?.startIndex === top.startIndex) top = p.parent;
+    else if (
+      lang === 'go' &&
+      p.type === 'argument_list' &&
+      p.namedChildren[0]?.startIndex === top.startIndex &&
+      p.parent?.childForFieldName('function')?.text === 'fmt.Sprintf'
+    )
+      top = p.parent;
+    else if (
+      lang === 'rust' &&
+      p.type === 'token_tree' &&
+      p.parent?.type === 'macro_invocation' &&
+      /^(std::)?format$/.test(p.parent.childForFieldName('macro')?.text ?? '') &&
+      macroString(p.parent)?.startIndex === top.startIndex
+    )
+      top = p.parent;
     else if (lang === 'python' && p.type === 'attribute' && p.childForFieldName('attribute')?.text === 'format' && p.parent?.type === 'call') top = p.parent;
     else return top;
   }
@@ -933,15 +983,29 @@ function isStringish(node: Node, lang: HostLanguage): boolean {
   return false;
 }
 
-
 const MARKER_ANYWHERE = /\/\*\s*sql\s*\*\/|(?:\/\/|--|#)\s*sql\s*$/im;
 const MARKER = /^(?:\/\*\s*sql\s*\*\/|\/\/\s*sql\s*$|--\s*sql\s*$|#\s*sql\s*$)/i;
 
 /** Nodes a marker comment may stand before, around the literal: its declaration, assignment or statement. */
 const WRAPPERS = new Set([
-  'variable_declarator', 'lexical_declaration', 'variable_declaration', 'assignment', 'assignment_expression',
-  'expression_statement', 'let_declaration', 'const_item', 'static_item', 'short_var_declaration', 'assignment_statement',
-  'expression_list', 'const_spec', 'var_spec', 'const_declaration', 'var_declaration', 'pair', 'keyword_argument',
+  'variable_declarator',
+  'lexical_declaration',
+  'variable_declaration',
+  'assignment',
+  'assignment_expression',
+  'expression_statement',
+  'let_declaration',
+  'const_item',
+  'static_item',
+  'short_var_declaration',
+  'assignment_statement',
+  'expression_list',
+  'const_spec',
+  'var_spec',
+  'const_declaration',
+  'var_declaration',
+  'pair',
+  'keyword_argument',
 ]);
 
 /**

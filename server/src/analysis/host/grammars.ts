@@ -15,13 +15,26 @@ export const HOST_LANGUAGES: readonly HostLanguage[] = ['typescript', 'tsx', 'ja
 export function hostLanguageOf(path: string): HostLanguage | undefined {
   const m = /\.([a-z]+)$/i.exec(path);
   switch (m?.[1].toLowerCase()) {
-    case 'ts': case 'mts': case 'cts': return 'typescript';
-    case 'tsx': return 'tsx';
-    case 'js': case 'mjs': case 'cjs': case 'jsx': return 'javascript';
-    case 'py': case 'pyi': return 'python';
-    case 'go': return 'go';
-    case 'rs': return 'rust';
-    default: return undefined;
+    case 'ts':
+    case 'mts':
+    case 'cts':
+      return 'typescript';
+    case 'tsx':
+      return 'tsx';
+    case 'js':
+    case 'mjs':
+    case 'cjs':
+    case 'jsx':
+      return 'javascript';
+    case 'py':
+    case 'pyi':
+      return 'python';
+    case 'go':
+      return 'go';
+    case 'rs':
+      return 'rust';
+    default:
+      return undefined;
   }
 }
 

@@ -127,7 +127,11 @@ const FSTRING_PARAMS: Specials = { re: new RegExp(`\\{\\{|\\}\\}|${PY_PARAM}`, '
  * A language's own format specifiers, for a literal kept apart from the call that formats it (a Go `const` given
  * to fmt.Sprintf later, a Rust or Python template string).
  */
-export const FORMAT_OF: Partial<Record<HostLanguage, Specials>> = { go: GO_FORMAT, rust: BRACE_FORMAT, python: { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true } };
+export const FORMAT_OF: Partial<Record<HostLanguage, Specials>> = {
+  go: GO_FORMAT,
+  rust: BRACE_FORMAT,
+  python: { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true },
+};
 /** psycopg's sql.SQL("… {} … %s"): `{}` composed in by .format(), `%s` the driver's parameter. */
 export const PSYCOPG_SQL: Specials = { re: new RegExp(`${BRACE}|${PY_PARAM}`, 'g'), holeLead: '{', braces: true, percent: true };
 /** `"… {} …".format(…)` given to SQLAlchemy text(): `{}` holes and `:name` parameters. */
@@ -159,12 +163,19 @@ function questionApplies(before: string, after: string): boolean {
   const prev = /(\S+)\s*$/.exec(before)?.[1] ?? '';
   // `?|` and `?&` are jsonb operators.
   if (/^[|&]/.test(after)) return false;
-  return /[=<>(\[,+\-*/]$/.test(prev) || /^(SELECT|DISTINCT|IN|LIMIT|OFFSET|VALUES|THEN|ELSE|WHEN|LIKE|ILIKE|BETWEEN|AND|OR|SET|NOT|IS|RETURNING|BY)$/i.test(prev);
+  return (
+    /[=<>([,+\-*/]$/.test(prev) || /^(SELECT|DISTINCT|IN|LIMIT|OFFSET|VALUES|THEN|ELSE|WHEN|LIKE|ILIKE|BETWEEN|AND|OR|SET|NOT|IS|RETURNING|BY)$/i.test(prev)
+  );
 }
 
 /** A non-literal operand of `+` between literals: a name or call whose value is interpolated. */
 function operandHole(node: Node, b: SqlBuilder): boolean {
-  if (!/^(identifier|member_expression|subscript_expression|call_expression|selector_expression|attribute|call|field_expression|index_expression|subscript)$/.test(node.type)) return false;
+  if (
+    !/^(identifier|member_expression|subscript_expression|call_expression|selector_expression|attribute|call|field_expression|index_expression|subscript)$/.test(
+      node.type,
+    )
+  )
+    return false;
   b.hole(node.startIndex, node.endIndex, node.text, 'padded');
   return true;
 }
@@ -215,7 +226,13 @@ function readPython(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specia
       const quote: Quote = { quote: open.text.slice(prefix.length), prefix, hashes: 0, escape: prefix.includes('r') ? 'python-raw' : 'python' };
       const f = prefix.includes('f');
       // In an f-string `{{`/`}}` are braces and `%s` still the driver's parameter (psycopg formats after Python).
-      const specials = f ? (ctx.params.includes('pyformat') ? FSTRING_PARAMS : ctx.params.includes('named') ? FSTRING_NAMED : FSTRING) : (format ?? ctx.specials);
+      const specials = f
+        ? ctx.params.includes('pyformat')
+          ? FSTRING_PARAMS
+          : ctx.params.includes('named')
+            ? FSTRING_NAMED
+            : FSTRING
+        : (format ?? ctx.specials);
       let pos = open.endIndex;
       const text = (to: number): void => {
         if (to > pos) literal(b, ctx, node.text.slice(pos - node.startIndex, to - node.startIndex), pos, quote, specials);
@@ -281,14 +298,28 @@ function readRust(node: Node, b: SqlBuilder, ctx: ReadContext, format?: Specials
   switch (node.type) {
     case 'string_literal': {
       const open = node.text.indexOf('"');
-      literal(b, ctx, node.text.slice(open + 1, -1), node.startIndex + open + 1, { quote: '"', prefix: node.text.slice(0, open).toLowerCase(), hashes: 0, escape: 'rust' }, format);
+      literal(
+        b,
+        ctx,
+        node.text.slice(open + 1, -1),
+        node.startIndex + open + 1,
+        { quote: '"', prefix: node.text.slice(0, open).toLowerCase(), hashes: 0, escape: 'rust' },
+        format,
+      );
       return true;
     }
     case 'raw_string_literal': {
       const open = node.text.indexOf('"');
       const hashes = open - node.text.indexOf('r') - 1;
       const prefix = node.text.slice(0, node.text.indexOf('r') + 1).toLowerCase();
-      literal(b, ctx, node.text.slice(open + 1, node.text.length - 1 - hashes), node.startIndex + open + 1, { quote: '"', prefix, hashes, escape: 'raw' }, format);
+      literal(
+        b,
+        ctx,
+        node.text.slice(open + 1, node.text.length - 1 - hashes),
+        node.startIndex + open + 1,
+        { quote: '"', prefix, hashes, escape: 'raw' },
+        format,
+      );
       return true;
     }
     case 'reference_expression':

@@ -40,7 +40,7 @@ export const METRIC_NAME: Record<Metric, string> = {
 };
 
 /** The index access methods of pgvector. */
-export const VECTOR_METHODS = new Set(['hnsw', 'ivfflat']);
+const VECTOR_METHODS = new Set(['hnsw', 'ivfflat']);
 
 /** Types whose default opclass (no opclass written) is the L2 one: vector_l2_ops, halfvec_l2_ops, sparsevec_l2_ops. */
 const L2_DEFAULT_TYPES = new Set(['vector', 'halfvec', 'sparsevec']);

@@ -18,14 +18,14 @@ export const RLS_SESSIONS =
   "CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));\n";
 
 /** The table a RangeVar names when it has the tenant column, else undefined. */
-export function tenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
+function tenantTable(catalog: Catalog, rv: Node | undefined, st: Statement, tenantColumn: string): TableInfo | undefined {
   if (!rv?.relname) return undefined;
   const t = catalog.resolveRangeVar(rv, st);
   return t && t.columns.has(tenantColumn) ? t : undefined;
 }
 
 /** True when an expression reads the column (`team_id IN (SELECT …)`, `t.tenant_id = current_setting(…)`). */
-export function readsColumn(expr: unknown, column: string): boolean {
+function readsColumn(expr: unknown, column: string): boolean {
   let found = false;
   walk(expr, (type, n) => {
     if (found) return false;
@@ -76,7 +76,12 @@ function policyAsItStands(p: Policy): Node | undefined {
   let body: Node = p.statement.body;
   for (const a of p.alters ?? []) {
     const alter = a.body;
-    body = { ...body, ...(alter.roles ? { roles: alter.roles } : {}), ...(alter.qual ? { qual: alter.qual } : {}), ...(alter.with_check ? { with_check: alter.with_check } : {}) };
+    body = {
+      ...body,
+      ...(alter.roles ? { roles: alter.roles } : {}),
+      ...(alter.qual ? { qual: alter.qual } : {}),
+      ...(alter.with_check ? { with_check: alter.with_check } : {}),
+    };
   }
   return body;
 }
@@ -101,8 +106,8 @@ export const RLS_PREMISE_DOC =
   '(unless the tenant policy is RESTRICTIVE). A policy `TO authenticated` binds only that role: queries by a ' +
   'service role, a cron worker or the owner run unfiltered, and a scheduler index such as ' +
   '`(next_scheduled_at)` that serves them across tenants would only get worse with the tenant column in front. ' +
-  'Roles created BYPASSRLS (Supabase\'s service_role) and superusers escape even forced RLS; the workspace ' +
-  'SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design\'s word. ';
+  "Roles created BYPASSRLS (Supabase's service_role) and superusers escape even forced RLS; the workspace " +
+  "SQL rarely shows who connects as them, so FORCE with a policy for every role is taken as the design's word. ";
 
 /**
  * True when row-level security adds a tenant-column condition to every role's reads of the table, as far as
@@ -114,7 +119,7 @@ export const RLS_PREMISE_DOC =
  * RESTRICTIVE (AND-ed with the rest). Superusers and BYPASSRLS roles are never bound; those are privileges
  * granted on purpose, not the defaults an application's queries run with.
  */
-export function rlsFiltersReadsBy(t: TableInfo, tenantColumn: string): boolean {
+function rlsFiltersReadsBy(t: TableInfo, tenantColumn: string): boolean {
   if (!t.rls || !t.forceRls) return false;
   const facts = t.policies.map((p) => policyFacts(policyAsItStands(p), tenantColumn));
   if (facts.some((f) => f === undefined)) return false; // a policy the catalog holds without its text: unknown

@@ -24,7 +24,8 @@ function provenEmpty(st: Statement, relname: string): boolean {
       const def = cmd?.subtype === 'AT_AddColumn' && !cmd.missing_ok ? as(cmd.def, 'ColumnDef') : undefined;
       if (!def) continue;
       const kinds = (def.constraints ?? []).map((c: Node) => as(c, 'Constraint')?.contype);
-      if (kinds.includes('CONSTR_NOTNULL') && !kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED')) return true;
+      if (kinds.includes('CONSTR_NOTNULL') && !kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED'))
+        return true;
     }
   }
   return false;
@@ -38,7 +39,12 @@ function createdEarlierInFile(st: Statement, table: QName): boolean {
   for (const s of st.file.statements) {
     if (s === st) return false;
     const rv: Node | undefined = s.kind === 'CreateStmt' ? s.body.relation : s.kind === 'CreateTableAsStmt' ? s.body.into?.rel : undefined;
-    if (rv?.relname === table.name && (rv.schemaname ?? s.searchPath[0] ?? 'public') === table.schema && changesetAt(st.file, s.start) === changesetAt(st.file, st.start)) return true;
+    if (
+      rv?.relname === table.name &&
+      (rv.schemaname ?? s.searchPath[0] ?? 'public') === table.schema &&
+      changesetAt(st.file, s.start) === changesetAt(st.file, st.start)
+    )
+      return true;
   }
   return false;
 }

@@ -186,13 +186,22 @@ export const hnswBuildParams: Rule = {
       emit({ ...rangeOf(mParam), message: `pgvector rejects m = ${m}: HNSW allows m = ${M_RANGE[0]}–${M_RANGE[1]}. Use m = ${newM}${dimText}.` }, 'error');
       // Comparing ef_construction or the band with an impossible m would only add noise.
       if (ef < EF_RANGE[0] || ef > EF_RANGE[1]) {
-        emit({ ...rangeOf(efParam), message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ${newEf}.` }, 'error');
+        emit(
+          {
+            ...rangeOf(efParam),
+            message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ` + `${newEf}.`,
+          },
+          'error',
+        );
       }
       return;
     }
     if (ef < EF_RANGE[0] || ef > EF_RANGE[1]) {
       emit(
-        { ...rangeOf(efParam), message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ${newEf}.` },
+        {
+          ...rangeOf(efParam),
+          message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ` + `${newEf}.`,
+        },
         'error',
       );
     } else if (ef < 2 * m) {
@@ -223,7 +232,8 @@ export const hnswBuildParams: Rule = {
           ...rangeOf(mParam),
           message:
             `${mText} is outside the tuning guide's band${dimText} (${bandText(band!)}, the ${band!.guideDim}-dim row; ` +
-            `384: 8–12, 768: 16, 1536: 24): ${m < band!.lo ? 'too few links lose recall (768-dim: m = 12 → 92 %, m = 16 → 96 % recall@10)' : 'more links cost memory and insert time for little recall (768-dim: m = 24 → 98 % recall at 1.8× the index size of m = 16)'}. Use m = ${newM}.`,
+            `384: 8–12, 768: 16, 1536: 24): ` +
+            `${m < band!.lo ? 'too few links lose recall (768-dim: m = 12 → 92 %, m = 16 → 96 % recall@10)' : 'more links cost memory and insert time for little recall (768-dim: m = 24 → 98 % recall at 1.8× the index size of m = 16)'}. Use m = ${newM}.`,
         },
         'info',
       );

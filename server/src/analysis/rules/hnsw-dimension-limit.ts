@@ -63,7 +63,8 @@ export const hnswDimensionLimit: Rule = {
           start,
           end,
           message:
-            `${what}: pgvector indexes at most ${col.type === 'vector' ? '2000 dimensions of vector (4000 as halfvec)' : '4000 dimensions of halfvec'}, so CREATE INDEX fails. ` +
+            `${what}: pgvector indexes at most ` +
+            `${col.type === 'vector' ? '2000 dimensions of vector (4000 as halfvec)' : '4000 dimensions of halfvec'}, so CREATE INDEX fails. ` +
             'Reduce the dimensions (a smaller or shortened embedding) or index a binary quantization ' +
             `(binary_quantize(${quoteIdent(name)})::bit(${n}) with bit_hamming_ops) and re-rank with the full vectors.`,
         });
@@ -84,7 +85,11 @@ export const hnswDimensionLimit: Rule = {
       }
       if (opclass) {
         let opTok = -1;
-        for (let k = slice[1]; k >= slice[0]; k--) if (identText(tokens[k]) === opclass) { opTok = k; break; }
+        for (let k = slice[1]; k >= slice[0]; k--)
+          if (identText(tokens[k]) === opclass) {
+            opTok = k;
+            break;
+          }
         if (opTok >= 0 && known) edits.push({ start: tokens[opTok].start, end: tokens[opTok].end, newText: `halfvec_${metric}_ops` });
         else edits.length = 0;
       }
@@ -95,10 +100,7 @@ export const hnswDimensionLimit: Rule = {
         message:
           `${what}: pgvector indexes at most 2000 dimensions of vector, so CREATE INDEX fails. Index the column cast to ` +
           `halfvec(${n}) (limit 4000); queries must then ORDER BY ${ident}::halfvec(${n}) ${op} $1::halfvec(${n}) to use it.`,
-        fix:
-          edits.length > 0
-            ? { title: `Index ${ident}::halfvec(${n})${opclass ? ` with halfvec_${metric}_ops` : ''}`, edits }
-            : undefined,
+        fix: edits.length > 0 ? { title: `Index ${ident}::halfvec(${n})${opclass ? ` with halfvec_${metric}_ops` : ''}`, edits } : undefined,
       });
     });
   },

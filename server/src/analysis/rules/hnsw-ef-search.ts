@@ -76,13 +76,11 @@ export const hnswEfSearch: Rule = {
       why:
         'pgvector accepts hnsw.ef_search from 1 to 1000 (default 40). An HNSW index scan returns at most ef_search ' +
         'rows, so `SET hnsw.ef_search = 20` followed by `ORDER BY embedding <=> $1 LIMIT 50` silently returns 20 rows ' +
-        '(or fewer after a WHERE filter). The tuning guide\'s table: recall 90 % → 20 (3 ms p95), 95 % → 40 (default, ' +
+        "(or fewer after a WHERE filter). The tuning guide's table: recall 90 % → 20 (3 ms p95), 95 % → 40 (default, " +
         '5 ms), 98 % → 100 (12 ms), 99 %+ → 200 (30 ms). Only queries that follow the SET in the same file, before the ' +
-        'next SET/RESET of hnsw.ef_search (or the end of the transaction, for SET LOCAL), are checked; pgvector 0.8\'s ' +
+        "next SET/RESET of hnsw.ef_search (or the end of the transaction, for SET LOCAL), are checked; pgvector 0.8's " +
         'iterative scans (`SET hnsw.iterative_scan = relaxed_order`) lift the cap, so the LIMIT check is skipped then.',
-      fix:
-        'Set ef_search to at least the LIMIT (the guide\'s 40 for 95 % recall, 100 or 200 for higher), within 1–1000, ' +
-        'or enable iterative index scans.',
+      fix: "Set ef_search to at least the LIMIT (the guide's 40 for 95 % recall, 100 or 200 for higher), within 1–1000, " + 'or enable iterative index scans.',
       bad: 'SET hnsw.ef_search = 20;\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 50;',
       good: 'SET hnsw.ef_search = 100;\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 50;',
     },

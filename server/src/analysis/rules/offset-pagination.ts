@@ -2,23 +2,15 @@ import { as, numberOf, operatorOf, strings, typeOf, walk, type Node } from '../a
 import type { Statement } from '../parse';
 import type { Rule } from '../rule';
 import type { Fix, TextEdit } from '../types';
-import {
-  exprSpan,
-  findKeywordAtDepth0,
-  isComment,
-  leadingWhitespace,
-  prevCodeToken,
-  nextCodeToken,
-  prevToken,
-  widenParens,
-  type Span,
-} from './_query-rules';
+import { exprSpan, findKeywordAtDepth0, isComment, leadingWhitespace, prevCodeToken, nextCodeToken, prevToken, widenParens, type Span } from './_query-rules';
 
 /** Aggregate names whose presence in a sort key makes a WHERE predicate on it impossible. */
 const AGGREGATES = new Set(
-  ('count sum avg min max array_agg string_agg bool_and bool_or every json_agg jsonb_agg json_object_agg ' +
+  (
+    'count sum avg min max array_agg string_agg bool_and bool_or every json_agg jsonb_agg json_object_agg ' +
     'jsonb_object_agg xmlagg bit_and bit_or bit_xor stddev stddev_pop stddev_samp variance var_pop var_samp ' +
-    'percentile_cont percentile_disc mode range_agg range_intersect_agg').split(' '),
+    'percentile_cont percentile_disc mode range_agg range_intersect_agg'
+  ).split(' '),
 );
 
 /** Clause keywords that may follow FROM … in a SELECT: a new WHERE goes before the first of them. */
@@ -83,7 +75,7 @@ export const offsetPagination: Rule = {
           end: clause.end,
           message:
             `${cost}. This SELECT has no ORDER BY, so the page order is undefined: pages can overlap or skip rows. ` +
-            'Add an ORDER BY ending with a unique column, then paginate with WHERE (sort keys) < (last row\'s values).',
+            "Add an ORDER BY ending with a unique column, then paginate with WHERE (sort keys) < (last row's values).",
         });
         continue;
       }
@@ -91,7 +83,8 @@ export const offsetPagination: Rule = {
       const tail = setOp
         ? 'Paginate by the last row instead: put a WHERE on the sort keys into each arm of the set operation (no quick fix for UNION/INTERSECT/EXCEPT).'
         : fix
-          ? `Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds ${fix.predicate}, whose new parameters hold the last row's values of the previous page.`
+          ? `Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds ${fix.predicate}, whose new ` +
+            `parameters hold the last row's values of the previous page.`
           : "Paginate by the last row instead (keyset): drop OFFSET and add WHERE (sort keys) < (the last row's values of the previous page).";
       report({
         start: clause.start,
@@ -102,7 +95,6 @@ export const offsetPagination: Rule = {
     }
   },
 };
-
 
 /** Below this, a constant OFFSET under a LIMIT that is not a constant skips a few leading rows; it is no page. */
 const SMALL_CONSTANT_SKIP = 100;
@@ -295,7 +287,7 @@ function keysetFix(st: Statement, sel: Node, clause: OffsetClause): { fix: Fix; 
     const from = st.span(sel.fromClause[0]);
     if (!from) return undefined;
     const next = findKeywordAtDepth0(st, from.start, AFTER_FROM);
-    if (!next || next.keyword !== 'ORDER' && next.keyword !== 'GROUP') return undefined;
+    if (!next || (next.keyword !== 'ORDER' && next.keyword !== 'GROUP')) return undefined;
     const ws = leadingWhitespace(text, next.start) || ' ';
     edits.push({ start: next.start, end: next.start, newText: `WHERE ${predicate.text}${ws}` });
   }

@@ -28,7 +28,7 @@ export const orChain: Rule = {
       summary: 'Two or more `col = value` comparisons on the same column joined by OR.',
       why:
         'The planner treats each OR arm as a separate condition: at best a BitmapOr of one index scan per arm, ' +
-        'often a sequential scan with a filter. The tuning guide\'s `session_id = $1 OR session_id = $2 OR ' +
+        "often a sequential scan with a filter. The tuning guide's `session_id = $1 OR session_id = $2 OR " +
         'session_id = $3` "cannot use index efficiently", while `session_id = ANY(ARRAY[$1, $2, $3])` "uses ' +
         'index scan with IN list": one index scan for all values, one plan whatever the number of values ' +
         '(and the array can be passed as a single parameter).',
@@ -38,14 +38,14 @@ export const orChain: Rule = {
         'other expressions that do not read a column are merged. An ARRAY of untyped literals or parameters ' +
         'is text[], which does not compare with uuid, integer or enum columns, so the quick fix adds ' +
         '`::type[]`, the type as declared (its schema and quotes; a serial column\'s integer type; `"bit"`, not ' +
-        'bit(1)), when the column\'s type is known in the scope it is read in (a workspace table\'s column, or a ' +
+        "bit(1)), when the column's type is known in the scope it is read in (a workspace table's column, or a " +
         'CTE or subquery column of a built-in type its body shows; a CTE shadows a table of the same name), and writes the ' +
         'equivalent `col IN (x, y)` (planned as the same `= ANY` index scan) when the type is unknown. Only WHERE, ' +
-        'JOIN ON, HAVING and policy USING expressions are checked (a policy\'s USING is added to every query on its table); ' +
+        "JOIN ON, HAVING and policy USING expressions are checked (a policy's USING is added to every query on its table); " +
         'CHECK constraints, partial-index predicates, DEFAULTs, generated columns, policy WITH CHECK and select ' +
         'lists are evaluated per row, not used to choose a scan; nor is an OR on a table whose other conditions pin ' +
         'a unique key (`id = $1`, or the predicate of a partial unique index): at most one row is left to test; nor ' +
-        'an OR on a column that is a primary or unique key by itself (the guide\'s own example, measured on ' +
+        "an OR on a column that is a primary or unique key by itself (the guide's own example, measured on " +
         'PostgreSQL 15 with a uuid primary key and 200,000 rows: a BitmapOr of one-row probes, 0.16 ms against ' +
         '0.20 ms for `= ANY`).',
       bad: 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;',
@@ -97,9 +97,7 @@ export const orChain: Rule = {
         for (const t of chain.slice(1)) edits.push({ start: outers[t.arg - 1]!.end, end: t.outer.end, newText: '' });
       }
 
-      const what = chains
-        .map((c) => `\`${c[0].columnText}\` is compared with ${c.length} values`)
-        .join('; ');
+      const what = chains.map((c) => `\`${c[0].columnText}\` is compared with ${c.length} values`).join('; ');
       report({
         start: span.start,
         end: span.end,
@@ -203,7 +201,9 @@ function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromItem): boo
   const conjunctShapes = new Set(scope.quals.flatMap((q) => conjuncts(q)).map(shape));
   const keys = [
     ...table.uniques.map((u) => ({ columns: u.columns, where: (as(u.node, 'IndexStmt') ?? u.node).whereClause as Node | undefined })),
-    ...table.indexes.filter((i) => i.unique && i.columns.every((c) => c.column)).map((i) => ({ columns: i.columns.map((c) => c.column!), where: i.partial ? (i.statement.body.whereClause as Node | undefined) : undefined })),
+    ...table.indexes
+      .filter((i) => i.unique && i.columns.every((c) => c.column))
+      .map((i) => ({ columns: i.columns.map((c) => c.column!), where: i.partial ? (i.statement.body.whereClause as Node | undefined) : undefined })),
   ];
   return keys.some((k) => k.columns.length > 0 && k.columns.every((c) => pinned.has(c)) && (!k.where || conjunctShapes.has(shape(k.where))));
 }
@@ -227,7 +227,9 @@ function uniqueByItself(item: FromItem, column: string): boolean {
  * model knows only by its lower-cased name (a CTE or subquery column).
  */
 const BUILTIN = new Set(
-  'int2 int4 int8 float4 float8 numeric bool uuid date time timetz timestamp timestamptz interval json jsonb bpchar bytea inet cidr macaddr money oid'.split(' '),
+  'int2 int4 int8 float4 float8 numeric bool uuid date time timetz timestamp timestamptz interval json jsonb bpchar bytea inet cidr macaddr money oid'.split(
+    ' ',
+  ),
 );
 
 /** Built-in base names a declaration can carry that are not written bare in a cast (serials, bit, char). */

@@ -39,7 +39,7 @@ export const partitionKeyInUnique: Rule = {
         'its own rows; so every PRIMARY KEY / UNIQUE constraint (and unique index) must contain all partition-key ' +
         `columns as plain key columns, and CREATE TABLE / ALTER TABLE / CREATE UNIQUE INDEX fails with "${PG_ERROR}" ` +
         'otherwise (a column in INCLUDE or inside an expression does not count; with an expression in the partition ' +
-        'key no unique constraint is possible). The tuning guide\'s event_log, partitioned by RANGE (timestamp) into ' +
+        "key no unique constraint is possible). The tuning guide's event_log, partitioned by RANGE (timestamp) into " +
         'monthly partitions (40 ms instead of 500 ms for a one-month query), uses PRIMARY KEY (tenant_id, timestamp, ' +
         'event_id) for this reason. Partitioned tables are known from workspace DDL and from `partitionedTables` in ' +
         '.pgperf.json.',

@@ -62,7 +62,11 @@ export const reindexConcurrently: Rule = {
     const base = `REINDEX ${keyword} without CONCURRENTLY blocks writes to the table for the whole rebuild;`;
     // Inside BEGIN … COMMIT the concurrent form fails: the advice needs the statement moved out, no quick fix.
     if (inTransactionBlock(statement)) {
-      report({ start: first.start, end, message: `${base} use REINDEX ${keyword} CONCURRENTLY, outside the explicit transaction block (it cannot run inside one).` });
+      report({
+        start: first.start,
+        end,
+        message: `${base} use REINDEX ${keyword} CONCURRENTLY, outside the explicit transaction block (it cannot run inside one).`,
+      });
       return;
     }
     report({

@@ -19,14 +19,14 @@ export const selectStar: Rule = {
       summary: '`SELECT *` (or `t.*`) in the outer query.',
       why:
         'A star reads, detoasts and sends every column, including large ones the caller never looks at. The ' +
-        'tuning guide\'s `SELECT * FROM artifacts` ships the JSONB `metadata` column with every row, while ' +
+        "tuning guide's `SELECT * FROM artifacts` ships the JSONB `metadata` column with every row, while " +
         'listing the needed columns "returns only needed columns (5-10x faster)" and can be answered by an ' +
         'index-only scan from a covering index. A star also changes meaning silently when a column is added.',
       fix:
-        'List the columns you need. The quick fix expands the star to the table\'s columns in declaration ' +
+        "List the columns you need. The quick fix expands the star to the table's columns in declaration " +
         'order (from the workspace DDL, qualified with the alias when the FROM has one or for `t.*`) so you can ' +
         'delete the ones you do not need; it is offered only when every table behind the star is known (a table ' +
-        'created with INHERITS lists its parents\' columns first, and gets no expansion when a parent is not in the ' +
+        "created with INHERITS lists its parents' columns first, and gets no expansion when a parent is not in the " +
         'workspace or was altered after the child was created). ' +
         'Not flagged: `count(*)`, `EXISTS (SELECT * …)`, stars in subqueries and CTE bodies, a star over CTEs, ' +
         'subqueries, function scans or VALUES that list their own columns (the choice was made there; a CTE or ' +
@@ -64,7 +64,9 @@ export const selectStar: Rule = {
         const covered = qualifier.length === 0 ? arm.items : arm.items.filter((i) => !i.hidden && i.name === qualifier[qualifier.length - 1]);
         // Over CTEs, subqueries, functions and VALUES that list their own columns, `*` returns what was chosen there.
         if (covered.length === 0 || covered.every(listsColumns)) continue;
-        const fix = covered.every((i) => !i.table || inheritedColumnsHold(catalog, statement, i.table)) ? expansion(arm, covered, qualifier.length > 0) : undefined;
+        const fix = covered.every((i) => !i.table || inheritedColumnsHold(catalog, statement, i.table))
+          ? expansion(arm, covered, qualifier.length > 0)
+          : undefined;
         const starText = statement.file.text.slice(range.start, range.end);
         const wide = covered
           .filter((i) => !listsColumns(i))
@@ -113,9 +115,7 @@ function expansion(scope: Scope, covered: FromItem[], qualified: boolean): strin
   const refs = covered.map((i) => i.name);
   if (new Set(refs).size !== refs.length) return undefined;
   const qualify = qualified || scope.items.length > 1 || covered.some((i) => i.aliased);
-  return covered
-    .flatMap((i) => i.columns!.map((c) => (qualify ? `${quoteIdent(i.name)}.${quoteIdent(c.name)}` : quoteIdent(c.name))))
-    .join(', ');
+  return covered.flatMap((i) => i.columns!.map((c) => (qualify ? `${quoteIdent(i.name)}.${quoteIdent(c.name)}` : quoteIdent(c.name)))).join(', ');
 }
 
 /** `*` or `t.*` / `s.t.*`: from the ColumnRef's first token to its star. */

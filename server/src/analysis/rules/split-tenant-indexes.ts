@@ -1,6 +1,17 @@
 import { as, quoteIdent, type Node } from '../ast';
 import type { Rule } from '../rule';
-import { displayName, elemColumn, leadIdentifiesTenant, methodOf, parenListAfter, predicatePinsTenant, refersTo, RLS_SESSIONS, rlsTenantTable, RLS_PREMISE_DOC } from './_tenancy';
+import {
+  displayName,
+  elemColumn,
+  leadIdentifiesTenant,
+  methodOf,
+  parenListAfter,
+  predicatePinsTenant,
+  refersTo,
+  RLS_SESSIONS,
+  rlsTenantTable,
+  RLS_PREMISE_DOC,
+} from './_tenancy';
 
 export const splitTenantIndexes: Rule = {
   meta: {
@@ -18,7 +29,7 @@ export const splitTenantIndexes: Rule = {
         '(an e-mail, a UUID), which `(tenant_id, col)` would weaken to per-tenant uniqueness, and a unique lookup ' +
         'returns at most one row anyway. GIN, GiST, BRIN, HNSW and IVFFlat indexes are not B-trees and are left alone too. ' +
         RLS_PREMISE_DOC +
-        'A column that already picks out one tenant\'s rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE ' +
+        "A column that already picks out one tenant's rows is left alone as well: one that is unique on its own (a PRIMARY KEY or UNIQUE " +
         'elsewhere in the workspace), or a foreign key to a table that has the tenant column.',
       fix:
         'Index `(tenant_id, col)` instead; the quick fix adds the tenant column in front of the indexed column. ' +

@@ -11,13 +11,13 @@ export const syntaxError: Rule = {
     docs: {
       summary: 'A statement the real PostgreSQL parser rejects.',
       why:
-        'pgperf parses with PostgreSQL\'s own parser (libpg_query), so this is the error the server would raise. ' +
+        "pgperf parses with PostgreSQL's own parser (libpg_query), so this is the error the server would raise. " +
         'The other statements of the file are still analysed; this one is not. A routine body PostgreSQL checks only ' +
         'when it runs (PL/pgSQL) is not reported: its queries are analysed where they parse.',
       fix:
         'Correct the statement at the marked position. Templates are read before parsing and are not errors: Go ' +
-        'templates ({{ … }}), psql meta-commands and variables (\\set, :name, :\'name\'), sqlc parameters, ' +
-        '@extschema@; add a project\'s own with `templates` in .pgperf.json.',
+        "templates ({{ … }}), psql meta-commands and variables (\\set, :name, :'name'), sqlc parameters, " +
+        "@extschema@; add a project's own with `templates` in .pgperf.json.",
       bad: 'SELECT id, FROM users;',
       good: 'SELECT id FROM users;',
     },
@@ -26,7 +26,7 @@ export const syntaxError: Rule = {
   check({ statement, file, report }) {
     const err = statement.error!;
     let start = Math.min(err.offset, statement.end);
-    let end = start;
+    let end: number;
     if (start >= statement.end) {
       // "at end of input": mark the statement's last character.
       start = Math.max(statement.start, statement.end - 1);

@@ -68,12 +68,12 @@ export const tenantIndexOrder: Rule = {
       why:
         'Row-level security that binds every role adds `tenant_id = …` to every query on a tenant table, and a B-tree can only seek on a ' +
         'leading prefix of its columns. With the tenant column first, one index scan filters both the RLS predicate ' +
-        'and the application\'s own condition: the tuning guide measures the composite `(tenant_id, status)` index ' +
+        "and the application's own condition: the tuning guide measures the composite `(tenant_id, status)` index " +
         '2-3x faster for common query patterns, and its rule is "Always put tenant_id as first column in ' +
         'multi-column indexes". With another column first, each tenant\'s rows are scattered across the whole index. ' +
         RLS_PREMISE_DOC +
         'It also stays quiet when the ' +
-        'leading columns already pick out one tenant\'s rows: another PRIMARY KEY or UNIQUE key of the table lies ' +
+        "leading columns already pick out one tenant's rows: another PRIMARY KEY or UNIQUE key of the table lies " +
         'within them (a global UUID id), or the first one is a foreign key to a table that has the tenant column. ' +
         'A PRIMARY KEY, UNIQUE constraint or unique index without the tenant column is unique across tenants by ' +
         'design and a lookup by its whole key returns one row, so it is not flagged either.',

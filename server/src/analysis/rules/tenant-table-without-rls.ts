@@ -18,13 +18,13 @@ export const tenantTableWithoutRls: Rule = {
       summary: 'A table with the tenant column whose row-level security is not enabled, or enabled with no policy.',
       why:
         'In a multi-tenant schema the tenant column is only a convention until row-level security enforces it: ' +
-        'without RLS, one query that forgets `WHERE tenant_id = …` reads or changes every tenant\'s rows. The tuning ' +
+        "without RLS, one query that forgets `WHERE tenant_id = …` reads or changes every tenant's rows. The tuning " +
         'guide measures the cost of RLS at 4.9 % (1000 queries in 257 ms instead of 245 ms, within its < 5 % target), ' +
         'with composite (tenant_id, …) indexes serving the predicate it adds. RLS enabled without any policy is the ' +
         'opposite mistake: PostgreSQL then denies by default, so every query by a role other than the owner returns ' +
         'no rows and every write fails. The whole workspace is considered: `ALTER TABLE … ENABLE ROW LEVEL SECURITY` ' +
         'and `CREATE POLICY` may live in other files. Partitions (`PARTITION OF`, `ATTACH PARTITION`) are not ' +
-        'flagged: a query through the partitioned parent applies the parent\'s policies, and the parent itself is ' +
+        "flagged: a query through the partitioned parent applies the parent's policies, and the parent itself is " +
         'checked. Temporary tables are private to their session and are not flagged either.',
       fix:
         'Enable RLS and add a policy on the tenant column, e.g. `ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;` and ' +

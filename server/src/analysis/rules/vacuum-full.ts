@@ -35,7 +35,8 @@ export const vacuumFull: Rule = {
         start: tok?.start ?? statement.start,
         end: tok?.end ?? statement.end,
         message:
-          'VACUUM FULL holds an ACCESS EXCLUSIVE lock (no reads or writes) while it rewrites the whole table; use plain VACUUM or pg_repack outside a maintenance window.',
+          'VACUUM FULL holds an ACCESS EXCLUSIVE lock (no reads or writes) while it rewrites the whole table; use plain ' +
+          'VACUUM or pg_repack outside a maintenance window.',
       });
       return;
     }

@@ -11,17 +11,17 @@ export const vectorOpclassMismatch: Rule = {
     severity: 'warning',
     fixable: false,
     docs: {
-      summary: 'ORDER BY a distance operator that none of the column\'s HNSW/IVFFlat indexes supports.',
+      summary: "ORDER BY a distance operator that none of the column's HNSW/IVFFlat indexes supports.",
       why:
         'A pgvector index serves only the operator of its operator class: vector_l2_ops `<->`, vector_ip_ops `<#>`, ' +
         'vector_cosine_ops `<=>`, vector_l1_ops `<+>` (no opclass means vector_l2_ops). `ORDER BY embedding <=> $1` ' +
         'on a column indexed with vector_l2_ops cannot use the index: PostgreSQL computes the distance for every row ' +
         'and sorts, the linear scan the tuning guide measured as 8.47× slower than HNSW at only 10K vectors. Only ' +
-        'ORDER BYs against one query vector (a constant, parameter or outer query\'s value) are checked: a distance ' +
-        'to another FROM row\'s column is computed per pair whatever the index.',
+        "ORDER BYs against one query vector (a constant, parameter or outer query's value) are checked: a distance " +
+        "to another FROM row's column is computed per pair whatever the index.",
       fix:
         'Sort with the operator of the index (for normalized embeddings `<->`, `<#>` and `<=>` give the same order), ' +
-        'or create an index with the operator class of the query\'s operator, e.g. ' +
+        "or create an index with the operator class of the query's operator, e.g. " +
         '`CREATE INDEX ... USING hnsw (embedding vector_cosine_ops)` for `<=>`.',
       bad:
         'CREATE TABLE docs (id bigint, embedding vector(768));\n' +

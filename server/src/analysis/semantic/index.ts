@@ -9,10 +9,9 @@ import type { Statement } from '../parse';
 import { scopePredicates, type Predicate } from './predicates';
 import { buildScopes, outputColumns, resolveColumn, type BuildContext, type OutputColumn, type ResolvedColumn, type Scope } from './scopes';
 
-export type { Predicate, ValueReads, CompareOp } from './predicates';
+export type { Predicate, ValueReads } from './predicates';
 export { conjuncts, readsOf } from './predicates';
-export type { Cte, FromItem, FromKind, JoinInfo, OutputColumn, ResolvedColumn, Scope, ScopeKind, ScopeRole } from './scopes';
-export { starColumns } from './scopes';
+export type { FromItem, OutputColumn, ResolvedColumn, Scope } from './scopes';
 
 export class SemanticModel {
   /** Every scope, parents before their children. */

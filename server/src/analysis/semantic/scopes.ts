@@ -9,15 +9,7 @@
  * of the query that declares it. Expressions outside any query (CHECK, DEFAULT, index predicates, generated
  * columns) get no scope: no plan is made for them as a query.
  */
-import type {
-  ColumnRef,
-  CommonTableExpr,
-  JoinExpr,
-  RangeFunction,
-  RangeSubselect,
-  RangeVar,
-  ResTarget,
-} from '@pgsql/types';
+import type { ColumnRef, CommonTableExpr, JoinExpr, RangeFunction, RangeSubselect, RangeVar, ResTarget } from '@pgsql/types';
 import { as, columnRefNames, strings, walk, type Node } from '../ast';
 import type { Catalog, Column, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
@@ -152,7 +144,7 @@ function buildPolicy(ctx: BuildContext, n: Node): void {
   if (n.with_check) expressions(ctx, s, n.with_check);
 }
 
-export function buildQuery(ctx: BuildContext, kind: ScopeKind, n: Node, parent: Scope | undefined, seesParentItems: boolean, role: ScopeRole): Scope {
+function buildQuery(ctx: BuildContext, kind: ScopeKind, n: Node, parent: Scope | undefined, seesParentItems: boolean, role: ScopeRole): Scope {
   const s = newScope(ctx, kind, role, n, parent, seesParentItems);
   if (n.withClause) buildWith(ctx, s, n.withClause);
   if (kind === 'select' && n.op && n.op !== 'SETOP_NONE') {
@@ -173,7 +165,21 @@ export function buildQuery(ctx: BuildContext, kind: ScopeKind, n: Node, parent: 
   if (n.whereClause) s.quals.push(n.whereClause);
   // HAVING conditions on grouping columns are moved into WHERE by the planner: they restrict the scan too.
   if (n.havingClause) s.quals.push(n.havingClause);
-  expressions(ctx, s, n.targetList, n.whereClause, n.groupClause, n.havingClause, n.sortClause, n.windowClause, n.limitCount, n.limitOffset, n.valuesLists, n.distinctClause, returning(n));
+  expressions(
+    ctx,
+    s,
+    n.targetList,
+    n.whereClause,
+    n.groupClause,
+    n.havingClause,
+    n.sortClause,
+    n.windowClause,
+    n.limitCount,
+    n.limitOffset,
+    n.valuesLists,
+    n.distinctClause,
+    returning(n),
+  );
   return s;
 }
 
@@ -232,7 +238,16 @@ function tableItem(ctx: BuildContext, s: Scope, rv: RangeVar): FromItem {
   const name = rv.alias?.aliasname ?? rv.relname ?? '';
   const cte = rv.schemaname ? undefined : findCte(s, rv.relname ?? '');
   if (cte) {
-    const item: FromItem = { kind: 'cte', name, aliased: !!rv.alias, node: rv as Node, rv, cte, columns: renamed(cte.columns, strings(rv.alias?.colnames)), lateral: false };
+    const item: FromItem = {
+      kind: 'cte',
+      name,
+      aliased: !!rv.alias,
+      node: rv as Node,
+      rv,
+      cte,
+      columns: renamed(cte.columns, strings(rv.alias?.colnames)),
+      lateral: false,
+    };
     cte.uses.push(item);
     return item;
   }
@@ -385,8 +400,11 @@ function computeOutput(ctx: BuildContext, s: Scope): OutputColumn[] | undefined 
 }
 
 /** The columns a `*` / `t.*` of a scope expands to, when all are known. */
-export function starColumns(s: Scope, qualifier: string[]): OutputColumn[] | undefined {
-  const items = qualifier.length === 0 ? s.items.filter((i) => !i.target || s.kind !== 'insert') : s.items.filter((i) => !i.hidden && i.name === qualifier[qualifier.length - 1]);
+function starColumns(s: Scope, qualifier: string[]): OutputColumn[] | undefined {
+  const items =
+    qualifier.length === 0
+      ? s.items.filter((i) => !i.target || s.kind !== 'insert')
+      : s.items.filter((i) => !i.hidden && i.name === qualifier[qualifier.length - 1]);
   if (items.length === 0 || items.some((i) => !i.columns)) return undefined;
   // USING / NATURAL merge the join columns: the unqualified star is no longer a plain concatenation.
   if (qualifier.length === 0 && s.joins.some((j) => j.using.length > 0)) return undefined;
@@ -413,7 +431,7 @@ function typed(name: string, t: Omit<Column, 'name'> | undefined): Column | unde
 }
 
 /** The type of an expression when the model knows it: a resolved column, a cast, a literal. */
-export function exprType(s: Scope, e: Node | undefined): Omit<Column, 'name'> | undefined {
+function exprType(s: Scope, e: Node | undefined): Omit<Column, 'name'> | undefined {
   const ref = as(e, 'ColumnRef');
   if (ref) {
     const r = resolveColumn(s, columnRefNames(ref));
@@ -475,9 +493,7 @@ function resolveAt(s: Scope, names: string[], last: boolean): LevelResult {
   if (names.length >= 2) {
     const qual = names[names.length - 2];
     const schema = names.length >= 3 ? names[names.length - 3] : undefined;
-    const hits = s.items.filter(
-      (i) => !i.hidden && i.name === qual && (!schema || (!i.aliased && (i.rv?.schemaname ?? i.table?.schema) === schema)),
-    );
+    const hits = s.items.filter((i) => !i.hidden && i.name === qual && (!schema || (!i.aliased && (i.rv?.schemaname ?? i.table?.schema) === schema)));
     if (hits.length === 0) return undefined;
     if (hits.length > 1) return 'stop';
     return columnOfItem(s, hits[0], col);
