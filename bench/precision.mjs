@@ -14,7 +14,11 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const apps = resolve(root, '../shared/corpus/apps');
 const fixtures = join(root, 'test/fixtures/corpus-labels');
-const labels = JSON.parse(readFileSync(join(fixtures, 'labels.json'), 'utf8'));
+// labels.json holds the first labelling pass; labels-<rule id>.json the judged sample of each later rule.
+const labels = readdirSync(fixtures)
+  .filter((f) => /^labels(-[a-z0-9-]+)?\.json$/.test(f))
+  .sort()
+  .flatMap((f) => JSON.parse(readFileSync(join(fixtures, f), 'utf8')));
 const appConfig = JSON.parse(readFileSync(join(fixtures, 'app-config.json'), 'utf8'));
 const keyOf = (f) => `${f.app}|${f.file}|${f.line}|${f.ruleId}`;
 const verdicts = new Map(labels.map((l) => [keyOf(l), l.verdict]));
