@@ -58,6 +58,10 @@ const CATALOG_KINDS: ReadonlySet<string> = new Set([
   'DropStmt',
   'RenameStmt',
   'AlterObjectSchemaStmt',
+  // Session defaults (lock_timeout) the workspace gives its roles and databases.
+  'AlterRoleSetStmt',
+  'AlterDatabaseSetStmt',
+  'AlterSystemStmt',
 ]);
 
 export interface QName {
@@ -200,6 +204,18 @@ export class Catalog {
   readonly history = new Map<string, Version[]>();
   /** @internal The relation a CREATE statement defines, by statement. */
   readonly own = new Map<string, TableInfo>();
+  /**
+   * Settings that ALTER ROLE / ALTER DATABASE … SET or ALTER SYSTEM SET give new sessions somewhere in the workspace
+   * (lower-case name → the last SET's VariableSetStmt; a RESET removes it): the locking rules read lock_timeout.
+   */
+  readonly sessionDefaults = new Map<string, Node>();
+  /** @internal The indexes each DROP INDEX statement removed, by statement. */
+  readonly dropped = new Map<string, IndexInfo[]>();
+
+  /** The indexes a DROP INDEX statement removes, as the history has them at that statement (none when unknown). */
+  droppedBy(st: { file: { path: string }; index: number }): readonly IndexInfo[] {
+    return this.dropped.get(stmtKey(st.file.path, st.index)) ?? [];
+  }
 
   /** The table a possibly unqualified name denotes from a statement (honouring its search_path and position). */
   resolve(schema: string | undefined, name: string, from?: From): TableInfo | undefined {
@@ -551,6 +567,16 @@ function apply(b: Builder, st: CatalogStatement): void {
       return drop(b, st, n);
     case 'RenameStmt':
       return rename(b, st, n);
+    case 'AlterRoleSetStmt':
+    case 'AlterDatabaseSetStmt':
+    case 'AlterSystemStmt': {
+      const set = n.setstmt as Node | undefined;
+      const name = typeof set?.name === 'string' ? set.name.toLowerCase() : undefined;
+      if (!name) return;
+      if (set!.kind === 'VAR_SET_VALUE') b.cat.sessionDefaults.set(name, set!);
+      else if (set!.kind === 'VAR_RESET' || set!.kind === 'VAR_SET_DEFAULT') b.cat.sessionDefaults.delete(name);
+      return;
+    }
     case 'AlterObjectSchemaStmt': {
       if (!RELATION_OBJECTS.has(n.objectType) || !n.relation || !n.newschema) return;
       const t = b.find(n.relation.schemaname, n.relation.relname, st);
@@ -843,6 +869,8 @@ function dropIndex(b: Builder, st: CatalogStatement, schema: string | undefined,
   if (!key || !t) return;
   b.indexOwner.delete(key);
   const gone = t.indexes.filter((i) => i.name === name);
+  const own = stmtKey(st.file.path, st.index);
+  b.cat.dropped.set(own, [...(b.cat.dropped.get(own) ?? []), ...gone]);
   const e = b.edit(t);
   e.indexes = e.indexes.filter((i) => i.name !== name);
   e.uniques = e.uniques.filter((u) => !gone.some((i) => i.statement === u.statement));
