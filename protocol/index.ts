@@ -1,18 +1,45 @@
 /**
- * pgperf's own LSP messages, the one entry the VS Code client (and the protocol tests) import them through.
- *
- * The definitions still live in server/src/lsp/protocol.ts, which the language server imports as './protocol';
- * this entry re-exports them so that nothing outside the server reaches into server/src/lsp. The next step is to
- * move the definitions here and have the server import this file.
+ * pgperf's own LSP messages (custom requests and notifications), shared by the language server, the VS Code client
+ * and the protocol tests. Plain names and types, no library: each side registers them with its own LSP library.
  */
-export {
-  DDL_REQUEST,
-  type DdlResult,
-  STATEMENT_AT_REQUEST,
-  type StatementAtParams,
-  type StatementInfo,
-  STATEMENTS_REQUEST,
-  type StatementsParams,
-  STATUS_NOTIFICATION,
-  type StatusParams,
-} from '../server/src/lsp/protocol';
+
+/** Server → client after every analysis pass: what the status bar shows. */
+export const STATUS_NOTIFICATION = 'pgperf/status';
+
+export interface StatusParams {
+  state: 'scanning' | 'ready';
+  files: number;
+  statements: number;
+  findings: { error: number; warning: number; info: number };
+  syntaxErrors: number;
+  ms?: number;
+}
+
+/** Client → server: the statement under the cursor (the EXPLAIN commands run it). */
+export const STATEMENT_AT_REQUEST = 'pgperf/statementAt';
+export interface StatementAtParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+export interface StatementInfo {
+  text: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  /** libpg_query's statement kind (SelectStmt, InsertStmt, …), or '' for a statement the parser rejected. */
+  kind: string;
+  /** In a host file: what each `$n` of `text` stands for (index n - 1; '' for one written in the string itself). */
+  params?: string[];
+  /** In a host file: why the statement cannot be explained (a table or column name supplied by host code). */
+  refused?: string;
+}
+
+/** Client → server: every statement of a document (CodeLens above the queries). */
+export const STATEMENTS_REQUEST = 'pgperf/statements';
+export interface StatementsParams {
+  textDocument: { uri: string };
+}
+
+/** Client → server: the workspace's DDL in dependency order, to load into the embedded database. */
+export const DDL_REQUEST = 'pgperf/ddl';
+export interface DdlResult {
+  statements: { file: string; line: number; text: string; kind: string }[];
+}

@@ -44,7 +44,7 @@ import {
   type StatementInfo,
   type StatementsParams,
   type StatusParams,
-} from './protocol';
+} from '../../../protocol/index';
 import { Workspace } from './workspace';
 
 /** Quiet time after an edit before analysis starts; a newer edit restarts it. */
