@@ -215,19 +215,18 @@ function lsp(args: string[]): Promise<number> {
 function rules(args: string[], io: Io): number {
   const { values } = parseCommand('rules', args, { format: { type: 'string', short: 'f', default: 'text' } }, false);
   if (values.format === 'json') {
-    io.out(
-      JSON.stringify(
-        RULES.map((r) => r.meta),
-        null,
-        2,
-      ) + '\n',
-    );
+    // The id and category first, then the rest of the metadata (docs, messages).
+    const list = RULES.map(({ meta: { id, category, ...rest } }) => ({ id, category, ...rest }));
+    io.out(JSON.stringify(list, null, 2) + '\n');
     return 0;
   }
   if (values.format !== 'text') throw new UsageError(`unknown format "${values.format}" (text or json)`);
   const width = Math.max(...RULES.map((r) => r.meta.id.length));
-  for (const r of RULES)
-    io.out(`${r.meta.id.padEnd(width)}  ${(r.meta.optIn ? 'off' : r.meta.severity).padEnd(7)}  ${r.meta.fixable ? 'fix' : '   '}  ${r.meta.docs.summary}\n`);
+  const categoryWidth = Math.max(...RULES.map((r) => r.meta.category.length));
+  for (const r of RULES) {
+    const { id, category, optIn, severity, fixable, docs } = r.meta;
+    io.out(`${id.padEnd(width)}  ${category.padEnd(categoryWidth)}  ${(optIn ? 'off' : severity).padEnd(7)}  ${fixable ? 'fix' : '   '}  ${docs.summary}\n`);
+  }
   return 0;
 }
 

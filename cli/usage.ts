@@ -56,7 +56,7 @@ const BENCH_COMMON = `      Database: DATABASE_URL or PG*, else the embedded dat
       that cannot be written) or a remote server without --yes, 130 cancelled.
 `;
 
-const RULES = `  pgperf rules [--format text|json]   List the rules with their default severity.
+const RULES = `  pgperf rules [--format text|json]   List the rules with their category and default severity.
 `;
 
 const DOCS = `  pgperf docs <folder>                Write one Markdown page per rule into <folder> (created if missing).

@@ -75,11 +75,13 @@ function register(text) {
   return out;
 }
 
-const ruleText = `import type { Rule } from '../rule';
+const ruleText = `import { defineRule } from '../rule';
 
-export const ${name}: Rule = {
+export const ${name} = defineRule({
   meta: {
     id: '${id}',
+    // TODO: what the rule is about: locking, indexing, query, pgvector, tenancy, partitioning or correctness.
+    category: 'query',
     severity: 'warning',
     fixable: false,
     docs: {
@@ -90,15 +92,19 @@ export const ${name}: Rule = {
       bad: 'TODO: SQL that fires the rule.',
       good: 'TODO: SQL that does not.',
     },
+    // The findings' messages by id; {{name}} is filled from the report's data.
+    messages: {
+      todo: 'TODO: what is wrong with {{what}}, and what to do instead.',
+    },
   },
   check({ statement, report }) {
     // The kind of statement the rule reads: libpg_query's node name (SelectStmt, IndexStmt, VacuumStmt, …);
     // statement.body is its node. Report on the tokens a reader would fix (statement.codeTokens()), not the whole
     // statement; a fix is { title, edits } in the statement's file offsets (set fixable above).
     if (statement.kind !== 'TODO') return;
-    report({ start: statement.start, end: statement.end, message: 'TODO: what is wrong here, and what to do instead.' });
+    report({ start: statement.start, end: statement.end, messageId: 'todo', data: { what: statement.kind } });
   },
-};
+});
 `;
 
 const testText = `import { ${name} } from '../../server/src/analysis/rules/${id}';

@@ -30,6 +30,8 @@ const MAIN = 'main.sql';
 
 /** One expected finding of the rule. Positions are 1-based, as an editor shows them; the end is exclusive. */
 export interface ExpectedError {
+  /** The id in the rule's meta.messages the message was made from. */
+  messageId?: string;
   /** The whole message, or a pattern it must match. */
   message?: string | RegExp;
   line?: number;
@@ -99,6 +101,7 @@ export async function checkInvalid(rule: Rule, c: InvalidCase): Promise<void> {
     fail(`expected ${c.errors.length} ${id} finding${c.errors.length === 1 ? '' : 's'}, got ${found.length}${found.length ? `:\n${list(c.code, found)}` : ''}`);
   }
   c.errors.forEach((want, i) => checkError(c.code, found[i], want, `${id} finding ${i + 1} of ${found.length}`));
+  for (const f of found) checkFilled(rule, f);
 
   const fixes = found.map((f) => f.fix).filter((f): f is Fix => f !== undefined);
   if (c.output === undefined) {
@@ -197,6 +200,13 @@ function describeFinding(code: string, f: Finding): string {
 
 const list = (code: string, found: readonly Finding[]) => found.map((f) => `  ${describeFinding(code, f)}`).join('\n');
 
+/** A message whose template placeholder was left as written: the report's data lacks that value. */
+function checkFilled(rule: Rule, f: Finding): void {
+  const template = (rule.meta.messages as Record<string, string | undefined>)[f.messageId] ?? '';
+  for (const [placeholder] of template.matchAll(/\{\{\s*\w+\s*\}\}/g))
+    if (f.message.includes(placeholder)) fail(`${rule.meta.id}'s message "${f.messageId}" has no value for ${placeholder}: ${f.message}`);
+}
+
 function checkError(code: string, f: Finding, want: ExpectedError, which: string): void {
   const got = {
     line: f.range.start.line + 1,
@@ -206,6 +216,7 @@ function checkError(code: string, f: Finding, want: ExpectedError, which: string
   };
   const wrong = (field: string, expected: unknown, actual: unknown) =>
     fail(`${which}: ${field} should be ${JSON.stringify(expected)}, is ${JSON.stringify(actual)}\n  ${describeFinding(code, f)}`);
+  if (want.messageId !== undefined && f.messageId !== want.messageId) wrong('messageId', want.messageId, f.messageId);
   if (typeof want.message === 'string' && f.message !== want.message) wrong('message', want.message, f.message);
   if (want.message instanceof RegExp && !want.message.test(f.message)) wrong('message', String(want.message), f.message);
   for (const field of ['line', 'column', 'endLine', 'endColumn'] as const) {

@@ -112,13 +112,19 @@ describe('fixes no real rule gets wrong', () => {
   // end, where the engine's own check of fixes (the edited statement must parse) does not reach, so only the
   // tester stands between it and broken SQL. `keep_me`: its fix leaves what it flags in place.
   const faulty: Rule = {
-    meta: { id: 'tester-faulty', severity: 'warning', fixable: true, docs: { summary: 'test only', why: 'test only', fix: 'test only' } },
+    meta: {
+      id: 'tester-faulty',
+      category: 'correctness',
+      severity: 'warning',
+      fixable: true,
+      docs: { summary: 'test only', why: 'test only', fix: 'test only' },
+      messages: { broken: 'broken on purpose', kept: 'kept on purpose' },
+    },
     check({ statement, report }) {
       const { start, end, text } = statement;
       if (text.includes('break_me'))
-        report({ start, end, message: 'broken on purpose', fix: { title: 'Break', edits: [{ start: end, end: end + 1, newText: ' FROM FROM;' }] } });
-      if (text.includes('keep_me'))
-        report({ start, end, message: 'kept on purpose', fix: { title: 'Keep', edits: [{ start, end: start, newText: '/* kept */ ' }] } });
+        report({ start, end, messageId: 'broken', fix: { title: 'Break', edits: [{ start: end, end: end + 1, newText: ' FROM FROM;' }] } });
+      if (text.includes('keep_me')) report({ start, end, messageId: 'kept', fix: { title: 'Keep', edits: [{ start, end: start, newText: '/* kept */ ' }] } });
     },
   };
   beforeAll(() => void (RULES as Rule[]).push(faulty));

@@ -78,9 +78,22 @@ describe('new-rule', () => {
     expect(r.stdout).toContain('npm run contributes');
 
     const rule = read(`server/src/analysis/rules/${ID}.ts`);
-    expect(rule).toContain('export const seqScanJoin: Rule = {');
+    expect(rule).toContain('export const seqScanJoin = defineRule({');
     expect(rule).toContain(`id: '${ID}'`);
-    for (const field of ['severity:', 'fixable:', 'summary:', 'why:', 'fix:', 'bad:', 'good:', 'check({ statement, report })']) expect(rule).toContain(field);
+    for (const field of [
+      'category:',
+      'severity:',
+      'fixable:',
+      'summary:',
+      'why:',
+      'fix:',
+      'bad:',
+      'good:',
+      'messages:',
+      'check({ statement, report })',
+      "messageId: 'todo'",
+    ])
+      expect(rule).toContain(field);
 
     // Two lines more in index.ts, both before unused-suppression (which stays last), everything else as it was.
     const after = read(INDEX);
@@ -88,7 +101,7 @@ describe('new-rule', () => {
     expect(after.split('\n').filter((l) => !index.split('\n').includes(l))).toEqual([importLine, '  seqScanJoin,']);
     expect(after.replace(`${importLine}\n`, '').replace('  seqScanJoin,\n', '')).toBe(index);
     expect(after.indexOf(importLine)).toBeLessThan(after.indexOf("import { unusedSuppression } from './unused-suppression';"));
-    expect(after).toMatch(/ {2}tenantTableWithoutRls,\n {2}seqScanJoin,\n {2}unusedSuppression,\n\];/);
+    expect(after).toMatch(/,\n {2}seqScanJoin,\n {2}unusedSuppression,\n\];/);
 
     expect(read(`test/rules/${ID}.test.ts`)).toContain('ruleTester(seqScanJoin, {');
     // A second run for the same id is refused now that the rule exists.

@@ -2,15 +2,16 @@
 import type { Rule } from './rule';
 
 export function ruleMarkdown(rule: Rule): string {
-  const { id, severity, fixable, optIn, docs } = rule.meta;
+  const { id, category, severity, fixable, optIn, docs } = rule.meta;
   const parts = [
     `# ${id}`,
     '',
     `${docs.summary}`,
     '',
-    optIn
-      ? `Off by default; turn it on with \`"rules": { "${id}": "${severity}" }\` in \`.pgperf.json\`${fixable ? ' · has a quick fix' : ''}`
-      : `Default severity: **${severity}**${fixable ? ' · has a quick fix' : ''}`,
+    `Category: **${category}** · ` +
+      (optIn
+        ? `off by default; turn it on with \`"rules": { "${id}": "${severity}" }\` in \`.pgperf.json\`${fixable ? ' · has a quick fix' : ''}`
+        : `default severity: **${severity}**${fixable ? ' · has a quick fix' : ''}`),
     '',
     '## Why',
     '',

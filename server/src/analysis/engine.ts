@@ -7,9 +7,10 @@ import { DEFAULT_CONFIG, type ResolvedConfig } from './config';
 import { ParseCache, ParsedFile, type DeferredParseResult, type Statement } from './parse';
 import { applyEdits } from './fix';
 import { sqlParses } from './pg';
-import { ruleLevel, type Report, type Rule, type RuleContext } from './rule';
+import { messageOf, ruleLevel } from './rule';
+import type { FileRule, FileRuleContext, Report, Rule, RuleContext, RuleSettings, StatementRule, SuppressionUse } from './rule';
 import { RULES } from './rules/index';
-import { covers, findSuppressions } from './suppress';
+import { covers, findSuppressions, type Suppression } from './suppress';
 import type { Finding, Fix, Severity } from './types';
 
 export interface SourceFile {
@@ -33,47 +34,53 @@ export function catalogFor(files: readonly ParsedFile[], config: ResolvedConfig 
   return buildCatalog(files, { partitionedTables: config.partitionedTables });
 }
 
+/** What a lint computes besides the findings. */
+export interface LintOptions {
+  /**
+   * Whether findings carry their checked fix (default true). A fix is checked by parsing the edited statement (and,
+   * in a host file, the edited host file), so a caller that never reads fixes (text output, closed documents) passes
+   * false and the lint parses nothing more than the files.
+   */
+  fixes?: boolean;
+}
+
 /** Parses and lints a set of files as one workspace. */
-export function lintSources(sources: readonly SourceFile[], config: ResolvedConfig = DEFAULT_CONFIG, cache?: ParseCache): LintResult {
+export function lintSources(
+  sources: readonly SourceFile[],
+  config: ResolvedConfig = DEFAULT_CONFIG,
+  cache?: ParseCache,
+  options: LintOptions = {},
+): LintResult {
   // Without a cache, identical statement texts (common in migrations and test scripts) are parsed once per run.
   const memo = cache ? undefined : new Map<string, DeferredParseResult>();
   const parsed = sources.map((s) => new ParsedFile(s.path, s.text, cache, memo, { templates: config.templates, embedded: config.embedded }));
   const catalog = catalogFor(parsed, config);
   const internalErrors: string[] = [];
-  const files = parsed.map((file) => ({ file, findings: lintFile(file, catalog, config, internalErrors) }));
+  const files = parsed.map((file) => ({ file, findings: lintFile(file, catalog, config, internalErrors, options) }));
   return { catalog, files, internalErrors };
 }
 
-function severityFor(rule: Rule, config: ResolvedConfig, own?: Severity): Severity | 'off' {
-  return ruleLevel(rule.meta, config.rules, own);
-}
-
 /** Lints one parsed file against a workspace catalog. */
-function lintFile(file: ParsedFile, catalog: Catalog, config: ResolvedConfig = DEFAULT_CONFIG, internalErrors: string[] = []): Finding[] {
-  return lintFileWithin(file, catalog, config, Infinity, internalErrors).findings;
-}
-
-/**
- * Lints one parsed file, stopping the rules once `budgetMs` has passed (the language server's guard against
- * pathological input: the findings so far are kept, `complete` says whether every statement was checked).
- */
-function lintFileWithin(
-  file: ParsedFile,
-  catalog: Catalog,
-  config: ResolvedConfig,
-  budgetMs: number,
-  internalErrors: string[] = [],
-): { findings: Finding[]; complete: boolean } {
-  const steps = lintFileSteps(file, catalog, config, budgetMs, Infinity, internalErrors);
+function lintFile(file: ParsedFile, catalog: Catalog, config: ResolvedConfig, internalErrors: string[], options: LintOptions): Finding[] {
+  const steps = lintFileSteps(file, catalog, config, Infinity, Infinity, internalErrors, undefined, options);
   for (;;) {
     const next = steps.next();
-    if (next.done) return next.value;
+    if (next.done) return next.value.findings;
   }
 }
 
+/** The rules by id, built on first use (a file rule asks for the level of the ids a suppression names). */
+let rulesById: Map<string, Rule> | undefined;
+const knownRule = (id: string) => {
+  if (rulesById?.size !== RULES.length) rulesById = new Map(RULES.map((r) => [r.meta.id, r] as const));
+  return rulesById.get(id);
+};
+
 /**
- * The same, as steps: it yields whenever `sliceMs` has passed since it started or last resumed, so that a
- * caller on an event loop can serve other work in between (and drop the rest when a newer edit arrives).
+ * Lints one parsed file in steps: it yields whenever `sliceMs` has passed since it started or last resumed, so that
+ * a caller on an event loop can serve other work in between (and drop the rest when a newer edit arrives). The rules
+ * stop once `budgetMs` has passed (the language server's guard against pathological input: the findings so far are
+ * kept, `complete` says whether every statement was checked; the file rules run only on a complete lint).
  */
 export function* lintFileSteps(
   file: ParsedFile,
@@ -83,7 +90,9 @@ export function* lintFileSteps(
   sliceMs: number,
   internalErrors: string[] = [],
   memo?: FindingMemo,
+  options: LintOptions = {},
 ): Generator<void, { findings: Finding[]; complete: boolean }> {
+  const fixes = options.fixes !== false;
   const raw: { finding: Finding; statement: number }[] = [];
   const settings = { tenantColumn: config.tenantColumn };
   // The statement being checked and where its local rules' reports are recorded for the memo. Each rule gets one
@@ -91,27 +100,30 @@ export function* lintFileSteps(
   // file has tens of thousands of statement × rule checks, which then allocate nothing when they find nothing.
   let statement!: Statement;
   let record: MemoReport[] | undefined;
-  const prepare = (rule: Rule, local: boolean) => {
+  const prepare = (rule: StatementRule, local: boolean) => {
     const ctx: RuleContext = {
       file,
       statement: undefined as unknown as Statement,
       catalog,
       settings,
       report: (r: Report) => {
-        const severity = severityFor(rule, config, r.severity);
+        const severity = ruleLevel(rule.meta, config.rules, r.severity);
         if (severity === 'off') return;
+        const message = messageOf(rule.meta, r.messageId, r.data);
         // Recorded before the host filter: the same statement text elsewhere may have its holes elsewhere.
-        if (local) record?.push({ rule, report: r, base: statement.start });
+        const m: MemoReport = { rule, report: r, message, base: statement.start };
+        if (local) record?.push(m);
         if (file.host && !hostMayReport(file, rule, r)) return;
-        raw.push({ finding: makeFinding(file, rule.meta.id, severity, r, statement), statement: statement.index });
+        raw.push({ finding: makeFinding(file, rule, severity, r, message, fixes ? statementFix(m, statement) : undefined), statement: statement.index });
       },
     };
     return { rule, ctx };
   };
   const active = RULES.filter((r) => ruleLevel(r.meta, config.rules) !== 'off');
-  const local = active.filter((r) => !r.crossStatement).map((r) => prepare(r, true));
-  const cross = active.filter((r) => r.crossStatement).map((r) => prepare(r, false));
-  const run = ({ rule, ctx }: { rule: Rule; ctx: RuleContext }) => {
+  const statementRules = active.filter((r): r is StatementRule => r.kind !== 'file');
+  const local = statementRules.filter((r) => !r.crossStatement).map((r) => prepare(r, true));
+  const cross = statementRules.filter((r) => r.crossStatement).map((r) => prepare(r, false));
+  const run = ({ rule, ctx }: { rule: StatementRule; ctx: RuleContext }) => {
     if (!!rule.rejected !== !statement.hasAst) return;
     ctx.statement = statement;
     try {
@@ -146,8 +158,9 @@ export function* lintFileSteps(
       for (const m of cached) {
         const shifted = shiftReport(m.report, statement.start - m.base);
         if (file.host && !hostMayReport(file, m.rule, shifted)) continue;
+        const severity = ruleLevel(m.rule.meta, config.rules, shifted.severity) as Severity;
         raw.push({
-          finding: makeFinding(file, m.rule.meta.id, severityFor(m.rule, config, shifted.severity) as Severity, shifted, statement),
+          finding: makeFinding(file, m.rule, severity, shifted, m.message, fixes ? statementFix(m, statement) : undefined),
           statement: statement.index,
         });
       }
@@ -159,14 +172,58 @@ export function* lintFileSteps(
     record = undefined;
     for (let i = 0; i < cross.length; i++) run(cross[i]);
   }
-  return { findings: applySuppressions(file, raw, config), complete };
+  const suppressions = findSuppressions(file);
+  const { kept, uses } = applySuppressions(file, raw, suppressions);
+  if (complete) {
+    for (const rule of active) if (rule.kind === 'file') runFileRule(rule, file, catalog, config, settings, uses, kept, fixes, internalErrors);
+  }
+  return { findings: kept.sort(byPosition), complete };
+}
+
+function runFileRule(
+  rule: FileRule,
+  file: ParsedFile,
+  catalog: Catalog,
+  config: ResolvedConfig,
+  settings: RuleSettings,
+  suppressions: readonly SuppressionUse[],
+  out: Finding[],
+  fixes: boolean,
+  internalErrors: string[],
+): void {
+  const ctx: FileRuleContext = {
+    file,
+    catalog,
+    settings,
+    suppressions,
+    levelOf: (id) => {
+      const known = knownRule(id);
+      return known && ruleLevel(known.meta, config.rules);
+    },
+    report: (r) => {
+      const severity = ruleLevel(rule.meta, config.rules, r.severity);
+      if (severity === 'off') return;
+      const message = messageOf(rule.meta, r.messageId, r.data);
+      // Not checked against a statement: a file rule's edit (removing a comment) is outside every statement.
+      const fix = fixes && r.fix && r.fix.edits.length > 0 ? r.fix : undefined;
+      out.push(makeFinding(file, rule, severity, r, message, fix, r.inDocument));
+    },
+  };
+  try {
+    rule.check(ctx);
+  } catch (e) {
+    internalErrors.push(`${rule.meta.id} failed on ${file.path}: ${(e as Error).stack ?? e}`);
+  }
 }
 
 interface MemoReport {
-  rule: Rule;
+  rule: StatementRule;
   report: Report;
+  message: string;
   /** The statement's start when the report was made: its offsets move with the statement. */
   base: number;
+  /** The checked fix, at `base` (null: none survives the check), once a lint asked for it. */
+  checked?: Fix | null;
 }
 
 /**
@@ -203,61 +260,57 @@ export class FindingMemo {
   }
 }
 
+function shiftFix(f: Fix | undefined, delta: number): Fix | undefined {
+  if (!f || delta === 0) return f;
+  return { title: f.title, edits: f.edits.map((e) => ({ start: e.start + delta, end: e.end + delta, newText: e.newText })) };
+}
+
 /** A report made for the same statement text at another offset, moved by `delta`. */
 function shiftReport(r: Report, delta: number): Report {
   if (delta === 0) return r;
-  const move = (f: Fix | undefined): Fix | undefined =>
-    f && { title: f.title, edits: f.edits.map((e) => ({ start: e.start + delta, end: e.end + delta, newText: e.newText })) };
-  const fix = r.fix;
-  return {
-    ...r,
-    start: r.start + delta,
-    end: r.end + delta,
-    fix: typeof fix === 'function' ? () => move(fix()) : move(fix),
-  };
+  return { ...r, start: r.start + delta, end: r.end + delta, fix: shiftFix(r.fix, delta) };
+}
+
+/**
+ * A statement rule's fix, checked against the statement it was reported on (now at `statement`): the check's
+ * outcome is kept with the memo entry, as the same statement text gives the same outcome wherever it stands.
+ */
+function statementFix(m: MemoReport, statement: Statement): Fix | undefined {
+  if (!m.report.fix) return undefined;
+  const delta = statement.start - m.base;
+  if (m.checked === undefined) m.checked = shiftFix(checkedFix(shiftFix(m.report.fix, delta), statement), -delta) ?? null;
+  return shiftFix(m.checked ?? undefined, delta);
 }
 
 /**
  * In a host file, a report on a name built by host code is about code pgperf cannot see (`FROM ${table}`), and a
  * syntax error in a string whose holes read neither as names nor as values (`VALUES ${rows}`) may be theirs.
  */
-function hostMayReport(file: ParsedFile, rule: Rule, r: Report): boolean {
+function hostMayReport(file: ParsedFile, rule: StatementRule, r: Report): boolean {
   const host = file.host!;
   if (rule.rejected) return !host.holesUnreadable(r.start);
   return !host.aboutHostCode(r.start, r.end);
 }
 
 /**
- * A finding in document coordinates. `r` is in SQL-view offsets, unless `inDocument` (a host comment's
+ * A finding in document coordinates. `r` and `fix` are in SQL-view offsets, unless `inDocument` (a host comment's
  * suppression, found in the host text).
  */
-function makeFinding(file: ParsedFile, ruleId: string, severity: Severity, r: Report, statement?: Statement, inDocument = false): Finding {
-  const at = inDocument || !file.host ? { start: r.start, end: r.end } : file.host.toDocument(r.start, r.end);
+function makeFinding(file: ParsedFile, rule: Rule, severity: Severity, r: Report, message: string, fix: Fix | undefined, inDocument = false): Finding {
+  const host = inDocument ? undefined : file.host;
+  const at = host ? host.toDocument(r.start, r.end) : { start: r.start, end: r.end };
   const finding: Finding = {
-    ruleId,
+    ruleId: rule.meta.id,
     severity,
-    message: file.host && !inDocument ? file.host.messageText(r.message, r.start) : r.message,
+    messageId: r.messageId,
+    message: host ? host.messageText(message, r.start) : message,
     file: file.path,
     start: at.start,
     end: at.end,
     range: file.document.rangeOf(at.start, at.end),
   };
-  const fix = r.fix;
-  if (fix) {
-    // Computed and checked on first use: most runs (the CLI's text output, diagnostics) never read a fix.
-    let value: Fix | undefined | null = null;
-    Object.defineProperty(finding, 'fix', {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        if (value === null) {
-          const checked = checkedFix(typeof fix === 'function' ? fix() : fix, statement);
-          value = checked && file.host && !inDocument ? file.host.hostFix(checked) : checked;
-        }
-        return value;
-      },
-    });
-  }
+  const documentFix = fix && host ? host.hostFix(fix) : fix;
+  if (documentFix) finding.fix = documentFix;
   return finding;
 }
 
@@ -274,67 +327,27 @@ export function checkedFix(fix: Fix | undefined, statement: Statement | undefine
   return sqlParses(applyEdits(statement.text, local)) ? fix : undefined;
 }
 
-function applySuppressions(file: ParsedFile, raw: { finding: Finding; statement: number }[], config: ResolvedConfig): Finding[] {
-  const suppressions = findSuppressions(file);
-  if (suppressions.length === 0) return raw.map((r) => r.finding).sort(byPosition);
-  const used = suppressions.map(() => new Set<string>());
+/** Drops the findings a suppression covers, noting for each suppression the rule ids it hid. */
+function applySuppressions(
+  file: ParsedFile,
+  raw: { finding: Finding; statement: number }[],
+  suppressions: readonly Suppression[],
+): { kept: Finding[]; uses: SuppressionUse[] } {
+  if (suppressions.length === 0) return { kept: raw.map((r) => r.finding), uses: [] };
+  const uses = suppressions.map((suppression) => ({ suppression, used: new Set<string>() }));
   const kept: Finding[] = [];
   for (const { finding, statement } of raw) {
     let hidden = false;
     const st = file.statements[statement];
-    suppressions.forEach((s, i) => {
-      if (covers(s, st) && s.rules.includes(finding.ruleId)) {
-        used[i].add(finding.ruleId);
+    for (const u of uses) {
+      if (covers(u.suppression, st) && u.suppression.rules.includes(finding.ruleId)) {
+        u.used.add(finding.ruleId);
         hidden = true;
       }
-    });
+    }
     if (!hidden) kept.push(finding);
   }
-  const unusedLevel = config.rules['unused-suppression'] ?? 'info';
-  if (unusedLevel === 'off') return kept;
-  const known = new Map(RULES.map((r) => [r.meta.id, r] as const));
-  suppressions.forEach((s, i) => {
-    const kind = s.scope === 'file' ? 'pgperf-ignore-file' : 'pgperf-ignore';
-    const dead: string[] = [];
-    for (const id of s.rules) {
-      if (!known.has(id)) dead.push(`"${id}" is not a pgperf rule`);
-      else if (ruleLevel(known.get(id)!.meta, config.rules) !== 'off' && !used[i].has(id)) dead.push(`${id} reports nothing here`);
-    }
-    if (s.rules.length === 0) dead.push('it names no rule');
-    if (dead.length === 0) return;
-    const removeAll = dead.length === s.rules.length || s.rules.length === 0;
-    kept.push(
-      makeFinding(
-        file,
-        'unused-suppression',
-        unusedLevel,
-        {
-          start: s.start,
-          end: s.end,
-          message: `This ${kind} comment suppresses nothing: ${dead.join('; ')}.`,
-          fix: removeAll
-            ? { title: 'Remove the unused suppression', edits: [removalEdit(s.inDocument ? file.document.text : file.text, s.start, s.end)] }
-            : undefined,
-        },
-        undefined,
-        s.inDocument,
-      ),
-    );
-  });
-  return kept.sort(byPosition);
+  return { kept, uses };
 }
 
 const byPosition = (a: Finding, b: Finding) => a.start - b.start || a.ruleId.localeCompare(b.ruleId);
-
-/** Removes a comment, and its whole line when nothing else is on it. */
-function removalEdit(text: string, start: number, end: number) {
-  let s = start;
-  while (s > 0 && (text[s - 1] === ' ' || text[s - 1] === '\t')) s--;
-  const lineStart = s === 0 || text[s - 1] === '\n';
-  let e = end;
-  if (lineStart) {
-    if (text[e] === '\r') e++;
-    if (text[e] === '\n') e++;
-  }
-  return { start: s, end: e, newText: '' };
-}

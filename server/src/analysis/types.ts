@@ -26,15 +26,19 @@ export interface Fix {
   edits: TextEdit[];
 }
 
+/** A rule's finding, plain data (it survives JSON and structured cloning as it is). */
 export interface Finding {
   ruleId: string;
   severity: Severity;
+  /** Which of the rule's meta.messages the message was made from. */
+  messageId: string;
   message: string;
   /** The file's path as the caller named it. */
   file: string;
   start: number;
   end: number;
   range: Range;
+  /** The checked fix, in document coordinates; present only when the lint was asked for fixes (LintOptions). */
   fix?: Fix;
 }
 

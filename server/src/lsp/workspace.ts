@@ -196,7 +196,10 @@ export class Workspace {
     const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
     // The memo serves edits, i.e. open documents; a closed file's reports would keep its parse alive in it.
     const memo = f.open ? this.memo : undefined;
-    const result = yield* lintFileSteps(parsed, this.catalog(f.path), this.configOf(f.path), this.budgetMs, sliceMs, this.internalErrors, memo);
+    // Fixes are asked of open documents only (code actions): a closed file's lint computes none.
+    const result = yield* lintFileSteps(parsed, this.catalog(f.path), this.configOf(f.path), this.budgetMs, sliceMs, this.internalErrors, memo, {
+      fixes: f.open,
+    });
     const now = this.files.get(uri);
     if (now !== f || now.text !== text) return now;
     // A finding's lazy fix holds its statement, and through it the file's whole parse (every statement and
@@ -262,7 +265,7 @@ export class Workspace {
 
 function withoutFix(f: Finding): Finding {
   // Copied field by field: reading `fix` (a spread would) computes it.
-  return { ruleId: f.ruleId, severity: f.severity, message: f.message, file: f.file, start: f.start, end: f.end, range: f.range };
+  return { ruleId: f.ruleId, severity: f.severity, messageId: f.messageId, message: f.message, file: f.file, start: f.start, end: f.end, range: f.range };
 }
 
 /** DDL statements as plain stand-ins that do not keep the parsed file (and all its trees) alive. */

@@ -4,7 +4,7 @@ import { migrationKey, sameMigration } from '../migration-order';
 
 const sameFolder = (a: string, b: string) => migrationKey(a).base === migrationKey(b).base;
 import type { Statement } from '../parse';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { displayName, inTransactionBlock, indexHead } from './_tenancy';
 
 /** Same relation name (as written, schema aside: a mismatch only makes the rule quieter). */
@@ -85,9 +85,10 @@ function sameMigrationAs(created: { file: { path: string }; start: number }, st:
   return sameMigration(created.file.path, st.file.path);
 }
 
-export const createIndexConcurrently: Rule = {
+export const createIndexConcurrently = defineRule({
   meta: {
     id: 'create-index-concurrently',
+    category: 'locking',
     severity: 'warning',
     fixable: true,
     docs: {
@@ -121,6 +122,14 @@ export const createIndexConcurrently: Rule = {
         '--changeset alice:2 runInTransaction:false\n' +
         'CREATE INDEX CONCURRENTLY idx_sessions_tenant_status ON sessions (tenant_id, status);',
     },
+    messages: {
+      inTransactionBlock:
+        'CREATE INDEX on {{what}} {{name}} (created in {{createdIn}}) without CONCURRENTLY {{blocks}} until the index is built. ' +
+        'Use CREATE INDEX CONCURRENTLY, outside the explicit transaction block (it cannot run inside one).',
+      notConcurrent:
+        'CREATE INDEX on {{what}} {{name}} (created in {{createdIn}}) without CONCURRENTLY {{blocks}} until the index is built. ' +
+        'Use CREATE INDEX CONCURRENTLY (it cannot run inside a transaction block).',
+    },
   },
   crossStatement: true,
   check({ statement: st, catalog, report }) {
@@ -148,20 +157,17 @@ export const createIndexConcurrently: Rule = {
     const name = displayName(b.relation);
     const what = table.kind === 'matview' ? 'materialized view' : 'table';
     const blocks = table.kind === 'matview' ? 'blocks REFRESH MATERIALIZED VIEW of it' : 'blocks every write to the table';
-    const base = `CREATE INDEX on ${what} ${name} (created in ${created.file.path}) without CONCURRENTLY ${blocks} until the index is built.`;
+    const data = { what, name, createdIn: created.file.path, blocks };
     if (inTransactionBlock(st)) {
-      report({
-        start: head.start,
-        end: head.indexEnd,
-        message: `${base} Use CREATE INDEX CONCURRENTLY, outside the explicit transaction block (it cannot run inside one).`,
-      });
+      report({ start: head.start, end: head.indexEnd, messageId: 'inTransactionBlock', data });
       return;
     }
     report({
       start: head.start,
       end: head.indexEnd,
-      message: `${base} Use CREATE INDEX CONCURRENTLY (it cannot run inside a transaction block).`,
+      messageId: 'notConcurrent',
+      data,
       fix: { title: 'Add CONCURRENTLY', edits: [{ start: head.indexEnd, end: head.indexEnd, newText: ' CONCURRENTLY' }] },
     });
   },
-};
+});

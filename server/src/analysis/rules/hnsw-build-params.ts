@@ -1,5 +1,5 @@
 import { as, numberOf, type Node } from '../ast';
-import type { Report, Rule } from '../rule';
+import { defineRule, type Report } from '../rule';
 import type { Severity, TextEdit } from '../types';
 import { elementType, indexLayout, type IndexLayout } from './_pgvector';
 
@@ -55,9 +55,29 @@ function findParam(layout: IndexLayout, statement: { loc(l: number): number }, d
   return { def, value: numberOf(def.arg), first, last };
 }
 
-export const hnswBuildParams: Rule = {
+const messages = {
+  mRange: 'pgvector rejects m = {{m}}: HNSW allows m = {{lo}}–{{hi}}. Use m = {{newM}}{{dimText}}.',
+  efRange: 'pgvector rejects ef_construction = {{ef}}: HNSW allows {{lo}}–{{hi}}. Use ef_construction = {{newEf}}.',
+  efBelowTwiceM:
+    '{{efText}} is less than 2 × m ({{mText}}): pgvector refuses to build the index ("ef_construction must be ' +
+    'greater than or equal to 2 * m"). Use at least 4 × m, e.g. m = {{newM}}, ef_construction = {{newEf}}.',
+  efBelowFourTimesM:
+    "{{efText}} is below 4 × m = {{fourM}} ({{mText}}): the tuning guide's rule of thumb is 2 × m minimum, 4 × m " +
+    'recommended; a shallow build search gives a lower-quality graph (768-dim, m = 16: ef_construction 64 → 92 % ' +
+    'recall, 128 → 96 %). Use ef_construction = {{newEf}}.',
+  mBelowBand:
+    "{{mText}} is outside the tuning guide's band{{dimText}} ({{band}}, the {{guideDim}}-dim row; 384: 8–12, 768: 16, 1536: 24): " +
+    'too few links lose recall (768-dim: m = 12 → 92 %, m = 16 → 96 % recall@10). Use m = {{newM}}.',
+  mAboveBand:
+    "{{mText}} is outside the tuning guide's band{{dimText}} ({{band}}, the {{guideDim}}-dim row; 384: 8–12, 768: 16, 1536: 24): " +
+    'more links cost memory and insert time for little recall (768-dim: m = 24 → 98 % recall at 1.8× the index size of m = 16). ' +
+    'Use m = {{newM}}.',
+};
+
+export const hnswBuildParams = defineRule({
   meta: {
     id: 'hnsw-build-params',
+    category: 'pgvector',
     severity: 'error',
     fixable: true,
     docs: {
@@ -83,6 +103,7 @@ export const hnswBuildParams: Rule = {
         'CREATE TABLE docs (id bigint, embedding vector(768));\n' +
         'CREATE INDEX ON docs USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 128);',
     },
+    messages,
   },
   check({ statement, catalog, report }) {
     if (statement.kind !== 'IndexStmt') return;
@@ -176,41 +197,29 @@ export const hnswBuildParams: Rule = {
     }
     const changed = [newM !== m ? `m = ${newM}` : '', newEf !== ef ? `ef_construction = ${newEf}` : ''].filter(Boolean);
     const fix = edits.length > 0 ? { title: `Set ${changed.join(', ')}`, edits } : undefined;
-    const emit = (r: Omit<Report, 'fix'>, severity: Severity) => report({ ...r, severity, fix });
+    const emit = (r: Omit<Report<keyof typeof messages>, 'fix'>, severity: Severity) => report({ ...r, severity, fix });
 
     const mText = mParam ? `m = ${m}` : `the default m = ${m}`;
     const efText = efParam ? `ef_construction = ${ef}` : `the default ef_construction = ${ef}`;
     const dimText = dim !== undefined ? ` for ${dim}-dimension vectors` : '';
+    const efRangeData = { ef, lo: EF_RANGE[0], hi: EF_RANGE[1], newEf };
 
     if (mOutOfRange) {
-      emit({ ...rangeOf(mParam), message: `pgvector rejects m = ${m}: HNSW allows m = ${M_RANGE[0]}–${M_RANGE[1]}. Use m = ${newM}${dimText}.` }, 'error');
+      emit({ ...rangeOf(mParam), messageId: 'mRange', data: { m, lo: M_RANGE[0], hi: M_RANGE[1], newM, dimText } }, 'error');
       // Comparing ef_construction or the band with an impossible m would only add noise.
       if (ef < EF_RANGE[0] || ef > EF_RANGE[1]) {
-        emit(
-          {
-            ...rangeOf(efParam),
-            message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ` + `${newEf}.`,
-          },
-          'error',
-        );
+        emit({ ...rangeOf(efParam), messageId: 'efRange', data: efRangeData }, 'error');
       }
       return;
     }
     if (ef < EF_RANGE[0] || ef > EF_RANGE[1]) {
-      emit(
-        {
-          ...rangeOf(efParam),
-          message: `pgvector rejects ef_construction = ${ef}: HNSW allows ${EF_RANGE[0]}–${EF_RANGE[1]}. Use ef_construction = ` + `${newEf}.`,
-        },
-        'error',
-      );
+      emit({ ...rangeOf(efParam), messageId: 'efRange', data: efRangeData }, 'error');
     } else if (ef < 2 * m) {
       emit(
         {
           ...rangeOf(efParam ?? mParam),
-          message:
-            `${efText} is less than 2 × m (${mText}): pgvector refuses to build the index ("ef_construction must be ` +
-            `greater than or equal to 2 * m"). Use at least 4 × m, e.g. m = ${newM}, ef_construction = ${newEf}.`,
+          messageId: 'efBelowTwiceM',
+          data: { efText, mText, newM, newEf },
         },
         'error',
       );
@@ -218,10 +227,8 @@ export const hnswBuildParams: Rule = {
       emit(
         {
           ...rangeOf(efParam),
-          message:
-            `${efText} is below 4 × m = ${4 * m} (${mText}): the tuning guide's rule of thumb is 2 × m minimum, 4 × m ` +
-            `recommended; a shallow build search gives a lower-quality graph (768-dim, m = 16: ef_construction 64 → 92 % ` +
-            `recall, 128 → 96 %). Use ef_construction = ${newEf}.`,
+          messageId: 'efBelowFourTimesM',
+          data: { efText, fourM: 4 * m, mText, newEf },
         },
         'info',
       );
@@ -230,13 +237,11 @@ export const hnswBuildParams: Rule = {
       emit(
         {
           ...rangeOf(mParam),
-          message:
-            `${mText} is outside the tuning guide's band${dimText} (${bandText(band!)}, the ${band!.guideDim}-dim row; ` +
-            `384: 8–12, 768: 16, 1536: 24): ` +
-            `${m < band!.lo ? 'too few links lose recall (768-dim: m = 12 → 92 %, m = 16 → 96 % recall@10)' : 'more links cost memory and insert time for little recall (768-dim: m = 24 → 98 % recall at 1.8× the index size of m = 16)'}. Use m = ${newM}.`,
+          messageId: m < band!.lo ? 'mBelowBand' : 'mAboveBand',
+          data: { mText, dimText, band: bandText(band!), guideDim: band!.guideDim, newM },
         },
         'info',
       );
     }
   },
-};
+});

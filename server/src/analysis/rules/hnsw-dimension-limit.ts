@@ -1,14 +1,15 @@
 import { as, quoteIdent } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import type { TextEdit } from '../types';
 import { identText, indexLayout, METRIC_OP, opclassMetric } from './_pgvector';
 
 /** pgvector's dimension limits for HNSW and IVFFlat indexes, per type. */
 const LIMIT: Record<string, number> = { vector: 2000, halfvec: 4000 };
 
-export const hnswDimensionLimit: Rule = {
+export const hnswDimensionLimit = defineRule({
   meta: {
     id: 'hnsw-dimension-limit',
+    category: 'pgvector',
     severity: 'error',
     fixable: true,
     docs: {
@@ -30,6 +31,15 @@ export const hnswDimensionLimit: Rule = {
         'CREATE TABLE docs (id bigint, embedding vector(3072));\n' +
         'CREATE INDEX ON docs USING hnsw ((embedding::halfvec(3072)) halfvec_cosine_ops);\n' +
         'SELECT id FROM docs ORDER BY embedding::halfvec(3072) <=> $1::halfvec(3072) LIMIT 10;',
+    },
+    messages: {
+      beyondHalfvec:
+        '{{what}}: pgvector indexes at most {{limits}}, so CREATE INDEX fails. ' +
+        'Reduce the dimensions (a smaller or shortened embedding) or index a binary quantization ' +
+        '(binary_quantize({{column}})::bit({{n}}) with bit_hamming_ops) and re-rank with the full vectors.',
+      castToHalfvec:
+        '{{what}}: pgvector indexes at most 2000 dimensions of vector, so CREATE INDEX fails. Index the column cast to ' +
+        'halfvec({{n}}) (limit 4000); queries must then ORDER BY {{column}}::halfvec({{n}}) {{op}} $1::halfvec({{n}}) to use it.',
     },
   },
   check({ statement, catalog, report }) {
@@ -59,15 +69,8 @@ export const hnswDimensionLimit: Rule = {
       const end = tokens[slice[1]].end;
       const what = `${method === 'hnsw' ? 'HNSW' : 'IVFFlat'} index on ${col.type}(${n})`;
       if (col.type !== 'vector' || n > 4000) {
-        report({
-          start,
-          end,
-          message:
-            `${what}: pgvector indexes at most ` +
-            `${col.type === 'vector' ? '2000 dimensions of vector (4000 as halfvec)' : '4000 dimensions of halfvec'}, so CREATE INDEX fails. ` +
-            'Reduce the dimensions (a smaller or shortened embedding) or index a binary quantization ' +
-            `(binary_quantize(${quoteIdent(name)})::bit(${n}) with bit_hamming_ops) and re-rank with the full vectors.`,
-        });
+        const limits = col.type === 'vector' ? '2000 dimensions of vector (4000 as halfvec)' : '4000 dimensions of halfvec';
+        report({ start, end, messageId: 'beyondHalfvec', data: { what, limits, column: quoteIdent(name), n } });
         return;
       }
       const opclass = (elem.opclass ?? []).map((o: unknown) => as(o, 'String')?.sval as string).pop();
@@ -97,11 +100,10 @@ export const hnswDimensionLimit: Rule = {
       report({
         start,
         end,
-        message:
-          `${what}: pgvector indexes at most 2000 dimensions of vector, so CREATE INDEX fails. Index the column cast to ` +
-          `halfvec(${n}) (limit 4000); queries must then ORDER BY ${ident}::halfvec(${n}) ${op} $1::halfvec(${n}) to use it.`,
+        messageId: 'castToHalfvec',
+        data: { what, n, column: ident, op },
         fix: edits.length > 0 ? { title: `Index ${ident}::halfvec(${n})${opclass ? ` with halfvec_${metric}_ops` : ''}`, edits } : undefined,
       });
     });
   },
-};
+});

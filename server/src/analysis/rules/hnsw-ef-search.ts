@@ -1,6 +1,6 @@
 import { as, strings, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { semanticModel } from '../semantic';
 import { constInt, selectScopes, vectorIndexesOn, vectorOrders } from './_pgvector';
 
@@ -66,9 +66,10 @@ function valueRange(st: Statement, node: Node): { start: number; end: number } |
   return span;
 }
 
-export const hnswEfSearch: Rule = {
+export const hnswEfSearch = defineRule({
   meta: {
     id: 'hnsw-ef-search',
+    category: 'pgvector',
     severity: 'warning',
     fixable: false,
     docs: {
@@ -84,6 +85,16 @@ export const hnswEfSearch: Rule = {
       bad: 'SET hnsw.ef_search = 20;\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 50;',
       good: 'SET hnsw.ef_search = 100;\nSELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 50;',
     },
+    messages: {
+      outOfRange:
+        "hnsw.ef_search = {{value}} is outside pgvector's range {{min}}–{{max}}: PostgreSQL rejects the setting. " +
+        'The tuning guide uses 20 (90 % recall), 40 (95 %, the default), 100 (98 %) or 200 (99 %+).',
+      belowLimit:
+        'hnsw.ef_search = {{value}} is below the LIMIT {{limit}} of the vector query on line {{line}}: an HNSW ' +
+        'scan returns at most ef_search rows, so that query returns at most {{value}} rows. Set hnsw.ef_search to at ' +
+        'least {{limit}} (the guide: 40 for 95 % recall, 100 for 98 %, 200 for 99 %+), or enable ' +
+        'hnsw.iterative_scan (pgvector 0.8).',
+    },
   },
   crossStatement: true,
   check({ statement, catalog, report, file }) {
@@ -95,12 +106,7 @@ export const hnswEfSearch: Rule = {
       const range = valueRange(statement, set.value);
       if (!range) continue;
       if (value < MIN || value > MAX) {
-        report({
-          ...range,
-          message:
-            `hnsw.ef_search = ${value} is outside pgvector's range ${MIN}–${MAX}: PostgreSQL rejects the setting. ` +
-            'The tuning guide uses 20 (90 % recall), 40 (95 %, the default), 100 (98 %) or 200 (99 %+).',
-        });
+        report({ ...range, messageId: 'outOfRange', data: { value, min: MIN, max: MAX } });
         continue;
       }
       // The vector queries this setting governs.
@@ -126,17 +132,10 @@ export const hnswEfSearch: Rule = {
         }
         if (hit && !iterativeScanOn(next, next.index)) {
           const line = file.lineOf(hit.offset);
-          report({
-            ...range,
-            message:
-              `hnsw.ef_search = ${value} is below the LIMIT ${hit.limit} of the vector query on line ${line}: an HNSW ` +
-              `scan returns at most ef_search rows, so that query returns at most ${value} rows. Set hnsw.ef_search to at ` +
-              `least ${hit.limit} (the guide: 40 for 95 % recall, 100 for 98 %, 200 for 99 %+), or enable ` +
-              'hnsw.iterative_scan (pgvector 0.8).',
-          });
+          report({ ...range, messageId: 'belowLimit', data: { value, limit: hit.limit, line } });
           break;
         }
       }
     }
   },
-};
+});

@@ -1,6 +1,6 @@
 import { as, numberOf, operatorOf, strings, typeOf, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import type { Fix, TextEdit } from '../types';
 import { exprSpan, findKeywordAtDepth0, isComment, leadingWhitespace, prevCodeToken, nextCodeToken, prevToken, widenParens, type Span } from './_query-rules';
 
@@ -25,9 +25,15 @@ interface SortKey {
   desc: boolean;
 }
 
-export const offsetPagination: Rule = {
+/** The start of every message: what OFFSET costs. */
+const COST =
+  'OFFSET {{offset}} reads and discards every skipped row before returning the page: the cost grows with ' +
+  'the page number (500 ms at offset 10,000, 5 s at 100,000 in the tuning guide) while keyset pagination stays ~5 ms. ';
+
+export const offsetPagination = defineRule({
   meta: {
     id: 'offset-pagination',
+    category: 'query',
     severity: 'warning',
     fixable: true,
     docs: {
@@ -55,6 +61,18 @@ export const offsetPagination: Rule = {
       bad: 'SELECT * FROM event_log ORDER BY timestamp DESC LIMIT 100 OFFSET 10000;',
       good: 'SELECT * FROM event_log\nWHERE timestamp < $1\nORDER BY timestamp DESC LIMIT 100;',
     },
+    messages: {
+      noOrderBy:
+        COST +
+        'This SELECT has no ORDER BY, so the page order is undefined: pages can overlap or skip rows. ' +
+        "Add an ORDER BY ending with a unique column, then paginate with WHERE (sort keys) < (last row's values).",
+      setOperation:
+        COST + 'Paginate by the last row instead: put a WHERE on the sort keys into each arm of the set operation (no quick fix for UNION/INTERSECT/EXCEPT).',
+      keysetFix:
+        COST +
+        "Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds {{predicate}}, whose new parameters hold the last row's values of the previous page.",
+      keyset: COST + "Paginate by the last row instead (keyset): drop OFFSET and add WHERE (sort keys) < (the last row's values of the previous page).",
+    },
   },
   check({ statement, report }) {
     if (!/offset/i.test(statement.text)) return; // cheap text filter before the tree walk
@@ -63,38 +81,24 @@ export const offsetPagination: Rule = {
       if (!sel.limitOffset || !isPage(sel)) continue;
       const clause = offsetClause(statement, sel.limitOffset);
       if (!clause) return;
-      const offsetText = statement.file.text.slice(clause.exprStart, clause.exprEnd);
-      const cost =
-        `OFFSET ${offsetText} reads and discards every skipped row before returning the page: the cost grows with ` +
-        'the page number (500 ms at offset 10,000, 5 s at 100,000 in the tuning guide) while keyset pagination stays ~5 ms';
+      const offset = statement.file.text.slice(clause.exprStart, clause.exprEnd);
       const setOp = sel.op && sel.op !== 'SETOP_NONE';
       const sorts = (sel.sortClause ?? []) as Node[];
       if (sorts.length === 0 && !setOp) {
-        report({
-          start: clause.start,
-          end: clause.end,
-          message:
-            `${cost}. This SELECT has no ORDER BY, so the page order is undefined: pages can overlap or skip rows. ` +
-            "Add an ORDER BY ending with a unique column, then paginate with WHERE (sort keys) < (last row's values).",
-        });
+        report({ start: clause.start, end: clause.end, messageId: 'noOrderBy', data: { offset } });
         continue;
       }
       const fix = setOp ? undefined : keysetFix(statement, sel, clause);
-      const tail = setOp
-        ? 'Paginate by the last row instead: put a WHERE on the sort keys into each arm of the set operation (no quick fix for UNION/INTERSECT/EXCEPT).'
-        : fix
-          ? `Paginate by the last row instead (keyset): the quick fix drops OFFSET and adds ${fix.predicate}, whose new ` +
-            `parameters hold the last row's values of the previous page.`
-          : "Paginate by the last row instead (keyset): drop OFFSET and add WHERE (sort keys) < (the last row's values of the previous page).";
       report({
         start: clause.start,
         end: clause.end,
-        message: `${cost}. ${tail}`,
+        messageId: setOp ? 'setOperation' : fix ? 'keysetFix' : 'keyset',
+        data: { offset, predicate: fix?.predicate ?? '' },
         fix: fix?.fix,
       });
     }
   },
-};
+});
 
 /** Below this, a constant OFFSET under a LIMIT that is not a constant skips a few leading rows; it is no page. */
 const SMALL_CONSTANT_SKIP = 100;

@@ -1,7 +1,7 @@
 import { as, columnRefNames, operatorOf, typeOf, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
 import { conjuncts, semanticModel, type FromItem, type Scope, type SemanticModel } from '../semantic';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import type { TextEdit } from '../types';
 import { exprSpan, widenParens, type Span } from './_query-rules';
 
@@ -19,9 +19,10 @@ interface Term {
   valueText: string;
 }
 
-export const orChain: Rule = {
+export const orChain = defineRule({
   meta: {
     id: 'or-chain',
+    category: 'query',
     severity: 'warning',
     fixable: true,
     docs: {
@@ -50,6 +51,11 @@ export const orChain: Rule = {
         '0.20 ms for `= ANY`).',
       bad: 'SELECT * FROM sessions WHERE session_id = $1 OR session_id = $2 OR session_id = $3;',
       good: 'SELECT * FROM sessions WHERE session_id = ANY(ARRAY[$1, $2, $3]::uuid[]);',
+    },
+    messages: {
+      inList:
+        '{{what}} in separate OR arms: each arm is planned on its own (a BitmapOr or a sequential scan) and ' +
+        'cannot use the index efficiently. Write {{replacements}}: one index scan with an IN list.',
     },
   },
   check({ statement, catalog, report }) {
@@ -101,16 +107,15 @@ export const orChain: Rule = {
       report({
         start: span.start,
         end: span.end,
-        message:
-          `${what} in separate OR arms: each arm is planned on its own (a BitmapOr or a sequential scan) and ` +
-          `cannot use the index efficiently. Write ${replacements.join(' and ')}: one index scan with an IN list.`,
+        messageId: 'inList',
+        data: { what, replacements: replacements.join(' and ') },
         fix: ok
           ? { title: chains.length === 1 ? `Rewrite as ${replacements[0]}` : 'Merge the OR-ed comparisons into = ANY(ARRAY[…])', edits: merge(edits) }
           : undefined,
       });
     });
   },
-};
+});
 
 /** `col = value` or `value = col` with value reading no column. */
 function term(st: Statement, arg: Node, index: number): Term | undefined {

@@ -1,35 +1,34 @@
 import { quoteIdent, type Node } from '../ast';
 import type { TableInfo } from '../catalog';
-import type { Rule } from '../rule';
+import { defineRule, type MessageData } from '../rule';
 import { constraintRange, displayName, elemColumn, keyConstraints, parenListAfter } from './_tenancy';
 
 const PG_ERROR = 'unique constraint on partitioned table must include all partitioning columns';
 
-/** The finding's message, or undefined when the key is valid for the table's partition key. */
-function problem(table: TableInfo, kind: string, keyColumns: (string | undefined)[], name: string): string | undefined {
+/** The finding's message id and data, or undefined when the key is valid for the table's partition key. */
+function problem(
+  table: TableInfo,
+  kind: string,
+  keyColumns: (string | undefined)[],
+  name: string,
+): { messageId: 'expressionKey' | 'missingColumns'; data: MessageData } | undefined {
   const part = table.partition;
   if (!part) return undefined;
   const where = part.declaredIn === '.pgperf.json' ? ' (partition key from .pgperf.json partitionedTables)' : '';
   const by = `PARTITION BY ${part.strategy.toUpperCase()} (${part.columns.map((c) => (c ? quoteIdent(c) : '<expression>')).join(', ')})`;
   if (part.columns.some((c) => c === '')) {
-    return (
-      `${kind} on partitioned table ${name}: its partition key includes an expression (${by})${where}, and PostgreSQL ` +
-      `rejects every PRIMARY KEY and UNIQUE constraint on such a table. Partition by plain columns, or enforce ` +
-      `uniqueness on each partition.`
-    );
+    return { messageId: 'expressionKey', data: { kind, name, by, where } };
   }
   const missing = part.columns.filter((c) => !keyColumns.includes(c));
   if (missing.length === 0) return undefined;
-  const list = missing.map((c) => quoteIdent(c)).join(', ');
-  return (
-    `${kind} on partitioned table ${name} leaves out partition key column${missing.length > 1 ? 's' : ''} ${list} ` +
-    `(${by})${where}: PostgreSQL rejects it ("${PG_ERROR}"). Add ${list} to the key.`
-  );
+  const columns = missing.map((c) => quoteIdent(c)).join(', ');
+  return { messageId: 'missingColumns', data: { kind, name, plural: missing.length > 1 ? 's' : '', columns, by, where } };
 }
 
-export const partitionKeyInUnique: Rule = {
+export const partitionKeyInUnique = defineRule({
   meta: {
     id: 'partition-key-in-unique',
+    category: 'partitioning',
     severity: 'error',
     fixable: false,
     docs: {
@@ -54,6 +53,16 @@ export const partitionKeyInUnique: Rule = {
         'CREATE TABLE event_log (\n  tenant_id varchar(255),\n  event_id uuid,\n  "timestamp" timestamptz,\n' +
         '  PRIMARY KEY (tenant_id, "timestamp", event_id)\n) PARTITION BY RANGE ("timestamp");',
     },
+    messages: {
+      expressionKey:
+        '{{kind}} on partitioned table {{name}}: its partition key includes an expression ({{by}}){{where}}, and PostgreSQL ' +
+        'rejects every PRIMARY KEY and UNIQUE constraint on such a table. Partition by plain columns, or enforce ' +
+        'uniqueness on each partition.',
+      missingColumns:
+        '{{kind}} on partitioned table {{name}} leaves out partition key column{{plural}} {{columns}} ' +
+        `({{by}}){{where}}: PostgreSQL rejects it ("${PG_ERROR}"). ` +
+        'Add {{columns}} to the key.',
+    },
   },
   check({ statement: st, catalog, report }) {
     if (st.kind === 'IndexStmt') {
@@ -67,7 +76,7 @@ export const partitionKeyInUnique: Rule = {
       const relTok = st.tokenAt(b.relation.location);
       const list = relTok >= 0 ? parenListAfter(st, st.tokens()[relTok].start) : undefined;
       const range = list ?? { start: st.start, end: st.end };
-      report({ start: range.start, end: range.end, message });
+      report({ start: range.start, end: range.end, ...message });
       return;
     }
     for (const k of keyConstraints(st)) {
@@ -77,7 +86,7 @@ export const partitionKeyInUnique: Rule = {
       if (!message) continue;
       const range = constraintRange(st, k);
       if (!range) continue;
-      report({ start: range.start, end: range.end, message });
+      report({ start: range.start, end: range.end, ...message });
     }
   },
-};
+});

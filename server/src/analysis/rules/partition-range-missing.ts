@@ -2,7 +2,7 @@ import { as, columnRefNames, quoteIdent, strings, walk, type Node } from '../ast
 import type { Catalog, TableInfo } from '../catalog';
 import { migrationKey } from '../migration-order';
 import { escapeRegExp } from '../regexp';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { semanticModel, type FromItem, type Predicate, type ResolvedColumn, type Scope, type SemanticModel, type ValueReads } from '../semantic';
 
 const partitionedNames = new WeakMap<Catalog, Set<string>>();
@@ -71,9 +71,10 @@ function relnameFilter(names: Set<string>): RegExp | null {
 const KINDS = new Set(['SelectStmt', 'UpdateStmt', 'DeleteStmt', 'InsertStmt', 'ExplainStmt', 'DeclareCursorStmt']);
 const PRUNING_OPS = new Set(['=', '<', '<=', '>', '>=']);
 
-export const partitionRangeMissing: Rule = {
+export const partitionRangeMissing = defineRule({
   meta: {
     id: 'partition-range-missing',
+    category: 'partitioning',
     severity: 'warning',
     fixable: false,
     docs: {
@@ -99,6 +100,12 @@ export const partitionRangeMissing: Rule = {
       good:
         'CREATE TABLE event_log (id bigint, event_type text, timestamp timestamptz NOT NULL) PARTITION BY RANGE (timestamp);\n' +
         "SELECT * FROM event_log\nWHERE timestamp >= '2025-01-01' AND timestamp < '2025-02-01'\n  AND event_type = 'agent.state_changed';",
+    },
+    messages: {
+      noRange:
+        '{{table}} is range-partitioned by {{key}} (declared in {{declaredIn}}), but this {{what}} has no predicate on {{key}}: ' +
+        'every partition is scanned (the tuning guide: 500 ms over 12 monthly partitions vs 40 ms for one). ' +
+        'Add a range such as {{key}} >= $1 AND {{key}} < $2.',
     },
   },
   check({ statement, catalog, report }) {
@@ -135,19 +142,20 @@ export const partitionRangeMissing: Rule = {
         if (backfill && scope.quals.length === 0 && writes(scope)) continue;
         const range = statement.nameSpan((rv as Node).location);
         if (!range) continue;
-        const k = quoteIdent(key);
         report({
           ...range,
-          message:
-            `${table.schema}.${table.name} is range-partitioned by ${k} (declared in ${part.declaredIn}), but this ` +
-            `${scope.role === 'statement' && statement.kind !== 'SelectStmt' ? statement.kind.replace(/Stmt$/, '').toUpperCase() : 'query'} ` +
-            `has no predicate on ${k}: every partition is scanned (the tuning guide: 500 ms over 12 monthly partitions vs ` +
-            `40 ms for one). Add a range such as ${k} >= $1 AND ${k} < $2.`,
+          messageId: 'noRange',
+          data: {
+            table: `${table.schema}.${table.name}`,
+            key: quoteIdent(key),
+            declaredIn: part.declaredIn,
+            what: scope.role === 'statement' && statement.kind !== 'SelectStmt' ? statement.kind.replace(/Stmt$/, '').toUpperCase() : 'query',
+          },
         });
       }
     }
   },
-};
+});
 
 interface Ctx {
   model: SemanticModel;

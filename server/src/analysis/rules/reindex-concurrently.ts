@@ -1,5 +1,5 @@
 import { as, type Node } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { inTransactionBlock } from './_tenancy';
 
 /** REINDEX targets that accept CONCURRENTLY (SYSTEM does not). */
@@ -25,11 +25,12 @@ function systemTarget(b: Node): boolean {
   return rv.schemaname ? SYSTEM_SCHEMAS.has(rv.schemaname) : /^pg_/.test(rv.relname);
 }
 
-export const reindexConcurrently: Rule = {
+export const reindexConcurrently = defineRule({
   // Reads the file's earlier statements (an open BEGIN).
   crossStatement: true,
   meta: {
     id: 'reindex-concurrently',
+    category: 'locking',
     severity: 'warning',
     fixable: true,
     docs: {
@@ -46,6 +47,12 @@ export const reindexConcurrently: Rule = {
       bad: 'REINDEX INDEX idx_vector_768_hnsw;',
       good: 'REINDEX INDEX CONCURRENTLY idx_vector_768_hnsw;',
     },
+    messages: {
+      inTransactionBlock:
+        'REINDEX {{keyword}} without CONCURRENTLY blocks writes to the table for the whole rebuild; use REINDEX {{keyword}} CONCURRENTLY, ' +
+        'outside the explicit transaction block (it cannot run inside one).',
+      notConcurrent: 'REINDEX {{keyword}} without CONCURRENTLY blocks writes to the table for the whole rebuild; use REINDEX {{keyword}} CONCURRENTLY.',
+    },
   },
   check({ statement, report }) {
     if (statement.kind !== 'ReindexStmt') return;
@@ -59,21 +66,17 @@ export const reindexConcurrently: Rule = {
     const first = tokens[0];
     if (!first) return;
     const end = kindToken ? kindToken.end : first.end;
-    const base = `REINDEX ${keyword} without CONCURRENTLY blocks writes to the table for the whole rebuild;`;
     // Inside BEGIN … COMMIT the concurrent form fails: the advice needs the statement moved out, no quick fix.
     if (inTransactionBlock(statement)) {
-      report({
-        start: first.start,
-        end,
-        message: `${base} use REINDEX ${keyword} CONCURRENTLY, outside the explicit transaction block (it cannot run inside one).`,
-      });
+      report({ start: first.start, end, messageId: 'inTransactionBlock', data: { keyword } });
       return;
     }
     report({
       start: first.start,
       end,
-      message: `${base} use REINDEX ${keyword} CONCURRENTLY.`,
+      messageId: 'notConcurrent',
+      data: { keyword },
       fix: kindToken ? { title: 'Add CONCURRENTLY', edits: [{ start: kindToken.end, end: kindToken.end, newText: ' CONCURRENTLY' }] } : undefined,
     });
   },
-};
+});

@@ -1,15 +1,16 @@
 import { as, quoteIdent, strings, type Node } from '../ast';
 import type { Statement } from '../parse';
 import type { Catalog, TableInfo } from '../catalog';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { semanticModel, type FromItem, type Scope } from '../semantic';
 
 /** Column types that make a `*` expensive to ship: TOASTed documents, blobs and embeddings. */
 const WIDE_TYPES = new Set(['jsonb', 'json', 'bytea', 'xml', 'vector', 'halfvec', 'sparsevec', 'tsvector']);
 
-export const selectStar: Rule = {
+export const selectStar = defineRule({
   meta: {
     id: 'select-star',
+    category: 'query',
     severity: 'info',
     fixable: true,
     // Whether a star returns columns nobody reads is decided by the calling code, not the SQL: on 14 public
@@ -40,6 +41,11 @@ export const selectStar: Rule = {
         'a codebase where stars are the exception.',
       bad: "SELECT * FROM artifacts WHERE tenant_id = 'tenant-123';",
       good: "SELECT artifact_id, name, artifact_type, size_bytes FROM artifacts WHERE tenant_id = 'tenant-123';",
+    },
+    messages: {
+      star:
+        '{{select}} reads and returns every column{{wide}}: list only the columns the caller needs ' +
+        '(5-10x faster in the tuning guide, and index-only scans become possible).',
     },
   },
   check({ statement, catalog, report }) {
@@ -74,16 +80,14 @@ export const selectStar: Rule = {
         report({
           start: range.start,
           end: range.end,
-          message:
-            `${starText === '*' ? 'SELECT *' : `SELECT ${starText}`} reads and returns every column` +
-            (wide.length > 0 ? `, including ${wide.join(', ')}` : '') +
-            ': list only the columns the caller needs (5-10x faster in the tuning guide, and index-only scans become possible).',
+          messageId: 'star',
+          data: { select: starText === '*' ? 'SELECT *' : `SELECT ${starText}`, wide: wide.length > 0 ? `, including ${wide.join(', ')}` : '' },
           fix: fix ? { title: 'Expand * to the column list', edits: [{ start: range.start, end: range.end, newText: fix }] } : undefined,
         });
       }
     }
   },
-};
+});
 
 /** The SELECTs whose rows the statement returns: the statement, or each arm of a UNION/INTERSECT/EXCEPT. */
 function arms(s: Scope): Scope[] {

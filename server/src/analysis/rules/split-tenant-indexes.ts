@@ -1,5 +1,5 @@
 import { as, quoteIdent, type Node } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import {
   displayName,
   elemColumn,
@@ -13,9 +13,10 @@ import {
   RLS_PREMISE_DOC,
 } from './_tenancy';
 
-export const splitTenantIndexes: Rule = {
+export const splitTenantIndexes = defineRule({
   meta: {
     id: 'split-tenant-indexes',
+    category: 'tenancy',
     severity: 'info',
     fixable: true,
     docs: {
@@ -38,6 +39,11 @@ export const splitTenantIndexes: Rule = {
         'rule stays quiet.',
       bad: RLS_SESSIONS + 'CREATE INDEX idx_sessions_status ON sessions (status);',
       good: RLS_SESSIONS + 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+    },
+    messages: {
+      singleColumn:
+        "Single-column index on {{what}} of tenant table {{table}}: forced RLS adds {{tenant}} = … to every role's queries, " +
+        'so a composite {{composite}} index serves both conditions in one scan (the guide measures it 2-3x faster).',
     },
   },
   check({ statement: st, catalog, settings, report }) {
@@ -62,9 +68,8 @@ export const splitTenantIndexes: Rule = {
     report({
       start: list.start,
       end: list.end,
-      message:
-        `Single-column index on ${what} of tenant table ${displayName(b.relation)}: forced RLS adds ${tenant} = … to ` +
-        `every role's queries, so a composite ${composite} index serves both conditions in one scan (the guide measures it 2-3x faster).`,
+      messageId: 'singleColumn',
+      data: { what, table: displayName(b.relation), tenant, composite },
       fix: elem
         ? {
             title: `Index ${composite} instead`,
@@ -73,4 +78,4 @@ export const splitTenantIndexes: Rule = {
         : undefined,
     });
   },
-};
+});

@@ -1,11 +1,12 @@
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 
 /** The span of the token at the parser's cursor (a word, a quoted literal, or one character). */
 const TOKEN = /^(?:[\p{L}\p{N}_$]+|'[^'\n]*'?|"[^"\n]*"?|\S)/u;
 
-export const syntaxError: Rule = {
+export const syntaxError = defineRule({
   meta: {
     id: 'syntax-error',
+    category: 'correctness',
     severity: 'error',
     fixable: false,
     docs: {
@@ -21,6 +22,8 @@ export const syntaxError: Rule = {
       bad: 'SELECT id, FROM users;',
       good: 'SELECT id FROM users;',
     },
+    // The parser's own message, as PostgreSQL would raise it.
+    messages: { parser: '{{message}}' },
   },
   rejected: true,
   check({ statement, file, report }) {
@@ -35,6 +38,6 @@ export const syntaxError: Rule = {
       const m = TOKEN.exec(file.text.slice(start, Math.min(statement.end, start + 200)));
       end = start + (m ? m[0].length : 1);
     }
-    report({ start, end, message: err.message });
+    report({ start, end, messageId: 'parser', data: { message: err.message } });
   },
-};
+});

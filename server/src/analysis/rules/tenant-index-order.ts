@@ -1,5 +1,5 @@
 import { quoteIdent, type Node } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import type { Statement } from '../parse';
 import type { Fix } from '../types';
 import {
@@ -58,9 +58,10 @@ function leadingColumns(params: Node[], k: number): string[] {
 
 const fixOf = (title: string, edits: Fix['edits']): Fix | undefined => (edits.length > 0 ? { title, edits } : undefined);
 
-export const tenantIndexOrder: Rule = {
+export const tenantIndexOrder = defineRule({
   meta: {
     id: 'tenant-index-order',
+    category: 'tenancy',
     severity: 'warning',
     fixable: true,
     docs: {
@@ -85,6 +86,17 @@ export const tenantIndexOrder: Rule = {
         'the rule is quiet there.',
       bad: RLS_SESSIONS + 'CREATE INDEX idx_sessions_status_tenant ON sessions (status, tenant_id);',
       good: RLS_SESSIONS + 'CREATE INDEX idx_sessions_tenant_status ON sessions (tenant_id, status);',
+    },
+    messages: {
+      tenantNotFirst:
+        '{{tenant}} is not the first column of this multi-column {{what}} on tenant table {{table}}: forced RLS filters every ' +
+        "role's queries by {{tenant}}, and a B-tree can only seek on its leading columns. Put {{tenant}} first.",
+      tenantMissing:
+        "Multi-column index on tenant table {{table}} does not include {{tenant}}: forced RLS filters every role's " +
+        "queries by {{tenant}}, so the index cannot seek to one tenant's rows. Add {{tenant}} as its first column.",
+      keyTenantNotFirst:
+        '{{tenant}} is not the first column of the {{kind}} on tenant table {{table}}: its index cannot seek to one ' +
+        "tenant's rows, and forced RLS filters every role's queries by {{tenant}}. Put {{tenant}} first (uniqueness is unchanged).",
     },
   },
   check({ statement: st, catalog, settings, report }) {
@@ -114,18 +126,16 @@ export const tenantIndexOrder: Rule = {
         report({
           start: list.start,
           end: list.end,
-          message:
-            `${tenant} is not the first column of this multi-column ${what} on tenant table ${name}: forced RLS filters every ` +
-            `role's queries by ${tenant}, and a B-tree can only seek on its leading columns. Put ${tenant} first.`,
+          messageId: 'tenantNotFirst',
+          data: { tenant, what, table: name },
           fix: usable ? fixOf(`Move ${tenant} to the front of the ${what}`, reorder(st, list, k)) : undefined,
         });
       } else {
         report({
           start: list.start,
           end: list.end,
-          message:
-            `Multi-column index on tenant table ${name} does not include ${tenant}: forced RLS filters every role's ` +
-            `queries by ${tenant}, so the index cannot seek to one tenant's rows. Add ${tenant} as its first column.`,
+          messageId: 'tenantMissing',
+          data: { tenant, table: name },
           fix: usable && list.items.length >= 2 ? { title: `Add ${tenant} as the first index column`, edits: reorder(st, list, -1, tq) } : undefined,
         });
       }
@@ -147,11 +157,10 @@ export const tenantIndexOrder: Rule = {
       report({
         start: list.start,
         end: list.end,
-        message:
-          `${tenant} is not the first column of the ${kind} on tenant table ${name}: its index cannot seek to one ` +
-          `tenant's rows, and forced RLS filters every role's queries by ${tenant}. Put ${tenant} first (uniqueness is unchanged).`,
+        messageId: 'keyTenantNotFirst',
+        data: { tenant, kind, table: name },
         fix: usable ? fixOf(`Move ${tenant} to the front of the ${kind}`, reorder(st, list, at)) : undefined,
       });
     }
   },
-};
+});

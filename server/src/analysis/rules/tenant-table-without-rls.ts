@@ -1,5 +1,5 @@
 import { quoteIdent } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { qkey, type CatalogStatement } from '../catalog';
 import type { Statement } from '../parse';
 import { displayName, relationRange } from './_tenancy';
@@ -9,9 +9,10 @@ function sameStatement(a: CatalogStatement | undefined, b: Statement): boolean {
   return !!a && a.file.path === b.file.path && a.index === b.index;
 }
 
-export const tenantTableWithoutRls: Rule = {
+export const tenantTableWithoutRls = defineRule({
   meta: {
     id: 'tenant-table-without-rls',
+    category: 'tenancy',
     severity: 'warning',
     fixable: false,
     docs: {
@@ -37,6 +38,20 @@ export const tenantTableWithoutRls: Rule = {
         'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;\n' +
         "CREATE POLICY tenant_isolation ON sessions USING (tenant_id = current_setting('app.current_tenant_id'));",
     },
+    messages: {
+      noPolicy:
+        'Tenant table {{table}} has row-level security enabled but no policy anywhere in the workspace: PostgreSQL then ' +
+        'denies by default, so every query by a role other than the owner returns no rows. Add CREATE POLICY … ON {{relation}} ' +
+        'USING ({{tenantIdent}} = …).',
+      rlsOff:
+        'Tenant table {{table}} has {{tenant}} but row-level security is not enabled anywhere in the workspace: a query that forgets the ' +
+        "{{tenant}} filter sees every tenant's rows. Add ALTER TABLE {{relation}} ENABLE ROW LEVEL SECURITY and a policy on {{tenant}} " +
+        '(the guide measures RLS overhead at 4.9 %).',
+      rlsOffWithPolicies:
+        'Tenant table {{table}} has {{tenant}} but row-level security is not enabled anywhere in the workspace ' +
+        "(its policies have no effect until it is): a query that forgets the {{tenant}} filter sees every tenant's rows. " +
+        'Add ALTER TABLE {{relation}} ENABLE ROW LEVEL SECURITY (the guide measures RLS overhead at 4.9 %).',
+    },
   },
   check({ statement: st, catalog, settings, report }) {
     if (st.kind !== 'CreateStmt') return;
@@ -54,14 +69,11 @@ export const tenantTableWithoutRls: Rule = {
     if (!range) return;
     const name = displayName(b.relation);
     const q = `${b.relation.schemaname ? `${quoteIdent(b.relation.schemaname)}.` : ''}${quoteIdent(b.relation.relname)}`;
-    const message = table.rls
-      ? `Tenant table ${name} has row-level security enabled but no policy anywhere in the workspace: PostgreSQL then ` +
-        `denies by default, so every query by a role other than the owner returns no rows. Add CREATE POLICY … ON ${q} ` +
-        `USING (${quoteIdent(tenant)} = …).`
-      : `Tenant table ${name} has ${tenant} but row-level security is not enabled anywhere in the workspace` +
-        `${table.policies.length > 0 ? ' (its policies have no effect until it is)' : ''}: a query that forgets the ` +
-        `${tenant} filter sees every tenant's rows. Add ALTER TABLE ${q} ENABLE ROW LEVEL SECURITY` +
-        `${table.policies.length > 0 ? '' : ' and a policy on ' + tenant} (the guide measures RLS overhead at 4.9 %).`;
-    report({ start: range.start, end: range.end, message });
+    report({
+      start: range.start,
+      end: range.end,
+      messageId: table.rls ? 'noPolicy' : table.policies.length > 0 ? 'rlsOffWithPolicies' : 'rlsOff',
+      data: { table: name, tenant, tenantIdent: quoteIdent(tenant), relation: q },
+    });
   },
-};
+});

@@ -1,11 +1,12 @@
 import { as } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 
 const FALSE = new Set(['false', 'off', '0', 'no']);
 
-export const vacuumFull: Rule = {
+export const vacuumFull = defineRule({
   meta: {
     id: 'vacuum-full',
+    category: 'locking',
     severity: 'warning',
     fixable: false,
     docs: {
@@ -21,6 +22,11 @@ export const vacuumFull: Rule = {
       bad: 'VACUUM FULL ANALYZE sessions;',
       good: 'VACUUM (ANALYZE) sessions;',
     },
+    messages: {
+      full:
+        'VACUUM FULL holds an ACCESS EXCLUSIVE lock (no reads or writes) while it rewrites the whole table; use plain ' +
+        'VACUUM or pg_repack outside a maintenance window.',
+    },
   },
   check({ statement, report }) {
     if (statement.kind !== 'VacuumStmt' || !statement.body.is_vacuumcmd) return;
@@ -34,11 +40,9 @@ export const vacuumFull: Rule = {
       report({
         start: tok?.start ?? statement.start,
         end: tok?.end ?? statement.end,
-        message:
-          'VACUUM FULL holds an ACCESS EXCLUSIVE lock (no reads or writes) while it rewrites the whole table; use plain ' +
-          'VACUUM or pg_repack outside a maintenance window.',
+        messageId: 'full',
       });
       return;
     }
   },
-};
+});

@@ -1,13 +1,14 @@
 import { operatorOf } from '../ast';
-import type { Rule } from '../rule';
+import { defineRule } from '../rule';
 import { semanticModel } from '../semantic';
 import { DISTANCE_OPS, METRIC_NAME, METRIC_OP, opclassMetric, selectScopes, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
 
 const DISTANCE_TEXT = /<->|<=>|<#>|<\+>|<~>|<%>/;
 
-export const vectorOpclassMismatch: Rule = {
+export const vectorOpclassMismatch = defineRule({
   meta: {
     id: 'vector-opclass-mismatch',
+    category: 'pgvector',
     severity: 'warning',
     fixable: false,
     docs: {
@@ -31,6 +32,11 @@ export const vectorOpclassMismatch: Rule = {
         'CREATE TABLE docs (id bigint, embedding vector(768));\n' +
         'CREATE INDEX ON docs USING hnsw (embedding vector_cosine_ops);\n' +
         'SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 10;',
+    },
+    messages: {
+      opclassMismatch:
+        'ORDER BY {{op}} ({{metric}}) on {{column}} cannot use its vector index {{indexes}}: that index serves only {{served}}, so ' +
+        "every row's distance is computed and sorted. Sort with {{operators}} or add an index with {{opclass}}.",
     },
   },
   check({ statement, catalog, report }) {
@@ -57,13 +63,18 @@ export const vectorOpclassMismatch: Rule = {
         report({
           start: span.start,
           end: span.end,
-          message:
-            `ORDER BY ${o.op} (${METRIC_NAME[o.metric]}) on ${table!.name}.${o.column} cannot use its vector index ` +
-            `${described}: that index serves only ${have.map((m) => `${METRIC_OP[m]} (${METRIC_NAME[m]})`).join(' / ')}, so ` +
-            `every row's distance is computed and sorted. Sort with ${have.map((m) => METRIC_OP[m]).join(' / ')} or add an ` +
-            `index with ${opclassType}_${o.metric}_ops.`,
+          messageId: 'opclassMismatch',
+          data: {
+            op: o.op,
+            metric: METRIC_NAME[o.metric],
+            column: `${table!.name}.${o.column}`,
+            indexes: described,
+            served: have.map((m) => `${METRIC_OP[m]} (${METRIC_NAME[m]})`).join(' / '),
+            operators: have.map((m) => METRIC_OP[m]).join(' / '),
+            opclass: `${opclassType}_${o.metric}_ops`,
+          },
         });
       }
     }
   },
-};
+});
