@@ -2,21 +2,28 @@
  * Findings on a plan, tied to the tuning guide (../shared/reference/pg-tuning-guide.md). Each names the node as
  * PostgreSQL prints it and says what to do. Pure: the optional catalog context comes from run.ts.
  */
+import type { RuleCategory } from '../../server/src/analysis/index';
 import { walk, type ParsedPlan, type PlanNode, type PlanTotals } from './plan';
 import { PGVECTOR_OPERATORS, vectorOperator } from './pgvector';
 
 export type PlanFindingSeverity = 'warning' | 'info';
 
+/** A plan rule's finding: plain data, in the shape of the linter's findings where the two meet. */
 export interface PlanFinding {
-  rule: PlanRule;
+  /** The plan rule's id (the `rule` of `pgperf explain --format json` and of the panel). */
+  rule: PlanRuleId;
+  severity: PlanFindingSeverity;
+  /** Which of the rule's meta.messages the message was made from. */
+  messageId: string;
+  message: string;
   nodeId: number;
   /** The node as PostgreSQL prints it, e.g. "Seq Scan on events e". */
   node: string;
-  message: string;
-  severity: PlanFindingSeverity;
+  /** The plan's figures the finding rests on (rows read and removed, kB spilled, loops, …), unrounded. */
+  evidence: Record<string, number>;
 }
 
-export type PlanRule =
+export type PlanRuleId =
   | 'seq-scan-filter'
   | 'partitions-not-pruned'
   | 'sort-spill'
@@ -38,6 +45,41 @@ export interface PlanContext {
     }
   >;
 }
+
+interface PlanReport<M extends string> {
+  node: PlanNode;
+  messageId: M;
+  /** The template's values, as the message shows them. */
+  data: Record<string, string>;
+  evidence: Record<string, number>;
+  severity?: PlanFindingSeverity;
+}
+
+interface PlanRuleContext<M extends string> {
+  /** The node checked (for a plan-wide rule, the root). */
+  node: PlanNode;
+  parent: PlanNode | undefined;
+  catalog: PlanContext;
+  /** Totals of the whole plan, when it was parsed from EXPLAIN output (not for a bare node tree). */
+  totals: PlanTotals | undefined;
+  report(r: PlanReport<M>): void;
+}
+
+/**
+ * A plan rule, the counterpart of the linter's statement rules (server/src/analysis/rule.ts): an id, a category of
+ * the same set, a default severity, messages by id with {{name}} placeholders, and a check that reports. A node
+ * rule is checked on every node in pre-order; a plan rule (`kind: 'plan'`) once, after them, on the root.
+ */
+interface PlanRule<M extends string = string> {
+  kind?: 'node' | 'plan';
+  meta: { id: PlanRuleId; category: RuleCategory; severity: PlanFindingSeverity; messages: Record<M, string> };
+  check(ctx: PlanRuleContext<M>): void;
+}
+
+const definePlanRule = <M extends string>(rule: PlanRule<M>): PlanRule<M> => rule;
+
+const fill = (template: string, data: Record<string, string>): string =>
+  template.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (Object.hasOwn(data, name) ? data[name] : whole));
 
 /**
  * A sequential scan over fewer rows than this is cheap (a few dozen 8 kB pages) and usually the planner's right
@@ -76,24 +118,32 @@ export function planFindings(plan: ParsedPlan | PlanNode, ctx: PlanContext = {})
   const tree = 'tree' in plan ? plan.tree : plan;
   const totals = 'tree' in plan ? plan.totals : undefined;
   const out: PlanFinding[] = [];
-  const add = (node: PlanNode, rule: PlanRule, message: string, severity: PlanFindingSeverity = 'warning') =>
-    out.push({ rule, nodeId: node.id, node: node.label, message, severity });
   const parents = new Map<number, PlanNode>();
   walk(tree, (node) => node.children.forEach((c) => parents.set(c.id, node)));
+  const check = (rule: PlanRule, node: PlanNode) =>
+    rule.check({
+      node,
+      parent: parents.get(node.id),
+      catalog: ctx,
+      totals,
+      report: (r) =>
+        out.push({
+          rule: rule.meta.id,
+          severity: r.severity ?? rule.meta.severity,
+          messageId: r.messageId,
+          message: fill(rule.meta.messages[r.messageId], r.data),
+          nodeId: r.node.id,
+          node: r.node.label,
+          evidence: r.evidence,
+        }),
+    });
+  const nodeRules = PLAN_RULES.filter((r) => r.kind !== 'plan');
   walk(tree, (node) => {
-    seqScan(node, ctx, add, parents.get(node.id));
-    partitions(node, ctx, add);
-    appendSeqScans(node, add);
-    spills(node, add);
-    heapFetches(node, add);
-    vectorSort(node, add);
-    nestedLoop(node, add);
+    for (const rule of nodeRules) check(rule, node);
   });
-  if (totals) cacheHit(tree, totals, add);
+  for (const rule of PLAN_RULES) if (rule.kind === 'plan') check(rule, tree);
   return out;
 }
-
-type Add = (node: PlanNode, rule: PlanRule, message: string, severity?: PlanFindingSeverity) => void;
 
 const isAppend = (x: PlanNode | undefined): boolean => x?.nodeType === 'Append' || x?.nodeType === 'Merge Append';
 
@@ -107,55 +157,68 @@ function seqScanCounts(node: PlanNode): { read: number; removed: number; kept: n
   return { read: removed + kept, removed, kept };
 }
 
-const seqFix = (filter: string) => `add an index on the column(s) of the filter ${clip(filter)} (tenant column first on tenant tables), or narrow the query`;
+const SEQ_FIX = 'add an index on the column(s) of the filter {{filter}} (tenant column first on tenant tables), or narrow the query';
 
-function seqScan(node: PlanNode, ctx: PlanContext, add: Add, parent: PlanNode | undefined): void {
-  // The Seq Scans of an Append's partitions (or UNION ALL branches) are judged together, once, in appendSeqScans.
-  if (node.nodeType !== 'Seq Scan' || node.neverExecuted || isAppend(parent)) return;
-  const filter = str(node.raw.Filter);
-  if (!filter) return;
-  const where = node.relation ?? '?';
-  const fix = seqFix(filter);
-  const counts = seqScanCounts(node);
-  if (counts) {
-    const { read, removed, kept } = counts;
-    if (read < SEQ_SCAN_MIN_ROWS || removed / read < SEQ_SCAN_REMOVED_SHARE) return;
-    add(
+/** A filtered sequential scan that reads far more rows than it keeps. */
+const seqScanFilter = definePlanRule({
+  meta: {
+    id: 'seq-scan-filter',
+    category: 'indexing',
+    severity: 'warning',
+    messages: {
+      analyzed: `{{node}} read {{read}} rows and its filter removed {{removed}} ({{share}}), keeping {{kept}}: ${SEQ_FIX} (${GUIDE_SEQ}).`,
+      estimated: `{{node}} reads the whole table (≈ {{rows}} rows) to keep an estimated {{estimated}} ({{share}}): ${SEQ_FIX} (${GUIDE_SEQ}).`,
+      // The Seq Scans of an Append's partitions (or UNION ALL branches), judged on their sum (12 partitions of 10K rows = 120K).
+      append: `{{what}} read {{read}} rows and their filter removed {{removed}} ({{share}}), keeping {{kept}}: ${SEQ_FIX} (${GUIDE_SEQ}).`,
+    },
+  },
+  check({ node, parent, catalog, report }) {
+    if (isAppend(node)) {
+      const scans = node.children.map((c) => ({ c, counts: seqScanCounts(c) })).filter((x) => x.counts);
+      if (scans.length === 0) return;
+      const read = scans.reduce((a, x) => a + x.counts!.read, 0);
+      const removed = scans.reduce((a, x) => a + x.counts!.removed, 0);
+      if (read < SEQ_SCAN_MIN_ROWS || removed / read < SEQ_SCAN_REMOVED_SHARE) return;
+      const first = scans[0].c;
+      const what = scans.length === 1 ? first.label : `${scans.length} Seq Scans under ${node.label} (${first.label}, …)`;
+      report({
+        node: first,
+        messageId: 'append',
+        data: { what, read: fmt(read), removed: fmt(removed), share: pct(removed / read), kept: fmt(read - removed), filter: clip(str(first.raw.Filter)!) },
+        evidence: { read, removed, kept: read - removed, scans: scans.length },
+      });
+      return;
+    }
+    // The Seq Scans of an Append's partitions are judged together, once, on the Append (above).
+    if (node.nodeType !== 'Seq Scan' || node.neverExecuted || isAppend(parent)) return;
+    const filter = str(node.raw.Filter);
+    if (!filter) return;
+    const counts = seqScanCounts(node);
+    if (counts) {
+      const { read, removed, kept } = counts;
+      if (read < SEQ_SCAN_MIN_ROWS || removed / read < SEQ_SCAN_REMOVED_SHARE) return;
+      report({
+        node,
+        messageId: 'analyzed',
+        data: { node: node.label, read: fmt(read), removed: fmt(removed), share: pct(removed / read), kept: fmt(kept), filter: clip(filter) },
+        evidence: { read, removed, kept },
+      });
+      return;
+    }
+    if (node.loops !== undefined) return;
+    // Plain EXPLAIN: compare the estimate with the table's size from the catalog.
+    const rows = catalog.relations?.[node.relation ?? '?']?.rows;
+    if (rows === undefined || rows < SEQ_SCAN_MIN_ROWS) return;
+    const keptShare = node.estRows / rows;
+    if (keptShare > 1 - SEQ_SCAN_REMOVED_SHARE) return;
+    report({
       node,
-      'seq-scan-filter',
-      `${node.label} read ${fmt(read)} rows and its filter removed ${fmt(removed)} (${pct(removed / read)}), keeping ${fmt(kept)}: ${fix} (${GUIDE_SEQ}).`,
-    );
-    return;
-  }
-  if (node.loops !== undefined) return;
-  // Plain EXPLAIN: compare the estimate with the table's size from the catalog.
-  const rows = ctx.relations?.[where]?.rows;
-  if (rows === undefined || rows < SEQ_SCAN_MIN_ROWS) return;
-  const keptShare = node.estRows / rows;
-  if (keptShare > 1 - SEQ_SCAN_REMOVED_SHARE) return;
-  add(
-    node,
-    'seq-scan-filter',
-    `${node.label} reads the whole table (≈ ${fmt(rows)} rows) to keep an estimated ${fmt(node.estRows)} (${pct(keptShare)}): ${fix} (${GUIDE_SEQ}).`,
-  );
-}
-
-/** One finding for the filtered Seq Scans under an Append, judged on their sum (12 partitions of 10K rows = 120K). */
-function appendSeqScans(node: PlanNode, add: Add): void {
-  if (!isAppend(node)) return;
-  const scans = node.children.map((c) => ({ c, counts: seqScanCounts(c) })).filter((x) => x.counts);
-  if (scans.length === 0) return;
-  const read = scans.reduce((a, x) => a + x.counts!.read, 0);
-  const removed = scans.reduce((a, x) => a + x.counts!.removed, 0);
-  if (read < SEQ_SCAN_MIN_ROWS || removed / read < SEQ_SCAN_REMOVED_SHARE) return;
-  const first = scans[0].c;
-  const what = scans.length === 1 ? first.label : `${scans.length} Seq Scans under ${node.label} (${first.label}, …)`;
-  add(
-    first,
-    'seq-scan-filter',
-    `${what} read ${fmt(read)} rows and their filter removed ${fmt(removed)} (${pct(removed / read)}), keeping ${fmt(read - removed)}: ${seqFix(str(first.raw.Filter)!)} (${GUIDE_SEQ}).`,
-  );
-}
+      messageId: 'estimated',
+      data: { node: node.label, rows: fmt(rows), estimated: fmt(node.estRows), share: pct(keptShare), filter: clip(filter) },
+      evidence: { tableRows: rows, estimatedRows: node.estRows },
+    });
+  },
+});
 
 const SCAN_TYPES = /Scan$/;
 
@@ -170,40 +233,51 @@ function appendScans(append: PlanNode): PlanNode[] {
   return scans;
 }
 
-function partitions(node: PlanNode, ctx: PlanContext, add: Add): void {
-  if (node.nodeType !== 'Append' && node.nodeType !== 'Merge Append') return;
-  const scans = appendScans(node);
-  // Partitions of one parent: from the catalog, or from PostgreSQL's aliases ("event_log_1", "e_2" for alias e).
-  const byParent = new Map<string, { scans: PlanNode[]; key?: string[]; total?: number }>();
-  for (const s of scans) {
-    const part = ctx.relations?.[s.relation!]?.partitionOf;
-    const parent = part?.parent ?? /^(.+)_\d+$/.exec(s.alias ?? '')?.[1];
-    if (!parent) continue;
-    const entry = byParent.get(parent) ?? { scans: [], key: part?.key, total: part?.partitions };
-    entry.scans.push(s);
-    byParent.set(parent, entry);
-  }
-  const removedAtRuntime = num(node.raw['Subplans Removed']) ?? 0;
-  for (const [parent, { scans: parts, key, total }] of byParent) {
-    // Partitions skipped at run time show up as never executed; count only the ones that ran.
-    const ran = parts.filter((p) => !p.neverExecuted);
-    if (ran.length < 2 || removedAtRuntime > 0) continue;
-    if (total !== undefined && ran.length < total) continue; // some were pruned: a range that spans several is fine
-    const of = total !== undefined ? `all ${total} partitions` : `${ran.length} partitions`;
-    const conds = ran.map((p) => `${str(p.raw.Filter) ?? ''} ${str(p.raw['Index Cond']) ?? ''}`).join(' ');
-    const keyText = key?.length ? key.join(', ') : undefined;
-    const keyUsed = key?.some((k) => new RegExp(`\\b${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(conds));
-    let advice: string;
-    if (keyText && keyUsed) {
-      advice = `the predicate on the partition key (${keyText}) does not prune: compare the bare column with constants or parameters (${key![0]} >= $1 AND ${key![0]} < $2), not an expression of it or a volatile value`;
-    } else if (keyText) {
-      advice = `there is no predicate on the partition key (${keyText}): add a range on it (${key![0]} >= $1 AND ${key![0]} < $2) so only the partitions in range are read`;
-    } else {
-      advice = 'add a range predicate on the partition key so only the partitions in range are read';
+/** An Append that scans every partition of a partitioned table. */
+const partitionsNotPruned = definePlanRule({
+  meta: {
+    id: 'partitions-not-pruned',
+    category: 'partitioning',
+    severity: 'warning',
+    messages: {
+      keyNotPruning:
+        '{{node}} scans {{of}} of {{parent}}: the predicate on the partition key ({{key}}) does not prune: compare the bare column with ' +
+        `constants or parameters ({{first}} >= $1 AND {{first}} < $2), not an expression of it or a volatile value (${GUIDE_PARTITIONS}).`,
+      noKeyPredicate:
+        '{{node}} scans {{of}} of {{parent}}: there is no predicate on the partition key ({{key}}): add a range on it ' +
+        `({{first}} >= $1 AND {{first}} < $2) so only the partitions in range are read (${GUIDE_PARTITIONS}).`,
+      keyUnknown: `{{node}} scans {{of}} of {{parent}}: add a range predicate on the partition key so only the partitions in range are read (${GUIDE_PARTITIONS}).`,
+    },
+  },
+  check({ node, catalog, report }) {
+    if (node.nodeType !== 'Append' && node.nodeType !== 'Merge Append') return;
+    const scans = appendScans(node);
+    // Partitions of one parent: from the catalog, or from PostgreSQL's aliases ("event_log_1", "e_2" for alias e).
+    const byParent = new Map<string, { scans: PlanNode[]; key?: string[]; total?: number }>();
+    for (const s of scans) {
+      const part = catalog.relations?.[s.relation!]?.partitionOf;
+      const parent = part?.parent ?? /^(.+)_\d+$/.exec(s.alias ?? '')?.[1];
+      if (!parent) continue;
+      const entry = byParent.get(parent) ?? { scans: [], key: part?.key, total: part?.partitions };
+      entry.scans.push(s);
+      byParent.set(parent, entry);
     }
-    add(node, 'partitions-not-pruned', `${node.label} scans ${of} of ${parent}: ${advice} (${GUIDE_PARTITIONS}).`);
-  }
-}
+    const removedAtRuntime = num(node.raw['Subplans Removed']) ?? 0;
+    for (const [parent, { scans: parts, key, total }] of byParent) {
+      // Partitions skipped at run time show up as never executed; count only the ones that ran.
+      const ran = parts.filter((p) => !p.neverExecuted);
+      if (ran.length < 2 || removedAtRuntime > 0) continue;
+      if (total !== undefined && ran.length < total) continue; // some were pruned: a range that spans several is fine
+      const of = total !== undefined ? `all ${total} partitions` : `${ran.length} partitions`;
+      const conds = ran.map((p) => `${str(p.raw.Filter) ?? ''} ${str(p.raw['Index Cond']) ?? ''}`).join(' ');
+      const keyText = key?.length ? key.join(', ') : undefined;
+      const keyUsed = key?.some((k) => new RegExp(`\\b${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(conds));
+      const evidence: Record<string, number> = { partitionsScanned: ran.length, ...(total !== undefined ? { partitions: total } : {}) };
+      const data = { node: node.label, of, parent, key: keyText ?? '', first: key?.[0] ?? '' };
+      report({ node, messageId: keyText ? (keyUsed ? 'keyNotPruning' : 'noKeyPredicate') : 'keyUnknown', data, evidence });
+    }
+  },
+});
 
 function diskKb(node: PlanNode): number | undefined {
   const kinds: unknown[] = [
@@ -223,41 +297,70 @@ function diskKb(node: PlanNode): number | undefined {
   return kb;
 }
 
-function spills(node: PlanNode, add: Add): void {
-  if (node.neverExecuted) return;
-  if (node.nodeType === 'Sort' || node.nodeType === 'Incremental Sort') {
+/** A sort that spilled to disk. */
+const sortSpill = definePlanRule({
+  meta: {
+    id: 'sort-spill',
+    category: 'query',
+    severity: 'warning',
+    messages: {
+      spill:
+        "{{node}}{{key}} spilled to disk ({{method}}{{size}}): raise work_mem for this query (SET LOCAL work_mem = '{{mb}}MB') or serve " +
+        `the ORDER BY from an index on {{keyOrSortKey}} (${GUIDE_WORK_MEM}).`,
+    },
+  },
+  check({ node, report }) {
+    if (node.neverExecuted || (node.nodeType !== 'Sort' && node.nodeType !== 'Incremental Sort')) return;
     const kb = diskKb(node);
     if (kb === undefined) return;
     const key = Array.isArray(node.raw['Sort Key']) ? (node.raw['Sort Key'] as string[]).join(', ') : '';
     const method = str(node.raw['Sort Method']) ?? 'external';
-    add(
+    report({
       node,
-      'sort-spill',
-      `${node.label}${key ? ` (${clip(key, 80)})` : ''} spilled to disk (${method}${kb ? `, ${fmt(kb)} kB` : ''}): raise work_mem for this query (SET LOCAL work_mem = '${suggestMb(kb)}MB') or serve the ORDER BY from an index on ${key ? clip(key, 60) : 'the sort key'} (${GUIDE_WORK_MEM}).`,
-    );
-    return;
-  }
-  if (node.nodeType === 'Hash') {
-    const batches = Math.max(num(node.raw['Hash Batches']) ?? 1, num(node.raw['Original Hash Batches']) ?? 1);
-    if (batches <= 1) return;
-    add(
-      node,
-      'hash-spill',
-      `${node.label} split its hash table into ${fmt(batches)} batches written to disk (Peak Memory ${fmt(num(node.raw['Peak Memory Usage']) ?? 0)} kB): raise work_mem (or hash_mem_multiplier) for this query so the build side fits, or join fewer/narrower rows (${GUIDE_WORK_MEM}).`,
-    );
-    return;
-  }
-  if (node.nodeType === 'Aggregate') {
-    const batches = num(node.raw['HashAgg Batches']) ?? 0;
-    const disk = num(node.raw['Disk Usage']) ?? 0;
-    if (batches <= 1 && disk <= 0) return;
-    add(
-      node,
-      'hash-spill',
-      `${node.label} spilled to disk (${fmt(batches)} batches, ${fmt(disk)} kB): raise work_mem for this query so the groups fit in memory (${GUIDE_WORK_MEM}).`,
-    );
-  }
-}
+      messageId: 'spill',
+      data: {
+        node: node.label,
+        key: key ? ` (${clip(key, 80)})` : '',
+        method,
+        size: kb ? `, ${fmt(kb)} kB` : '',
+        mb: String(suggestMb(kb)),
+        keyOrSortKey: key ? clip(key, 60) : 'the sort key',
+      },
+      evidence: { diskKb: kb },
+    });
+  },
+});
+
+/** A hash join's hash table, or a hash aggregate, that spilled to disk in batches. */
+const hashSpill = definePlanRule({
+  meta: {
+    id: 'hash-spill',
+    category: 'query',
+    severity: 'warning',
+    messages: {
+      hash:
+        '{{node}} split its hash table into {{batches}} batches written to disk (Peak Memory {{peakKb}} kB): raise work_mem (or ' +
+        `hash_mem_multiplier) for this query so the build side fits, or join fewer/narrower rows (${GUIDE_WORK_MEM}).`,
+      aggregate: `{{node}} spilled to disk ({{batches}} batches, {{diskKb}} kB): raise work_mem for this query so the groups fit in memory (${GUIDE_WORK_MEM}).`,
+    },
+  },
+  check({ node, report }) {
+    if (node.neverExecuted) return;
+    if (node.nodeType === 'Hash') {
+      const batches = Math.max(num(node.raw['Hash Batches']) ?? 1, num(node.raw['Original Hash Batches']) ?? 1);
+      if (batches <= 1) return;
+      const peakKb = num(node.raw['Peak Memory Usage']) ?? 0;
+      report({ node, messageId: 'hash', data: { node: node.label, batches: fmt(batches), peakKb: fmt(peakKb) }, evidence: { batches, peakKb } });
+      return;
+    }
+    if (node.nodeType === 'Aggregate') {
+      const batches = num(node.raw['HashAgg Batches']) ?? 0;
+      const diskKb = num(node.raw['Disk Usage']) ?? 0;
+      if (batches <= 1 && diskKb <= 0) return;
+      report({ node, messageId: 'aggregate', data: { node: node.label, batches: fmt(batches), diskKb: fmt(diskKb) }, evidence: { batches, diskKb } });
+    }
+  },
+});
 
 /** Twice the disk use, rounded up to a power of two in MB: an in-memory sort needs more than the on-disk size. */
 function suggestMb(kb: number): number {
@@ -265,58 +368,96 @@ function suggestMb(kb: number): number {
   return 2 ** Math.ceil(Math.log2(need));
 }
 
-function heapFetches(node: PlanNode, add: Add): void {
-  if (node.nodeType !== 'Index Only Scan' || node.loops === undefined || node.actualRows === undefined) return;
-  const fetches = num(node.raw['Heap Fetches']) ?? 0; // a total over all loops, unlike Actual Rows
-  const rows = node.actualRows * node.loops;
-  if (fetches < IOS_MIN_HEAP_FETCHES || fetches / Math.max(rows, 1) < IOS_HEAP_FETCH_SHARE) return;
-  add(
-    node,
-    'index-only-heap-fetches',
-    `${node.label} went to the table for ${fmt(fetches)} of its ${fmt(rows)} rows (Heap Fetches): the visibility map is out of date, so the index-only scan is not index-only — VACUUM (ANALYZE) ${node.relation ?? 'the table'} and make autovacuum keep up with it (${GUIDE_VACUUM}).`,
-  );
-}
+/** An index-only scan that visits the table for many of its rows (a stale visibility map). */
+const indexOnlyHeapFetches = definePlanRule({
+  meta: {
+    id: 'index-only-heap-fetches',
+    category: 'indexing',
+    severity: 'warning',
+    messages: {
+      heapFetches:
+        '{{node}} went to the table for {{fetches}} of its {{rows}} rows (Heap Fetches): the visibility map is out of date, so the ' +
+        `index-only scan is not index-only — VACUUM (ANALYZE) {{table}} and make autovacuum keep up with it (${GUIDE_VACUUM}).`,
+    },
+  },
+  check({ node, report }) {
+    if (node.nodeType !== 'Index Only Scan' || node.loops === undefined || node.actualRows === undefined) return;
+    const fetches = num(node.raw['Heap Fetches']) ?? 0; // a total over all loops, unlike Actual Rows
+    const rows = node.actualRows * node.loops;
+    if (fetches < IOS_MIN_HEAP_FETCHES || fetches / Math.max(rows, 1) < IOS_HEAP_FETCH_SHARE) return;
+    report({
+      node,
+      messageId: 'heapFetches',
+      data: { node: node.label, fetches: fmt(fetches), rows: fmt(rows), table: node.relation ?? 'the table' },
+      evidence: { heapFetches: fetches, rows },
+    });
+  },
+});
 
-function vectorSort(node: PlanNode, add: Add): void {
-  if (node.nodeType !== 'Sort' && node.nodeType !== 'Incremental Sort') return;
-  const keys = Array.isArray(node.raw['Sort Key']) ? (node.raw['Sort Key'] as unknown[]).filter((k): k is string => typeof k === 'string') : [];
-  const key = keys.find((k) => VECTOR_DISTANCE_OPERATORS.some((op) => k.includes(op)));
-  if (!key) return;
-  const op = VECTOR_DISTANCE_OPERATORS.find((o) => key.includes(o))!;
-  const opclass = vectorOperator(op)!.opclass;
-  add(
-    node,
-    'vector-order-without-index',
-    `${node.label} orders every row by the distance ${clip(key, 80)}: no vector index serves this ORDER BY — create an HNSW index USING hnsw (column ${opclass}) matching the ${op} operator and keep ORDER BY … LIMIT k (guide, VectorChord HNSW Tuning: 8.47× faster than a linear scan at 10K vectors).`,
-  );
-}
+/** A sort by a pgvector distance: no vector index serves the ORDER BY. */
+const vectorOrderWithoutIndex = definePlanRule({
+  meta: {
+    id: 'vector-order-without-index',
+    category: 'pgvector',
+    severity: 'warning',
+    messages: {
+      sort:
+        '{{node}} orders every row by the distance {{key}}: no vector index serves this ORDER BY — create an HNSW index USING hnsw ' +
+        '(column {{opclass}}) matching the {{op}} operator and keep ORDER BY … LIMIT k (guide, VectorChord HNSW Tuning: 8.47× faster ' +
+        'than a linear scan at 10K vectors).',
+    },
+  },
+  check({ node, report }) {
+    if (node.nodeType !== 'Sort' && node.nodeType !== 'Incremental Sort') return;
+    const keys = Array.isArray(node.raw['Sort Key']) ? (node.raw['Sort Key'] as unknown[]).filter((k): k is string => typeof k === 'string') : [];
+    const key = keys.find((k) => VECTOR_DISTANCE_OPERATORS.some((op) => k.includes(op)));
+    if (!key) return;
+    const op = VECTOR_DISTANCE_OPERATORS.find((o) => key.includes(o))!;
+    const evidence: Record<string, number> = node.actualRows !== undefined && node.loops !== undefined ? { rows: node.actualRows * node.loops } : {};
+    report({ node, messageId: 'sort', data: { node: node.label, key: clip(key, 80), opclass: vectorOperator(op)!.opclass, op }, evidence });
+  },
+});
 
-function nestedLoop(node: PlanNode, add: Add): void {
-  if (!node.nodeType.startsWith('Nested Loop') || node.children.length < 2 || node.loops === undefined || node.neverExecuted) return;
-  const regular = node.children.filter((c) => c.parentRelationship !== 'InitPlan' && c.parentRelationship !== 'SubPlan');
-  const outer = regular[0];
-  const inner = regular[1];
-  if (!outer || !inner || inner.loops === undefined) return;
-  if (inner.loops < NESTED_LOOP_MIN_LOOPS) return;
-  const plannedLoops = Math.max(outer.estRows * node.loops, 1);
-  const loopFactor = inner.loops / plannedLoops;
-  const bits: string[] = [];
-  if (loopFactor >= NESTED_LOOP_LOOPS_FACTOR) {
-    bits.push(
-      `ran ${fmt(inner.loops)} times where the planner expected ${fmt(plannedLoops)} (${outer.label} estimated ${fmt(outer.estRows)} rows, got ${fmt(outer.actualRows ?? 0)})`,
-    );
-  }
-  if (inner.misestimate) {
-    bits.push(`returned ${fmt(inner.actualRows ?? 0)} rows per loop where ${fmt(inner.estRows)} were estimated`);
-  }
-  if (bits.length === 0) return;
-  const tables = relationsUnder([outer, inner]).join(', ');
-  add(
-    node,
-    'nested-loop-misestimate',
-    `${node.label}: its inner side ${inner.label} ${bits.join(' and ')}. The join method was chosen on wrong statistics: ANALYZE ${tables || 'the joined tables'} (or raise their statistics target); with correct estimates the planner can pick a hash or merge join.`,
-  );
-}
+/** A nested loop whose inner side ran far more often (or returned far more rows) than planned. */
+const nestedLoopMisestimate = definePlanRule({
+  meta: {
+    id: 'nested-loop-misestimate',
+    category: 'query',
+    severity: 'warning',
+    messages: {
+      misestimate:
+        '{{node}}: its inner side {{inner}} {{what}}. The join method was chosen on wrong statistics: ANALYZE {{tables}} (or raise ' +
+        'their statistics target); with correct estimates the planner can pick a hash or merge join.',
+    },
+  },
+  check({ node, report }) {
+    if (!node.nodeType.startsWith('Nested Loop') || node.children.length < 2 || node.loops === undefined || node.neverExecuted) return;
+    const regular = node.children.filter((c) => c.parentRelationship !== 'InitPlan' && c.parentRelationship !== 'SubPlan');
+    const outer = regular[0];
+    const inner = regular[1];
+    if (!outer || !inner || inner.loops === undefined) return;
+    if (inner.loops < NESTED_LOOP_MIN_LOOPS) return;
+    const plannedLoops = Math.max(outer.estRows * node.loops, 1);
+    const loopFactor = inner.loops / plannedLoops;
+    const bits: string[] = [];
+    if (loopFactor >= NESTED_LOOP_LOOPS_FACTOR) {
+      bits.push(
+        `ran ${fmt(inner.loops)} times where the planner expected ${fmt(plannedLoops)} (${outer.label} estimated ${fmt(outer.estRows)} rows, got ${fmt(outer.actualRows ?? 0)})`,
+      );
+    }
+    if (inner.misestimate) {
+      bits.push(`returned ${fmt(inner.actualRows ?? 0)} rows per loop where ${fmt(inner.estRows)} were estimated`);
+    }
+    if (bits.length === 0) return;
+    const tables = relationsUnder([outer, inner]).join(', ');
+    report({
+      node,
+      messageId: 'misestimate',
+      data: { node: node.label, inner: inner.label, what: bits.join(' and '), tables: tables || 'the joined tables' },
+      evidence: { innerLoops: inner.loops, plannedLoops, innerRows: inner.actualRows ?? 0, innerEstimatedRows: inner.estRows },
+    });
+  },
+});
 
 /** The tables whose estimates were off (or, when none is flagged, every table) under these nodes. */
 function relationsUnder(roots: PlanNode[]): string[] {
@@ -332,14 +473,45 @@ function relationsUnder(roots: PlanNode[]): string[] {
   return [...(off.size ? off : all)];
 }
 
-function cacheHit(tree: PlanNode, totals: PlanTotals, add: Add): void {
-  if (totals.cacheHitRatio === undefined) return;
-  const blocks = (totals.sharedHit ?? 0) + (totals.sharedRead ?? 0);
-  if (blocks < CACHE_HIT_MIN_BLOCKS || totals.cacheHitRatio >= CACHE_HIT_RATIO_MIN) return;
-  add(
-    tree,
-    'low-cache-hit-ratio',
-    `The plan read ${fmt(totals.sharedRead ?? 0)} of ${fmt(blocks)} blocks from disk (cache hit ratio ${pct(totals.cacheHitRatio)}, the guide wants > 95 %): a cold cache right after a restart, or a working set larger than shared_buffers (guide: 25 % of RAM) — rerun to compare, then read fewer blocks (an index, fewer columns) or give the server more memory.`,
-    'info',
-  );
-}
+/** A plan that read a large share of its blocks from disk. */
+const lowCacheHitRatio = definePlanRule({
+  kind: 'plan',
+  meta: {
+    id: 'low-cache-hit-ratio',
+    category: 'query',
+    severity: 'info',
+    messages: {
+      ratio:
+        'The plan read {{read}} of {{blocks}} blocks from disk (cache hit ratio {{ratio}}, the guide wants > 95 %): a cold cache right ' +
+        'after a restart, or a working set larger than shared_buffers (guide: 25 % of RAM) — rerun to compare, then read fewer blocks ' +
+        '(an index, fewer columns) or give the server more memory.',
+    },
+  },
+  check({ node, totals, report }) {
+    if (totals?.cacheHitRatio === undefined) return;
+    const blocks = (totals.sharedHit ?? 0) + (totals.sharedRead ?? 0);
+    if (blocks < CACHE_HIT_MIN_BLOCKS || totals.cacheHitRatio >= CACHE_HIT_RATIO_MIN) return;
+    const read = totals.sharedRead ?? 0;
+    report({
+      node,
+      messageId: 'ratio',
+      data: { read: fmt(read), blocks: fmt(blocks), ratio: pct(totals.cacheHitRatio) },
+      evidence: { sharedRead: read, blocks, cacheHitRatio: totals.cacheHitRatio },
+    });
+  },
+});
+
+/**
+ * Every plan rule. Node rules run in this order on each node: an Append's partitions-not-pruned comes before the
+ * seq-scan-filter of its partitions, a Sort's sort-spill before vector-order-without-index.
+ */
+const PLAN_RULES: readonly PlanRule[] = [
+  partitionsNotPruned,
+  seqScanFilter,
+  sortSpill,
+  hashSpill,
+  indexOnlyHeapFetches,
+  vectorOrderWithoutIndex,
+  nestedLoopMisestimate,
+  lowCacheHitRatio,
+];

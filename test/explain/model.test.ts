@@ -227,6 +227,8 @@ describe('plan findings', () => {
         nodeId: 0,
         node: 'Sort',
         severity: 'warning',
+        messageId: 'spill',
+        evidence: { diskKb: 14744 },
         message:
           "Sort (payload) spilled to disk (external merge, 14,744 kB): raise work_mem for this query (SET LOCAL work_mem = '32MB') or serve the ORDER BY from an index on payload (guide, PostgreSQL Memory Settings: work_mem = 64MB).",
       },

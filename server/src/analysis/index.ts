@@ -15,4 +15,5 @@ export { matchesGlobs } from './glob';
 export { hostLanguageOf, initEmbedded, type EmbeddedOptions } from './host/index';
 export { RULES, RULE_IDS } from './rules/index';
 export { ruleMarkdown } from './docs';
+export type { RuleCategory } from './rule';
 export type { ConfigProblem, Finding, Severity } from './types';
