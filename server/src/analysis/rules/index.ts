@@ -16,6 +16,7 @@ import { createIndexConcurrently } from './create-index-concurrently';
 import { vacuumFull } from './vacuum-full';
 import { partitionKeyInUnique } from './partition-key-in-unique';
 import { tenantTableWithoutRls } from './tenant-table-without-rls';
+import { fkWithoutIndex } from './fk-without-index';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   vacuumFull,
   partitionKeyInUnique,
   tenantTableWithoutRls,
+  fkWithoutIndex,
   unusedSuppression,
 ];
 

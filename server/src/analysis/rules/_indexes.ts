@@ -1,0 +1,52 @@
+/**
+ * Shared helpers of the rules that check predicates and keys against the workspace's indexes (fk-without-index,
+ * non-sargable-predicate, array-any-gin, leading-wildcard-like): the indexes a table's queries can use as the
+ * workspace leaves it, index expressions compared with query expressions, and a fix that adds a statement.
+ */
+import { as, type Node } from '../ast';
+import { qkey, type Catalog, type TableInfo } from '../catalog';
+import type { Statement } from '../parse';
+import type { TextEdit } from '../types';
+
+/**
+ * The relation `rv` names at the statement, when it is the one the workspace ends with: the definition is changed
+ * in place over its life, so this one carries every index a later migration adds. Undefined when it is unknown,
+ * ambiguous, dropped or renamed later, or changed in a down script (whose changes are its own): then which
+ * indexes the relation ends with is not known here.
+ */
+export function finalTable(catalog: Catalog, rv: Node | undefined, st: Statement): TableInfo | undefined {
+  if (!rv?.relname) return undefined;
+  const t = catalog.resolveRangeVar(rv, st);
+  if (!t || t.ambiguous || !t.created) return undefined;
+  return catalog.tables.get(qkey(t)) === t ? t : undefined;
+}
+
+/**
+ * The relations whose indexes and keys serve scans of the table: itself, its partitioned parents (an index on the
+ * parent is built on every partition) and, for a partitioned table, its partitions (a scan of the parent reads them).
+ */
+export function indexFamily(catalog: Catalog, t: TableInfo): TableInfo[] {
+  const out = [t];
+  for (let key = t.partitionOf, depth = 0; key && depth < 8; depth++) {
+    const parent = catalog.tables.get(key);
+    if (!parent) break;
+    out.push(parent);
+    key = parent.partitionOf;
+  }
+  if (t.partition) {
+    const own = qkey(t);
+    for (const c of catalog.tables.values()) if (c.partitionOf === own) out.push(c);
+  }
+  return out;
+}
+
+/** An edit that adds `sql` (one statement, without its `;`) right after the statement, before its `;`. */
+export function statementAfter(st: Statement, sql: string): TextEdit {
+  // The statement's own `;` (or the end of the file) then ends the new one: `…;\nCREATE INDEX …;`.
+  return { start: st.end, end: st.end, newText: `;\n${sql}` };
+}
+
+/** True when the CREATE TABLE copies another table's definition (LIKE): its indexes may come with it, unseen. */
+export function hasLikeClause(created: { body?: Node } | undefined): boolean {
+  return ((created?.body?.tableElts ?? []) as Node[]).some((e) => !!as(e, 'TableLikeClause'));
+}
