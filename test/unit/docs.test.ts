@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ruleMarkdown } from '../../server/src/analysis/docs';
+import { RULE_CATEGORIES } from '../../server/src/analysis/rule';
 import { RULES } from '../../server/src/analysis/rules/index';
 import { lintAll, withRule } from '../helpers';
 
@@ -14,6 +15,20 @@ describe('rule docs', () => {
     for (const text of [summary, why, fix]) expect(text.length, id).toBeGreaterThan(20);
     expect(`${summary}${why}${fix}`).not.toMatch(/TODO|PLACEHOLDER/);
     expect(rule.meta.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+    expect(RULE_CATEGORIES, id).toContain(rule.meta.category);
+  });
+
+  it.each(RULES.map((r) => [r.meta.id, r] as const))('%s: every message is real and reported somewhere in its file', (id, rule) => {
+    const ids = Object.keys(rule.meta.messages);
+    expect(ids.length, id).toBeGreaterThan(0);
+    const source = readFileSync(resolve(__dirname, `../../server/src/analysis/rules/${id}.ts`), 'utf8');
+    for (const messageId of ids) {
+      const template: string = (rule.meta.messages as Record<string, string>)[messageId];
+      expect(template.length, `${id}.${messageId}`).toBeGreaterThan(5);
+      expect(template, `${id}.${messageId}`).not.toMatch(/TODO|PLACEHOLDER/);
+      // The key is written unquoted in meta.messages, so a quoted occurrence is a report's messageId.
+      expect(source, `${id}: no report uses the message "${messageId}"`).toContain(`'${messageId}'`);
+    }
   });
 
   it('docs/rules matches the rules (run `npm run docs` after changing a rule)', () => {
