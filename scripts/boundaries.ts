@@ -59,10 +59,21 @@ export const RULES: Rules = {
       why: 'the workspace file walk is shared by the language server and the CLI and knows neither',
     },
     {
+      name: 'ide',
+      paths: ['server/src/ide/'],
+      mayImport: ['analysis', 'files'],
+      deepImports: ['analysis'],
+      forbiddenPackages: EDITOR_APIS,
+      why:
+        'the editor features that need no protocol (the workspace model, hover, statements at a position, fix-all and ' +
+        'suppression edits), so they are tested and reused without LSP; they read the catalog, parse trees and host ' +
+        'grammars, which the core does not export',
+    },
+    {
       name: 'lsp',
       paths: ['server/src/lsp/'],
       entries: [],
-      mayImport: ['analysis', 'files', 'protocol'],
+      mayImport: ['ide', 'analysis', 'files', 'protocol'],
       deepImports: ['analysis'],
       forbiddenPackages: ['vscode', 'vscode-languageclient*'],
       why:

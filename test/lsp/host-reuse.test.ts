@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEmbedded } from '../../server/src/analysis/host/index';
-import { Workspace } from '../../server/src/lsp/workspace';
+import { Workspace } from '../../server/src/ide/workspace';
 import type { Finding } from '../../server/src/analysis/types';
 
 const MIGRATION = 'CREATE TABLE items (id bigint PRIMARY KEY, tenant_id text NOT NULL, name text, a int);\n';

@@ -1,7 +1,7 @@
 /** Separate projects in the language server: a `.pgperf.json` in a subfolder gives it its own config and catalog. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../server/src/analysis/config';
-import { Workspace } from '../../server/src/lsp/workspace';
+import { Workspace } from '../../server/src/ide/workspace';
 import { codes, start } from './harness';
 
 const SESSIONS = 'CREATE TABLE sessions (id int, status text);\n';

@@ -1,6 +1,6 @@
 /** The language server's workspace model, driven directly (no LSP): what it keeps in memory for closed files. */
 import { describe, expect, it } from 'vitest';
-import { Workspace } from '../../server/src/lsp/workspace';
+import { Workspace } from '../../server/src/ide/workspace';
 
 const SCHEMA = 'CREATE TABLE t (id bigint PRIMARY KEY, ts timestamptz);\n';
 const QUERY = 'SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 20;\n';

@@ -4,13 +4,40 @@ import type { Catalog, TableInfo } from '../analysis/catalog';
 import { eachObject, quoteIdent, type Node } from '../analysis/ast';
 import type { ParsedFile, Statement } from '../analysis/parse';
 import { ruleById } from '../analysis/rules/index';
-import type { Finding } from '../analysis/types';
+import type { Finding, Position, Range } from '../analysis/types';
+
+/** The 0-based line of an offset into the SQL text of a workspace file (Workspace.lineOf). */
+type LineOf = (path: string, offset: number) => number | undefined;
+
+/**
+ * What a hover at a document position shows, as Markdown with the range it is about: the rule docs of the findings
+ * there, or else what the catalog knows about the table named there. Undefined: nothing to show.
+ */
+export function hoverAt(
+  file: ParsedFile,
+  findings: readonly Finding[],
+  catalog: Catalog,
+  lineOf: LineOf,
+  position: Position,
+): { markdown: string; range: Range } | undefined {
+  // Findings are in document offsets; the statements in SQL-view offsets (the same for a .sql file).
+  const at = file.document.offsetAt(position);
+  const here = findings.filter((x) => x.start <= at && at <= x.end && x.start !== x.end);
+  const docs = findingHover(here);
+  if (docs) return { markdown: docs, range: here[0].range };
+  const offset = file.fromDocument(at);
+  if (offset === undefined) return undefined; // host code outside any SQL string
+  const hit = tableAt(file, catalog, offset);
+  if (!hit) return undefined;
+  const range = file.toDocument(hit.start, hit.end);
+  return { markdown: tableHover(hit.table, lineOf), range: file.document.rangeOf(range.start, range.end) };
+}
 
 /**
  * The rule docs of the findings under the cursor. The editor shows each finding's message in the same hover,
  * so this adds what the message does not say: why the rule exists, with the guide's figures, and what to do.
  */
-export function findingHover(findings: readonly Finding[]): string | undefined {
+function findingHover(findings: readonly Finding[]): string | undefined {
   const ids = [...new Set(findings.map((f) => f.ruleId))];
   if (ids.length === 0) return undefined;
   return ids
@@ -32,7 +59,7 @@ function relations(st: Statement): Node[] {
 }
 
 /** The table named at `offset` in a parsed file, with the catalog's entry for it. */
-export function tableAt(file: ParsedFile, catalog: Catalog, offset: number): { table: TableInfo; start: number; end: number } | undefined {
+function tableAt(file: ParsedFile, catalog: Catalog, offset: number): { table: TableInfo; start: number; end: number } | undefined {
   const st = file.statements.find((s) => s.start <= offset && offset <= s.end);
   if (!st?.ast) return undefined;
   for (const rv of relations(st)) {
@@ -45,7 +72,7 @@ export function tableAt(file: ParsedFile, catalog: Catalog, offset: number): { t
 }
 
 /** Markdown describing a table: the schema model users otherwise open several files for. */
-export function tableHover(t: TableInfo, lineOf: (path: string, offset: number) => number | undefined): string {
+function tableHover(t: TableInfo, lineOf: LineOf): string {
   const name = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
   const where = (path: string, offset: number) => {
     const line = lineOf(path, offset);

@@ -1,9 +1,8 @@
-/** Findings → LSP diagnostics and edits. */
+/** Findings → LSP diagnostics. */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { DiagnosticSeverity, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
-import type { SourceText } from '../analysis/source';
-import type { Finding, Severity, TextEdit as OffsetEdit } from '../analysis/types';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import type { Finding, Severity } from '../analysis/index';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -30,19 +29,4 @@ export function toDiagnostic(f: Finding): Diagnostic {
     source: 'pgperf',
     message: f.message,
   };
-}
-
-export function toTextEdits(source: SourceText, edits: readonly OffsetEdit[]): TextEdit[] {
-  return edits.map((e) => ({ range: source.rangeOf(e.start, e.end), newText: e.newText }));
-}
-
-/** Fix edits of several findings that do not overlap each other, earliest first. */
-export function nonOverlapping(edits: readonly OffsetEdit[][]): OffsetEdit[] {
-  const chosen: OffsetEdit[] = [];
-  const sorted = [...edits].filter((g) => g.length > 0).sort((a, b) => Math.min(...a.map((e) => e.start)) - Math.min(...b.map((e) => e.start)));
-  for (const group of sorted) {
-    const clash = group.some((e) => chosen.some((c) => (e.start < c.end && c.start < e.end) || (e.start === c.start && e.end === c.end)));
-    if (!clash) chosen.push(...group);
-  }
-  return chosen;
 }

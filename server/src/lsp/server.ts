@@ -29,11 +29,10 @@ import type { ConfigProblem } from '../analysis/types';
 import { collectFiles } from '../files';
 import { orderedDdl } from '../analysis/ddl-order';
 import { CONFIG_FILE, foldersAbove } from '../analysis/projects';
-import type { ParsedFile, Statement } from '../analysis/parse';
 import { FIX_ALL_KIND, fixAll, quickFixes } from './actions';
-import { explainSql } from './explain-sql';
 import { toDiagnostic } from './convert';
-import { findingHover, tableAt, tableHover } from './hover';
+import { hoverAt } from '../ide/hover';
+import { statementAt, statementViews } from '../ide/statements';
 import {
   DDL_REQUEST,
   STATEMENT_AT_REQUEST,
@@ -45,7 +44,7 @@ import {
   type StatementsParams,
   type StatusParams,
 } from '../../../protocol/index';
-import { Workspace } from './workspace';
+import { Workspace } from '../ide/workspace';
 
 /** Quiet time after an edit before analysis starts; a newer edit restarts it. */
 const DEBOUNCE_MS = 5;
@@ -504,65 +503,22 @@ export function startServer(connection: Connection): void {
     const f = ws.get(key);
     const file = ws.parsed(key);
     if (!f || !file) return null;
-    // Findings are in document offsets; the statements in SQL-view offsets (the same for a .sql file).
-    const at = file.document.offsetAt(position);
-    const here = f.findings.filter((x) => x.start <= at && at <= x.end && x.start !== x.end);
-    const findings = findingHover(here);
-    if (findings) return { contents: { kind: 'markdown', value: findings }, range: here[0].range };
-    const offset = file.fromDocument(at);
-    if (offset === undefined) return null; // host code outside any SQL string
-    const hit = tableAt(file, ws.catalog(f.path), offset);
-    if (!hit) return null;
-    const range = file.toDocument(hit.start, hit.end);
-    return {
-      contents: { kind: 'markdown', value: tableHover(hit.table, (path, o) => ws.lineOf(path, o)) },
-      range: file.document.rangeOf(range.start, range.end),
-    };
+    const hover = hoverAt(file, f.findings, ws.catalog(f.path), (path, o) => ws.lineOf(path, o), position);
+    return hover ? { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range } : null;
   });
-
-  /**
-   * A statement for the client: its SQL (in a host file the string's, interpolated values as `$n` parameters, see
-   * explain-sql.ts) and its document range. In a host file the range of the first statement of a SQL string starts
-   * where the string expression does, so its CodeLens sits on the line the string starts on.
-   */
-  const statementInfo = (file: ParsedFile, st: Statement): StatementInfo => {
-    if (!file.host) return { text: st.text, range: file.source.rangeOf(st.start, st.end), kind: st.kind };
-    const seg = file.host.segmentAt(st.start);
-    const r = file.toDocument(st.start, st.end);
-    const first = !!seg && !file.statements.some((o) => o !== st && o.start < st.start && o.start >= seg.base);
-    const start = first ? Math.min(seg.embedded.start, r.start) : r.start;
-    return { ...explainSql(file, st), range: file.document.rangeOf(start, r.end), kind: st.kind };
-  };
 
   connection.onRequest(STATEMENT_AT_REQUEST, ({ textDocument, position }: StatementAtParams): StatementInfo | null => {
     const key = keyOf(textDocument.uri);
     flush(key);
     const file = ws.parsed(key);
-    if (!file) return null;
-    const offset = file.document.offsetAt(position);
-    const line = position.line;
-    // The statement that holds the cursor, or else the last one that ends before it on the same line (after `;`),
-    // or else (host code on the line a SQL string starts on: `db.query(` before its string) the first starting there.
-    const infos = file.statements.map((st) => ({ st, info: statementInfo(file, st) }));
-    const within = (r: StatementInfo['range']) => {
-      const s = file.document.offsetAt(r.start);
-      const e = file.document.offsetAt(r.end);
-      return { s, e };
-    };
-    const inside = infos.find(({ info }) => {
-      const { s, e } = within(info.range);
-      return s <= offset && offset <= e;
-    });
-    const before = [...infos].reverse().find(({ info }) => within(info.range).e <= offset && info.range.end.line === line);
-    const sameLine = file.host ? infos.find(({ info }) => info.range.start.line === line) : undefined;
-    return (inside ?? before ?? sameLine)?.info ?? null;
+    return (file && statementAt(file, position)) ?? null;
   });
 
   connection.onRequest(STATEMENTS_REQUEST, ({ textDocument }: StatementsParams): StatementInfo[] => {
     const key = keyOf(textDocument.uri);
     flush(key);
     const file = ws.parsed(key);
-    return file ? file.statements.map((st) => statementInfo(file, st)) : [];
+    return file ? statementViews(file) : [];
   });
 
   connection.onRequest(DDL_REQUEST, (): DdlResult => ({ statements: orderedDdl(ws.allParsed()) }));
