@@ -85,6 +85,11 @@ export interface Column {
    * (`int4`, `bpchar`); a serial type as the integer type it declares (`int4`). Undefined for `%TYPE`.
    */
   typeName?: string;
+  /**
+   * Known NOT NULL: a NOT NULL, PRIMARY KEY or identity column, a serial, a column of a PRIMARY KEY constraint, or
+   * SET NOT NULL; DROP NOT NULL clears it. Never set on a view's or CREATE TABLE AS column.
+   */
+  notNull?: boolean;
 }
 
 export interface IndexColumn {
@@ -477,12 +482,15 @@ function columnOf(def: Node): Column {
   const mod = typmods && typmods.length > 0 ? numberOf(typmods[0]) : undefined;
   const array = ((def.typeName?.arrayBounds as unknown[] | undefined)?.length ?? 0) > 0;
   const typeName = castName(names, def.typeName?.pct_type);
+  const kinds = ((def.constraints ?? []) as Node[]).map((c) => as(c, 'Constraint')?.contype);
+  const notNull = kinds.some((k) => k === 'CONSTR_NOTNULL' || k === 'CONSTR_PRIMARY' || k === 'CONSTR_IDENTITY') || (names.length === 1 && !!SERIAL[names[0]]);
   return {
     name: def.colname,
     type: (names[names.length - 1] ?? '').toLowerCase(),
     typmod: mod,
     ...(array ? { array } : {}),
     ...(typeName ? { typeName } : {}),
+    ...(notNull ? { notNull } : {}),
   };
 }
 
@@ -703,7 +711,8 @@ function queryRelation(b: Builder, st: CatalogStatement, rv: Node, query: Node |
   if (renamed.length > columns.length) return t;
   columns.forEach((c, i) => {
     const name = renamed[i] ?? c.name;
-    t.columns.set(name, { ...c, name });
+    // A query's output column carries no NOT NULL (an outer join, CREATE TABLE AS copies no constraints).
+    t.columns.set(name, { ...c, name, notNull: undefined });
   });
   return t.columns.size === columns.length ? t : emptyRelation(nameOf(rv, st), st, kind);
 }
@@ -760,7 +769,13 @@ function addConstraint(t: TableInfo, c: Node | undefined, st: CatalogStatement, 
   if (!c) return;
   if (c.contype !== 'CONSTR_PRIMARY' && c.contype !== 'CONSTR_UNIQUE') return;
   const keys = c.keys ? strings(c.keys) : (implied ?? []);
+  if (c.contype === 'CONSTR_PRIMARY') for (const k of keys) setNotNull(t, k, true);
   t.uniques.push({ columns: keys, primary: c.contype === 'CONSTR_PRIMARY', statement: st, node: c });
+}
+
+function setNotNull(t: TableInfo, name: string, notNull: boolean): void {
+  const col = t.columns.get(name);
+  if (col) t.columns.set(name, { ...col, notNull });
 }
 
 function alterTable(b: Builder, st: CatalogStatement, n: Node): void {
@@ -805,6 +820,10 @@ function alterTable(b: Builder, st: CatalogStatement, n: Node): void {
         break;
       case 'AT_AddConstraint':
         addConstraint(t, as(cmd.def, 'Constraint'), st);
+        break;
+      case 'AT_SetNotNull':
+      case 'AT_DropNotNull':
+        if (cmd.name) setNotNull(t, cmd.name, cmd.subtype === 'AT_SetNotNull');
         break;
       case 'AT_AlterColumnType': {
         const def = as(cmd.def, 'ColumnDef');
