@@ -1,0 +1,70 @@
+/**
+ * The client's requests about a document: code actions, hover, and pgperf's own (the statement at the cursor, every
+ * statement, the workspace DDL). Each first brings the document's findings up to date, then asks ide/.
+ */
+import { CodeActionKind, type CodeAction } from 'vscode-languageserver/node';
+import {
+  DDL_REQUEST,
+  STATEMENT_AT_REQUEST,
+  STATEMENTS_REQUEST,
+  type DdlResult,
+  type StatementAtParams,
+  type StatementInfo,
+  type StatementsParams,
+} from '../../../../protocol/index';
+import { orderedDdl } from '../../analysis/index';
+import { hoverAt } from '../../ide/hover';
+import { statementAt, statementViews } from '../../ide/statements';
+import { fixAll, quickFixes } from '../actions';
+import type { ServerState } from '../state';
+
+export function registerRequests(s: ServerState): void {
+  const { connection, ws, ids, scheduler } = s;
+  /** The document's key, its findings brought up to date. */
+  const current = (uri: string) => {
+    const key = ids.keyOf(uri);
+    scheduler.flush(key);
+    return key;
+  };
+
+  connection.onCodeAction(({ textDocument, context }): CodeAction[] => {
+    const key = current(textDocument.uri);
+    const f = ws.get(key);
+    const file = ws.parsed(key);
+    if (!f || !file) return [];
+    const only = context.only;
+    const wantsFixAll = only?.some(
+      (k) => k === CodeActionKind.Source || CodeActionKind.SourceFixAll.startsWith(k) || k.startsWith(CodeActionKind.SourceFixAll),
+    );
+    const actions: CodeAction[] = [];
+    if (!only || only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty)) {
+      actions.push(...quickFixes(textDocument.uri, file, f.findings, context.diagnostics));
+    }
+    if (wantsFixAll) {
+      const all = fixAll(textDocument.uri, file, f.findings, 'Fix all pgperf problems in this file');
+      if (all) actions.push(all);
+    }
+    return actions;
+  });
+
+  connection.onHover(({ textDocument, position }) => {
+    const key = current(textDocument.uri);
+    const f = ws.get(key);
+    const file = ws.parsed(key);
+    if (!f || !file) return null;
+    const hover = hoverAt(file, f.findings, ws.catalog(f.path), (path, o) => ws.lineOf(path, o), position);
+    return hover ? { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range } : null;
+  });
+
+  connection.onRequest(STATEMENT_AT_REQUEST, ({ textDocument, position }: StatementAtParams): StatementInfo | null => {
+    const file = ws.parsed(current(textDocument.uri));
+    return (file && statementAt(file, position)) ?? null;
+  });
+
+  connection.onRequest(STATEMENTS_REQUEST, ({ textDocument }: StatementsParams): StatementInfo[] => {
+    const file = ws.parsed(current(textDocument.uri));
+    return file ? statementViews(file) : [];
+  });
+
+  connection.onRequest(DDL_REQUEST, (): DdlResult => ({ statements: orderedDdl(ws.allParsed()) }));
+}

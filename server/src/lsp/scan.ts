@@ -1,0 +1,72 @@
+/**
+ * The workspace scan: every file of the workspace folders that the config includes is read, then linted, with
+ * work-done progress and the status bar's 'scanning' → 'ready'. Open documents keep their editor text.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { collectFiles } from '../files';
+import { embeddedLanguageOf } from '../ide/scope';
+import type { ServerState } from './state';
+
+/** Reads the configuration again, then scans (at start-up, and when a setting or a `.pgperf.json` changes). */
+export async function rescan(s: ServerState): Promise<void> {
+  s.ws.setConfig(await s.configuration.top(s.ids.folders));
+  await scan(s);
+}
+
+async function scan(s: ServerState): Promise<void> {
+  const { ws, scheduler, publisher } = s;
+  const started = performance.now();
+  scheduler.ready = false;
+  publisher.status('scanning');
+  const progress = s.canProgress ? await s.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+  progress?.begin('pgperf: analysing SQL files', 0, undefined, false);
+  const cfg = ws.config;
+  const paths = s.ids.folders.flatMap((root) => {
+    try {
+      // Host files of a language switched off are not read at all (they would hold no SQL).
+      return collectFiles(['.'], root, cfg.include, cfg.exclude).filter((p) => {
+        const lang = embeddedLanguageOf(p);
+        return !lang || cfg.embedded.languages[lang];
+      });
+    } catch {
+      return [];
+    }
+  });
+  ws.setProjects(s.configuration.projects(s.ids.folders, paths));
+  const keys = new Set(paths.map((p) => pathToFileURL(p).href));
+  for (const key of ws.uris()) if (key.startsWith('file:') && !keys.has(key) && !ws.get(key)?.open) ws.remove(key);
+  let done = 0;
+  for (const path of paths) {
+    const key = pathToFileURL(path).href;
+    if (!ws.get(key)?.open) {
+      // Local files, read synchronously: awaiting each read left the thread idle for a fifth of the scan.
+      const text = readText(path);
+      // Every file is read before any is linted: the catalog needs all the DDL.
+      if (text !== undefined) ws.update(key, s.ids.pathOf(key), text, { lintLater: true });
+    }
+    if (++done % 50 === 0) {
+      progress?.report(Math.round((done / paths.length) * 50), `read ${done}/${paths.length} files`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  const all = ws.uris();
+  let linted = 0;
+  for (const key of all) {
+    if (!scheduler.isPending(key)) await scheduler.lint(key);
+    if (++linted % 20 === 0) progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
+  }
+  progress?.done();
+  scheduler.ready = true;
+  const ms = Math.round(performance.now() - started);
+  s.log(`analysed ${all.length} files in ${ms} ms`);
+  publisher.status('ready', ms);
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
