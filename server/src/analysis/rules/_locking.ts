@@ -143,7 +143,8 @@ export function alterTableCmdLock(raw: unknown): LockMode | undefined {
       return 'ShareUpdateExclusive';
     case 'AT_SetRelOptions':
     case 'AT_ResetRelOptions': {
-      const names = ((cmd.def ?? []) as Node[]).map((d) => String(as(d, 'DefElem')?.defname ?? '').toLowerCase());
+      const options = (as(cmd.def, 'List')?.items ?? []) as Node[];
+      const names = options.map((d) => String(as(d, 'DefElem')?.defname ?? '').toLowerCase());
       return names.some((n) => ACCESS_EXCLUSIVE_RELOPTIONS.has(n)) ? 'AccessExclusive' : 'ShareUpdateExclusive';
     }
     case 'AT_EnableTrig':

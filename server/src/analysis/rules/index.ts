@@ -17,6 +17,10 @@ import { vacuumFull } from './vacuum-full';
 import { partitionKeyInUnique } from './partition-key-in-unique';
 import { tenantTableWithoutRls } from './tenant-table-without-rls';
 import { fkWithoutIndex } from './fk-without-index';
+import { requireLockTimeout } from './require-lock-timeout';
+import { constraintNotValid } from './constraint-not-valid';
+import { uniqueConstraintIndex } from './unique-constraint-index';
+import { dropIndexConcurrently } from './drop-index-concurrently';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -37,6 +41,10 @@ export const RULES: readonly Rule[] = [
   partitionKeyInUnique,
   tenantTableWithoutRls,
   fkWithoutIndex,
+  requireLockTimeout,
+  constraintNotValid,
+  uniqueConstraintIndex,
+  dropIndexConcurrently,
   unusedSuppression,
 ];
 
