@@ -36,7 +36,8 @@ const treeSitterCjs = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'cli/main.ts', server: 'server/src/lsp/main.ts', extension: 'client/src/extension.ts' },
+  // host-worker: the CLI's worker threads for host-file extraction (cli/host-pool.ts).
+  entryPoints: { cli: 'cli/main.ts', server: 'server/src/lsp/main.ts', extension: 'client/src/extension.ts', 'host-worker': 'cli/host-worker.ts' },
   external: ['vscode'],
   plugins: [noPgNative, treeSitterCjs],
 });

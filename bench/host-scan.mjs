@@ -7,7 +7,9 @@
 // host parse and extraction). Prints JSON: ms per run (median, p90) for each, MB of SQL found (a: the .sql bytes;
 // b: those plus the SQL views of the host files, `file.text.length`: every SQL string, blank-line separated), ms
 // per MB, the ratio (b)/(a) of ms per MB (target ≤ 1.5), host files and SQL strings found per language, and the
-// one-time loading of the parser and the host grammars (initParser, initEmbedded), outside the runs.
+// one-time loading of the parser and the host grammars (initParser, initEmbedded), outside the runs. Then the whole
+// corpus as ONE workspace (host files included), as the CLI lints it, with and without its worker threads for host
+// files (cli/host-pool.ts: used only for trees with enough host code, which no single application here has).
 // Usage: node bench/host-scan.mjs [--runs N] [--warmup N] [--cli path]   (build first: node build.mjs; --cli: another
 // build of the CLI bundle than dist/cli.js, e.g. a previous version's, to compare)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -24,10 +26,10 @@ const WARMUP = arg('--warmup', 1);
 
 const bundle = process.argv.includes('--cli') ? resolve(process.argv[process.argv.indexOf('--cli') + 1]) : join(root, 'dist/cli.js');
 const cli = createRequire(import.meta.url)(bundle);
-const need = ['lintSources', 'initParser', 'initEmbedded', 'DEFAULT_CONFIG', 'collectFiles'];
+const need = ['lintSources', 'initParser', 'initEmbedded', 'DEFAULT_CONFIG', 'collectFiles', 'extractHostFilesInParallel'];
 const missing = need.filter((k) => cli[k] === undefined);
 if (missing.length) throw new Error(`${relative(root, bundle)} does not export ${missing.join(', ')} (server/src/cli/main.ts; rebuild with node build.mjs)`);
-const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles } = cli;
+const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel } = cli;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,6 +82,19 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
     const ms = performance.now() - t0;
     if (i >= WARMUP) times[mode].push(ms);
     last[mode] = results;
+  }
+}
+
+// The whole corpus as one workspace: the CLI's scan with its worker threads (as many as it picks) and without.
+const everything = withHost.flat();
+const whole = { single: [], workers: [] };
+let poolRun;
+for (let i = 0; i < WARMUP + RUNS; i++) {
+  for (const mode of i % 2 ? ['workers', 'single'] : ['single', 'workers']) {
+    const t0 = performance.now();
+    if (mode === 'workers') poolRun = await extractHostFilesInParallel(everything, DEFAULT_CONFIG.embedded);
+    lintSources(everything, DEFAULT_CONFIG);
+    if (i >= WARMUP) whole[mode].push(performance.now() - t0);
   }
 }
 
@@ -145,6 +160,14 @@ console.log(
         findings: findings.sql + findings.host,
         languages,
         sqlStrings: Object.values(languages).reduce((n, l) => n + l.sqlStrings, 0),
+      },
+      wholeCorpusOneWorkspace: {
+        files: everything.length,
+        singleThreadMs: round(pct(whole.single, 50), 1),
+        withWorkersMs: round(pct(whole.workers, 50), 1),
+        workers: poolRun?.workers ?? 0,
+        primedFiles: poolRun?.primed ?? 0,
+        speedup: round(pct(whole.single, 50) / pct(whole.workers, 50), 2),
       },
       ratioPerSqlMB: ratio,
       targetRatio: 1.5,

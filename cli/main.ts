@@ -4,7 +4,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import pkg from '../package.json';
 import { DEFAULT_CONFIG } from '../server/src/analysis/index';
 import { ruleMarkdown } from '../server/src/analysis/index';
-import { lintSources, type LintResult } from '../server/src/analysis/index';
+import { lintSources, type LintOptions, type LintResult } from '../server/src/analysis/index';
 import { matchesGlobs } from '../server/src/analysis/index';
 import { CONFIG_FILE, foldersAbove, groupByProject } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
@@ -20,9 +20,10 @@ import type { LintReport } from './report';
 import { HelpRequested, parseCommand } from './args';
 import { BAD_USAGE, commandHelp, HELP, HELP_TOPICS } from './usage';
 import { type LoadedConfig, loadConfig } from './config';
+import { extractHostFilesInParallel } from './host-pool';
 
 /** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too). */
-export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles };
+export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel };
 
 export interface Io {
   out(s: string): void;
@@ -121,7 +122,8 @@ async function lint(args: string[], io: Io): Promise<number> {
   const paths = positionals.length > 0 ? positionals : ['.'];
   const files = collectFiles(paths, io.cwd, config.include, config.exclude);
   await initParser();
-  const projects = await lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath });
+  // Only the JSON output carries fixes: the other formats skip their checks (a parse of each fixed statement or host file).
+  const projects = await lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath }, { fixes: format === 'json' });
   const result = { files: projects.flatMap((p) => p.files).sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0)) };
   for (const p of projects) for (const e of p.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
   const report: LintReport = {
@@ -151,7 +153,7 @@ interface ProjectRun {
  * Lints each project apart: a `.pgperf.json` in a subfolder of the working folder starts a project with its own
  * config (read by the same loader) and its own catalog; the other files form the top project.
  */
-async function lintProjects(files: readonly string[], explicit: ReadonlySet<string>, io: Io, top: LoadedConfig): Promise<ProjectRun[]> {
+async function lintProjects(files: readonly string[], explicit: ReadonlySet<string>, io: Io, top: LoadedConfig, options: LintOptions): Promise<ProjectRun[]> {
   const slash = (p: string) => p.split(sep).join('/');
   const cwd = slash(io.cwd);
   const found = new Map<string, boolean>();
@@ -176,7 +178,8 @@ async function lintProjects(files: readonly string[], explicit: ReadonlySet<stri
     if (mine.some((f) => hostLanguageOf(f))) await initEmbedded();
     // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
     const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readSource(path, io.cwd) }));
-    const result = lintSources(sources, own.config);
+    await extractHostFilesInParallel(sources, own.config.embedded);
+    const result = lintSources(sources, own.config, undefined, options);
     runs.push({
       configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path,
       problems: own.problems,

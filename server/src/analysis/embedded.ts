@@ -7,7 +7,7 @@
 import {
   extractHost,
   hostEdit,
-  hostErrorCount,
+  hostErrorCounts,
   toHostOffset,
   toHostRange,
   touchesInterpolation,
@@ -159,13 +159,6 @@ export class HostView {
     return seg ? toHostOffset(seg.embedded, at - seg.base) : 0;
   }
 
-  private errors: number | undefined;
-
-  /** The host file's own parse errors, counted once: every fix is compared with them. */
-  private errorCount(): number {
-    return (this.errors ??= hostErrorCount(this.path, this.text));
-  }
-
   /**
    * A fix of the SQL view as a fix of the host file: every edit must land inside one literal and be writable in
    * it (see hostEdit), and the host file must parse as before once it is applied; otherwise no fix.
@@ -188,7 +181,9 @@ export class HostView {
       at = e.end;
     }
     after += this.text.slice(at);
-    if (hostErrorCount(this.path, after) > this.errorCount()) return undefined;
+    // The fixed file re-parsed incrementally from the file's own tree (kept for the next fix), not from scratch.
+    const { before, after: errors } = hostErrorCounts(this.path, this.text, after);
+    if (errors > before) return undefined;
     return { title: fix.title, edits };
   }
 }

@@ -7,12 +7,12 @@
  */
 export { initParser } from './pg';
 export { ParseCache, ParsedFile, type Statement } from './parse';
-export { lintSources, type LintResult } from './engine';
+export { lintSources, type LintOptions, type LintResult } from './engine';
 export { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from './config';
 export { CONFIG_FILE, foldersAbove, groupByProject } from './projects';
 export { orderedDdl } from './ddl-order';
 export { matchesGlobs } from './glob';
-export { hostLanguageOf, initEmbedded, type EmbeddedOptions } from './host/index';
+export { extractHost, hostLanguageOf, initEmbedded, primeHostExtracts, type EmbeddedOptions, type HostExtract } from './host/index';
 export { RULES, RULE_IDS } from './rules/index';
 export { ruleMarkdown } from './docs';
 export type { RuleCategory } from './rule';

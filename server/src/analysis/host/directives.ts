@@ -3,7 +3,7 @@
  * host code each applies to; and the host grammar's error count, by which a fix that breaks the file is told.
  */
 import type { Node } from 'web-tree-sitter';
-import { hostLanguageOf, parseHost } from './grammars';
+import { hostLanguageOf, parseHost, withEditedHostTree } from './grammars';
 
 export interface HostDirective {
   /** Host range of `text`. */
@@ -123,6 +123,16 @@ function errors(n: Node): number {
   let count = n.isError ? 1 : 0;
   for (const c of n.children) if (c) count += errors(c);
   return count;
+}
+
+/**
+ * The ERROR and MISSING nodes of host file `path` before and after an edit turns `text` into `edited` (the edited
+ * text re-parsed incrementally); zeros for a file that is no host file.
+ */
+export function hostErrorCounts(path: string, text: string, edited: string): { before: number; after: number } {
+  const lang = hostLanguageOf(path);
+  if (!lang) return { before: 0, after: 0 };
+  return withEditedHostTree(lang, path, text, edited, (base, tree) => ({ before: errors(base.rootNode), after: errors(tree.rootNode) }));
 }
 
 /** The number of ERROR and MISSING nodes in the host grammar's parse of `text` (0 for a file that is no host file). */

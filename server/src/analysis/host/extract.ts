@@ -361,8 +361,30 @@ export function mayHoldSqlText(text: string, lang: HostLanguage, options: Embedd
   return f.names.test(text) || MARKER_ANYWHERE.test(text) || (f.fallback?.test(text) ?? false);
 }
 
+/**
+ * Extractions done elsewhere (worker threads of a command-line scan), each for one path, text and options: taken
+ * once by the extractHost call of exactly that file, so the results are the ones this thread would compute.
+ */
+const PRIMED = new Map<string, { text: string; options: string; extract: HostExtract }>();
+
+/** What a primed extraction must match besides the text: the options as data (they cross threads as a copy). */
+function optionsKey(options: EmbeddedOptions): string {
+  return JSON.stringify(options);
+}
+
+/** Hands over extractions computed elsewhere for exactly these texts and options (see PRIMED). */
+export function primeHostExtracts(results: Iterable<{ path: string; text: string; extract: HostExtract }>, options: EmbeddedOptions): void {
+  const key = optionsKey(options);
+  for (const r of results) PRIMED.set(r.path, { text: r.text, options: key, extract: r.extract });
+}
+
 /** The SQL strings and the suppression comments of a host file, from one parse. Needs initEmbedded(). */
 export function extractHost(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): HostExtract {
+  const primed = PRIMED.get(path);
+  if (primed) {
+    PRIMED.delete(path);
+    if (primed.text === text && primed.options === optionsKey(options)) return forget(path, primed.extract);
+  }
   const lang = hostLanguageOf(path);
   if (!lang || !options.languages[languageKey(lang)]) return forget(path, { sql: [], directives: [] });
   const mayHoldSql = mayHoldSqlText(text, lang, options);

@@ -154,6 +154,40 @@ export function parseHostFile(lang: HostLanguage, path: string, text: string): {
   return { tree, owned: false };
 }
 
+/**
+ * Trees of host texts whose edits are checked (a fix must not break the host file), by path: each checked edit is
+ * re-parsed incrementally from a copy of its text's tree, not from scratch. A few kept, the oldest deleted.
+ */
+const BASES_MAX = 4;
+const bases = new Map<string, { lang: HostLanguage; text: string; tree: Tree }>();
+
+/** The tree of `text` as edited into `edited`, re-parsed incrementally; `base` is the tree of `text` (both the caller's to read, not to keep). */
+export function withEditedHostTree<T>(lang: HostLanguage, path: string, text: string, edited: string, read: (base: Tree, tree: Tree) => T): T {
+  let entry = bases.get(path);
+  bases.delete(path);
+  if (entry && (entry.lang !== lang || entry.text !== text)) {
+    entry.tree.delete();
+    entry = undefined;
+  }
+  entry ??= { lang, text, tree: parseHost(lang, text) };
+  bases.set(path, entry);
+  if (bases.size > BASES_MAX) {
+    const [oldest, first] = bases.entries().next().value!;
+    bases.delete(oldest);
+    first.tree.delete();
+  }
+  const copy = entry.tree.copy();
+  copy.edit(editBetween(text, edited));
+  const tree = parsers.get(lang)!.parse(edited, copy);
+  copy.delete();
+  if (!tree) throw new Error(`the ${lang} parser returned no tree`);
+  try {
+    return read(entry.tree, tree);
+  } finally {
+    tree.delete();
+  }
+}
+
 /** How many trees are kept for incremental parsing (for tests). */
 export function keptHostTrees(): number {
   return kept.size;

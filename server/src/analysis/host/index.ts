@@ -1,6 +1,16 @@
 /** SQL embedded in TypeScript, JavaScript, Python, Go and Rust code (see extract.ts). */
-export { extractHost, extractSql, initEmbedded, toHostOffset, toHostRange, touchesInterpolation, type EmbeddedSql } from './extract';
-export { hostErrorCount, type HostDirective } from './directives';
+export {
+  extractHost,
+  extractSql,
+  initEmbedded,
+  primeHostExtracts,
+  type HostExtract,
+  toHostOffset,
+  toHostRange,
+  touchesInterpolation,
+  type EmbeddedSql,
+} from './extract';
+export { hostErrorCount, hostErrorCounts, type HostDirective } from './directives';
 export { hostEdit } from './edit';
 export { hostLanguageOf, HOST_LANGUAGES } from './grammars';
 export { DEFAULT_EMBEDDED_OPTIONS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
