@@ -21,6 +21,7 @@ import { requireLockTimeout } from './require-lock-timeout';
 import { constraintNotValid } from './constraint-not-valid';
 import { uniqueConstraintIndex } from './unique-constraint-index';
 import { dropIndexConcurrently } from './drop-index-concurrently';
+import { nonSargablePredicate } from './non-sargable-predicate';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   constraintNotValid,
   uniqueConstraintIndex,
   dropIndexConcurrently,
+  nonSargablePredicate,
   unusedSuppression,
 ];
 
