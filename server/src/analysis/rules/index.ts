@@ -22,6 +22,10 @@ import { constraintNotValid } from './constraint-not-valid';
 import { uniqueConstraintIndex } from './unique-constraint-index';
 import { dropIndexConcurrently } from './drop-index-concurrently';
 import { nonSargablePredicate } from './non-sargable-predicate';
+import { notInSubquery } from './not-in-subquery';
+import { orderByRandom } from './order-by-random';
+import { vectorOrderbyNoLimit } from './vector-orderby-no-limit';
+import { vectorDistanceThreshold } from './vector-distance-threshold';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -47,6 +51,10 @@ export const RULES: readonly Rule[] = [
   uniqueConstraintIndex,
   dropIndexConcurrently,
   nonSargablePredicate,
+  notInSubquery,
+  orderByRandom,
+  vectorOrderbyNoLimit,
+  vectorDistanceThreshold,
   unusedSuppression,
 ];
 
