@@ -164,6 +164,12 @@ export interface TableInfo extends QName {
   created?: CatalogStatement;
   /** Created twice with no DROP in between, differently: which definition holds is unknown. */
   ambiguous?: boolean;
+  /**
+   * The ALTER TABLE and RENAME COLUMN statements applied to this definition, in the order the history applies them:
+   * the definition is changed in place, so a rule that needs a fact as it stood at a statement (a column's type,
+   * a CHECK constraint, NOT NULL before a SET NOT NULL) replays those that come before it (Catalog.before).
+   */
+  alters?: CatalogStatement[];
 }
 
 export interface CatalogOptions {
@@ -401,6 +407,7 @@ class Builder {
       policies: [...t.policies],
       indexes: [...t.indexes],
       uniques: [...t.uniques],
+      ...(t.alters ? { alters: [...t.alters] } : {}),
     };
     this.put(copy);
     return copy;
@@ -783,6 +790,7 @@ function alterTable(b: Builder, st: CatalogStatement, n: Node): void {
   const existing = b.find(n.relation.schemaname, n.relation.relname, st);
   if (!existing && n.missing_ok) return; // ALTER TABLE IF EXISTS of a table that is not there does nothing
   const t = b.edit(existing ?? tableFor(b, n.relation, st));
+  (t.alters ??= []).push(st);
   for (const raw of n.cmds ?? []) {
     const cmd = as(raw, 'AlterTableCmd');
     if (!cmd) continue;
@@ -914,7 +922,9 @@ function rename(b: Builder, st: CatalogStatement, n: Node): void {
   if (!t) return;
   if (n.renameType === 'OBJECT_COLUMN') {
     if (!n.subname || !t.columns.has(n.subname)) return;
-    renameColumn(b.edit(t), n.subname, n.newname);
+    const e = b.edit(t);
+    renameColumn(e, n.subname, n.newname);
+    (e.alters ??= []).push(st);
     return;
   }
   if (RELATION_OBJECTS.has(n.renameType)) move(b, t, { schema: t.schema, name: n.newname });
@@ -948,6 +958,7 @@ function move(b: Builder, t: TableInfo, to: QName): void {
     policies: [...t.policies],
     uniques: [...t.uniques],
     indexes: t.indexes.map((i) => ({ ...i, table: { ...to } })),
+    ...(t.alters ? { alters: [...t.alters] } : {}),
   };
   b.drop(from);
   b.put(moved);

@@ -297,6 +297,8 @@ function tableKey(t: TableInfo): string {
     created: t.created ? [t.created.file.path, t.created.index] : undefined,
     kind: t.kind,
     ambiguous: t.ambiguous,
+    // Rules replay these (a CHECK constraint, a column's earlier type): an edit of one changes what they see.
+    alters: t.alters?.map((s) => [s.file.path, s.index, s.file.text?.slice(s.start, s.end)]),
   });
 }
 

@@ -7,9 +7,9 @@
  *
  * Coordination: add what another rule needs here rather than copying it; keep each export used (knip).
  */
-import { as, type Node } from '../ast';
+import { as, strings, walk, type Node } from '../ast';
 import type { Catalog, CatalogStatement, QName, TableInfo } from '../catalog';
-import { downSections, migrationKey, sameMigration } from '../migration-order';
+import { downSections, isDownMigration, migrationKey, sameMigration } from '../migration-order';
 import type { Statement } from '../parse';
 
 const LIQUIBASE = /^\s*--\s*liquibase\s+formatted\s+sql\b/i;
@@ -245,4 +245,192 @@ function nameAddition(columns: readonly string[]): string {
     if (utf8.encode(out).length >= NAMEDATALEN) break;
   }
   return out;
+}
+
+// set-not-null and table-rewrite: a table as the migration history has it at a statement, replayed from its CREATE
+// and the ALTERs before the statement (the catalog changes a definition in place, so it tells only how it ends).
+
+/** A column at a statement: its declared type (the TypeName node) and whether it is known NOT NULL. */
+interface ColumnAt {
+  typeName: Node;
+  notNull: boolean;
+}
+
+/** A CHECK constraint at a statement. */
+export interface CheckAt {
+  name: string;
+  expr: Node;
+  /** Added without NOT VALID, or validated since. */
+  valid: boolean;
+}
+
+export interface TableAt {
+  columns: Map<string, ColumnAt>;
+  checks: CheckAt[];
+  /** A VALIDATE CONSTRAINT named a constraint not in `checks` (renamed, or named otherwise): any check may be valid. */
+  unknownValidate: boolean;
+  /** 'p' permanent, 'u' unlogged. */
+  persistence: string;
+  /** The tablespace the table is in, when a clause named one. */
+  tablespace?: string;
+}
+
+/** Column names a node reads (the last field of each ColumnRef). */
+export function readColumns(node: unknown): string[] {
+  const out = new Set<string>();
+  walk(node, (type, n) => {
+    if (type === 'ColumnRef') {
+      const f = strings(n.fields);
+      if (f.length) out.add(f[f.length - 1]);
+    }
+  });
+  return [...out];
+}
+
+function addColumnTo(at: TableAt, table: string, def: Node): void {
+  const kinds = ((def.constraints ?? []) as Node[]).map((c) => as(c, 'Constraint')).filter((c): c is Node => !!c);
+  const serial = strings(def.typeName?.names).length === 1 && /^(small|big)?serial[248]?$/.test(strings(def.typeName?.names)[0]);
+  at.columns.set(def.colname, {
+    typeName: def.typeName,
+    notNull: serial || kinds.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_IDENTITY'),
+  });
+  for (const c of kinds) if (c.contype === 'CONSTR_CHECK') addCheck(at, table, c);
+}
+
+function addCheck(at: TableAt, table: string, c: Node): void {
+  at.checks.push({ name: c.conname ?? defaultConstraintName(table, 'check', readColumns(c.raw_expr)), expr: c.raw_expr, valid: !c.skip_validation });
+}
+
+/** Applies an ALTER TABLE subcommand; false when its effect on the state is unknown. */
+function applyCmd(at: TableAt, table: string, raw: unknown): boolean {
+  const cmd = as(raw, 'AlterTableCmd');
+  if (!cmd) return true;
+  const col = cmd.name ? at.columns.get(cmd.name) : undefined;
+  switch (cmd.subtype) {
+    case 'AT_AddColumn': {
+      const def = as(cmd.def, 'ColumnDef');
+      if (def && !(cmd.missing_ok && at.columns.has(def.colname))) addColumnTo(at, table, def);
+      return true;
+    }
+    case 'AT_DropColumn':
+      at.columns.delete(cmd.name);
+      at.checks = at.checks.filter((k) => !readColumns(k.expr).includes(cmd.name));
+      return true;
+    case 'AT_AlterColumnType': {
+      const def = as(cmd.def, 'ColumnDef');
+      if (col && def?.typeName) at.columns.set(cmd.name, { ...col, typeName: def.typeName });
+      return true;
+    }
+    case 'AT_SetNotNull':
+    case 'AT_DropNotNull':
+      if (col) at.columns.set(cmd.name, { ...col, notNull: cmd.subtype === 'AT_SetNotNull' });
+      return true;
+    case 'AT_AddConstraint': {
+      const c = as(cmd.def, 'Constraint');
+      if (c?.contype === 'CONSTR_CHECK') addCheck(at, table, c);
+      if (c?.contype === 'CONSTR_PRIMARY') {
+        // PRIMARY KEY USING INDEX: its columns are the index's, not known here.
+        if (!c.keys) return false;
+        for (const k of strings(c.keys)) {
+          const kc = at.columns.get(k);
+          if (kc) at.columns.set(k, { ...kc, notNull: true });
+        }
+      }
+      return true;
+    }
+    case 'AT_ValidateConstraint': {
+      const k = at.checks.find((x) => x.name === cmd.name);
+      if (k) k.valid = true;
+      else at.unknownValidate = true;
+      return true;
+    }
+    case 'AT_DropConstraint':
+      at.checks = at.checks.filter((k) => k.name !== cmd.name);
+      return true;
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+      at.persistence = cmd.subtype === 'AT_SetLogged' ? 'p' : 'u';
+      return true;
+    case 'AT_SetTableSpace':
+      at.tablespace = cmd.name;
+      return true;
+  }
+  return true;
+}
+
+/**
+ * The table `st` changes as it stands just before it (and before the statement's own subcommands up to
+ * `upToCmd`): columns, CHECK constraints, persistence, tablespace. Undefined when that is not known: the CREATE is
+ * not a plain column list (LIKE, INHERITS, PARTITION OF, OF type, CREATE TABLE AS), or an ALTER of the table is in
+ * a file of another folder, whose order relative to `st` is unknown.
+ */
+export function tableAt(catalog: Catalog, table: TableInfo, st: Statement, upToCmd = 0): TableAt | undefined {
+  const created = table.created;
+  const c = created?.kind === 'CreateStmt' ? created.body : undefined;
+  if (!created || !c || c.partbound || c.ofTypename || (c.inhRelations ?? []).length > 0) return undefined;
+  const name: string = c.relation.relname;
+  const at: TableAt = { columns: new Map(), checks: [], unknownValidate: false, persistence: c.relation.relpersistence ?? 'p', tablespace: c.tablespacename };
+  for (const el of c.tableElts ?? []) {
+    if (as(el, 'TableLikeClause')) return undefined;
+    const def = as(el, 'ColumnDef');
+    if (def) addColumnTo(at, name, def);
+  }
+  for (const el of c.tableElts ?? []) {
+    const k = as(el, 'Constraint');
+    if (k && !applyCmd(at, name, { AlterTableCmd: { subtype: 'AT_AddConstraint', def: { Constraint: { ...k, skip_validation: false } } } })) return undefined;
+  }
+  const base = migrationKey(st.file.path).base;
+  for (const a of table.alters ?? []) {
+    if (a.file.path === st.file.path && a.index === st.index) break;
+    if (a.file.path !== st.file.path && migrationKey(a.file.path).base !== base) return undefined;
+    if (!catalog.before(a, st) || !catalog.before(created, a)) continue;
+    if (a.kind === 'RenameStmt') {
+      const col = at.columns.get(a.body.subname);
+      if (col) {
+        at.columns.delete(a.body.subname);
+        at.columns.set(a.body.newname, col);
+      }
+      continue;
+    }
+    for (const cmd of a.body.cmds ?? []) if (!applyCmd(at, name, cmd)) return undefined;
+  }
+  for (const cmd of (st.body.cmds ?? []).slice(0, upToCmd)) if (!applyCmd(at, name, cmd)) return undefined;
+  return at;
+}
+
+/**
+ * True for a statement of a down script (`*.down.sql`, Flyway `U…`), a goose / dbmate down section or a host
+ * migration's down(): a rollback, run by hand if ever, which set-not-null, table-rewrite and unbatched-backfill
+ * leave alone.
+ */
+export function inDownMigration(st: Statement): boolean {
+  if (isDownMigration(st.file.path)) return true;
+  const sections = st.file.host ? st.file.host.downSections() : downSections(st.file.text);
+  return sections.some(([from, to]) => st.start >= from && st.start < to);
+}
+
+/**
+ * The span of each subcommand of an ALTER TABLE statement, in `cmds` order: the text between the table name and
+ * the end, cut at top-level commas. Undefined when the pieces do not match the commands one to one.
+ */
+export function alterCmdSpans(st: Statement): { start: number; end: number }[] | undefined {
+  const name = st.body.relation ? st.nameSpan(st.body.relation.location) : undefined;
+  if (!name) return undefined;
+  const spans: { start: number; end: number }[] = [];
+  let depth = 0;
+  let open: { start: number; end: number } | undefined;
+  for (const t of st.codeTokens()) {
+    if (t.start < name.end || t.text === ';') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    if (depth === 0 && t.text === ',') {
+      if (open) spans.push(open);
+      open = undefined;
+      continue;
+    }
+    if (open) open.end = t.end;
+    else open = { start: t.start, end: t.end };
+  }
+  if (open) spans.push(open);
+  return spans.length === (st.body.cmds ?? []).length ? spans : undefined;
 }

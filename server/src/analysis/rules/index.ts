@@ -21,6 +21,9 @@ import { requireLockTimeout } from './require-lock-timeout';
 import { constraintNotValid } from './constraint-not-valid';
 import { uniqueConstraintIndex } from './unique-constraint-index';
 import { dropIndexConcurrently } from './drop-index-concurrently';
+import { setNotNull } from './set-not-null';
+import { tableRewrite } from './table-rewrite';
+import { unbatchedBackfill } from './unbatched-backfill';
 import { nonSargablePredicate } from './non-sargable-predicate';
 import { notInSubquery } from './not-in-subquery';
 import { orderByRandom } from './order-by-random';
@@ -50,6 +53,9 @@ export const RULES: readonly Rule[] = [
   constraintNotValid,
   uniqueConstraintIndex,
   dropIndexConcurrently,
+  setNotNull,
+  tableRewrite,
+  unbatchedBackfill,
   nonSargablePredicate,
   notInSubquery,
   orderByRandom,
