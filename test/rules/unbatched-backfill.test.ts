@@ -21,6 +21,10 @@ ruleTester(unbatchedBackfill, {
     later("UPDATE accounts SET tier = 'free' WHERE id IN (SELECT id FROM accounts WHERE tier IS NULL LIMIT 10000);", 'a batch'),
     later("DELETE FROM audit WHERE at < now() - interval '90 days';"),
     later(
+      "ALTER TABLE accounts ADD COLUMN region text;\nUPDATE accounts SET region = 'us' FROM audit WHERE audit.id = accounts.id;\nUPDATE accounts SET region = 'eu' WHERE region IS NULL;",
+      'WHERE col IS NULL after an UPDATE that filled some of the new column',
+    ),
+    later(
       "ALTER TABLE accounts ADD COLUMN IF NOT EXISTS region text;\nUPDATE accounts SET region = 'eu' WHERE region IS NULL;",
       'ADD COLUMN IF NOT EXISTS may find the column filled',
     ),

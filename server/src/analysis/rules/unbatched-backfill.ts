@@ -17,13 +17,18 @@ function inMigration(st: Statement): boolean {
   return (!!migrationKey(st.file.path).version || LIQUIBASE.test(st.file.text)) && !inDownMigration(st);
 }
 
-/** The columns this migration run added to the table before the statement (ALTER TABLE … ADD COLUMN). */
+/**
+ * The columns this migration run added to the table before the statement (ALTER TABLE … ADD COLUMN) and that are
+ * still NULL in every row there: no UPDATE of the table came in between (one may have filled some of them).
+ */
 function addedByRun(st: Statement, relname: string): Set<string> {
   const run = migrationRunAt(st.file, st.start);
   const out = new Set<string>();
   for (const s of st.file.statements) {
     if (s === st) break;
-    if (s.kind !== 'AlterTableStmt' || !s.hasAst || s.body.relation?.relname !== relname || migrationRunAt(st.file, s.start) !== run) continue;
+    if (!s.hasAst || s.body.relation?.relname !== relname || migrationRunAt(st.file, s.start) !== run) continue;
+    if (s.kind === 'UpdateStmt' || s.kind === 'MergeStmt') out.clear();
+    if (s.kind !== 'AlterTableStmt') continue;
     for (const raw of (s.body.cmds ?? []) as Node[]) {
       const cmd = as(raw, 'AlterTableCmd');
       // ADD COLUMN IF NOT EXISTS may find the column there, with its values.
