@@ -26,6 +26,7 @@ ruleTester(orderByRandom, {
     { name: 'another sort key', code: 'SELECT * FROM quotes ORDER BY id LIMIT 1;', files: SCHEMA },
     { name: 'a scalar subquery of random() runs once', code: 'SELECT * FROM quotes ORDER BY (SELECT random());', files: SCHEMA },
     { name: 'random() in the select list only', code: 'SELECT id, random() FROM quotes ORDER BY id;', files: SCHEMA },
+    { name: 'random() breaking ties after another key', code: 'SELECT * FROM quotes ORDER BY author, random() LIMIT 5;', files: SCHEMA },
     { name: 'TABLESAMPLE', code: 'SELECT * FROM quotes TABLESAMPLE SYSTEM (1);', files: SCHEMA },
   ],
   invalid: [

@@ -9,8 +9,9 @@ import { nextCodeToken, prevCodeToken, widenParens } from './_query-rules';
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
 
 const PLAN =
-  'PostgreSQL cannot plan NOT IN (SELECT …) as an anti-join (NULL semantics forbid it): it runs the subquery as a SubPlan, hashed ' +
-  'only while its whole result fits in hash memory (work_mem × hash_mem_multiplier), otherwise rescanned for every outer row (O(n×m))';
+  'PostgreSQL does not plan NOT IN (SELECT …) as an anti-join (NULL semantics forbid it; 19 does when both sides are declared NOT NULL): ' +
+  'it runs the subquery as a SubPlan, hashed only while its whole result fits in hash memory (work_mem × hash_mem_multiplier), ' +
+  'otherwise rescanned for every outer row (O(n×m))';
 
 export const notInSubquery = defineRule({
   meta: {
@@ -22,7 +23,8 @@ export const notInSubquery = defineRule({
       summary: '`x NOT IN (SELECT …)` (or `x <> ALL (SELECT …)`) over a table.',
       why:
         'NOT IN must return NULL, not true, when the subquery yields a NULL and nothing matches, so PostgreSQL cannot turn ' +
-        'it into an anti-join. It runs the subquery as a SubPlan instead: a hashed SubPlan while the whole subquery result ' +
+        'it into an anti-join (PostgreSQL 19 does, when both sides are declared NOT NULL and the outer one is not on the nullable side of ' +
+        'an outer join; such findings are reported at info). It runs the subquery as a SubPlan instead: a hashed SubPlan while the whole subquery result ' +
         'fits in hash memory (work_mem × hash_mem_multiplier), otherwise a plain SubPlan that scans the materialised result again for every outer row, O(n×m) ' +
         '(the PostgreSQL wiki\'s "Don\'t Do This" calls it "horrifically slow"). NOT EXISTS is planned as a hash, merge or ' +
         'nested-loop anti-join, which can use an index on the inner column. The NULL rule is also a trap of its own: a single ' +
@@ -45,10 +47,10 @@ export const notInSubquery = defineRule({
         'SELECT id FROM users WHERE NOT EXISTS (SELECT 1 FROM orders WHERE orders.user_id = users.id);',
     },
     messages: {
-      rewrite: `${PLAN}. Both sides are NOT NULL here, so NOT EXISTS (SELECT 1 … WHERE {{correlation}}) means the same and is planned as an anti-join.`,
+      rewrite: `${PLAN}. Both sides are NOT NULL here, so NOT EXISTS (SELECT 1 … WHERE {{correlation}}) means the same and is planned as an anti-join.{{pg19}}`,
       rewriteByHand:
         `${PLAN}. Both sides are NOT NULL here, so NOT EXISTS (SELECT 1 FROM … WHERE the subquery's column = the outer row's) means the ` +
-        'same and is planned as an anti-join (no quick fix for this form of subquery).',
+        'same and is planned as an anti-join (no quick fix for this form of subquery).{{pg19}}',
       innerNullable:
         `${PLAN}. {{inner}} may be NULL ({{because}}): then \`{{outer}} NOT IN (…)\` is NULL for every row without a match and the query returns ` +
         'none of them. NOT EXISTS is not equivalent (it ignores NULLs): add `WHERE {{inner}} IS NOT NULL` to the subquery and use NOT EXISTS ' +
@@ -85,7 +87,7 @@ export const notInSubquery = defineRule({
       const base = { start: site.flag.start, end: site.flag.end };
       // Nullability, pair by pair: the inner side first (the NULL trap), then the outer.
       const innerNull = pairs.map((p) => innerNullability(model, inner, p.inner));
-      const outerNull = pairs.map((p) => columnNullability(model, p.outer).state);
+      const outerNull = pairs.map((p) => columnNullability(model, p.outer, c.node).state);
       const nullableInner = pairs.findIndex((_, i) => innerNull[i] === 'nullable');
       if (nullableInner >= 0) {
         const { inner: i, outer: o } = pairs[nullableInner];
@@ -95,7 +97,7 @@ export const notInSubquery = defineRule({
       const nullableOuter = pairs.findIndex((_, i) => outerNull[i] === 'nullable');
       if (nullableOuter >= 0) {
         const o = pairs[nullableOuter].outer;
-        report({ ...base, messageId: 'outerNullable', data: { outer: text(o), because: because(model, o) } });
+        report({ ...base, messageId: 'outerNullable', data: { outer: text(o), because: because(model, o, c.node) } });
         continue;
       }
       const unknown = pairs.flatMap((p, i) => [
@@ -107,8 +109,17 @@ export const notInSubquery = defineRule({
         continue;
       }
       const fix = rewrite(statement, model, site, inner, pairs as { outer: Node; inner: Node }[]);
-      if (fix) report({ ...base, messageId: 'rewrite', data: { correlation: fix.correlation }, fix: fix.fix });
-      else report({ ...base, messageId: 'rewriteByHand' });
+      // PostgreSQL 19 makes the anti-join itself when the outer columns are declared NOT NULL (it reads no outer WHERE).
+      const inWhere = conjuncts(outer.node.whereClause).some((w) => Object.values(w)[0] === c.node);
+      const pg19 = inWhere && pairs.every((p) => declaredNotNull(model, p.outer, c.node));
+      const version = pg19
+        ? {
+            severity: 'info' as const,
+            data: { pg19: ' PostgreSQL 19 plans this one as an anti-join itself (the outer columns are declared NOT NULL): it matters on 18 and older.' },
+          }
+        : { data: { pg19: '' } };
+      if (fix) report({ ...base, messageId: 'rewrite', ...version, data: { ...version.data, correlation: fix.correlation }, fix: fix.fix });
+      else report({ ...base, messageId: 'rewriteByHand', ...version });
     }
   },
 });
@@ -194,15 +205,19 @@ function bounded(model: SemanticModel, s: Scope, seen: Set<Scope>): boolean {
 type Nullability = 'not-null' | 'nullable' | 'unknown';
 
 /** Why a column may be NULL, for the message. */
-function because(model: SemanticModel, ref: Node | undefined): string {
+function because(model: SemanticModel, ref: Node | undefined, at?: Node): string {
   const r = ref && as(ref, 'ColumnRef') ? model.resolve(as(ref, 'ColumnRef')!) : undefined;
-  return r && nullableSide(r.scope, r.item) ? 'it comes from the nullable side of an outer join' : 'it is not declared NOT NULL';
+  return r && nullableSide(r.scope, r.item, at) ? 'it comes from the nullable side of an outer join' : 'it is not declared NOT NULL';
 }
 
-/** Whether a FROM item is on the nullable side of an outer join of its scope. */
-function nullableSide(s: Scope, item: FromItem): boolean {
+/**
+ * Whether a FROM item is on the nullable side of an outer join of its scope. Inside that join's own ON condition (`at`
+ * there) its columns are the row's own, not NULL-extended yet.
+ */
+function nullableSide(s: Scope, item: FromItem, at?: Node): boolean {
   return s.joins.some((j) => {
     const t = j.node.jointype;
+    if (at && contains(j.node.quals, at)) return false;
     return (
       (t === 'JOIN_FULL' && (j.left.includes(item) || j.right.includes(item))) ||
       (t === 'JOIN_LEFT' && j.right.includes(item)) ||
@@ -211,9 +226,32 @@ function nullableSide(s: Scope, item: FromItem): boolean {
   });
 }
 
-/** A WHERE conjunct of the scope that rejects NULL in the column: `col IS NOT NULL`, or a comparison with it. */
-function whereRejectsNull(model: SemanticModel, s: Scope, col: ResolvedColumn): boolean {
+function containsType(root: unknown, type: string): boolean {
+  let found = false;
+  walk(root, (t) => {
+    if (t === type) found = true;
+    return found ? false : undefined;
+  });
+  return found;
+}
+
+function contains(root: unknown, node: Node): boolean {
+  let found = false;
+  walk(root, (_, n) => {
+    if (n === node) found = true;
+    return found ? false : undefined;
+  });
+  return found;
+}
+
+/**
+ * A condition that rejects NULL in the column: `col IS NOT NULL` or a comparison with it, a conjunct of the scope's
+ * WHERE or, when the column's item is on no nullable side, of an inner join's ON.
+ */
+function rejectsNull(model: SemanticModel, s: Scope, col: ResolvedColumn, at?: Node): boolean {
   const where = new Set(conjuncts(s.node.whereClause));
+  if (!nullableSide(s, col.item, at))
+    for (const j of s.joins) if (j.node.jointype === 'JOIN_INNER') for (const c of conjuncts(j.node.quals as Node)) where.add(c);
   return model.predicates(s).some((p) => {
     if (!p.node || !where.has(p.node) || p.kind === 'or') return false;
     if (p.kind === 'is-null') return p.negated && sameColumn(p.column, col);
@@ -229,17 +267,25 @@ const sameColumn = (a: ResolvedColumn, b: ResolvedColumn) => a.item === b.item &
  * an outer join, or rejected by a WHERE conjunct of the scope it comes from (every row that reaches the expression,
  * or is kept whatever it yields, has it non-NULL); nullable when the catalog's column is not NOT NULL.
  */
-function columnNullability(model: SemanticModel, ref: Node | undefined): { state: Nullability; col?: ResolvedColumn } {
+function columnNullability(model: SemanticModel, ref: Node | undefined, at?: Node): { state: Nullability; col?: ResolvedColumn } {
   const r = ref && as(ref, 'ColumnRef') ? model.resolve(as(ref, 'ColumnRef')!) : undefined;
   if (!r) return { state: 'unknown' };
-  if (whereRejectsNull(model, r.scope, r)) return { state: 'not-null', col: r };
+  if (rejectsNull(model, r.scope, r, at)) return { state: 'not-null', col: r };
   if (r.item.kind !== 'table' || !r.column || !r.item.table || r.item.table.columns.size === 0) return { state: 'unknown', col: r };
-  if (nullableSide(r.scope, r.item)) return { state: 'nullable', col: r };
+  if (nullableSide(r.scope, r.item, at)) return { state: 'nullable', col: r };
   return { state: r.column.notNull ? 'not-null' : 'nullable', col: r };
+}
+
+/** NOT NULL by the catalog alone (not by a WHERE condition), off the nullable side of any outer join. */
+function declaredNotNull(model: SemanticModel, ref: Node, at: Node): boolean {
+  const r = as(ref, 'ColumnRef') ? model.resolve(as(ref, 'ColumnRef')!) : undefined;
+  return !!r && r.item.kind === 'table' && !!r.column?.notNull && !nullableSide(r.scope, r.item, at);
 }
 
 /** The subquery's selected column: it must be a column of the subquery's own FROM. */
 function innerNullability(model: SemanticModel, inner: Scope, target: Node | undefined): Nullability {
+  // GROUPING SETS, ROLLUP and CUBE make a column NULL in the groups that leave it out.
+  if (containsType(inner.node.groupClause, 'GroupingSet')) return 'unknown';
   const { state, col } = columnNullability(model, target);
   return col && col.scope !== inner ? 'unknown' : state;
 }
@@ -322,12 +368,13 @@ function rewrite(
     if (!innerSpan) return undefined;
     conditions.push(`${quoteIdent(qualifier)}.${quoteIdent(outerCol.name)} = ${text.slice(innerSpan.start, innerSpan.end)}`);
   }
+  let aliasAt: number | undefined;
   if (alias) {
     // A reference qualified by the table's own name would now mean the outer row: leave such subqueries alone.
     if (qualifiedBy(sel, alias.item.name)) return undefined;
     const rvSpan = st.nameSpan(alias.item.rv!.location!);
     if (!rvSpan) return undefined;
-    edits.push({ start: rvSpan.end, end: rvSpan.end, newText: ` AS ${alias.name}` });
+    aliasAt = rvSpan.end;
   }
   edits.unshift({ start: site.head!.start, end: site.head!.end, newText: 'NOT EXISTS (' });
   const targets = (sel.targetList as Node[]).map((t) => st.span(t));
@@ -344,8 +391,13 @@ function rewrite(
   } else {
     const last = st.span((sel.fromClause as Node[])[sel.fromClause.length - 1]);
     if (!last) return undefined;
-    edits.push({ start: last.end, end: last.end, newText: ` WHERE ${correlation}` });
+    // The alias of a last FROM table goes before the new WHERE, in one insertion.
+    if (aliasAt === last.end) {
+      edits.push({ start: last.end, end: last.end, newText: ` AS ${alias!.name} WHERE ${correlation}` });
+      aliasAt = undefined;
+    } else edits.push({ start: last.end, end: last.end, newText: ` WHERE ${correlation}` });
   }
+  if (aliasAt !== undefined) edits.push({ start: aliasAt, end: aliasAt, newText: ` AS ${alias!.name}` });
   edits.sort((a, b) => a.start - b.start);
   return { fix: { title: `Rewrite as NOT EXISTS (… WHERE ${correlation})`, edits }, correlation };
 }

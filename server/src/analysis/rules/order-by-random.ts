@@ -16,7 +16,7 @@ export const orderByRandom = defineRule({
         '`ORDER BY random() LIMIT 1` on a million-row table reads the million rows to return one. Its cost grows with the ' +
         'table, not with the sample. Shuffling rows that are not a table (VALUES, generate_series, unnest of a parameter) ' +
         'or a subquery that is cut to a LIMIT first is left alone, and so is a query whose WHERE pins a unique key ' +
-        '(one row to sort).',
+        "(one row to sort) and random() after another sort key (it breaks ties; an index can still give the first key's order).",
       fix:
         'Sample instead of sorting: `FROM t TABLESAMPLE SYSTEM (1)` reads about 1 % of the pages (whole pages, so the rows ' +
         'are clustered), `TABLESAMPLE BERNOULLI (1)` about 1 % of the rows (it still reads every page), and the ' +
@@ -42,7 +42,9 @@ export const orderByRandom = defineRule({
     for (const scope of model.scopes) {
       const sel = scope.node;
       if (scope.kind !== 'select' || !sel.sortClause) continue;
-      for (const sb of sel.sortClause as Node[]) {
+      // Only a random first key shuffles the rows: after another key (`ORDER BY category, random()`) it breaks ties, and an
+      // index on the first key can still give the order (an incremental sort).
+      for (const sb of (sel.sortClause as Node[]).slice(0, 1)) {
         const key = as(sb, 'SortBy')?.node;
         if (!key || !callsRandom(sortExpr(sel, key))) continue;
         const tables = readTables(scope, model);
