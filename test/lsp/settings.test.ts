@@ -2,10 +2,34 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../../server/src/analysis/config';
+import { RULE_IDS } from '../../server/src/analysis/rules/index';
+import { mergeSettings } from '../../server/src/ide/settings';
 import { fileUri, textIn } from './client';
 import { codes, has, hasNot, of, start } from './harness';
 
 const PAGE = 'SELECT * FROM t ORDER BY id LIMIT 10 OFFSET 20;\n';
+
+describe('mergeSettings', () => {
+  it('keeps every field of .pgperf.json that no setting replaces', () => {
+    const file = parseConfigText(
+      JSON.stringify({
+        rules: { 'vacuum-full': 'error' },
+        tenantColumn: 'org_id',
+        partitionedTables: { 'app.events': { strategy: 'list', columns: ['kind'] } },
+        include: ['db/**/*.sql'],
+        exclude: ['db/old/**'],
+        templates: ['%%\\w+%%', { pattern: '@@\\w+@@', as: 'value' }],
+        embedded: { languages: { python: false }, calls: ['runQuery'], tags: ['db.sql'], keywordFallback: false },
+      }),
+      RULE_IDS,
+    );
+    expect(file.problems).toEqual([]);
+    // Every field differs from its default, so a field the merge drops shows.
+    for (const k of Object.keys(DEFAULT_CONFIG) as (keyof ResolvedConfig)[]) expect(file.config[k], k).not.toEqual(DEFAULT_CONFIG[k]);
+    expect(mergeSettings(file.config, {})).toEqual({ config: file.config, problems: [] });
+  });
+});
 
 describe('lsp: settings', () => {
   it('pgperf.rules severities from workspace/configuration apply to open and closed files', async () => {
@@ -77,6 +101,21 @@ describe('lsp: settings', () => {
     client.watchedFilesChanged([{ uri: fileUri(join(dir, '.pgperf.json')), type: 2 }]);
     const p2 = await client.waitForDiagnostics(uri('m.sql'), hasNot('reindex-concurrently'));
     expect(codes(p2.diagnostics)).toEqual(['select-star', 'vacuum-full']);
+  });
+
+  it('.pgperf.json templates apply beside the settings: a pattern is replaced before parsing, in closed and open files', async () => {
+    // `%%name%%` is no SQL: without the pattern the statement is a syntax error, with it the OFFSET is found.
+    const text = 'SELECT id FROM %%events%% ORDER BY id LIMIT 10 OFFSET 20;\n';
+    const { client, uri } = await start(
+      { '.pgperf.json': JSON.stringify({ templates: ['%%\\w+%%'] }), 'closed.sql': text },
+      { rules: { 'vacuum-full': 'error' } },
+    );
+    const closed = await client.waitForDiagnostics(uri('closed.sql'));
+    expect(codes(closed.diagnostics)).toEqual(['offset-pagination']);
+    const u = uri('open.sql');
+    client.open(u, text, 1);
+    const p = await client.waitForDiagnostics(u, (_, p) => p.version === 1);
+    expect(codes(p.diagnostics)).toEqual(['offset-pagination']);
   });
 
   it('a .pgperf.json that is not JSON does not stop the server; the defaults apply', async () => {

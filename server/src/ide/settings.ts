@@ -6,7 +6,10 @@
 import { resolveConfig, type ConfigResult, type ResolvedConfig } from '../analysis/config';
 import { RULE_IDS } from '../analysis/rules/index';
 
-/** Settings over `.pgperf.json` (`base`, already resolved) over defaults; a setting left at its empty default does not override. */
+/**
+ * Settings over `.pgperf.json` (`base`, already resolved) over defaults; a setting left at its empty default does not
+ * override. Every field of the file is kept where no setting replaces it.
+ */
 export function mergeSettings(base: ResolvedConfig | undefined, settings: Record<string, unknown>): ConfigResult {
   const raw: Record<string, unknown> = {};
   if (base) {
@@ -33,5 +36,8 @@ export function mergeSettings(base: ResolvedConfig | undefined, settings: Record
     raw.embedded = { ...under, ...over, ...(languages !== undefined ? { languages } : {}) };
   }
   for (const k of ['tenantColumn', 'include', 'exclude'] as const) if (s[k] !== undefined && s[k] !== null && s[k] !== '') raw[k] = s[k];
-  return resolveConfig(raw, RULE_IDS);
+  const merged = resolveConfig(raw, RULE_IDS);
+  // The file's template patterns are compiled already (no raw value to validate again), and no setting holds any.
+  if (base) merged.config.templates = base.templates;
+  return merged;
 }
