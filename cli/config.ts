@@ -2,9 +2,10 @@
  * `.pgperf.json` for the command line: one reader, used by `lint` (which reports what is wrong with the file) and
  * by `explain` (which only needs its include/exclude globs and embedded settings to find the workspace DDL).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CONFIG_FILE, DEFAULT_CONFIG, parseConfigText, RULE_IDS, type ConfigProblem, type ResolvedConfig } from '../server/src/analysis/index';
+import { CONFIG_FILE, DEFAULT_CONFIG, type ConfigProblem, type ResolvedConfig } from '../server/src/analysis/index';
+import { readConfigFile as readConfig } from '../server/src/config-file';
 import { UsageError } from '../server/src/files';
 
 export interface LoadedConfig {
@@ -12,18 +13,6 @@ export interface LoadedConfig {
   problems: ConfigProblem[];
   /** The file read; absent when there was none and the defaults apply. */
   path?: string;
-}
-
-type ConfigRead = { config: ResolvedConfig; problems: ConfigProblem[] } | { unreadable: string };
-
-function readConfig(path: string): ConfigRead {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { unreadable: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
-  }
-  return parseConfigText(text, RULE_IDS);
 }
 
 /**

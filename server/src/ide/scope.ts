@@ -12,10 +12,13 @@ export function embeddedLanguageOf(path: string): EmbeddedLanguage | undefined {
   return lang === 'tsx' ? 'typescript' : lang;
 }
 
-/** Whether the workspace scan would read this file: the include/exclude globs, and its host language switched on. */
+/**
+ * Whether the workspace scan reads this file: its project's include/exclude globs, which are relative to the project's
+ * folder (the workspace folder for the top project, as in the CLI), and its host language switched on there.
+ */
 export function inScope(ws: Workspace, path: string): boolean {
-  // The globs the scan applies (the top project's, relative to the workspace folder).
-  const cfg = ws.config;
+  const root = ws.projectOf(path);
+  const cfg = ws.configOf(path);
   const lang = embeddedLanguageOf(path);
-  return matchesGlobs(path, cfg.include, cfg.exclude) && (!lang || cfg.embedded.languages[lang]);
+  return matchesGlobs(root === '' ? path : path.slice(root.length + 1), cfg.include, cfg.exclude) && (!lang || cfg.embedded.languages[lang]);
 }

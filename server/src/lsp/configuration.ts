@@ -3,13 +3,16 @@
  * projects (a subfolder holding a `.pgperf.json`). Problems in a `.pgperf.json` are shown on the file itself, as
  * warnings on the key at fault; problems in a setting go to the log.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Connection, Diagnostic } from 'vscode-languageserver/node';
-import { CONFIG_FILE, foldersAbove, parseConfigText, RULE_IDS, type ConfigProblem, type ResolvedConfig } from '../analysis/index';
+import { CONFIG_FILE, foldersAbove, type ConfigProblem, type ResolvedConfig } from '../analysis/index';
+import { readConfigFile, type ConfigFileRead } from '../config-file';
 import { mergeSettings } from '../ide/settings';
+
+/** A config file that was read (one that cannot be read counts as absent: the defaults apply). */
+const readable = (read: ConfigFileRead | undefined) => (read && !('unreadable' in read) ? read : undefined);
 
 export class Configuration {
   /** Whether the client answers workspace/configuration. */
@@ -22,25 +25,16 @@ export class Configuration {
 
   /** The top project's config: the first workspace folder's `.pgperf.json` under the client's settings. */
   async top(folders: readonly string[]): Promise<ResolvedConfig> {
-    const problems: { uri: string; problems: ConfigProblem[]; text?: string }[] = [];
-    let base: ResolvedConfig | undefined;
-    const fileUri = folders[0] ? pathToFileURL(join(folders[0], CONFIG_FILE)).href : undefined;
-    if (fileUri) {
-      const text = await readFile(fileURLToPath(fileUri), 'utf8').catch(() => undefined);
-      if (text !== undefined) {
-        const r = parseConfigText(text, RULE_IDS);
-        base = r.config;
-        problems.push({ uri: fileUri, problems: r.problems, text });
-      }
-    }
+    const file = folders[0] ? join(folders[0], CONFIG_FILE) : undefined;
+    const read = readable(file ? readConfigFile(file) : undefined);
     let settings: Record<string, unknown> = {};
     if (this.canConfigure) {
       settings = ((await this.connection.workspace.getConfiguration({ section: 'pgperf' }).catch(() => ({}))) ?? {}) as Record<string, unknown>;
     }
-    const config = mergeSettings(base, settings);
+    const config = mergeSettings(read?.config, settings);
     for (const p of config.problems) this.connection.console.warn(`[pgperf] setting pgperf.${p.path}: ${p.message} (ignored)`);
     this.clear(this.topProblemUris);
-    for (const p of problems) this.show(this.topProblemUris, p.uri, p.text ?? '', p.problems);
+    if (file && read) this.show(this.topProblemUris, pathToFileURL(file).href, read.text, read.problems);
     return config.config;
   }
 
@@ -50,7 +44,7 @@ export class Configuration {
    */
   projects(folders: readonly string[], paths: readonly string[]): Map<string, ResolvedConfig> {
     const slash = (p: string) => p.split(sep).join('/');
-    const seen = new Map<string, boolean>();
+    const seen = new Set<string>();
     const projects = new Map<string, ResolvedConfig>();
     this.clear(this.projectProblemUris);
     for (const path of paths) {
@@ -58,13 +52,12 @@ export class Configuration {
       if (!root) continue;
       for (const dir of foldersAbove(slash(path), slash(root))) {
         if (seen.has(dir)) continue;
+        seen.add(dir);
         const file = join(dir, CONFIG_FILE);
-        const text = existsSync(file) ? readText(file) : undefined;
-        seen.set(dir, text !== undefined);
-        if (text === undefined) continue;
-        const r = parseConfigText(text, RULE_IDS);
-        projects.set(slash(relative(root, dir)), r.config);
-        this.show(this.projectProblemUris, pathToFileURL(file).href, text, r.problems);
+        const read = readable(existsSync(file) ? readConfigFile(file) : undefined);
+        if (!read) continue;
+        projects.set(slash(relative(root, dir)), read.config);
+        this.show(this.projectProblemUris, pathToFileURL(file).href, read.text, read.problems);
       }
     }
     return projects;
@@ -83,14 +76,6 @@ export class Configuration {
 
 function problemDiagnostic(text: string, x: ConfigProblem): Diagnostic {
   return { range: rangeOfKey(text, x.path), severity: 2, source: 'pgperf', message: `${x.path || '(root)'}: ${x.message} (ignored)` };
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function lineAt(text: string, offset: number): number {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { collectFiles } from '../files';
-import { embeddedLanguageOf } from '../ide/scope';
+import { embeddedLanguageOf, inScope } from '../ide/scope';
 import type { ServerState } from './state';
 
 /** Reads the configuration again, then scans (at start-up, and when a setting or a `.pgperf.json` changes). */
@@ -22,7 +22,7 @@ async function scan(s: ServerState): Promise<void> {
   const progress = s.canProgress ? await s.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
   progress?.begin('pgperf: analysing SQL files', 0, undefined, false);
   const cfg = ws.config;
-  const paths = s.ids.folders.flatMap((root) => {
+  const scanned = s.ids.folders.flatMap((root) => {
     try {
       // Host files of a language switched off are not read at all (they would hold no SQL).
       return collectFiles(['.'], root, cfg.include, cfg.exclude).filter((p) => {
@@ -33,7 +33,12 @@ async function scan(s: ServerState): Promise<void> {
       return [];
     }
   });
-  ws.setProjects(s.configuration.projects(s.ids.folders, paths));
+  ws.setProjects(s.configuration.projects(s.ids.folders, scanned));
+  // A separate project's own globs decide which of its files are read (the top project's did so above).
+  const paths = scanned.filter((p) => {
+    const path = s.ids.pathOf(pathToFileURL(p).href);
+    return ws.projectOf(path) === '' || inScope(ws, path);
+  });
   const keys = new Set(paths.map((p) => pathToFileURL(p).href));
   for (const key of ws.uris()) if (key.startsWith('file:') && !keys.has(key) && !ws.get(key)?.open) ws.remove(key);
   let done = 0;
