@@ -47,6 +47,18 @@ ruleTester(nonSargablePredicate, {
     { name: 'HAVING on an aggregate', code: 'SELECT email FROM users GROUP BY email HAVING count(email) > 1;', files },
     { name: 'the wrapped column on both sides of nothing: a function of two columns', code: 'SELECT 1 FROM users WHERE coalesce(email, name) = $1;', files },
     { name: 'not a comparison: LIKE and IS NULL', code: "SELECT 1 FROM users WHERE lower(email) LIKE 'a%' AND lower(email) IS NULL;", files },
+    {
+      name: 'a substring search (no expression index fits every value)',
+      code: 'SELECT 1 FROM users WHERE position($1 in email) > 0 AND strpos(email, $2) > 0;',
+      files,
+    },
+    { name: 'a function with a parameter among its arguments', code: 'SELECT 1 FROM users WHERE date_trunc($1, created_at) = $2;', files },
+    {
+      name: 'a host interpolation inside the expression',
+      code: 'const r = await sql`SELECT 1 FROM users WHERE date_trunc(${unit}, created_at) = ${d}`;',
+      filename: 'src/q.ts',
+      files,
+    },
     { name: 'a CTE of the same name shadows the table', code: 'WITH users AS (SELECT 1 AS n) SELECT 1 FROM users WHERE n + 1 = 2;', files },
   ],
   invalid: [

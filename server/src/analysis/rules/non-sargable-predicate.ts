@@ -75,9 +75,11 @@ function wrapOf(e: Node | undefined): Wrap | undefined {
     if (fn.agg_star || fn.over || fn.agg_filter || fn.agg_order || fn.agg_distinct) return undefined;
     const args = (fn.args ?? []) as Node[];
     const refs = args.filter((a) => as(a, 'ColumnRef'));
-    // One column argument, every other one a constant (`date_trunc('day', created_at)`, `coalesce(x, 0)`).
-    if (refs.length !== 1 || args.some((a) => a !== refs[0] && !constant(a))) return undefined;
+    // One column argument, every other one a literal (`date_trunc('day', created_at)`, `coalesce(x, 0)`): an
+    // expression an index can hold. With a parameter among them (`position($1 in name)`) it is a search, not one.
+    if (refs.length !== 1 || args.some((a) => a !== refs[0] && !literal(a))) return undefined;
     const name = strings(fn.funcname).pop()!.toLowerCase();
+    if (SEARCH_FUNCTIONS.has(name)) return undefined;
     if (args.length === 1 && CAST_FUNCTIONS.has(name) && strings(fn.funcname).length === 1) return { kind: 'cast', ref: refs[0], to: typeKey(name) };
     return { kind: 'function', ref: refs[0], name };
   }
@@ -88,6 +90,31 @@ function wrapOf(e: Node | undefined): Wrap | undefined {
   }
   return undefined;
 }
+
+/** A literal, possibly cast (`'day'`, `0`, `'YYYY'::text`). */
+function literal(e: Node): boolean {
+  const cast = as(e, 'TypeCast');
+  return !!as(cast ? cast.arg : e, 'A_Const');
+}
+
+/**
+ * Functions that search the column for a value (substring, pattern, similarity): no expression index of the
+ * call fits every value, and the bare column does not help either (leading-wildcard-like's business).
+ */
+const SEARCH_FUNCTIONS = new Set([
+  'position',
+  'strpos',
+  'starts_with',
+  'similarity',
+  'word_similarity',
+  'strict_word_similarity',
+  'levenshtein',
+  'regexp_like',
+  'regexp_match',
+  'regexp_count',
+  'regexp_instr',
+  'textregexeq',
+]);
 
 /** True when an expression reads no column at all (a literal, a parameter, a cast of one, now()). */
 function constant(e: unknown): boolean {
@@ -213,7 +240,9 @@ export const nonSargablePredicate = defineRule({
         'alone), and no index of the table has an expression on the column (an expression index may be the one ' +
         'that serves it). Casts PostgreSQL performs by relabelling (varchar to text) and casts to the column’s own ' +
         'type keep the column and are not flagged; casts between string types, to or from domains and enums, and ' +
-        'of columns of unknown type are left alone too.',
+        'of columns of unknown type are left alone too, and so are calls with a parameter among their arguments or ' +
+        'that search the column for a value (`position($1 in name)`, `strpos`, `similarity`: no expression index ' +
+        'fits every value), and expressions holding a template or host interpolation.',
       fix:
         'Compare the bare column: for a day, the range `created_at >= $1::date AND created_at < $1::date + 1` ' +
         '(the quick fix rewrites `date(col)` / `col::date` comparisons so; a date becomes its midnight in the ' +
@@ -253,6 +282,8 @@ export const nonSargablePredicate = defineRule({
         const colSpan = exprSpan(st, c.wrap.ref);
         if (!span || !colSpan) continue;
         const expr = st.file.text.slice(span.start, span.end);
+        // A template or host interpolation inside the expression: what it stands for is unknown.
+        if (st.file.sqlText.slice(span.start, span.end) !== expr) continue;
         const columnText = st.file.text.slice(colSpan.start, colSpan.end);
         const base = { start: span.start, end: span.end };
         const data = { expr, column: columnText, index: leading.name };
