@@ -5,6 +5,7 @@
  */
 import { as, type Node } from '../ast';
 import { qkey, type Catalog, type TableInfo } from '../catalog';
+import { migrationKey } from '../migration-order';
 import type { Statement } from '../parse';
 import type { TextEdit } from '../types';
 
@@ -49,4 +50,15 @@ export function statementAfter(st: Statement, sql: string): TextEdit {
 /** True when the CREATE TABLE copies another table's definition (LIKE): its indexes may come with it, unseen. */
 export function hasLikeClause(created: { body?: Node } | undefined): boolean {
   return ((created?.body?.tableElts ?? []) as Node[]).some((e) => !!as(e, 'TableLikeClause'));
+}
+
+/**
+ * True when the statement runs once, as part of a migration: its file is versioned (`002_vip.sql`,
+ * `V3__x.sql`, `20240101_x/migration.sql`) or its path names migrations (`data-migrations/`, `migrations.go`).
+ * An index built for such a statement would read the table to build as much as the statement reads it once.
+ */
+export function inMigration(st: Statement): boolean {
+  // The file name and the two folders above it: the workspace's own location is not the statement's business.
+  const near = st.file.path.split(/[/\\]/).slice(-3).join('/');
+  return /migrat/i.test(near) || migrationKey(st.file.path).version !== undefined;
 }

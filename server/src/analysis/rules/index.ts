@@ -29,6 +29,8 @@ import { notInSubquery } from './not-in-subquery';
 import { orderByRandom } from './order-by-random';
 import { vectorOrderbyNoLimit } from './vector-orderby-no-limit';
 import { vectorDistanceThreshold } from './vector-distance-threshold';
+import { arrayAnyGin } from './array-any-gin';
+import { leadingWildcardLike } from './leading-wildcard-like';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -61,6 +63,8 @@ export const RULES: readonly Rule[] = [
   orderByRandom,
   vectorOrderbyNoLimit,
   vectorDistanceThreshold,
+  arrayAnyGin,
+  leadingWildcardLike,
   unusedSuppression,
 ];
 
