@@ -23,6 +23,7 @@ ruleTester(vectorDistanceThreshold, {
       code: 'SELECT id FROM docs WHERE embedding <=> $1 < 0.3 ORDER BY embedding <=> $1;',
       files: SCHEMA,
     },
+    { name: 'the rows of one document', code: 'SELECT id FROM docs WHERE doc_id = $2 AND embedding <=> $1 < 0.3;', files: SCHEMA },
     { name: 'a column of unknown type', code: 'SELECT id FROM items WHERE embedding <=> $1 < 0.3;' },
     { name: 'a geometric distance', code: "SELECT id FROM docs WHERE loc <-> point '(1,2)' < 5;", files: SCHEMA },
     { name: 'pairs of rows (a join)', code: 'SELECT a.id FROM docs a JOIN docs b ON a.id < b.id WHERE a.embedding <-> b.embedding < 0.1;', files: SCHEMA },
@@ -45,7 +46,7 @@ ruleTester(vectorDistanceThreshold, {
     },
     {
       name: 'a similarity: 1 - distance > threshold, with another ORDER BY',
-      code: 'SELECT id FROM docs WHERE doc_id = $2 AND 1 - (embedding <=> $1::vector) > 0.7 ORDER BY id;',
+      code: 'SELECT id FROM docs WHERE doc_id > $2 AND 1 - (embedding <=> $1::vector) > 0.7 ORDER BY id;',
       files: SCHEMA,
       errors: [{ text: '1 - (embedding <=> $1::vector) > 0.7' }],
       output: null,

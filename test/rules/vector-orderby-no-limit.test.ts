@@ -17,6 +17,7 @@ ruleTester(vectorOrderbyNoLimit, {
     { name: 'FETCH FIRST', code: 'SELECT id FROM docs ORDER BY embedding <-> $1 FETCH FIRST 5 ROWS ONLY;', files: SCHEMA },
     { name: 'a LIMIT of the outer query', code: 'SELECT * FROM (SELECT id, embedding <=> $1 AS d FROM docs ORDER BY d) s LIMIT 10;', files: SCHEMA },
     { name: 'a LIMIT read through a CTE', code: 'WITH n AS (SELECT id FROM docs ORDER BY embedding <=> $1) SELECT * FROM n LIMIT 3;', files: SCHEMA },
+    { name: 'ranking the rows of one document', code: 'SELECT id FROM docs WHERE doc_id = ANY($2) ORDER BY embedding <=> $1;', files: SCHEMA },
     { name: 'a cursor', code: 'DECLARE c CURSOR FOR SELECT id FROM docs ORDER BY embedding <=> $1;', files: SCHEMA },
     { name: 'a column of unknown type', code: 'SELECT id FROM items ORDER BY embedding <=> $1;' },
     { name: 'pg_trgm distance on text', code: "SELECT id FROM names ORDER BY name <-> 'word';", files: SCHEMA },
@@ -54,6 +55,13 @@ ruleTester(vectorOrderbyNoLimit, {
     {
       name: 'a subquery in an expression is not bounded by the outer LIMIT',
       code: 'SELECT array(SELECT id FROM docs ORDER BY embedding <=> $1) LIMIT 1;',
+      files: SCHEMA,
+      errors: [{}],
+      output: null,
+    },
+    {
+      name: 'a range condition on another column does not pin the rows',
+      code: 'SELECT id FROM docs WHERE doc_id > $2 ORDER BY embedding <=> $1;',
       files: SCHEMA,
       errors: [{}],
       output: null,

@@ -1,14 +1,16 @@
 import { as, operatorOf, walk, type Node } from '../ast';
+import type { TableInfo } from '../catalog';
 import { defineRule } from '../rule';
 import { readsOf, semanticModel, type Scope, type SemanticModel } from '../semantic';
 import { DISTANCE_OPS, METRIC_NAME, selectScopes, vectorIndexesOn, vectorOrders, type Metric } from './_pgvector';
-import { limitedAbove, VECTOR_OPS, VECTOR_TYPES } from './vector-orderby-no-limit';
+import { entityFiltered, limitedAbove, VECTOR_OPS, VECTOR_TYPES } from './vector-orderby-no-limit';
 
 const COMPARISONS = new Set(['<', '<=', '>', '>=']);
 const ARITHMETIC = new Set(['+', '-', '*', '/']);
 
 interface Distance {
   column: string;
+  info: TableInfo;
   table: string;
   metric: Metric;
   indexed: boolean;
@@ -29,7 +31,8 @@ export const vectorDistanceThreshold = defineRule({
         'vector read and compared), however few rows qualify. Similarity written as `1 - (embedding <=> $1) > 0.7` is the ' +
         'same. Only vector, halfvec and sparsevec columns the workspace declares are checked; a query that also orders by ' +
         'that distance is left to vector-orderby-no-limit (with a LIMIT, the index scan is used and the threshold filters ' +
-        'its rows).',
+        'its rows), and so is one whose WHERE also pins another column of the table with an equality (`doc_id = $2`: a few ' +
+        'rows found by that column, where computing the distance is cheap).',
       fix:
         'Ask for the k nearest rows and apply the threshold to them: ' +
         '`SELECT * FROM (SELECT id, embedding <=> $1 AS distance FROM docs ORDER BY distance LIMIT 100) nearest WHERE ' +
@@ -69,7 +72,7 @@ export const vectorDistanceThreshold = defineRule({
         const left = distanceIn(scope, model, n.lexpr);
         const right = distanceIn(scope, model, n.rexpr);
         const d = left && !right && constant(scope, model, n.rexpr) ? left : right && !left && constant(scope, model, n.lexpr) ? right : undefined;
-        if (!d || ordered.has(d.column)) return undefined;
+        if (!d || ordered.has(d.column) || entityFiltered(model, scope, d.info, d.column)) return undefined;
         const span = statement.span({ A_Expr: n });
         if (!span) return undefined;
         report({
@@ -122,7 +125,7 @@ function distanceIn(s: Scope, model: SemanticModel, e: Node | undefined): Distan
     const r = ref ? model.resolve(ref) : undefined;
     const table = r?.item.kind === 'table' ? r.item.table : undefined;
     if (!r || r.scope !== s || !table || !r.column || r.column.array || !VECTOR_TYPES.has(r.column.type) || !constant(s, model, other)) continue;
-    return { column: r.name, table: table.name, metric: DISTANCE_OPS[op], indexed: vectorIndexesOn(table, r.name).length > 0 };
+    return { column: r.name, info: table, table: table.name, metric: DISTANCE_OPS[op], indexed: vectorIndexesOn(table, r.name).length > 0 };
   }
   return undefined;
 }

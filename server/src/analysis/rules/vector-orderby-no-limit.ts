@@ -1,6 +1,7 @@
 import { as } from '../ast';
+import type { TableInfo } from '../catalog';
 import { defineRule } from '../rule';
-import { semanticModel, type Scope } from '../semantic';
+import { conjuncts, semanticModel, type Scope, type SemanticModel } from '../semantic';
 import { METRIC_NAME, selectScopes, vectorIndexesOn, vectorOrders } from './_pgvector';
 
 /** pgvector's column types that HNSW and IVFFlat index with the four distance operators below. */
@@ -17,6 +18,20 @@ export function limitedAbove(s: Scope): boolean {
     if (cur.role === 'sublink' || cur.role === 'statement' || cur.role === 'insert-source') return false;
   }
   return false;
+}
+
+/**
+ * True when a WHERE conjunct pins another column of the table to a value (`doc_id = $1`, `= ANY($2)`, `IN (…)`): the
+ * query ranks a few rows an index on that column finds, which is no nearest-neighbour search of the table.
+ */
+export function entityFiltered(model: SemanticModel, s: Scope, table: TableInfo, vectorColumn: string): boolean {
+  const where = new Set(conjuncts(s.node.whereClause));
+  return model.predicates(s).some((p) => {
+    if (!p.node || !where.has(p.node)) return false;
+    if (p.kind !== 'compare' && p.kind !== 'any' && p.kind !== 'in-list') return false;
+    if (p.kind !== 'in-list' && p.op !== '=') return false;
+    return p.column.scope === s && p.column.item.table === table && p.column.name !== vectorColumn && p.reads.items.size === 0 && !p.reads.unresolved;
+  });
 }
 
 export const vectorOrderbyNoLimit = defineRule({
@@ -40,9 +55,9 @@ export const vectorOrderbyNoLimit = defineRule({
         'a cursor (DECLARE … CURSOR plans for its first rows).',
       fix:
         'Add `LIMIT k` with the number of neighbours the application uses (and filter or page on top of those k rows). ' +
-        'A LIMIT changes the result, so there is no quick fix. To rank a small set of rows chosen by another condition ' +
-        '(the chunks of one document), the sort is cheap and the index is not wanted: keep the query and make sure that ' +
-        'condition is indexed.',
+        'A LIMIT changes the result, so there is no quick fix. A query that ranks the rows another equality picks (`WHERE ' +
+        'doc_id = $2 ORDER BY embedding <=> $1`: the chunks of one document) is left alone: the sort is cheap and the vector ' +
+        'index is not wanted there; make sure that condition is indexed.',
       bad:
         'CREATE TABLE docs (id bigint PRIMARY KEY, embedding vector(768));\n' +
         'CREATE INDEX ON docs USING hnsw (embedding vector_cosine_ops);\n' +
@@ -73,6 +88,7 @@ export const vectorOrderbyNoLimit = defineRule({
       for (const o of vectorOrders(scope, model)) {
         const col = o.table?.columns.get(o.column);
         if (!o.table || !col || col.array || !VECTOR_TYPES.has(col.type) || !VECTOR_OPS.has(o.op)) continue;
+        if (entityFiltered(model, scope, o.table, o.column)) continue;
         const span = statement.span(o.sortNode);
         if (!span) continue;
         const index = vectorIndexesOn(o.table, o.column)[0];
