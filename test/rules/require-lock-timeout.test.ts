@@ -42,6 +42,12 @@ ruleTester(requireLockTimeout, {
       name: 'a table created in the same changeset',
       code: '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;',
     },
+    {
+      name: 'a rename of the table this file created on its search_path, not of the earlier file’s public one',
+      code: 'CREATE SCHEMA s;\nSET search_path TO s, public;\nCREATE TABLE sessions (a int);\nALTER TABLE sessions RENAME TO old_sessions;',
+      filename: MAIN,
+      files,
+    },
     { name: 'a table unknown to the workspace', code: 'ALTER TABLE elsewhere ADD COLUMN b int;', filename: MAIN, files },
     { name: 'a table the same migration shows empty', code: 'ALTER TABLE sessions ADD COLUMN x int NOT NULL;', filename: MAIN, files },
     // Weaker locks than ACCESS EXCLUSIVE (checked against pg_locks below).
@@ -76,7 +82,7 @@ ruleTester(requireLockTimeout, {
       code: `-- add the columns\n  ${ADD}\nALTER TABLE app.t DROP COLUMN a;\nTRUNCATE sessions;`,
       filename: MAIN,
       files,
-      errors: [{ line: 2, column: 3, text: 'ALTER TABLE sessions', message: /2 more statements of this migration take such a lock after it\.$/ }],
+      errors: [{ line: 2, column: 3, text: 'ALTER TABLE sessions', message: /Statements after it in this migration that take such a lock too: 2\.$/ }],
       output: `-- add the columns\n  SET lock_timeout = '5s';\n  ${ADD}\nALTER TABLE app.t DROP COLUMN a;\nTRUNCATE sessions;`,
     },
     {
@@ -100,7 +106,7 @@ ruleTester(requireLockTimeout, {
       code: `SET lock_timeout = 0;\n${ADD}\nALTER TABLE app.t ADD COLUMN b int;`,
       filename: MAIN,
       files,
-      errors: [{ line: 2, message: /1 more statement of this migration takes such a lock after it\.$/ }],
+      errors: [{ line: 2, message: /such a lock too: 1\.$/ }],
       output: `SET lock_timeout = 0;\nSET lock_timeout = '5s';\n${ADD}\nALTER TABLE app.t ADD COLUMN b int;`,
     },
     {
@@ -128,6 +134,21 @@ ruleTester(requireLockTimeout, {
       output: "SET lock_timeout = '5s';\nALTER TABLE sessions RENAME COLUMN status TO state;",
     },
     {
+      name: 'a table renamed: looked up under its old name, just before the rename',
+      code: 'ALTER TABLE sessions RENAME TO sessions_old;',
+      filename: MAIN,
+      files,
+      errors: [{ text: 'ALTER TABLE sessions', message: /table sessions \(created in/ }],
+      output: "SET lock_timeout = '5s';\nALTER TABLE sessions RENAME TO sessions_old;",
+    },
+    {
+      code: 'ALTER TABLE app.t SET SCHEMA public;',
+      filename: MAIN,
+      files,
+      errors: [{ text: 'ALTER TABLE app.t', message: /^ALTER TABLE … SET SCHEMA takes .* table app\.t/ }],
+      output: "SET lock_timeout = '5s';\nALTER TABLE app.t SET SCHEMA public;",
+    },
+    {
       code: 'CREATE POLICY p ON sessions USING (tenant_id = 1);',
       filename: MAIN,
       files,
@@ -150,6 +171,17 @@ ruleTester(requireLockTimeout, {
       output:
         "--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int);\nSET lock_timeout = '1s';\n" +
         "--changeset a:2\nSET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN b int;\n--changeset a:3\nSET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN c int;",
+    },
+    {
+      name: "a host migration's down(): a run of its own, which the SET in up() does not cover",
+      code:
+        'export class AddNote1700000000000 implements MigrationInterface {\n  async up(queryRunner: QueryRunner) {\n' +
+        '    await queryRunner.query("SET lock_timeout = \'1s\'");\n    await queryRunner.query("ALTER TABLE sessions ADD COLUMN note text");\n  }\n' +
+        '  async down(queryRunner: QueryRunner) {\n    await queryRunner.query("ALTER TABLE sessions DROP COLUMN note");\n  }\n}\n',
+      filename: 'migrations/002_change.ts',
+      files,
+      errors: [{ line: 7, text: 'ALTER TABLE sessions' }],
+      output: null,
     },
     {
       name: 'SQL in a TypeScript migration: no fix (set it on the connection)',
@@ -209,6 +241,7 @@ describe(`${RULE}: ACCESS EXCLUSIVE exactly where PostgreSQL 15 takes it (pg_loc
     ['ALTER TABLE t ALTER CONSTRAINT t_fk DEFERRABLE', 't'],
     ['ALTER TABLE t RENAME CONSTRAINT t_chk TO t_chk2', 't'],
     ['ALTER TABLE t RENAME COLUMN a TO a2', 't'],
+    ['ALTER TABLE t RENAME TO t2', 't2'],
     ['ALTER TABLE t CLUSTER ON t_a', 't'],
     ['ALTER TABLE t SET WITHOUT CLUSTER', 't'],
     ['ALTER TABLE t SET (fillfactor = 70)', 't'],

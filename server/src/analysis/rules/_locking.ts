@@ -19,14 +19,16 @@ const runStarts = new WeakMap<object, number[]>();
 /**
  * Where the migration a statement runs in starts inside its file. A Liquibase formatted-SQL file holds many
  * changesets (`--changeset author:id`), each applied once, in its own transaction, as the file grows over
- * releases; a goose or dbmate file holds an up and a down section, run at different times. Any other file is one
- * migration. Two statements with the same value run together (in one session, in file order).
+ * releases; a goose or dbmate file holds an up and a down section, run at different times, as does a host-language
+ * migration's up() and down(). Any other file is one migration. Two statements with the same value run together (in
+ * one session, in file order).
  */
-export function migrationRunAt(file: { text: string }, offset: number): number {
+export function migrationRunAt(file: { text: string; host?: { downSections(): [number, number][] } }, offset: number): number {
   let starts = runStarts.get(file);
   if (!starts) {
     const changesets = LIQUIBASE.test(file.text) ? [...file.text.matchAll(CHANGESET)].map((m) => m.index) : [];
-    const sections = downSections(file.text).flatMap(([s, e]) => [s, e]);
+    // A host file's down() strings (as the catalog reads them), or a goose / dbmate file's down section.
+    const sections = (file.host ? file.host.downSections() : downSections(file.text)).flatMap(([s, e]) => [s, e]);
     starts = [...new Set([...changesets, ...sections])].sort((a, b) => a - b);
     runStarts.set(file, starts);
   }
@@ -95,13 +97,17 @@ const isTemporary = (created: CatalogStatement) => created.body?.relation?.relpe
  * table unknown to the workspace, created by this migration (this file or changeset, another file of the same
  * version, or earlier in this file with IF NOT EXISTS) or, in the same folder, by a later one; a temporary table;
  * and when this migration shows the table empty (a NOT NULL column added without a default) or a DO block before
- * the statement names it (what it did is unknown). The same premise as create-index-concurrently's.
+ * the statement names it (what it did is unknown). The same premise as create-index-concurrently's. `renames`: the
+ * statement renames the table or moves it to another schema (RENAME TO, SET SCHEMA), so that the history has it under
+ * its old name only before the statement.
  */
-export function liveTable(st: Statement, catalog: Catalog, target: QName | Node): TableInfo | undefined {
+export function liveTable(st: Statement, catalog: Catalog, target: QName | Node, opts: { renames?: boolean } = {}): TableInfo | undefined {
   const schema: string | undefined = 'relname' in target ? target.schemaname : (target as QName).schema;
   const name: string = 'relname' in target ? target.relname : (target as QName).name;
   if (!name) return undefined;
-  const table = catalog.resolve(schema, name, st);
+  // A statement that renames or moves the table (`renames`) sees it under its new name already: look just before it.
+  const from = opts.renames ? { searchPath: st.searchPath, file: st.file, index: st.index - 1, start: st.start } : st;
+  const table = catalog.resolve(schema, name, from);
   const created = table?.created;
   if (!table || !created || table.kind === 'view' || table.kind === 'matview') return undefined;
   if (sameMigrationAs(created, st)) return undefined;

@@ -82,7 +82,20 @@ export const dropIndexConcurrently = defineRule({
     messages: {
       notConcurrent:
         'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on table {{table}} (created in {{createdIn}}): it waits for ' +
-        'every query on the table, and every query after it waits for the drop. Use DROP INDEX CONCURRENTLY{{how}}.',
+        'every query on the table, and every query after it waits for the drop. Use DROP INDEX CONCURRENTLY (it cannot run inside ' +
+        'a transaction block).',
+      severalIndexes:
+        'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on table {{table}} (created in {{createdIn}}): it waits for ' +
+        'every query on the table, and every query after it waits for the drop. Use DROP INDEX CONCURRENTLY, one statement per ' +
+        'index (it cannot run inside a transaction block).',
+      cascade:
+        'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on table {{table}} (created in {{createdIn}}): it waits for ' +
+        'every query on the table, and every query after it waits for the drop. Use DROP INDEX CONCURRENTLY (it cannot run inside ' +
+        'a transaction block, and refuses CASCADE: drop what depends on the index first).',
+      inTransactionBlock:
+        'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on table {{table}} (created in {{createdIn}}): it waits for ' +
+        'every query on the table, and every query after it waits for the drop. Use DROP INDEX CONCURRENTLY, outside the explicit ' +
+        'transaction block (it cannot run inside one).',
     },
   },
   check({ statement: st, catalog, report }) {
@@ -103,19 +116,19 @@ export const dropIndexConcurrently = defineRule({
     const indexAt = tokens.findIndex((t) => t.keyword === 'INDEX');
     if (indexAt < 0) return;
     const inBlock = inTransactionBlock(st);
-    const how = inBlock
-      ? ', outside the explicit transaction block (it cannot run inside one)'
+    const messageId = inBlock
+      ? 'inTransactionBlock'
       : b.behavior === 'DROP_CASCADE'
-        ? ' (it cannot run inside a transaction block, and refuses CASCADE: drop what depends on the index first)'
+        ? 'cascade'
         : (b.objects ?? []).length > 1
-          ? ', one statement per index (it cannot run inside a transaction block)'
-          : ' (it cannot run inside a transaction block)';
+          ? 'severalIndexes'
+          : 'notConcurrent';
     const table = live.schema === 'public' ? live.name : `${live.schema}.${live.name}`;
     report({
       start: tokens[0].start,
       end: tokens[indexAt].end,
-      messageId: 'notConcurrent',
-      data: { table, createdIn: live.created!.file.path, how },
+      messageId,
+      data: { table, createdIn: live.created!.file.path },
       fix: inBlock ? undefined : fixOf(st, tokens, indexAt),
     });
   },

@@ -30,10 +30,10 @@ function headSpan(st: Statement, rv: Node | undefined): { start: number; end: nu
   return { start: code[0].start, end: name?.end ?? code[Math.min(1, code.length - 1)].end };
 }
 
-/** The first of `relations` that may hold rows, with the lock's description. */
-function firstLive(st: Statement, catalog: Catalog, relations: Node[], what: string): Lock | undefined {
+/** The first of `relations` that may hold rows, with the lock's description (`renames`: see liveTable). */
+function firstLive(st: Statement, catalog: Catalog, relations: Node[], what: string, renames = false): Lock | undefined {
   for (const rv of relations) {
-    const table = rv?.relname ? liveTable(st, catalog, rv) : undefined;
+    const table = rv?.relname ? liveTable(st, catalog, rv, { renames }) : undefined;
     if (!table) continue;
     const span = headSpan(st, rv);
     return span && { table, what, ...span };
@@ -62,10 +62,10 @@ function accessExclusive(st: Statement, catalog: Catalog): Lock | undefined {
       return firstLive(st, catalog, [b.relation], 'ALTER TABLE');
     case 'RenameStmt':
       if (b.renameType === 'OBJECT_TABLE' || b.renameType === 'OBJECT_TABCONSTRAINT' || (b.renameType === 'OBJECT_COLUMN' && b.relationType === 'OBJECT_TABLE'))
-        return firstLive(st, catalog, [b.relation], 'ALTER TABLE … RENAME');
+        return firstLive(st, catalog, [b.relation], 'ALTER TABLE … RENAME', b.renameType === 'OBJECT_TABLE');
       return undefined;
     case 'AlterObjectSchemaStmt':
-      return b.objectType === 'OBJECT_TABLE' ? firstLive(st, catalog, [b.relation], 'ALTER TABLE … SET SCHEMA') : undefined;
+      return b.objectType === 'OBJECT_TABLE' ? firstLive(st, catalog, [b.relation], 'ALTER TABLE … SET SCHEMA', true) : undefined;
     case 'TruncateStmt':
       return firstLive(
         st,
@@ -252,7 +252,12 @@ export const requireLockTimeout = defineRule({
       noTimeout:
         '{{what}} takes an ACCESS EXCLUSIVE lock on table {{table}} (created in {{createdIn}}) with no lock_timeout set: while it ' +
         'waits for the lock (behind any long query or open transaction on the table), every query on the table, reads included, ' +
-        "queues behind it. Set a lock_timeout first (SET lock_timeout = '5s';) and retry the migration when it times out.{{more}}",
+        "queues behind it. Set a lock_timeout first (SET lock_timeout = '5s';) and retry the migration when it times out.",
+      noTimeoutWithMore:
+        '{{what}} takes an ACCESS EXCLUSIVE lock on table {{table}} (created in {{createdIn}}) with no lock_timeout set: while it ' +
+        'waits for the lock (behind any long query or open transaction on the table), every query on the table, reads included, ' +
+        "queues behind it. Set a lock_timeout first (SET lock_timeout = '5s';) and retry the migration when it times out. " +
+        'Statements after it in this migration that take such a lock too: {{more}}.',
     },
   },
   check({ statement: st, catalog, report }) {
@@ -264,13 +269,8 @@ export const requireLockTimeout = defineRule({
     report({
       start: lock.start,
       end: lock.end,
-      messageId: 'noTimeout',
-      data: {
-        what: lock.what,
-        table,
-        createdIn: lock.table.created!.file.path,
-        more: more === 0 ? '' : ` ${more} more statement${more === 1 ? '' : 's'} of this migration take${more === 1 ? 's' : ''} such a lock after it.`,
-      },
+      messageId: more === 0 ? 'noTimeout' : 'noTimeoutWithMore',
+      data: { what: lock.what, table, createdIn: lock.table.created!.file.path, more },
       fix: fixOf(st, lock.start),
     });
   },

@@ -94,8 +94,22 @@ export const uniqueConstraintIndex = defineRule({
     messages: {
       buildsUnderLock:
         'ADD {{what}} on table {{table}} (created in {{createdIn}}) builds its unique index while holding an ACCESS EXCLUSIVE lock ' +
-        '(no reads or writes until the build ends). Build it first with CREATE UNIQUE INDEX CONCURRENTLY {{name}}{{where}}, then ' +
-        'ADD CONSTRAINT {{name}} {{what}} USING INDEX {{name}}.{{primary}}',
+        '(no reads or writes until the build ends). Build it first with CREATE UNIQUE INDEX CONCURRENTLY {{name}} (it cannot run inside a ' +
+        'transaction block), then ADD CONSTRAINT {{name}} {{what}} USING INDEX {{name}}.',
+      inTransactionBlock:
+        'ADD {{what}} on table {{table}} (created in {{createdIn}}) builds its unique index while holding an ACCESS EXCLUSIVE lock ' +
+        '(no reads or writes until the build ends). Build it first with CREATE UNIQUE INDEX CONCURRENTLY {{name}}, outside the explicit ' +
+        'transaction block (it cannot run inside one), then ADD CONSTRAINT {{name}} {{what}} USING INDEX {{name}}.',
+      primaryKey:
+        'ADD {{what}} on table {{table}} (created in {{createdIn}}) builds its unique index while holding an ACCESS EXCLUSIVE lock ' +
+        '(no reads or writes until the build ends). Build it first with CREATE UNIQUE INDEX CONCURRENTLY {{name}} (it cannot run inside a ' +
+        'transaction block), then ADD CONSTRAINT {{name}} {{what}} USING INDEX {{name}}. ' +
+        'Make its columns NOT NULL first, or ADD CONSTRAINT scans the table to set them under the lock.',
+      primaryKeyInTransactionBlock:
+        'ADD {{what}} on table {{table}} (created in {{createdIn}}) builds its unique index while holding an ACCESS EXCLUSIVE lock ' +
+        '(no reads or writes until the build ends). Build it first with CREATE UNIQUE INDEX CONCURRENTLY {{name}}, outside the explicit ' +
+        'transaction block (it cannot run inside one), then ADD CONSTRAINT {{name}} {{what}} USING INDEX {{name}}. ' +
+        'Make its columns NOT NULL first, or ADD CONSTRAINT scans the table to set them under the lock.',
     },
   },
   check({ statement: st, catalog, report }) {
@@ -104,9 +118,7 @@ export const uniqueConstraintIndex = defineRule({
     if (keys.length === 0) return;
     const table = liveTable(st, catalog, st.body.relation);
     if (!table || table.partition) return;
-    const where = inTransactionBlock(st)
-      ? ', outside the explicit transaction block (it cannot run inside one)'
-      : ' (it cannot run inside a transaction block)';
+    const inBlock = inTransactionBlock(st);
     for (const k of keys) {
       const range = constraintRange(st, k);
       if (!range) continue;
@@ -117,14 +129,12 @@ export const uniqueConstraintIndex = defineRule({
       report({
         start: range.start,
         end: keyword?.end ?? range.end,
-        messageId: 'buildsUnderLock',
+        messageId: k.primary ? (inBlock ? 'primaryKeyInTransactionBlock' : 'primaryKey') : inBlock ? 'inTransactionBlock' : 'buildsUnderLock',
         data: {
           what: k.primary ? 'PRIMARY KEY' : 'UNIQUE',
           table: table.schema === 'public' ? table.name : `${table.schema}.${table.name}`,
           createdIn: table.created!.file.path,
           name: quoteIdent(name),
-          where,
-          primary: k.primary ? ' Make its columns NOT NULL first, or ADD CONSTRAINT scans the table to set them under the lock.' : '',
         },
         fix: fixOf(st, catalog, table, k, name),
       });
