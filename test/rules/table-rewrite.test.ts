@@ -79,6 +79,12 @@ ruleTester(tableRewrite, {
     // A table unknown to the workspace, or created later in the history.
     later('ALTER TABLE elsewhere ALTER COLUMN id TYPE bigint;'),
     { code: 'ALTER TABLE t ALTER COLUMN id TYPE bigint;', filename: 'migrations/001_a.sql', files: { 'migrations/002_t.sql': 'CREATE TABLE t (id int);' } },
+    {
+      code: 'ALTER TABLE t ALTER COLUMN id TYPE bigint;',
+      filename: 'migrations/002_widen.sql',
+      files: { 'schema/schema.sql': 'CREATE TABLE t (id int);' },
+      name: 'a table a schema file of another folder declares: its columns as they end, not as they were then',
+    },
     // A table made LIKE another: its columns' types are not read here.
     { code: 'ALTER TABLE c ALTER COLUMN id TYPE bigint;', filename: MAIN, files: { [INIT]: SCHEMA + '\nCREATE TABLE c (LIKE events);' } },
   ],

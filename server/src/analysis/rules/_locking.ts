@@ -367,13 +367,17 @@ function applyCmd(at: TableAt, table: string, raw: unknown): boolean {
 /**
  * The table `st` changes as it stands just before it (and before the statement's own subcommands up to
  * `upToCmd`): columns, CHECK constraints, persistence, tablespace. Undefined when that is not known: the CREATE is
- * not a plain column list (LIKE, INHERITS, PARTITION OF, OF type, CREATE TABLE AS), or an ALTER of the table is in
- * a file of another folder, whose order relative to `st` is unknown.
+ * not a plain column list (LIKE, INHERITS, PARTITION OF, OF type, CREATE TABLE AS), or it or an ALTER of the table
+ * is in a file of another folder, whose order relative to `st` is unknown.
  */
 export function tableAt(catalog: Catalog, table: TableInfo, st: Statement, upToCmd = 0): TableAt | undefined {
   const created = table.created;
   const c = created?.kind === 'CreateStmt' ? created.body : undefined;
   if (!created || !c || c.partbound || c.ofTypename || (c.inhRelations ?? []).length > 0) return undefined;
+  // A CREATE in another folder (a schema dump beside the migrations) has no place in this history: it may show the
+  // table as it ends, not as it was at `st`.
+  const base = migrationKey(st.file.path).base;
+  if (migrationKey(created.file.path).base !== base) return undefined;
   const name: string = c.relation.relname;
   const at: TableAt = { columns: new Map(), checks: [], unknownValidate: false, persistence: c.relation.relpersistence ?? 'p', tablespace: c.tablespacename };
   for (const el of c.tableElts ?? []) {
@@ -385,7 +389,6 @@ export function tableAt(catalog: Catalog, table: TableInfo, st: Statement, upToC
     const k = as(el, 'Constraint');
     if (k && !applyCmd(at, name, { AlterTableCmd: { subtype: 'AT_AddConstraint', def: { Constraint: { ...k, skip_validation: false } } } })) return undefined;
   }
-  const base = migrationKey(st.file.path).base;
   for (const a of table.alters ?? []) {
     if (a.file.path === st.file.path && a.index === st.index) break;
     if (a.file.path !== st.file.path && migrationKey(a.file.path).base !== base) return undefined;

@@ -64,7 +64,8 @@ export const unbatchedBackfill = defineRule({
         'files only (a file with a migration version in its name or folder, or a Liquibase formatted-SQL changelog; ' +
         'not in down scripts or sections), on a table an earlier migration created (a table created by the same ' +
         'migration is empty), and only when the statement surely reaches every row: no WHERE at all, or ' +
-        '`WHERE col IS NULL` on a column the same migration has just added (every row is NULL there). Any other ' +
+        '`WHERE col IS NULL` on a column the same migration has just added, with no UPDATE of the table in between ' +
+        '(every row is NULL there). Any other ' +
         'WHERE may narrow the rows and is not judged.',
       fix:
         'Backfill in batches, each its own transaction, outside the schema migration (or in a migration that runs ' +
