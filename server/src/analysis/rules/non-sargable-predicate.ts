@@ -151,8 +151,10 @@ interface Candidate {
   node: Node;
   wrapped: Node;
   wrap: Wrap;
+  /** A comparison operator, or 'between' (then `value` and `high` are the bounds). */
   op: string;
   value: Node;
+  high?: Node;
   column: ResolvedColumn;
   table: TableInfo;
 }
@@ -163,20 +165,29 @@ function candidates(model: SemanticModel, s: Scope): Candidate[] {
   const quals = s.quals.filter((q) => q !== s.node.havingClause);
   for (const c of quals.flatMap(conjuncts)) {
     const x = as(c, 'A_Expr');
-    if (x?.kind !== 'AEXPR_OP' || (x.name ?? []).length !== 1 || !COMPARE.has(operatorOf(x))) continue;
-    for (const [wrapped, value, op] of [
-      [x.lexpr, x.rexpr, operatorOf(x)],
-      [x.rexpr, x.lexpr, FLIP[operatorOf(x)]],
-    ] as [Node, Node, string][]) {
+    if (!x) continue;
+    let sides: [Node, Node, string, Node?][];
+    if (x.kind === 'AEXPR_BETWEEN') {
+      // `date(created_at) BETWEEN $1 AND $2` (NOT BETWEEN and BETWEEN SYMMETRIC are not one range).
+      const bounds = (as(x.rexpr, 'List')?.items ?? x.rexpr) as Node[] | undefined;
+      if (!Array.isArray(bounds) || bounds.length !== 2) continue;
+      sides = [[x.lexpr, bounds[0], 'between', bounds[1]]];
+    } else if (x.kind === 'AEXPR_OP' && (x.name ?? []).length === 1 && COMPARE.has(operatorOf(x))) {
+      sides = [
+        [x.lexpr, x.rexpr, operatorOf(x)],
+        [x.rexpr, x.lexpr, FLIP[operatorOf(x)]],
+      ];
+    } else continue;
+    for (const [wrapped, value, op, high] of sides) {
       const wrap = wrapOf(wrapped);
       if (!wrap) continue;
       const column = model.resolve(as(wrap.ref, 'ColumnRef')!);
       // The other side must be known not to read this scope's rows (a join condition is another matter).
-      const reads = readsOf(s, value, model);
+      const reads = readsOf(s, high ? [value, high] : value, model);
       if (!column || column.outer || column.scope !== s || reads.unresolved || reads.items.size > 0) continue;
       const table = column.item.kind === 'table' ? column.item.table : undefined;
       if (!table || table.ambiguous) continue;
-      out.push({ node: c, wrapped, wrap, op, value, column, table });
+      out.push({ node: c, wrapped, wrap, op, value, ...(high ? { high } : {}), column, table });
     }
   }
   return out;
@@ -206,9 +217,11 @@ function operandText(st: Statement, value: Node, templated?: true): string | { t
  * compared with a timestamp or timestamptz becomes its midnight, in the session's time zone for timestamptz, as
  * date() reads it).
  */
-function dayRange(col: string, op: string, day: string): string {
+function dayRange(col: string, op: string, day: string, last?: string): string {
   const d = `${day}::date`;
   switch (op) {
+    case 'between':
+      return `${col} >= ${d} AND ${col} < ${last}::date + 1`;
     case '=':
       return `${col} >= ${d} AND ${col} < ${d} + 1`;
     case '>=':
@@ -245,7 +258,7 @@ export const nonSargablePredicate = defineRule({
         'fits every value), and expressions holding a template or host interpolation.',
       fix:
         'Compare the bare column: for a day, the range `created_at >= $1::date AND created_at < $1::date + 1` ' +
-        '(the quick fix rewrites `date(col)` / `col::date` comparisons so; a date becomes its midnight in the ' +
+        '(the quick fix rewrites `date(col)` / `col::date` comparisons and BETWEENs so; a date becomes its midnight in the ' +
         'session time zone for a timestamptz column, as date() reads it); move arithmetic to the other side ' +
         "(`created_at > now() - interval '1 day'`); compare with a value of the column's type (`id = $1::bigint`). " +
         'Where the expression is what the query means (`lower(email) = lower($1)`), create an expression index on ' +
@@ -293,20 +306,22 @@ export const nonSargablePredicate = defineRule({
           if (!from || c.column.column?.array || !castHidesColumn(from, w.to)) continue;
           if (w.to === 'date' && (from === 'timestamp' || from === 'timestamptz')) {
             const day = operandText(st, c.value, true);
-            if (day) {
+            const last = c.high ? operandText(st, c.high, true) : undefined;
+            if (day && (!c.high || last)) {
               const whole = exprSpan(st, c.node);
-              const rewrite = dayRange(columnText, c.op, day.text);
+              const rewrite = dayRange(columnText, c.op, day.text, last?.text);
+              const plain = day.plain && (!last || last.plain);
               const fix: Fix | undefined =
-                whole && day.plain ? { title: `Compare ${columnText} with a range of days`, edits: [{ ...whole, newText: rewrite }] } : undefined;
+                whole && plain ? { title: `Compare ${columnText} with a range of days`, edits: [{ ...whole, newText: rewrite }] } : undefined;
               report({ ...base, messageId: 'day', data: { ...data, rewrite }, fix });
               continue;
             }
           }
-          report({ ...base, messageId: 'cast', data: { ...data, op: c.op, type: c.column.column?.typeName ?? from } });
+          report({ ...base, messageId: 'cast', data: { ...data, op: c.op === 'between' ? 'BETWEEN' : c.op, type: c.column.column?.typeName ?? from } });
         } else if (w.kind === 'function') {
           report({ ...base, messageId: 'function', data: { ...data, fn: w.name, table: c.table.name } });
         } else {
-          const rewrite = arithmeticRewrite(st, w, c.op, columnText, c.value);
+          const rewrite = c.high ? undefined : arithmeticRewrite(st, w, c.op, columnText, c.value);
           if (rewrite) report({ ...base, messageId: 'arithmetic', data: { ...data, rewrite } });
           else report({ ...base, messageId: 'arithmeticNoRewrite', data });
         }
