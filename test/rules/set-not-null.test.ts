@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNotNull } from '../../server/src/analysis/rules/set-not-null';
+import { Workspace } from '../../server/src/ide/workspace';
 import { findings } from '../helpers';
 import { ruleTester } from '../rule-tester';
 
@@ -205,5 +206,21 @@ describe(`${RULE}: a finding is a scan on PostgreSQL`, () => {
         'migrations/003_alter.sql',
       ).length > 0;
     expect(flagged).toBe(await scans(setup, alter));
+  });
+});
+
+describe(`${RULE}: in the language server's workspace model`, () => {
+  it('an edit of a CHECK in an earlier migration re-lints the SET NOT NULL of a later one', () => {
+    const ws = new Workspace();
+    const later = 'file:///m/003_not_null.sql';
+    ws.update('file:///m/001_init.sql', 'm/001_init.sql', 'CREATE TABLE accounts (id int, email text);');
+    ws.update('file:///m/002_check.sql', 'm/002_check.sql', 'ALTER TABLE accounts ADD CONSTRAINT k CHECK (email IS NOT NULL);');
+    ws.update(later, 'm/003_not_null.sql', 'ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;');
+    expect(ws.lint(later)!.findings.filter((f) => f.ruleId === RULE)).toEqual([]);
+    const before = ws.catalog('m/003_not_null.sql');
+    // The same columns, indexes and constraints the catalog keeps; only the CHECK's expression differs.
+    ws.update('file:///m/002_check.sql', 'm/002_check.sql', "ALTER TABLE accounts ADD CONSTRAINT k CHECK (email <> '');");
+    expect(ws.affectedBy(before, ws.catalog('m/003_not_null.sql'), 'm/003_not_null.sql')).toContain(later);
+    expect(ws.lint(later)!.findings.filter((f) => f.ruleId === RULE)).toHaveLength(1);
   });
 });
