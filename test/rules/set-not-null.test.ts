@@ -96,6 +96,11 @@ ruleTester(setNotNull, {
       output: null,
     },
     {
+      ...at('ALTER TABLE accounts ADD COLUMN "Region" text;\nUPDATE accounts SET "Region" = \'eu\';\nALTER TABLE accounts ALTER COLUMN "Region" SET NOT NULL;'),
+      errors: [{ line: 3, message: /SET NOT NULL on "Region" .* CHECK \("Region" IS NOT NULL\) NOT VALID/ }],
+      name: 'a mixed-case column is quoted in the advice',
+    },
+    {
       ...at('ALTER TABLE accounts ALTER email SET NOT NULL, ALTER plan SET NOT NULL;'),
       errors: [{ text: 'ALTER email SET NOT NULL' }, { text: 'ALTER plan SET NOT NULL' }],
     },

@@ -1,4 +1,4 @@
-import { as, type Node } from '../ast';
+import { as, quoteIdent, type Node } from '../ast';
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import { alterCmdSpans, inDownMigration, liveTable, migrationRunAt, readColumns, tableAt, type CheckAt } from './_locking';
@@ -141,10 +141,10 @@ export const setNotNull = defineRule({
       const proving = at.checks.filter((k: CheckAt) => readColumns(k.expr).includes(cmd.name) && mayProveNotNull(k.expr));
       if (proving.some((k) => k.valid) || (at.unknownValidate && proving.length > 0)) return;
       const span = alterCmdSpans(st)?.[i] ?? { start: st.start, end: st.end };
-      const data = { column: cmd.name, table: displayName(st.body.relation), created: table.created!.file.path };
+      const data = { column: quoteIdent(cmd.name), table: displayName(st.body.relation), created: table.created!.file.path };
       // Added by this migration with a default: NOT NULL declared in the ADD COLUMN checks the default, not the rows.
       if (added?.withDefault) report({ ...span, messageId: 'inAdd', data });
-      else if (proving.length > 0) report({ ...span, messageId: 'notValidated', data: { ...data, check: proving[0].name } });
+      else if (proving.length > 0) report({ ...span, messageId: 'notValidated', data: { ...data, check: quoteIdent(proving[0].name) } });
       else report({ ...span, messageId: 'scan', data });
     });
   },

@@ -1,4 +1,4 @@
-import { as, numberOf, strings, walk, type Node } from '../ast';
+import { as, numberOf, quoteIdent, strings, walk, type Node } from '../ast';
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import { alterCmdSpans, inDownMigration, liveTable, tableAt, type TableAt } from './_locking';
@@ -218,7 +218,7 @@ function rewritingCmd(st: Statement, at: (i: number) => TableAt | undefined): Ca
           return {
             cmd: i,
             messageId: 'type',
-            data: { column: cmd.name, from: show(from), to: show(to), using: chain === 'rewrite' ? ' with a USING expression' : '' },
+            data: { column: quoteIdent(cmd.name), from: show(from), to: show(to), using: chain === 'rewrite' ? ' with a USING expression' : '' },
           };
         break;
       }
@@ -227,7 +227,7 @@ function rewritingCmd(st: Statement, at: (i: number) => TableAt | undefined): Ca
         const why = def ? addColumnRewrite(def) : undefined;
         // ADD COLUMN IF NOT EXISTS of a column that may be there already may do nothing.
         if (why && (!cmd.missing_ok || at(i)?.columns.has(def!.colname) === false))
-          return { cmd: i, messageId: 'addColumn', data: { column: def!.colname, why } };
+          return { cmd: i, messageId: 'addColumn', data: { column: quoteIdent(def!.colname), why } };
         break;
       }
       case 'AT_SetLogged':
