@@ -128,6 +128,16 @@ ruleTester(fkWithoutIndex, {
         'CREATE INDEX CONCURRENTLY invoices_account_id_idx ON invoices (account_id);\n',
     },
     {
+      name: 'a constraint dropped and added again (with another ON DELETE): the earlier DROP does not silence it',
+      code: 'ALTER TABLE invoices DROP CONSTRAINT invoices_account_fk;\nALTER TABLE invoices ADD CONSTRAINT invoices_account_fk FOREIGN KEY (account_id) REFERENCES accounts ON DELETE CASCADE;',
+      filename: 'migrations/002_cascade.sql',
+      files: { 'migrations/001_init.sql': ACCOUNTS + 'CREATE TABLE invoices (id int, account_id bigint CONSTRAINT invoices_account_fk REFERENCES accounts);' },
+      errors: [{ text: 'CONSTRAINT invoices_account_fk FOREIGN KEY (account_id) REFERENCES accounts', line: 2 }],
+      output:
+        'ALTER TABLE invoices DROP CONSTRAINT invoices_account_fk;\nALTER TABLE invoices ADD CONSTRAINT invoices_account_fk FOREIGN KEY (account_id) REFERENCES accounts ON DELETE CASCADE;\n' +
+        'CREATE INDEX CONCURRENTLY invoices_account_id_idx ON invoices (account_id);',
+    },
+    {
       name: 'inside an explicit transaction block on an existing table: no fix (CONCURRENTLY fails there)',
       code: 'BEGIN;\nALTER TABLE invoices ADD FOREIGN KEY (account_id) REFERENCES accounts;\nCOMMIT;',
       filename: 'migrations/002_fk.sql',

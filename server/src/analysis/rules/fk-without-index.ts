@@ -64,12 +64,13 @@ function uniqueLeadsWith(u: TableInfo['uniques'][number], columns: readonly stri
 }
 
 /**
- * True when an ALTER TABLE of the table's history drops the constraint: by its name, or, for an unnamed one, a
- * DROP CONSTRAINT whose name mentions its first column (PostgreSQL names it `<table>_<columns>_fkey`).
+ * True when a later ALTER TABLE of the table's history drops the constraint: by its name, or, for an unnamed
+ * one, a DROP CONSTRAINT whose name mentions its first column (PostgreSQL names it `<table>_<columns>_fkey`).
+ * An earlier one does not count (a migration that drops a constraint and adds it again with other actions).
  */
-function droppedLater(t: TableInfo, fk: ForeignKey): boolean {
+function droppedLater(catalog: Catalog, st: Statement, t: TableInfo, fk: ForeignKey): boolean {
   for (const a of t.alters ?? []) {
-    if (a.kind !== 'AlterTableStmt') continue;
+    if (a.kind !== 'AlterTableStmt' || !catalog.before(st, a)) continue;
     for (const raw of a.body.cmds ?? []) {
       const cmd = as(raw, 'AlterTableCmd');
       if (cmd?.subtype !== 'AT_DropConstraint' || typeof cmd.name !== 'string') continue;
@@ -182,7 +183,7 @@ export const fkWithoutIndex = defineRule({
       // A column the table no longer has took the constraint with it (DROP COLUMN).
       if (t.columns.size === 0 || fk.columns.some((c) => !t.columns.has(c))) continue;
       if (indexes.some((i) => leadsWith(i, fk.columns)) || uniques.some((u) => uniqueLeadsWith(u, fk.columns))) continue;
-      if (droppedLater(t, fk)) continue;
+      if (droppedLater(catalog, st, t, fk)) continue;
       const span = constraintSpan(st, fk);
       if (!span) continue;
       report({
