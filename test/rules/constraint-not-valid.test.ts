@@ -37,6 +37,34 @@ ruleTester(constraintNotValid, {
     },
     { name: 'a column constraint of ADD COLUMN', code: 'ALTER TABLE sessions ADD COLUMN owner int REFERENCES tenants (id);', filename: MAIN, files },
     { name: 'UNIQUE is unique-constraint-index’s', code: 'ALTER TABLE sessions ADD UNIQUE (status);', filename: MAIN, files },
+    {
+      name: 'VALIDATE after the COMMIT of the ADD … NOT VALID',
+      code: `BEGIN;\n${FK} NOT VALID;\nCOMMIT;\nALTER TABLE sessions VALIDATE CONSTRAINT sessions_tenant_fk;`,
+      filename: MAIN,
+      files,
+    },
+    {
+      name: 'VALIDATE in a later Liquibase changeset',
+      code: `--liquibase formatted sql\n--changeset a:2\n${FK} NOT VALID;\n--changeset a:3\nALTER TABLE sessions VALIDATE CONSTRAINT sessions_tenant_fk;`,
+      filename: MAIN,
+      files,
+    },
+    {
+      name: 'VALIDATE in a Liquibase changeset run without a transaction',
+      code: `--liquibase formatted sql\n--changeset a:2 runInTransaction:false\n${FK} NOT VALID;\nALTER TABLE sessions VALIDATE CONSTRAINT sessions_tenant_fk;`,
+      filename: MAIN,
+      files,
+    },
+    {
+      name: 'VALIDATE of another constraint than the one added NOT VALID',
+      code: `BEGIN;\n${FK} NOT VALID;\nALTER TABLE sessions VALIDATE CONSTRAINT older_check;\nCOMMIT;`,
+      filename: MAIN,
+      files,
+    },
+    {
+      name: 'VALIDATE in the same transaction on a table created by this migration',
+      code: 'BEGIN;\nCREATE TABLE t (a int);\nALTER TABLE t ADD CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_a_check;\nCOMMIT;',
+    },
     { name: 'NOT ENFORCED', code: 'ALTER TABLE sessions ADD CONSTRAINT c CHECK (starts < ends) NOT ENFORCED;', filename: MAIN, files },
   ],
   invalid: [
@@ -99,7 +127,34 @@ ruleTester(constraintNotValid, {
       errors: [{ line: 5 }],
       output:
         '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int);\n--changeset a:2\n' +
-        'ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_a_check;',
+        'ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;\n--changeset a:2-validate\nALTER TABLE t VALIDATE CONSTRAINT t_a_check;',
+    },
+    {
+      name: 'a Liquibase changeset with more statements: the VALIDATE goes to a changeset of its own after them',
+      code:
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int, b int);\n--changeset bob:add-check labels:x\n' +
+        'ALTER TABLE t ADD CHECK (a > 0);\nALTER TABLE t ADD COLUMN c int;\n\n--changeset a:3\nSELECT 1;',
+      errors: [{ line: 5 }],
+      output:
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int, b int);\n--changeset bob:add-check labels:x\n' +
+        'ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;\nALTER TABLE t ADD COLUMN c int;\n--changeset bob:add-check-validate\n' +
+        'ALTER TABLE t VALIDATE CONSTRAINT t_a_check;\n\n--changeset a:3\nSELECT 1;',
+    },
+    {
+      name: 'VALIDATE in the same explicit transaction as the ADD … NOT VALID: no gain',
+      code: `BEGIN;\n${FK} NOT VALID;\nALTER TABLE sessions VALIDATE CONSTRAINT sessions_tenant_fk;\nCOMMIT;`,
+      filename: MAIN,
+      files,
+      errors: [{ line: 3, text: 'VALIDATE CONSTRAINT', messageId: 'validateInSameTransaction', message: /lock on sessions is held until COMMIT/ }],
+      output: null,
+    },
+    {
+      name: 'VALIDATE in the same Liquibase changeset as the ADD … NOT VALID (of an unnamed constraint, by its default name)',
+      code:
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int);\n--changeset a:2\n' +
+        'ALTER TABLE t ADD CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_a_check;',
+      errors: [{ line: 6, messageId: 'validateInSameTransaction' }],
+      output: null,
     },
     {
       name: 'SQL in a TypeScript migration: no fix (the VALIDATE belongs in a later migration)',
@@ -132,6 +187,36 @@ describe(`${RULE}: the fix of two constraints in one statement runs on PostgreSQ
       'ALTER TABLE ONLY sessions VALIDATE CONSTRAINT sessions_check;\nALTER TABLE ONLY sessions VALIDATE CONSTRAINT sessions_tenant_id_fkey;';
     const r = await db.statement({ [INIT]: SCHEMA, [MAIN]: fixed }, 'ALTER TABLE ONLY sessions VALIDATE CONSTRAINT sessions_tenant_id_fkey', MAIN);
     expect(r.unchecked).toBeUndefined();
+  });
+});
+
+describe(`${RULE}: VALIDATE in the transaction of the ADD … NOT VALID still holds the ADD's lock (PGlite pg_locks)`, () => {
+  let pg: PGlite;
+  beforeAll(async () => {
+    pg = new PGlite();
+    await pg.waitReady;
+  }, 60_000);
+  afterAll(async () => {
+    await pg.close();
+  });
+  it('ACCESS EXCLUSIVE on the table while VALIDATE scans; none in a transaction of its own', async () => {
+    await pg.exec('CREATE TABLE t (a int); INSERT INTO t SELECT g FROM generate_series(1, 100) g;');
+    const held = async () =>
+      (
+        await pg.query<{ mode: string }>(
+          "SELECT l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't' AND l.pid = pg_backend_pid()",
+        )
+      ).rows.map((r) => r.mode);
+    await pg.exec('BEGIN; ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID; ALTER TABLE t VALIDATE CONSTRAINT c;');
+    expect(await held()).toContain('AccessExclusiveLock');
+    await pg.exec('ROLLBACK');
+    await pg.exec('ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID');
+    await pg.exec('BEGIN');
+    await pg.exec('ALTER TABLE t VALIDATE CONSTRAINT c');
+    const own = await held();
+    await pg.exec('ROLLBACK; DROP TABLE t;');
+    expect(own).toContain('ShareUpdateExclusiveLock');
+    expect(own).not.toContain('AccessExclusiveLock');
   });
 });
 

@@ -4,7 +4,7 @@ import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import type { Token } from '../tokens';
 import type { Fix, TextEdit } from '../types';
-import { defaultConstraintName, liveTable } from './_locking';
+import { defaultConstraintName, liveTable, migrationRunAt } from './_locking';
 import { inTransactionBlock, relationRange } from './_tenancy';
 
 /** The distinct columns a CHECK expression reads (PostgreSQL names the constraint after the column when there is one). */
@@ -35,18 +35,33 @@ function clauseTokens(st: Statement, c: Node): Token[] | undefined {
   return out;
 }
 
-/** Where the VALIDATE statement goes: after the statement, or after the COMMIT that ends its transaction block. */
-function validateAt(st: Statement): { at: number; semicolon: boolean } | undefined {
-  let end: Statement = st;
+/** The `author:id` of a Liquibase changeset comment line. */
+const CHANGESET_LINE = /^[ \t]*--[ \t]*changeset[ \t]+(\S+:\S+)/i;
+
+/**
+ * Where the VALIDATE statements go, and what comes before them: after the statement, or after the COMMIT that ends
+ * its transaction block, or, in a Liquibase changeset (one transaction), in a changeset of its own after the
+ * changeset's last statement (`--changeset author:id-validate`). Undefined when there is no such place.
+ */
+function validateAt(st: Statement): { at: number; semicolon: boolean; header: string } | undefined {
+  const text = st.file.text;
   if (inTransactionBlock(st)) {
     const statements = st.file.statements;
     const commit = statements
       .slice(st.index + 1)
       .find((s) => s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.body.kind));
     if (!commit || commit.body.kind !== 'TRANS_STMT_COMMIT') return undefined;
-    end = commit;
+    return { ...afterSemicolon(text, commit.end), header: '' };
   }
-  return afterSemicolon(st.file.text, end.end);
+  if (inLiquibaseTransaction(st)) {
+    const run = migrationRunAt(st.file, st.start);
+    const eol = text.indexOf('\n', run);
+    const id = CHANGESET_LINE.exec(text.slice(run, eol < 0 ? text.length : eol))?.[1];
+    const last = st.file.statements.filter((s) => !s.container && migrationRunAt(st.file, s.start) === run).at(-1);
+    if (!id || !last) return undefined;
+    return { ...afterSemicolon(text, last.end), header: `\n--changeset ${id}-validate` };
+  }
+  return { ...afterSemicolon(text, st.end), header: '' };
 }
 
 /** Just after the `;` that ends a statement ending at `end` (white space and comments may come first), or `end` when there is none. */
@@ -59,6 +74,59 @@ function afterSemicolon(text: string, end: number): { at: number; semicolon: boo
     else break;
   }
   return text[i] === ';' ? { at: i + 1, semicolon: false } : { at: end, semicolon: true };
+}
+
+const LIQUIBASE_NO_TRANSACTION = /runInTransaction:\s*false/i;
+
+/**
+ * The statements that run in one transaction with `st`, before it: those since the BEGIN of its explicit transaction
+ * block, or, in a Liquibase formatted-SQL file, those of its changeset (Liquibase runs each changeset in a
+ * transaction unless it says `runInTransaction:false`). Undefined when the file shows no such transaction.
+ */
+function sameTransactionBefore(st: Statement): Statement[] | undefined {
+  const earlier = st.file.statements.slice(0, st.index).filter((s) => !s.container);
+  if (inTransactionBlock(st)) {
+    let begin = earlier.length - 1;
+    while (begin >= 0 && !(earlier[begin].kind === 'TransactionStmt' && ['TRANS_STMT_BEGIN', 'TRANS_STMT_START'].includes(earlier[begin].body.kind))) begin--;
+    return begin >= 0 ? earlier.slice(begin + 1) : undefined;
+  }
+  if (!inLiquibaseTransaction(st)) return undefined;
+  const run = migrationRunAt(st.file, st.start);
+  return earlier.filter((s) => migrationRunAt(st.file, s.start) === run);
+}
+
+/** True when the statement is in a changeset of a Liquibase formatted-SQL file that runs in a transaction (the default). */
+function inLiquibaseTransaction(st: Statement): boolean {
+  const text = st.file.text;
+  const run = migrationRunAt(st.file, st.start);
+  if (run === 0 || !/^\s*--\s*liquibase\s+formatted\s+sql\b/i.test(text)) return false;
+  const eol = text.indexOf('\n', run);
+  return !LIQUIBASE_NO_TRANSACTION.test(text.slice(run, eol < 0 ? text.length : eol));
+}
+
+/** The name of each constraint an ALTER TABLE adds NOT VALID (PostgreSQL's default name when unnamed). */
+function addedNotValid(s: Statement, relname: string): string[] {
+  if (s.kind !== 'AlterTableStmt' || !s.hasAst || s.body.relation?.relname !== relname) return [];
+  const out: string[] = [];
+  for (const raw of s.body.cmds ?? []) {
+    const cmd = as(raw, 'AlterTableCmd');
+    const c = cmd?.subtype === 'AT_AddConstraint' ? as(cmd.def, 'Constraint') : undefined;
+    if (!c?.skip_validation || (c.contype !== 'CONSTR_FOREIGN' && c.contype !== 'CONSTR_CHECK')) continue;
+    const kind = c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check';
+    out.push(c.conname ?? defaultConstraintName(relname, kind, kind === 'fkey' ? strings(c.fk_attrs) : checkColumns(c.raw_expr)));
+  }
+  return out;
+}
+
+/** VALIDATE CONSTRAINT of a constraint this same transaction added NOT VALID: its lock is still held while it scans. */
+function validatesInSameTransaction(st: Statement): { cmd: Node; name: string }[] {
+  const relname: string | undefined = st.body.relation?.relname;
+  const validates = ((st.body.cmds ?? []) as Node[]).map((r) => as(r, 'AlterTableCmd')).filter((c): c is Node => c?.subtype === 'AT_ValidateConstraint');
+  if (!relname || validates.length === 0) return [];
+  const before = sameTransactionBefore(st);
+  if (!before) return [];
+  const added = new Set(before.flatMap((s) => addedNotValid(s, relname)));
+  return validates.filter((c) => added.has(c.name)).map((cmd) => ({ cmd, name: cmd.name as string }));
 }
 
 interface Found {
@@ -87,11 +155,14 @@ export const constraintNotValid = defineRule({
         'workspace as a migration history and fires only on a table an earlier migration created (not one created ' +
         'or shown empty by the same migration: file or Liquibase changeset). Not flagged: a FOREIGN KEY on a ' +
         'partitioned table (PostgreSQL 15-17 refuse NOT VALID there), constraints declared with a column in ADD ' +
-        'COLUMN (NOT VALID is not accepted there), and NOT ENFORCED constraints.',
+        'COLUMN (NOT VALID is not accepted there), and NOT ENFORCED constraints. It also flags a VALIDATE CONSTRAINT ' +
+        'in the same transaction as the ADD … NOT VALID of that constraint (an explicit BEGIN … COMMIT, or one Liquibase ' +
+        'changeset): the ADD\u2019s lock is held until COMMIT, so the scan blocks as before.',
       fix:
         'Add the constraint NOT VALID, then VALIDATE it in a separate transaction. The quick fix appends NOT VALID ' +
         'and writes `ALTER TABLE … VALIDATE CONSTRAINT …;` after the statement (after the COMMIT of its transaction ' +
-        'block, when it is in one). An unnamed constraint gets the name PostgreSQL would give it (`<table>_<column>_fkey`, ' +
+        'block, when it is in one; in a Liquibase changeset, in a changeset of its own after that one\u2019s last ' +
+        'statement, `--changeset <author>:<id>-validate`). An unnamed constraint gets the name PostgreSQL would give it (`<table>_<column>_fkey`, ' +
         '`<table>_<column>_check` or `<table>_check`, shortened to 63 bytes as PostgreSQL does), written out so that the ' +
         'VALIDATE names the same constraint; if that name is taken, the ADD fails rather than validating another ' +
         'constraint. When the migration tool runs the whole file in one transaction (Prisma, sqlx, Flyway, ' +
@@ -114,6 +185,10 @@ export const constraintNotValid = defineRule({
         'ADD FOREIGN KEY on table {{table}} (created in {{createdIn}}) checks every existing row while it holds SHARE ROW EXCLUSIVE ' +
         'locks on {{table}} and {{referenced}} (no writes to either until the scan ends). Add it NOT VALID and VALIDATE CONSTRAINT ' +
         '{{name}} in a separate transaction: that scan lets reads and writes go on.',
+      validateInSameTransaction:
+        'VALIDATE CONSTRAINT {{name}} runs in the same transaction as the ADD CONSTRAINT … NOT VALID before it, whose lock on ' +
+        '{{table}} is held until COMMIT: the scan blocks as if NOT VALID had not been written. VALIDATE it in a later transaction ' +
+        '(COMMIT first, or a migration of its own).',
       check:
         'ADD CHECK on table {{table}} (created in {{createdIn}}) checks every existing row while it holds an ACCESS EXCLUSIVE lock ' +
         '(no reads or writes until the scan ends). Add it NOT VALID and VALIDATE CONSTRAINT {{name}} in a separate transaction: ' +
@@ -124,6 +199,20 @@ export const constraintNotValid = defineRule({
     if (st.kind !== 'AlterTableStmt') return;
     const b = st.body;
     if (b.objtype && b.objtype !== 'OBJECT_TABLE') return;
+    const sameTransaction = validatesInSameTransaction(st);
+    if (sameTransaction.length > 0) {
+      const live = liveTable(st, catalog, b.relation);
+      const code = st.codeTokens();
+      const validate = code.find((t) => t.keyword === 'VALIDATE');
+      if (live && validate)
+        for (const v of sameTransaction)
+          report({
+            start: validate.start,
+            end: code[code.indexOf(validate) + 1]?.end ?? validate.end,
+            messageId: 'validateInSameTransaction',
+            data: { table: display(live), name: quoteIdent(v.name) },
+          });
+    }
     const found: Found[] = [];
     for (const raw of b.cmds ?? []) {
       const cmd = as(raw, 'AlterTableCmd');
@@ -174,6 +263,6 @@ function fixOf(st: Statement, found: (Found & { name: string })[], alterHead: st
     edits.push({ start: last.end, end: last.end, newText: ' NOT VALID' });
   }
   const validates = found.map((f) => `\n${alterHead} VALIDATE CONSTRAINT ${quoteIdent(f.name)};`).join('');
-  edits.push({ start: where.at, end: where.at, newText: `${where.semicolon ? ';' : ''}${validates}` });
+  edits.push({ start: where.at, end: where.at, newText: `${where.semicolon ? ';' : ''}${where.header}${validates}` });
   return { title: found.length === 1 ? 'Add NOT VALID, then VALIDATE CONSTRAINT' : 'Add each constraint NOT VALID, then VALIDATE them', edits };
 }

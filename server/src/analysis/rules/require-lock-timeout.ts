@@ -240,7 +240,8 @@ export const requireLockTimeout = defineRule({
         'before it (5 s: the longest that every query on the table may queue; a timed-out migration fails and ' +
         'is run again), which covers the rest of the migration. Inside a transaction `SET LOCAL lock_timeout` ' +
         'does the same until COMMIT. In SQL embedded in code there is no quick fix: set it on the connection that ' +
-        'runs the migration.',
+        'runs the migration. A lock_timeout the migration tool sets on its connection (a connection-string option ' +
+        'such as `options=-c lock_timeout=5s`, PGOPTIONS) is invisible in the SQL: turn the rule off in .pgperf.json then.',
       bad:
         '--liquibase formatted sql\n--changeset alice:1\nCREATE TABLE sessions (tenant_id int, status text);\n\n' +
         '-- a later release: sessions is in use by now\n--changeset alice:2\nALTER TABLE sessions ADD COLUMN expires_at timestamptz;',
