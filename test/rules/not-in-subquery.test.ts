@@ -162,6 +162,29 @@ ruleTester(notInSubquery, {
       output: 'SELECT id FROM teams WHERE NOT EXISTS (SELECT 1 FROM orders WHERE teams.name = coupon);',
     },
     {
+      name: 'NOT NULL from serial, ALTER … ADD PRIMARY KEY, ADD COLUMN … NOT NULL and CREATE TABLE (LIKE …)',
+      code: 'SELECT n FROM copy WHERE n NOT IN (SELECT k FROM keyed WHERE k NOT IN (SELECT added FROM keyed));',
+      files: {
+        'schema.sql':
+          'CREATE TABLE keyed (n serial, k int);\nALTER TABLE keyed ADD PRIMARY KEY (k);\nALTER TABLE keyed ADD COLUMN added int NOT NULL;\n' +
+          'CREATE TABLE copy (LIKE keyed);\n',
+      },
+      errors: [
+        { text: 'NOT IN', severity: 'info' },
+        { text: 'NOT IN', severity: 'info' },
+      ],
+      output:
+        // Overlapping fixes: the outer one is applied (the tester applies one pass), the inner NOT IN stays for the next.
+        'SELECT n FROM copy WHERE NOT EXISTS (SELECT 1 FROM keyed WHERE k NOT IN (SELECT added FROM keyed) AND copy.n = k);',
+    },
+    {
+      name: "a view's column carries no NOT NULL",
+      code: 'SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM paid);',
+      files: { ...SCHEMA, 'views.sql': "CREATE VIEW paid AS SELECT o.user_id FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.status = 'paid';" },
+      errors: [{ message: /cannot tell here \(user_id\)/ }],
+      output: null,
+    },
+    {
       name: 'a table unknown to the workspace: no fix, says why',
       code: 'SELECT id FROM accounts WHERE id NOT IN (SELECT account_id FROM invoices);',
       errors: [{ message: /cannot tell here \(account_id, id\)/ }],

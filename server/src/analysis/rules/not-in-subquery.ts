@@ -271,9 +271,13 @@ function columnNullability(model: SemanticModel, ref: Node | undefined, at?: Nod
   const r = ref && as(ref, 'ColumnRef') ? model.resolve(as(ref, 'ColumnRef')!) : undefined;
   if (!r) return { state: 'unknown' };
   if (rejectsNull(model, r.scope, r, at)) return { state: 'not-null', col: r };
-  if (r.item.kind !== 'table' || !r.column || !r.item.table || r.item.table.columns.size === 0) return { state: 'unknown', col: r };
+  // A view's column has no constraint of its own: whether it can be NULL depends on its query.
+  const t = r.item.table;
+  if (r.item.kind !== 'table' || !r.column || !t || t.columns.size === 0 || (t.kind && t.kind !== 'table')) return { state: 'unknown', col: r };
   if (nullableSide(r.scope, r.item, at)) return { state: 'nullable', col: r };
-  return { state: r.column.notNull ? 'not-null' : 'nullable', col: r };
+  if (r.column.notNull) return { state: 'not-null', col: r };
+  // A parent's later SET NOT NULL reaches its partitions and children, which the catalog does not follow.
+  return { state: t.partitionOf || t.inherits ? 'unknown' : 'nullable', col: r };
 }
 
 /** NOT NULL by the catalog alone (not by a WHERE condition), off the nullable side of any outer join. */
