@@ -7,7 +7,7 @@ const QUERY = 'SELECT id FROM t ORDER BY id LIMIT 10 OFFSET 20;\n';
 const BROKEN = 'SELEC 1;\nSELECT id FROM t ORDER BY id LIMIT 10 OFFSET 20;\n';
 
 describe('Workspace memory for closed files', () => {
-  it('keeps no fix (which would hold the whole parse) for a closed file; opening it lints it with its fixes', () => {
+  it('stores findings without fixes, open or closed; findingsWithFixes computes those asked for', () => {
     const ws = new Workspace();
     ws.update('file:///s.sql', 's.sql', SCHEMA);
     ws.update('file:///q.sql', 'q.sql', QUERY);
@@ -18,8 +18,10 @@ describe('Workspace memory for closed files', () => {
 
     ws.update('file:///q.sql', 'q.sql', QUERY, { version: 1, open: true });
     const open = ws.lint('file:///q.sql')!;
-    expect(open.findings[0]!.fix?.title).toMatch(/keyset pagination/);
+    expect('fix' in open.findings[0]!).toBe(false);
     expect(open.parsed).toBeDefined();
+    expect(ws.findingsWithFixes('file:///q.sql', (f) => f.ruleId === 'offset-pagination')![0].fix?.title).toMatch(/keyset pagination/);
+    expect('fix' in ws.findingsWithFixes('file:///q.sql', () => false)![0]).toBe(false);
   });
 
   it('a scan (lintLater) drops the parse of a file that parses whole, keeps it for one with syntax errors, and lints both alike', () => {

@@ -37,11 +37,12 @@ export function catalogFor(files: readonly ParsedFile[], config: ResolvedConfig 
 /** What a lint computes besides the findings. */
 export interface LintOptions {
   /**
-   * Whether findings carry their checked fix (default true). A fix is checked by parsing the edited statement (and,
-   * in a host file, the edited host file), so a caller that never reads fixes (text output, closed documents) passes
-   * false and the lint parses nothing more than the files.
+   * Which findings carry their checked fix: all (true, the default), none (false), or those a filter selects (the
+   * language server's code actions: the findings of the rules under the cursor). A fix is checked by parsing the
+   * edited statement (and, in a host file, the edited host file), so a caller that never reads fixes (text output,
+   * diagnostics) passes false and the lint parses nothing more than the files.
    */
-  fixes?: boolean;
+  fixes?: boolean | ((finding: Finding) => boolean);
 }
 
 /** Parses and lints a set of files as one workspace. */
@@ -92,7 +93,7 @@ export function* lintFileSteps(
   memo?: FindingMemo,
   options: LintOptions = {},
 ): Generator<void, { findings: Finding[]; complete: boolean }> {
-  const fixes = options.fixes !== false;
+  const fixes = fixFilter(options);
   const raw: { finding: Finding; statement: number }[] = [];
   const settings = { tenantColumn: config.tenantColumn };
   // The statement being checked and where its local rules' reports are recorded for the memo. Each rule gets one
@@ -114,7 +115,9 @@ export function* lintFileSteps(
         const m: MemoReport = { rule, report: r, message, base: statement.start };
         if (local) record?.push(m);
         if (file.host && !hostMayReport(file, rule, r)) return;
-        raw.push({ finding: makeFinding(file, rule, severity, r, message, fixes ? statementFix(m, statement) : undefined), statement: statement.index });
+        const finding = makeFinding(file, rule, severity, r, message);
+        if (r.fix && fixes?.(finding)) attachFix(file, finding, statementFix(m, statement));
+        raw.push({ finding, statement: statement.index });
       },
     };
     return { rule, ctx };
@@ -159,10 +162,9 @@ export function* lintFileSteps(
         const shifted = shiftReport(m.report, statement.start - m.base);
         if (file.host && !hostMayReport(file, m.rule, shifted)) continue;
         const severity = ruleLevel(m.rule.meta, config.rules, shifted.severity) as Severity;
-        raw.push({
-          finding: makeFinding(file, m.rule, severity, shifted, m.message, fixes ? statementFix(m, statement) : undefined),
-          statement: statement.index,
-        });
+        const finding = makeFinding(file, m.rule, severity, shifted, m.message);
+        if (shifted.fix && fixes?.(finding)) attachFix(file, finding, statementFix(m, statement));
+        raw.push({ finding, statement: statement.index });
       }
     } else {
       record = memo ? [] : undefined;
@@ -188,7 +190,7 @@ function runFileRule(
   settings: RuleSettings,
   suppressions: readonly SuppressionUse[],
   out: Finding[],
-  fixes: boolean,
+  fixes: ((finding: Finding) => boolean) | undefined,
   internalErrors: string[],
 ): void {
   const ctx: FileRuleContext = {
@@ -204,9 +206,10 @@ function runFileRule(
       const severity = ruleLevel(rule.meta, config.rules, r.severity);
       if (severity === 'off') return;
       const message = messageOf(rule.meta, r.messageId, r.data);
+      const finding = makeFinding(file, rule, severity, r, message, r.inDocument);
       // Not checked against a statement: a file rule's edit (removing a comment) is outside every statement.
-      const fix = fixes && r.fix && r.fix.edits.length > 0 ? r.fix : undefined;
-      out.push(makeFinding(file, rule, severity, r, message, fix, r.inDocument));
+      if (r.fix && r.fix.edits.length > 0 && fixes?.(finding)) attachFix(file, finding, r.fix, r.inDocument);
+      out.push(finding);
     },
   };
   try {
@@ -292,14 +295,11 @@ function hostMayReport(file: ParsedFile, rule: StatementRule, r: Report): boolea
   return !host.aboutHostCode(r.start, r.end);
 }
 
-/**
- * A finding in document coordinates. `r` and `fix` are in SQL-view offsets, unless `inDocument` (a host comment's
- * suppression, found in the host text).
- */
-function makeFinding(file: ParsedFile, rule: Rule, severity: Severity, r: Report, message: string, fix: Fix | undefined, inDocument = false): Finding {
+/** A finding in document coordinates, without its fix. `r` is in SQL-view offsets, unless `inDocument` (a host comment's suppression, found in the host text). */
+function makeFinding(file: ParsedFile, rule: Rule, severity: Severity, r: Report, message: string, inDocument = false): Finding {
   const host = inDocument ? undefined : file.host;
   const at = host ? host.toDocument(r.start, r.end) : { start: r.start, end: r.end };
-  const finding: Finding = {
+  return {
     ruleId: rule.meta.id,
     severity,
     messageId: r.messageId,
@@ -309,9 +309,19 @@ function makeFinding(file: ParsedFile, rule: Rule, severity: Severity, r: Report
     end: at.end,
     range: file.document.rangeOf(at.start, at.end),
   };
-  const documentFix = fix && host ? host.hostFix(fix) : fix;
+}
+
+/** Sets a finding's fix from a checked fix of the SQL view (or, `inDocument`, of the host text); none when it cannot be written in the host file. */
+function attachFix(file: ParsedFile, finding: Finding, fix: Fix | undefined, inDocument = false): void {
+  const documentFix = fix && file.host && !inDocument ? file.host.hostFix(fix) : fix;
   if (documentFix) finding.fix = documentFix;
-  return finding;
+}
+
+const ALL_FIXES = () => true;
+
+function fixFilter(options: LintOptions): ((finding: Finding) => boolean) | undefined {
+  const f = options.fixes;
+  return f === false ? undefined : f === undefined || f === true ? ALL_FIXES : f;
 }
 
 /**

@@ -196,19 +196,33 @@ export class Workspace {
     const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
     // The memo serves edits, i.e. open documents; a closed file's reports would keep its parse alive in it.
     const memo = f.open ? this.memo : undefined;
-    // Fixes are asked of open documents only (code actions): a closed file's lint computes none.
+    // The stored findings carry no fixes: findingsWithFixes computes those a code action asks for.
     const result = yield* lintFileSteps(parsed, this.catalog(f.path), this.configOf(f.path), this.budgetMs, sliceMs, this.internalErrors, memo, {
-      fixes: f.open,
+      fixes: false,
     });
     const now = this.files.get(uri);
     if (now !== f || now.text !== text) return now;
-    // A finding's lazy fix holds its statement, and through it the file's whole parse (every statement and
-    // tree). Fixes are asked of open documents only, and opening a document lints it again, so a closed file
-    // keeps its findings without them: the difference after a workspace scan is the whole corpus's trees.
-    f.findings = f.open ? result.findings : result.findings.map(withoutFix);
+    f.findings = result.findings;
     f.complete = result.complete;
     f.parsed = f.open ? parsed : undefined;
     return f;
+  }
+
+  /**
+   * A document's findings with the fixes `wanted` selects (a code action: the rules under the cursor; fix-all: every
+   * one). The stored findings carry none, as checking a fix re-parses what it edits (in a host file, the whole host
+   * file): too much for every keystroke. The file is linted again through the memo, so mostly the fixes cost.
+   */
+  findingsWithFixes(uri: string, wanted: (finding: Finding) => boolean): Finding[] | undefined {
+    const f = this.files.get(uri);
+    if (!f) return undefined;
+    const memo = f.open ? this.memo : undefined;
+    // Rule failures were recorded by the lint that stored the findings.
+    const steps = lintFileSteps(this.parsed(uri)!, this.catalog(f.path), this.configOf(f.path), this.budgetMs, Infinity, [], memo, { fixes: wanted });
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value.findings;
+    }
   }
 
   /** The parsed file of a document (parsing it again if it is closed). */
@@ -261,11 +275,6 @@ export class Workspace {
     const pattern = new RegExp(`(?<![\\p{L}\\p{N}_$])(?:${[...changed].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_$])`, 'iu');
     return files.filter((f) => pattern.test(f.text)).map((f) => f.uri);
   }
-}
-
-function withoutFix(f: Finding): Finding {
-  // Copied field by field: reading `fix` (a spread would) computes it.
-  return { ruleId: f.ruleId, severity: f.severity, messageId: f.messageId, message: f.message, file: f.file, start: f.start, end: f.end, range: f.range };
 }
 
 /** DDL statements as plain stand-ins that do not keep the parsed file (and all its trees) alive. */

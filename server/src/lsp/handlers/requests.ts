@@ -37,11 +37,15 @@ export function registerRequests(s: ServerState): void {
       (k) => k === CodeActionKind.Source || CodeActionKind.SourceFixAll.startsWith(k) || k.startsWith(CodeActionKind.SourceFixAll),
     );
     const actions: CodeAction[] = [];
-    if (!only || only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty)) {
-      actions.push(...quickFixes(textDocument.uri, file, f.findings, context.diagnostics));
+    const wantsQuickFixes = !only || only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty);
+    // Stored findings carry no fixes: those of the rules under the cursor (their fix-all too), or all for fix-all.
+    const rules = new Set(wantsQuickFixes ? context.diagnostics.filter((d) => d.source === 'pgperf').map((d) => d.code) : []);
+    const findings = wantsFixAll || rules.size > 0 ? (ws.findingsWithFixes(key, (x) => wantsFixAll || rules.has(x.ruleId)) ?? f.findings) : f.findings;
+    if (wantsQuickFixes) {
+      actions.push(...quickFixes(textDocument.uri, file, findings, context.diagnostics));
     }
     if (wantsFixAll) {
-      const all = fixAll(textDocument.uri, file, f.findings, 'Fix all pgperf problems in this file');
+      const all = fixAll(textDocument.uri, file, findings, 'Fix all pgperf problems in this file');
       if (all) actions.push(all);
     }
     return actions;
