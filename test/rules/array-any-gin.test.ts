@@ -17,6 +17,7 @@ const files = { 'schema.sql': SCHEMA };
 
 ruleTester(arrayAnyGin, {
   valid: [
+    { name: 'the primary key pinned by another condition (one row to test)', code: 'SELECT 1 FROM posts WHERE id = $1 AND $2 = ANY(tags);', files },
     { name: 'already @>', code: 'SELECT id FROM posts WHERE tags @> ARRAY[$1]::text[];', files },
     { name: 'an array column without a GIN index', code: 'SELECT id FROM posts WHERE $1 = ANY(plain);', files },
     { name: 'only a partial GIN index', code: 'SELECT id FROM posts WHERE $1 = ANY(refs);', files },

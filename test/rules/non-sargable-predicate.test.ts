@@ -17,6 +17,7 @@ const files = { 'schema.sql': SCHEMA };
 
 ruleTester(nonSargablePredicate, {
   valid: [
+    { name: 'the primary key pinned by another condition (one row to test)', code: 'SELECT 1 FROM users WHERE id = $1 AND date(created_at) = $2;', files },
     { name: 'the bare column', code: 'SELECT id FROM users WHERE created_at >= $1 AND email = $2;', files },
     {
       name: 'an expression index matches',

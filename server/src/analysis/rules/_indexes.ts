@@ -7,6 +7,7 @@ import { as, type Node } from '../ast';
 import { qkey, type Catalog, type TableInfo } from '../catalog';
 import { migrationKey } from '../migration-order';
 import type { Statement } from '../parse';
+import type { FromItem, Scope, SemanticModel } from '../semantic';
 import type { TextEdit } from '../types';
 
 /**
@@ -61,4 +62,23 @@ export function inMigration(st: Statement): boolean {
   // The file name and the two folders above it: the workspace's own location is not the statement's business.
   const near = st.file.path.split(/[/\\]/).slice(-3).join('/');
   return /migrat/i.test(near) || migrationKey(st.file.path).version !== undefined;
+}
+
+/**
+ * True when the scope's other conditions pin a full PRIMARY KEY / UNIQUE key of the item to values (`id = $1`):
+ * at most one row is left to test, so how the rest of the WHERE is written does not change the plan.
+ */
+export function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromItem): boolean {
+  const t = item.table;
+  if (!t) return false;
+  const pinned = new Set<string>();
+  for (const p of model.predicates(scope)) {
+    if (p.kind === 'compare' && p.op === '=' && p.column.item === item && p.reads.items.size === 0 && !p.reads.unresolved) pinned.add(p.column.name);
+  }
+  if (pinned.size === 0) return false;
+  const keys = [
+    ...t.uniques.filter((u) => !u.node.whereClause).map((u) => u.columns),
+    ...t.indexes.filter((i) => i.unique && !i.partial && i.columns.every((c) => c.column)).map((i) => i.columns.map((c) => c.column!)),
+  ];
+  return keys.some((k) => k.length > 0 && k.every((c) => c !== '' && pinned.has(c)));
 }

@@ -2,7 +2,7 @@ import { as, operatorOf, type Node } from '../ast';
 import type { Catalog, IndexInfo, TableInfo } from '../catalog';
 import { defineRule } from '../rule';
 import { conjuncts, readsOf, semanticModel } from '../semantic';
-import { indexFamily } from './_indexes';
+import { indexFamily, pinnedToOneRow } from './_indexes';
 import { exprSpan } from './_query-rules';
 
 /** GIN operator classes of arrays that serve `@>`: the default array_ops, and intarray's gin__int_ops. */
@@ -30,7 +30,8 @@ export const arrayAnyGin = defineRule({
         'bitmap scan over the rows that hold the element). The rule fires only on a top-level condition of a ' +
         'WHERE / JOIN ON (where both forms keep the same rows: both are NULL or false for a NULL value, a NULL ' +
         'array or a NULL element that does not match), on a column the workspace declares as an array with a full ' +
-        'GIN index under array_ops (or intarray’s gin__int_ops), when the value reads no column of the same query.',
+        'GIN index under array_ops (or intarray’s gin__int_ops), when the value reads no column of the same query and ' +
+        'the other conditions do not pin a primary or unique key (`id = $1`: one row is left to test).',
       fix:
         'Write `array_column @> ARRAY[value]`. The quick fix does, with the element type cast the column ' +
         'declares (`ARRAY[$1]::text[]`, `ARRAY[$1]::int4[]`): an untyped parameter or literal in ARRAY[…] would ' +
@@ -62,7 +63,7 @@ export const arrayAnyGin = defineRule({
         const reads = readsOf(s, x.lexpr, model);
         if (!col || col.outer || col.scope !== s || !col.column?.array || reads.unresolved || reads.items.size > 0) continue;
         const table = col.item.kind === 'table' ? col.item.table : undefined;
-        if (!table || table.ambiguous) continue;
+        if (!table || table.ambiguous || pinnedToOneRow(model, s, col.item)) continue;
         const index = ginIndexOn(catalog, table, col.name);
         if (!index) continue;
         const whole = exprSpan(st, c);

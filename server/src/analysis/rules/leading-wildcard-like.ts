@@ -2,7 +2,7 @@ import { as, operatorOf, quoteIdent, strings, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
 import { defineRule } from '../rule';
 import { conjuncts, readsOf, semanticModel } from '../semantic';
-import { indexFamily, inMigration } from './_indexes';
+import { indexFamily, inMigration, pinnedToOneRow } from './_indexes';
 import { exprSpan } from './_query-rules';
 
 /** Column types pg_trgm's operator classes accept as they are. */
@@ -52,7 +52,7 @@ export const leadingWildcardLike = defineRule({
         'on a text, varchar or char column of a table the workspace declares, with a pattern known to start with a ' +
         'wildcard (a literal, or a concatenation that starts with one: a parameter alone may hold anything), when ' +
         'no index of the table has the column under gin_trgm_ops / gist_trgm_ops, nor an expression on it (it may ' +
-        'be the one that serves the query). Statements of migrations (a versioned file such as `002_backfill.sql`, or ' +
+        'be the one that serves the query), nor when the other conditions pin a primary or unique key (`id = $1`). Statements of migrations (a versioned file such as `002_backfill.sql`, or ' +
         'one whose path names migrations) run once: building the index would read the table as the statement does, and the rule ' +
         'is quiet there.',
       fix:
@@ -91,7 +91,7 @@ export const leadingWildcardLike = defineRule({
         const table = col.item.kind === 'table' ? col.item.table : undefined;
         const type = col.column?.type;
         if (!table || table.ambiguous || table.kind === 'view' || !type || col.column?.array || !TRGM_TYPES.has(type)) continue;
-        if (servedByIndex(catalog, table, col.name)) continue;
+        if (servedByIndex(catalog, table, col.name) || pinnedToOneRow(model, s, col.item)) continue;
         const span = exprSpan(st, c);
         if (!span) continue;
         const name = table.schema === 'public' ? quoteIdent(table.name) : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;

@@ -4,7 +4,7 @@ import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import { conjuncts, readsOf, semanticModel, type ResolvedColumn, type Scope, type SemanticModel } from '../semantic';
 import type { Fix } from '../types';
-import { indexFamily } from './_indexes';
+import { indexFamily, pinnedToOneRow } from './_indexes';
 import { exprSpan } from './_query-rules';
 
 const COMPARE = new Set(['=', '<', '<=', '>', '>=']);
@@ -186,7 +186,7 @@ function candidates(model: SemanticModel, s: Scope): Candidate[] {
       const reads = readsOf(s, high ? [value, high] : value, model);
       if (!column || column.outer || column.scope !== s || reads.unresolved || reads.items.size > 0) continue;
       const table = column.item.kind === 'table' ? column.item.table : undefined;
-      if (!table || table.ambiguous) continue;
+      if (!table || table.ambiguous || pinnedToOneRow(model, s, column.item)) continue;
       out.push({ node: c, wrapped, wrap, op, value, ...(high ? { high } : {}), column, table });
     }
   }
@@ -251,7 +251,7 @@ export const nonSargablePredicate = defineRule({
         'only when the column leads a full B-tree index (or the primary key / a UNIQUE constraint) of a table the ' +
         'workspace declares, the other side reads no column of the same query level (a join condition is left ' +
         'alone), and no index of the table has an expression on the column (an expression index may be the one ' +
-        'that serves it). Casts PostgreSQL performs by relabelling (varchar to text) and casts to the column’s own ' +
+        'that serves it), nor when the other conditions pin a primary or unique key (`id = $1`: one row is left to test). Casts PostgreSQL performs by relabelling (varchar to text) and casts to the column’s own ' +
         'type keep the column and are not flagged; casts between string types, to or from domains and enums, and ' +
         'of columns of unknown type are left alone too, and so are calls with a parameter among their arguments or ' +
         'that search the column for a value (`position($1 in name)`, `strpos`, `similarity`: no expression index ' +
