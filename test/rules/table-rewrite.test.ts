@@ -103,7 +103,20 @@ ruleTester(tableRewrite, {
     { ...later('ALTER TABLE events ALTER COLUMN amount TYPE numeric(8,2);'), errors: [{ message: /numeric\(10,2\) → numeric\(8,2\)/ }] },
     { ...later('ALTER TABLE events ALTER COLUMN at TYPE timestamp(0);'), errors: [{ message: /timestamp → timestamp\(0\)/ }] },
     { ...later('ALTER TABLE events ALTER COLUMN body TYPE jsonb USING body::jsonb;'), errors: [{ message: /text → jsonb/ }] },
-    { ...later('ALTER TABLE events ALTER COLUMN name TYPE text USING lower(name);'), errors: [{ message: /with a USING expression/ }] },
+    {
+      ...later('ALTER TABLE events ALTER COLUMN name TYPE text USING lower(name);'),
+      errors: [{ message: /TYPE text with a USING expression that computes new values rewrites events/ }],
+    },
+    {
+      ...later("ALTER TABLE events ALTER COLUMN mood TYPE text USING CASE WHEN mood = 'a' THEN 'x' ELSE 'y' END;"),
+      errors: [{ message: /USING expression that computes/ }],
+      name: 'a computing USING rewrites even from a type the rule does not judge (an enum)',
+    },
+    {
+      ...later('ALTER TABLE events ALTER COLUMN name TYPE varchar(80) USING name::text;'),
+      errors: [{ message: /varchar\(50\) → text → varchar\(80\) is not binary-coercible/ }],
+      name: 'a cast in USING is a step of its own: text → varchar(80) checks every value',
+    },
     {
       ...later("SET TimeZone = 'Europe/Paris';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz;"),
       errors: [{ line: 2, message: /timestamp → timestamptz/ }],
@@ -220,6 +233,11 @@ describe(`${RULE}: the rule's verdict is PostgreSQL's`, () => {
     ['CREATE TABLE t (c int)', '1', 'ALTER TABLE t ALTER c TYPE int USING c + 0'],
     ['CREATE TABLE t (c int)', '1', 'ALTER TABLE t ALTER c TYPE bigint USING c::bigint'],
     ['CREATE TABLE t (c text)', "'1'", 'ALTER TABLE t ALTER c TYPE int USING c::int'],
+    [
+      "DROP TYPE IF EXISTS m CASCADE; CREATE TYPE m AS ENUM ('a', 'b'); CREATE TABLE t (c m)",
+      "'a'",
+      "ALTER TABLE t ALTER c TYPE text USING CASE WHEN c = 'a' THEN 'x' ELSE 'y' END",
+    ],
     ['CREATE TABLE t (c timestamp)', "'2020-01-01'", "SET TimeZone = 'UTC'; ALTER TABLE t ALTER c TYPE timestamptz"],
     ['CREATE TABLE t (c timestamp)', "'2020-01-01'", "SET TimeZone = 'Europe/Paris'; ALTER TABLE t ALTER c TYPE timestamptz"],
     ['CREATE TABLE t (c timestamptz)', "'2020-01-01'", "SET TIME ZONE 'UTC'; ALTER TABLE t ALTER c TYPE timestamp"],

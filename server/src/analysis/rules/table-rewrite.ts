@@ -189,7 +189,7 @@ function addColumnRewrite(def: Node): string | undefined {
 
 interface Cause {
   cmd: number;
-  messageId: 'type' | 'addColumn' | 'persistence' | 'tablespace';
+  messageId: 'type' | 'using' | 'addColumn' | 'persistence' | 'tablespace';
   data: Record<string, string>;
 }
 
@@ -203,23 +203,20 @@ function rewritingCmd(st: Statement, at: (i: number) => TableAt | undefined): Ca
       case 'AT_AlterColumnType': {
         const def = as(cmd.def, 'ColumnDef');
         const to = typeOf(def?.typeName);
-        const from = to ? typeOf(at(i)?.columns.get(cmd.name)?.typeName, true) : undefined;
-        const chain = from ? usingChain(def?.raw_default, cmd.name) : undefined;
+        const chain = usingChain(def?.raw_default, cmd.name);
+        const column = quoteIdent(cmd.name);
+        // A USING that computes new values rewrites whatever the types: only the column itself, or casts of it that
+        // change no bits, leave the table in place.
+        if (chain === 'rewrite') {
+          const written = strings(def?.typeName?.names).at(-1) ?? 'the new type';
+          return { cmd: i, messageId: 'using', data: { column, to: to ? show(to) : written } };
+        }
+        const from = to && chain ? typeOf(at(i)?.columns.get(cmd.name)?.typeName, true) : undefined;
         if (!to || !from || !chain) break;
         const tz = timeZoneUtc(st);
-        let verdict: boolean | undefined;
-        if (chain === 'rewrite') verdict = true;
-        else {
-          const steps = [from, ...chain, to];
-          const each = steps.slice(1).map((t, k) => rewrites(steps[k], t, tz));
-          verdict = each.includes(true) ? true : each.includes(undefined) ? undefined : false;
-        }
-        if (verdict)
-          return {
-            cmd: i,
-            messageId: 'type',
-            data: { column: quoteIdent(cmd.name), from: show(from), to: show(to), using: chain === 'rewrite' ? ' with a USING expression' : '' },
-          };
+        const steps = [from, ...chain, to];
+        const each = steps.slice(1).map((t, k) => rewrites(steps[k], t, tz));
+        if (each.includes(true)) return { cmd: i, messageId: 'type', data: { column, to: show(to), path: steps.map(show).join(' → ') } };
         break;
       }
       case 'AT_AddColumn': {
@@ -295,9 +292,13 @@ export const tableRewrite = defineRule({
     },
     messages: {
       type:
-        'ALTER COLUMN {{column}} TYPE {{to}}{{using}} rewrites {{table}} (created in {{created}}) and all its indexes ' +
-        'under an ACCESS EXCLUSIVE lock: {{from}} → {{to}} is not binary-coercible. Add a new column, backfill it in ' +
-        'batches and swap, or choose a change PostgreSQL makes in place.',
+        'ALTER COLUMN {{column}} TYPE {{to}} rewrites {{table}} (created in {{created}}) and all its indexes under an ' +
+        'ACCESS EXCLUSIVE lock: {{path}} is not binary-coercible. Add a new column, backfill it in batches and swap, ' +
+        'or choose a change PostgreSQL makes in place.',
+      using:
+        'ALTER COLUMN {{column}} TYPE {{to}} with a USING expression that computes new values rewrites {{table}} ' +
+        '(created in {{created}}) and all its indexes under an ACCESS EXCLUSIVE lock. Add a new column, backfill it ' +
+        'in batches and swap.',
       addColumn:
         'ADD COLUMN {{column}} with {{why}} rewrites {{table}} (created in {{created}}) under an ACCESS EXCLUSIVE ' +
         'lock. Add the column without it (or with a constant default), then SET DEFAULT and backfill in batches.',
