@@ -286,3 +286,33 @@ describe(`${RULE}: on data with NULLs in the nullable columns, the fixed query r
     expect(await ids('SELECT id FROM users WHERE NOT EXISTS (SELECT 1 FROM orders WHERE users.email = coupon)')).not.toEqual([]);
   });
 });
+
+describe(`${RULE}: the plans the message describes (PGlite, EXPLAIN only)`, () => {
+  let pg: PGlite;
+  beforeAll(async () => {
+    pg = new PGlite();
+    await pg.exec(
+      'CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n' +
+        'INSERT INTO users SELECT g FROM generate_series(1, 20000) g;\nINSERT INTO orders SELECT g, g FROM generate_series(1, 200000) g;\n' +
+        "ANALYZE users;\nANALYZE orders;\nSET work_mem = '1MB';\nSET hash_mem_multiplier = 1;\n",
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await pg?.close();
+  });
+  const plan = async (sql: string) => (await pg.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+
+  it('NOT IN over a result larger than hash memory: a plain SubPlan per outer row, no anti-join', async () => {
+    const p = await plan('SELECT count(*) FROM users WHERE id NOT IN (SELECT user_id FROM orders)');
+    expect(p).toMatch(/SubPlan/);
+    expect(p).not.toMatch(/hashed SubPlan|Anti Join/);
+  });
+
+  it('the NOT EXISTS rewrite: an anti-join', async () => {
+    expect(await plan('SELECT count(*) FROM users WHERE NOT EXISTS (SELECT 1 FROM orders WHERE users.id = user_id)')).toMatch(/Anti Join/);
+  });
+
+  it('a small subquery result: a hashed SubPlan', async () => {
+    expect(await plan('SELECT count(*) FROM orders WHERE user_id NOT IN (SELECT id FROM users WHERE id < 100)')).toMatch(/hashed SubPlan/);
+  });
+});
