@@ -1,6 +1,7 @@
 /**
- * The language server's model of a workspace, free of LSP and file-system calls so tests drive it directly:
- * every SQL file's text, its DDL (what the catalog is built from), its last findings, and the catalog.
+ * The editor's model of a workspace (the language server holds one), free of LSP and file-system calls so tests
+ * drive it directly: every file's text, its DDL (what the catalog is built from), its last findings, and the catalog
+ * of each project.
  *
  * Memory: only open documents keep their parsed trees; a closed file keeps its text and its DDL statements
  * (as plain stand-ins) and is re-parsed through the statement cache when it must be linted again.
