@@ -1,4 +1,4 @@
-/** The `pgperf` command line. Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage. */
+/** The `pgperf` command line. Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage or an internal error. */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import pkg from '../package.json';
@@ -76,7 +76,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 
 /**
  * Every error that reaches the top: help asked for (exit 0), a user's mistake (one line, exit 2), or a bug in
- * pgperf (one line asking for a report, exit 1; the stack only with PGPERF_DEBUG set). Never a bare stack trace.
+ * pgperf (one line asking for a report, exit 2, as a run that could not do its job: exit 1 means findings; the
+ * stack only with PGPERF_DEBUG set). Never a bare stack trace.
  */
 function reportError(e: unknown, io: Io): number {
   if (e instanceof HelpRequested) {
@@ -90,7 +91,15 @@ function reportError(e: unknown, io: Io): number {
   const message = e instanceof Error ? e.message : String(e);
   io.err(`pgperf: internal error (please report it): ${message.split('\n')[0]}\n`);
   if (process.env.PGPERF_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
-  return 1;
+  return INTERNAL_ERROR;
+}
+
+/** The exit code of a run that failed inside pgperf (as of bad usage: the findings, if any, are not all there is). */
+const INTERNAL_ERROR = 2;
+
+/** A rule's failure (its message and stack): one line, the stack only with PGPERF_DEBUG set. */
+function internalErrorLine(failure: string): string {
+  return process.env.PGPERF_DEBUG ? failure : failure.split('\n')[0];
 }
 
 /** `pgperf help [command…]`: the same pages as `--help`. */
@@ -125,7 +134,8 @@ async function lint(args: string[], io: Io): Promise<number> {
   // Only the JSON output carries fixes: the other formats skip their checks (a parse of each fixed statement or host file).
   const projects = await lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath }, { fixes: format === 'json' });
   const result = { files: projects.flatMap((p) => p.files).sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0)) };
-  for (const p of projects) for (const e of p.internalErrors) io.err(`pgperf: internal error (please report): ${e}\n`);
+  const failures = projects.flatMap((p) => p.internalErrors);
+  for (const e of failures) io.err(`pgperf: internal error (please report it): ${internalErrorLine(e)}\n`);
   const report: LintReport = {
     root: io.cwd,
     files: result.files.map((f) => ({ path: f.file.path, statements: f.file.statements.length, findings: f.findings })),
@@ -134,6 +144,7 @@ async function lint(args: string[], io: Io): Promise<number> {
   if (format === 'json') io.out(formatJson(report, pkg.version));
   else if (format === 'sarif') io.out(formatSarif(report, pkg.version));
   else io.out(formatText(report, io.color));
+  if (failures.length > 0) return INTERNAL_ERROR;
   return report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
 }
 

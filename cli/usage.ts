@@ -16,7 +16,7 @@ const LINT = `  pgperf lint [paths…] [--format text|json|sarif] [--config file
       the line and column in the host file). .pgperf.json "embedded" turns languages off or adds APIs.
       Reads .pgperf.json from the current folder unless --config names another file; a .pgperf.json in a
       subfolder starts a separate project there (its own config and schema).
-      Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage.
+      Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage or an internal error.
 `;
 
 const EXPLAIN = `  pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--allow-irreversible]

@@ -273,7 +273,7 @@ describe('no stack trace on a user error in lint', () => {
 });
 
 describe('the top level', () => {
-  it('an unexpected error is one line asking for a report, exit 1, no stack trace', async () => {
+  it('an unexpected error is one line asking for a report, exit 2, no stack trace', async () => {
     let err = '';
     const io = {
       out: () => {
@@ -286,7 +286,7 @@ describe('the top level', () => {
     const debug = process.env.PGPERF_DEBUG;
     delete process.env.PGPERF_DEBUG;
     try {
-      expect(await main(['rules'], io)).toBe(1);
+      expect(await main(['rules'], io)).toBe(2);
     } finally {
       if (debug !== undefined) process.env.PGPERF_DEBUG = debug;
     }

@@ -9,7 +9,7 @@ type ParseResult = ParseOk | ParseFail;
 /** A parse result whose statement trees may still be JSON text (see parseSqlDeferred). */
 export type DeferredParseResult = DeferredParseOk | ParseFail;
 import { OffsetMap, SourceText } from './source';
-import { splitPlain, splitStatements, type Piece } from './split';
+import { semicolonMaySplit, splitPlain, splitStatements, type Piece } from './split';
 import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHints, type Token } from './tokens';
 import { indexNodes, maxLocation, minLocation, walk, type Node } from './ast';
 import { replaceTemplates, type TemplatePattern, type TemplateRegion } from './templates';
@@ -21,6 +21,8 @@ export interface SyntaxError {
   message: string;
   /** File offset of the parser's cursor. */
   offset: number;
+  /** Not a syntax error: the statement nests too deeply to analyse (the parser was not, or not fully, run). */
+  tooDeep?: boolean;
 }
 
 export class Statement {
@@ -261,6 +263,8 @@ interface CachedParse {
 export class ParseCache {
   private readonly entries = new Map<string, CachedParse>();
   private readonly tokenEntries = new Map<string, Token[]>();
+  /** The real tokenizer's split of rejected pieces that hold a semicolon (a large one costs seconds to tokenize). */
+  private readonly splitEntries = new Map<string, Piece[]>();
 
   constructor(private readonly capacity = 50_000) {}
 
@@ -290,6 +294,18 @@ export class ParseCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** splitStatements(text), kept for the next edit of the file. */
+  resplit(text: string): Piece[] {
+    let pieces = this.splitEntries.get(text);
+    if (pieces) this.splitEntries.delete(text);
+    else {
+      pieces = splitStatements(text);
+      if (this.splitEntries.size >= 1_000) this.splitEntries.delete(this.splitEntries.keys().next().value!);
+    }
+    this.splitEntries.set(text, pieces);
+    return pieces;
   }
 
   /** The tokens of a statement text, with offsets from 0 (the tokenizer is as costly as the parser). */
@@ -441,7 +457,8 @@ export class ParsedFile {
         // Rejected: the real tokenizer re-splits it in case the plain splitter missed a boundary, which can
         // only be a semicolon inside the piece.
         const pieceText = this.sqlText.slice(proposed.start, proposed.end);
-        const again = pieceText.includes(';') ? splitStatements(pieceText).map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start })) : [];
+        const split = !semicolonMaySplit(pieceText) ? [] : cache ? cache.resplit(pieceText) : splitStatements(pieceText);
+        const again = split.map((p) => ({ start: p.start + proposed.start, end: p.end + proposed.start }));
         if (again.length > 1) for (const p of again) this.parsePiece(p, true, pieceMemo);
         else this.parsePiece(proposed, true, pieceMemo);
       }
@@ -533,7 +550,8 @@ export class ParsedFile {
     }
     if (!final) return 'rejected';
     const cursor = piece.start + new OffsetMap(pieceText).fromCodePoint(result.cursor);
-    const error = { message: result.message, offset: Math.min(cursor, piece.end) };
+    const error: SyntaxError = { message: result.message, offset: Math.min(cursor, piece.end) };
+    if (result.tooDeep) error.tooDeep = true;
     this.statements.push(new Statement(this, this.statements.length, piece.start, piece.end, undefined, error, 0));
     return 'rejected';
   }
@@ -586,8 +604,10 @@ function trimWhitespace(text: string, start: number, end: number): number {
  */
 function codeEnd(text: string, start: number, end: number): number {
   const e = trimWhitespace(text, start, end);
-  const lastLine = text.lastIndexOf('\n', e - 1);
-  const tailHasComment = (text[e - 1] === '/' && text[e - 2] === '*') || text.slice(Math.max(start, lastLine), e).includes('--');
+  // The statement's last line (a `--` comment ends at CR or LF), looked for no further back than the statement.
+  let lineStart = e;
+  while (lineStart > start && text.charCodeAt(lineStart - 1) !== 10 && text.charCodeAt(lineStart - 1) !== 13) lineStart--;
+  const tailHasComment = (text[e - 1] === '/' && text[e - 2] === '*') || text.slice(lineStart, e).includes('--');
   if (!tailHasComment) return e;
   const pieces = splitPlain(text.slice(start, e));
   return pieces.length > 0 ? start + pieces[pieces.length - 1].end : e;

@@ -9,6 +9,7 @@
 // @ts-expect-error: the Emscripten module has no type declarations; PgQueryWasm below is the part pgperf uses.
 import createPgQueryModule from 'libpg-query/wasm/libpg-query.js';
 import type { Node } from './ast';
+import { jsonDeeperThan, nestingBound } from './nesting';
 
 interface PgQueryWasm {
   _malloc(size: number): number;
@@ -29,6 +30,8 @@ interface PgQueryWasm {
 
 let wasm: PgQueryWasm | undefined;
 let ready: Promise<void> | undefined;
+/** A fresh parser being loaded after the current one overflowed its stack (see guarded). */
+let replacing: Promise<void> | undefined;
 
 /** Loads the WASM parser once; every sync call below needs it to have resolved. */
 export function initParser(): Promise<void> {
@@ -43,6 +46,49 @@ function loaded(): PgQueryWasm {
   return wasm;
 }
 
+/**
+ * The deepest parse tree pgperf analyses, in levels of its JSON text (about two per operator of an `a + b + …`
+ * chain, seven per nested subquery): a statement nested deeper is reported as too deep to analyse, and no rule
+ * or catalog walker ever sees a deeper tree. Hand-written SQL stays far below (the corpora: under 200).
+ */
+const MAX_TREE_DEPTH = 3_000;
+/**
+ * The largest nestingBound a text may have to reach the parser. Its stack overflows at 13,000 to 22,000 JSON
+ * levels on Node's main thread (less when called from deep in a stack, or after it has overflowed once), and
+ * the bound is above the real depth, so the parser never sees a statement that could overflow it.
+ */
+const MAX_PARSED_BOUND = 8_000;
+
+const TOO_DEEP = 'statement nested too deeply to analyse';
+
+/** The parse failure of a text too deep to analyse. */
+function tooDeep(): ParseFail {
+  return { ok: false, message: TOO_DEEP, cursor: 0, tooDeep: true };
+}
+
+/**
+ * Runs a call into the WASM parser. Should its stack overflow after all (a RangeError thrown through its frames,
+ * which skips its clean-up: its memory context and error handler stay as they were), the call gives `onOverflow`
+ * and a fresh parser is loaded to replace this one as soon as the event loop turns; until then this one goes on.
+ */
+function guarded<T>(call: (m: PgQueryWasm) => T, onOverflow: () => T): T {
+  try {
+    return call(loaded());
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    replacing ??= (createPgQueryModule as () => Promise<PgQueryWasm>)().then(
+      (m) => {
+        wasm = m;
+        replacing = undefined;
+      },
+      () => {
+        replacing = undefined;
+      },
+    );
+    return onOverflow();
+  }
+}
+
 /** Runs `f` with `sql` as a NUL-terminated UTF-8 string in WASM memory. */
 function withCString<T>(m: PgQueryWasm, sql: string, f: (ptr: number) => T): T {
   const size = m.lengthBytesUTF8(sql) + 1;
@@ -55,9 +101,25 @@ function withCString<T>(m: PgQueryWasm, sql: string, f: (ptr: number) => T): T {
   }
 }
 
-/** The parse tree as libpg_query's JSON text, or the parser's error. `wantTree: false` only checks validity. */
+/**
+ * The parse tree as libpg_query's JSON text, or the parser's error. `wantTree: false` only checks validity. A text
+ * that could nest deeper than the parser's stack allows is not parsed; one whose tree nests deeper than
+ * MAX_TREE_DEPTH is a failure too (`tooDeep` both).
+ */
 function parseRaw(sql: string, wantTree: boolean): { ok: true; json: string } | ParseFail {
-  const m = loaded();
+  if (mayBeTooDeep(sql)) return tooDeep();
+  const r = guarded((m) => parseInWasm(m, sql, wantTree), tooDeep);
+  // A JSON text nests at most half its length deep.
+  if (r.ok && r.json.length > MAX_TREE_DEPTH * 2 && jsonDeeperThan(r.json, MAX_TREE_DEPTH)) return tooDeep();
+  return r;
+}
+
+/** Whether the text's nesting bound is too high for the parser (a text bounds at most 8 levels per character). */
+function mayBeTooDeep(sql: string): boolean {
+  return sql.length * 8 + 16 > MAX_PARSED_BOUND && nestingBound(sql) > MAX_PARSED_BOUND;
+}
+
+function parseInWasm(m: PgQueryWasm, sql: string, wantTree: boolean): { ok: true; json: string } | ParseFail {
   return withCString(m, sql, (queryPtr) => {
     const result = m._wasm_parse_query_raw(queryPtr);
     if (!result) throw new Error('the SQL parser could not allocate memory');
@@ -93,6 +155,8 @@ export interface ParseFail {
   message: string;
   /** 0-based code-point offset of the error in the input. */
   cursor: number;
+  /** The text is valid or not, but nested too deeply to analyse (see MAX_TREE_DEPTH); `cursor` is 0. */
+  tooDeep?: true;
 }
 
 export function parseSql(sql: string): ParseOk | ParseFail {
@@ -113,15 +177,18 @@ export interface RawToken {
 
 /** The real tokenizer. Throws on input it cannot tokenize (an unterminated string or comment). */
 export function scanSql(sql: string): RawToken[] {
-  const m = loaded();
-  const text = withCString(m, sql, (queryPtr) => {
-    const ptr = m._wasm_scan(queryPtr);
-    try {
-      return m.UTF8ToString(ptr);
-    } finally {
-      if (ptr) m._wasm_free_string(ptr);
-    }
-  });
+  const text = guarded(
+    (m) =>
+      withCString(m, sql, (queryPtr) => {
+        const ptr = m._wasm_scan(queryPtr);
+        try {
+          return m.UTF8ToString(ptr);
+        } finally {
+          if (ptr) m._wasm_free_string(ptr);
+        }
+      }),
+    () => TOO_DEEP,
+  );
   if (!text.startsWith('{')) throw new Error(text);
   return (JSON.parse(text) as { tokens: RawToken[] }).tokens;
 }
@@ -265,16 +332,20 @@ export function sqlParses(sql: string): boolean {
  * pgperf reports nothing for it either).
  */
 export function parsePlpgsql(sql: string): { plpgsql_funcs?: Node[] } | undefined {
-  const m = loaded();
-  const text = withCString(m, sql, (queryPtr) => {
-    const ptr = m._wasm_parse_plpgsql(queryPtr);
-    try {
-      return ptr ? m.UTF8ToString(ptr) : '';
-    } finally {
-      if (ptr) m._wasm_free_string(ptr);
-    }
-  });
-  if (!text.startsWith('{')) return undefined;
+  if (mayBeTooDeep(sql)) return undefined;
+  const text = guarded(
+    (m) =>
+      withCString(m, sql, (queryPtr) => {
+        const ptr = m._wasm_parse_plpgsql(queryPtr);
+        try {
+          return ptr ? m.UTF8ToString(ptr) : '';
+        } finally {
+          if (ptr) m._wasm_free_string(ptr);
+        }
+      }),
+    () => '',
+  );
+  if (!text.startsWith('{') || (text.length > MAX_TREE_DEPTH * 2 && jsonDeeperThan(text, MAX_TREE_DEPTH))) return undefined;
   try {
     return JSON.parse(text);
   } catch {

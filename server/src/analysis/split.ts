@@ -74,8 +74,7 @@ export function splitPlain(text: string): Piece[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? n : nl;
+      i = lineEnd(text, i);
       continue;
     }
     if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
@@ -146,6 +145,70 @@ export function splitPlain(text: string): Piece[] {
   }
   if (start >= 0) pieces.push({ start, end: lastEnd });
   return pieces;
+}
+
+/** The end of the line at i: its CR or LF (PostgreSQL ends a `--` comment at either), or the end of the text. */
+export function lineEnd(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+    i++;
+  }
+  return n;
+}
+
+/**
+ * Whether the real tokenizer could split a piece the plain splitter keeps whole: only where one of its semicolons
+ * lies where the two may read the text differently, in a literal, comment or dollar quote, or outside brackets (a
+ * routine's BEGIN … END). A semicolon in brackets is in brackets for the tokenizer too; a large statement with one
+ * (an array of SQL strings, a function call) is then not tokenized again on each edit.
+ */
+export function semicolonMaySplit(text: string): boolean {
+  let next = text.indexOf(';');
+  const n = text.length;
+  let depth = 0;
+  let i = 0;
+  while (next >= 0 && i < n) {
+    const c = text.charCodeAt(i);
+    const s = i;
+    if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) i = lineEnd(text, i);
+    else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
+      let nest = 1;
+      i += 2;
+      while (i < n && nest > 0) {
+        if (text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 42) {
+          nest++;
+          i += 2;
+        } else if (text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47) {
+          nest--;
+          i += 2;
+        } else i++;
+      }
+    } else if (c === 39 /* ' */ || c === 34 /* " */) i = endOfQuoted(text, i, c === 39 && i > 0 && (text[i - 1] === 'e' || text[i - 1] === 'E'));
+    else if (c === 36 /* $ */ && !isWordChar(text.charCodeAt(i - 1))) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 64));
+      if (m) {
+        const close = text.indexOf(m[0], i + m[0].length);
+        i = close < 0 ? n : close + m[0].length;
+      } else i++;
+    } else {
+      if (c === 40 || c === 91) depth++;
+      else if (c === 41 || c === 93) depth--;
+      else if (c === 59 /* ; */) {
+        if (depth <= 0) return true;
+        next = text.indexOf(';', i + 1);
+      }
+      i++;
+      continue;
+    }
+    // Skipped a comment, literal or quote: did it hold the next semicolon?
+    if (next < i) {
+      if (next >= s) return true;
+      next = text.indexOf(';', i);
+    }
+  }
+  return false;
 }
 
 function isWordChar(c: number): boolean {

@@ -37,8 +37,9 @@ function* lineComments(text: string, from: number, to: number, code: boolean): G
   while (i < to) {
     const c = text.charCodeAt(i);
     if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
-      let e = text.indexOf('\n', i);
-      if (e < 0 || e > to) e = to;
+      // A line comment ends at CR or LF (a CRLF or CR-only file's comment does not take in the CR).
+      let e = i + 2;
+      while (e < to && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 13) e++;
       yield { start: i, end: e };
       i = e;
     } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {

@@ -1,7 +1,7 @@
 import { defineRule } from '../rule';
 
 /** The span of the token at the parser's cursor (a word, a quoted literal, or one character). */
-const TOKEN = /^(?:[\p{L}\p{N}_$]+|'[^'\n]*'?|"[^"\n]*"?|\S)/u;
+const TOKEN = /^(?:[\p{L}\p{N}_$]+|'[^'\r\n]*'?|"[^"\r\n]*"?|\S)/u;
 
 export const syntaxError = defineRule({
   meta: {
@@ -23,11 +23,22 @@ export const syntaxError = defineRule({
       good: 'SELECT id FROM users;',
     },
     // The parser's own message, as PostgreSQL would raise it.
-    messages: { parser: '{{message}}' },
+    messages: {
+      parser: '{{message}}',
+      tooDeep:
+        'This statement is nested too deeply for pgperf to analyse (a chain of thousands of operators, set operations, ' +
+        'joins or nested subqueries); no rule checked it.',
+    },
   },
   rejected: true,
   check({ statement, file, report }) {
     const err = statement.error!;
+    if (err.tooDeep) {
+      // Not an error in the SQL: marked on its first word, as information.
+      const m = TOKEN.exec(file.text.slice(statement.start, Math.min(statement.end, statement.start + 200)));
+      report({ start: statement.start, end: statement.start + (m ? m[0].length : 1), messageId: 'tooDeep', severity: 'info' });
+      return;
+    }
     let start = Math.min(err.offset, statement.end);
     let end: number;
     if (start >= statement.end) {
