@@ -295,7 +295,10 @@ function hostMayReport(file: ParsedFile, rule: StatementRule, r: Report): boolea
   return !host.aboutHostCode(r.start, r.end);
 }
 
-/** A finding in document coordinates, without its fix. `r` is in SQL-view offsets, unless `inDocument` (a host comment's suppression, found in the host text). */
+/**
+ * A finding in document coordinates, without its fix. `r` is in SQL-view offsets, unless `inDocument` (a host
+ * comment's suppression, found in the host text).
+ */
 function makeFinding(file: ParsedFile, rule: Rule, severity: Severity, r: Report, message: string, inDocument = false): Finding {
   const host = inDocument ? undefined : file.host;
   const at = host ? host.toDocument(r.start, r.end) : { start: r.start, end: r.end };
