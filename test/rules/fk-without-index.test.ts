@@ -14,6 +14,12 @@ const INVOICES = 'CREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigin
 
 ruleTester(fkWithoutIndex, {
   valid: [
+    {
+      name: 'an EXCLUDE constraint leading with the FK column (its GiST index serves the lookup)',
+      code:
+        'CREATE EXTENSION btree_gist;\nCREATE TABLE rooms (id int PRIMARY KEY);\n' +
+        'CREATE TABLE bookings (room_id int REFERENCES rooms, during tstzrange, EXCLUDE USING gist (room_id WITH =, during WITH &&));',
+    },
     { name: 'an index later in the same file', code: ACCOUNTS + INVOICES + '\nCREATE INDEX ON invoices (account_id);' },
     {
       name: 'an index created by a later migration counts',

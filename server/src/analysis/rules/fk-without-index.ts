@@ -56,11 +56,39 @@ function leadsWith(index: IndexInfo, columns: readonly string[]): boolean {
   return columns.every((c) => lead.has(c));
 }
 
-/** True when a PRIMARY KEY / UNIQUE constraint (or unique index) starts with the key's columns. */
-function uniqueLeadsWith(u: TableInfo['uniques'][number], columns: readonly string[]): boolean {
-  if (u.columns.length < columns.length) return false;
-  const lead = new Set(u.columns.slice(0, columns.length));
+/** True when a PRIMARY KEY / UNIQUE / EXCLUDE constraint's columns (or a unique index's) start with the key's columns. */
+function keyLeadsWith(key: readonly string[], columns: readonly string[]): boolean {
+  if (key.length < columns.length) return false;
+  const lead = new Set(key.slice(0, columns.length));
   return columns.every((c) => lead.has(c));
+}
+
+/**
+ * The leading plain columns of the table's EXCLUDE constraints (their GiST index serves a lookup by them too;
+ * the catalog records only PRIMARY KEY and UNIQUE keys), from its CREATE TABLE and ALTER TABLEs.
+ */
+function exclusionKeys(t: TableInfo): string[][] {
+  const out: string[][] = [];
+  const add = (raw: unknown) => {
+    const c = as(raw, 'Constraint');
+    if (c?.contype !== 'CONSTR_EXCLUSION' || c.where_clause) return;
+    const cols: string[] = [];
+    for (const pair of (c.exclusions ?? []) as Node[]) {
+      const name = as((as(pair, 'List')?.items ?? [])[0], 'IndexElem')?.name as string | undefined;
+      if (name === undefined) break;
+      cols.push(name);
+    }
+    if (cols.length > 0) out.push(cols);
+  };
+  for (const el of (t.created?.body?.tableElts ?? []) as Node[]) add(el);
+  for (const a of t.alters ?? []) {
+    if (a.kind !== 'AlterTableStmt') continue;
+    for (const raw of a.body.cmds ?? []) {
+      const cmd = as(raw, 'AlterTableCmd');
+      if (cmd?.subtype === 'AT_AddConstraint') add(cmd.def);
+    }
+  }
+  return out;
 }
 
 /**
@@ -144,7 +172,7 @@ export const fkWithoutIndex = defineRule({
         'from parent to children (`JOIN child ON child.fk = parent.id`), which otherwise hash or scan the child. ' +
         'The rule reads the workspace as a migration history and checks the table as it ends: an index created by a ' +
         'later migration counts, as does a PRIMARY KEY or UNIQUE constraint whose leading columns are the foreign key ' +
-        'columns (in any order, for a composite key), a partial index, an index on the partitioned parent of a ' +
+        'columns (in any order, for a composite key), an EXCLUDE constraint that starts with them, a partial index, an index on the partitioned parent of a ' +
         'partition (or on the partitions of a partitioned table). It says nothing on a table the workspace does not ' +
         'create, one created with LIKE (its indexes may come with it), one renamed, dropped or re-created later, a ' +
         'temporary table, in down migrations, and when a later ALTER TABLE drops the constraint.',
@@ -178,11 +206,11 @@ export const fkWithoutIndex = defineRule({
     if (!t || t.kind || hasLikeClause(t.created) || t.created?.body?.relation?.relpersistence === 't') return;
     const family = indexFamily(catalog, t);
     const indexes = family.flatMap((x) => x.indexes);
-    const uniques = family.flatMap((x) => x.uniques);
+    const keys = [...family.flatMap((x) => x.uniques).map((u) => u.columns), ...family.flatMap(exclusionKeys)];
     for (const fk of fks) {
       // A column the table no longer has took the constraint with it (DROP COLUMN).
       if (t.columns.size === 0 || fk.columns.some((c) => !t.columns.has(c))) continue;
-      if (indexes.some((i) => leadsWith(i, fk.columns)) || uniques.some((u) => uniqueLeadsWith(u, fk.columns))) continue;
+      if (indexes.some((i) => leadsWith(i, fk.columns)) || keys.some((k) => keyLeadsWith(k, fk.columns))) continue;
       if (droppedLater(catalog, st, t, fk)) continue;
       const span = constraintSpan(st, fk);
       if (!span) continue;
