@@ -1,7 +1,8 @@
 /**
  * Shared helpers of the rules that check predicates and keys against the workspace's indexes (fk-without-index,
- * non-sargable-predicate, array-any-gin, leading-wildcard-like): the indexes a table's queries can use as the
- * workspace leaves it, index expressions compared with query expressions, and a fix that adds a statement.
+ * non-sargable-predicate, array-any-gin, leading-wildcard-like): the table as the workspace leaves it and the
+ * relations whose indexes serve its scans, whether a statement is a one-off migration, whether the other
+ * conditions leave one row to test, and a fix that adds a statement.
  */
 import { as, type Node } from '../ast';
 import { qkey, type Catalog, type TableInfo } from '../catalog';

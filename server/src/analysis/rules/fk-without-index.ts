@@ -175,7 +175,7 @@ export const fkWithoutIndex = defineRule({
         'columns (in any order, for a composite key), an EXCLUDE constraint that starts with them, a partial index, an index on the partitioned parent of a ' +
         'partition (or on the partitions of a partitioned table). It says nothing on a table the workspace does not ' +
         'create, one created with LIKE (its indexes may come with it), one renamed, dropped or re-created later, a ' +
-        'temporary table, in down migrations, and when a later ALTER TABLE drops the constraint.',
+        'temporary table, in down migrations, on temporal (PERIOD) keys, and when a later ALTER TABLE drops the constraint.',
       fix:
         'Create an index on the foreign key columns (for a composite key, all of them first, the tenant column ' +
         'leading when it is one of them). Referential checks bypass row-level security, so the lookup is by the ' +
