@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderByRandom } from '../../server/src/analysis/rules/order-by-random';
 import { fixOnDb } from '../fix-on-db';
 import { ruleTester } from '../rule-tester';
@@ -91,5 +92,28 @@ describe('order-by-random: what the docs suggest runs on PostgreSQL', () => {
   ])('%s', async (sql) => {
     const r = await db.statement({ ...SCHEMA, 'main.sql': sql }, sql);
     expect(r.unchecked).toBeUndefined();
+  });
+});
+
+describe('order-by-random: the plan the message describes (PGlite, EXPLAIN ANALYZE row counts)', () => {
+  let pg: PGlite;
+  beforeAll(async () => {
+    pg = new PGlite();
+    await pg.exec(SCHEMA['schema.sql'] + 'INSERT INTO quotes SELECT g, md5(g::text) FROM generate_series(1, 20000) g;\nANALYZE quotes;\n');
+  }, 60_000);
+  afterAll(async () => {
+    await pg?.close();
+  });
+  const plan = async (sql: string) =>
+    (await pg.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${sql}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+
+  it('ORDER BY random() LIMIT 1 reads every row and sorts them', async () => {
+    expect(await plan('SELECT body FROM quotes ORDER BY random() LIMIT 1')).toMatch(/Sort[\s\S]*Seq Scan on quotes \(actual rows=20000(\.00)? /);
+  });
+
+  it('a random key read through the primary key reads one row of quotes', async () => {
+    const p = await plan('SELECT body FROM quotes WHERE id >= (SELECT floor(random() * max(id))::bigint FROM quotes) ORDER BY id LIMIT 1');
+    expect(p).toMatch(/Index Scan using quotes_pkey on quotes \(actual rows=1(\.00)? /);
+    expect(p).not.toMatch(/Seq Scan/);
   });
 });
