@@ -25,6 +25,11 @@ ruleTester(unbatchedBackfill, {
       'WHERE col IS NULL after an UPDATE that filled some of the new column',
     ),
     later(
+      "ALTER TABLE accounts ADD COLUMN region text DEFAULT 'us';\nUPDATE accounts SET region = 'eu' WHERE region IS NULL;",
+      'WHERE col IS NULL on a column added with a default: no row is NULL',
+    ),
+    later('ALTER TABLE accounts ADD COLUMN n bigserial;\nUPDATE accounts SET n = 0 WHERE n IS NULL;', 'WHERE col IS NULL on a serial column just added'),
+    later(
       "ALTER TABLE accounts ADD COLUMN IF NOT EXISTS region text;\nUPDATE accounts SET region = 'eu' WHERE region IS NULL;",
       'ADD COLUMN IF NOT EXISTS may find the column filled',
     ),
@@ -68,6 +73,11 @@ ruleTester(unbatchedBackfill, {
       ...later("ALTER TABLE accounts ADD COLUMN region text;\nUPDATE public.accounts SET region = 'eu' WHERE region IS NULL;"),
       errors: [{ text: 'UPDATE public.accounts', line: 2, message: /WHERE region IS NULL: the column this migration adds/ }],
       name: 'WHERE col IS NULL on the column this migration just added',
+    },
+    {
+      ...later("ALTER TABLE accounts ADD COLUMN region text DEFAULT NULL;\nUPDATE accounts SET region = 'eu' WHERE region IS NULL;"),
+      errors: [{ line: 2 }],
+      name: 'a column added with DEFAULT NULL is NULL in every row',
     },
     { ...later('DELETE FROM audit;'), errors: [{ text: 'DELETE FROM audit', message: /TRUNCATE/ }] },
     { ...later('UPDATE accounts a SET tier = p.name FROM plans p;'), errors: [{ text: 'UPDATE accounts' }], name: 'UPDATE … FROM with no WHERE' },

@@ -1,4 +1,4 @@
-import { as, columnRefNames, type Node } from '../ast';
+import { as, columnRefNames, strings, type Node } from '../ast';
 import { compareMigrationPaths, migrationKey } from '../migration-order';
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
@@ -33,10 +33,24 @@ function addedByRun(st: Statement, relname: string): Set<string> {
       const cmd = as(raw, 'AlterTableCmd');
       // ADD COLUMN IF NOT EXISTS may find the column there, with its values.
       const def = cmd?.subtype === 'AT_AddColumn' && !cmd.missing_ok ? as(cmd.def, 'ColumnDef') : undefined;
-      if (def?.colname) out.add(def.colname);
+      if (def?.colname && addsNulls(def)) out.add(def.colname);
     }
   }
   return out;
+}
+
+/**
+ * True when ADD COLUMN leaves the column NULL in every existing row: no default other than NULL, not a serial,
+ * identity or generated column (those fill every row, and `WHERE col IS NULL` then matches none).
+ */
+function addsNulls(def: Node): boolean {
+  const names = strings(def.typeName?.names);
+  if (names.length === 1 && /^(small|big)?serial[248]?$/.test(names[0])) return false;
+  return ((def.constraints ?? []) as Node[]).every((raw) => {
+    const c = as(raw, 'Constraint');
+    if (c?.contype === 'CONSTR_DEFAULT') return !!as(c.raw_expr, 'A_Const')?.isnull;
+    return c?.contype !== 'CONSTR_IDENTITY' && c?.contype !== 'CONSTR_GENERATED';
+  });
 }
 
 /** The column of `WHERE col IS NULL` (the whole condition), if that is the condition. */
@@ -64,7 +78,7 @@ export const unbatchedBackfill = defineRule({
         'files only (a file with a migration version in its name or folder, or a Liquibase formatted-SQL changelog; ' +
         'not in down scripts or sections), on a table an earlier migration created (a table created by the same ' +
         'migration is empty), and only when the statement surely reaches every row: no WHERE at all, or ' +
-        '`WHERE col IS NULL` on a column the same migration has just added, with no UPDATE of the table in between ' +
+        '`WHERE col IS NULL` on a column the same migration has just added without a default, with no UPDATE of the table in between ' +
         '(every row is NULL there). Any other ' +
         'WHERE may narrow the rows and is not judged.',
       fix:
