@@ -74,6 +74,7 @@ ruleTester(setNotNull, {
     at('ALTER TABLE events ALTER COLUMN at SET NOT NULL;'),
     at('ALTER TABLE events_2024 ALTER COLUMN id SET NOT NULL;'),
     at('ALTER TABLE accounts ALTER COLUMN email DROP NOT NULL;'),
+    at('CREATE PROCEDURE tighten() LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE accounts ALTER COLUMN email SET NOT NULL; END $$;', '', 'a routine body'),
     {
       code: 'ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;',
       filename: 'migrations/003_not_null.down.sql',

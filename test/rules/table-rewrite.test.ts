@@ -50,6 +50,10 @@ ruleTester(tableRewrite, {
     later('ALTER TABLE events SET LOGGED;', 'SET LOGGED of a logged table does nothing'),
     later('ALTER TABLE events SET TABLESPACE pg_default;', 'SET TABLESPACE to the one it is in'),
     later('VACUUM FULL events;', 'VACUUM FULL is vacuum-full’s'),
+    later(
+      'CREATE FUNCTION widen() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE events ALTER COLUMN id TYPE bigint; CLUSTER events; END $$;',
+      'a routine body runs when it is called',
+    ),
     later('CLUSTER;', 'CLUSTER of the tables clustered before names no table'),
     // A table this migration creates is empty.
     { code: 'CREATE TABLE t (id int);\nALTER TABLE t ALTER COLUMN id TYPE bigint;\nCLUSTER t USING t_pkey;', filename: MAIN, files },

@@ -124,7 +124,8 @@ export const setNotNull = defineRule({
   check({ statement: st, catalog, report }) {
     if (st.kind !== 'AlterTableStmt' || (st.body.objtype && st.body.objtype !== 'OBJECT_TABLE')) return;
     if (!st.treeMayInclude('"AT_SetNotNull"')) return;
-    if (inDownMigration(st)) return;
+    // A statement of a routine's body runs when the routine is called, not when the migration runs.
+    if (inDownMigration(st) || st.container) return;
     const cmds = (st.body.cmds ?? []) as Node[];
     const table = liveTable(st, catalog, st.body.relation);
     // A partitioned table, a partition or a child: each table's own constraints decide, and those are not all known.

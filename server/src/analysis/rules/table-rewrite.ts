@@ -315,7 +315,7 @@ export const tableRewrite = defineRule({
   check({ statement: st, catalog, report }) {
     if (st.kind === 'ClusterStmt') {
       const rv = st.body.relation;
-      const table = rv && !inDownMigration(st) ? liveTable(st, catalog, rv) : undefined;
+      const table = rv && !inDownMigration(st) && !st.container ? liveTable(st, catalog, rv) : undefined;
       if (!table || table.partition) return;
       const first = st.codeTokens()[0];
       const span = st.nameSpan(rv.location);
@@ -325,7 +325,8 @@ export const tableRewrite = defineRule({
     }
     if (st.kind !== 'AlterTableStmt' || (st.body.objtype && st.body.objtype !== 'OBJECT_TABLE')) return;
     if (!st.treeMayMatch(/AT_AlterColumnType|AT_AddColumn|AT_SetLogged|AT_SetUnLogged|AT_SetTableSpace/)) return;
-    if (inDownMigration(st)) return;
+    // A statement of a routine's body runs when the routine is called, not when the migration runs.
+    if (inDownMigration(st) || st.container) return;
     const table = liveTable(st, catalog, st.body.relation);
     if (!table) return;
     const states = new Map<number, TableAt | undefined>();
