@@ -1,17 +1,19 @@
 /**
  * `pgperf explain`: EXPLAIN (ANALYZE) one statement against DATABASE_URL / PG* or, without them, the embedded
- * PGlite database with the DDL of the current folder loaded first. The work is the explain helper's
+ * PGlite database with the DDL of the current folder's project loaded first (its test, fixture and build folders
+ * left out). The work is the explain helper's
  * (database/explain/run.ts: the rolled-back transaction, statement_timeout, write detection); this file reads
  * the options, picks the statement, chooses the database and prints.
  *
  * Exit codes: 0 the plan was printed; 1 the database refused (SQL error, timeout, connection); 2 bad usage (which
  * includes a statement EXPLAIN cannot run and database settings that do not parse: both checked before anything
- * connects or loads), or a statement that needs consent without --yes (and --allow-irreversible for effects a rollback cannot undo; never
+ * connects or loads; the embedded database, which starts in its own thread from the beginning, is then closed
+ * unused), or a statement that needs consent without --yes (and --allow-irreversible for effects a rollback cannot undo; never
  * prompts when stdin is not a terminal); 130 interrupted (SIGINT/SIGTERM: the statement is cancelled on the
  * server and rolled back first).
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { openEmbedded } from '../database/index';
 import { databaseFromEnv, targetFromEnv } from '../database/index';
@@ -20,7 +22,7 @@ import { type Database, DatabaseError } from '../database/index';
 import { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from '../database/index';
 import { classify } from '../database/index';
 import { planToText } from '../database/index';
-import { orderedDdl } from '../server/src/analysis/index';
+import { CONFIG_FILE, foldersAbove, matchesGlobs, orderedDdl } from '../server/src/analysis/index';
 import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
 import { ParsedFile, type Statement } from '../server/src/analysis/index';
@@ -81,23 +83,28 @@ export function terminalAsk(): ExplainIo['ask'] {
   };
 }
 
+const EXPLAIN_OPTIONS = {
+  analyze: { type: 'boolean', short: 'a', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  'allow-irreversible': { type: 'boolean', default: false },
+  format: { type: 'string', short: 'f', default: 'text' },
+  generic: { type: 'boolean', default: false },
+  param: { type: 'string', short: 'p', multiple: true },
+  timeout: { type: 'string' },
+  file: { type: 'string' },
+  line: { type: 'string' },
+} as const;
+
+/** The command line, checked: the options, the SQL words, the output format and the statement_timeout. */
+interface ExplainRequest {
+  values: ReturnType<typeof parseCommand<typeof EXPLAIN_OPTIONS>>['values'];
+  positionals: string[];
+  format: 'text' | 'json';
+  timeoutMs: number;
+}
+
 export async function explainCommand(args: string[], io: ExplainIo): Promise<number> {
-  const { values, positionals } = parseCommand(
-    'explain',
-    args,
-    {
-      analyze: { type: 'boolean', short: 'a', default: false },
-      yes: { type: 'boolean', short: 'y', default: false },
-      'allow-irreversible': { type: 'boolean', default: false },
-      format: { type: 'string', short: 'f', default: 'text' },
-      generic: { type: 'boolean', default: false },
-      param: { type: 'string', short: 'p', multiple: true },
-      timeout: { type: 'string' },
-      file: { type: 'string' },
-      line: { type: 'string' },
-    },
-    true,
-  );
+  const { values, positionals } = parseCommand('explain', args, EXPLAIN_OPTIONS, true);
   const format = values.format!;
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format "${format}" (text or json)`);
   const timeoutMs = values.timeout === undefined ? 30_000 : Number(values.timeout);
@@ -106,6 +113,46 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give the SQL or --file, not both');
   if (values.file === undefined && positionals.length === 0) throw new UsageError(`explain needs a statement: ${EXPLAIN_USAGE}`);
 
+  const env = io.env ?? process.env;
+  // Without DATABASE_URL / PG*, the embedded database starts in its thread now, while this one parses the
+  // statement and the workspace DDL (half a second less on two cores); it is closed unused when the statement is
+  // refused below.
+  const embedded = usesEmbedded(env) ? openEmbedded({ sharedBuffers: EXPLAIN_SHARED_BUFFERS }) : undefined;
+  embedded?.catch(() => undefined); // awaited below; never an unhandled rejection
+  try {
+    return await explainStatement({ values, positionals, format, timeoutMs }, io, env, embedded);
+  } finally {
+    await embedded?.then(
+      (d) => d.close(),
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * shared_buffers of EXPLAIN's embedded database: it holds the workspace schema with empty tables, and PGlite's
+ * shared memory is all resident from the start (initdb's 128MB would be a quarter of the process).
+ */
+const EXPLAIN_SHARED_BUFFERS = '16MB';
+
+/** Whether the environment names no database (then EXPLAIN runs on the embedded one); settings that do not parse are reported later. */
+function usesEmbedded(env: Record<string, string | undefined>): boolean {
+  try {
+    return targetFromEnv(env) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+type Embedded = ReturnType<typeof openEmbedded>;
+
+async function explainStatement(
+  request: ExplainRequest,
+  io: ExplainIo,
+  env: Record<string, string | undefined>,
+  embedded: Embedded | undefined,
+): Promise<number> {
+  const { values, positionals, format, timeoutMs } = request;
   await initParser();
   const picked = values.file !== undefined ? await pickFromFile(values.file, values.line, io.cwd) : pickFromText(positionals.join(' '));
   const { sql, maxParam } = picked;
@@ -120,7 +167,6 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   }
   const generic = values.generic || (maxParam > 0 && params.length === 0);
   const paramList = maxParam === 1 ? '$1' : `$1…$${maxParam}`;
-  const env = io.env ?? process.env;
   checkSettings(env);
   await checkExplainable(sql);
   if (generic && maxParam > 0 && !values.generic) io.err(`pgperf: no --param for ${paramList}: showing the generic plan\n`);
@@ -128,12 +174,13 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   let db: Database | undefined;
   let interrupted = false;
   try {
-    db = databaseFromEnv(env);
+    db = embedded ? undefined : databaseFromEnv(env);
     if (db) io.err(`pgperf: database: ${db.label} (from ${env.DATABASE_URL ? 'DATABASE_URL' : 'PG* variables'})\n`);
     else {
-      db = await openEmbedded({});
+      const ddl = await workspaceDdl(io);
+      db = await (embedded ?? openEmbedded({ sharedBuffers: EXPLAIN_SHARED_BUFFERS }));
       io.err(`pgperf: database: ${db.label} — no DATABASE_URL or PG* variables, using the embedded database\n`);
-      await loadWorkspaceDdl(db, io);
+      await loadWorkspaceDdl(db, ddl, io);
     }
     const handle = startExplain(db, {
       sql,
@@ -362,12 +409,74 @@ function picked(parsed: ParsedFile, st: Statement): Picked {
 }
 
 /**
- * Loads the DDL of the current folder's files (dependency order) into the embedded database: its .sql files and
- * the SQL strings of its host files (TypeORM or knex migrations), as lint reads them; says so on stderr.
+ * Folders of test material, whose DDL is not the schema: fixtures re-create the same tables, seed throwaway
+ * databases, or hold other applications' dumps. Build output (bundles that repeat the sources' SQL strings) too.
+ * Their files are left out of the embedded database unless nothing else in the folder holds DDL.
  */
-async function loadWorkspaceDdl(db: Database, io: ExplainIo): Promise<void> {
+const NOT_SCHEMA_FOLDERS = ['test', 'tests', '__tests__', 'spec', 'e2e', 'fixtures', 'testdata', 'dist', 'build', 'coverage'];
+const NOT_SCHEMA = NOT_SCHEMA_FOLDERS.map((f) => `**/${f}/**`);
+
+/** The workspace DDL for the embedded database, in dependency order, and what to say on stderr once it is loaded. */
+interface WorkspaceDdl {
+  statements: DdlStatement[];
+  /** How many files were read for it. */
+  files: number;
+  notes: string[];
+}
+
+type DdlStatement = Parameters<typeof loadSchema>[1][number];
+
+/**
+ * The DDL of the current folder's project, as lint reads it (include/exclude, the `embedded` setting; .sql files
+ * and the SQL strings of host files: TypeORM or knex migrations), in dependency order. Left out: the files of a
+ * subfolder that has a `.pgperf.json` of its own (a separate project, with its own schema) and those under test,
+ * fixture and build folders — read only when the rest holds no DDL at all.
+ */
+async function workspaceDdl(io: ExplainIo): Promise<WorkspaceDdl> {
   const config = workspaceConfig(io.cwd);
+  const notes: string[] = [];
   const paths = collectFiles(['.'], io.cwd, config.include, config.exclude).filter((p) => languageEnabled(p, config.embedded));
+  const mine = ownProjectFiles(paths, io.cwd);
+  if (mine.length < paths.length) {
+    const n = paths.length - mine.length;
+    notes.push(`left out ${n} file${n === 1 ? '' : 's'} of separate projects (subfolders with their own ${CONFIG_FILE})`);
+  }
+  const rel = (p: string) => displayPath(io.cwd, p);
+  const aside = mine.filter((p) => matchesGlobs(rel(p), NOT_SCHEMA, []));
+  const schema = mine.filter((p) => !aside.includes(p));
+  let read = await readDdl(schema, io, config, notes);
+  if (aside.length > 0) {
+    const folders = `${NOT_SCHEMA_FOLDERS.map((f) => `${f}/`).join(', ')}`;
+    if (read.statements.length === 0) {
+      read = await readDdl(aside, io, config, notes);
+      if (read.statements.length > 0) notes.push(`the DDL is that of test, fixture or build folders (${folders}): the rest of the folder has none`);
+    } else {
+      notes.push(`left out the ${aside.length} file${aside.length === 1 ? '' : 's'} of test, fixture and build folders (${folders})`);
+    }
+  }
+  return { ...read, notes };
+}
+
+/** The files of the top project: not under a subfolder (of the current folder) that holds a `.pgperf.json`. */
+function ownProjectFiles(paths: readonly string[], cwd: string): string[] {
+  const slash = (p: string) => p.split(sep).join('/');
+  const top = slash(cwd);
+  const isRoot = new Map<string, boolean>();
+  const inOther = (dir: string) => {
+    let has = isRoot.get(dir);
+    if (has === undefined) isRoot.set(dir, (has = existsSync(join(dir, CONFIG_FILE))));
+    return has;
+  };
+  return paths.filter((p) => !foldersAbove(slash(p), top).some(inOther));
+}
+
+/** Reads and parses `paths` and returns their DDL in dependency order (a file that cannot be read is a note). */
+async function readDdl(
+  paths: readonly string[],
+  io: ExplainIo,
+  config: ReturnType<typeof workspaceConfig>,
+  notes: string[],
+): Promise<Omit<WorkspaceDdl, 'notes'>> {
   if (paths.some((p) => hostLanguageOf(p))) await initEmbedded();
   const files: ParsedFile[] = [];
   for (const p of paths) {
@@ -376,7 +485,7 @@ async function loadWorkspaceDdl(db: Database, io: ExplainIo): Promise<void> {
       text = readFileSync(p, 'utf8');
     } catch (e) {
       // One unreadable file of the folder (permissions, a socket) costs its DDL, not the explain.
-      io.err(`pgperf: skipped ${displayPath(io.cwd, p)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+      notes.push(`skipped ${displayPath(io.cwd, p)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       continue;
     }
     files.push(new ParsedFile(displayPath(io.cwd, p), text, undefined, undefined, { embedded: config.embedded }));
@@ -388,12 +497,18 @@ async function loadWorkspaceDdl(db: Database, io: ExplainIo): Promise<void> {
     for (const st of f.statements) if (f.host.touchesHole(st.start, st.end)) built.add(`${f.path}\u0000${f.lineOf(st.start)}\u0000${st.text}`);
   }
   const ddl = orderedDdl(files).filter((d) => !built.has(`${d.file}\u0000${d.line}\u0000${d.text}`));
-  if (ddl.length === 0) {
-    io.err(`pgperf: no DDL in the ${files.length} file${files.length === 1 ? '' : 's'} of the current folder: the embedded database is empty\n`);
+  return { statements: ddl.map((d) => ({ file: d.file, text: d.text, line: d.line })), files: files.length };
+}
+
+/** Loads the workspace DDL into the embedded database and says so on stderr, with the notes of its reading. */
+async function loadWorkspaceDdl(db: Database, ddl: WorkspaceDdl, io: ExplainIo): Promise<void> {
+  for (const note of ddl.notes) io.err(`pgperf: ${note}\n`);
+  const { statements, files } = ddl;
+  if (statements.length === 0) {
+    io.err(`pgperf: no DDL in the ${files} file${files === 1 ? '' : 's'} of the current folder: the embedded database is empty\n`);
     return;
   }
   const t0 = performance.now();
-  const statements = ddl.map((d) => ({ file: d.file, text: d.text, line: d.line }));
   const result = await loadSchema(db, statements);
   const failed = result.failures.length;
   io.err(

@@ -6,13 +6,23 @@
  * PGlite runs a statement synchronously inside WASM: while it runs, this thread handles no message, and
  * PostgreSQL's statement_timeout has no timer to fire here. So before each statement the worker tells the host
  * the session's `statement_timeout`, and the host enforces it (and cancel) by terminating this thread.
+ *
+ * An in-memory database starts from the cached snapshot of a fresh data directory when there is one (about a
+ * second, against five for initdb), and otherwise runs initdb and saves the snapshot for the next (snapshot.ts).
  */
-import { PGlite, type Results } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions, type Results } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import { readSnapshot, removeSnapshot, snapshotFile, unusableDir, writeSnapshot } from './snapshot';
 
 export type WorkerRequest =
-  | { id: number; op: 'init'; dataDir?: string }
+  /**
+   * snapshotDir: where the snapshot of a fresh in-memory database is cached (absent: initdb, nothing cached);
+   * sharedBuffers: PostgreSQL's shared_buffers (`16MB`), absent: the data directory's (initdb's 128MB).
+   */
+  | { id: number; op: 'init'; dataDir?: string; snapshotDir?: string; sharedBuffers?: string }
   | { id: number; op: 'query'; sql: string; params?: unknown[]; extended?: boolean }
   | { id: number; op: 'reset'; discard?: boolean }
   | { id: number; op: 'close' };
@@ -32,9 +42,16 @@ export interface WireResult {
   command: string;
 }
 
+/**
+ * How a database started: from the cached snapshot, from initdb (with what became of the snapshot: written, written
+ * over a damaged one, or why it was not), or from its data directory.
+ */
+export type StartedFrom =
+  { from: 'snapshot' } | { from: 'initdb'; snapshot: 'created' | 'rebuilt' | `not saved: ${string}` | 'none' } | { from: 'data directory' };
+
 export type WorkerResponse =
   | { id: number; type: 'started'; timeoutMs: number }
-  | { id: number; type: 'ok'; result?: WireResult; version?: { num: number; text: string } }
+  | { id: number; type: 'ok'; result?: WireResult; version?: { num: number; text: string }; startedFrom?: StartedFrom }
   | { id: number; type: 'error'; error: WireError };
 
 /** `SHOW statement_timeout` text ("0", "500ms", "2s", "1min", "1h", "1d") in milliseconds. */
@@ -74,6 +91,77 @@ const parsers = { 20: (v: string) => v, 1700: (v: string) => v };
 
 let db: PGlite | undefined;
 
+/**
+ * Opens PGlite. shared_buffers is all resident from the start (emscripten's mmap zeroes the shared memory), so a
+ * caller that needs little of it (EXPLAIN on a schema with empty tables) asks for less.
+ */
+async function open(options: PGliteOptions, sharedBuffers: string | undefined): Promise<PGlite> {
+  const startParams = sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`] } : {};
+  const d = new PGlite({ ...options, ...startParams, extensions: { vector }, parsers });
+  await d.waitReady;
+  return d;
+}
+
+/**
+ * Collects the start's garbage (the 40 MB tar, initdb's dump) now: nothing else allocates much in this thread
+ * afterwards, so V8 would keep it until the database is closed, at the top of the memory peak. `gc` is exposed on
+ * a new context once the flag is set.
+ */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // not exposed: V8 collects it later
+  }
+}
+
+/**
+ * The tar as PGlite reads its `loadDataDir` (it asks for `arrayBuffer()` and `type`, nothing else), handing over the
+ * snapshot's own buffer once: a real Blob would hold a second 40 MB copy at the memory peak, and PGlite keeps its
+ * options, so the buffer is let go once read.
+ */
+function tarBlob(tar: Uint8Array): Blob {
+  let held: Uint8Array | undefined = tar;
+  const arrayBuffer = async (): Promise<ArrayBufferLike> => {
+    const b = held?.buffer;
+    held = undefined;
+    if (!b) throw new Error('the snapshot was already read');
+    return b;
+  };
+  return { size: tar.byteLength, type: 'application/x-tar', arrayBuffer } as unknown as Blob;
+}
+
+/**
+ * A database with a data directory opens it (initdb the first time). An in-memory one loads the snapshot; when
+ * there is none, or it is damaged (it does not unpack, or PostgreSQL does not start from it), it runs initdb and
+ * saves a snapshot of the fresh data directory before any statement runs.
+ */
+async function start(msg: Extract<WorkerRequest, { op: 'init' }>): Promise<{ db: PGlite; from: StartedFrom }> {
+  const sb = msg.sharedBuffers;
+  if (msg.dataDir) return { db: await open({ dataDir: msg.dataDir }, sb), from: { from: 'data directory' } };
+  if (!msg.snapshotDir) return { db: await open({}, sb), from: { from: 'initdb', snapshot: 'none' } };
+  const unusable = unusableDir(msg.snapshotDir);
+  if (unusable) return { db: await open({}, sb), from: { from: 'initdb', snapshot: `not saved: ${unusable}` } };
+  const file = snapshotFile(msg.snapshotDir);
+  const read = readSnapshot(file);
+  let damaged = 'damaged' in read;
+  if ('tar' in read) {
+    try {
+      return { db: await open({ loadDataDir: tarBlob(read.tar) }, sb), from: { from: 'snapshot' } };
+    } catch {
+      damaged = true; // not a data directory PostgreSQL starts from: made anew below
+    }
+  }
+  if (damaged) removeSnapshot(file);
+  const fresh = await open({}, sb);
+  // A checkpoint first, so that a database started from the snapshot has no WAL to replay.
+  await fresh.exec('CHECKPOINT');
+  const dump = await fresh.dumpDataDir('none');
+  const failed = writeSnapshot(file, new Uint8Array(await dump.arrayBuffer()));
+  return { db: fresh, from: { from: 'initdb', snapshot: failed ? `not saved: ${failed}` : damaged ? 'rebuilt' : 'created' } };
+}
+
 function wireError(err: unknown): WireError {
   const e = (err ?? {}) as { message?: unknown; code?: unknown; detail?: unknown; hint?: unknown; position?: unknown };
   const out: WireError = { message: typeof e.message === 'string' ? e.message : String(err) };
@@ -103,13 +191,14 @@ const MAY_CHANGE_TIMEOUT =
 async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Promise<void> {
   switch (msg.op) {
     case 'init': {
-      db = new PGlite({ ...(msg.dataDir ? { dataDir: msg.dataDir } : {}), extensions: { vector }, parsers });
-      await db.waitReady;
+      const started = await start(msg);
+      db = started.db;
+      if (started.from.from !== 'data directory') collectGarbage();
       const r = await db.query<{ num: string; v: string }>(
         "select pg_catalog.current_setting('server_version_num') as num, pg_catalog.current_setting('server_version') as v",
       );
       const row = r.rows[0]!;
-      post({ id: msg.id, type: 'ok', version: { num: Number(row.num), text: `PostgreSQL ${row.v}` } });
+      post({ id: msg.id, type: 'ok', version: { num: Number(row.num), text: `PostgreSQL ${row.v}` }, startedFrom: started.from });
       return;
     }
     case 'query': {
