@@ -25,25 +25,32 @@ function fixAll(sql: string): string {
 
 describe(RULE, () => {
   it.each([
-    // [index, flagged text, severity, message fragment]
-    ['(e768 vector_cosine_ops) WITH (m = 16, ef_construction = 24)', 'ef_construction = 24', 'error', 'less than 2 × m'],
-    ['(e vector_cosine_ops) WITH (m = 40)', 'm = 40', 'error', 'the default ef_construction = 64 is less than 2 × m'],
-    ['(e vector_cosine_ops) WITH (m = 16, ef_construction = 40)', 'ef_construction = 40', 'info', 'below 4 × m = 64'],
-    ['(e768 vector_cosine_ops) WITH (m = 8, ef_construction = 128)', 'm = 8', 'info', "outside the tuning guide's band for 768-dimension vectors (m = 16"],
-    ['(e384 vector_cosine_ops) WITH (m = 16, ef_construction = 128)', 'm = 16', 'info', 'm = 8–12'],
-    ['(e1536 vector_cosine_ops)', 'USING hnsw', 'info', 'the default m = 16 is outside'],
-    ['(e1536 vector_cosine_ops) WITH (ef_construction = 256)', 'WITH (ef_construction = 256)', 'info', 'the default m = 16'],
-    ['(e1024 vector_l2_ops) WITH (m = 24, ef_construction = 256)', 'm = 24', 'info', '1024-dimension vectors (m = 16, the 768-dim row'],
-    ['((e3072::halfvec(3072)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 256)', 'm = 16', 'info', '3072-dimension'],
-    ['(e vector_l2_ops) WITH (m = 200, ef_construction = 400)', 'm = 200', 'error', 'pgvector rejects m = 200'],
-    ['(e vector_l2_ops) WITH (m = 16, ef_construction = 2000)', 'ef_construction = 2000', 'error', 'pgvector rejects ef_construction = 2000'],
-  ])('fires on %s', (rest, text, severity, fragment) => {
+    // [index, flagged text, severity, message fragment, message id]
+    ['(e768 vector_cosine_ops) WITH (m = 16, ef_construction = 24)', 'ef_construction = 24', 'error', 'less than 2 × m', 'efBelowTwiceM'],
+    ['(e vector_cosine_ops) WITH (m = 40)', 'm = 40', 'error', 'the default ef_construction = 64 is less than 2 × m', 'efBelowTwiceM'],
+    ['(e vector_cosine_ops) WITH (m = 16, ef_construction = 40)', 'ef_construction = 40', 'info', 'below 4 × m = 64', 'efBelowFourTimesM'],
+    [
+      '(e768 vector_cosine_ops) WITH (m = 8, ef_construction = 128)',
+      'm = 8',
+      'info',
+      "outside the tuning guide's band for 768-dimension vectors (m = 16",
+      'mBelowBand',
+    ],
+    ['(e384 vector_cosine_ops) WITH (m = 16, ef_construction = 128)', 'm = 16', 'info', 'm = 8–12', 'mAboveBand'],
+    ['(e1536 vector_cosine_ops)', 'USING hnsw', 'info', 'the default m = 16 is outside', 'mBelowBand'],
+    ['(e1536 vector_cosine_ops) WITH (ef_construction = 256)', 'WITH (ef_construction = 256)', 'info', 'the default m = 16', 'mBelowBand'],
+    ['(e1024 vector_l2_ops) WITH (m = 24, ef_construction = 256)', 'm = 24', 'info', '1024-dimension vectors (m = 16, the 768-dim row', 'mAboveBand'],
+    ['((e3072::halfvec(3072)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 256)', 'm = 16', 'info', '3072-dimension', 'mBelowBand'],
+    ['(e vector_l2_ops) WITH (m = 200, ef_construction = 400)', 'm = 200', 'error', 'pgvector rejects m = 200', 'mRange'],
+    ['(e vector_l2_ops) WITH (m = 16, ef_construction = 2000)', 'ef_construction = 2000', 'error', 'pgvector rejects ef_construction = 2000', 'efRange'],
+  ])('fires on %s', (rest, text, severity, fragment, messageId) => {
     const sql = idx(rest);
     const f = findings(sql, RULE);
     expect(f).toHaveLength(1);
     expect(flagged(sql, f[0])).toBe(text);
     expect(f[0].severity).toBe(severity);
     expect(f[0].message).toContain(fragment);
+    expect(f[0].messageId).toBe(messageId);
     expect(f[0].fix).toBeDefined();
   });
 

@@ -40,7 +40,10 @@ ruleTester(reindexConcurrently, {
       // The concurrent form fails inside a transaction block: the statement has to move out, so no quick fix there.
       name: 'inside BEGIN … COMMIT: fires without a fix, and says to move it out',
       code: 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;\nREINDEX INDEX idx_vec;',
-      errors: [{ line: 2, message: /outside the explicit transaction block/ }, { line: 4 }],
+      errors: [
+        { line: 2, messageId: 'inTransactionBlock', message: /outside the explicit transaction block/ },
+        { line: 4, messageId: 'notConcurrent' },
+      ],
       output: 'BEGIN;\nREINDEX INDEX idx_vec;\nCOMMIT;\nREINDEX INDEX CONCURRENTLY idx_vec;',
     },
   ],
