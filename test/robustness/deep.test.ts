@@ -30,16 +30,43 @@ const TOO_DEEP: Record<string, string> = {
   parens: `SELECT ${repeat(12_000, '(')}1${repeat(12_000, ')')} + ${repeat(30_000, '1', '+')};`,
 };
 
-/** Deep, but within what pgperf analyses: every rule runs over these trees. */
-const DEEP_BUT_ANALYSED: Record<string, string> = {
-  plus: `SELECT ${repeat(400, 'a', '+')} FROM t WHERE x = 1 OR x = 2;`,
+/**
+ * Deep, but within what pgperf analyses: each shape at the largest size the parser entry still accepts (found by
+ * search), so that every rule, the catalog and the semantic model walk trees as deep as they are ever handed.
+ */
+const AT_THE_LIMIT: Record<string, (n: number) => string> = {
+  plus: (n) => `SELECT ${repeat(n, 'a', '+')} FROM t WHERE x = 1 OR x = 2;`,
+  concat: (n) => `SELECT * FROM t WHERE a::text LIKE '%' || ${repeat(n, 'a::text', ' || ')};`,
   // Each arm without a finding: a fix is checked by parsing its whole statement again.
-  union: `${repeat(1_000, 'SELECT a FROM t WHERE x = 1', ' UNION ')};`,
-  subqueries: `SELECT ${repeat(100, '(SELECT a FROM t WHERE a = ')}1${repeat(100, ')')};`,
-  case: `SELECT ${repeat(150, 'CASE WHEN a = 1 THEN ')}1${repeat(150, ' END')} FROM t;`,
-  calls: `SELECT ${repeat(300, 'coalesce(')}a${repeat(300, ', 1)')} FROM t ORDER BY random();`,
-  exists: `DELETE FROM t WHERE ${repeat(80, 'EXISTS (SELECT 1 FROM t WHERE a NOT IN (SELECT b FROM u WHERE ')}true${repeat(80, '))')};`,
+  union: (n) => `${repeat(n, 'SELECT a FROM t WHERE x = 1', ' UNION ')};`,
+  subqueries: (n) => `SELECT ${repeat(n, '(SELECT a FROM t WHERE a = ')}1${repeat(n, ')')};`,
+  inSubqueries: (n) => `DELETE FROM t WHERE ${repeat(n, 'a NOT IN (SELECT b FROM u WHERE EXISTS (SELECT 1 FROM t WHERE ')}true${repeat(n, '))')};`,
+  case: (n) => `SELECT ${repeat(n, 'CASE WHEN a = 1 THEN ')}1${repeat(n, ' END')} FROM t ORDER BY random();`,
+  calls: (n) => `SELECT ${repeat(n, 'coalesce(')}a${repeat(n, ', 1)')} FROM t ORDER BY random() LIMIT 10 OFFSET 100;`,
+  and: (n) => `UPDATE t SET x = 1 WHERE ${repeat(n, '(a = 1 AND (x = 2 OR x = 3) AND ')}true${repeat(n, ')')};`,
+  not: (n) => `SELECT * FROM t WHERE ${repeat(n, 'NOT ')}(x = 1 OR x = 2);`,
+  joins: (n) => `SELECT * FROM t t0${Array.from({ length: n }, (_, i) => ` JOIN t t${i + 1} ON t${i}.a = t${i + 1}.a`).join('')} WHERE t0.x = 1 OR t0.x = 2;`,
+  ctes: (n) => `${repeat(n, 'WITH x AS (')}SELECT a FROM t${repeat(n, ') SELECT * FROM x')};`,
+  views: (n) => `CREATE VIEW v AS SELECT ${repeat(n, '(SELECT max(a) FROM t WHERE a > ')}0${repeat(n, ')')} AS m;`,
+  defaults: (n) => `CREATE TABLE w (a int DEFAULT ${repeat(n, '1', ' + ')}, b int CHECK (${repeat(n, 'NOT ')}(b > 0)));`,
+  casts: (n) => `SELECT * FROM t WHERE x${repeat(n, '::int')} = 1;`,
 };
+
+/** The largest n for which `shape(n)` is parsed and analysed (not too deep). */
+function deepest(shape: (n: number) => string): number {
+  const accepted = (n: number) => parseSql(shape(n)).ok;
+  let lo = 1;
+  let hi = 2;
+  while (accepted(hi)) [lo, hi] = [hi, hi * 2];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (accepted(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const SCHEMA = 'CREATE TABLE t (a int, x int);\nCREATE TABLE u (b int);\n';
 
 const OTHER = 'CREATE TABLE t (a int, x int);\nVACUUM FULL t;\n';
 
@@ -100,11 +127,16 @@ describe('a statement too deep to analyse', () => {
 });
 
 describe('deep statements within the limit', () => {
-  for (const [shape, sql] of Object.entries(DEEP_BUT_ANALYSED)) {
-    it(`${shape}: every rule runs without failing`, () => {
-      const result = lintSources([{ path: 'a.sql', text: `CREATE TABLE t (a int, x int);\nCREATE TABLE u (b int);\n${sql}` }], ALL_RULES);
+  for (const [shape, make] of Object.entries(AT_THE_LIMIT)) {
+    it(`${shape}: every rule runs without failing at the deepest size analysed`, () => {
+      const n = deepest(make);
+      expect(n).toBeGreaterThan(50);
+      const result = lintSources([{ path: 'a.sql', text: SCHEMA + make(n) }], ALL_RULES, undefined, { fixes: true });
       expect(result.internalErrors).toEqual([]);
       expect(result.files[0].file.statements.every((s) => !s.error)).toBe(true);
+      // One size deeper is reported, not analysed.
+      const deeper = lintSources([{ path: 'a.sql', text: SCHEMA + make(n + 1) }], ALL_RULES).files[0].findings;
+      expect(deeper.map((f) => f.messageId)).toContain('tooDeep');
     });
   }
 });
@@ -117,6 +149,10 @@ describe('the CLI with a too-deep file in the workspace', () => {
   writeFileSync(join(dir, 'union.sql'), `${repeat(12_500, 'SELECT 1', ' UNION ')};\n`);
   writeFileSync(join(dir, 'far.sql'), `${TOO_DEEP.plus}\n`);
   writeFileSync(join(dir, 'other.sql'), OTHER);
+  // At the limit of the analysis, on the main thread's smaller stack: analysed, no rule fails.
+  const limits = Object.entries(AT_THE_LIMIT).map(([shape, make]) => [`limit-${shape}.sql`, make(deepest(make))] as const);
+  writeFileSync(join(dir, 'schema.sql'), SCHEMA);
+  for (const [name, sql] of limits) writeFileSync(join(dir, name), sql + '\n');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const check = (code: number | null, out: string) => {
@@ -128,6 +164,8 @@ describe('the CLI with a too-deep file in the workspace', () => {
       expect(of(deep)[0].message).toMatch(/nested too deeply for pgperf to analyse/);
     }
     expect(of('other.sql').map((f) => f.ruleId)).toEqual(['vacuum-full']);
+    for (const [name] of limits) expect(of(name).filter((f) => f.ruleId === 'syntax-error')).toEqual([]);
+    expect(report.findings.filter((f) => f.file.startsWith('limit-')).length).toBeGreaterThan(5);
   };
 
   it('in process', async () => {

@@ -71,7 +71,11 @@ export const orChain = defineRule({
         if (t) terms.push(t);
       }
       const groups = new Map<string, Term[]>();
-      for (const t of terms) groups.set(t.key, [...(groups.get(t.key) ?? []), t]);
+      for (const t of terms) {
+        const group = groups.get(t.key);
+        if (group) group.push(t);
+        else groups.set(t.key, [t]);
+      }
       const chains = [...groups.values()].filter((g) => {
         if (g.length < 2) return false;
         const col = model.resolve(as(g[0].column, 'ColumnRef')!);
@@ -198,19 +202,46 @@ const shape = (n: unknown): string => JSON.stringify(n, (k, v) => (k === 'locati
 function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromItem): boolean {
   const table = item.table;
   if (!table) return false;
-  const pinned = new Set<string>();
-  for (const p of model.predicates(scope)) {
-    if (p.kind === 'compare' && p.op === '=' && p.column.item === item && p.reads.items.size === 0 && !p.reads.unresolved) pinned.add(p.column.name);
-  }
-  if (pinned.size === 0) return false;
-  const conjunctShapes = new Set(scope.quals.flatMap((q) => conjuncts(q)).map(shape));
+  const pinned = pinnedColumns(model, scope).get(item);
+  if (!pinned) return false;
   const keys = [
     ...table.uniques.map((u) => ({ columns: u.columns, where: (as(u.node, 'IndexStmt') ?? u.node).whereClause as Node | undefined })),
     ...table.indexes
       .filter((i) => i.unique && i.columns.every((c) => c.column))
       .map((i) => ({ columns: i.columns.map((c) => c.column!), where: i.partial ? (i.statement.body.whereClause as Node | undefined) : undefined })),
   ];
-  return keys.some((k) => k.columns.length > 0 && k.columns.every((c) => pinned.has(c)) && (!k.where || conjunctShapes.has(shape(k.where))));
+  return keys.some((k) => k.columns.length > 0 && k.columns.every((c) => pinned.has(c)) && (!k.where || conjunctShapes(scope).has(shape(k.where))));
+}
+
+/**
+ * Per scope, once (a scope can hold thousands of ORs): the columns its conjuncts pin to constants, by FROM item,
+ * and the shapes of its conjuncts.
+ */
+const pinnedByScope = new WeakMap<Scope, Map<FromItem, Set<string>>>();
+const shapesByScope = new WeakMap<Scope, Set<string>>();
+
+function pinnedColumns(model: SemanticModel, scope: Scope): Map<FromItem, Set<string>> {
+  let byItem = pinnedByScope.get(scope);
+  if (!byItem) {
+    byItem = new Map();
+    for (const p of model.predicates(scope)) {
+      if (p.kind !== 'compare' || p.op !== '=' || p.reads.items.size !== 0 || p.reads.unresolved) continue;
+      const columns = byItem.get(p.column.item) ?? new Set<string>();
+      columns.add(p.column.name);
+      byItem.set(p.column.item, columns);
+    }
+    pinnedByScope.set(scope, byItem);
+  }
+  return byItem;
+}
+
+function conjunctShapes(scope: Scope): Set<string> {
+  let shapes = shapesByScope.get(scope);
+  if (!shapes) {
+    shapes = new Set(scope.quals.flatMap((q) => conjuncts(q)).map(shape));
+    shapesByScope.set(scope, shapes);
+  }
+  return shapes;
 }
 
 /**
