@@ -148,7 +148,7 @@ export function splitPlain(text: string): Piece[] {
 }
 
 /** The end of the line at i: its CR or LF (PostgreSQL ends a `--` comment at either), or the end of the text. */
-export function lineEnd(text: string, i: number): number {
+function lineEnd(text: string, i: number): number {
   const n = text.length;
   while (i < n) {
     const c = text.charCodeAt(i);
