@@ -41,9 +41,20 @@ const FLIP: Record<CompareOp, CompareOp> = { '=': '=', '<>': '<>', '<': '>', '<=
 /** The AND-flattened conjuncts of an expression. */
 export function conjuncts(e: Node | undefined): Node[] {
   if (!e) return [];
-  const b = as(e, 'BoolExpr');
-  if (b?.boolop === 'AND_EXPR') return ((b.args ?? []) as Node[]).flatMap(conjuncts);
-  return [e];
+  // With a stack, in order: AND nested in AND (`a AND (b AND (c AND …))`) can be as deep as the tree.
+  const out: Node[] = [];
+  const stack: Node[] = [e];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    const b = as(n, 'BoolExpr');
+    if (b?.boolop !== 'AND_EXPR') {
+      out.push(n);
+      continue;
+    }
+    const args = (b.args ?? []) as Node[];
+    for (let i = args.length - 1; i >= 0; i--) stack.push(args[i]);
+  }
+  return out;
 }
 
 /** How the model resolves a ColumnRef in its own scope (a subquery's references belong to the subquery). */
