@@ -56,6 +56,12 @@ export class HostView {
    * applies like a goose down section: seen within the section only, never as forward DDL.
    */
   downSections(): [number, number][] {
+    return (this.down ??= this.findDownSections());
+  }
+
+  private down: [number, number][] | undefined;
+
+  private findDownSections(): [number, number][] {
     const out: [number, number][] = [];
     for (const seg of this.segments) {
       if (!seg.embedded.down) continue;

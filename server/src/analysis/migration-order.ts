@@ -44,6 +44,16 @@ const DIRECTION = /^[ \t]*--[ \t]*(?:\+goose[ \t]+|migrate:)(up|down)\b/gim;
  * in one file, and what follows a Down line (up to the next Up line) runs only when the migration is rolled back.
  */
 export function downSections(text: string): [number, number][] {
+  // Rules ask once per statement: the last text's answer is kept (a file's statements are judged one after another);
+  // callers read the array, never change it.
+  if (text === last.text) return last.sections;
+  last.text = text;
+  return (last.sections = findDownSections(text));
+}
+
+const last: { text: string | undefined; sections: [number, number][] } = { text: undefined, sections: [] };
+
+function findDownSections(text: string): [number, number][] {
   if (!text.includes('+goose') && !/migrate:/i.test(text)) return [];
   const out: [number, number][] = [];
   let downFrom = -1;
