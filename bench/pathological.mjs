@@ -31,10 +31,17 @@ const CASES = {
   unionArms: { n: 1_000, files: (n) => ({ 'a.sql': `${SCHEMA}${repeat(n, 'SELECT a FROM t WHERE x = 1', ' UNION ')};` }) },
   tooDeepChain: { n: 50_000, files: (n) => ({ 'a.sql': `SELECT ${repeat(n, '1', '+')};`, 'b.sql': 'VACUUM FULL t;' }) },
   megabyteSyntaxErrorRelint: {
-    n: 25_000,
     relint: true,
-    // ~20 bytes an element: n = 25,000 is 0.5 MB, 2n 1 MB.
-    files: (n) => ({ 'a.sql': `SELECT 1;\nSELECT f(ARRAY[${repeat(n, "'x; y'", ', ')}], ;);\nSELECT 2;\n` }),
+    // n = 50,000 is 0.5 MB, 2n 1 MB; the `;` in brackets makes the piece a candidate for the tokenizer's split.
+    n: 50_000,
+    files: (n) => ({ 'a.sql': `SELECT 1;\nSELECT f(ARRAY[${repeat(n, 'a + 1.5', ', ')}], ;);\nSELECT 2;\n` }),
+  },
+  // The same, the edit inside the large statement: its text changed, so it is parsed again, but not tokenized.
+  megabyteSyntaxErrorEditInside: {
+    relint: true,
+    edit: ['f(ARRAY[', 'g(ARRAY['],
+    n: 50_000,
+    files: (n) => ({ 'a.sql': `SELECT 1;\nSELECT f(ARRAY[${repeat(n, 'a + 1.5', ', ')}], ;);\nSELECT 2;\n` }),
   },
   crOnlyLines: { n: 10_000, files: (n) => ({ 'a.sql': `SELEC x;\r${repeat(n, 'VACUUM FULL t; -- why\r')}` }) },
   // Valid, on one line: parsed whole, each statement's end found back from its trailing comment.
@@ -51,7 +58,8 @@ function lintOnce(c, n) {
   // The language server's case: the file is open (statement cache); an edit elsewhere re-lints it.
   const cache = new ParseCache();
   lintSources(sources, DEFAULT_CONFIG, cache, { fixes: true });
-  const edited = sources.map((s) => ({ ...s, text: s.text.replace('SELECT 2;', 'SELECT 3;') }));
+  const [from, to] = c.edit ?? ['SELECT 2;', 'SELECT 3;'];
+  const edited = sources.map((s) => ({ ...s, text: s.text.replace(from, to) }));
   const t0 = performance.now();
   const r = lintSources(edited, DEFAULT_CONFIG, cache, { fixes: true });
   return { ms: performance.now() - t0, findings: r.files.reduce((k, f) => k + f.findings.length, 0), internalErrors: r.internalErrors.length };
