@@ -29,6 +29,7 @@ import { notInSubquery } from './not-in-subquery';
 import { orderByRandom } from './order-by-random';
 import { vectorOrderbyNoLimit } from './vector-orderby-no-limit';
 import { vectorDistanceThreshold } from './vector-distance-threshold';
+import { vectorFilteredSearch } from './vector-filtered-search';
 import { arrayAnyGin } from './array-any-gin';
 import { leadingWildcardLike } from './leading-wildcard-like';
 import { unusedSuppression } from './unused-suppression';
@@ -63,6 +64,7 @@ export const RULES: readonly Rule[] = [
   orderByRandom,
   vectorOrderbyNoLimit,
   vectorDistanceThreshold,
+  vectorFilteredSearch,
   arrayAnyGin,
   leadingWildcardLike,
   unusedSuppression,
