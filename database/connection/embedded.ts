@@ -243,9 +243,10 @@ export class EmbeddedDatabase implements Database {
     await this.current();
   }
 
-  private spawn(): WorkerHandle {
+  /** A worker; `rebuild`: its start makes the snapshot anew without reading it (the last start from it crashed the thread). */
+  private spawn(rebuild = false): WorkerHandle {
     const start = {
-      ...(this.dataDir ? { dataDir: this.dataDir } : this.snapshotDir ? { snapshotDir: this.snapshotDir } : {}),
+      ...(this.dataDir ? { dataDir: this.dataDir } : this.snapshotDir ? { snapshotDir: this.snapshotDir, ...(rebuild ? { rebuild } : {}) } : {}),
       ...(this.options.sharedBuffers ? { sharedBuffers: this.options.sharedBuffers } : {}),
     };
     const h = new WorkerHandle(this.workerPath, start, (crashed) => {
@@ -261,7 +262,7 @@ export class EmbeddedDatabase implements Database {
 
   private async current(): Promise<WorkerHandle> {
     if (this.closed) throw new DatabaseError('connection', 'the embedded database is closed');
-    const h = this.handle && !this.handle.dead ? this.handle : this.spawn();
+    let h = this.handle && !this.handle.dead ? this.handle : this.spawn();
     let version: { num: number; text: string; startedFrom?: StartedFrom };
     try {
       version = await h.ready;
@@ -269,7 +270,17 @@ export class EmbeddedDatabase implements Database {
       // PostgreSQL did not start (bad data directory, …): stop the thread; the next session() tries again.
       h.fail(err as DatabaseError);
       if (this.handle === h) this.handle = undefined;
-      throw err;
+      // A snapshot PGlite chokes on can stop the thread itself (an error thrown where the worker cannot catch
+      // it): once more, making the snapshot anew.
+      if (!this.snapshotDir || this.closed) throw err;
+      h = this.spawn(true);
+      try {
+        version = await h.ready;
+      } catch (again) {
+        h.fail(again as DatabaseError);
+        if (this.handle === h) this.handle = undefined;
+        throw again;
+      }
     }
     if (this.handle === h) this.startedFrom = version.startedFrom;
     if (!this.version) {

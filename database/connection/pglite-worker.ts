@@ -15,14 +15,15 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import { readSnapshot, removeSnapshot, snapshotFile, unusableDir, writeSnapshot } from './snapshot';
+import { readSnapshot, removeSnapshot, snapshotFile, type SnapshotRead, unusableDir, writeSnapshot } from './snapshot';
 
 export type WorkerRequest =
   /**
    * snapshotDir: where the snapshot of a fresh in-memory database is cached (absent: initdb, nothing cached);
+   * rebuild: the snapshot is made anew without being read (reading it stopped the last thread);
    * sharedBuffers: PostgreSQL's shared_buffers (`16MB`), absent: the data directory's (initdb's 128MB).
    */
-  | { id: number; op: 'init'; dataDir?: string; snapshotDir?: string; sharedBuffers?: string }
+  | { id: number; op: 'init'; dataDir?: string; snapshotDir?: string; rebuild?: boolean; sharedBuffers?: string }
   | { id: number; op: 'query'; sql: string; params?: unknown[]; extended?: boolean }
   | { id: number; op: 'reset'; discard?: boolean }
   | { id: number; op: 'close' };
@@ -144,7 +145,7 @@ async function start(msg: Extract<WorkerRequest, { op: 'init' }>): Promise<{ db:
   const unusable = unusableDir(msg.snapshotDir);
   if (unusable) return { db: await open({}, sb), from: { from: 'initdb', snapshot: `not saved: ${unusable}` } };
   const file = snapshotFile(msg.snapshotDir);
-  const read = readSnapshot(file);
+  const read: SnapshotRead = msg.rebuild ? { damaged: 'it stopped the last start' } : readSnapshot(file);
   let damaged = 'damaged' in read;
   if ('tar' in read) {
     try {
