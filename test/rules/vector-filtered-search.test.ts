@@ -72,6 +72,13 @@ ruleTester(vectorFilteredSearch, {
       output: null,
     },
     {
+      name: 'an IVFFlat index',
+      code: 'SELECT id FROM items WHERE category_id = $2 ORDER BY other <#> $1 LIMIT 10;',
+      files: { 'schema.sql': SCHEMA['schema.sql'] + 'CREATE INDEX items_other_idx ON items USING ivfflat (other vector_ip_ops);\n' },
+      errors: [{ message: /IVFFLAT index items_other_idx, .*ivfflat\.probes lists.*SET ivfflat\.iterative_scan = relaxed_order/ }],
+      output: null,
+    },
+    {
       name: 'a range filter on an indexed column',
       code: 'SELECT id FROM items WHERE doc_id > $2 ORDER BY embedding <-> $1 LIMIT 10;',
       files: SCHEMA,

@@ -50,8 +50,8 @@ export const vectorFilteredSearch = defineRule({
     messages: {
       filtered:
         'ORDER BY {{order}} … LIMIT uses the {{method}} index {{index}}, and the filter on {{filter}} is applied to the candidates it ' +
-        'returns (hnsw.ef_search, 40 by default): with a selective filter the query returns fewer rows than its LIMIT. With pgvector ' +
-        '0.8+, SET hnsw.iterative_scan = relaxed_order; or a partial index for a fixed {{filter}} value, or partition {{table}} by {{filter}}.',
+        'returns ({{candidates}}): with a selective filter the query returns fewer rows than its LIMIT. With pgvector 0.8+, SET ' +
+        '{{setting}} = relaxed_order; or a partial index for a fixed {{filter}} value, or partition {{table}} by {{filter}}.',
     },
   },
   check({ statement, catalog, report }) {
@@ -100,6 +100,8 @@ export const vectorFilteredSearch = defineRule({
             order: statement.file.text.slice(span.start, span.end),
             method: index.method.toUpperCase(),
             index: index.name ?? `on ${table.name} (${o.column})`,
+            candidates: index.method === 'ivfflat' ? 'the rows of ivfflat.probes lists, 1 by default' : 'hnsw.ef_search, 40 by default',
+            setting: `${index.method}.iterative_scan`,
             filter: filter.column.name,
             table: table.name,
           },
