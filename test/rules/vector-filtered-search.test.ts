@@ -121,7 +121,7 @@ describe('vector-filtered-search: an HNSW scan filters its ef_search candidates,
       'CREATE EXTENSION vector;\n' +
         SCHEMA['schema.sql'] +
         // 10 categories: the filter keeps 1 row in 10, about 4 of the 40 candidates. (At 4,000 rows the planner takes a Seq Scan.)
-        "INSERT INTO items (id, category_id, embedding) SELECT g, g % 10, ('[' || random() || ',' || random() || ',' || random() || ']')::vector FROM generate_series(1, 20000) g;\n" +
+        "INSERT INTO items (id, category_id, doc_id, embedding) SELECT g, g % 10, g % 100, ('[' || random() || ',' || random() || ',' || random() || ']')::vector FROM generate_series(1, 20000) g;\n" +
         'ANALYZE items;\n',
     );
     version = (await pg.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).rows[0].extversion;
@@ -135,6 +135,12 @@ describe('vector-filtered-search: an HNSW scan filters its ef_search candidates,
     expect(await plan(Q)).toMatch(/Index Scan using items_embedding_idx[\s\S]*Filter: \(category_id = 7\)/);
     expect((await pg.query('SELECT count(*)::int AS n FROM items WHERE category_id = 7')).rows[0]).toEqual({ n: 2000 });
     expect((await pg.query(Q)).rows.length).toBeLessThan(10);
+  });
+
+  it('an equality on a column with an index of its own (doc_id, 1 row in 100; a case the rule leaves alone): the planner takes that index, exact', async () => {
+    const byDoc = Q.replace('category_id = 7', 'doc_id = 7');
+    expect(await plan(byDoc)).toMatch(/Sort[\s\S]*Bitmap Index Scan on items_doc_idx/);
+    expect((await pg.query(byDoc)).rows.length).toBe(10);
   });
 
   it("PGlite's pgvector is 0.8+, and with hnsw.iterative_scan = relaxed_order the same index scan returns LIMIT rows", async () => {

@@ -28,8 +28,9 @@ export const vectorFilteredSearch = defineRule({
         'candidates pass, and `LIMIT 10` returns 4 rows, without an error (measured on PGlite with pgvector 0.8.7, 20,000 rows, ' +
         'a filter keeping 1 row in 10: an Index Scan with a Filter, 3 rows of LIMIT 10; with hnsw.iterative_scan = relaxed_order, 10). Only vector, halfvec and sparsevec columns the workspace declares, ' +
         'with an HNSW or IVFFlat index of the operator, are checked. Left alone: a filter pinning a primary or unique key (one ' +
-        'row), an equality on a column another index leads with (the planner has an exact path: which one it takes depends on ' +
-        'the selectivity, unknown here), a partial vector index (it may be the filter), and a file that sets hnsw.iterative_scan ' +
+        'row), an equality on a column another index leads with (the planner has an exact path and takes it for a selective ' +
+        'value: a Bitmap Index Scan and a Sort for 1 row in 100 on PGlite, though still the HNSW scan for 1 in 10, which this ' +
+        'rule then misses, lacking the selectivity), a partial vector index (it may be the filter), and a file that sets hnsw.iterative_scan ' +
         'or ivfflat.iterative_scan.',
       fix:
         'With pgvector 0.8 or later, `SET hnsw.iterative_scan = relaxed_order` (or strict_order; ivfflat.iterative_scan for ' +
