@@ -48,6 +48,12 @@ ruleTester(requireLockTimeout, {
       filename: MAIN,
       files,
     },
+    {
+      name: 'a baseline schema/ folder beside migrations/: its files run on a new database',
+      code: 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;',
+      filename: 'app/schema/002_security.sql',
+      files: { 'app/schema/001_tables.sql': SCHEMA, 'app/migrations/003_more.sql': 'CREATE INDEX idx_tenant ON sessions (tenant_id);' },
+    },
     { name: 'a table unknown to the workspace', code: 'ALTER TABLE elsewhere ADD COLUMN b int;', filename: MAIN, files },
     { name: 'a table the same migration shows empty', code: 'ALTER TABLE sessions ADD COLUMN x int NOT NULL;', filename: MAIN, files },
     // Weaker locks than ACCESS EXCLUSIVE (checked against pg_locks below).
@@ -84,6 +90,22 @@ ruleTester(requireLockTimeout, {
       files,
       errors: [{ line: 2, column: 3, text: 'ALTER TABLE sessions', message: /Statements after it in this migration that take such a lock too: 2\.$/ }],
       output: `-- add the columns\n  SET lock_timeout = '5s';\n  ${ADD}\nALTER TABLE app.t DROP COLUMN a;\nTRUNCATE sessions;`,
+    },
+    {
+      name: 'a schema/ folder with no migrations/ beside it is a migration history (sqlc + goose layouts)',
+      code: '-- +goose Up\nALTER TABLE sessions ENABLE ROW LEVEL SECURITY;',
+      filename: 'sql/schema/002_security.sql',
+      files: { 'sql/schema/001_tables.sql': SCHEMA },
+      errors: [{ line: 2 }],
+      output: "-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE sessions ENABLE ROW LEVEL SECURITY;",
+    },
+    {
+      name: 'a migrations/ file altering a table of the baseline schema/ folder',
+      code: 'ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;',
+      filename: 'app/migrations/003_rls.sql',
+      files: { 'app/schema/001_tables.sql': SCHEMA },
+      errors: [{ line: 1, message: /created in app\/schema\/001_tables\.sql/ }],
+      output: "SET lock_timeout = '5s';\nALTER TABLE sessions ENABLE ROW LEVEL SECURITY;",
     },
     {
       name: 'a statement that shares its line: the SET goes just before it',

@@ -89,13 +89,37 @@ function touchedByDoBlock(st: Statement, relname: string): boolean {
   return false;
 }
 
+const folderOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf('/')));
+const baselines = new WeakMap<Catalog, Map<string, boolean>>();
+
+/**
+ * True when `path` is in a `schema/` (or `schemas/`) folder beside a `migrations/` folder of the workspace history:
+ * the baseline schema, run on a new database, while the migrations folder holds what runs on the live one (the
+ * layout of pgperf's own examples). Its files are one migration.
+ */
+function inBaselineSchema(catalog: Catalog, path: string): boolean {
+  const folder = folderOf(path);
+  if (!/(^|\/)schemas?$/i.test(folder)) return false;
+  let known = baselines.get(catalog);
+  if (!known) baselines.set(catalog, (known = new Map()));
+  let found = known.get(folder);
+  if (found === undefined) {
+    const parent = folderOf(folder);
+    const prefix = parent ? `${parent}/` : '';
+    found = [...catalog.fileRank.keys()].some((p) => p.startsWith(prefix) && /^migrations?\//i.test(p.slice(prefix.length)));
+    known.set(folder, found);
+  }
+  return found;
+}
+
 const isTemporary = (created: CatalogStatement) => created.body?.relation?.relpersistence === 't' || created.body?.into?.rel?.relpersistence === 't';
 
 /**
  * The table a statement names (schema and name, as the migration history has them at the statement) when it may
  * hold rows by then: a table (not a view) an earlier migration created. Undefined (the rules say nothing) for a
  * table unknown to the workspace, created by this migration (this file or changeset, another file of the same
- * version, or earlier in this file with IF NOT EXISTS) or, in the same folder, by a later one; a temporary table;
+ * version, another file of a baseline schema/ folder, or earlier in this file with IF NOT EXISTS) or, in the same
+ * folder, by a later one; a temporary table;
  * and when this migration shows the table empty (a NOT NULL column added without a default) or a DO block before
  * the statement names it (what it did is unknown). The same premise as create-index-concurrently's. `renames`: the
  * statement renames the table or moves it to another schema (RENAME TO, SET SCHEMA), so that the history has it under
@@ -111,6 +135,7 @@ export function liveTable(st: Statement, catalog: Catalog, target: QName | Node,
   const created = table?.created;
   if (!table || !created || table.kind === 'view' || table.kind === 'matview') return undefined;
   if (sameMigrationAs(created, st)) return undefined;
+  if (folderOf(created.file.path) === folderOf(st.file.path) && inBaselineSchema(catalog, st.file.path)) return undefined;
   // Created by a later migration of the same folder: the history says the table is new when this runs. Files of
   // different folders (a schema/ folder beside migrations/) have no order between them: the table is taken as the
   // schema has it.

@@ -153,7 +153,7 @@ export const constraintNotValid = defineRule({
         'enforced for every new and updated row from then on; `ALTER TABLE … VALIDATE CONSTRAINT` then checks the ' +
         'existing rows under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on. The rule reads the ' +
         'workspace as a migration history and fires only on a table an earlier migration created (not one created ' +
-        'or shown empty by the same migration: file or Liquibase changeset). Not flagged: a FOREIGN KEY on a ' +
+        'or shown empty by the same migration: file or Liquibase changeset, or the baseline schema/ folder beside migrations/). Not flagged: a FOREIGN KEY on a ' +
         'partitioned table (PostgreSQL 15-17 refuse NOT VALID there), constraints declared with a column in ADD ' +
         'COLUMN (NOT VALID is not accepted there), and NOT ENFORCED constraints. It also flags a VALIDATE CONSTRAINT ' +
         'in the same transaction as the ADD … NOT VALID of that constraint (an explicit BEGIN … COMMIT, or one Liquibase ' +

@@ -60,7 +60,7 @@ export const dropIndexConcurrently = defineRule({
         'a quick migration into an outage. `DROP INDEX CONCURRENTLY` waits for those transactions without blocking ' +
         'anyone. The rule reads the workspace as a migration history and fires only when the index is known (a ' +
         'CREATE INDEX of the workspace) and its table was created by an earlier migration, so that it may be in use ' +
-        'by now; not for a table created by the same migration (file or changeset), one the same migration shows ' +
+        'by now; not for a table created by the same migration (file or changeset, or the baseline schema/ folder beside migrations/), one the same migration shows ' +
         'empty, a temporary table, or an index of a partitioned table (PostgreSQL cannot drop a partitioned index ' +
         'concurrently).',
       fix:

@@ -225,7 +225,7 @@ export const requireLockTimeout = defineRule({
         'then stalls all traffic to the table for as long as it runs. With `SET lock_timeout`, the migration gives ' +
         'up after that long instead (retry it later) and the queue clears. The rule reads the workspace as a ' +
         'migration history and fires only on a table an earlier migration created (not one created or shown empty ' +
-        'by the same migration: file or Liquibase changeset), once per migration: at its first such statement, ' +
+        'by the same migration: file or Liquibase changeset, or the baseline schema/ folder beside migrations/), once per migration: at its first such statement, ' +
         'with the count of those after it. Not flagged: ALTER TABLE forms with weaker locks (VALIDATE CONSTRAINT, ' +
         'SET STATISTICS, SET (storage parameters), CLUSTER ON, ATTACH PARTITION and DETACH PARTITION CONCURRENTLY ' +
         'take SHARE UPDATE EXCLUSIVE; ADD FOREIGN KEY and ENABLE / DISABLE TRIGGER take SHARE ROW EXCLUSIVE), and ' +

@@ -67,7 +67,7 @@ export const uniqueConstraintIndex = defineRule({
         'minutes. Built first with `CREATE UNIQUE INDEX CONCURRENTLY` (reads and writes go on), the index becomes ' +
         'the constraint with `ADD CONSTRAINT … USING INDEX`, which holds the lock only for the catalog change. The ' +
         'rule reads the workspace as a migration history and fires only on a table an earlier migration created ' +
-        '(not one created or shown empty by the same migration: file or Liquibase changeset); not on ' +
+        '(not one created or shown empty by the same migration: file or Liquibase changeset, or the baseline schema/ folder beside migrations/); not on ' +
         '`USING INDEX`, on a UNIQUE / PRIMARY KEY declared with a column in ADD COLUMN (the column is new: there is ' +
         'no index to build first), or on a partitioned table (CREATE INDEX CONCURRENTLY is not supported there).',
       fix:
