@@ -22,6 +22,15 @@ ruleTester(vectorFilteredSearch, {
       code: 'SELECT id FROM items WHERE category_id = $2 ORDER BY embedding <=> $1 LIMIT 10;',
       files: SCHEMA,
     },
+    {
+      name: 'an equality on the leading column of a composite primary key (its index is an exact path)',
+      code: 'SELECT id FROM docs WHERE tenant_id = $2 ORDER BY embedding <=> $1 LIMIT 10;',
+      files: {
+        'schema.sql':
+          'CREATE TABLE docs (tenant_id uuid, id bigint, embedding vector(3), PRIMARY KEY (tenant_id, id));\n' +
+          'CREATE INDEX docs_embedding_idx ON docs USING hnsw (embedding vector_cosine_ops);\n',
+      },
+    },
     { name: 'no vector index on the column', code: 'SELECT id FROM items WHERE category_id = $2 ORDER BY other <-> $1 LIMIT 10;', files: SCHEMA },
     { name: 'a partial vector index', code: 'SELECT id FROM items WHERE category_id = 1 ORDER BY small <=> $1 LIMIT 10;', files: SCHEMA },
     { name: 'the filter pins the primary key', code: 'SELECT id FROM items WHERE id = $2 ORDER BY embedding <-> $1 LIMIT 10;', files: SCHEMA },

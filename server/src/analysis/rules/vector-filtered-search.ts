@@ -87,7 +87,13 @@ export const vectorFilteredSearch = defineRule({
         const exact = filters.some((p) => {
           if (!('column' in p)) return false;
           const eq = p.kind === 'in-list' || p.kind === 'in-subquery' || ((p.kind === 'compare' || p.kind === 'any') && p.op === '=');
-          return eq && table.indexes.some((i) => !vectorIndexesOn(table, o.column).includes(i) && i.columns[0]?.column === p.column.name);
+          // A PRIMARY KEY or UNIQUE constraint's index counts like any other.
+          const leads = (first: string | undefined): boolean => first === p.column.name;
+          return (
+            eq &&
+            (table.indexes.some((i) => !vectorIndexesOn(table, o.column).includes(i) && leads(i.columns[0]?.column)) ||
+              table.uniques.some((u) => leads(u.columns[0])))
+          );
         });
         if (exact) continue;
         const span = statement.span(o.sortNode);
