@@ -3,6 +3,7 @@
  * host file a `//` or `#` comment above the host statement that holds the SQL string) or for the whole file
  * (`pgperf-ignore-file rule`). Findings are in document offsets; comments are in the document's language.
  */
+import { hostStatementOf } from '../analysis/host/directives';
 import { hostLanguageOf, parseHost, type HostLanguage } from '../analysis/host/grammars';
 import type { ParsedFile, Statement } from '../analysis/parse';
 import type { Finding } from '../analysis/types';
@@ -18,24 +19,6 @@ function statementOf(file: ParsedFile, f: Finding): Statement | undefined {
 /** The line comment of a host language. */
 const commentMark = (lang: HostLanguage) => (lang === 'python' ? '#' : '//');
 
-/** Nodes whose children are statements or declarations: a host comment on its own line there covers the next one. */
-const CONTAINERS = new Set([
-  'program',
-  'statement_block',
-  'class_body',
-  'switch_case',
-  'switch_default',
-  'module',
-  'block',
-  'source_file',
-  'declaration_list',
-  'statement_list',
-  'expression_case',
-  'default_case',
-  'communication_case',
-  'type_case',
-]);
-
 /**
  * `// pgperf-ignore rule: <reason>` (`#` in Python) on its own line above the host statement that holds the SQL
  * string (the whole `const rows = await db.query(…)`, which the comment then covers), indented like that line.
@@ -49,9 +32,8 @@ function ignoreHostStatement(file: ParsedFile, f: Finding, lang: HostLanguage): 
   let at: number;
   try {
     const root = tree.rootNode;
-    let n = root.descendantForIndex(seg.embedded.start, seg.embedded.start + 1);
-    while (n?.parent && n.parent.id !== root.id && !CONTAINERS.has(n.parent.type)) n = n.parent;
-    at = n ? n.startIndex : seg.embedded.start;
+    const n = root.descendantForIndex(seg.embedded.start, seg.embedded.start + 1);
+    at = n ? hostStatementOf(n, root).startIndex : seg.embedded.start;
   } finally {
     tree.delete();
   }

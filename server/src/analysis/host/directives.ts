@@ -49,7 +49,7 @@ function commentAt(root: Node, at: number): Node | undefined {
 }
 
 /** The smallest statement or declaration holding `n` (a child of a block, a module, a class body…). */
-function statementOf(n: Node, root: Node): Node {
+export function hostStatementOf(n: Node, root: Node): Node {
   let s: Node = n;
   while (s.parent && s.parent.id !== root.id && !CONTAINERS.has(s.parent.type)) s = s.parent;
   return s;
@@ -99,7 +99,7 @@ export function directivesOf(
       const lineStart = text.lastIndexOf('\n', comment.startIndex - 1) + 1;
       const codeBefore = text.slice(lineStart, comment.startIndex).trim() !== '';
       const target = codeBefore ? before(root, comment, text) : nextCode(comment);
-      const s = target && (codeBefore ? statementOf(target, root) : target);
+      const s = target && (codeBefore ? hostStatementOf(target, root) : target);
       covers = s ? { start: s.startIndex, end: s.endIndex } : { start: comment.endIndex, end: comment.endIndex };
       if (s) onRead?.(at, s.startIndex, s.endIndex);
     }
