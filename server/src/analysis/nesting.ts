@@ -8,6 +8,8 @@
  * shapes) but linear, and only statements far deeper than any hand-written query come near the limit.
  */
 
+import { endOfQuoted } from './split';
+
 /** JSON levels per token that can nest the tree without brackets: operator characters (`+`, `||`, `::`, `-`). */
 const PER_OPERATOR_CHAR = 2;
 /** Words that nest the tree without brackets (NOT a, x IS NULL, x COLLATE c, x AT TIME ZONE z, x LIKE y ESCAPE e, …). */
@@ -128,7 +130,7 @@ export function nestingBound(sql: string): number {
       }
     } else if (c === 39 /* ' */ || c === 34 /* " */) {
       // A literal or quoted name is a leaf.
-      i = quotedEnd(sql, i, c === 39 && (sql.charCodeAt(i - 1) === 101 || sql.charCodeAt(i - 1) === 69));
+      i = endOfQuoted(sql, i, c === 39 && (sql.charCodeAt(i - 1) === 101 || sql.charCodeAt(i - 1) === 69));
     } else if (c === 36 /* $ */ && !isWordChar(sql.charCodeAt(i - 1))) {
       const m = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64));
       if (m) {
@@ -171,21 +173,6 @@ export function nestingBound(sql: string): number {
   }
   endStatement();
   return result;
-}
-
-/** The end of a quoted literal or identifier at `at` (doubled quotes; backslash escapes in E'…'). */
-function quotedEnd(text: string, at: number, backslashes: boolean): number {
-  const q = text.charCodeAt(at);
-  let j = at + 1;
-  while (j < text.length) {
-    const d = text.charCodeAt(j);
-    if (backslashes && d === 92) j += 2;
-    else if (d === q) {
-      if (text.charCodeAt(j + 1) === q) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return text.length;
 }
 
 /** Whether a JSON text nests deeper than `limit` (objects and arrays; strings skipped). */
