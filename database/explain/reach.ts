@@ -13,7 +13,7 @@
  * Runs inside the caller's transaction, just after its PROBE_SAVEPOINT, and rolls back to it when it set anything
  * (a probe that found nothing to walk is left to the transaction's own rollback): the probes leave nothing.
  */
-import { parseSql } from '../../server/src/analysis/pg';
+import { parseSqlForExplain } from '../../server/src/analysis/pg';
 import { DatabaseError, type Session } from '../connection/types';
 import { calledWhilePlanning, harmlessVolatile, irreversibleEffect, leavesSessionState, verdictOf, type FunctionFacts } from './effects';
 import { dmlIn, functionsIn, someEntry, treeText, type Classification } from './safety';
@@ -132,7 +132,7 @@ async function relevantPreflight(session: Session, sql: string, o: ReachOptions)
   if (checks.length) {
     const holders = await session.statement(DOMAIN_HOLDERS_SQL, [checks.map((c) => c.type)]);
     const names = new Set(holders.rows.map((r) => String(r.name)));
-    const parsed = parseSql(sql);
+    const parsed = parseSqlForExplain(sql);
     const mentioned = parsed.ok ? [...identifiersIn(parsed.stmts)].some((n) => names.has(n)) : true;
     if (!mentioned) p = { ...p, domainChecks: [] };
   }
@@ -158,7 +158,7 @@ function preflightEffects(p: Preflight, volatileBuiltins: ReadonlySet<string>): 
       });
       continue;
     }
-    const parsed = parseSql(`SELECT ${c.text}`);
+    const parsed = parseSqlForExplain(`SELECT ${c.text}`);
     if (!parsed.ok) {
       out.push({ text: `a domain's CHECK pgperf cannot read (${c.text.slice(0, 120)})`, irreversible: false, whilePlanning: true });
       continue;
@@ -478,8 +478,8 @@ async function statementOrThrow(session: Session, sql: string, params: unknown[]
 
 /** The composed CREATE FUNCTION is one statement and holds `body`'s statements unchanged (checked on the parse tree). */
 function wrapsExactly(create: string, body: string): boolean {
-  const whole = parseSql(create);
-  const inner = parseSql(body);
+  const whole = parseSqlForExplain(create);
+  const inner = parseSqlForExplain(body);
   if (!whole.ok || !inner.ok || whole.stmts.length !== 1 || inner.stmts.length === 0) return false;
   const fn = whole.stmts[0].stmt.CreateFunctionStmt;
   if (!fn) return false;
@@ -585,7 +585,7 @@ function effectsOfRow(row: ReachedRow, o: ReachOptions): CallEffect[] {
 /** The built-ins an object's SQL names, and whether a function body writes. */
 function scanText(text: string | null, where: string, o: ReachOptions, functionBody = false): CallEffect[] {
   if (text === null) return [];
-  const parsed = parseSql(text);
+  const parsed = parseSqlForExplain(text);
   if (!parsed.ok) return [{ text: `${where}: pgperf cannot read its SQL (${parsed.message})`, irreversible: false, whilePlanning: true }];
   const out = builtinCalls(functionsIn(parsed.stmts), where, o.volatileBuiltins);
   if (functionBody) {

@@ -5,7 +5,7 @@
 import { DatabaseError, type Database, type Session } from '../connection/types';
 import { planFindings, type PlanContext, type PlanFinding } from './findings';
 import { parsePlan, walk, type PlanNode, type PlanTotals } from './plan';
-import { parseSql } from '../../server/src/analysis/pg';
+import { parseSqlForExplain } from '../../server/src/analysis/pg';
 import { PREFLIGHT_COLUMNS, preflightOf, PROBE_SAVEPOINT, reachedEffects, type CallEffect, type Preflight } from './reach';
 import { classify, treeText, type Classification } from './safety';
 
@@ -333,8 +333,8 @@ async function builtins(db: Database, session: Session): Promise<Set<string>> {
 function checkedExplain(sql: string, analyze: boolean, generic: boolean): string {
   const opts = analyze && !generic ? `ANALYZE, BUFFERS, ${JSON_OPTS}` : JSON_OPTS;
   const text = `EXPLAIN (${opts})\n${sql}`;
-  const whole = parseSql(text);
-  const inner = parseSql(sql);
+  const whole = parseSqlForExplain(text);
+  const inner = parseSqlForExplain(sql);
   const ok =
     whole.ok &&
     inner.ok &&

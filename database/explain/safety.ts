@@ -4,7 +4,7 @@
  * parameters and the functions it names. What those functions, operators, casts and views really do is asked of
  * the database by reach.ts; this file needs no connection.
  */
-import { initParser, parseSql } from '../../server/src/analysis/pg';
+import { initParser, parseSqlForExplain } from '../../server/src/analysis/pg';
 
 export interface Classification {
   /** The statement's own text writes (INSERT/UPDATE/DELETE/MERGE, SELECT INTO, FOR UPDATE, CREATE TABLE AS…). */
@@ -223,7 +223,7 @@ export function functionsIn(tree: unknown): string[][] {
 /** Parses `sql` (one statement) and says what its text shows. */
 export async function classify(sql: string): Promise<Classification> {
   await initParser();
-  const parsed = parseSql(sql);
+  const parsed = parseSqlForExplain(sql);
   const none = { writes: true, inserts: false, maxParam: 0, depth: 0, explainable: false, functions: [] };
   if (!parsed.ok) return { ...none, reasons: [`does not parse: ${parsed.message}`], error: `syntax error: ${parsed.message}` };
   if (parsed.stmts.length !== 1) {
