@@ -30,14 +30,15 @@ function setConfigCalls(root: Node, name: string): Setting[] {
 
 /** What a statement does to a parameter: the settings it makes, or [] when it leaves it alone. */
 function settingsOf(st: Statement, name: string): Setting[] {
-  if (!st.ast) return [];
+  // The kind first: reading the tree of every statement of a file (most are neither) costs a JSON parse each.
+  if (!st.hasAst || (st.kind !== 'VariableSetStmt' && st.kind !== 'SelectStmt')) return [];
   if (st.kind === 'VariableSetStmt') {
     const b = st.body;
     if (b.kind === 'VAR_RESET_ALL') return [{ value: undefined, local: false }];
     if (b.name !== name) return [];
     return [{ value: b.kind === 'VAR_SET_VALUE' ? (b.args ?? [])[0] : undefined, local: !!b.is_local }];
   }
-  if (st.kind === 'SelectStmt') return setConfigCalls(st.ast, name);
+  if (st.kind === 'SelectStmt' && st.treeMayInclude('"set_config"')) return setConfigCalls(st.ast, name);
   return [];
 }
 
@@ -111,7 +112,7 @@ export const hnswEfSearch = defineRule({
       }
       // The vector queries this setting governs.
       for (const next of file.statements.slice(statement.index + 1)) {
-        if (!next.ast) continue;
+        if (!next.hasAst) continue;
         if (settingsOf(next, GUC).length > 0) break;
         if (set.local && next.kind === 'TransactionStmt' && TX_END.has(next.body.kind)) break;
         let hit: { limit: number; offset: number } | undefined;

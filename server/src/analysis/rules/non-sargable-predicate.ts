@@ -10,6 +10,8 @@ import { exprSpan } from './_query-rules';
 const COMPARE = new Set(['=', '<', '<=', '>', '>=']);
 const FLIP: Record<string, string> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
 const ARITHMETIC = new Set(['+', '-', '*', '/']);
+/** Tree fragments one of which a statement with a wrapped column holds: the node types, or an arithmetic operator's name. */
+const WRAPPERS = ['"TypeCast"', '"FuncCall"', ...[...ARITHMETIC].map((op) => JSON.stringify(op))];
 
 /** Type names as the parser and the catalog spell them, reduced to one name per type. */
 const ALIAS: Record<string, string> = {
@@ -285,6 +287,8 @@ export const nonSargablePredicate = defineRule({
   check({ statement: st, catalog, report }) {
     if (st.kind !== 'SelectStmt' && st.kind !== 'UpdateStmt' && st.kind !== 'DeleteStmt' && st.kind !== 'InsertStmt') return;
     if (!st.treeMayInclude('"whereClause"') && !st.treeMayInclude('"quals"')) return;
+    // Only a cast, a call or arithmetic can wrap a column (wrapOf): the semantic model is built for those alone.
+    if (!WRAPPERS.some((w) => st.treeMayInclude(w))) return;
     const model = semanticModel(st, catalog);
     for (const s of model.scopes) {
       if (s.kind === 'policy') continue;

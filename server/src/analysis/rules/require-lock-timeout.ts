@@ -53,7 +53,21 @@ function tableOfObject(obj: unknown): Node | undefined {
  * them (checked against pg_locks by the rule's tests). DROP INDEX is left to drop-index-concurrently, whose fix
  * takes no such lock at all.
  */
+/** Statement kinds accessExclusive may take: any other is left before its tree is read (most of a file's statements). */
+const LOCKING_KINDS = new Set([
+  'AlterTableStmt',
+  'RenameStmt',
+  'AlterObjectSchemaStmt',
+  'TruncateStmt',
+  'LockStmt',
+  'CreatePolicyStmt',
+  'AlterPolicyStmt',
+  'RuleStmt',
+  'DropStmt',
+]);
+
 function accessExclusive(st: Statement, catalog: Catalog): Lock | undefined {
+  if (!LOCKING_KINDS.has(st.kind)) return undefined;
   const b = st.body;
   switch (st.kind) {
     case 'AlterTableStmt':
