@@ -53,6 +53,7 @@ writeFileSync(
   `export * from ${JSON.stringify(join(root, 'database/bench/hnsw.ts'))};
 export { clustered, toVectorText } from ${JSON.stringify(join(root, 'database/bench/vectors.ts'))};
 export { summarize } from ${JSON.stringify(join(root, 'database/bench/stats.ts'))};
+export { newScratchName, createScratchSchema } from ${JSON.stringify(join(root, 'database/bench/scratch.ts'))};
 export { openEmbedded } from ${JSON.stringify(join(root, 'database/connection/embedded.ts'))};
 export { openPostgres } from ${JSON.stringify(join(root, 'database/connection/postgres.ts'))};`,
 );
@@ -100,7 +101,7 @@ try {
     const oCount = num('overhead-count', 5000);
     const warm = 30;
     const vecs = lib.clustered(oCount + overheadRuns + warm, oDim, 1).map(lib.toVectorText);
-    const schema = lib.scratchSchemaName();
+    const schema = lib.newScratchName(6);
     const stmt = `pgperf_knn_overhead`;
     const s = await db.session();
     try {

@@ -43,6 +43,19 @@ describe('engine', () => {
     expect(without).toEqual(withFixes.map(({ fix: _fix, ...rest }) => rest));
   });
 
+  it('checks at most 64 fixes of one statement: the findings past them come without a fix (the check would be quadratic)', () => {
+    // 100 nested OR pairs on one column: 100 or-chain findings in one UPDATE, each fix a rewrite of its pair.
+    const where = `${'(a = 1 AND (x = 2 OR x = 3) AND '.repeat(100)}true${')'.repeat(100)}`;
+    const sources = [{ path: 'a.sql', text: `CREATE TABLE t (a int, x int);\nUPDATE t SET x = 1 WHERE ${where};` }];
+    const found = lintSources(sources).files[0].findings.filter((f) => f.ruleId === 'or-chain');
+    expect(found).toHaveLength(100);
+    expect(found.filter((f) => f.fix)).toHaveLength(64);
+    expect(found.slice(0, 64).every((f) => f.fix)).toBe(true);
+    // Without fixes the findings are the same ones.
+    const without = lintSources(sources, DEFAULT_CONFIG, undefined, { fixes: false }).files[0].findings.filter((f) => f.ruleId === 'or-chain');
+    expect(without.map((f) => [f.start, f.end])).toEqual(found.map((f) => [f.start, f.end]));
+  });
+
   it("the memo replays a statement's findings and its checked fix at the statement's new offset", () => {
     const memo = new FindingMemo();
     const catalog = catalogFor([]);

@@ -281,9 +281,21 @@ function shiftReport(r: Report, delta: number): Report {
 function statementFix(m: MemoReport, statement: Statement): Fix | undefined {
   if (!m.report.fix) return undefined;
   const delta = statement.start - m.base;
-  if (m.checked === undefined) m.checked = shiftFix(checkedFix(shiftFix(m.report.fix, delta), statement), -delta) ?? null;
+  if (m.checked === undefined) {
+    const spent = FIX_CHECKS.get(statement) ?? 0;
+    FIX_CHECKS.set(statement, spent + 1);
+    m.checked = spent < MAX_FIX_CHECKS ? (shiftFix(checkedFix(shiftFix(m.report.fix, delta), statement), -delta) ?? null) : null;
+  }
   return shiftFix(m.checked ?? undefined, delta);
 }
+
+/**
+ * Each fix check parses the whole edited statement, so a statement with n fixable findings costs n parses of its
+ * length: quadratic in a generated statement that repeats one mistake. Past this many checks of one statement
+ * the remaining findings are reported without a fix (an unchecked fix is never offered).
+ */
+const MAX_FIX_CHECKS = 64;
+const FIX_CHECKS = new WeakMap<Statement, number>();
 
 /**
  * In a host file, a report on a name built by host code is about code pgperf cannot see (`FROM ${table}`), and a

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark of bench/suite.mjs, one after another (each in its own process, so one's heap or
+// leftover timers never weigh on the next), then ONE JSON document on stdout: each figure with its target and
+// pass/fail, the benchmarks that failed with their reason, and the raw output of each. Progress goes to stderr.
+// Usage: node bench/all.mjs [--quick] [--only lint,lsp] [--save bench/results.json]
+//   --quick: fewer runs of each (a check that the suite runs, not figures to quote)
+//   --save: also write the document there (the README table is generated from bench/results.json:
+//           node bench/all.mjs --readme)
+//   --readme: write README.md's benchmark table from bench/results.json and exit (runs nothing)
+// Needs dist/ (npm run build) and ../shared/corpus beside the checkout; `explain` needs the local PostgreSQL.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { figuresOf, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from './suite.mjs';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+const argv = process.argv.slice(2);
+const value = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+if (argv.includes('--readme')) {
+  const results = JSON.parse(readFileSync(resolve(root, 'bench/results.json'), 'utf8'));
+  const readmePath = resolve(root, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const begin = readme.indexOf(TABLE_BEGIN);
+  const end = readme.indexOf(TABLE_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no ${TABLE_BEGIN} … ${TABLE_END} block`);
+  writeFileSync(readmePath, `${readme.slice(0, begin + TABLE_BEGIN.length)}\n${renderTable(results)}\n${readme.slice(end)}`);
+  log('README.md: benchmark table written from bench/results.json');
+  process.exit(0);
+}
+
+const quick = argv.includes('--quick');
+const only = value('--only')?.split(',');
+const unknown = (only ?? []).filter((b) => !SUITE.some((s) => s.bench === b));
+if (unknown.length) {
+  log(`unknown benchmark: ${unknown.join(', ')} (one of ${SUITE.map((s) => s.bench).join(', ')})`);
+  process.exit(2);
+}
+
+const started = new Date();
+const raw = {};
+const errors = {};
+const seconds = {};
+const load = loadavg();
+for (const s of SUITE) {
+  if (only && !only.includes(s.bench)) continue;
+  const args = quick ? (s.quickArgs ?? s.args) : s.args;
+  log(`${s.bench}: node ${s.script} ${args.join(' ')}`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [resolve(root, s.script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...(quick ? (s.quickEnv ?? s.env) : s.env) },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  seconds[s.bench] = Math.round((performance.now() - t0) / 100) / 10;
+  if (r.status !== 0) {
+    const last = (r.stderr || r.error?.message || '').trim().split('\n').filter(Boolean);
+    errors[s.bench] = `exit ${r.status ?? r.signal}: ${last.slice(-1)[0] ?? 'no output'}`.slice(0, 300);
+    log(`  failed: ${errors[s.bench]}`);
+    continue;
+  }
+  try {
+    raw[s.bench] = JSON.parse(r.stdout);
+    for (const f of s.figures(raw[s.bench])) log(`  ${f.pass ? 'met    ' : 'NOT MET'} ${f.id} = ${f.value} ${f.unit} (${f.op} ${f.target})`);
+  } catch (e) {
+    delete raw[s.bench];
+    errors[s.bench] = `its output did not read: ${e.message}`.slice(0, 300);
+    log(`  failed: ${errors[s.bench]}`);
+  }
+}
+
+const figures = figuresOf(raw);
+const doc = {
+  bench: 'all',
+  date: started.toISOString().slice(0, 10),
+  quick,
+  machine: { cpus: cpus().length, node: process.version, loadavg: load.map((x) => Math.round(x * 100) / 100) },
+  summary: {
+    figures: figures.length,
+    met: figures.filter((f) => f.pass).length,
+    notMet: figures.filter((f) => !f.pass).map((f) => f.id),
+    failed: Object.keys(errors),
+  },
+  figures,
+  errors,
+  seconds,
+  raw,
+};
+const text = JSON.stringify(doc, null, 2);
+const save = value('--save');
+if (save) writeFileSync(resolve(root, save), `${text}\n`);
+console.log(text);
+process.exit(Object.keys(errors).length ? 1 : 0);

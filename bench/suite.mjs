@@ -1,0 +1,240 @@
+// The benchmark suite `npm run bench` runs (bench/all.mjs): each benchmark script, its arguments, and how its JSON
+// becomes figures with a target. Pure: no process is started here, so test/unit/bench-suite.test.ts can check the
+// figures and the README table against a saved run (bench/results.json) without running anything.
+//
+// A figure: { id, bench, what, value, unit, op: '<=' | '>=', target, pass }. Targets are the benchmarks' own where
+// their JSON carries one, else the issue's, written once here.
+
+/** @typedef {{ id: string, bench: string, what: string, value: number, unit: string, op: '<=' | '>=', target: number, pass: boolean }} Figure */
+
+/** @returns {Figure} */
+function figure(bench, id, what, value, unit, op, target) {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${bench}: figure ${id} is not a number in the benchmark's output`);
+  return { id, bench, what, value, unit, op, target, pass: op === '<=' ? value <= target : value >= target };
+}
+
+const byName = (figures, name) => {
+  const f = figures.find((x) => x.name === name);
+  if (!f) throw new Error(`explain-start: no figure named "${name}"`);
+  return f.value;
+};
+
+/**
+ * Each entry: the script, its arguments (full run and `--quick`), whether it needs the local PostgreSQL server, and
+ * `figures(json)`.
+ */
+export const SUITE = [
+  {
+    bench: 'lint',
+    script: 'bench/lint.mjs',
+    args: ['--runs', '5'],
+    quickArgs: ['--runs', '1'],
+    figures: (j) => [
+      figure(
+        'lint',
+        'lint.corpus.wall',
+        'CLI: lint of the real-world corpus (412 files), fresh process, wall (median)',
+        j.corpus.wallMs.median / 1000,
+        's',
+        '<=',
+        j.corpus.targetWallMs / 1000,
+      ),
+      figure('lint', 'lint.corpus.rss', 'CLI: the same, peak RSS', j.corpus.peakRssMB, 'MB', '<=', 150),
+      figure(
+        'lint',
+        'lint.relint.p95',
+        '1,000-line file re-linted after a one-character edit, warm (p95)',
+        j.relint1000Lines.p95Ms,
+        'ms',
+        '<=',
+        j.relint1000Lines.targetP95Ms,
+      ),
+    ],
+  },
+  {
+    bench: 'lsp',
+    script: 'bench/lsp.mjs',
+    args: ['--edits', '100', '--warmup', '20'],
+    quickArgs: ['--edits', '10', '--warmup', '3'],
+    figures: (j) => [
+      figure('lsp', 'lsp.edit.p95', 'language server: didChange → publishDiagnostics, 5,000-line file (p95)', j.edit.p95Ms, 'ms', '<=', j.edit.targetP95Ms),
+      figure(
+        'lsp',
+        'lsp.scan',
+        'language server: cold scan of the real-world corpus, spawn → all diagnostics',
+        j.scan.allDiagnosticsPublishedMs / 1000,
+        's',
+        '<=',
+        j.scan.targetMs / 1000,
+      ),
+      figure('lsp', 'lsp.rss', 'language server: RSS after that scan', j.scan.rssAfterScanMB, 'MB', '<=', j.scan.targetRssMB),
+    ],
+  },
+  {
+    bench: 'host-edit',
+    script: 'bench/host-edit.mjs',
+    args: ['--edits', '100', '--warmup', '20'],
+    quickArgs: ['--edits', '10', '--warmup', '3'],
+    figures: (j) => [
+      figure(
+        'host-edit',
+        'host-edit.query.p95',
+        'SQL in TypeScript: keystroke in a query string → diagnostics, 2,000-line file, 100 queries (p95)',
+        j.query.p95Ms,
+        'ms',
+        '<=',
+        j.targetP95Ms,
+      ),
+      figure(
+        'host-edit',
+        'host-edit.code.p95',
+        'SQL in TypeScript: keystroke in code between queries → diagnostics (p95)',
+        j.code.p95Ms,
+        'ms',
+        '<=',
+        j.targetP95Ms,
+      ),
+    ],
+  },
+  {
+    bench: 'host-scan',
+    script: 'bench/host-scan.mjs',
+    args: ['--runs', '5', '--warmup', '1'],
+    quickArgs: ['--runs', '1', '--warmup', '0'],
+    figures: (j) => [
+      figure(
+        'host-scan',
+        'host-scan.ratio',
+        'scan of corpus/apps with host files vs .sql only, ms per MB of SQL found (ratio)',
+        j.ratioPerSqlMB,
+        '×',
+        '<=',
+        j.targetRatio,
+      ),
+    ],
+  },
+  {
+    bench: 'explain-start',
+    script: 'bench/explain-start.mjs',
+    args: [],
+    env: { RUNS: '5' },
+    quickEnv: { RUNS: '1' },
+    figures: (j) => [
+      figure(
+        'explain-start',
+        'explain-start.warm.wall',
+        '`pgperf explain --analyze "select 1"`, embedded database, empty folder, warm snapshot cache: wall',
+        byName(j.figures, 'empty folder, warm cache: wall s'),
+        's',
+        '<=',
+        1.5,
+      ),
+      figure('explain-start', 'explain-start.warm.rss', 'the same: peak RSS', byName(j.figures, 'empty folder, warm cache: peak RSS MB'), 'MB', '<=', 400),
+      figure(
+        'explain-start',
+        'explain-start.cold.wall',
+        'the same with a cold cache (the snapshot written once)',
+        byName(j.figures, 'empty folder, cold cache: wall s'),
+        's',
+        '<=',
+        6.5,
+      ),
+    ],
+  },
+  {
+    bench: 'explain',
+    script: 'bench/explain.mjs',
+    args: ['--runs', '200'],
+    quickArgs: ['--runs', '20'],
+    server: true,
+    figures: (j) => [
+      figure(
+        'explain',
+        'explain.overhead.p95',
+        'EXPLAIN ANALYZE: pgperf’s overhead over the server’s time, ~1.5 ms query, PostgreSQL 15 (p95)',
+        j.overheadMs.p95,
+        'ms',
+        '<=',
+        j.targetP95Ms,
+      ),
+    ],
+  },
+  {
+    bench: 'panel',
+    script: 'bench/panel.mjs',
+    args: ['--runs', '200'],
+    quickArgs: ['--runs', '20'],
+    figures: (j) => [figure('panel', 'panel.p95', 'EXPLAIN panel HTML for a 500-node plan (p95, warm)', j.p95Ms, 'ms', '<=', j.targetMs)],
+  },
+  {
+    bench: 'hnsw',
+    script: 'bench/hnsw.mjs',
+    args: ['--no-sweep', '--overhead-runs', '300'],
+    quickArgs: ['--no-sweep', '--overhead-runs', '50', '--overhead-count', '1000'],
+    figures: (j) => [
+      figure(
+        'hnsw',
+        'hnsw.overhead.p50',
+        'HNSW benchmark: harness time per query over the server’s, embedded database (p50)',
+        j.overhead.overheadMs.p50,
+        'ms',
+        '<=',
+        j.overhead.targetP50Ms,
+      ),
+    ],
+  },
+  {
+    bench: 'pathological',
+    script: 'bench/pathological.mjs',
+    args: ['--runs', '3'],
+    quickArgs: ['--runs', '1'],
+    // Doubling the input: about 2 when linear, 4 when quadratic. 3 leaves room for noise, not for a square.
+    figures: (j) =>
+      Object.entries(j.cases).map(([name, c]) =>
+        figure('pathological', `pathological.${name}`, `pathological input, ${name}: time at 2n / time at n`, c.ratio, '×', '<=', 3),
+      ),
+  },
+  {
+    bench: 'precision',
+    script: 'bench/precision.mjs',
+    args: [],
+    quickArgs: [],
+    figures: (j) => [
+      figure(
+        'precision',
+        'precision.false',
+        `precision on corpus/apps .sql: wrong among judged findings (${j.total.judged} judged of ${j.total.reported})`,
+        100 * j.falseShareOfJudged,
+        '%',
+        '<=',
+        2,
+      ),
+    ],
+  },
+];
+
+/** Every figure of a run's raw outputs ({ bench: json }), in SUITE order; a bench that failed gives none. */
+export function figuresOf(raw) {
+  return SUITE.filter((s) => raw[s.bench] !== undefined).flatMap((s) => s.figures(raw[s.bench]));
+}
+
+const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** The README's benchmark table, from a saved run. */
+export function renderTable(results) {
+  const rows = figuresOf(results.raw).map(
+    (f) => `| ${f.what} | ${fmt(f.value)} ${f.unit} | ${f.op} ${fmt(f.target)} ${f.unit} | ${f.pass ? 'met' : '**not met**'} |`,
+  );
+  const failed = Object.entries(results.errors ?? {}).map(([b, e]) => `| ${b} | did not run: ${e} | | |`);
+  return [
+    `Measured by \`npm run bench\` on ${results.date} (${results.machine.cpus} CPUs, load ${results.machine.loadavg.map((x) => x.toFixed(1)).join(' / ')} at the start), saved in \`bench/results.json\`; \`npm run bench:readme\` writes this table from it.`,
+    '',
+    '| | measured | target | |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    ...failed,
+  ].join('\n');
+}
+
+export const TABLE_BEGIN = '<!-- bench:begin (generated by npm run bench:readme from bench/results.json) -->';
+export const TABLE_END = '<!-- bench:end -->';
