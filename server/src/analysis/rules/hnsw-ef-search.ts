@@ -38,7 +38,7 @@ function settingsOf(st: Statement, name: string): Setting[] {
     if (b.name !== name) return [];
     return [{ value: b.kind === 'VAR_SET_VALUE' ? (b.args ?? [])[0] : undefined, local: !!b.is_local }];
   }
-  if (st.kind === 'SelectStmt' && st.treeMayInclude('"set_config"')) return setConfigCalls(st.ast, name);
+  if (st.kind === 'SelectStmt' && st.treeMayInclude('"set_config"')) return setConfigCalls(st.ast!, name);
   return [];
 }
 
