@@ -7,11 +7,14 @@
 
 /** @typedef {{ id: string, bench: string, what: string, value: number, unit: string, op: '<=' | '>=', target: number, pass: boolean }} Figure */
 
-/** @returns {Figure} */
-function figure(bench, id, what, value, unit, op, target) {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${bench}: figure ${id} is not a number in the benchmark's output`);
-  return { id, bench, what, value, unit, op, target, pass: op === '<=' ? value <= target : value >= target };
-}
+/** A figure of benchmark `bench`: what each SUITE entry's `figures` is given as its second argument. */
+const figureOf =
+  (bench) =>
+  /** @returns {Figure} */
+  (id, what, value, unit, op, target) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${bench}: figure ${id} is not a number in the benchmark's output`);
+    return { id, bench, what, value, unit, op, target, pass: op === '<=' ? value <= target : value >= target };
+  };
 
 const byName = (figures, name) => {
   const f = figures.find((x) => x.name === name);
@@ -21,7 +24,7 @@ const byName = (figures, name) => {
 
 /**
  * Each entry: the script, its arguments (full run and `--quick`), whether it needs the local PostgreSQL server, and
- * `figures(json)`.
+ * `figures(json, figure)`.
  */
 export const SUITE = [
   {
@@ -29,9 +32,8 @@ export const SUITE = [
     script: 'bench/lint.mjs',
     args: ['--runs', '5'],
     quickArgs: ['--runs', '1'],
-    figures: (j) => [
+    figures: (j, figure) => [
       figure(
-        'lint',
         'lint.corpus.wall',
         'CLI: lint of the real-world corpus (412 files), fresh process, wall (median)',
         j.corpus.wallMs.median / 1000,
@@ -39,9 +41,8 @@ export const SUITE = [
         '<=',
         j.corpus.targetWallMs / 1000,
       ),
-      figure('lint', 'lint.corpus.rss', 'CLI: the same, peak RSS', j.corpus.peakRssMB, 'MB', '<=', 150),
+      figure('lint.corpus.rss', 'CLI: the same, peak RSS', j.corpus.peakRssMB, 'MB', '<=', 150),
       figure(
-        'lint',
         'lint.relint.p95',
         '1,000-line file re-linted after a one-character edit, warm (p95)',
         j.relint1000Lines.p95Ms,
@@ -56,10 +57,9 @@ export const SUITE = [
     script: 'bench/lsp.mjs',
     args: ['--edits', '100', '--warmup', '20'],
     quickArgs: ['--edits', '10', '--warmup', '3'],
-    figures: (j) => [
-      figure('lsp', 'lsp.edit.p95', 'language server: didChange → publishDiagnostics, 5,000-line file (p95)', j.edit.p95Ms, 'ms', '<=', j.edit.targetP95Ms),
+    figures: (j, figure) => [
+      figure('lsp.edit.p95', 'language server: didChange → publishDiagnostics, 5,000-line file (p95)', j.edit.p95Ms, 'ms', '<=', j.edit.targetP95Ms),
       figure(
-        'lsp',
         'lsp.scan',
         'language server: cold scan of the real-world corpus, spawn → all diagnostics',
         j.scan.allDiagnosticsPublishedMs / 1000,
@@ -67,7 +67,7 @@ export const SUITE = [
         '<=',
         j.scan.targetMs / 1000,
       ),
-      figure('lsp', 'lsp.rss', 'language server: RSS after that scan', j.scan.rssAfterScanMB, 'MB', '<=', j.scan.targetRssMB),
+      figure('lsp.rss', 'language server: RSS after that scan', j.scan.rssAfterScanMB, 'MB', '<=', j.scan.targetRssMB),
     ],
   },
   {
@@ -75,9 +75,8 @@ export const SUITE = [
     script: 'bench/host-edit.mjs',
     args: ['--edits', '100', '--warmup', '20'],
     quickArgs: ['--edits', '10', '--warmup', '3'],
-    figures: (j) => [
+    figures: (j, figure) => [
       figure(
-        'host-edit',
         'host-edit.query.p95',
         'SQL in TypeScript: keystroke in a query string → diagnostics, 2,000-line file, 100 queries (p95)',
         j.query.p95Ms,
@@ -85,15 +84,7 @@ export const SUITE = [
         '<=',
         j.targetP95Ms,
       ),
-      figure(
-        'host-edit',
-        'host-edit.code.p95',
-        'SQL in TypeScript: keystroke in code between queries → diagnostics (p95)',
-        j.code.p95Ms,
-        'ms',
-        '<=',
-        j.targetP95Ms,
-      ),
+      figure('host-edit.code.p95', 'SQL in TypeScript: keystroke in code between queries → diagnostics (p95)', j.code.p95Ms, 'ms', '<=', j.targetP95Ms),
     ],
   },
   {
@@ -101,16 +92,8 @@ export const SUITE = [
     script: 'bench/host-scan.mjs',
     args: ['--runs', '5', '--warmup', '1'],
     quickArgs: ['--runs', '1', '--warmup', '0'],
-    figures: (j) => [
-      figure(
-        'host-scan',
-        'host-scan.ratio',
-        'scan of corpus/apps with host files vs .sql only, ms per MB of SQL found (ratio)',
-        j.ratioPerSqlMB,
-        '×',
-        '<=',
-        j.targetRatio,
-      ),
+    figures: (j, figure) => [
+      figure('host-scan.ratio', 'scan of corpus/apps with host files vs .sql only, ms per MB of SQL found (ratio)', j.ratioPerSqlMB, '×', '<=', j.targetRatio),
     ],
   },
   {
@@ -119,9 +102,8 @@ export const SUITE = [
     args: [],
     env: { RUNS: '5' },
     quickEnv: { RUNS: '1' },
-    figures: (j) => [
+    figures: (j, figure) => [
       figure(
-        'explain-start',
         'explain-start.warm.wall',
         '`pgperf explain --analyze "select 1"`, embedded database, empty folder, warm snapshot cache: wall',
         byName(j.figures, 'empty folder, warm cache: wall s'),
@@ -129,9 +111,8 @@ export const SUITE = [
         '<=',
         1.5,
       ),
-      figure('explain-start', 'explain-start.warm.rss', 'the same: peak RSS', byName(j.figures, 'empty folder, warm cache: peak RSS MB'), 'MB', '<=', 400),
+      figure('explain-start.warm.rss', 'the same: peak RSS', byName(j.figures, 'empty folder, warm cache: peak RSS MB'), 'MB', '<=', 400),
       figure(
-        'explain-start',
         'explain-start.cold.wall',
         'the same with a cold cache (the snapshot written once)',
         byName(j.figures, 'empty folder, cold cache: wall s'),
@@ -147,9 +128,8 @@ export const SUITE = [
     args: ['--runs', '200'],
     quickArgs: ['--runs', '20'],
     server: true,
-    figures: (j) => [
+    figures: (j, figure) => [
       figure(
-        'explain',
         'explain.overhead.p95',
         'EXPLAIN ANALYZE: pgperf’s overhead over the server’s time, ~1.5 ms query, PostgreSQL 15 (p95)',
         j.overheadMs.p95,
@@ -164,16 +144,15 @@ export const SUITE = [
     script: 'bench/panel.mjs',
     args: ['--runs', '200'],
     quickArgs: ['--runs', '20'],
-    figures: (j) => [figure('panel', 'panel.p95', 'EXPLAIN panel HTML for a 500-node plan (p95, warm)', j.p95Ms, 'ms', '<=', j.targetMs)],
+    figures: (j, figure) => [figure('panel.p95', 'EXPLAIN panel HTML for a 500-node plan (p95, warm)', j.p95Ms, 'ms', '<=', j.targetMs)],
   },
   {
     bench: 'hnsw',
     script: 'bench/hnsw.mjs',
     args: ['--no-sweep', '--overhead-runs', '300'],
     quickArgs: ['--no-sweep', '--overhead-runs', '50', '--overhead-count', '1000'],
-    figures: (j) => [
+    figures: (j, figure) => [
       figure(
-        'hnsw',
         'hnsw.overhead.p50',
         'HNSW benchmark: harness time per query over the server’s, embedded database (p50)',
         j.overhead.overheadMs.p50,
@@ -189,19 +168,16 @@ export const SUITE = [
     args: ['--runs', '3'],
     quickArgs: ['--runs', '1'],
     // Doubling the input: about 2 when linear, 4 when quadratic. 3 leaves room for noise, not for a square.
-    figures: (j) =>
-      Object.entries(j.cases).map(([name, c]) =>
-        figure('pathological', `pathological.${name}`, `pathological input, ${name}: time at 2n / time at n`, c.ratio, '×', '<=', 3),
-      ),
+    figures: (j, figure) =>
+      Object.entries(j.cases).map(([name, c]) => figure(`pathological.${name}`, `pathological input, ${name}: time at 2n / time at n`, c.ratio, '×', '<=', 3)),
   },
   {
     bench: 'precision',
     script: 'bench/precision.mjs',
     args: [],
     quickArgs: [],
-    figures: (j) => [
+    figures: (j, figure) => [
       figure(
-        'precision',
         'precision.false',
         `precision on corpus/apps .sql: wrong among judged findings (${j.total.judged} judged of ${j.total.reported})`,
         100 * j.falseShareOfJudged,
@@ -215,7 +191,12 @@ export const SUITE = [
 
 /** Every figure of a run's raw outputs ({ bench: json }), in SUITE order; a bench that failed gives none. */
 export function figuresOf(raw) {
-  return SUITE.filter((s) => raw[s.bench] !== undefined).flatMap((s) => s.figures(raw[s.bench]));
+  return SUITE.filter((s) => raw[s.bench] !== undefined).flatMap((s) => benchFigures(s, raw[s.bench]));
+}
+
+/** The figures of one SUITE entry's output. */
+export function benchFigures(entry, json) {
+  return entry.figures(json, figureOf(entry.bench));
 }
 
 const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
