@@ -53,59 +53,49 @@ function tableOfObject(obj: unknown): Node | undefined {
  * them (checked against pg_locks by the rule's tests). DROP INDEX is left to drop-index-concurrently, whose fix
  * takes no such lock at all.
  */
-/** Statement kinds accessExclusive may take: any other is left before its tree is read (most of a file's statements). */
-const LOCKING_KINDS = new Set([
-  'AlterTableStmt',
-  'RenameStmt',
-  'AlterObjectSchemaStmt',
-  'TruncateStmt',
-  'LockStmt',
-  'CreatePolicyStmt',
-  'AlterPolicyStmt',
-  'RuleStmt',
-  'DropStmt',
-]);
-
 function accessExclusive(st: Statement, catalog: Catalog): Lock | undefined {
-  if (!LOCKING_KINDS.has(st.kind)) return undefined;
-  const b = st.body;
+  // The tree is read only in the cases: most statements of a file are none of these kinds (a JSON parse each).
   switch (st.kind) {
     case 'AlterTableStmt':
-      if (b.objtype && b.objtype !== 'OBJECT_TABLE') return undefined;
-      if (!(b.cmds ?? []).some((c: unknown) => alterTableCmdLock(c) === 'AccessExclusive')) return undefined;
-      return firstLive(st, catalog, [b.relation], 'ALTER TABLE');
+      if (st.body.objtype && st.body.objtype !== 'OBJECT_TABLE') return undefined;
+      if (!(st.body.cmds ?? []).some((c: unknown) => alterTableCmdLock(c) === 'AccessExclusive')) return undefined;
+      return firstLive(st, catalog, [st.body.relation], 'ALTER TABLE');
     case 'RenameStmt':
-      if (b.renameType === 'OBJECT_TABLE' || b.renameType === 'OBJECT_TABCONSTRAINT' || (b.renameType === 'OBJECT_COLUMN' && b.relationType === 'OBJECT_TABLE'))
-        return firstLive(st, catalog, [b.relation], 'ALTER TABLE … RENAME', b.renameType === 'OBJECT_TABLE');
+      if (
+        st.body.renameType === 'OBJECT_TABLE' ||
+        st.body.renameType === 'OBJECT_TABCONSTRAINT' ||
+        (st.body.renameType === 'OBJECT_COLUMN' && st.body.relationType === 'OBJECT_TABLE')
+      )
+        return firstLive(st, catalog, [st.body.relation], 'ALTER TABLE … RENAME', st.body.renameType === 'OBJECT_TABLE');
       return undefined;
     case 'AlterObjectSchemaStmt':
-      return b.objectType === 'OBJECT_TABLE' ? firstLive(st, catalog, [b.relation], 'ALTER TABLE … SET SCHEMA', true) : undefined;
+      return st.body.objectType === 'OBJECT_TABLE' ? firstLive(st, catalog, [st.body.relation], 'ALTER TABLE … SET SCHEMA', true) : undefined;
     case 'TruncateStmt':
       return firstLive(
         st,
         catalog,
-        (b.relations ?? []).map((r: unknown) => as(r, 'RangeVar')),
+        (st.body.relations ?? []).map((r: unknown) => as(r, 'RangeVar')),
         'TRUNCATE',
       );
     case 'LockStmt':
-      return (b.mode ?? ACCESS_EXCLUSIVE_MODE) === ACCESS_EXCLUSIVE_MODE
+      return (st.body.mode ?? ACCESS_EXCLUSIVE_MODE) === ACCESS_EXCLUSIVE_MODE
         ? firstLive(
             st,
             catalog,
-            (b.relations ?? []).map((r: unknown) => as(r, 'RangeVar')),
+            (st.body.relations ?? []).map((r: unknown) => as(r, 'RangeVar')),
             'LOCK TABLE',
           )
         : undefined;
     case 'CreatePolicyStmt':
-      return firstLive(st, catalog, [b.table], 'CREATE POLICY');
+      return firstLive(st, catalog, [st.body.table], 'CREATE POLICY');
     case 'AlterPolicyStmt':
-      return firstLive(st, catalog, [b.table], 'ALTER POLICY');
+      return firstLive(st, catalog, [st.body.table], 'ALTER POLICY');
     case 'RuleStmt':
-      return firstLive(st, catalog, [b.relation], 'CREATE RULE');
+      return firstLive(st, catalog, [st.body.relation], 'CREATE RULE');
     case 'DropStmt': {
-      const what = b.removeType === 'OBJECT_TRIGGER' ? 'DROP TRIGGER' : b.removeType === 'OBJECT_POLICY' ? 'DROP POLICY' : undefined;
+      const what = st.body.removeType === 'OBJECT_TRIGGER' ? 'DROP TRIGGER' : st.body.removeType === 'OBJECT_POLICY' ? 'DROP POLICY' : undefined;
       if (!what) return undefined;
-      const lock = firstLive(st, catalog, (b.objects ?? []).map(tableOfObject), what);
+      const lock = firstLive(st, catalog, (st.body.objects ?? []).map(tableOfObject), what);
       const span = lock && headSpan(st, undefined);
       return lock && span && { ...lock, ...span };
     }
