@@ -4,7 +4,7 @@
  * relations whose indexes serve its scans, whether a statement is a one-off migration, whether the other
  * conditions leave one row to test, and a fix that adds a statement.
  */
-import { as, type Node } from '../ast';
+import { as, strings, type Node } from '../ast';
 import { qkey, type Catalog, type TableInfo } from '../catalog';
 import { migrationKey } from '../migration-order';
 import type { Statement } from '../parse';
@@ -82,4 +82,118 @@ export function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromIte
     ...t.indexes.filter((i) => i.unique && !i.partial && i.columns.every((c) => c.column)).map((i) => i.columns.map((c) => c.column!)),
   ];
   return keys.some((k) => k.length > 0 && k.every((c) => c !== '' && pinned.has(c)));
+}
+
+/** PostgreSQL's own name for a new index (`<table>_<columns>_idx`), unless too long, not plain, or taken in the schema. */
+export function freeIndexName(catalog: Catalog, t: TableInfo, columns: readonly string[], suffix = 'idx'): string | undefined {
+  const name = `${t.name}_${columns.join('_')}_${suffix}`;
+  if (name.length > 63 || !/^[a-z_][a-z0-9_]*$/.test(name)) return undefined;
+  const taken = [...catalog.tables.values()].some((x) => x.schema === t.schema && x.indexes.some((i) => i.name === name));
+  return taken ? undefined : name;
+}
+
+/** What the workspace says about the keys that can start an index scan of a table (its family's indexes and keys). */
+export interface IndexLeads {
+  /** Plain columns that lead an index, a PRIMARY KEY / UNIQUE key or an EXCLUDE constraint of the family. */
+  columns: Set<string>;
+  /** Columns read by an expression that leads an index (`lower(email)`): a condition on them may be its business. */
+  expressionColumns: Set<string>;
+}
+
+/**
+ * The leading keys of every index and constraint that can serve a scan of the table, or undefined when the
+ * workspace cannot say which indexes the table ends with: created by LIKE (indexes may be copied) or as a query
+ * (CREATE TABLE AS), a temporary table, an inheritance parent or child, a partition whose parent is not declared,
+ * or a partitioned table whose partitions are not all declared with known indexes (made by code, pg_partman…).
+ */
+export function indexLeads(catalog: Catalog, t: TableInfo): IndexLeads | undefined {
+  if (t.kind || t.created?.kind !== 'CreateStmt' || t.created.body?.relation?.relpersistence === 't') return undefined;
+  if (t.inherits?.length || [...catalog.tables.values()].some((x) => x.inherits?.some((p) => p.schema === t.schema && p.name === t.name))) return undefined;
+  if (t.partitionOf && !catalog.tables.get(t.partitionOf)) return undefined;
+  const family = indexFamily(catalog, t);
+  if (family.some((x) => hasLikeClause(x.created) || x.created?.kind !== 'CreateStmt')) return undefined;
+  if (t.partition && !family.some((x) => x.partitionOf === qkey(t))) return undefined;
+  const out: IndexLeads = { columns: new Set(), expressionColumns: new Set() };
+  for (const x of family) {
+    for (const i of x.indexes) {
+      const lead = i.columns[0];
+      if (!lead) continue;
+      if (lead.column !== undefined) out.columns.add(lead.column);
+      else for (const c of lead.exprColumns) out.expressionColumns.add(c);
+    }
+    for (const u of x.uniques) if (u.columns[0]) out.columns.add(u.columns[0]);
+    for (const c of exclusionLeads(x)) out.columns.add(c);
+  }
+  return out;
+}
+
+/** The first plain column of each EXCLUDE constraint of the table (its GiST index is searched by it too). */
+function exclusionLeads(t: TableInfo): string[] {
+  const out: string[] = [];
+  const add = (raw: unknown) => {
+    const c = as(raw, 'Constraint');
+    if (c?.contype !== 'CONSTR_EXCLUSION') return;
+    const name = as((as((c.exclusions ?? [])[0], 'List')?.items ?? [])[0], 'IndexElem')?.name as string | undefined;
+    if (name !== undefined) out.push(name);
+  };
+  for (const el of (t.created?.body?.tableElts ?? []) as Node[]) add(el);
+  for (const a of t.alters ?? []) {
+    if (a.kind !== 'AlterTableStmt') continue;
+    for (const raw of a.body.cmds ?? []) {
+      const cmd = as(raw, 'AlterTableCmd');
+      if (cmd?.subtype === 'AT_AddConstraint') add(cmd.def);
+    }
+  }
+  return out;
+}
+
+/** Words a table of a few rows is named with: settings, lookups, enumerations, the migration tool's own bookkeeping. */
+const SMALL_NAMES = new Set(
+  (
+    'setting settings config configs configuration configurations preference preferences option options flag flags ' +
+    'feature features role roles permission permissions type types kind kinds status statuses state states country ' +
+    'countries currency currencies language languages locale locales timezone timezones plan plans tier tiers enum ' +
+    'enums lookup lookups migration migrations version versions'
+  ).split(' '),
+);
+
+/**
+ * True when the table is small by what the schema says of it: named as a settings, lookup or bookkeeping table
+ * (the last word of its name: `app_settings`, `order_statuses`, `schema_migrations`), or one row by construction (a
+ * boolean or smallint primary key, a CHECK that pins a column to one value). A scan of a few pages costs less
+ * than an index lookup, and the planner prefers it anyway.
+ */
+export function smallTable(t: TableInfo): boolean {
+  const words = t.name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[_\W]+/)
+    .filter(Boolean);
+  if (words.length > 0 && SMALL_NAMES.has(words[words.length - 1])) return true;
+  const pk = t.uniques.find((u) => u.primary);
+  if (pk?.columns.length === 1) {
+    const type = t.columns.get(pk.columns[0])?.type;
+    if (type === 'bool' || type === 'int2') return true;
+  }
+  return checksPinOneValue(t);
+}
+
+/** A CHECK constraint of the table that allows one value of a column (`CHECK (id = 1)`, `CHECK (singleton)`). */
+function checksPinOneValue(t: TableInfo): boolean {
+  const checks: Node[] = [];
+  const fromConstraint = (raw: unknown) => {
+    const c = as(raw, 'Constraint');
+    if (c?.contype === 'CONSTR_CHECK' && c.raw_expr) checks.push(c.raw_expr);
+  };
+  for (const el of (t.created?.body?.tableElts ?? []) as Node[]) {
+    const def = as(el, 'ColumnDef');
+    if (def) for (const c of def.constraints ?? []) fromConstraint(c);
+    else fromConstraint(el);
+  }
+  return checks.some((e) => {
+    if (as(e, 'ColumnRef')) return true;
+    const x = as(e, 'A_Expr');
+    if (x?.kind !== 'AEXPR_OP' || strings(x.name).join() !== '=') return false;
+    return (!!as(x.lexpr, 'ColumnRef') && !!as(x.rexpr, 'A_Const')) || (!!as(x.rexpr, 'ColumnRef') && !!as(x.lexpr, 'A_Const'));
+  });
 }

@@ -32,6 +32,7 @@ import { vectorDistanceThreshold } from './vector-distance-threshold';
 import { vectorFilteredSearch } from './vector-filtered-search';
 import { arrayAnyGin } from './array-any-gin';
 import { leadingWildcardLike } from './leading-wildcard-like';
+import { missingIndex } from './missing-index';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -67,6 +68,7 @@ export const RULES: readonly Rule[] = [
   vectorFilteredSearch,
   arrayAnyGin,
   leadingWildcardLike,
+  missingIndex,
   unusedSuppression,
 ];
 

@@ -1,0 +1,270 @@
+import { as, quoteIdent, walk, type Node } from '../ast';
+import type { Catalog, TableInfo } from '../catalog';
+import type { Statement } from '../parse';
+import { defineRule } from '../rule';
+import { semanticModel, type FromItem, type Scope, type SemanticModel } from '../semantic';
+import type { Fix } from '../types';
+import { finalTable, freeIndexName, indexLeads, inMigration, smallTable, statementAfter } from './_indexes';
+import { displayName, inTransactionBlock, relationRange } from './_tenancy';
+
+/** A column the scope's conditions restrict the item's rows by, with a value fixed for the scan. */
+interface Filter {
+  column: string;
+  kind: 'equality' | 'range' | 'null';
+  /** The value holds a parameter (`$1`, or a value the host code binds): what the application varies per call. */
+  param: boolean;
+}
+
+/** What one FROM item of a scope is searched by. */
+export interface ItemSearch {
+  filters: Filter[];
+  /** A condition on the item the model does not normalise (an OR, a function of a column, LIKE, @>…), by the columns it reads. */
+  otherColumns: Set<string>;
+  /**
+   * A condition whose plan depends on another query: a column compared with an enclosing query's (a correlated
+   * lookup) or `IN (SELECT …)` (a semi-join, or lookups, as the planner chooses).
+   */
+  dependent: boolean;
+}
+
+/** True when the expression reads no column at all (a literal, a parameter, now(), a cast of one). */
+function readsNoColumn(e: unknown): boolean {
+  let reads = false;
+  walk(e, (type) => {
+    if (type === 'ColumnRef' || type === 'SubLink' || type === 'SelectStmt') reads = true;
+    return reads ? false : undefined;
+  });
+  return !reads;
+}
+
+function holdsParam(e: unknown): boolean {
+  let found = false;
+  walk(e, (type) => {
+    if (type === 'ParamRef') found = true;
+    return found ? false : undefined;
+  });
+  return found;
+}
+
+/** The columns of `item` an expression reads. */
+function itemColumns(model: SemanticModel, item: FromItem, e: unknown): Set<string> {
+  const out = new Set<string>();
+  walk(e, (type, n) => {
+    if (type !== 'ColumnRef') return undefined;
+    const r = model.resolve(n);
+    if (r?.item === item) out.add(r.name);
+    return false;
+  });
+  return out;
+}
+
+/**
+ * How the scope's WHERE / JOIN ON conjuncts restrict one of its FROM items: the predicates the model normalises
+ * to `column op value` (value fixed during the scan), and what is left over.
+ */
+export function itemSearch(model: SemanticModel, s: Scope, item: FromItem): ItemSearch {
+  const out: ItemSearch = { filters: [], otherColumns: new Set(), dependent: false };
+  const handled = new Set<Node>();
+  for (const p of model.predicates(s)) {
+    if (p.kind === 'join') {
+      if (p.left.item === item || p.right.item === item) handled.add(p.node!);
+      continue;
+    }
+    if (p.kind === 'or') continue;
+    if (p.column.item !== item || p.column.outer) continue;
+    if (p.kind === 'in-subquery') {
+      out.dependent = true;
+      continue;
+    }
+    if (p.kind === 'is-null') {
+      out.filters.push({ column: p.column.name, kind: 'null', param: false });
+      handled.add(p.node!);
+      continue;
+    }
+    const value = p.kind === 'between' ? as(p.node, 'A_Expr')?.rexpr : p.kind === 'in-list' ? p.values : p.value;
+    if (!readsNoColumn(value)) {
+      // `child.parent_id = parent.id` inside EXISTS: which plan the planner picks (semi-join or lookups) decides.
+      if (p.reads.items.size === 0 && !p.reads.unresolved) out.dependent = true;
+      continue;
+    }
+    const op = p.kind === 'compare' || p.kind === 'any' ? p.op : '=';
+    if (op === '<>' || (p.kind === 'any' && op !== '=')) continue;
+    out.filters.push({ column: p.column.name, kind: op === '=' && p.kind !== 'between' ? 'equality' : 'range', param: holdsParam(value) });
+    handled.add(p.node!);
+  }
+  // Every conjunct not turned into a filter above (ORs, wrapped columns, LIKE, operators of other index methods).
+  for (const q of s.quals) {
+    walkConjuncts(q, (c) => {
+      if (handled.has(c)) return;
+      for (const col of itemColumns(model, item, c)) out.otherColumns.add(col);
+    });
+  }
+  return out;
+}
+
+function walkConjuncts(e: Node, f: (c: Node) => void): void {
+  const b = as(e, 'BoolExpr');
+  if (b?.boolop === 'AND_EXPR') for (const a of (b.args ?? []) as Node[]) walkConjuncts(a, f);
+  else f(e);
+}
+
+/** The ORDER BY of the scope as plain columns of the item, when it has a LIMIT and sorts only by those. */
+function sortColumns(model: SemanticModel, s: Scope, item: FromItem): { column: string; desc: boolean }[] | undefined {
+  const n = s.node;
+  const limit = as(n.limitCount, 'A_Const');
+  if (!n.limitCount || (limit && limit.isnull) || !n.sortClause?.length) return undefined;
+  const out: { column: string; desc: boolean }[] = [];
+  for (const raw of n.sortClause as Node[]) {
+    const sb = as(raw, 'SortBy');
+    const ref = as(sb?.node, 'ColumnRef');
+    const r = ref ? model.resolve(ref) : undefined;
+    if (!sb || !r || r.item !== item || r.outer || !r.column || sb.sortby_nulls !== 'SORTBY_NULLS_DEFAULT') return undefined;
+    out.push({ column: r.name, desc: sb.sortby_dir === 'SORTBY_DESC' });
+  }
+  return out;
+}
+
+/** Boolean columns: an index on one alone is rarely selective enough for the planner to use. */
+function selective(t: TableInfo, column: string): boolean {
+  const type = t.columns.get(column)?.type;
+  return type !== undefined && type !== 'bool';
+}
+
+interface Suggestion {
+  columns: { column: string; desc: boolean }[];
+  /** The filters and sort keys the query has on the item, for the message. */
+  reason: string;
+}
+
+/**
+ * The index the query needs on the item, or undefined when the model is not sure it needs one: no index or key
+ * leads with any of its filter or sort columns, and a parameter makes the lookup the application's, per call.
+ */
+function suggest(model: SemanticModel, s: Scope, item: FromItem, t: TableInfo, tenant: string): Suggestion | undefined {
+  const leads = indexLeads(model.catalog, t);
+  if (!leads) return undefined;
+  const search = itemSearch(model, s, item);
+  if (search.dependent) return undefined;
+  const known = search.filters.filter((f) => t.columns.has(f.column));
+  if (known.length !== search.filters.length) return undefined;
+  // A condition the model does not read on a column an expression index leads with may be what that index serves.
+  for (const c of search.otherColumns) if (leads.expressionColumns.has(c) || !t.columns.has(c)) return undefined;
+  for (const f of known) if (leads.expressionColumns.has(f.column)) return undefined;
+  const sort = sortColumns(model, s, item);
+  // Served: the planner can start an index scan on one of the columns (the rest is filtered or sorted after it).
+  if (known.some((f) => leads.columns.has(f.column)) || (sort && leads.columns.has(sort[0].column))) return undefined;
+  const lookups = known.filter((f) => f.kind !== 'null' && f.param && selective(t, f.column));
+  const sorted = !!sort && holdsParamIn(s);
+  if (lookups.length === 0 && !sorted) return undefined;
+  const equal = unique(known.filter((f) => f.kind === 'equality').map((f) => f.column));
+  const ordered = [...equal.filter((c) => c === tenant), ...equal.filter((c) => c !== tenant)];
+  const range = known.find((f) => f.kind === 'range' && !ordered.includes(f.column));
+  const columns = ordered.slice(0, 4).map((column) => ({ column, desc: false }));
+  if (range) columns.push({ column: range.column, desc: false });
+  else if (sort && columns.length === ordered.length) {
+    // Mixed directions need the index to store them; one direction is read backwards if need be.
+    const mixed = sort.some((k) => k.desc !== sort[0].desc);
+    for (const k of sort) if (!columns.some((c) => c.column === k.column)) columns.push({ column: k.column, desc: mixed && k.desc });
+  }
+  if (columns.length === 0) return undefined;
+  const parts = [];
+  if (known.length > 0) parts.push(`filters on ${unique(known.map((f) => f.column)).join(', ')}`);
+  if (sort) parts.push(`sorts by ${sort.map((k) => k.column).join(', ')} with a LIMIT`);
+  return { columns, reason: parts.join(' and ') };
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** The scope's LIMIT / OFFSET or any of its expressions takes a parameter: a page the application asks for. */
+function holdsParamIn(s: Scope): boolean {
+  return holdsParam([s.node.limitCount, s.node.limitOffset, s.node.whereClause]);
+}
+
+/** The fix: CREATE INDEX CONCURRENTLY after the query (plain on a partitioned table, where CONCURRENTLY fails). */
+function fixFor(st: Statement, catalog: Catalog, t: TableInfo, rv: Node, columns: Suggestion['columns']): Fix | undefined {
+  if (st.file.host) return undefined;
+  const concurrently = !t.partition;
+  if (concurrently && inTransactionBlock(st)) return undefined;
+  const rel = relationRange(st, rv);
+  if (!rel) return undefined;
+  const name = freeIndexName(
+    catalog,
+    t,
+    columns.map((c) => c.column),
+  );
+  const keys = columns.map((c) => `${quoteIdent(c.column)}${c.desc ? ' DESC' : ''}`).join(', ');
+  const sql = `CREATE INDEX${concurrently ? ' CONCURRENTLY' : ''}${name ? ` ${name}` : ''} ON ${st.file.text.slice(rel.start, rel.end)} (${keys})`;
+  return { title: `Add an index on ${displayName(rv)} (${columns.map((c) => c.column).join(', ')})`, edits: [statementAfter(st, sql)] };
+}
+
+export const missingIndex = defineRule({
+  // Reads the file's earlier statements (an open BEGIN) for its fix.
+  crossStatement: true,
+  meta: {
+    id: 'missing-index',
+    category: 'indexing',
+    // Whether the table is big enough for the scan to matter is not in the schema.
+    severity: 'info',
+    fixable: true,
+    docs: {
+      summary: 'A query that filters or pages a table by columns no index of the table leads with.',
+      why:
+        'An index serves a scan through its leading column: `WHERE customer_id = $1` can seek an index on ' +
+        '`(customer_id)` or `(customer_id, created_at)`, not one on `(created_at, customer_id)`. When no index, primary ' +
+        'key, UNIQUE or EXCLUDE constraint of the table (or of its partitioned parent or partitions) leads with any ' +
+        'column the query filters by (or, for `ORDER BY … LIMIT`, sorts by), PostgreSQL reads every row of the ' +
+        'table on every call: the cost grows with the table, not with the rows returned. The rule reads the table ' +
+        'as the migration history leaves it and fires only when it is sure: a query of the application (a value ' +
+        'bound as a parameter, not in a migration or a versioned script), on a table the workspace creates with ' +
+        'known indexes (not LIKE, CREATE TABLE AS, inheritance, temporary tables, undeclared partitions), not a ' +
+        'settings or lookup table (by its name, or one row by construction), comparing a column that is not ' +
+        'boolean with a parameter, with no correlated condition (EXISTS lookups depend on the join plan) and no ' +
+        'condition an expression index of the table could serve.',
+      fix:
+        'Create an index that leads with what the query pins: the tenant column first, then the equality columns, ' +
+        'then one range or the sort column. The quick fix adds `CREATE INDEX CONCURRENTLY … (…)` after the query ' +
+        '(plain CREATE INDEX on a partitioned table); move it to a migration of its own. None in host code or inside ' +
+        'a transaction block.',
+      bad:
+        'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, created_at timestamptz NOT NULL);\n' +
+        'SELECT id, created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20;',
+      good:
+        'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, created_at timestamptz NOT NULL);\n' +
+        'CREATE INDEX orders_customer_id_created_at_idx ON orders (customer_id, created_at);\n' +
+        'SELECT id, created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20;',
+    },
+    messages: {
+      noIndex:
+        'The query {{reason}} of {{table}}, but no index of {{table}} leads with any of them: each call reads the whole ' +
+        'table. Add an index on {{table}} ({{columns}}).',
+    },
+  },
+  check({ statement: st, catalog, settings, report }) {
+    if (st.kind !== 'SelectStmt' && st.kind !== 'UpdateStmt' && st.kind !== 'DeleteStmt') return;
+    if (!st.treeMayInclude('"ParamRef"') || inMigration(st)) return;
+    const model = semanticModel(st, catalog);
+    for (const s of model.scopes) {
+      if (s.kind === 'policy') continue;
+      const tables = s.items.filter((i) => i.kind === 'table' && !(s.kind === 'insert' && i.target));
+      for (const item of tables) {
+        const t = finalTable(catalog, item.rv as Node | undefined, st);
+        if (!t || smallTable(t)) continue;
+        // Another item filtered by values of its own may drive the join: which side is scanned is the planner's choice.
+        if (tables.some((o) => o !== item && itemSearch(model, s, o).filters.some((f) => f.kind !== 'null'))) continue;
+        const sug = suggest(model, s, item, t, settings.tenantColumn);
+        if (!sug) continue;
+        const span = relationRange(st, item.rv as Node);
+        if (!span) continue;
+        const columns = sug.columns.map((c) => `${c.column}${c.desc ? ' DESC' : ''}`).join(', ');
+        report({
+          ...span,
+          messageId: 'noIndex',
+          data: { table: displayName(item.rv as Node), reason: sug.reason, columns },
+          fix: fixFor(st, catalog, t, item.rv as Node, sug.columns),
+        });
+      }
+    }
+  },
+});
