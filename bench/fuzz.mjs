@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Fuzzing the analysis and the language server (issue 18): seeded mutations of ../shared/corpus/real-world and
+// ../shared/corpus/apps (byte edits, truncation inside strings, dollar quotes and comments, deep trees, long
+// operator and UNION chains, 1 MB lines, NUL and lone surrogates, LF/CRLF/CR mixes, huge IN and OR lists, SQL in
+// host-language files), each linted through the CLI's analysis (lintSources of dist/cli.js) and one in
+// --server-every also opened, hovered, asked for code actions, edited and closed in the built server over stdio.
+// The driver and its checks: test/fuzz/drive.ts (bundled here with esbuild, as the build bundles the sources).
+// Prints JSON: inputs, crashes (throws, internal errors, server exits), stderr errors, stalls (requests or lints
+// slower than --stall-ms, default 1,000), latency per request kind (max, p99, p50), invalid edits (fixes and code
+// actions that do not apply or add a syntax error), out-of-range ranges, the seed and seconds; the problems found,
+// each with its input's index (`--only i,j` with the same --seed replays those inputs) and mutations.
+// Usage: node bench/fuzz.mjs [--seed N] [--inputs N] [--seconds N] [--server-every N] [--stall-ms N] [--max-chars N]
+//                            [--max-terms N] [--repo-seeds] [--dist dir] [--only i,j,…] [--problems N]   (build first: node build.mjs)
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+const argv = process.argv.slice(2);
+const value = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const num = (name, dflt) => (value(name) === undefined ? dflt : Number(value(name)));
+
+const seed = num('--seed', 1);
+const inputs = num('--inputs', 100_000);
+const seconds = num('--seconds', 1_500);
+const serverEvery = num('--server-every', 10);
+const stallMs = num('--stall-ms', 1_000);
+const keepProblems = num('--problems', 100);
+const mutate = { maxChars: num('--max-chars', 1_000_000), maxTerms: num('--max-terms', 30_000) };
+const only = value('--only')?.split(',').map(Number);
+const distDir = resolve(value('--dist') ?? join(root, 'dist'));
+
+const tmp = mkdtempSync(join(tmpdir(), 'pgperf-fuzz-bundle-'));
+const out = join(tmp, 'fuzz.cjs');
+await build({
+  stdin: { contents: "export * from './drive'; export * from './seeds';", resolveDir: join(root, 'test/fuzz'), loader: 'ts' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: out,
+  logLevel: 'warning',
+});
+const require = createRequire(import.meta.url);
+const { fuzz, filesUnder, repositorySeeds } = require(out);
+rmSync(tmp, { recursive: true, force: true });
+
+const cli = require(join(distDir, 'cli.js'));
+await cli.initParser();
+await cli.initEmbedded();
+
+const seeds = argv.includes('--repo-seeds')
+  ? repositorySeeds(root)
+  : ['real-world', 'apps'].flatMap((c) => filesUnder(resolve(root, '../shared/corpus', c), resolve(root, '../shared/corpus')));
+const workspace = ['001_tables.sql', '002_security.sql', '003_vectors.sql'].map((f) => ({
+  name: `schema/${f}`,
+  text: readFileSync(join(root, 'examples/app/schema', f), 'utf8'),
+}));
+
+const report = await fuzz({ seed, inputs, seconds, seeds, workspace, serverEvery, distDir, analysis: cli, stallMs, only, mutate });
+const { problems, ...figures } = report;
+process.stdout.write(
+  JSON.stringify(
+    {
+      ...figures,
+      seedFiles: seeds.length,
+      stallMs,
+      serverEvery,
+      ...mutate,
+      problemsKept: Math.min(problems.length, keepProblems),
+      problems: problems.slice(0, keepProblems),
+    },
+    null,
+    2,
+  ) + '\n',
+);
