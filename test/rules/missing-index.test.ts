@@ -120,6 +120,12 @@ ruleTester(missingIndex, {
       code: 'SELECT * FROM measurements WHERE city_id = $1;',
       files: { 'schema.sql': 'CREATE TABLE measurements (city_id int, at date);\nCREATE TABLE measurements_y2026 () INHERITS (measurements);' },
     },
+    { name: 'a column named as an enumeration (status, type…) alone is not selective', code: 'SELECT id FROM orders WHERE status = $1;', files: schema() },
+    {
+      name: 'paging beside a condition the model does not read: which rows it leaves is unknown',
+      code: 'SELECT id FROM orders WHERE (customer_id = $1 OR $1 IS NULL) ORDER BY created_at DESC LIMIT $2;',
+      files: schema(),
+    },
     { name: 'a column not compared with a value (<>)', code: 'SELECT id FROM orders WHERE customer_id <> $1;', files: schema() },
   ],
   invalid: [

@@ -1,10 +1,11 @@
 /**
  * Shared helpers of the rules that check predicates and keys against the workspace's indexes (fk-without-index,
- * non-sargable-predicate, array-any-gin, leading-wildcard-like): the table as the workspace leaves it and the
- * relations whose indexes serve its scans, whether a statement is a one-off migration, whether the other
- * conditions leave one row to test, and a fix that adds a statement.
+ * non-sargable-predicate, array-any-gin, leading-wildcard-like, missing-index, covering-index): the table as the
+ * workspace leaves it and the relations whose indexes serve its scans, the keys those indexes lead with, whether a
+ * statement is a one-off migration, whether the other conditions leave one row to test, what a query searches a
+ * FROM item by, whether a table is small by its schema, and a fix that adds a statement.
  */
-import { as, strings, type Node } from '../ast';
+import { as, strings, walk, type Node } from '../ast';
 import { qkey, type Catalog, type TableInfo } from '../catalog';
 import { migrationKey } from '../migration-order';
 import type { Statement } from '../parse';
@@ -196,4 +197,105 @@ function checksPinOneValue(t: TableInfo): boolean {
     if (x?.kind !== 'AEXPR_OP' || strings(x.name).join() !== '=') return false;
     return (!!as(x.lexpr, 'ColumnRef') && !!as(x.rexpr, 'A_Const')) || (!!as(x.rexpr, 'ColumnRef') && !!as(x.lexpr, 'A_Const'));
   });
+}
+
+/** A column the scope's conditions restrict the item's rows by, with a value fixed for the scan. */
+export interface Filter {
+  column: string;
+  kind: 'equality' | 'range' | 'null';
+  /** The value holds a parameter (`$1`, or a value the host code binds): what the application varies per call. */
+  param: boolean;
+}
+
+/** What one FROM item of a scope is searched by. */
+export interface ItemSearch {
+  filters: Filter[];
+  /** A condition on the item the model does not normalise (an OR, a function of a column, LIKE, @>…), by the columns it reads. */
+  otherColumns: Set<string>;
+  /**
+   * A condition whose plan depends on another query: a column compared with an enclosing query's (a correlated
+   * lookup) or `IN (SELECT …)` (a semi-join, or lookups, as the planner chooses).
+   */
+  dependent: boolean;
+}
+
+/** True when the expression reads no column at all (a literal, a parameter, now(), a cast of one). */
+function readsNoColumn(e: unknown): boolean {
+  let reads = false;
+  walk(e, (type) => {
+    if (type === 'ColumnRef' || type === 'SubLink' || type === 'SelectStmt') reads = true;
+    return reads ? false : undefined;
+  });
+  return !reads;
+}
+
+export function holdsParam(e: unknown): boolean {
+  let found = false;
+  walk(e, (type) => {
+    if (type === 'ParamRef') found = true;
+    return found ? false : undefined;
+  });
+  return found;
+}
+
+/** The columns of `item` an expression reads. */
+function itemColumns(model: SemanticModel, item: FromItem, e: unknown): Set<string> {
+  const out = new Set<string>();
+  walk(e, (type, n) => {
+    if (type !== 'ColumnRef') return undefined;
+    const r = model.resolve(n);
+    if (r?.item === item) out.add(r.name);
+    return false;
+  });
+  return out;
+}
+
+/**
+ * How the scope's WHERE / JOIN ON conjuncts restrict one of its FROM items: the predicates the model normalises
+ * to `column op value` (value fixed during the scan), and what is left over.
+ */
+export function itemSearch(model: SemanticModel, s: Scope, item: FromItem): ItemSearch {
+  const out: ItemSearch = { filters: [], otherColumns: new Set(), dependent: false };
+  const handled = new Set<Node>();
+  for (const p of model.predicates(s)) {
+    if (p.kind === 'join') {
+      if (p.left.item === item || p.right.item === item) handled.add(p.node!);
+      continue;
+    }
+    if (p.kind === 'or') continue;
+    if (p.column.item !== item || p.column.outer) continue;
+    if (p.kind === 'in-subquery') {
+      out.dependent = true;
+      continue;
+    }
+    if (p.kind === 'is-null') {
+      out.filters.push({ column: p.column.name, kind: 'null', param: false });
+      handled.add(p.node!);
+      continue;
+    }
+    const value = p.kind === 'between' ? as(p.node, 'A_Expr')?.rexpr : p.kind === 'in-list' ? p.values : p.value;
+    if (!readsNoColumn(value)) {
+      // `child.parent_id = parent.id` inside EXISTS: which plan the planner picks (semi-join or lookups) decides.
+      if (p.reads.items.size === 0 && !p.reads.unresolved) out.dependent = true;
+      continue;
+    }
+    const op = p.kind === 'compare' || p.kind === 'any' ? p.op : '=';
+    if (op === '<>' || (p.kind === 'any' && op !== '=')) continue;
+    out.filters.push({ column: p.column.name, kind: op === '=' && p.kind !== 'between' ? 'equality' : 'range', param: holdsParam(value) });
+    handled.add(p.node!);
+  }
+  // Every conjunct not turned into a filter above (ORs, wrapped columns, LIKE, operators of other index methods).
+  for (const q of s.quals) {
+    walkConjuncts(q, (c) => {
+      if (handled.has(c)) return;
+      for (const col of itemColumns(model, item, c)) out.otherColumns.add(col);
+    });
+  }
+  return out;
+}
+
+function walkConjuncts(e: Node, f: (c: Node) => void): void {
+  const b = as(e, 'BoolExpr');
+  if (b?.boolop === 'AND_EXPR') for (const a of (b.args ?? []) as Node[]) walkConjuncts(a, f);
+  else f(e);
 }

@@ -1,112 +1,11 @@
-import { as, quoteIdent, walk, type Node } from '../ast';
+import { as, quoteIdent, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import { semanticModel, type FromItem, type Scope, type SemanticModel } from '../semantic';
 import type { Fix } from '../types';
-import { finalTable, freeIndexName, indexLeads, inMigration, smallTable, statementAfter } from './_indexes';
+import { finalTable, freeIndexName, holdsParam, indexLeads, inMigration, itemSearch, smallTable, statementAfter } from './_indexes';
 import { displayName, inTransactionBlock, relationRange } from './_tenancy';
-
-/** A column the scope's conditions restrict the item's rows by, with a value fixed for the scan. */
-interface Filter {
-  column: string;
-  kind: 'equality' | 'range' | 'null';
-  /** The value holds a parameter (`$1`, or a value the host code binds): what the application varies per call. */
-  param: boolean;
-}
-
-/** What one FROM item of a scope is searched by. */
-export interface ItemSearch {
-  filters: Filter[];
-  /** A condition on the item the model does not normalise (an OR, a function of a column, LIKE, @>…), by the columns it reads. */
-  otherColumns: Set<string>;
-  /**
-   * A condition whose plan depends on another query: a column compared with an enclosing query's (a correlated
-   * lookup) or `IN (SELECT …)` (a semi-join, or lookups, as the planner chooses).
-   */
-  dependent: boolean;
-}
-
-/** True when the expression reads no column at all (a literal, a parameter, now(), a cast of one). */
-function readsNoColumn(e: unknown): boolean {
-  let reads = false;
-  walk(e, (type) => {
-    if (type === 'ColumnRef' || type === 'SubLink' || type === 'SelectStmt') reads = true;
-    return reads ? false : undefined;
-  });
-  return !reads;
-}
-
-function holdsParam(e: unknown): boolean {
-  let found = false;
-  walk(e, (type) => {
-    if (type === 'ParamRef') found = true;
-    return found ? false : undefined;
-  });
-  return found;
-}
-
-/** The columns of `item` an expression reads. */
-function itemColumns(model: SemanticModel, item: FromItem, e: unknown): Set<string> {
-  const out = new Set<string>();
-  walk(e, (type, n) => {
-    if (type !== 'ColumnRef') return undefined;
-    const r = model.resolve(n);
-    if (r?.item === item) out.add(r.name);
-    return false;
-  });
-  return out;
-}
-
-/**
- * How the scope's WHERE / JOIN ON conjuncts restrict one of its FROM items: the predicates the model normalises
- * to `column op value` (value fixed during the scan), and what is left over.
- */
-export function itemSearch(model: SemanticModel, s: Scope, item: FromItem): ItemSearch {
-  const out: ItemSearch = { filters: [], otherColumns: new Set(), dependent: false };
-  const handled = new Set<Node>();
-  for (const p of model.predicates(s)) {
-    if (p.kind === 'join') {
-      if (p.left.item === item || p.right.item === item) handled.add(p.node!);
-      continue;
-    }
-    if (p.kind === 'or') continue;
-    if (p.column.item !== item || p.column.outer) continue;
-    if (p.kind === 'in-subquery') {
-      out.dependent = true;
-      continue;
-    }
-    if (p.kind === 'is-null') {
-      out.filters.push({ column: p.column.name, kind: 'null', param: false });
-      handled.add(p.node!);
-      continue;
-    }
-    const value = p.kind === 'between' ? as(p.node, 'A_Expr')?.rexpr : p.kind === 'in-list' ? p.values : p.value;
-    if (!readsNoColumn(value)) {
-      // `child.parent_id = parent.id` inside EXISTS: which plan the planner picks (semi-join or lookups) decides.
-      if (p.reads.items.size === 0 && !p.reads.unresolved) out.dependent = true;
-      continue;
-    }
-    const op = p.kind === 'compare' || p.kind === 'any' ? p.op : '=';
-    if (op === '<>' || (p.kind === 'any' && op !== '=')) continue;
-    out.filters.push({ column: p.column.name, kind: op === '=' && p.kind !== 'between' ? 'equality' : 'range', param: holdsParam(value) });
-    handled.add(p.node!);
-  }
-  // Every conjunct not turned into a filter above (ORs, wrapped columns, LIKE, operators of other index methods).
-  for (const q of s.quals) {
-    walkConjuncts(q, (c) => {
-      if (handled.has(c)) return;
-      for (const col of itemColumns(model, item, c)) out.otherColumns.add(col);
-    });
-  }
-  return out;
-}
-
-function walkConjuncts(e: Node, f: (c: Node) => void): void {
-  const b = as(e, 'BoolExpr');
-  if (b?.boolop === 'AND_EXPR') for (const a of (b.args ?? []) as Node[]) walkConjuncts(a, f);
-  else f(e);
-}
 
 /** The ORDER BY of the scope as plain columns of the item, when it has a LIMIT and sorts only by those. */
 function sortColumns(model: SemanticModel, s: Scope, item: FromItem): { column: string; desc: boolean }[] | undefined {
@@ -124,10 +23,17 @@ function sortColumns(model: SemanticModel, s: Scope, item: FromItem): { column: 
   return out;
 }
 
-/** Boolean columns: an index on one alone is rarely selective enough for the planner to use. */
+/** Words that name a column of a few distinct values (`type`, `status`, `alert_level`): an enumeration, not a key. */
+const ENUMERATION_WORDS = new Set(['type', 'kind', 'status', 'state', 'level', 'category', 'role', 'mode', 'priority', 'enabled', 'active']);
+
+/**
+ * A column worth an index of its own: not boolean and not named as an enumeration, whose few values each match a
+ * large part of the table (the planner then scans it anyway).
+ */
 function selective(t: TableInfo, column: string): boolean {
   const type = t.columns.get(column)?.type;
-  return type !== undefined && type !== 'bool';
+  const words = column.toLowerCase().split('_');
+  return type !== undefined && type !== 'bool' && !ENUMERATION_WORDS.has(words[words.length - 1]);
 }
 
 interface Suggestion {
@@ -154,7 +60,8 @@ function suggest(model: SemanticModel, s: Scope, item: FromItem, t: TableInfo, t
   // Served: the planner can start an index scan on one of the columns (the rest is filtered or sorted after it).
   if (known.some((f) => leads.columns.has(f.column)) || (sort && leads.columns.has(sort[0].column))) return undefined;
   const lookups = known.filter((f) => f.kind !== 'null' && f.param && selective(t, f.column));
-  const sorted = !!sort && holdsParamIn(s);
+  // Paging alone, beside a condition the model does not read (`(org = $1 OR $1 IS NULL)`): which rows it leaves is unknown.
+  const sorted = !!sort && holdsParamIn(s) && search.otherColumns.size === 0;
   if (lookups.length === 0 && !sorted) return undefined;
   const equal = unique(known.filter((f) => f.kind === 'equality').map((f) => f.column));
   const ordered = [...equal.filter((c) => c === tenant), ...equal.filter((c) => c !== tenant)];
