@@ -7,14 +7,17 @@
 // host parse and extraction). Prints JSON: ms per run (median, p90) for each, MB of SQL found (a: the .sql bytes;
 // b: those plus the SQL views of the host files, `file.text.length`: every SQL string, blank-line separated), ms
 // per MB, the ratio (b)/(a) of ms per MB (target ≤ 1.5), host files and SQL strings found per language, and the
-// one-time loading of the parser and the host grammars (initParser, initEmbedded), outside the runs. Then the whole
+// one-time loading of the parser and the host grammars (initParser, initEmbedded), outside the runs. (c) is (b) again
+// as a re-scan: every host file's SQL strings from the lint cache (server/src/lint-cache.ts) a previous scan saved,
+// as `pgperf lint` does after a change to a .sql file; timed from opening the cache file on, the content hashes
+// included; its ratio (c)/(a) is reported beside (b)'s. Then the whole
 // corpus as ONE workspace (host files included), as the CLI lints it, with and without its worker threads for host
 // files (cli/host-pool.ts: used only for trees with enough host code, which no single application here has).
 // Usage: node bench/host-scan.mjs [--runs N] [--warmup N] [--cli path]   (build first: node build.mjs; --cli: another
 // build of the CLI bundle than dist/cli.js, e.g. a previous version's, to compare)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,10 +29,20 @@ const WARMUP = arg('--warmup', 1);
 
 const bundle = process.argv.includes('--cli') ? resolve(process.argv[process.argv.indexOf('--cli') + 1]) : join(root, 'dist/cli.js');
 const cli = createRequire(import.meta.url)(bundle);
-const need = ['lintSources', 'initParser', 'initEmbedded', 'DEFAULT_CONFIG', 'collectFiles', 'extractHostFilesInParallel'];
+const need = [
+  'lintSources',
+  'initParser',
+  'initEmbedded',
+  'DEFAULT_CONFIG',
+  'collectFiles',
+  'extractHostFilesInParallel',
+  'prepareHostExtracts',
+  'LintCache',
+  'contentHash',
+];
 const missing = need.filter((k) => cli[k] === undefined);
 if (missing.length) throw new Error(`${relative(root, bundle)} does not export ${missing.join(', ')} (server/src/cli/main.ts; rebuild with node build.mjs)`);
-const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel } = cli;
+const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, prepareHostExtracts, LintCache, contentHash } = cli;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,17 +86,61 @@ if (otherFiles.length)
   throw new Error(`the default include globs took files that are neither .sql nor host files: ${otherFiles.slice(0, 3).map((f) => f.path)}`);
 
 const lintAll = (workspaces) => workspaces.map((sources) => lintSources(sources, DEFAULT_CONFIG));
-const times = { sql: [], host: [] };
+// (c)'s cache files, one per application, saved by a first scan as the CLI saves them; removed at the end.
+const cacheDir = mkdtempSync(join(tmpdir(), 'pgperf-host-scan-'));
+const BUILD = 'bench-host-scan';
+const cachePaths = apps.map((_, i) => join(cacheDir, `app-${i}.cache`));
+try {
+  for (const [i, sources] of withHost.entries()) {
+    const cache = LintCache.open(cachePaths[i], BUILD);
+    await prepareHostExtracts(
+      sources,
+      sources.map((s) => contentHash(s.text)),
+      DEFAULT_CONFIG.embedded,
+      cache,
+    );
+    lintSources(sources, DEFAULT_CONFIG);
+    const why = cache.save(false);
+    if (why) throw new Error(`the lint cache could not be saved: ${why}`);
+  }
+} catch (e) {
+  rmSync(cacheDir, { recursive: true, force: true });
+  throw e;
+}
+const rescanAll = async () => {
+  const results = [];
+  for (const [i, sources] of withHost.entries()) {
+    const cache = LintCache.open(cachePaths[i], BUILD);
+    await prepareHostExtracts(
+      sources,
+      sources.map((s) => contentHash(s.text)),
+      DEFAULT_CONFIG.embedded,
+      cache,
+    );
+    results.push(lintSources(sources, DEFAULT_CONFIG));
+  }
+  return results;
+};
+const times = { sql: [], host: [], cached: [] };
 const last = {};
+const ORDERS = [
+  ['sql', 'host', 'cached'],
+  ['cached', 'sql', 'host'],
+  ['host', 'cached', 'sql'],
+];
 for (let i = 0; i < WARMUP + RUNS; i++) {
-  for (const mode of i % 2 ? ['host', 'sql'] : ['sql', 'host']) {
+  for (const mode of ORDERS[i % ORDERS.length]) {
     const t0 = performance.now();
-    const results = lintAll(mode === 'sql' ? sqlOnly : withHost);
+    const results = mode === 'cached' ? await rescanAll() : lintAll(mode === 'sql' ? sqlOnly : withHost);
     const ms = performance.now() - t0;
     if (i >= WARMUP) times[mode].push(ms);
     last[mode] = results;
   }
 }
+rmSync(cacheDir, { recursive: true, force: true });
+// The re-scan must find what the scan found: the cache changes the time, never the findings.
+const findingsOf = (results) => JSON.stringify(results.map((r) => r.files.map((f) => [f.file.path, f.findings])));
+if (findingsOf(last.cached) !== findingsOf(last.host)) throw new Error('the re-scan from the lint cache found other findings than the scan');
 
 // The whole corpus as one workspace: the CLI's scan with its worker threads (as many as it picks) and without.
 const everything = withHost.flat();
@@ -134,7 +191,9 @@ const mbA = sqlBytes / 1e6;
 const mbB = (sqlBytes + hostSqlChars) / 1e6;
 const a = summary(times.sql, mbA);
 const b = summary(times.host, mbB);
+const c = summary(times.cached, mbB);
 const ratio = round(b.msPerSqlMB / a.msPerSqlMB, 3);
+const cachedRatio = round(c.msPerSqlMB / a.msPerSqlMB, 3);
 console.log(
   JSON.stringify(
     {
@@ -161,6 +220,7 @@ console.log(
         languages,
         sqlStrings: Object.values(languages).reduce((n, l) => n + l.sqlStrings, 0),
       },
+      rescanFromCache: { ...c, sameFindings: true },
       wholeCorpusOneWorkspace: {
         files: everything.length,
         singleThreadMs: round(pct(whole.single, 50), 1),
@@ -170,6 +230,7 @@ console.log(
         speedup: round(pct(whole.single, 50) / pct(whole.workers, 50), 2),
       },
       ratioPerSqlMB: ratio,
+      rescanRatioPerSqlMB: cachedRatio,
       targetRatio: 1.5,
       pass: ratio <= 1.5,
       internalErrors,

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Lint speed on SQL written by others. Prints JSON:
-// - corpus: `pgperf lint` over ../shared/corpus/real-world (412 files) as a user runs it, one fresh process per
-//   run, wall time including Node start-up and WASM load; MB/s, statements/s, peak RSS of that process.
+// - corpus: `pgperf lint --no-cache` over ../shared/corpus/real-world (412 files) as a user runs it, one fresh
+//   process per run, wall time including Node start-up and WASM load; MB/s, statements/s, peak RSS of that process.
+// - unchanged: the same with the lint cache (its default), the second and later runs of a tree where nothing
+//   changed: wall per run, checked to print the same bytes as the uncached run (the cache file in a temporary folder).
 // - relint: one 1,000-line file re-linted after a one-character edit in a warm process, as the language server
 //   does it: the statement cache re-parses only the edited statement; catalog and rules run in full. p50/p95 ms.
 // Usage: node bench/lint.mjs [--runs N]   (build first: npm run build)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,23 +29,46 @@ const pct = (xs, p) => {
 };
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-// The child runs the CLI exactly as bin/pgperf.js does, then reports its own peak RSS on stderr.
-const child = `
+// The child runs the CLI exactly as bin/pgperf.js does, then reports its own peak RSS on stderr and its output's
+// digest (the cached runs must print what the uncached one does).
+const child = (cacheArgs) => `
 const cli = require(${JSON.stringify(cli)});
-cli.main(['lint', ${JSON.stringify(corpus)}, '--format', 'json'], { out: (s) => { globalThis.__out = s; }, err: () => {}, cwd: process.cwd(), color: false })
-  .then(() => { process.stderr.write(JSON.stringify({ maxRSS: process.resourceUsage().maxRSS, summary: JSON.parse(globalThis.__out).summary })); });
+cli.main(['lint', ${JSON.stringify(corpus)}, '--format', 'json', ${cacheArgs.map((a) => JSON.stringify(a)).join(', ')}], { out: (s) => { globalThis.__out = s; }, err: (s) => { process.stderr.write(s); process.exitCode = 3; }, cwd: process.cwd(), color: false })
+  .then(() => { process.stderr.write(JSON.stringify({ maxRSS: process.resourceUsage().maxRSS, summary: JSON.parse(globalThis.__out).summary, digest: require('node:crypto').createHash('sha1').update(globalThis.__out).digest('hex') })); });
 `;
+const runChild = (cacheArgs) => {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['-e', child(cacheArgs)], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(r.stderr);
+  return { ms, ...JSON.parse(r.stderr) };
+};
 const walls = [];
 let rss = 0;
 let summary;
+let digest;
 for (let i = 0; i < runs; i++) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  walls.push(performance.now() - t0);
-  if (r.status !== 0) throw new Error(r.stderr);
-  const info = JSON.parse(r.stderr);
+  const info = runChild(['--no-cache']);
+  walls.push(info.ms);
   rss = Math.max(rss, info.maxRSS);
   summary = info.summary;
+  digest = info.digest;
+}
+// With the cache: a first run fills it (not timed), then the runs of an unchanged tree.
+const cacheDir = mkdtempSync(join(tmpdir(), 'pgperf-bench-lint-'));
+const cacheArgs = ['--cache-location', join(cacheDir, 'lint.cache')];
+const unchangedWalls = [];
+let unchangedRss = 0;
+try {
+  if (runChild(cacheArgs).digest !== digest) throw new Error('the run that fills the cache printed other output than the uncached run');
+  for (let i = 0; i < runs; i++) {
+    const info = runChild(cacheArgs);
+    if (info.digest !== digest) throw new Error('a run from the cache printed other output than the uncached run');
+    unchangedWalls.push(info.ms);
+    unchangedRss = Math.max(unchangedRss, info.maxRSS);
+  }
+} finally {
+  rmSync(cacheDir, { recursive: true, force: true });
 }
 const wall = pct(walls, 50);
 
@@ -86,6 +111,13 @@ console.log(
         statementsPerSecond: Math.round(summary.statements / (wall / 1000)),
         peakRssMB: round(rss / 1024, 0),
         targetWallMs: 1500,
+      },
+      unchanged: {
+        runs,
+        wallMs: { median: round(pct(unchangedWalls, 50), 0), min: round(Math.min(...unchangedWalls), 0), max: round(Math.max(...unchangedWalls), 0) },
+        peakRssMB: round(unchangedRss / 1024, 0),
+        sameOutput: true,
+        targetWallMs: 500,
       },
       relint1000Lines: {
         bytes: Buffer.byteLength(big),

@@ -43,6 +43,14 @@ export const SUITE = [
       ),
       figure('lint.corpus.rss', 'CLI: the same, peak RSS', j.corpus.peakRssMB, 'MB', '<=', 150),
       figure(
+        'lint.unchanged.wall',
+        'CLI: the same again with nothing changed, from the lint cache, wall (median)',
+        j.unchanged.wallMs.median / 1000,
+        's',
+        '<=',
+        j.unchanged.targetWallMs / 1000,
+      ),
+      figure(
         'lint.relint.p95',
         '1,000-line file re-linted after a one-character edit, warm (p95)',
         j.relint1000Lines.p95Ms,
@@ -94,6 +102,14 @@ export const SUITE = [
     quickArgs: ['--runs', '1', '--warmup', '0'],
     figures: (j, figure) => [
       figure('host-scan.ratio', 'scan of corpus/apps with host files vs .sql only, ms per MB of SQL found (ratio)', j.ratioPerSqlMB, '×', '<=', j.targetRatio),
+      figure(
+        'host-scan.rescan-ratio',
+        'the same scan again after a .sql change, host files from the lint cache, vs .sql only (ratio)',
+        j.rescanRatioPerSqlMB,
+        '×',
+        '<=',
+        j.targetRatio,
+      ),
     ],
   },
   {

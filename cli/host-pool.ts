@@ -73,13 +73,15 @@ export interface PoolRun {
 }
 
 /**
- * Extracts the host files among `sources` on worker threads (and this one) and primes the results; does nothing
- * when there is too little host text, one core, or no worker bundle. Needs initEmbedded().
+ * Extracts the host files among `sources` on worker threads (and this one) and primes the results, each also given
+ * to `sink` (the lint cache keeps them); does nothing when there is too little host text, one core, or no worker
+ * bundle. Needs initEmbedded().
  */
 export async function extractHostFilesInParallel(
   sources: readonly { path: string; text: string }[],
   options: EmbeddedOptions,
   maxWorkers = workersSetting(),
+  sink?: (path: string, extract: HostExtract) => void,
 ): Promise<PoolRun> {
   const host = sources.filter((s) => hostLanguageOf(s.path));
   const bytes = host.reduce((n, s) => n + s.text.length, 0);
@@ -92,6 +94,7 @@ export async function extractHostFilesInParallel(
   const own = mine!.files.map((f) => ({ path: f.path, extract: extractHost(f.path, f.text, options) }));
   const texts = new Map(host.map((s) => [s.path, s.text]));
   const results = [...own, ...(await Promise.all(pending)).flat()];
+  if (sink) for (const r of results) sink(r.path, r.extract);
   primeHostExtracts(
     results.map((r) => ({ ...r, text: texts.get(r.path)! })),
     options,

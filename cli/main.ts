@@ -9,10 +9,11 @@ import { matchesGlobs } from '../server/src/analysis/index';
 import { CONFIG_FILE, foldersAbove, groupByProject } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
 import { ParseCache } from '../server/src/analysis/index';
-import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
+import { extractHost, hostLanguageOf, initEmbedded, primeHostExtracts, type EmbeddedOptions, type HostExtract } from '../server/src/analysis/index';
 import { RULES } from '../server/src/analysis/index';
 import type { ConfigProblem } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
+import { buildIdentity, contentHash, defaultCachePath, LintCache } from '../server/src/lint-cache';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
@@ -22,8 +23,8 @@ import { BAD_USAGE, commandHelp, HELP, HELP_TOPICS } from './usage';
 import { type LoadedConfig, loadConfig } from './config';
 import { extractHostFilesInParallel } from './host-pool';
 
-/** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too). */
-export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel };
+/** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too, and the cache). */
+export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, LintCache, contentHash };
 
 export interface Io {
   out(s: string): void;
@@ -115,6 +116,9 @@ function help(args: string[], io: Io): number {
   return 0;
 }
 
+/** This build's identity for the lint cache (a digest of the bundle), computed once per process. */
+let BUILD: string | undefined;
+
 async function lint(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand(
     'lint',
@@ -122,35 +126,66 @@ async function lint(args: string[], io: Io): Promise<number> {
     {
       format: { type: 'string', short: 'f', default: 'text' },
       config: { type: 'string', short: 'c' },
+      'no-cache': { type: 'boolean' },
+      'cache-location': { type: 'string' },
     },
     true,
   );
   const format = values.format!;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  if (values['no-cache'] && values['cache-location'] !== undefined) throw new UsageError('--no-cache and --cache-location do not go together');
   const { config, problems, path: configPath } = loadConfig(values.config, io.cwd, io);
   const paths = positionals.length > 0 ? positionals : ['.'];
   const files = collectFiles(paths, io.cwd, config.include, config.exclude);
+  const projects = readProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath });
+  const cachePath = values['cache-location'] === undefined ? defaultCachePath(io.cwd) : resolve(io.cwd, values['cache-location']);
+  const cache = values['no-cache'] ? undefined : LintCache.open(cachePath, (BUILD ??= buildIdentity(__filename, pkg.version)));
+  // Every input of the output: the run is the same run when this is (file contents by hash, configs as resolved).
+  const runKey = cache && contentHash(JSON.stringify([format, io.color, io.cwd, projects.map((p) => [p.root, p.config, p.problems, p.configPath, p.hashes])]));
+  const cached = runKey ? cache!.run(runKey) : undefined;
+  if (cached) {
+    io.out(cached.out);
+    return cached.code;
+  }
   await initParser();
   // Only the JSON output carries fixes: the other formats skip their checks (a parse of each fixed statement or host file).
-  const projects = await lintProjects(files, explicitFiles(paths, io.cwd), io, { config, problems, path: configPath }, { fixes: format === 'json' });
-  const result = { files: projects.flatMap((p) => p.files).sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0)) };
-  const failures = projects.flatMap((p) => p.internalErrors);
+  const runs: ProjectRun[] = [];
+  for (const p of projects) runs.push(await lintProject(p, { fixes: format === 'json' }, cache));
+  if (runs.length === 0) runs.push({ configPath: configPath, problems, files: [], internalErrors: [] });
+  const result = { files: runs.flatMap((p) => p.files).sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0)) };
+  const failures = runs.flatMap((p) => p.internalErrors);
   for (const e of failures) io.err(`pgperf: internal error (please report it): ${internalErrorLine(e)}\n`);
   const report: LintReport = {
     root: io.cwd,
     files: result.files.map((f) => ({ path: f.file.path, statements: f.file.statements.length, findings: f.findings })),
-    configProblems: projects.filter((p) => p.problems.length > 0).map((p) => ({ file: p.configPath ?? '.pgperf.json', problems: p.problems })),
+    configProblems: runs.filter((p) => p.problems.length > 0).map((p) => ({ file: p.configPath ?? '.pgperf.json', problems: p.problems })),
   };
-  if (format === 'json') io.out(formatJson(report, pkg.version));
-  else if (format === 'sarif') io.out(formatSarif(report, pkg.version));
-  else io.out(formatText(report, io.color));
+  const out = format === 'json' ? formatJson(report, pkg.version) : format === 'sarif' ? formatSarif(report, pkg.version) : formatText(report, io.color);
+  io.out(out);
   if (failures.length > 0) return INTERNAL_ERROR;
-  return report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
+  const code = report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
+  if (cache && runKey) {
+    cache.setRun(runKey, { out, code });
+    const why = cache.save(values['cache-location'] === undefined);
+    if (why) io.err(`pgperf: the lint cache could not be saved to ${cache.path} (${why}); --no-cache skips it\n`);
+  }
+  return code;
 }
 
 /** The paths named on the command line that are files (always linted, whatever a project's globs say). */
 function explicitFiles(paths: readonly string[], cwd: string): Set<string> {
   return new Set(paths.map((p) => resolve(cwd, p)).filter((p) => existsSync(p) && statSync(p).isFile()));
+}
+
+/** A project's files as read, with its config, before any analysis. */
+interface Project {
+  root: string;
+  config: LoadedConfig['config'];
+  problems: ConfigProblem[];
+  configPath?: string;
+  sources: { path: string; text: string }[];
+  /** Content hash of each source, in order. */
+  hashes: string[];
 }
 
 interface ProjectRun {
@@ -161,10 +196,10 @@ interface ProjectRun {
 }
 
 /**
- * Lints each project apart: a `.pgperf.json` in a subfolder of the working folder starts a project with its own
+ * The projects of a run, read: a `.pgperf.json` in a subfolder of the working folder starts a project with its own
  * config (read by the same loader) and its own catalog; the other files form the top project.
  */
-async function lintProjects(files: readonly string[], explicit: ReadonlySet<string>, io: Io, top: LoadedConfig, options: LintOptions): Promise<ProjectRun[]> {
+function readProjects(files: readonly string[], explicit: ReadonlySet<string>, io: Io, top: LoadedConfig): Project[] {
   const slash = (p: string) => p.split(sep).join('/');
   const cwd = slash(io.cwd);
   const found = new Map<string, boolean>();
@@ -176,30 +211,71 @@ async function lintProjects(files: readonly string[], explicit: ReadonlySet<stri
       if (has) roots.add(dir);
     }
   }
-  const groups = groupByProject(files, slash, [...roots]);
-  const runs: ProjectRun[] = [];
-  for (const [root, group] of groups) {
+  const projects: Project[] = [];
+  for (const [root, group] of groupByProject(files, slash, [...roots])) {
     const own = root === '' ? top : loadConfig(join(root, CONFIG_FILE), io.cwd, io);
     // A project's include/exclude globs are relative to its folder; files named on the command line always count.
     const inGlobs =
       root === '' ? group : group.filter((f) => explicit.has(f) || matchesGlobs(slash(f).slice(root.length + 1), own.config.include, own.config.exclude));
     // A host language turned off in the project's `embedded` setting: its files are not read at all.
     const mine = inGlobs.filter((f) => languageEnabled(f, own.config.embedded));
-    // The host grammars load only once a host file takes part: a .sql-only run never pays for them.
-    if (mine.some((f) => hostLanguageOf(f))) await initEmbedded();
     // Files are named relative to the working folder everywhere: in output, and in messages that cite another file.
     const sources = mine.map((path) => ({ path: displayPath(io.cwd, path), text: readSource(path, io.cwd) }));
-    await extractHostFilesInParallel(sources, own.config.embedded);
-    const result = lintSources(sources, own.config, undefined, options);
-    runs.push({
-      configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path,
+    projects.push({
+      root,
+      config: own.config,
       problems: own.problems,
-      files: result.files,
-      internalErrors: result.internalErrors,
+      configPath: own.path && root !== '' ? displayPath(io.cwd, own.path) : own.path,
+      sources,
+      hashes: sources.map((s) => contentHash(s.text)),
     });
   }
-  if (runs.length === 0) runs.push({ configPath: top.path, problems: top.problems, files: [], internalErrors: [] });
-  return runs;
+  return projects;
+}
+
+/** Lints one project, its host files' SQL strings from the cache where it has them (prepareHostExtracts). */
+async function lintProject(p: Project, options: LintOptions, cache: LintCache | undefined): Promise<ProjectRun> {
+  await prepareHostExtracts(p.sources, p.hashes, p.config.embedded, cache);
+  const result = lintSources(p.sources, p.config, undefined, options);
+  return { configPath: p.configPath, problems: p.problems, files: result.files, internalErrors: result.internalErrors };
+}
+
+/**
+ * The SQL strings of the host files among `sources` (content hashes in `hashes`), primed for the lint that follows:
+ * from the cache for a text seen before, else from the worker threads (or this thread), then kept in the cache for
+ * the next run. Without a cache, only the worker threads' part. Loads the host grammars when a host file takes part.
+ */
+export async function prepareHostExtracts(
+  sources: readonly { path: string; text: string }[],
+  hashes: readonly string[],
+  embedded: EmbeddedOptions,
+  cache: LintCache | undefined,
+): Promise<void> {
+  const host = sources.map((s, i) => ({ ...s, hash: hashes[i]! })).filter((s) => hostLanguageOf(s.path));
+  // The host grammars load only once a host file takes part: a .sql-only run never pays for them.
+  if (host.length === 0) return;
+  await initEmbedded();
+  if (!cache) {
+    await extractHostFilesInParallel(host, embedded);
+    return;
+  }
+  const optionsKey = JSON.stringify(embedded);
+  const key = (s: (typeof host)[number]) => contentHash(hostLanguageOf(s.path)!, optionsKey, s.hash);
+  const ready: { path: string; text: string; extract: HostExtract }[] = [];
+  const misses = host.filter((s) => {
+    const extract = cache.host(key(s), s.text.length);
+    if (extract) ready.push({ path: s.path, text: s.text, extract });
+    return !extract;
+  });
+  const computed = new Map<string, HostExtract>();
+  await extractHostFilesInParallel(misses, embedded, undefined, (path, extract) => computed.set(path, extract));
+  for (const s of misses) {
+    // Without workers (too little host text, one core) this thread extracts what they would have.
+    const extract = computed.get(s.path) ?? extractHost(s.path, s.text, embedded);
+    cache.setHost(key(s), extract);
+    ready.push({ path: s.path, text: s.text, extract });
+  }
+  primeHostExtracts(ready, embedded);
 }
 
 /** A file to lint; one that cannot be read (permissions, a socket) is the user's to fix, not a crash. */

@@ -7,7 +7,7 @@ import pkg from '../package.json';
 /** What a user's mistake exits with everywhere in the CLI (README: "2 bad usage"). */
 export const BAD_USAGE = 2;
 
-const LINT = `  pgperf lint [paths…] [--format text|json|sarif] [--config file]
+const LINT = `  pgperf lint [paths…] [--format text|json|sarif] [--config file] [--no-cache | --cache-location file]
       Lint files and folders (default: the current folder). Folders are searched recursively for the include
       globs: *.sql, and the SQL strings of TypeScript/JavaScript (.ts .tsx .js .mjs .cjs .jsx), Python (.py),
       Go (.go) and Rust (.rs) files — queries passed to a database API, tagged as sql or marked /* sql */;
@@ -16,6 +16,10 @@ const LINT = `  pgperf lint [paths…] [--format text|json|sarif] [--config file
       the line and column in the host file). .pgperf.json "embedded" turns languages off or adds APIs.
       Reads .pgperf.json from the current folder unless --config names another file; a .pgperf.json in a
       subfolder starts a separate project there (its own config and schema).
+      A content-hash cache makes a run with nothing changed print the last output again, and a run after a
+      change re-parse only the host files that changed; it is kept in the user's cache folder
+      ($XDG_CACHE_HOME/pgperf or ~/.cache/pgperf, one file per working folder) or in --cache-location's file
+      (e.g. one a CI job restores), and skipped with --no-cache.
       Exit code: 0 no error-severity finding, 1 at least one, 2 bad usage or an internal error.
 `;
 

@@ -53,10 +53,10 @@ export const RULES: Rules = {
     },
     {
       name: 'files',
-      paths: ['server/src/files.ts', 'server/src/config-file.ts'],
+      paths: ['server/src/files.ts', 'server/src/config-file.ts', 'server/src/lint-cache.ts'],
       mayImport: ['analysis'],
       forbiddenPackages: EDITOR_APIS,
-      why: 'the workspace on disk (the file walk, the .pgperf.json reader) is shared by the language server and the CLI and knows neither',
+      why: 'the workspace on disk (the file walk, the .pgperf.json reader, the lint cache) is shared by the language server and the CLI and knows neither',
     },
     {
       name: 'ide',
