@@ -33,6 +33,7 @@ import { vectorFilteredSearch } from './vector-filtered-search';
 import { arrayAnyGin } from './array-any-gin';
 import { leadingWildcardLike } from './leading-wildcard-like';
 import { missingIndex } from './missing-index';
+import { coveringIndex } from './covering-index';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -69,6 +70,7 @@ export const RULES: readonly Rule[] = [
   arrayAnyGin,
   leadingWildcardLike,
   missingIndex,
+  coveringIndex,
   unusedSuppression,
 ];
 
