@@ -43,6 +43,16 @@ ruleTester(missingIndex, {
       files: schema('CREATE INDEX orders_email_lower ON orders ((lower(email)));'),
     },
     {
+      name: 'a GIN index may serve a condition the model does not read (@>)',
+      code: 'SELECT id FROM docs WHERE tags @> $1 AND owner_id = $2;',
+      files: { 'schema.sql': 'CREATE TABLE docs (id int PRIMARY KEY, owner_id int, tags text[]);\nCREATE INDEX docs_tags ON docs USING gin (tags);' },
+    },
+    {
+      name: 'a trigram index may serve an ILIKE',
+      code: 'SELECT id FROM orders WHERE email ILIKE $1 AND customer_id = $2;',
+      files: schema('CREATE EXTENSION pg_trgm;\nCREATE INDEX orders_email_trgm ON orders USING gin (email gin_trgm_ops);'),
+    },
+    {
       name: 'partitioned: the parent index serves a query of a partition',
       code: 'SELECT * FROM events_2026 WHERE account_id = $1;',
       files: {

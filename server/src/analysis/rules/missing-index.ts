@@ -53,8 +53,9 @@ function suggest(model: SemanticModel, s: Scope, item: FromItem, t: TableInfo, t
   if (search.dependent) return undefined;
   const known = search.filters.filter((f) => t.columns.has(f.column));
   if (known.length !== search.filters.length) return undefined;
-  // A condition the model does not read on a column an expression index leads with may be what that index serves.
-  for (const c of search.otherColumns) if (leads.expressionColumns.has(c) || !t.columns.has(c)) return undefined;
+  // A condition the model does not read (`tags @> $1`, `name ILIKE $1`, `lower(email) = $1`) on a column an index
+  // leads with, plainly or in an expression, may be what that index serves (GIN, trigram, expression indexes).
+  for (const c of search.otherColumns) if (leads.columns.has(c) || leads.expressionColumns.has(c) || !t.columns.has(c)) return undefined;
   for (const f of known) if (leads.expressionColumns.has(f.column)) return undefined;
   const sort = sortColumns(model, s, item);
   // Served: the planner can start an index scan on one of the columns (the rest is filtered or sorted after it).
