@@ -197,6 +197,17 @@ ruleTester(missingIndex, {
       output: 'SELECT id FROM orders WHERE customer_id = $1;\nCREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id)',
     },
     {
+      name: 'a partitioned table with its partitions declared: a plain CREATE INDEX (CONCURRENTLY fails there)',
+      code: 'SELECT count(*) FROM events WHERE account_id = $1;',
+      files: {
+        'schema.sql':
+          'CREATE TABLE events (account_id bigint, at timestamptz) PARTITION BY RANGE (at);\n' +
+          "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
+      },
+      errors: [{ text: 'events', message: /\(account_id\)/ }],
+      output: 'SELECT count(*) FROM events WHERE account_id = $1;\nCREATE INDEX events_account_id_idx ON events (account_id);',
+    },
+    {
       name: 'inside BEGIN … COMMIT: no fix (CONCURRENTLY cannot run there)',
       code: 'BEGIN;\nUPDATE orders SET status = $1 WHERE customer_id = $2;\nCOMMIT;',
       files: schema(),
@@ -215,6 +226,17 @@ ruleTester(missingIndex, {
 });
 
 describe(`${RULE}: the fix on PostgreSQL`, () => {
+  it('on a partitioned table: the plain CREATE INDEX runs against the schema', async () => {
+    const files = {
+      'schema.sql':
+        'CREATE TABLE events (account_id bigint, at timestamptz) PARTITION BY RANGE (at);\n' +
+        "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
+      'main.sql': 'SELECT count(*) FROM events WHERE account_id = $1;',
+    };
+    const r = await db.check(files, RULE, { file: 'main.sql' });
+    expect(r.fixed).toContain('CREATE INDEX events_account_id_idx ON events (account_id)');
+  });
+
   it('the CREATE INDEX CONCURRENTLY after the query runs against the schema', async () => {
     const r = await db.check({ 'schema.sql': ORDERS, 'main.sql': 'SELECT id FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20;' }, RULE, {
       file: 'main.sql',
