@@ -100,4 +100,27 @@ describe('Rust', () => {
       ['keyword', "UPDATE _juetbokrrew SET state = 'staged' WHERE id = $1"], // the name derived from `{table_name}`
     ]);
   });
+
+  it('a call chain whose outer call takes a later argument finds the inner query once (not again by the keyword fallback)', () => {
+    // The outer `.execute(&mut *tx)` is met first and its argument lies after the query: the query was found
+    // twice before (atuin's and quickwit's sqlx code in the corpus, 18 strings).
+    const src = [
+      'async fn delete_store(&self, user: &User) -> DbResult<()> {',
+      '    let mut tx = self.pool.begin().await?;',
+      '    sqlx::query(',
+      '        "delete from store where user_id = $1",',
+      '    )',
+      '    .bind(user.id)',
+      '    .execute(&mut *tx)',
+      '    .await?;',
+      '    sqlx::query("delete from sessions where user_id = $1").bind(user.id).execute(&mut *tx).await?;',
+      '    Ok(())',
+      '}',
+    ].join('\n');
+    const found = extract('src/lib.rs', src);
+    expect(found.map((e) => [e.foundBy, e.sql])).toEqual([
+      ['call', 'delete from store where user_id = $1'],
+      ['call', 'delete from sessions where user_id = $1'],
+    ]);
+  });
 });

@@ -623,7 +623,7 @@ class Extractor {
   private readonly calls: Set<string>;
   private readonly tags: Set<string>;
   private readonly found: EmbeddedSql[] = [];
-  /** Host ranges of the API arguments read, sorted and disjoint (the fallback skips literals inside them). */
+  /** Host ranges of the API arguments read, sorted and disjoint (later calls and the fallback skip what is inside them). */
   private readonly taken: { start: number; end: number }[] = [];
   private markers = false;
   private text = '';
@@ -783,10 +783,24 @@ class Extractor {
     this.found.push(e);
   }
 
-  /** Pre-order: a range is after the last one or inside it. */
+  /**
+   * Adds a node's range, keeping the ranges sorted and disjoint. Not always after the last one: a call chain
+   * (`sqlx::query("…").bind(x).execute(&mut *tx)`) meets the outer call, and its later argument, before the inner one.
+   * Nodes nest or are apart, so a range inside one kept adds nothing, and one around others replaces them.
+   */
   private markTaken(node: Node): void {
-    const last = this.taken[this.taken.length - 1];
-    if (!last || node.startIndex >= last.end) this.taken.push({ start: node.startIndex, end: node.endIndex });
+    const { startIndex: start, endIndex: end } = node;
+    let lo = 0;
+    let hi = this.taken.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.taken[mid].start <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0 && start < this.taken[lo - 1].end) return;
+    let inside = lo;
+    while (inside < this.taken.length && this.taken[inside].start < end) inside++;
+    this.taken.splice(lo, inside - lo, { start, end });
   }
 
   private isTaken(at: number): boolean {
