@@ -12,12 +12,20 @@ export class Publisher {
     private readonly connection: Connection,
     private readonly ws: Workspace,
     private readonly ids: FileIds,
+    /** The version of the document the client has open under a URI (undefined when it is not open). */
+    private readonly openVersion: (uri: string) => number | undefined,
   ) {}
 
-  /** A file's findings as its diagnostics, with a notice when the time budget cut its analysis short. */
+  /**
+   * A file's findings as its diagnostics, with a notice when the time budget cut its analysis short. Not for a
+   * text that is no longer the open document's (a newer edit waits to be applied and will publish its own).
+   */
   diagnostics(key: string): void {
     const f = this.ws.get(key);
     if (!f) return;
+    const uri = this.ids.clientUri(key);
+    const open = this.openVersion(uri);
+    if (open !== undefined && f.version !== open) return;
     const diagnostics = f.findings.map(toDiagnostic);
     if (!f.complete) {
       diagnostics.push({
@@ -27,7 +35,7 @@ export class Publisher {
         message: `pgperf stopped analysing this file after ${this.ws.budgetMs} ms; findings after that point are not shown.`,
       });
     }
-    void this.connection.sendDiagnostics({ uri: this.ids.clientUri(key), version: f.version, diagnostics });
+    void this.connection.sendDiagnostics({ uri, version: f.version, diagnostics });
   }
 
   /** No diagnostics for a file (it left the workspace). */

@@ -1,6 +1,7 @@
 /**
  * The workspace scan: every file of the workspace folders that the config includes is read, then linted, with
- * work-done progress and the status bar's 'scanning' → 'ready'. Open documents keep their editor text.
+ * work-done progress and the status bar's 'scanning' → 'ready'. Open documents keep their editor text; those
+ * opened before the first scan has read everything are linted first, once it has.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -10,8 +11,13 @@ import type { ServerState } from './state';
 
 /** Reads the configuration again, then scans (at start-up, and when a setting or a `.pgperf.json` changes). */
 export async function rescan(s: ServerState): Promise<void> {
-  s.ws.setConfig(await s.configuration.top(s.ids.folders));
-  await scan(s);
+  try {
+    s.ws.setConfig(await s.configuration.top(s.ids.folders));
+    await scan(s);
+  } finally {
+    // A scan that failed leaves the catalog it has: requests waiting for it are answered rather than left hanging.
+    s.scheduler.catalogComplete();
+  }
 }
 
 async function scan(s: ServerState): Promise<void> {
@@ -55,14 +61,18 @@ async function scan(s: ServerState): Promise<void> {
       await new Promise((r) => setImmediate(r));
     }
   }
+  // The documents opened meanwhile get their text now, and their diagnostics before the other files'.
+  const first = scheduler.catalogComplete();
   const all = ws.uris();
   let linted = 0;
   for (const key of all) {
-    if (!scheduler.isPending(key)) await scheduler.lint(key);
+    if (!scheduler.isPending(key) && !first.has(key)) await scheduler.lint(key);
     if (++linted % 20 === 0) progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
   }
   progress?.done();
   scheduler.ready = true;
+  // DDL changes seen during the scan left files to lint again; the scan linted some of them before the change.
+  void scheduler.drain();
   const ms = Math.round(performance.now() - started);
   s.log(`analysed ${all.length} files in ${ms} ms`);
   publisher.status('ready', ms);

@@ -2,6 +2,10 @@
  * When analysis runs. An edit waits DEBOUNCE_MS for the next one; a file is linted in time slices of SLICE_MS (a
  * newer edit cancels the run, a request that needs the findings finishes it); a DDL change lints the files it may
  * affect in the background, one after another, so edits and requests are served in between.
+ *
+ * Until the first workspace scan has read every file, the catalog is partial: a text set then is kept aside and
+ * applied (and linted) once the reading is done, and requests wait for that, so that no answer and no first
+ * diagnostics of an open document are computed without the workspace's tables.
  */
 import type { Workspace } from '../ide/workspace';
 
@@ -24,8 +28,14 @@ export interface SchedulerEvents {
 }
 
 export class Scheduler {
-  /** Whether the workspace scan has read every file: until then a DDL change lints no other file (the scan will). */
+  /** Whether the workspace scan is over: until then a DDL change lints no other file (the scan will). */
   ready = false;
+  /** Whether the first scan has read every file (the catalog holds the whole workspace's DDL). */
+  private hasCatalog = false;
+  private resolveCatalog!: () => void;
+  private readonly catalogPromise = new Promise<void>((r) => (this.resolveCatalog = r));
+  /** Texts set before the catalog was complete, applied when it is. */
+  private readonly deferred = new Map<string, { text: string; options: { version?: number; open?: boolean } }>();
   /** Edits waiting out the debounce, with what applies them. */
   private readonly pending = new Map<string, { timer: NodeJS.Timeout; run: () => void }>();
   /** One analysis in progress per file. */
@@ -42,7 +52,13 @@ export class Scheduler {
 
   /** Runs `run` (which applies the document's text) after the debounce; a newer call for the file restarts it. */
   debounce(key: string, run: () => void): void {
-    this.cancel(key);
+    clearTimeout(this.pending.get(key)?.timer);
+    // The running analysis is of a text that is no longer the document's: finishing it would only publish that.
+    const job = this.jobs.get(key);
+    if (job) {
+      job.cancelled = true;
+      this.jobs.delete(key);
+    }
     const timer = setTimeout(() => {
       this.pending.delete(key);
       run();
@@ -50,10 +66,34 @@ export class Scheduler {
     this.pending.set(key, { timer, run });
   }
 
-  /** Drops a file's waiting edit (a newer text is applied at once). */
+  /** Drops a file's waiting edit (a newer text is applied at once, or the document closed). */
   cancel(key: string): void {
     clearTimeout(this.pending.get(key)?.timer);
     this.pending.delete(key);
+    this.deferred.delete(key);
+  }
+
+  /** Resolves once the first scan has read every file (at once after that). */
+  whenCatalogComplete(): Promise<void> {
+    return this.catalogPromise;
+  }
+
+  /**
+   * The first scan has read every file (or failed to): the texts set meanwhile are applied, then linted against
+   * the complete catalog, and waiting requests go on. Returns the files linted here (the scan need not lint them).
+   */
+  catalogComplete(): Set<string> {
+    if (this.hasCatalog) return new Set();
+    const keys = new Set(this.deferred.keys());
+    try {
+      for (const [key, { text, options }] of this.deferred) this.ws.update(key, this.pathOf(key), text, options);
+    } finally {
+      this.deferred.clear();
+      this.hasCatalog = true;
+      this.resolveCatalog();
+    }
+    for (const key of keys) void this.lint(key);
+    return keys;
   }
 
   /** Whether an edit of the file waits out its debounce (it will lint the file itself). */
@@ -99,6 +139,10 @@ export class Scheduler {
 
   /** Sets a file's text and lints what it affects: itself first, other files in the background. */
   apply(key: string, text: string, options: { version?: number; open?: boolean }): void {
+    if (!this.hasCatalog) {
+      this.deferred.set(key, { text, options });
+      return;
+    }
     const path = this.pathOf(key);
     const before = this.ws.catalog(path);
     const ddlChanged = this.ws.update(key, path, text, options);
@@ -111,6 +155,7 @@ export class Scheduler {
 
   /** Removes a file (at `path`); when its DDL was in the catalog and `relint`, lints the files the change may affect. */
   remove(key: string, path: string, relint: boolean): void {
+    this.deferred.delete(key);
     const before = this.ws.catalog(path);
     const ddl = this.ws.remove(key);
     if (!ddl || !relint) return;
@@ -119,8 +164,9 @@ export class Scheduler {
   }
 
   /** Lints the dirty files one after another, each in slices, so edits and requests are served in between. */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
+  async drain(): Promise<void> {
+    // Before the scan is over, the scan lints every file; it drains what is left when it ends.
+    if (this.draining || !this.ready) return;
     this.draining = true;
     while (this.dirty.size > 0) {
       const key = this.dirty.values().next().value!;

@@ -9,11 +9,13 @@ import { registerNotifications } from './handlers/notifications';
 import { registerRequests } from './handlers/requests';
 import { ServerState } from './state';
 
-export function startServer(connection: Connection): void {
+/** Starts serving on `connection`; the state is returned for tests that look at it from inside the process. */
+export function startServer(connection: Connection): ServerState {
   const state = new ServerState(connection);
   registerLifecycle(state);
   registerNotifications(state);
   registerRequests(state);
   state.documents.listen(connection);
   connection.listen();
+  return state;
 }

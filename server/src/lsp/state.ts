@@ -25,7 +25,7 @@ export class ServerState {
   canWatch = false;
 
   constructor(readonly connection: Connection) {
-    this.publisher = new Publisher(connection, this.ws, this.ids);
+    this.publisher = new Publisher(connection, this.ws, this.ids, (uri) => this.documents.get(uri)?.version);
     this.scheduler = new Scheduler(this.ws, (key) => this.ids.pathOf(key), {
       linted: (key) => {
         this.publisher.diagnostics(key);

@@ -44,6 +44,8 @@ export function registerNotifications(s: ServerState): void {
     ws.close(key);
     // The file on disk is the truth again (the editor may have closed without saving).
     const text = await readFile(fileURLToPath(key), 'utf8').catch(() => undefined);
+    // Opened again while the file was read: the editor's text is the truth again.
+    if (documents.get(document.uri)) return;
     if (text === undefined) {
       ws.remove(key);
       publisher.clear(document.uri);

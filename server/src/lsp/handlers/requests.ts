@@ -1,6 +1,8 @@
 /**
  * The client's requests about a document: code actions, hover, and pgperf's own (the statement at the cursor, every
- * statement, the workspace DDL). Each first brings the document's findings up to date, then asks ide/.
+ * statement, the workspace DDL). Each waits until the first scan has read the workspace (an answer without the
+ * catalog would be another answer: no column list for `*`, no type for a rewrite), brings the document's findings
+ * up to date, then asks ide/.
  */
 import { CodeActionKind, type CodeAction } from 'vscode-languageserver/node';
 import {
@@ -20,15 +22,16 @@ import type { ServerState } from '../state';
 
 export function registerRequests(s: ServerState): void {
   const { connection, ws, ids, scheduler } = s;
-  /** The document's key, its findings brought up to date. */
-  const current = (uri: string) => {
+  /** The document's key, its findings brought up to date against the whole workspace's catalog. */
+  const current = async (uri: string) => {
+    await scheduler.whenCatalogComplete();
     const key = ids.keyOf(uri);
     scheduler.flush(key);
     return key;
   };
 
-  connection.onCodeAction(({ textDocument, context }): CodeAction[] => {
-    const key = current(textDocument.uri);
+  connection.onCodeAction(async ({ textDocument, context }): Promise<CodeAction[]> => {
+    const key = await current(textDocument.uri);
     const f = ws.get(key);
     const file = ws.parsed(key);
     if (!f || !file) return [];
@@ -51,8 +54,8 @@ export function registerRequests(s: ServerState): void {
     return actions;
   });
 
-  connection.onHover(({ textDocument, position }) => {
-    const key = current(textDocument.uri);
+  connection.onHover(async ({ textDocument, position }) => {
+    const key = await current(textDocument.uri);
     const f = ws.get(key);
     const file = ws.parsed(key);
     if (!f || !file) return null;
@@ -60,15 +63,18 @@ export function registerRequests(s: ServerState): void {
     return hover ? { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range } : null;
   });
 
-  connection.onRequest(STATEMENT_AT_REQUEST, ({ textDocument, position }: StatementAtParams): StatementInfo | null => {
-    const file = ws.parsed(current(textDocument.uri));
+  connection.onRequest(STATEMENT_AT_REQUEST, async ({ textDocument, position }: StatementAtParams): Promise<StatementInfo | null> => {
+    const file = ws.parsed(await current(textDocument.uri));
     return (file && statementAt(file, position)) ?? null;
   });
 
-  connection.onRequest(STATEMENTS_REQUEST, ({ textDocument }: StatementsParams): StatementInfo[] => {
-    const file = ws.parsed(current(textDocument.uri));
+  connection.onRequest(STATEMENTS_REQUEST, async ({ textDocument }: StatementsParams): Promise<StatementInfo[]> => {
+    const file = ws.parsed(await current(textDocument.uri));
     return file ? statementViews(file) : [];
   });
 
-  connection.onRequest(DDL_REQUEST, (): DdlResult => ({ statements: orderedDdl(ws.allParsed()) }));
+  connection.onRequest(DDL_REQUEST, async (): Promise<DdlResult> => {
+    await scheduler.whenCatalogComplete();
+    return { statements: orderedDdl(ws.allParsed()) };
+  });
 }
