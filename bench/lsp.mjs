@@ -8,16 +8,14 @@
 //   'ready' after the scan, and to the moment diagnostics for every file have been published. Target < 3 s.
 // - rss: the server's VmRSS (and VmHWM, its peak) after that scan, from /proc/<pid>/status. Target < 250 MB.
 // Usage: node bench/lsp.mjs [--edits N] [--warmup N]   (build first: npm run build; `npm run bench:lsp` does both)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { round, sleep, startServer } from './lsp-client.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const corpus = resolve(root, '../shared/corpus/real-world');
-const bin = join(root, 'bin/pgperf.js');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
@@ -30,101 +28,11 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
-const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function sqlFiles(d) {
   return readdirSync(d, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => (e.isDirectory() ? sqlFiles(join(d, e.name)) : e.name.endsWith('.sql') ? [join(d, e.name)] : []));
-}
-
-/** A minimal LSP client on a spawned server: records diagnostics and status, answers the server's requests. */
-function startServer(cwd, settings = {}) {
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, [bin, 'lsp', '--stdio'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
-  proc.stdin.on('error', () => {});
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  conn.onError(() => {});
-  const listeners = new Set();
-  const emit = (ev) => {
-    for (const l of [...listeners]) l(ev);
-  };
-  const published = new Map(); // uri → first-publish time
-  const statuses = [];
-  conn.onNotification('textDocument/publishDiagnostics', (p) => {
-    const t = performance.now();
-    if (!published.has(p.uri)) published.set(p.uri, t);
-    emit({ type: 'diagnostics', params: p, t });
-  });
-  conn.onNotification('pgperf/status', (p) => {
-    statuses.push({ ...p, t: performance.now() });
-    emit({ type: 'status', params: p, t: performance.now() });
-  });
-  conn.onRequest('workspace/configuration', (p) => p.items.map((i) => (i.section === 'pgperf' ? settings : null)));
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onRequest('client/registerCapability', () => null);
-  conn.listen();
-  proc.on('exit', () => emit({ type: 'exit' }));
-  const until = (pred, timeoutMs, what) =>
-    new Promise((res, rej) => {
-      const timer = setTimeout(() => {
-        listeners.delete(l);
-        rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${stderr}`));
-      }, timeoutMs);
-      const l = (ev) => {
-        if (ev.type === 'exit') {
-          clearTimeout(timer);
-          listeners.delete(l);
-          rej(new Error(`server exited while waiting for ${what}\n${stderr}`));
-        } else if (pred(ev)) {
-          clearTimeout(timer);
-          listeners.delete(l);
-          res(ev);
-        }
-      };
-      listeners.add(l);
-    });
-  const initialize = async (folder) => {
-    const rootUri = pathToFileURL(folder).href;
-    const r = await conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri,
-      workspaceFolders: [{ uri: rootUri, name: 'ws' }],
-      capabilities: {
-        workspace: {
-          configuration: true,
-          workspaceFolders: true,
-          didChangeConfiguration: { dynamicRegistration: true },
-          didChangeWatchedFiles: { dynamicRegistration: true },
-        },
-        textDocument: { synchronization: {}, publishDiagnostics: { versionSupport: true } },
-        window: { workDoneProgress: true },
-      },
-    });
-    void conn.sendNotification('initialized', {});
-    return r;
-  };
-  const vmStatus = () => {
-    const s = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
-    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
-    return { rssMB: round(kb('VmRSS') / 1024), peakMB: round(kb('VmHWM') / 1024) };
-  };
-  const stop = async () => {
-    try {
-      await Promise.race([conn.sendRequest('shutdown'), sleep(3000)]);
-      void conn.sendNotification('exit');
-    } catch {
-      // The server may be gone already; the wait below and SIGKILL end it either way.
-    }
-    await Promise.race([new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r))), sleep(3000)]);
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    conn.dispose();
-  };
-  return { t0, proc, conn, until, initialize, published, statuses, vmStatus, stop, stderr: () => stderr };
 }
 
 // ---------- (b) + (c): cold scan of the corpus, RSS after it ----------

@@ -179,6 +179,22 @@ export const SUITE = [
     ],
   },
   {
+    bench: 'big-workspace',
+    script: 'bench/big-workspace.mjs',
+    args: ['--files', '20000'],
+    quickArgs: ['--files', '2000'],
+    figures: (j, figure) => [
+      figure(
+        'big-workspace.rss',
+        `language server: RSS after the scan of ${j.files.toLocaleString('en-US')} generated files`,
+        j.rssAfterScanMB,
+        'MB',
+        '<=',
+        j.targetRssMB,
+      ),
+    ],
+  },
+  {
     bench: 'pathological',
     script: 'bench/pathological.mjs',
     args: ['--runs', '3'],
