@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initEmbedded } from '../../server/src/analysis/host/index';
 import { Workspace } from '../../server/src/ide/workspace';
 import type { Finding } from '../../server/src/analysis/types';
+import { DEFAULT_CONFIG } from '../../server/src/analysis/config';
 
 const MIGRATION = 'CREATE TABLE items (id bigint PRIMARY KEY, tenant_id text NOT NULL, name text, a int);\n';
 
@@ -114,5 +115,46 @@ describe('Workspace: edits to an open host file', () => {
       ]);
     });
     expect(after.statements.some((st) => st.container)).toBe(true);
+  });
+});
+
+describe('Workspace: closed host files keep their SQL strings, not their parse', () => {
+  beforeAll(async () => {
+    await initEmbedded();
+  });
+
+  /** A workspace as the scan leaves it: every file read first (lintLater), then linted. */
+  function scanned() {
+    const ws = new Workspace();
+    ws.update('file:///m.sql', 'm.sql', MIGRATION, { lintLater: true });
+    ws.update('file:///q.ts', 'q.ts', TS, { lintLater: true });
+    return ws;
+  }
+
+  it('the lint of a file read by the scan gives the findings of a fresh read, and drops the parse again', () => {
+    const ws = scanned();
+    expect(ws.get('file:///q.ts')!.parsed).toBeUndefined();
+    expect(ws.get('file:///q.ts')!.hostExtract?.extract.sql.length).toBe(4);
+    expect(seen(ws.lint('file:///q.ts')!.findings)).toEqual(fresh(TS).map((f) => ({ ...f, fix: undefined })));
+    expect(ws.get('file:///q.ts')!.parsed).toBeUndefined();
+    expect(ws.get('file:///m.sql')!.hostExtract).toBeUndefined();
+  });
+
+  it('the kept SQL strings are what the next parse reads (an entry edited in place reaches the findings)', () => {
+    const ws = scanned();
+    const kept = ws.get('file:///q.ts')!.hostExtract!.extract.sql[1]!;
+    kept.sql = 'VACUUM FULL items'.padEnd(kept.sql.length, ' ');
+    expect(ws.lint('file:///q.ts')!.findings.map((f) => f.ruleId)).toContain('vacuum-full');
+  });
+
+  it('strings kept under other embedded options are not taken: a setting changed before the lint counts', () => {
+    const ws = scanned();
+    const before = ws.lint('file:///q.ts')!.findings.length;
+    expect(before).toBeGreaterThan(0);
+    ws.update('file:///q.ts', 'q.ts', TS, { lintLater: true });
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.embedded.languages.typescript = false;
+    ws.setConfig(config);
+    expect(ws.lint('file:///q.ts')!.findings).toEqual([]);
   });
 });

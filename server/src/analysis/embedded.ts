@@ -37,7 +37,8 @@ export class HostView {
     readonly path: string,
     /** The host file's text. */
     readonly text: string,
-    options: EmbeddedOptions,
+    /** What was read as SQL (the extraction is this text's under these options only). */
+    readonly options: EmbeddedOptions,
   ) {
     const { sql, directives } = extractHost(path, text, options);
     const segments: Segment[] = [];

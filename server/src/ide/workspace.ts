@@ -12,7 +12,7 @@ import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile, type ParseOptions } from '../analysis/parse';
 import { projectOf } from '../analysis/projects';
 import { escapeRegExp } from '../analysis/regexp';
-import { hostLanguageOf } from '../analysis/host/index';
+import { hostLanguageOf, primeHostExtracts, type EmbeddedOptions, type HostExtract } from '../analysis/host/index';
 import { SourceText } from '../analysis/source';
 import type { Finding } from '../analysis/types';
 
@@ -26,6 +26,11 @@ export interface FileState {
   open: boolean;
   /** Kept while the document is open (hover and code actions read it), and for a closed file until its next lint. */
   parsed?: ParsedFile;
+  /**
+   * A closed host file's SQL strings, kept when `parsed` is not: parsing it again (for its lint, a hover) then
+   * costs the SQL parse only, not the host grammar's, which is most of a host file's time.
+   */
+  hostExtract?: { extract: HostExtract; options: EmbeddedOptions };
   ddl: CatalogStatement[];
   /** The DDL's text and search paths: equal keys mean the file cannot have changed the catalog. */
   ddlKey: string;
@@ -79,7 +84,7 @@ export class Workspace {
     if (old && old.text === text && old.path === path) {
       old.version = options.version ?? old.version;
       old.open = open;
-      if (!open) old.parsed = undefined;
+      if (!open) this.dropParse(old);
       return false;
     }
     // Only documents being edited use the statement cache: a closed file is parsed whole in one call.
@@ -107,6 +112,7 @@ export class Workspace {
       statements: parsed.statements.length,
       syntaxErrors,
     };
+    if (!state.parsed) state.hostExtract = extractOf(parsed);
     this.files.set(uri, state);
     const changed = !old || old.ddlKey !== ddlKey || old.path !== path;
     if (changed) this.catalogs.clear();
@@ -119,7 +125,21 @@ export class Workspace {
     if (!f) return;
     f.open = false;
     f.version = undefined;
+    this.dropParse(f);
+  }
+
+  /** A closed file's parse goes (its trees are most of its memory); a host file keeps its SQL strings. */
+  private dropParse(f: FileState): void {
+    if (f.parsed) f.hostExtract = extractOf(f.parsed);
     f.parsed = undefined;
+  }
+
+  /** A closed file parsed again, its host extraction (if kept) handed to the parse instead of re-done. */
+  private reparse(f: FileState): ParsedFile {
+    const options = this.parseOptions(f.path);
+    // Taken only under the options it was made with (primeHostExtracts compares them with the parse's).
+    if (f.hostExtract) primeHostExtracts([{ path: f.path, text: f.text, extract: f.hostExtract.extract }], f.hostExtract.options);
+    return new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, options);
   }
 
   remove(uri: string): boolean {
@@ -194,7 +214,7 @@ export class Workspace {
     const f = this.files.get(uri);
     if (!f) return undefined;
     const text = f.text;
-    const parsed = f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
+    const parsed = f.parsed ?? this.reparse(f);
     // The memo serves edits, i.e. open documents; a closed file's reports would keep its parse alive in it.
     const memo = f.open ? this.memo : undefined;
     // The stored findings carry no fixes: findingsWithFixes computes those a code action asks for.
@@ -205,7 +225,8 @@ export class Workspace {
     if (now !== f || now.text !== text) return now;
     f.findings = result.findings;
     f.complete = result.complete;
-    f.parsed = f.open ? parsed : undefined;
+    f.parsed = parsed;
+    if (!f.open) this.dropParse(f);
     return f;
   }
 
@@ -230,7 +251,7 @@ export class Workspace {
   parsed(uri: string): ParsedFile | undefined {
     const f = this.files.get(uri);
     if (!f) return undefined;
-    return f.parsed ?? new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, this.parseOptions(f.path));
+    return f.parsed ?? this.reparse(f);
   }
 
   /**
@@ -329,4 +350,10 @@ function changedTableNames(before: Catalog, after: Catalog): Set<string> {
     if (!names.has(nameOf(k)) && historyKey(before, k) !== historyKey(after, k)) names.add(nameOf(k));
   }
   return names;
+}
+
+/** A host file's SQL strings and suppression comments as its parse found them, with the options it read them under. */
+function extractOf(parsed: ParsedFile): FileState['hostExtract'] {
+  const host = parsed.host;
+  return host && { extract: { sql: host.segments.map((s) => s.embedded), directives: [...host.directives] }, options: host.options };
 }
