@@ -367,7 +367,8 @@ export function buildCatalogFrom(statements: Iterable<CatalogStatement>, options
   const cat = b.cat;
   for (const [k, t] of b.state) {
     cat.tables.set(k, t);
-    cat.indexes.push(...t.indexes);
+    // Loops, not push(...): a spread of a table's indexes or uniques overflows the stack past ~120,000 of them.
+    for (const ix of t.indexes) cat.indexes.push(ix);
   }
   return cat;
 }
@@ -620,7 +621,7 @@ function define(b: Builder, st: CatalogStatement, rv: Node | undefined, ifNotExi
     e.created = st;
     if (t.kind) e.kind = t.kind;
     for (const [k, c] of t.columns) e.columns.set(k, c);
-    e.uniques.push(...t.uniques);
+    for (const u of t.uniques) e.uniques.push(u);
     e.partition = t.partition ?? e.partition;
     e.partitionOf = t.partitionOf ?? e.partitionOf;
     b.cat.own.set(own, e);

@@ -1,0 +1,45 @@
+/**
+ * What the fuzzer found (bench/fuzz.mjs, issue 18), each reduced to its smallest shape: a file that crashed the
+ * whole lint (and with it the language server) with `RangeError: Maximum call stack size exceeded`, because an
+ * array proportional to the file was spread into a call's arguments. Linted by the built CLI in its own process:
+ * the main thread's stack, as users run it (a vitest worker's stack is four times deeper and hides the overflow).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../cli/spawn-cli';
+
+const N = 150_000;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** `pgperf lint --format json` of one file: exit 0 or 1 (findings), never 2 (internal error); its findings' rules. */
+async function lint(text: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'pgperf-fuzz-regression-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'fuzz.sql'), text);
+  const r = await run(['lint', '--no-cache', '--format', 'json', '.'], dir);
+  expect(r.err).toBe('');
+  expect([0, 1]).toContain(r.code);
+  return (JSON.parse(r.out).findings as { ruleId: string }[]).map((f) => f.ruleId);
+}
+
+describe('fuzz regressions: files far longer than the stack is deep', () => {
+  it(`a routine and ${N.toLocaleString('en')} statements (the body queries were spread back into the statement list)`, async () => {
+    const text = 'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM 1 FROM t ORDER BY random(); END $$;\n' + 'SELECT 1;\n'.repeat(N);
+    expect(await lint(text)).toContain('order-by-random');
+  }, 60_000);
+
+  it(`${N.toLocaleString('en')} indexes on one table (its indexes were spread into the catalog's)`, async () => {
+    expect(await lint('CREATE TABLE t (a int, b int);\n' + 'CREATE INDEX ON t (a);\n'.repeat(N) + 'SELECT * FROM t ORDER BY random();\n')).toContain(
+      'order-by-random',
+    );
+  }, 60_000);
+
+  it(`a table with ${N.toLocaleString('en')} UNIQUE constraints after an index (its uniques were spread into the entry)`, async () => {
+    expect(await lint('CREATE INDEX ON t (a);\nCREATE TABLE t (a int' + ', UNIQUE (a)'.repeat(N) + ');\nSELECT * FROM t ORDER BY random();\n')).toContain(
+      'order-by-random',
+    );
+  }, 60_000);
+});
