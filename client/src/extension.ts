@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import {
   commands,
   type ExtensionContext,
+  ExtensionMode,
   languages,
   type LogOutputChannel,
   Position,
@@ -23,7 +24,10 @@ import {
   workspace,
 } from 'vscode';
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  type ErrorHandler,
+  ErrorAction,
   LanguageClient,
   type LanguageClientOptions,
   RevealOutputChannelOn,
@@ -36,6 +40,7 @@ import { loadSchema } from '../../database/index';
 import { type Database, DatabaseError } from '../../database/index';
 import { ExplainRefused, startExplain } from '../../database/index';
 import { classify } from '../../database/index';
+import { RESTART_COMMAND, RestartPolicy } from './restart-policy';
 import { consentDialog } from './ui/consent';
 import { BenchCommands, BenchPanel } from './ui/bench-panel';
 import { ExplainCodeLens } from './ui/codelens';
@@ -66,7 +71,9 @@ export async function activate(context: ExtensionContext): Promise<void> {
   show(status, formatPhase('starting'));
   status.show();
 
-  client = createClient(context, output);
+  const restarts = new RestartPolicy();
+  const notices = new Notices(output);
+  client = createClient(context, output, restartHandler(restarts, notices));
   const c = client;
   context.subscriptions.push(c);
 
@@ -88,11 +95,29 @@ export async function activate(context: ExtensionContext): Promise<void> {
       show(status, formatPhase(phase[e.newState]));
     }),
     commands.registerCommand('pgperf.showOutput', () => output.show(true)),
-    commands.registerCommand('pgperf.restartServer', async () => {
+    commands.registerCommand(RESTART_COMMAND.id, async () => {
       output.info('restarting the language server');
+      restarts.reset();
       await start(c, status, output, true);
     }),
   );
+  // Test hooks, registered only when VS Code runs the extension's tests (--extensionTestsPath): the e2e suite
+  // kills the server the way a crash would and reads back what the restart logic did and told the user.
+  if (context.extensionMode === ExtensionMode.Test) {
+    context.subscriptions.push(
+      commands.registerCommand('pgperf.debug.crashServer', () => {
+        const pid = c.serverProcess?.pid;
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+        return pid;
+      }),
+      commands.registerCommand('pgperf.debug.serverState', () => ({
+        running: c.isRunning(),
+        pid: c.serverProcess?.pid,
+        ...restarts.state(),
+        notices: notices.shown,
+      })),
+    );
+  }
 
   // Database features.
   const connections = new Connections(context, output);
@@ -314,7 +339,56 @@ export function deactivate(): Thenable<void> | undefined {
   return client?.stop();
 }
 
-function createClient(context: ExtensionContext, output: LogOutputChannel): LanguageClient {
+/** The messages the restart logic shows, kept (the last few) so the extension's tests can read what the user saw. */
+class Notices {
+  readonly shown: { level: 'warning' | 'error'; message: string }[] = [];
+  constructor(private readonly output: LogOutputChannel) {}
+
+  warn(message: string): void {
+    this.keep('warning', message);
+    void window.showWarningMessage(message);
+  }
+
+  error(message: string): void {
+    this.keep('error', message);
+    const restart = 'Restart Server';
+    const show = 'Show Output';
+    void window.showErrorMessage(message, restart, show).then((answer) => {
+      if (answer === restart) void commands.executeCommand(RESTART_COMMAND.id);
+      else if (answer === show) this.output.show(true);
+    });
+  }
+
+  private keep(level: 'warning' | 'error', message: string): void {
+    this.shown.push({ level, message });
+    if (this.shown.length > 20) this.shown.shift();
+  }
+}
+
+/**
+ * vscode-languageclient's default handler restarts a crashed server silently (the output channel only) and speaks
+ * up only when it gives up; this one says so on every restart and, when it stops, how to start the server again.
+ * The client re-sends every open document to the restarted server, so their diagnostics come back.
+ */
+function restartHandler(policy: RestartPolicy, notices: Notices): ErrorHandler {
+  return {
+    error: (_error, _message, count) => {
+      const d = policy.connectionError(count);
+      if (!d.shutdown) return { action: ErrorAction.Continue, handled: true };
+      notices.error(d.message!);
+      return { action: ErrorAction.Shutdown, message: d.message, handled: true };
+    },
+    closed: () => {
+      const d = policy.crashed();
+      if (d.restart) notices.warn(d.message);
+      else notices.error(d.message);
+      // `handled`: the message is already on screen; the client only logs it to the output channel.
+      return { action: d.restart ? CloseAction.Restart : CloseAction.DoNotRestart, message: d.message, handled: true };
+    },
+  };
+}
+
+function createClient(context: ExtensionContext, output: LogOutputChannel, errorHandler: ErrorHandler): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
@@ -335,6 +409,7 @@ function createClient(context: ExtensionContext, output: LogOutputChannel): Lang
     diagnosticCollectionName: 'pgperf',
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    errorHandler,
     middleware: {
       workspace: {
         // Only explicitly set `pgperf.*` values reach the server, so `.pgperf.json` still beats VS Code's defaults.
