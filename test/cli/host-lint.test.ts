@@ -134,7 +134,11 @@ const TREE: Record<string, string> = {
 const EXPECTED = [
   'app/audit.py:5:53 partition-range-missing',
   'app/reports.py:6:20 partition-range-missing',
+  // Info: users has no index leading with created_at for its ORDER BY … LIMIT page.
+  'cmd/api/main.go:9:52 missing-index',
   'cmd/api/main.go:9:92 offset-pagination',
+  // Info: events has no index at all, so `kind = $1 ORDER BY id DESC LIMIT` sorts the whole table on every call.
+  'src/events.ts:10:13 missing-index',
   'src/events.ts:10:13 partition-range-missing',
   'src/events.ts:13:16 offset-pagination',
   'src/store.rs:5:43 partition-range-missing',
@@ -169,15 +173,17 @@ describe('pgperf lint on a tree of .sql and host files', () => {
     const lines = r.out.trimEnd().split('\n');
     const summary = lines.pop();
     expect(lines.map((l) => l.split(' ').slice(0, 1).concat(l.split(' ')[2]).join(' '))).toEqual(EXPECTED);
-    expect(lines.every((l) => / warning /.test(l))).toBe(true);
-    expect(lines.find((l) => l.startsWith('src/events.ts:10:13'))).toMatch(
+    // The partitioning and paging findings are warnings; missing-index is info.
+    expect(lines.every((l) => (/ missing-index /.test(l) ? / info / : / warning /).test(l))).toBe(true);
+    expect(lines.find((l) => l.startsWith('src/events.ts:10:13 warning partition-range-missing'))).toMatch(
       /public\.events is range-partitioned by created_at \(declared in migrations\/001_events\.sql/,
     );
     expect(lines.find((l) => l.startsWith('app/audit.py:5:53'))).toMatch(
       /public\.audit_log is range-partitioned by "?at"? \(declared in src\/migrations\/1700000000000-AuditLog\.ts/,
     );
     // 2 + 4 files with SQL, the TypeORM migration, util.ts (no SQL); statements: 4 in .sql, 1 DDL, 6 queries.
-    expect(summary).toBe('9 files, 11 statements: 0 errors, 6 warnings, 0 infos');
+    expect(summary).toBe('9 files, 11 statements: 0 errors, 6 warnings, 2 infos');
+    expect(lines.find((l) => l.startsWith('cmd/api/main.go:9:52'))).toMatch(/Add an index on users \(created_at, id\)/);
     for (const s of SKIPPED) expect(r.out).not.toContain(s);
     expect(r.code).toBe(0);
   });
@@ -208,7 +214,7 @@ describe('pgperf lint on a tree of .sql and host files', () => {
         fix?: { edits: { start: number; end: number; newText: string }[] };
       }[];
     };
-    expect(j.summary).toEqual({ files: 9, statements: 11, error: 0, warning: 6, info: 0 });
+    expect(j.summary).toEqual({ files: 9, statements: 11, error: 0, warning: 6, info: 2 });
     expect(j.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`)).toEqual(EXPECTED);
     const at = (file: string, rule: string) => j.findings.find((f) => f.file === file && f.ruleId === rule)!;
     expect(at('src/events.ts', 'partition-range-missing')).toMatchObject({ line: 10, column: 13, endLine: 10, endColumn: 19 });
@@ -252,10 +258,12 @@ describe('pgperf lint on a tree of .sql and host files', () => {
       return `${p.artifactLocation.uri}:${p.region.startLine}:${p.region.startColumn} ${x.ruleId}`;
     });
     expect(where).toEqual(EXPECTED);
-    const region = (uri: string) => results.find((x) => x.locations[0].physicalLocation.artifactLocation.uri === uri)!.locations[0].physicalLocation.region;
-    expect(region('app/reports.py')).toEqual({ startLine: 6, startColumn: 20, endLine: 6, endColumn: 26 });
-    expect(region('src/store.rs')).toEqual({ startLine: 5, startColumn: 43, endLine: 5, endColumn: 51 });
-    expect(region('cmd/api/main.go')).toMatchObject({ startLine: 9, startColumn: 92, endLine: 9 });
+    const region = (uri: string, rule: string) =>
+      results.find((x) => x.ruleId === rule && x.locations[0].physicalLocation.artifactLocation.uri === uri)!.locations[0].physicalLocation.region;
+    expect(region('app/reports.py', 'partition-range-missing')).toEqual({ startLine: 6, startColumn: 20, endLine: 6, endColumn: 26 });
+    expect(region('src/store.rs', 'partition-range-missing')).toEqual({ startLine: 5, startColumn: 43, endLine: 5, endColumn: 51 });
+    expect(region('cmd/api/main.go', 'offset-pagination')).toMatchObject({ startLine: 9, startColumn: 92, endLine: 9 });
+    expect(region('cmd/api/main.go', 'missing-index')).toEqual({ startLine: 9, startColumn: 52, endLine: 9, endColumn: 57 });
     for (const s of SKIPPED) expect(r.out).not.toContain(s);
   });
 
@@ -267,7 +275,7 @@ describe('pgperf lint on a tree of .sql and host files', () => {
     expect(r.err).toBe('');
     const j = JSON.parse(r.out) as { summary: Record<string, number>; findings: { file: string; line: number; column: number; ruleId: string }[] };
     expect(j.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`)).toEqual(EXPECTED.filter((e) => !e.includes('.py:')));
-    expect(j.summary).toEqual({ files: 7, statements: 9, error: 0, warning: 4, info: 0 });
+    expect(j.summary).toEqual({ files: 7, statements: 9, error: 0, warning: 4, info: 2 });
     // `embedded: false` leaves the .sql files alone.
     writeFileSync(join(noPython, '.pgperf.json'), JSON.stringify({ embedded: false }));
     const off = await lint([], noPython);
@@ -280,6 +288,6 @@ describe('pgperf lint on a tree of .sql and host files', () => {
     writeFileSync(join(bad, '.pgperf.json'), JSON.stringify({ embedded: { languages: { cobol: true } } }));
     const r = await lint([], bad);
     expect(r.err).toMatch(/pgperf: \.pgperf\.json: embedded\.languages.*\(ignored\)/);
-    expect(r.out.trimEnd().split('\n').pop()).toBe('9 files, 11 statements: 0 errors, 6 warnings, 0 infos');
+    expect(r.out.trimEnd().split('\n').pop()).toBe('9 files, 11 statements: 0 errors, 6 warnings, 2 infos');
   });
 });

@@ -32,6 +32,15 @@ ruleTester(coveringIndex, {
         'migrations/002_cover.sql': 'CREATE INDEX CONCURRENTLY o2 ON orders (customer_id, total_cents);',
       },
     },
+    {
+      // The policy's tenant_id = … is a condition of the query too: the index would need tenant_id as well.
+      name: 'row-level security: the policy reads a column the index does not hold',
+      code: 'SELECT id, total_cents FROM orders WHERE customer_id = $1;',
+      files: schema(
+        BY_CUSTOMER +
+          "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\nCREATE POLICY orders_tenant ON orders USING (tenant_id = current_setting('app.tenant')::int);",
+      ),
+    },
     { name: 'a star: the columns read are not listed', code: 'SELECT * FROM orders WHERE customer_id = $1;', files: schema() },
     {
       name: 'three columns beyond the keys: a second copy of the table',
@@ -112,6 +121,15 @@ ruleTester(coveringIndex, {
     },
   ],
   invalid: [
+    {
+      name: 'a policy on a table whose row-level security is off is not applied',
+      code: 'SELECT id, total_cents FROM orders WHERE customer_id = $1;',
+      files: schema(BY_CUSTOMER + "CREATE POLICY orders_tenant ON orders USING (tenant_id = current_setting('app.tenant')::int);"),
+      errors: [{ text: 'orders', message: /INCLUDE \(id, total_cents\)/ }],
+      output:
+        'SELECT id, total_cents FROM orders WHERE customer_id = $1;\n' +
+        'CREATE INDEX CONCURRENTLY orders_customer_id_id_total_cents_idx ON orders (customer_id) INCLUDE (id, total_cents);',
+    },
     {
       name: 'one narrow column beyond the index keys',
       code: 'SELECT id, total_cents FROM orders WHERE customer_id = $1;',

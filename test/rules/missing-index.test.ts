@@ -13,6 +13,10 @@ const ORDERS =
   'CREATE TABLE orders (id bigint PRIMARY KEY, tenant_id int NOT NULL, customer_id bigint NOT NULL, status text NOT NULL, ' +
   'paid boolean NOT NULL DEFAULT false, email text, created_at timestamptz NOT NULL);\n';
 const schema = (extra = '') => ({ 'schema.sql': ORDERS + extra });
+const ACCOUNTS = 'CREATE TABLE accounts (tenant_id uuid NOT NULL, id bigint NOT NULL, plan text NOT NULL, PRIMARY KEY (tenant_id, id));\n';
+const RLS =
+  'ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;\n' +
+  "CREATE POLICY accounts_tenant ON accounts USING (tenant_id = current_setting('app.current_tenant_id')::uuid);\n";
 
 ruleTester(missingIndex, {
   valid: [
@@ -65,6 +69,28 @@ ruleTester(missingIndex, {
       name: 'partitioned, with no partition declared: made by code, their indexes are not known',
       code: 'SELECT * FROM events WHERE account_id = $1;',
       files: { 'schema.sql': 'CREATE TABLE events (account_id bigint, at timestamptz) PARTITION BY RANGE (at);' },
+    },
+    {
+      // The planner adds the policy's tenant_id = … to the query and seeks the primary key (tenant_id, id).
+      name: 'row-level security: the policy pins the column the primary key leads with',
+      code: 'SELECT plan FROM accounts WHERE id = $1;',
+      files: { 'schema.sql': ACCOUNTS + RLS },
+    },
+    {
+      name: 'row-level security with a policy known only from ALTER POLICY: its USING is unknown',
+      code: 'SELECT plan FROM accounts WHERE id = $1;',
+      files: { 'schema.sql': ACCOUNTS + 'ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;\nALTER POLICY p ON accounts TO app;' },
+    },
+    {
+      name: 'row-level security on the partitioned parent: the policy applies to queries through it',
+      code: 'SELECT kind FROM events WHERE id = $1;',
+      files: {
+        'schema.sql':
+          'CREATE TABLE events (tenant_id uuid NOT NULL, id bigint NOT NULL, kind text, at timestamptz NOT NULL, PRIMARY KEY (tenant_id, at, id)) PARTITION BY RANGE (at);\n' +
+          "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n" +
+          'ALTER TABLE events ENABLE ROW LEVEL SECURITY;\n' +
+          "CREATE POLICY events_tenant ON events USING (tenant_id = current_setting('app.current_tenant_id')::uuid);",
+      },
     },
     {
       name: 'a table created with LIKE (its indexes may come with it)',
@@ -139,6 +165,23 @@ ruleTester(missingIndex, {
     { name: 'a column not compared with a value (<>)', code: 'SELECT id FROM orders WHERE customer_id <> $1;', files: schema() },
   ],
   invalid: [
+    {
+      // Without ENABLE ROW LEVEL SECURITY the policy is not applied: nothing pins tenant_id.
+      name: 'a policy on a table whose row-level security is off',
+      code: 'SELECT plan FROM accounts WHERE id = $1;',
+      files: { 'schema.sql': ACCOUNTS + "CREATE POLICY accounts_tenant ON accounts USING (tenant_id = current_setting('app.current_tenant_id')::uuid);" },
+      errors: [{ text: 'accounts', message: /Add an index on accounts \(id\)/ }],
+      output: 'SELECT plan FROM accounts WHERE id = $1;\nCREATE INDEX CONCURRENTLY accounts_id_idx ON accounts (id);',
+    },
+    {
+      name: 'row-level security whose policy reads a column no index leads with',
+      code: 'SELECT id FROM orders WHERE customer_id = $1;',
+      files: schema(
+        "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\nCREATE POLICY orders_tenant ON orders USING (tenant_id = current_setting('app.tenant')::int);",
+      ),
+      errors: [{ text: 'orders', message: /Add an index on orders \(customer_id\)/ }],
+      output: 'SELECT id FROM orders WHERE customer_id = $1;\nCREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);',
+    },
     {
       name: 'equality on an unindexed column, with the sort column appended',
       code: 'SELECT id, created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20;',

@@ -6,6 +6,7 @@ import { semanticModel, type FromItem, type Scope, type SemanticModel } from '..
 import type { Fix } from '../types';
 import { finalTable, freeIndexName, indexLeads, inMigration, itemSearch, pinnedToOneRow, smallTable, statementAfter } from './_indexes';
 import { displayName, inTransactionBlock, relationRange } from './_tenancy';
+import { policyColumns } from './missing-index';
 
 /** At most this many columns beyond the index's keys: a wider INCLUDE makes a second copy of the table. */
 const MAX_EXTRA = 2;
@@ -133,7 +134,8 @@ export const coveringIndex = defineRule({
         '(no star, no subquery, no condition the model does not read), it reads at most two columns beyond that ' +
         "index's keys, each of a narrow bounded type (integers, timestamps, uuid, short varchar: an unbounded text " +
         'or jsonb value could exceed the B-tree row limit), and the query does not pin a primary or unique key (one ' +
-        'row: one heap fetch at most).',
+        'row: one heap fetch at most), on a table whose row-level security policies (when RLS is on) read no column ' +
+        '(their conditions would be columns the index must hold too).',
       fix:
         'Create the same index with the columns in INCLUDE, then drop the old one once the new one is valid (it ' +
         'serves every query the old one served). The quick fix adds `CREATE INDEX CONCURRENTLY … (keys) INCLUDE (…)` ' +
@@ -165,6 +167,9 @@ export const coveringIndex = defineRule({
       const t = finalTable(catalog, item.rv as Node, st);
       if (!t || t.partition || t.partitionOf || smallTable(t) || !indexLeads(catalog, t)) continue;
       if (pinnedToOneRow(model, s, item)) continue;
+      // A row-level security policy adds conditions on columns the query does not show: an index-only scan would
+      // need them in the index too, and the planner may pick the index they lead.
+      if (policyColumns(catalog, t)?.size !== 0) continue;
       const c = candidate(model, s, item, t);
       if (!c) continue;
       const span = relationRange(st, item.rv as Node);

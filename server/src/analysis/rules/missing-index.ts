@@ -1,10 +1,10 @@
-import { as, quoteIdent, type Node } from '../ast';
+import { as, columnRefNames, quoteIdent, walk, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import { semanticModel, type FromItem, type Scope, type SemanticModel } from '../semantic';
 import type { Fix } from '../types';
-import { finalTable, freeIndexName, holdsParam, indexLeads, inMigration, itemSearch, smallTable, statementAfter } from './_indexes';
+import { finalTable, freeIndexName, holdsParam, indexLeads, inMigration, itemSearch, smallTable, statementAfter, type IndexLeads } from './_indexes';
 import { displayName, inTransactionBlock, relationRange } from './_tenancy';
 
 /** The ORDER BY of the scope as plain columns of the item, when it has a LIMIT and sorts only by those. */
@@ -36,6 +36,38 @@ function selective(t: TableInfo, column: string): boolean {
   return type !== undefined && type !== 'bool' && !ENUMERATION_WORDS.has(words[words.length - 1]);
 }
 
+/**
+ * The columns that row-level security policies read in their USING, on the table and on the partitioned parent
+ * its queries may go through: the planner adds those conditions to the query (`tenant_id = current_setting(…)`)
+ * for every role they bind, and may seek an index by them. Empty when RLS is off (the policies are then not
+ * applied); undefined when the catalog holds a policy without its CREATE POLICY, whose USING is unknown.
+ */
+export function policyColumns(catalog: Catalog, t: TableInfo): Set<string> | undefined {
+  const out = new Set<string>();
+  const tables = [t, t.partitionOf ? catalog.tables.get(t.partitionOf) : undefined];
+  for (const x of tables) {
+    if (!x?.rls) continue;
+    for (const p of x.policies) {
+      if (p.statement.kind !== 'CreatePolicyStmt') return undefined;
+      for (const st of [p.statement, ...(p.alters ?? [])]) {
+        walk(st.body?.qual, (type, n) => {
+          if (type === 'ColumnRef') {
+            const name = columnRefNames(n).at(-1);
+            if (name !== undefined) out.add(name);
+          }
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** A policy's condition may be what an index of the table serves (unknown policies included). */
+function policyMayServe(catalog: Catalog, t: TableInfo, leads: IndexLeads): boolean {
+  const cols = policyColumns(catalog, t);
+  return !cols || [...cols].some((c) => leads.columns.has(c) || leads.expressionColumns.has(c));
+}
+
 interface Suggestion {
   columns: { column: string; desc: boolean }[];
   /** The filters and sort keys the query has on the item, for the message. */
@@ -48,7 +80,7 @@ interface Suggestion {
  */
 function suggest(model: SemanticModel, s: Scope, item: FromItem, t: TableInfo, tenant: string): Suggestion | undefined {
   const leads = indexLeads(model.catalog, t);
-  if (!leads) return undefined;
+  if (!leads || policyMayServe(model.catalog, t, leads)) return undefined;
   const search = itemSearch(model, s, item);
   if (search.dependent) return undefined;
   const known = search.filters.filter((f) => t.columns.has(f.column));
@@ -129,7 +161,8 @@ export const missingIndex = defineRule({
         'known indexes (not LIKE, CREATE TABLE AS, inheritance, temporary tables, undeclared partitions), not a ' +
         'settings or lookup table (by its name, or one row by construction), comparing a column that is not ' +
         'boolean with a parameter, with no correlated condition (EXISTS lookups depend on the join plan) and no ' +
-        'condition an expression index of the table could serve.',
+        'condition an expression index of the table could serve, and no row-level security policy of the table ' +
+        'whose USING reads a column an index leads with (its `tenant_id = current_setting(…)` is added to the query).',
       fix:
         'Create an index that leads with what the query pins: the tenant column first, then the equality columns, ' +
         'then one range or the sort column. The quick fix adds `CREATE INDEX CONCURRENTLY … (…)` after the query ' +
