@@ -13,7 +13,7 @@ import { extractHost, hostLanguageOf, initEmbedded, primeHostExtracts, type Embe
 import { RULES } from '../server/src/analysis/index';
 import type { ConfigProblem } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
-import { buildIdentity, contentHash, defaultCachePath, LintCache } from '../server/src/lint-cache';
+import { buildIdentity, contentHash, defaultCachePath, hostKey, LintCache } from '../server/src/lint-cache';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
@@ -259,8 +259,7 @@ export async function prepareHostExtracts(
     await extractHostFilesInParallel(host, embedded);
     return;
   }
-  const optionsKey = JSON.stringify(embedded);
-  const key = (s: (typeof host)[number]) => contentHash(hostLanguageOf(s.path)!, optionsKey, s.hash);
+  const key = (s: (typeof host)[number]) => hostKey(s.path, s.hash, embedded)!;
   const ready: { path: string; text: string; extract: HostExtract }[] = [];
   const misses = host.filter((s) => {
     const extract = cache.host(key(s), s.text.length);

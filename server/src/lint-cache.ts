@@ -18,7 +18,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { HostExtract } from './analysis/index';
+import { hostLanguageOf, type EmbeddedOptions, type HostExtract } from './analysis/index';
 
 /** Cache files of folders not linted for this long are removed when another is saved beside them. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
@@ -33,9 +33,16 @@ const MAX_HOSTS = 20_000;
  * Where the cache of runs in `cwd` goes unless `--cache-location` says: the user's cache folder (XDG_CACHE_HOME,
  * else ~/.cache; LOCALAPPDATA on Windows), one file per working folder.
  */
-export function defaultCachePath(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCachePath(cwd: string, env: NodeJS.ProcessEnv = process.env, kind: 'lint' | 'lsp' = 'lint'): string {
   const base = env.XDG_CACHE_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || join(homedir(), '.cache');
-  return join(base, 'pgperf', `lint-${contentHash(cwd).slice(0, 16)}.cache`);
+  // The language server's file apart from the CLI's: each is the other build's, which would empty it.
+  return join(base, 'pgperf', `${kind}-${contentHash(cwd).slice(0, 16)}.cache`);
+}
+
+/** The cache key of a host file's extraction: its language, the `embedded` options and its text's hash. */
+export function hostKey(path: string, textHash: string, embedded: EmbeddedOptions): string | undefined {
+  const lang = hostLanguageOf(path);
+  return lang && contentHash(lang, JSON.stringify(embedded), textHash);
 }
 
 /** What a run printed and its exit code. */
@@ -149,12 +156,12 @@ export class LintCache {
   }
 }
 
-/** Removes other folders' cache files (`lint-*.cache`) untouched for STALE_MS: the folder would otherwise only grow. */
+/** Removes other folders' cache files (`lint-*.cache`, `lsp-*.cache`) untouched for STALE_MS: the folder would otherwise only grow. */
 function pruneStale(dir: string): void {
   try {
     const now = Date.now();
     for (const name of readdirSync(dir)) {
-      if (!/^lint-[\w-]+\.cache$/.test(name)) continue;
+      if (!/^(?:lint|lsp)-[\w-]+\.cache$/.test(name)) continue;
       const p = join(dir, name);
       if (now - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true });
     }

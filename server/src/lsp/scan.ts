@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { hostLanguageOf, primeHostExtracts } from '../analysis/index';
 import { collectFiles } from '../files';
+import { buildIdentity, contentHash, defaultCachePath, hostKey, LintCache } from '../lint-cache';
 import { embeddedLanguageOf, inScope } from '../ide/scope';
 import type { ServerState } from './state';
 
@@ -47,6 +49,9 @@ async function scan(s: ServerState): Promise<void> {
   });
   const keys = new Set(paths.map((p) => pathToFileURL(p).href));
   for (const key of ws.uris()) if (key.startsWith('file:') && !keys.has(key) && !ws.get(key)?.open) ws.remove(key);
+  // Host files' SQL strings from the last scan of these folders (see lint-cache.ts): the host grammar runs only
+  // on host files whose text changed since.
+  const cache = LintCache.open(defaultCachePath(s.ids.folders.join('\n'), process.env, 'lsp'), (BUILD ??= buildIdentity(__filename, 'lsp')));
   let done = 0;
   for (const path of paths) {
     const key = pathToFileURL(path).href;
@@ -54,7 +59,7 @@ async function scan(s: ServerState): Promise<void> {
       // Local files, read synchronously: awaiting each read left the thread idle for a fifth of the scan.
       const text = readText(path);
       // Every file is read before any is linted: the catalog needs all the DDL.
-      if (text !== undefined) ws.update(key, s.ids.pathOf(key), text, { lintLater: true });
+      if (text !== undefined) readHostAware(s, cache, key, text);
     }
     if (++done % 50 === 0) {
       progress?.report(Math.round((done / paths.length) * 50), `read ${done}/${paths.length} files`);
@@ -70,12 +75,30 @@ async function scan(s: ServerState): Promise<void> {
     if (++linted % 20 === 0) progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
   }
   progress?.done();
+  // A cache that cannot be written costs the next scan time only.
+  const why = cache.save(true);
+  if (why) s.log(`the scan cache could not be saved to ${cache.path} (${why})`);
   scheduler.ready = true;
   // DDL changes seen during the scan left files to lint again; the scan linted some of them before the change.
   void scheduler.drain();
   const ms = Math.round(performance.now() - started);
   s.log(`analysed ${all.length} files in ${ms} ms`);
   publisher.status('ready', ms);
+}
+
+/** This build's identity for the scan cache (a digest of the server bundle), computed once. */
+let BUILD: string | undefined;
+
+/** A file read by the scan into the workspace; a host file's SQL strings from the cache, or into it. */
+function readHostAware(s: ServerState, cache: LintCache, key: string, text: string): void {
+  const path = s.ids.pathOf(key);
+  const embedded = s.ws.configOf(path).embedded;
+  const hk = hostLanguageOf(path) ? hostKey(path, contentHash(text), embedded) : undefined;
+  const kept = hk ? cache.host(hk, text.length) : undefined;
+  if (kept) primeHostExtracts([{ path, text, extract: kept }], embedded);
+  s.ws.update(key, path, text, { lintLater: true });
+  const read = hk && !kept ? s.ws.get(key)?.hostExtract : undefined;
+  if (read && hk && read.options === embedded) cache.setHost(hk, read.extract);
 }
 
 function readText(path: string): string | undefined {
