@@ -67,6 +67,20 @@ export const SUITE = [
     quickArgs: ['--edits', '10', '--warmup', '3'],
     figures: (j, figure) => [
       figure('lsp.edit.p95', 'language server: didChange → publishDiagnostics, 5,000-line file (p95)', j.edit.p95Ms, 'ms', '<=', j.edit.targetP95Ms),
+      ...[
+        ['clean', 'clean'],
+        ['broken', 'the edited statement broken'],
+        ['findings', '5,000 findings'],
+      ].map(([k, what]) =>
+        figure(
+          `lsp.edit.full.${k}.p95`,
+          `language server: the same with full-text sync, ${what} (p95)`,
+          j.editFullSync[k].p95Ms,
+          'ms',
+          '<=',
+          j.editFullSync[k].targetP95Ms,
+        ),
+      ),
       figure(
         'lsp.scan',
         'language server: cold scan of the real-world corpus, spawn → all diagnostics',
