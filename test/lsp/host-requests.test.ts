@@ -71,7 +71,12 @@ export async function up(knex: Knex): Promise<void> {
 }
 `;
     const q = 'SELECT id FROM app.events WHERE tenant_id = $1;\n';
-    const s = await start({ 'db/migrations/20240101_events.ts': migration, 'queries/q.sql': q });
+    // missing-index rightly fires on the same range (no index on tenant_id), and its hover would stand in for the table's.
+    const s = await start({
+      '.pgperf.json': JSON.stringify({ rules: { 'missing-index': 'off' } }),
+      'db/migrations/20240101_events.ts': migration,
+      'queries/q.sql': q,
+    });
     const u = s.uri('queries/q.sql');
     s.client.open(u, q, 1);
     await s.client.waitForDiagnostics(u, (_, p) => p.version === 1);
