@@ -10,7 +10,8 @@
 // actions that do not apply or add a syntax error), out-of-range ranges, the seed and seconds; the problems found,
 // each with its input's index (`--only i,j` with the same --seed replays those inputs) and mutations.
 // Usage: node bench/fuzz.mjs [--seed N] [--inputs N] [--seconds N] [--server-every N] [--stall-ms N] [--max-chars N]
-//                            [--max-terms N] [--repo-seeds] [--dist dir] [--only i,j,…] [--problems N]   (build first: node build.mjs)
+//                            [--max-terms N] [--seeds sql|host|all] [--repo-seeds] [--trace] [--dist dir] [--only i,j,…]
+//                            [--problems N]   (build first: node build.mjs)
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,21 +53,31 @@ const cli = require(join(distDir, 'cli.js'));
 await cli.initParser();
 await cli.initEmbedded();
 
-const seeds = argv.includes('--repo-seeds')
+const found = argv.includes('--repo-seeds')
   ? repositorySeeds(root)
   : ['real-world', 'apps'].flatMap((c) => filesUnder(resolve(root, '../shared/corpus', c), resolve(root, '../shared/corpus')));
+// --seeds sql|host|all: the corpus holds about five host files per SQL file; with `all`, each SQL file is listed as
+// often as it takes for both kinds to be picked about equally (a host seed is still one file in its language).
+const kind = value('--seeds') ?? 'all';
+const sqlSeeds = found.filter((f) => f.name.endsWith('.sql'));
+const hostSeeds = found.filter((f) => !f.name.endsWith('.sql'));
+const weight = Math.max(1, Math.round(hostSeeds.length / Math.max(1, sqlSeeds.length)));
+const seeds = kind === 'sql' ? sqlSeeds : kind === 'host' ? hostSeeds : [...Array.from({ length: weight }, () => sqlSeeds).flat(), ...hostSeeds];
+if (!seeds.length) throw new Error(`no seed files (--seeds ${kind})`);
 const workspace = ['001_tables.sql', '002_security.sql', '003_vectors.sql'].map((f) => ({
   name: `schema/${f}`,
   text: readFileSync(join(root, 'examples/app/schema', f), 'utf8'),
 }));
 
-const report = await fuzz({ seed, inputs, seconds, seeds, workspace, serverEvery, distDir, analysis: cli, stallMs, only, mutate });
+// --trace: each input's index, size and mutations on stderr before it runs (a lint that never returns names itself).
+const trace = argv.includes('--trace') ? (i) => process.stderr.write(`${i.index} ${i.path} ${i.text.length} ${i.ops.join(' ')}\n`) : undefined;
+const report = await fuzz({ seed, inputs, seconds, seeds, workspace, serverEvery, distDir, analysis: cli, stallMs, only, mutate, trace });
 const { problems, ...figures } = report;
 process.stdout.write(
   JSON.stringify(
     {
       ...figures,
-      seedFiles: seeds.length,
+      seedFiles: { sql: sqlSeeds.length, host: hostSeeds.length, picked: kind },
       stallMs,
       serverEvery,
       ...mutate,

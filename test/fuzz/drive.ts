@@ -72,6 +72,8 @@ export interface FuzzOptions {
   actionChecks?: number;
   /** Only these input indices (to replay what a run reported). */
   only?: readonly number[];
+  /** Told of each input before it runs: a lint that never ends still leaves its input's index behind. */
+  trace?: (input: FuzzInput) => void;
 }
 
 interface Latencies {
@@ -90,6 +92,8 @@ export interface FuzzReport {
   internalErrors: number;
   stderrErrors: number;
   stalls: number;
+  /** The stalls by what was slow (lint and reparse: the CLI's analysis; the others: server requests and publishes). */
+  stallsByKind: Record<string, number>;
   invalidEdits: number;
   outOfRange: number;
   fixesChecked: number;
@@ -345,12 +349,17 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     // Every problem is counted; the first few hundred are kept with their input, enough to replay each class.
     if (problems.length < 300) problems.push({ kind, via, what, detail: detail.slice(0, 600), input: describe(current) });
   };
+  const stallsByKind: Record<string, number> = {};
+  const stall = (via: 'cli' | 'server', kind: string, ms: number) => {
+    stallsByKind[kind] = (stallsByKind[kind] ?? 0) + 1;
+    report('stall', via, kind, `${kind} took ${Math.round(ms)} ms`);
+  };
   const timed = <T>(kind: string, via: 'cli' | 'server', f: () => T): T => {
     const s = performance.now();
     const r = f();
     const ms = performance.now() - s;
     (latencies[kind] ??= []).push(ms);
-    if (ms > stallMs) report('stall', via, kind, `${kind} took ${Math.round(ms)} ms`);
+    if (ms > stallMs) stall(via, kind, ms);
     return r;
   };
   const timedAsync = async <T>(kind: string, f: () => Promise<T>): Promise<T> => {
@@ -358,7 +367,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     const r = await f();
     const ms = performance.now() - s;
     (latencies[kind] ??= []).push(ms);
-    if (ms > stallMs) report('stall', 'server', kind, `${kind} took ${Math.round(ms)} ms`);
+    if (ms > stallMs) stall('server', kind, ms);
     return r;
   };
 
@@ -501,7 +510,10 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       const msg = e instanceof Error ? e.message : String(e);
       exitReported = s.exited;
       if (s.exited) report('crash', 'server', 'server', `the server exited (${msg})${s.stderr ? `; stderr: ${s.stderr.slice(-400)}` : ''}`);
-      else report(/no answer|no publishDiagnostics/.test(msg) ? 'stall' : 'crash', 'server', 'request', msg);
+      else if (/no answer|no publishDiagnostics/.test(msg)) {
+        stallsByKind.timeout = (stallsByKind.timeout ?? 0) + 1;
+        report('stall', 'server', 'request', msg);
+      } else report('crash', 'server', 'request', msg);
     }
     // A request answered after the document closed, or the exit itself, shows up here.
     await new Promise((r) => setImmediate(r));
@@ -516,6 +528,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     for (const index of indices) {
       if (performance.now() > deadline) break;
       current = inputAt(o.seed, index, o.seeds, o.mutate);
+      o.trace?.(current);
       inputs++;
       chars += current.text.length;
       const syntaxBefore = cliCheck(current);
@@ -546,6 +559,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     internalErrors: counts.internalErrors,
     stderrErrors: counts.stderrErrors,
     stalls: counts.stalls,
+    stallsByKind,
     invalidEdits: counts.invalidEdits,
     outOfRange: counts.outOfRange,
     fixesChecked: counts.fixesChecked,
