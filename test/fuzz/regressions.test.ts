@@ -15,10 +15,10 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** `pgperf lint --format json` of one file: exit 0 or 1 (findings), never 2 (internal error); its findings' rules. */
-async function lint(text: string): Promise<string[]> {
+async function lint(text: string, file = 'fuzz.sql'): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'pgperf-fuzz-regression-'));
   dirs.push(dir);
-  writeFileSync(join(dir, 'fuzz.sql'), text);
+  writeFileSync(join(dir, file), text);
   const r = await run(['lint', '--no-cache', '--format', 'json', '.'], dir);
   expect(r.err).toBe('');
   expect([0, 1]).toContain(r.code);
@@ -41,5 +41,16 @@ describe('fuzz regressions: files far longer than the stack is deep', () => {
     expect(await lint('CREATE INDEX ON t (a);\nCREATE TABLE t (a int' + ', UNIQUE (a)'.repeat(N) + ');\nSELECT * FROM t ORDER BY random();\n')).toContain(
       'order-by-random',
     );
+  }, 60_000);
+
+  it(`a ${N.toLocaleString('en')}-character SQL string in TypeScript and in Python (its offsets were spread into the SQL view's)`, async () => {
+    const long = `'${'a'.repeat(N)}'`;
+    expect(await lint(`const q = (db: any) => db.query(\`SELECT ${long} FROM t ORDER BY random()\`);\n`, 'q.ts')).toContain('order-by-random');
+    expect(await lint(`def q(cur):\n    cur.execute("""SELECT ${long} FROM t ORDER BY random()""")\n`, 'q.py')).toContain('order-by-random');
+  }, 60_000);
+
+  it('an IN list of 50,000 items in a TypeScript query', async () => {
+    const items = Array.from({ length: 50_000 }, (_, i) => i).join(', ');
+    expect(await lint(`const q = (db: any) => db.query(\`SELECT * FROM t WHERE a IN (${items}) ORDER BY random()\`);\n`, 'q.ts')).toContain('order-by-random');
   }, 60_000);
 });
