@@ -5,16 +5,18 @@
 // Cases: a 25,000-arm OR chain on one column; OR arms on pairs of columns; nested ANDs each holding an OR; UNION
 // arms; a statement too deep to analyse (operator chain); a 1 MB statement with a syntax error and a `;` in
 // brackets, re-linted after an edit of another statement with the language server's statement cache; CR-only and
-// single-line files of many statements with comments that do not parse whole.
+// single-line files of many statements with comments that do not parse whole; a TypeScript file with a query beside
+// an expression thousands of levels deep.
 // Usage: node bench/pathological.mjs [--runs N]   (build first: npm run build)
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
-const { lintSources, initParser, ParseCache, DEFAULT_CONFIG } = createRequire(import.meta.url)(join(root, 'dist/cli.js'));
+const { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG } = createRequire(import.meta.url)(join(root, 'dist/cli.js'));
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 await initParser();
+await initEmbedded();
 
 const repeat = (n, part, sep = '') => Array(n).fill(part).join(sep);
 const SCHEMA = 'CREATE TABLE t (id int PRIMARY KEY, a int, x int);\n';
@@ -46,6 +48,11 @@ const CASES = {
   crOnlyLines: { n: 10_000, files: (n) => ({ 'a.sql': `SELEC x;\r${repeat(n, 'VACUUM FULL t; -- why\r')}` }) },
   // Valid, on one line: parsed whole, each statement's end found back from its trailing comment.
   oneLine: { n: 10_000, files: (n) => ({ 'a.sql': repeat(n, 'VACUUM FULL t /* c */;', ' ') }) },
+  // A TypeScript file with a generated expression thousands of levels deep beside one query (the host query cursor).
+  hostDeepExpression: {
+    n: 4_000,
+    files: (n) => ({ 'a.ts': `const x = ${repeat(n, '1', '+')};\nexport const q = (db: any) => db.query(\`VACUUM FULL t\`);\n` }),
+  },
 };
 
 function lintOnce(c, n) {

@@ -53,4 +53,11 @@ describe('fuzz regressions: files far longer than the stack is deep', () => {
     const items = Array.from({ length: 50_000 }, (_, i) => i).join(', ');
     expect(await lint(`const q = (db: any) => db.query(\`SELECT * FROM t WHERE a IN (${items}) ORDER BY random()\`);\n`, 'q.ts')).toContain('order-by-random');
   }, 60_000);
+
+  it('a query beside a generated expression 8,000 levels deep, and one nested 60 functions deep, are both found', async () => {
+    const deep = `const x = ${Array(8_000).fill('1').join('+')};\nexport const q = (db: any) => db.query(\`VACUUM FULL t\`);\n`;
+    expect(await lint(deep, 'q.ts')).toContain('vacuum-full');
+    const nested = `export const f = ${'() => '.repeat(60)}(db: any) => db.query(\`VACUUM FULL t\`);\n`;
+    expect(await lint(nested, 'n.ts')).toContain('vacuum-full');
+  }, 60_000);
 });

@@ -149,6 +149,14 @@ const LITERALS: Record<HostLanguage, ReadonlySet<string>> = {
   rust: new Set(['string_literal', 'raw_string_literal']),
 };
 
+/**
+ * How deep in the host tree an API call or a nested literal is looked for. The query cursor keeps a match in progress
+ * for every open ancestor a pattern may start at, so a generated expression thousands of levels deep (`1+1+…+1`, a
+ * UNION chain built in code) made it quadratic: 4,000 terms 3.8 s, 8,000 terms 12 s. Real code nests calls a few
+ * dozen levels (corpus/apps: every API call is found with a bound of 24); a query deeper than this is not found.
+ */
+const MAX_API_DEPTH = 256;
+
 const CONCAT = new Set(['binary_expression', 'binary_operator', 'parenthesized_expression', 'concatenated_string']);
 
 /**
@@ -649,7 +657,7 @@ class Extractor {
     const nests: Node[] = [];
     const seen = new Set<number>();
     const inSpan = span ? (n: Node): boolean => n.startIndex >= span.start && n.endIndex <= span.end : undefined;
-    for (const c of q.nodes.captures(root, span ? byteRange(span.start, span.end) : undefined)) {
+    for (const c of q.nodes.captures(root, { ...(span && byteRange(span.start, span.end)), maxStartDepth: MAX_API_DEPTH })) {
       if (inSpan && !inSpan(c.node)) continue;
       if (c.name === 'nest') nests.push(c.node);
       // A call with several string arguments matches once per argument.
