@@ -29,6 +29,11 @@ ruleTester(orderByRandom, {
     { name: 'random() in the select list only', code: 'SELECT id, random() FROM quotes ORDER BY id;', files: SCHEMA },
     { name: 'random() breaking ties after another key', code: 'SELECT * FROM quotes ORDER BY author, random() LIMIT 5;', files: SCHEMA },
     { name: 'TABLESAMPLE', code: 'SELECT * FROM quotes TABLESAMPLE SYSTEM (1);', files: SCHEMA },
+    {
+      name: 'DISTINCT ON sorts every row anyway (floor(random()) through a position)',
+      code: 'SELECT DISTINCT ON (1) floor(random()) AS r, id FROM quotes ORDER BY 1, 2;',
+      files: SCHEMA,
+    },
   ],
   invalid: [
     {

@@ -30,7 +30,15 @@ const HOST_GLOBS = HOST_EXTENSIONS.map((e) => `**/*.${e}`);
  * throwaway-database steps, never a query the application sends (.sql files in test folders still count).
  */
 const HOST_TEST_GLOBS = [
-  ...HOST_EXTENSIONS.flatMap((e) => [`**/*.test.${e}`, `**/*.spec.${e}`, `**/__tests__/**/*.${e}`, `**/tests/**/*.${e}`, `**/test/**/*.${e}`]),
+  ...HOST_EXTENSIONS.flatMap((e) => [
+    `**/*.test.${e}`,
+    `**/*.spec.${e}`,
+    `**/__tests__/**/*.${e}`,
+    `**/tests/**/*.${e}`,
+    `**/test/**/*.${e}`,
+    // End-to-end test packages (PeerDB's flow/e2e/ helpers query the test database).
+    `**/e2e/**/*.${e}`,
+  ]),
   '**/*_test.go',
   '**/test_*.py',
   '**/*_test.py',

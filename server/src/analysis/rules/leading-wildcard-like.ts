@@ -1,5 +1,6 @@
 import { as, operatorOf, quoteIdent, strings, type Node } from '../ast';
 import type { Catalog, TableInfo } from '../catalog';
+import { qkey } from '../catalog';
 import { defineRule } from '../rule';
 import { conjuncts, readsOf, semanticModel } from '../semantic';
 import { indexFamily, inMigration, pinnedToOneRow } from './_indexes';
@@ -92,6 +93,9 @@ export const leadingWildcardLike = defineRule({
         const type = col.column?.type;
         if (!table || table.ambiguous || table.kind === 'view' || !type || col.column?.array || !TRGM_TYPES.has(type)) continue;
         if (servedByIndex(catalog, table, col.name) || pinnedToOneRow(model, s, col.item)) continue;
+        // A table the workspace drops (or replaces) later is a scratch table, not one the application searches in
+        // production (PostgreSQL's strings.sql: `a LIKE '%1%'` on a table created, read and dropped in three lines).
+        if (catalog.tables.get(qkey(table)) !== table) continue;
         const span = exprSpan(st, c);
         if (!span) continue;
         const name = table.schema === 'public' ? quoteIdent(table.name) : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;

@@ -44,6 +44,9 @@ export const orderByRandom = defineRule({
     for (const scope of model.scopes) {
       const sel = scope.node;
       if (scope.kind !== 'select' || !sel.sortClause) continue;
+      // DISTINCT (ON) sorts or hashes every row whatever the ORDER BY says: dropping random() would not spare it
+      // (`SELECT DISTINCT ON (1) floor(random()) AS r, f1 FROM t ORDER BY 1, 2`, a regression test's).
+      if (sel.distinctClause) continue;
       // Only a random first key shuffles the rows: after another key (`ORDER BY category, random()`) it breaks ties, and an
       // index on the first key can still give the order (an incremental sort).
       for (const sb of (sel.sortClause as Node[]).slice(0, 1)) {
