@@ -36,8 +36,17 @@ const FUNCTION_TYPES = new Set([
   'closure_expression',
 ]);
 
+/**
+ * How far up a literal's context is looked for (its function, call, class, migration step). Each `parent` costs the
+ * node's depth in the grammar's runtime (it walks down from the root), so a walk to the root of a tree thousands of
+ * levels deep (a generated expression, or code the grammar reads as one error) was quadratic: 100 s for one fuzzed
+ * Go file. Real code sits a few dozen levels below what it is judged by.
+ */
+export const MAX_CONTEXT_DEPTH = 128;
+
 function* ancestors(node: Node): Generator<Node> {
-  for (let n = node.parent; n; n = n.parent) yield n;
+  let depth = 0;
+  for (let n = node.parent; n && depth < MAX_CONTEXT_DEPTH; n = n.parent, depth++) yield n;
 }
 
 function within(node: Node, outer: Node | null | undefined): boolean {

@@ -6,7 +6,7 @@
 import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses as parsesUncached } from '../pg';
 import { SqlBuilder, type Hole } from './builder';
-import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, setTextReadListener } from './context';
+import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, MAX_CONTEXT_DEPTH, setTextReadListener } from './context';
 import { directivesOf, type HostDirective } from './directives';
 import { HOST_LANGUAGES, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostChange, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
@@ -702,7 +702,9 @@ class Extractor {
       // Matches may overlap (a triple quote and its last quote; a quote that closes a literal and one that opens one).
       LITERAL_OPENING.lastIndex = m.index + 1;
       let outer: Node | undefined;
-      for (let n = root.descendantForIndex(m.index, m.index + 1); n; n = n.parent) if (literalTypes.has(n.type)) outer = n;
+      let depth = 0;
+      for (let n = root.descendantForIndex(m.index, m.index + 1); n && depth < MAX_CONTEXT_DEPTH; n = n.parent, depth++)
+        if (literalTypes.has(n.type)) outer = n;
       if (outer && outer.startIndex > last && outer.startIndex >= from && outer.endIndex <= to) {
         out.push(outer);
         last = outer.startIndex;
