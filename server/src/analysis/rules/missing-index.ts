@@ -139,6 +139,9 @@ function fixFor(st: Statement, catalog: Catalog, t: TableInfo, rv: Node, columns
   return { title: `Add an index on ${displayName(rv)} (${columns.map((c) => c.column).join(', ')})`, edits: [statementAfter(st, sql)] };
 }
 
+/** Tables joined in one scope beyond which the rule is quiet (see check). */
+const MAX_JOINED_TABLES = 16;
+
 export const missingIndex = defineRule({
   // Reads the file's earlier statements (an open BEGIN) for its fix.
   crossStatement: true,
@@ -189,11 +192,16 @@ export const missingIndex = defineRule({
     for (const s of model.scopes) {
       if (s.kind === 'policy') continue;
       const tables = s.items.filter((i) => i.kind === 'table' && !(s.kind === 'insert' && i.target));
+      // Past the planner's join_collapse_limit (8) the join order is its own search: the model cannot say which table
+      // is scanned (and a search per pair of tables made a 200-table join take seconds).
+      if (tables.length > MAX_JOINED_TABLES) continue;
+      // Whether each item is filtered by values of its own, once per scope.
+      const filtered = new Map(tables.map((o) => [o, itemSearch(model, s, o).filters.some((f) => f.kind !== 'null')]));
       for (const item of tables) {
         const t = finalTable(catalog, item.rv as Node | undefined, st);
         if (!t || smallTable(t)) continue;
         // Another item filtered by values of its own may drive the join: which side is scanned is the planner's choice.
-        if (tables.some((o) => o !== item && itemSearch(model, s, o).filters.some((f) => f.kind !== 'null'))) continue;
+        if (tables.some((o) => o !== item && filtered.get(o))) continue;
         const sug = suggest(model, s, item, t, settings.tenantColumn);
         if (!sug) continue;
         const span = relationRange(st, item.rv as Node);
