@@ -8,16 +8,13 @@
 // Keystrokes type six letters and delete them again, so the text stays valid and the findings stay the same.
 // Prints JSON: p50/p95/max per kind (target p95 ≤ 30 ms), the latencies, findings on open by rule.
 // Usage: node bench/host-edit.mjs [--edits N] [--warmup N] [--queries N] [--lines N]   (build first: node build.mjs)
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { sleep, startServer } from './lsp-client.mjs';
 import { writeRepository } from './fixtures/host-repository.mjs';
 
-const root = resolve(fileURLToPath(import.meta.url), '../..');
-const bin = join(root, 'bin/pgperf.js');
 const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);
 const EDITS = arg('--edits', 100);
 const WARMUP = arg('--warmup', 20);
@@ -29,80 +26,6 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A minimal LSP client on a spawned server: diagnostics and status as events, the server's requests answered. */
-function startServer(cwd) {
-  const proc = spawn(process.execPath, [bin, 'lsp', '--stdio'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
-  proc.stdin.on('error', () => {});
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  conn.onError(() => {});
-  const listeners = new Set();
-  const emit = (ev) => {
-    for (const l of [...listeners]) l(ev);
-  };
-  conn.onNotification('textDocument/publishDiagnostics', (p) => emit({ type: 'diagnostics', params: p, t: performance.now() }));
-  conn.onNotification('pgperf/status', (p) => emit({ type: 'status', params: p, t: performance.now() }));
-  conn.onRequest('workspace/configuration', (p) => p.items.map((i) => (i.section === 'pgperf' ? {} : null)));
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onRequest('client/registerCapability', () => null);
-  conn.listen();
-  proc.on('exit', () => emit({ type: 'exit' }));
-  const until = (pred, timeoutMs, what) =>
-    new Promise((res, rej) => {
-      const timer = setTimeout(() => {
-        listeners.delete(l);
-        rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${stderr}`));
-      }, timeoutMs);
-      const l = (ev) => {
-        if (ev.type === 'exit') {
-          clearTimeout(timer);
-          listeners.delete(l);
-          rej(new Error(`server exited while waiting for ${what}\n${stderr}`));
-        } else if (pred(ev)) {
-          clearTimeout(timer);
-          listeners.delete(l);
-          res(ev);
-        }
-      };
-      listeners.add(l);
-    });
-  const initialize = async (folder) => {
-    const rootUri = pathToFileURL(folder).href;
-    await conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri,
-      workspaceFolders: [{ uri: rootUri, name: 'ws' }],
-      capabilities: {
-        workspace: {
-          configuration: true,
-          workspaceFolders: true,
-          didChangeConfiguration: { dynamicRegistration: true },
-          didChangeWatchedFiles: { dynamicRegistration: true },
-        },
-        textDocument: { synchronization: {}, publishDiagnostics: { versionSupport: true } },
-        window: { workDoneProgress: true },
-      },
-    });
-    void conn.sendNotification('initialized', {});
-  };
-  const rssMB = () => round(Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024, 1);
-  const stop = async () => {
-    try {
-      await Promise.race([conn.sendRequest('shutdown'), sleep(3000)]);
-      void conn.sendNotification('exit');
-    } catch {
-      // The server may be gone already; the wait below and SIGKILL end it either way.
-    }
-    await Promise.race([new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r))), sleep(3000)]);
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    conn.dispose();
-  };
-  return { conn, until, initialize, rssMB, stop };
-}
 
 /** Line and character (UTF-16, as LSP counts by default) of an offset. */
 function position(text, offset) {
@@ -201,7 +124,7 @@ try {
       code,
       targetP95Ms: 30,
       pass: { query: query.p95Ms <= 30, code: code.p95Ms <= 30 },
-      rssMB: s.rssMB(),
+      rssMB: s.vmStatus().rssMB,
     };
   } finally {
     await s.stop();
