@@ -7,6 +7,7 @@
  * expression around it (concatenation, formatting call) may be given.
  */
 import type { Node } from 'web-tree-sitter';
+import { parentOf } from './ancestry';
 import type { HostLanguage } from './grammars';
 
 type Lang = HostLanguage;
@@ -46,7 +47,7 @@ export const MAX_CONTEXT_DEPTH = 128;
 
 function* ancestors(node: Node): Generator<Node> {
   let depth = 0;
-  for (let n = node.parent; n && depth < MAX_CONTEXT_DEPTH; n = n.parent, depth++) yield n;
+  for (let n = parentOf(node); n && depth < MAX_CONTEXT_DEPTH; n = parentOf(n), depth++) yield n;
 }
 
 function within(node: Node, outer: Node | null | undefined): boolean {
@@ -406,7 +407,7 @@ const VALUE_WRAPPERS = new Set([
 
 /** The calls `node` is passed to, innermost first, through wrappers and formatting calls (`text(…)`, `String::from`, `format!`). */
 function* enclosingCalls(node: Node, lang: Lang): Generator<Node> {
-  for (let n: Node | null = node.parent, depth = 0; n && depth < 8; n = n.parent, depth++) {
+  for (let n: Node | null = parentOf(node), depth = 0; n && depth < 8; n = parentOf(n), depth++) {
     if (n.type === 'call_expression' || n.type === 'call' || n.type === 'macro_invocation') {
       if (within(node, argumentsOf(n))) yield n;
       else if (!within(node, calleeOf(n, lang)?.object)) return;
@@ -451,7 +452,7 @@ const STRING_WRAPPERS = /^(?:from|to_string|to_owned|into|String|format!?|concat
 
 /** The name a literal (through wrappers and `String::from`, `.to_string()`) is assigned to by a declaration. */
 function declaredName(node: Node): { name: string; decl: Node } | undefined {
-  for (let n: Node | null = node.parent, depth = 0; n && depth < 8; n = n.parent, depth++) {
+  for (let n: Node | null = parentOf(node), depth = 0; n && depth < 8; n = parentOf(n), depth++) {
     let target: Node | null;
     switch (n.type) {
       case 'variable_declarator':
@@ -550,7 +551,7 @@ function jsDownStep(a: Node): boolean {
   switch (a.type) {
     case 'method_definition': {
       if (a.childForFieldName('name')?.text !== 'down') return false;
-      const cls = a.parent?.parent;
+      const cls = parentOf(parentOf(a));
       if (cls && (cls.type === 'class_declaration' || cls.type === 'class')) {
         const heritage = cls.namedChildren.find((c) => c?.type === 'class_heritage')?.text ?? '';
         if (/\bMigrationInterface\b/.test(heritage) || /\d{10,}/.test(cls.childForFieldName('name')?.text ?? '')) return true;
@@ -561,13 +562,13 @@ function jsDownStep(a: Node): boolean {
     case 'function_declaration':
     case 'generator_function_declaration':
       // `export async function down(knex)`, or a top-level `function down` given to `module.exports`.
-      return a.childForFieldName('name')?.text === 'down' && (a.parent?.type === 'export_statement' || a.parent?.type === 'program');
+      return a.childForFieldName('name')?.text === 'down' && (parentOf(a)?.type === 'export_statement' || parentOf(a)?.type === 'program');
     case 'variable_declarator':
       // `export const down = async (knex) => …`
       return (
         a.childForFieldName('name')?.text === 'down' &&
         isFunctionNode(a.childForFieldName('value')) &&
-        (a.parent?.parent?.type === 'export_statement' || a.parent?.parent?.type === 'program')
+        (parentOf(parentOf(a))?.type === 'export_statement' || parentOf(parentOf(a))?.type === 'program')
       );
     case 'assignment_expression':
       // `exports.down = …`, `module.exports.down = …`
@@ -577,7 +578,7 @@ function jsDownStep(a: Node): boolean {
       if (!/^["']?down["']?$/.test(a.childForFieldName('key')?.text ?? '')) return false;
       const value = a.childForFieldName('value');
       if (!isFunctionNode(value)) return false;
-      const holder = a.parent?.parent;
+      const holder = parentOf(parentOf(a));
       return (
         (holder?.type === 'assignment_expression' && /^module\.exports$|^exports$/.test(holder.childForFieldName('left')?.text ?? '')) ||
         holder?.type === 'export_statement' ||
@@ -641,9 +642,9 @@ export function inDownMigration(node: Node, lang: Lang): boolean {
       case 'python':
         if (a.type === 'function_definition' && /^downgrade(?:_\w+)?$/.test(a.childForFieldName('name')?.text ?? '')) return true;
         if (a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'reverse_sql' && within(node, a.childForFieldName('value'))) return true;
-        if (a.type === 'argument_list' && a.parent?.type === 'call') {
+        if (a.type === 'argument_list' && parentOf(a)?.type === 'call') {
           // `RunSQL(forward, reverse)`, yoyo `step(apply, rollback)`: the second positional argument.
-          const name = calleeOf(a.parent, lang)?.name;
+          const name = calleeOf(parentOf(a)!, lang)?.name;
           const positional = a.namedChildren.filter((c) => c && c.type !== 'keyword_argument' && c.type !== 'comment');
           if ((name === 'RunSQL' || name === 'step') && positional[1] && within(node, positional[1])) return true;
         }
@@ -651,22 +652,20 @@ export function inDownMigration(node: Node, lang: Lang): boolean {
       case 'go':
         if (
           a.type === 'func_literal' &&
-          a.parent?.type === 'argument_list' &&
-          goRegistration(a.parent.parent) &&
-          lastArgument(a.parent.parent!)?.startIndex === a.startIndex
+          parentOf(a)?.type === 'argument_list' &&
+          goRegistration(parentOf(parentOf(a))) &&
+          lastArgument(parentOf(parentOf(a))!)?.startIndex === a.startIndex
         )
           return true;
         if (a.type === 'function_declaration') {
           const name = a.childForFieldName('name')?.text ?? '';
-          let root: Node = a;
-          while (root.parent) root = root.parent;
-          return goDownNames(root).has(name);
+          return goDownNames(a.tree.rootNode).has(name);
         }
         break;
       case 'rust':
         // sea-orm-migration: `impl MigrationTrait for Migration { async fn down(&self, manager: &SchemaManager) … }`
         if (a.type === 'function_item' && a.childForFieldName('name')?.text === 'down') {
-          const impl = a.parent?.parent;
+          const impl = parentOf(parentOf(a));
           if (impl?.type === 'impl_item' && /MigrationTrait\b/.test(impl.childForFieldName('trait')?.text ?? '')) return true;
         }
         break;

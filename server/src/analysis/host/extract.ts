@@ -5,6 +5,7 @@
  */
 import { Query, type Node } from 'web-tree-sitter';
 import { initParser, sqlParses as parsesUncached } from '../pg';
+import { Ancestry, parentOf } from './ancestry';
 import { SqlBuilder, type Hole } from './builder';
 import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, MAX_CONTEXT_DEPTH, setTextReadListener } from './context';
 import { directivesOf, type HostDirective } from './directives';
@@ -649,6 +650,10 @@ class Extractor {
    * depend on nothing there (see reextract).
    */
   run(root: Node, text: string, markers: boolean, span?: { start: number; end: number }): EmbeddedSql[] {
+    return Ancestry.during(root, (ancestry) => this.runWith(ancestry, root, text, markers, span));
+  }
+
+  private runWith(ancestry: Ancestry, root: Node, text: string, markers: boolean, span?: { start: number; end: number }): EmbeddedSql[] {
     this.text = text;
     // Marker comments are looked for only in files that hold one.
     this.markers = markers;
@@ -674,7 +679,7 @@ class Extractor {
       const api = this.apiOf(node);
       if (api) this.take(api);
     }
-    for (const lit of this.candidates(root, text, q.literals, hidden, span)) this.fallback(lit);
+    for (const lit of this.candidates(ancestry, root, text, q.literals, hidden, span)) this.fallback(lit);
     return this.found.sort((a, b) => a.start - b.start);
   }
 
@@ -683,7 +688,14 @@ class Extractor {
    * every literal where a marker comment may stand before one, else those whose text may open with a statement
    * keyword (FALLBACK_RAW, tested in fallback), found by their opening in the text, then their node.
    */
-  private candidates(root: Node, text: string, literals: () => Query, hidden: (n: Node) => boolean, span?: { start: number; end: number }): Node[] {
+  private candidates(
+    ancestry: Ancestry,
+    root: Node,
+    text: string,
+    literals: () => Query,
+    hidden: (n: Node) => boolean,
+    span?: { start: number; end: number },
+  ): Node[] {
     const from = span?.start ?? 0;
     const to = span?.end ?? text.length;
     if (this.markers) {
@@ -701,10 +713,11 @@ class Extractor {
     for (let m = LITERAL_OPENING.exec(text); m && m.index < to; m = LITERAL_OPENING.exec(text)) {
       // Matches may overlap (a triple quote and its last quote; a quote that closes a literal and one that opens one).
       LITERAL_OPENING.lastIndex = m.index + 1;
+      // A literal deeper than any call the API query looks at is not looked at either.
+      const path = ancestry.pathAt(m.index, MAX_API_DEPTH);
       let outer: Node | undefined;
-      let depth = 0;
-      for (let n = root.descendantForIndex(m.index, m.index + 1); n && depth < MAX_CONTEXT_DEPTH; n = n.parent, depth++)
-        if (literalTypes.has(n.type)) outer = n;
+      for (let i = Math.max(0, (path?.length ?? 0) - MAX_CONTEXT_DEPTH); path && i < path.length && !outer; i++)
+        if (literalTypes.has(path[i]!.type)) outer = path[i];
       if (outer && outer.startIndex > last && outer.startIndex >= from && outer.endIndex <= to) {
         out.push(outer);
         last = outer.startIndex;
@@ -991,25 +1004,26 @@ function calleeName(fn: Node, field = 'property'): string | undefined {
 function enclosing(lit: Node, lang: HostLanguage): Node {
   let top = lit;
   for (;;) {
-    const p = top.parent;
+    const p = parentOf(top);
     if (!p || (p.startIndex !== top.startIndex && !(p.type === 'argument_list' || p.type === 'token_tree'))) return top;
     if (CONCAT.has(p.type) && isConcat(p)) top = p;
     else if (
       lang === 'go' &&
       p.type === 'argument_list' &&
       p.namedChildren[0]?.startIndex === top.startIndex &&
-      p.parent?.childForFieldName('function')?.text === 'fmt.Sprintf'
+      parentOf(p)?.childForFieldName('function')?.text === 'fmt.Sprintf'
     )
-      top = p.parent;
+      top = parentOf(p)!;
     else if (
       lang === 'rust' &&
       p.type === 'token_tree' &&
-      p.parent?.type === 'macro_invocation' &&
-      /^(std::)?format$/.test(p.parent.childForFieldName('macro')?.text ?? '') &&
-      macroString(p.parent)?.startIndex === top.startIndex
+      parentOf(p)?.type === 'macro_invocation' &&
+      /^(std::)?format$/.test(parentOf(p)!.childForFieldName('macro')?.text ?? '') &&
+      macroString(parentOf(p)!)?.startIndex === top.startIndex
     )
-      top = p.parent;
-    else if (lang === 'python' && p.type === 'attribute' && p.childForFieldName('attribute')?.text === 'format' && p.parent?.type === 'call') top = p.parent;
+      top = parentOf(p)!;
+    else if (lang === 'python' && p.type === 'attribute' && p.childForFieldName('attribute')?.text === 'format' && parentOf(p)?.type === 'call')
+      top = parentOf(p)!;
     else return top;
   }
 }
@@ -1059,7 +1073,7 @@ const WRAPPERS = new Set([
  * assignment or statement whose value it is.
  */
 function hasSqlMarker(node: Node): boolean {
-  for (let n: Node | null = node, depth = 0; n && depth < 5; n = n.parent, depth++) {
+  for (let n: Node | null = node, depth = 0; n && depth < 5; n = parentOf(n), depth++) {
     if (depth > 0 && !WRAPPERS.has(n.type)) return false;
     const prev = n.previousSibling;
     if (prev && /comment/.test(prev.type)) return MARKER.test(prev.text.trim());
