@@ -23,7 +23,7 @@ export class Ancestry {
   /** The path of the last look-up: the root first. */
   private readonly path: Node[];
 
-  private constructor(private readonly root: Node) {
+  private constructor(root: Node) {
     this.path = [root];
   }
 
@@ -48,21 +48,24 @@ export class Ancestry {
    * levels below the root. The array is this ancestry's own: read it before the next call.
    */
   pathAt(index: number, maxDepth: number): readonly Node[] | undefined {
-    const target = this.root.descendantForIndex(index, index + 1);
     const path = this.path;
+    const target = path[0]!.descendantForIndex(index, index + 1);
     if (!target) return undefined;
+    const reached = (): boolean => path[path.length - 1]!.id === target.id;
     for (let retried = false; ; retried = true) {
       while (path.length > 1 && !holds(path[path.length - 1]!, target)) path.pop();
-      for (let top = path[path.length - 1]!; top.id !== target.id; top = path[path.length - 1]!) {
+      while (!reached()) {
         if (path.length > maxDepth) return undefined;
         // (The cursor's gotoFirstChildForIndex would be cheaper, but the runtime's binding reads its index from the
         // wrong place.)
+        const top = path[path.length - 1]!;
         const child = top.childWithDescendant(target);
         if (!child || child.id === top.id) break;
         this.parents.set(child.id, top);
         path.push(child);
       }
-      if (path[path.length - 1]!.id === target.id || retried) return path[path.length - 1]!.id === target.id ? path : undefined;
+      if (reached()) return path;
+      if (retried) return undefined;
       // A zero-width node can make a range test say "holds" of a node that is not above the target: start again.
       path.length = 1;
     }

@@ -547,6 +547,11 @@ function jsFunctionParams(fn: Node | null | undefined): string {
   return fn?.childForFieldName('parameters')?.text ?? fn?.childForFieldName('parameter')?.text ?? '';
 }
 
+/** A module's top level: the program, or an `export` there. */
+function isTopLevel(n: Node | null): boolean {
+  return n?.type === 'export_statement' || n?.type === 'program';
+}
+
 function jsDownStep(a: Node): boolean {
   switch (a.type) {
     case 'method_definition': {
@@ -562,14 +567,10 @@ function jsDownStep(a: Node): boolean {
     case 'function_declaration':
     case 'generator_function_declaration':
       // `export async function down(knex)`, or a top-level `function down` given to `module.exports`.
-      return a.childForFieldName('name')?.text === 'down' && (parentOf(a)?.type === 'export_statement' || parentOf(a)?.type === 'program');
+      return a.childForFieldName('name')?.text === 'down' && isTopLevel(parentOf(a));
     case 'variable_declarator':
       // `export const down = async (knex) => …`
-      return (
-        a.childForFieldName('name')?.text === 'down' &&
-        isFunctionNode(a.childForFieldName('value')) &&
-        (parentOf(parentOf(a))?.type === 'export_statement' || parentOf(parentOf(a))?.type === 'program')
-      );
+      return a.childForFieldName('name')?.text === 'down' && isFunctionNode(a.childForFieldName('value')) && isTopLevel(parentOf(parentOf(a)));
     case 'assignment_expression':
       // `exports.down = …`, `module.exports.down = …`
       return /^(?:module\.)?exports\.down$/.test(a.childForFieldName('left')?.text ?? '') && isFunctionNode(a.childForFieldName('right'));
@@ -639,24 +640,23 @@ function lastArgument(call: Node): Node | undefined {
 export function inDownMigration(node: Node, lang: Lang): boolean {
   for (const a of ancestors(node)) {
     switch (lang) {
-      case 'python':
+      case 'python': {
         if (a.type === 'function_definition' && /^downgrade(?:_\w+)?$/.test(a.childForFieldName('name')?.text ?? '')) return true;
         if (a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'reverse_sql' && within(node, a.childForFieldName('value'))) return true;
-        if (a.type === 'argument_list' && parentOf(a)?.type === 'call') {
+        const call = a.type === 'argument_list' ? parentOf(a) : null;
+        if (call?.type === 'call') {
           // `RunSQL(forward, reverse)`, yoyo `step(apply, rollback)`: the second positional argument.
-          const name = calleeOf(parentOf(a)!, lang)?.name;
+          const name = calleeOf(call, lang)?.name;
           const positional = a.namedChildren.filter((c) => c && c.type !== 'keyword_argument' && c.type !== 'comment');
           if ((name === 'RunSQL' || name === 'step') && positional[1] && within(node, positional[1])) return true;
         }
         break;
+      }
       case 'go':
-        if (
-          a.type === 'func_literal' &&
-          parentOf(a)?.type === 'argument_list' &&
-          goRegistration(parentOf(parentOf(a))) &&
-          lastArgument(parentOf(parentOf(a))!)?.startIndex === a.startIndex
-        )
-          return true;
+        if (a.type === 'func_literal' && parentOf(a)?.type === 'argument_list') {
+          const registration = parentOf(parentOf(a));
+          if (goRegistration(registration) && lastArgument(registration!)?.startIndex === a.startIndex) return true;
+        }
         if (a.type === 'function_declaration') {
           const name = a.childForFieldName('name')?.text ?? '';
           return goDownNames(a.tree.rootNode).has(name);

@@ -969,8 +969,8 @@ function typeArgumentsTag(node: Node, text: string, close: number): Node | undef
   while (end > 0 && /\s/.test(text[end - 1])) end--;
   noteRead(node.startIndex, Math.max(0, end - 1), close);
   let tag: Node | null = node.tree.rootNode.descendantForIndex(end - 1, end);
-  while (tag?.parent && tag.parent.endIndex === end && tag.parent.type !== 'binary_expression') tag = tag.parent;
-  const cmp = tag?.parent;
+  for (let p = parentOf(tag); p && p.endIndex === end && p.type !== 'binary_expression'; p = parentOf(tag)) tag = p;
+  const cmp = parentOf(tag);
   if (!tag || tag.endIndex !== end || cmp?.type !== 'binary_expression' || cmp.childForFieldName('operator')?.startIndex !== open) return undefined;
   if (cmp.childForFieldName('left')?.id !== tag.id) return undefined;
   // `await tag<Row>\`…\`` reads as (await tag) < Row: the tag is the await's operand.
@@ -1006,24 +1006,28 @@ function enclosing(lit: Node, lang: HostLanguage): Node {
   for (;;) {
     const p = parentOf(top);
     if (!p || (p.startIndex !== top.startIndex && !(p.type === 'argument_list' || p.type === 'token_tree'))) return top;
-    if (CONCAT.has(p.type) && isConcat(p)) top = p;
-    else if (
+    if (CONCAT.has(p.type) && isConcat(p)) {
+      top = p;
+      continue;
+    }
+    // The formatting call around p, when p can be its arguments or its `.format` (asked only then: a parent costs).
+    const call = p.type === 'argument_list' || p.type === 'token_tree' || p.type === 'attribute' ? parentOf(p) : null;
+    if (
       lang === 'go' &&
       p.type === 'argument_list' &&
       p.namedChildren[0]?.startIndex === top.startIndex &&
-      parentOf(p)?.childForFieldName('function')?.text === 'fmt.Sprintf'
+      call?.childForFieldName('function')?.text === 'fmt.Sprintf'
     )
-      top = parentOf(p)!;
+      top = call;
     else if (
       lang === 'rust' &&
       p.type === 'token_tree' &&
-      parentOf(p)?.type === 'macro_invocation' &&
-      /^(std::)?format$/.test(parentOf(p)!.childForFieldName('macro')?.text ?? '') &&
-      macroString(parentOf(p)!)?.startIndex === top.startIndex
+      call?.type === 'macro_invocation' &&
+      /^(std::)?format$/.test(call.childForFieldName('macro')?.text ?? '') &&
+      macroString(call)?.startIndex === top.startIndex
     )
-      top = parentOf(p)!;
-    else if (lang === 'python' && p.type === 'attribute' && p.childForFieldName('attribute')?.text === 'format' && parentOf(p)?.type === 'call')
-      top = parentOf(p)!;
+      top = call;
+    else if (lang === 'python' && p.type === 'attribute' && p.childForFieldName('attribute')?.text === 'format' && call?.type === 'call') top = call;
     else return top;
   }
 }
