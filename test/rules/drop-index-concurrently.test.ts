@@ -37,8 +37,36 @@ ruleTester(dropIndexConcurrently, {
     { name: 'not an index', code: 'DROP TABLE sessions;', filename: MAIN, files },
     { name: 'in a string', code: "SELECT 'DROP INDEX idx_status';", filename: MAIN, files },
     { name: 'schema-qualified index of another schema', code: 'DROP INDEX idx_a;', filename: MAIN, files },
+    // Its DROP TABLE takes the same ACCESS EXCLUSIVE lock: CONCURRENTLY before it would spare no one.
+    { name: 'a table the same migration drops afterwards', code: 'DROP INDEX idx_status;\nDROP TABLE public.sessions;', filename: MAIN, files },
+    {
+      name: 'a db-migrate down() that drops the index, then the table up() created',
+      code:
+        "exports.up = (db) => db.runSql('CREATE TABLE s (sid varchar PRIMARY KEY, expired timestamptz); CREATE INDEX idx_s ON s (expired);');\n" +
+        'exports.down = (db) => db.runSql(`\n  DROP INDEX idx_s;\n  DROP TABLE s;\n`);',
+      filename: 'migrations/20210212-add-session.js',
+    },
   ],
   invalid: [
+    {
+      name: 'a later DROP TABLE of another table, or in another changeset, does not stand in for the lock',
+      code: '--liquibase formatted sql\n--changeset a:2\nDROP INDEX idx_status;\nDROP TABLE app.t;\n--changeset a:3\nDROP TABLE sessions;',
+      filename: MAIN,
+      files,
+      errors: [{ text: 'DROP INDEX', line: 3 }],
+      output: '--liquibase formatted sql\n--changeset a:2\nDROP INDEX CONCURRENTLY idx_status;\nDROP TABLE app.t;\n--changeset a:3\nDROP TABLE sessions;',
+    },
+    {
+      name: 'a db-migrate down() that drops an index of a table it keeps',
+      code:
+        "exports.up = (db) => db.runSql('CREATE TABLE s (sid varchar PRIMARY KEY, expired timestamptz); CREATE INDEX idx_s ON s (expired);');\n" +
+        "exports.down = (db) => db.runSql('DROP INDEX idx_s');",
+      filename: 'migrations/20210212-add-session.js',
+      errors: [{ text: 'DROP INDEX' }],
+      output:
+        "exports.up = (db) => db.runSql('CREATE TABLE s (sid varchar PRIMARY KEY, expired timestamptz); CREATE INDEX idx_s ON s (expired);');\n" +
+        "exports.down = (db) => db.runSql('DROP INDEX CONCURRENTLY idx_s');",
+    },
     {
       code: 'DROP INDEX idx_status;',
       filename: MAIN,

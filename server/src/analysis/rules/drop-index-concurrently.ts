@@ -1,9 +1,10 @@
-import type { TableInfo } from '../catalog';
+import { as, strings } from '../ast';
+import type { Catalog, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import type { Token } from '../tokens';
 import type { Fix } from '../types';
-import { liveTable } from './_locking';
+import { liveTable, migrationRunAt } from './_locking';
 import { inTransactionBlock } from './_tenancy';
 
 /** The code tokens of each index name of a DROP INDEX (after INDEX [IF EXISTS], up to CASCADE / RESTRICT). */
@@ -43,6 +44,26 @@ function fixOf(st: Statement, tokens: Token[], indexAt: number): Fix | undefined
   };
 }
 
+/**
+ * True when the same migration run drops the table later (DROP TABLE, the down step that undoes a CREATE): that DROP
+ * takes the same ACCESS EXCLUSIVE lock on the table, so a concurrent index drop before it would spare no one.
+ */
+function tableDroppedLaterInRun(st: Statement, catalog: Catalog, table: TableInfo): boolean {
+  const run = migrationRunAt(st.file, st.start);
+  for (const s of st.file.statements) {
+    if (s.index <= st.index || s.kind !== 'DropStmt' || s.body.removeType !== 'OBJECT_TABLE') continue;
+    if (migrationRunAt(st.file, s.start) !== run) continue;
+    // As the history has the table just before the DROP (at the DROP it is gone).
+    const before = { searchPath: s.searchPath, file: s.file, index: s.index - 1, start: s.start };
+    for (const obj of s.body.objects ?? []) {
+      const parts = strings(as(obj, 'List')?.items);
+      const t = parts.length > 0 ? catalog.resolve(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1]!, before) : undefined;
+      if (t && t.schema === table.schema && t.name === table.name) return true;
+    }
+  }
+  return false;
+}
+
 export const dropIndexConcurrently = defineRule({
   // Reads the file's earlier statements (an open BEGIN, the table's CREATE in this migration).
   crossStatement: true,
@@ -61,8 +82,8 @@ export const dropIndexConcurrently = defineRule({
         'anyone. The rule reads the workspace as a migration history and fires only when the index is known (a ' +
         'CREATE INDEX of the workspace) and its table was created by an earlier migration, so that it may be in use ' +
         'by now; not for a table created by the same migration (file or changeset, or the baseline schema/ folder beside migrations/), one the same migration shows ' +
-        'empty, a temporary table, or an index of a partitioned table (PostgreSQL cannot drop a partitioned index ' +
-        'concurrently).',
+        'empty, a temporary table, an index of a partitioned table (PostgreSQL cannot drop a partitioned index ' +
+        'concurrently), or a table the same migration drops afterwards (its DROP TABLE takes the same lock).',
       fix:
         'Use DROP INDEX CONCURRENTLY (the quick fix inserts it after INDEX; for a DROP of several indexes it writes ' +
         'one statement per index, since PostgreSQL drops only one index concurrently per statement). It cannot run ' +
@@ -111,7 +132,7 @@ export const dropIndexConcurrently = defineRule({
         break;
       }
     }
-    if (!live) return;
+    if (!live || tableDroppedLaterInRun(st, catalog, live)) return;
     const tokens = st.codeTokens();
     const indexAt = tokens.findIndex((t) => t.keyword === 'INDEX');
     if (indexAt < 0) return;
