@@ -164,8 +164,10 @@ async function lint(args: string[], io: Io): Promise<number> {
   io.out(out);
   if (failures.length > 0) return INTERNAL_ERROR;
   const code = report.files.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
+  // Nor is a run with such a file one to replay.
+  const timeBound = result.files.some((f) => f.file.host?.parseTimeoutMs !== undefined);
   if (cache && runKey) {
-    cache.setRun(runKey, { out, code });
+    if (!timeBound) cache.setRun(runKey, { out, code });
     const why = cache.save(values['cache-location'] === undefined);
     if (why) io.err(`pgperf: the lint cache could not be saved to ${cache.path} (${why}); --no-cache skips it\n`);
   }
@@ -271,7 +273,8 @@ export async function prepareHostExtracts(
   for (const s of misses) {
     // Without workers (too little host text, one core) this thread extracts what they would have.
     const extract = computed.get(s.path) ?? extractHost(s.path, s.text, embedded);
-    cache.setHost(key(s), extract);
+    // A parse cut short by its time bound is no result of the text alone: the next run parses the file again.
+    if (extract.parseTimeoutMs === undefined) cache.setHost(key(s), extract);
     ready.push({ path: s.path, text: s.text, extract });
   }
   primeHostExtracts(ready, embedded);

@@ -58,7 +58,7 @@ function readRules() {
 }
 
 // The catalog order of RULES is the docs' and `pgperf rules`' order: a new rule goes last among the statement rules,
-// before unused-suppression, which reports on the suppressions of all the others.
+// before the file rules (unused-suppression, which reports on the suppressions of all the others, comes first of them).
 function register(text) {
   const importLine = `import { ${name} } from './${id}';\n`;
   const lastImport = [...text.matchAll(/^import \{ \w+ \} from '\.\/[^']+';\n/gm)];

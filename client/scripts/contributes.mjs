@@ -101,6 +101,13 @@ const configuration = {
           default: true,
           description: 'Also read a string that starts with a statement keyword and parses, where no API or marker comment says it is SQL.',
         },
+        parseTimeoutMs: {
+          type: 'integer',
+          minimum: 0,
+          default: 500,
+          description:
+            'How long parsing a code file may take, in ms per MB of its text (at least this for a smaller file); a file that takes longer is reported (host-parse-timeout), not read. 0: no limit.',
+        },
       },
       additionalProperties: false,
     },

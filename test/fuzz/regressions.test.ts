@@ -61,3 +61,22 @@ describe('fuzz regressions: files far longer than the stack is deep', () => {
     expect(await lint(nested, 'n.ts')).toContain('vacuum-full');
   }, 60_000);
 });
+
+describe('fuzz regressions: host files the parser recovers from for minutes', () => {
+  // A mutated 325 KB Go file (bench/fuzz.mjs --seed 7, input 266) took 175 s in tree-sitter's error recovery alone; this
+  // is the same shape, small: 600 unclosed parentheses before a 40,000-item list (over 20 s without a bound).
+  const slowGo = `package x\n\nfunc q(db *sql.DB) { db.Query("VACUUM FULL t") }\n\nvar x = ${'('.repeat(600)}${'1, '.repeat(40_000)}\n`;
+
+  it('is reported as not read, and the rest of the workspace is linted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgperf-fuzz-regression-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'x.go'), slowGo);
+    writeFileSync(join(dir, 'ok.go'), 'package x\n\nfunc r(db *sql.DB) { db.Query("VACUUM FULL t") }\n');
+    writeFileSync(join(dir, 'm.sql'), 'VACUUM FULL t;\n');
+    const r = await run(['lint', '--format', 'json', '.'], dir);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const findings = (JSON.parse(r.out).findings as { ruleId: string; file: string; line: number }[]).map((f) => `${f.file}:${f.line} ${f.ruleId}`);
+    expect(findings.sort()).toEqual(['m.sql:1 vacuum-full', 'ok.go:3 vacuum-full', 'x.go:1 host-parse-timeout']);
+  }, 60_000);
+});

@@ -116,6 +116,7 @@ describe('PL/Python', () => {
       calls: [],
       tags: [],
       keywordFallback: false,
+      parseTimeoutMs: 500,
     });
     expect(found.map((e) => e.api)).toEqual(['prepare', 'execute']);
     expectMapped(queryWith(found, 'OFFSET'), src, 'OFFSET');

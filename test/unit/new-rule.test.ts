@@ -95,13 +95,13 @@ describe('new-rule', () => {
     ])
       expect(rule).toContain(field);
 
-    // Two lines more in index.ts, both before unused-suppression (which stays last), everything else as it was.
+    // Two lines more in index.ts, both before unused-suppression (the file rules stay last), everything else as it was.
     const after = read(INDEX);
     const importLine = `import { seqScanJoin } from './${ID}';`;
     expect(after.split('\n').filter((l) => !index.split('\n').includes(l))).toEqual([importLine, '  seqScanJoin,']);
     expect(after.replace(`${importLine}\n`, '').replace('  seqScanJoin,\n', '')).toBe(index);
     expect(after.indexOf(importLine)).toBeLessThan(after.indexOf("import { unusedSuppression } from './unused-suppression';"));
-    expect(after).toMatch(/,\n {2}seqScanJoin,\n {2}unusedSuppression,\n\];/);
+    expect(after).toMatch(/,\n {2}seqScanJoin,\n {2}unusedSuppression,\n {2}hostParseTimeout,\n\];/);
 
     expect(read(`test/rules/${ID}.test.ts`)).toContain('ruleTester(seqScanJoin, {');
     // A second run for the same id is refused now that the rule exists.

@@ -189,11 +189,12 @@ const embeddedSchema = {
   calls: z.array(z.string().min(1)),
   tags: z.array(z.string().min(1)),
   keywordFallback: z.boolean(),
+  parseTimeoutMs: z.number().int().min(0),
 } as const;
 
 /**
  * `embedded`: `false` turns host files off; otherwise `{ languages: { python: false }, calls: ["runQuery"],
- * tags: ["db.sql"], keywordFallback: false }`, each field checked on its own.
+ * tags: ["db.sql"], keywordFallback: false, parseTimeoutMs: 500 }`, each field checked on its own.
  */
 function resolveEmbedded(value: unknown, problems: ConfigProblem[]): EmbeddedOptions {
   const out: EmbeddedOptions = structuredClone(DEFAULT_EMBEDDED_OPTIONS);
@@ -202,7 +203,7 @@ function resolveEmbedded(value: unknown, problems: ConfigProblem[]): EmbeddedOpt
     return out;
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    problems.push({ path: 'embedded', message: 'expected false, true or { languages, calls, tags, keywordFallback }' });
+    problems.push({ path: 'embedded', message: 'expected false, true or { languages, calls, tags, keywordFallback, parseTimeoutMs }' });
     return out;
   }
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {

@@ -32,6 +32,8 @@ export class HostView {
   readonly segments: readonly Segment[];
   /** Host comments that suppress findings (`// pgperf-ignore rule: reason`). */
   readonly directives: readonly HostDirective[];
+  /** Set when the host parse overran its time bound (the bound, in ms): no SQL was read from the file. */
+  readonly parseTimeoutMs: number | undefined;
 
   constructor(
     readonly path: string,
@@ -40,7 +42,8 @@ export class HostView {
     /** What was read as SQL (the extraction is this text's under these options only). */
     readonly options: EmbeddedOptions,
   ) {
-    const { sql, directives } = extractHost(path, text, options);
+    const { sql, directives, parseTimeoutMs } = extractHost(path, text, options);
+    this.parseTimeoutMs = parseTimeoutMs;
     const segments: Segment[] = [];
     let at = 0;
     for (const e of sql) {

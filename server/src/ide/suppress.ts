@@ -4,7 +4,7 @@
  * (`pgperf-ignore-file rule`). Findings are in document offsets; comments are in the document's language.
  */
 import { hostStatementOf } from '../analysis/host/directives';
-import { hostLanguageOf, parseHost, type HostLanguage } from '../analysis/host/grammars';
+import { HostParseTimeout, hostLanguageOf, parseHost, type HostLanguage } from '../analysis/host/grammars';
 import type { ParsedFile, Statement } from '../analysis/parse';
 import type { Finding } from '../analysis/types';
 import type { DocumentEdit } from './fixes';
@@ -14,6 +14,16 @@ function statementOf(file: ParsedFile, f: Finding): Statement | undefined {
   const at = file.fromDocument(f.start);
   if (at === undefined) return undefined;
   return file.statements.find((s) => s.start <= at && at <= s.end);
+}
+
+/** The file's tree; none when its parse overran the time bound (the comment then goes above the string itself). */
+function hostTree(lang: HostLanguage, text: string): ReturnType<typeof parseHost> | undefined {
+  try {
+    return parseHost(lang, text);
+  } catch (e) {
+    if (e instanceof HostParseTimeout) return undefined;
+    throw e;
+  }
 }
 
 /** The line comment of a host language. */
@@ -28,14 +38,16 @@ function ignoreHostStatement(file: ParsedFile, f: Finding, lang: HostLanguage): 
   const seg = st && file.host!.segmentAt(st.start);
   if (!seg) return undefined;
   const text = file.document.text;
-  const tree = parseHost(lang, text);
-  let at: number;
-  try {
-    const root = tree.rootNode;
-    const n = root.descendantForIndex(seg.embedded.start, seg.embedded.start + 1);
-    at = n ? hostStatementOf(n, root).startIndex : seg.embedded.start;
-  } finally {
-    tree.delete();
+  let at = seg.embedded.start;
+  const tree = hostTree(lang, text);
+  if (tree) {
+    try {
+      const root = tree.rootNode;
+      const n = root.descendantForIndex(seg.embedded.start, seg.embedded.start + 1);
+      if (n) at = hostStatementOf(n, root).startIndex;
+    } finally {
+      tree.delete();
+    }
   }
   const pos = file.document.positionAt(at);
   const lineStart = file.document.offsetAt({ line: pos.line, character: 0 });

@@ -3,7 +3,7 @@
  * host code each applies to; and the host grammar's error count, by which a fix that breaks the file is told.
  */
 import type { Node } from 'web-tree-sitter';
-import { hostLanguageOf, parseHost, withEditedHostTree } from './grammars';
+import { HostParseTimeout, hostLanguageOf, parseHost, withEditedHostTree } from './grammars';
 
 export interface HostDirective {
   /** Host range of `text`. */
@@ -132,7 +132,13 @@ function errors(n: Node): number {
 export function hostErrorCounts(path: string, text: string, edited: string): { before: number; after: number } {
   const lang = hostLanguageOf(path);
   if (!lang) return { before: 0, after: 0 };
-  return withEditedHostTree(lang, path, text, edited, (base, tree) => ({ before: errors(base.rootNode), after: errors(tree.rootNode) }));
+  try {
+    return withEditedHostTree(lang, path, text, edited, (base, tree) => ({ before: errors(base.rootNode), after: errors(tree.rootNode) }));
+  } catch (e) {
+    // An edit that cannot be checked in time counts as one that breaks the file: its fix is not offered.
+    if (e instanceof HostParseTimeout) return { before: 0, after: 1 };
+    throw e;
+  }
 }
 
 /** The number of ERROR and MISSING nodes in the host grammar's parse of `text` (0 for a file that is no host file). */

@@ -9,7 +9,7 @@ import { Ancestry, parentOf } from './ancestry';
 import { SqlBuilder, type Hole } from './builder';
 import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, MAX_CONTEXT_DEPTH, setTextReadListener } from './context';
 import { directivesOf, type HostDirective } from './directives';
-import { HOST_LANGUAGES, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostChange, type HostLanguage } from './grammars';
+import { HOST_LANGUAGES, HostParseTimeout, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostChange, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
@@ -270,6 +270,8 @@ export interface HostExtract {
   sql: EmbeddedSql[];
   /** The `pgperf-ignore` comments of the file. */
   directives: HostDirective[];
+  /** Set when the file's parse overran its time bound (that bound, in ms): nothing of the file was read. */
+  parseTimeoutMs?: number;
 }
 
 /**
@@ -399,7 +401,14 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
   const mayHoldSql = mayHoldSqlText(text, lang, options);
   const mayHoldDirectives = text.includes('pgperf-ignore');
   if (!mayHoldSql && !mayHoldDirectives) return forget(path, { sql: [], directives: [] });
-  const { tree, owned, change, unchanged } = parseHostFile(lang, path, text);
+  let parsed: ReturnType<typeof parseHostFile>;
+  try {
+    parsed = parseHostFile(lang, path, text, options.parseTimeoutMs);
+  } catch (e) {
+    if (e instanceof HostParseTimeout) return forget(path, { sql: [], directives: [], parseTimeoutMs: e.budgetMs });
+    throw e;
+  }
+  const { tree, owned, change, unchanged } = parsed;
   try {
     const root = tree.rootNode;
     const markers = mayHoldSql && MARKER_ANYWHERE.test(text);

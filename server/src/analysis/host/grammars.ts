@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Language, Parser, type Edit, type Point, type Range, type Tree } from 'web-tree-sitter';
+import { DEFAULT_PARSE_TIMEOUT_MS } from './options';
 
 export type HostLanguage = 'typescript' | 'tsx' | 'javascript' | 'python' | 'go' | 'rust';
 
@@ -81,13 +82,42 @@ export function hostParsersReady(): boolean {
   return parsers.size === HOST_LANGUAGES.length;
 }
 
+/** A host parse stopped at its time bound (see DEFAULT_PARSE_TIMEOUT_MS): nothing of the file was read. */
+export class HostParseTimeout extends Error {
+  constructor(
+    readonly lang: HostLanguage,
+    /** The bound it ran into, in ms. */
+    readonly budgetMs: number,
+  ) {
+    super(`the ${lang} parse did not finish within ${budgetMs} ms`);
+  }
+}
+
+/** The time bound of parsing `length` characters with `msPerMB` (see DEFAULT_PARSE_TIMEOUT_MS), in whole ms. */
+export function parseBudgetMs(length: number, msPerMB: number): number {
+  return msPerMB > 0 ? Math.ceil(msPerMB * Math.max(1, length / 1e6)) : Infinity;
+}
+
+/**
+ * `parser.parse` within the time bound of `text`'s length. The runtime calls the progress callback every 100 parse
+ * operations (measured on the slowest inputs: never more than 30 ms apart), and a cancelled parser must be reset,
+ * or its next parse resumes the cancelled one.
+ */
+function boundedParse(parser: Parser, lang: HostLanguage, text: string, old: Tree | null, msPerMB: number): Tree {
+  const budget = parseBudgetMs(text.length, msPerMB);
+  const deadline = performance.now() + budget;
+  const tree = parser.parse(text, old, Number.isFinite(budget) ? { progressCallback: () => performance.now() > deadline } : undefined);
+  if (tree) return tree;
+  parser.reset();
+  if (Number.isFinite(budget) && performance.now() > deadline) throw new HostParseTimeout(lang, budget);
+  throw new Error(`the ${lang} parser returned no tree`);
+}
+
 /** The syntax tree of a host file. Offsets in it are UTF-16 offsets into `text`, as JavaScript strings index. */
-export function parseHost(lang: HostLanguage, text: string): Tree {
+export function parseHost(lang: HostLanguage, text: string, msPerMB = DEFAULT_PARSE_TIMEOUT_MS): Tree {
   const parser = parsers.get(lang);
   if (!parser) throw new Error('the host-language parsers are not loaded: await initHostParsers() first');
-  const tree = parser.parse(text);
-  if (!tree) throw new Error(`the ${lang} parser returned no tree`);
-  return tree;
+  return boundedParse(parser, lang, text, null, msPerMB);
 }
 
 /**
@@ -112,7 +142,12 @@ export interface HostChange {
  * one is kept. `owned`: the caller deletes the tree; otherwise it belongs to the cache (valid until the next call).
  * `change`: set when the tree was re-parsed from the kept one (`unchanged`: the kept tree was of the same text).
  */
-export function parseHostFile(lang: HostLanguage, path: string, text: string): { tree: Tree; owned: boolean; change?: HostChange; unchanged?: boolean } {
+export function parseHostFile(
+  lang: HostLanguage,
+  path: string,
+  text: string,
+  msPerMB = DEFAULT_PARSE_TIMEOUT_MS,
+): { tree: Tree; owned: boolean; change?: HostChange; unchanged?: boolean } {
   const prev = kept.get(path);
   if (prev && prev.lang === lang) {
     kept.delete(path);
@@ -120,11 +155,12 @@ export function parseHostFile(lang: HostLanguage, path: string, text: string): {
     if (prev.text !== text) {
       const edit = editBetween(prev.text, text);
       prev.tree.edit(edit);
-      const parser = parsers.get(lang)!;
-      const tree = parser.parse(text, prev.tree);
-      if (!tree) {
+      let tree: Tree;
+      try {
+        tree = boundedParse(parsers.get(lang)!, lang, text, prev.tree, msPerMB);
+      } catch (e) {
         prev.tree.delete();
-        throw new Error(`the ${lang} parser returned no tree`);
+        throw e;
       }
       // Read before the old tree goes: the extraction re-reads only there (and around the edit).
       change = { oldText: prev.text, edit, changed: tree.getChangedRanges(prev.tree) };
@@ -139,7 +175,7 @@ export function parseHostFile(lang: HostLanguage, path: string, text: string): {
     kept.delete(path);
     prev.tree.delete();
   }
-  const tree = parseHost(lang, text);
+  const tree = parseHost(lang, text, msPerMB);
   if (!parsedOnce.has(path)) {
     if (parsedOnce.size >= PARSED_ONCE_MAX) parsedOnce.clear();
     parsedOnce.add(path);
@@ -178,9 +214,12 @@ export function withEditedHostTree<T>(lang: HostLanguage, path: string, text: st
   }
   const copy = entry.tree.copy();
   copy.edit(editBetween(text, edited));
-  const tree = parsers.get(lang)!.parse(edited, copy);
-  copy.delete();
-  if (!tree) throw new Error(`the ${lang} parser returned no tree`);
+  let tree: Tree;
+  try {
+    tree = boundedParse(parsers.get(lang)!, lang, edited, copy, DEFAULT_PARSE_TIMEOUT_MS);
+  } finally {
+    copy.delete();
+  }
   try {
     return read(entry.tree, tree);
   } finally {

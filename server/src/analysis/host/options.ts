@@ -11,13 +11,27 @@ export interface EmbeddedOptions {
   tags: string[];
   /** Also take a literal that starts with a statement keyword and parses, when no API or marker says it is SQL. */
   keywordFallback: boolean;
+  /**
+   * How long the host-language parse of a file may take, in ms per MB of its text (at least this for a smaller
+   * file); a file whose parse runs longer is reported (host-parse-timeout), not read. 0: no bound.
+   */
+  parseTimeoutMs: number;
 }
+
+/**
+ * How long the parse of a host file may take, in ms per MB of its text (and at least this long for a smaller one):
+ * tree-sitter's error recovery on badly broken code can run for minutes on a few hundred KB (a mutated 325 KB Go
+ * file: 175 s), while real files parse at about 7 MB/s (corpus/apps: the slowest, 133 KB, in 19 ms). The default
+ * of `parseTimeoutMs`.
+ */
+export const DEFAULT_PARSE_TIMEOUT_MS = 500;
 
 export const DEFAULT_EMBEDDED_OPTIONS: EmbeddedOptions = {
   languages: { typescript: true, javascript: true, python: true, go: true, rust: true },
   calls: [],
   tags: [],
   keywordFallback: true,
+  parseTimeoutMs: DEFAULT_PARSE_TIMEOUT_MS,
 };
 
 /**

@@ -34,6 +34,7 @@ import { arrayAnyGin } from './array-any-gin';
 import { leadingWildcardLike } from './leading-wildcard-like';
 import { missingIndex } from './missing-index';
 import { coveringIndex } from './covering-index';
+import { hostParseTimeout } from './host-parse-timeout';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -72,6 +73,7 @@ export const RULES: readonly Rule[] = [
   missingIndex,
   coveringIndex,
   unusedSuppression,
+  hostParseTimeout,
 ];
 
 export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.meta.id));
