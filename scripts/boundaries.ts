@@ -116,9 +116,16 @@ export const RULES: Rules = {
       why: 'benchmarks and their reports are pure functions of a database, never of the UI',
     },
     {
+      name: 'database/data',
+      paths: ['database/data/'],
+      mayImport: ['database/connection', 'database/bench'],
+      forbiddenPackages: EDITOR_APIS,
+      why: "synthetic data for the schema a database holds, read from its catalog; it reuses the benchmarks' seeded PRNG and vector text",
+    },
+    {
       name: 'database',
       paths: ['database/index.ts'],
-      mayImport: ['database/connection', 'database/explain', 'database/bench'],
+      mayImport: ['database/connection', 'database/explain', 'database/bench', 'database/data'],
       forbiddenPackages: EDITOR_APIS,
       why: "the database side's public entry: what the extension and the CLI may use",
     },

@@ -162,7 +162,11 @@ class EmbeddedSession implements Session {
     return this.send(sql, params, true);
   }
 
-  private async send(sql: string, params: unknown[] | undefined, extended: boolean): Promise<QueryResult> {
+  copyFrom(sql: string, data: string): Promise<QueryResult> {
+    return this.send(sql, undefined, true, data);
+  }
+
+  private async send(sql: string, params: unknown[] | undefined, extended: boolean, copy?: string): Promise<QueryResult> {
     if (this.released) throw new DatabaseError('connection', 'this session was released');
     if (this.handle.dead) {
       throw new DatabaseError(
@@ -174,17 +178,24 @@ class EmbeddedSession implements Session {
     this.running = true;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const r = await this.handle.request({ op: 'query', sql, ...(params && params.length ? { params } : {}), ...(extended ? { extended } : {}) }, (ms) => {
-        if (ms > 0) {
-          timer = setTimeout(() => {
-            this.db.restart(
-              this.handle,
-              'timeout',
-              new DatabaseError('timeout', `canceling statement due to statement timeout (${ms} ms; the embedded database was restarted to stop it)`, '57014'),
-            );
-          }, ms);
-        }
-      });
+      const r = await this.handle.request(
+        { op: 'query', sql, ...(params && params.length ? { params } : {}), ...(extended ? { extended } : {}), ...(copy !== undefined ? { copy } : {}) },
+        (ms) => {
+          if (ms > 0) {
+            timer = setTimeout(() => {
+              this.db.restart(
+                this.handle,
+                'timeout',
+                new DatabaseError(
+                  'timeout',
+                  `canceling statement due to statement timeout (${ms} ms; the embedded database was restarted to stop it)`,
+                  '57014',
+                ),
+              );
+            }, ms);
+          }
+        },
+      );
       return r.result!;
     } finally {
       if (timer) clearTimeout(timer);

@@ -24,7 +24,8 @@ export type WorkerRequest =
    * sharedBuffers: PostgreSQL's shared_buffers (`16MB`), absent: the data directory's (initdb's 128MB).
    */
   | { id: number; op: 'init'; dataDir?: string; snapshotDir?: string; rebuild?: boolean; sharedBuffers?: string }
-  | { id: number; op: 'query'; sql: string; params?: unknown[]; extended?: boolean }
+  /** copy: the data of a `COPY … FROM '/dev/blob'` in the statement (PGlite reads it as the file /dev/blob). */
+  | { id: number; op: 'query'; sql: string; params?: unknown[]; extended?: boolean; copy?: string }
   | { id: number; op: 'reset'; discard?: boolean }
   | { id: number; op: 'close' };
 
@@ -215,7 +216,10 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       // The host arms its timer on 'started'; with no timeout there is nothing to arm and one message fewer.
       const timeoutMs = timeoutInSql(msg.sql) ?? current ?? 0;
       if (timeoutMs > 0) post({ id: msg.id, type: 'started', timeoutMs });
-      if (msg.extended || (msg.params && msg.params.length > 0)) {
+      if (msg.copy !== undefined) {
+        const r = await db.query<Record<string, unknown>>(msg.sql, [], { blob: new Blob([msg.copy]) });
+        post({ id: msg.id, type: 'ok', result: wireResult(r) });
+      } else if (msg.extended || (msg.params && msg.params.length > 0)) {
         // Extended protocol: one statement, whatever the text holds.
         const r = await db.query<Record<string, unknown>>(msg.sql, msg.params ?? []);
         // PGlite loses the error of a Parse that fails deep in the server (a very deeply nested statement) and

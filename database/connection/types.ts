@@ -16,6 +16,11 @@ export interface Session {
    * server refuses a text that holds two, however its settings make it lex the text.
    */
   statement(sql: string, params?: unknown[]): Promise<QueryResult>;
+  /**
+   * `COPY table (columns) FROM '/dev/blob'` with `data` (COPY's text format) as the file: the embedded database's
+   * bulk load. Absent on a PostgreSQL session (node-postgres has no COPY FROM STDIN without another package).
+   */
+  copyFrom?(sql: string, data: string): Promise<QueryResult>;
   /** Cancels the statement running on this session (pg: pg_cancel_backend from another connection). */
   cancel(): Promise<void>;
   /** Returns the connection; `broken` discards it (after an error that left it unusable). */
