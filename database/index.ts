@@ -20,3 +20,8 @@ export { leftBehindText, ScratchLedger } from './bench/scratch';
 export { type BenchReport, type HnswParams, isHnswReport, RLS_DEFAULTS, type RlsParams } from './bench/report-types';
 export { buildBenchErrorHtml, buildReportHtml, describeRlsScratch, isLocalHost, toCsv, toTextTable } from './bench/report-html';
 export { formatBytes } from './bench/report-svg';
+
+export { HEALTH_CHECKS } from './health/registry';
+export { DEFAULT_HEALTH_TIMEOUT_MS, type HealthReport, runHealth } from './health/run';
+export { healthToJson, healthToText } from './health/text';
+export { healthCheckMarkdown, healthIndexMarkdown } from './health/docs';

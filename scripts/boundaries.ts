@@ -123,9 +123,16 @@ export const RULES: Rules = {
       why: "synthetic data for the schema a database holds, read from its catalog; it reuses the benchmarks' seeded PRNG and vector text",
     },
     {
+      name: 'database/health',
+      paths: ['database/health/'],
+      mayImport: ['database/connection'],
+      forbiddenPackages: EDITOR_APIS,
+      why: "the tuning guide's checks of a live server read its catalog and statistics over a connection, in read-only transactions, and know no UI",
+    },
+    {
       name: 'database',
       paths: ['database/index.ts'],
-      mayImport: ['database/connection', 'database/explain', 'database/bench', 'database/data'],
+      mayImport: ['database/connection', 'database/explain', 'database/bench', 'database/data', 'database/health'],
       forbiddenPackages: EDITOR_APIS,
       why: "the database side's public entry: what the extension and the CLI may use",
     },
