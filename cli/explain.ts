@@ -432,7 +432,7 @@ type DdlStatement = Parameters<typeof loadSchema>[1][number];
  * subfolder that has a `.pgperf.json` of its own (a separate project, with its own schema) and those under test,
  * fixture and build folders — read only when the rest holds no DDL at all.
  */
-async function workspaceDdl(io: ExplainIo): Promise<WorkspaceDdl> {
+export async function workspaceDdl(io: Pick<ExplainIo, 'cwd'>): Promise<WorkspaceDdl> {
   const config = workspaceConfig(io.cwd);
   const notes: string[] = [];
   const paths = collectFiles(['.'], io.cwd, config.include, config.exclude).filter((p) => languageEnabled(p, config.embedded));
@@ -473,7 +473,7 @@ function ownProjectFiles(paths: readonly string[], cwd: string): string[] {
 /** Reads and parses `paths` and returns their DDL in dependency order (a file that cannot be read is a note). */
 async function readDdl(
   paths: readonly string[],
-  io: ExplainIo,
+  io: Pick<ExplainIo, 'cwd'>,
   config: ReturnType<typeof workspaceConfig>,
   notes: string[],
 ): Promise<Omit<WorkspaceDdl, 'notes'>> {
@@ -501,7 +501,7 @@ async function readDdl(
 }
 
 /** Loads the workspace DDL into the embedded database and says so on stderr, with the notes of its reading. */
-async function loadWorkspaceDdl(db: Database, ddl: WorkspaceDdl, io: ExplainIo): Promise<void> {
+export async function loadWorkspaceDdl(db: Database, ddl: WorkspaceDdl, io: Pick<ExplainIo, 'err'>): Promise<void> {
   for (const note of ddl.notes) io.err(`pgperf: ${note}\n`);
   const { statements, files } = ddl;
   if (statements.length === 0) {

@@ -69,6 +69,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     const { benchCommand } = await import('./bench');
     return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
   }
+  if (command === 'health') {
+    const { healthCommand } = await import('./health');
+    return await healthCommand(rest, io);
+  }
   if (command === 'rules') return rules(rest, io);
   if (command === 'docs') return docs(rest, io);
   if (command === 'lsp') return lsp(rest);

@@ -60,6 +60,20 @@ const BENCH_COMMON = `      Database: DATABASE_URL or PG*, else the embedded dat
       that cannot be written) or a remote server without --yes, 130 cancelled.
 `;
 
+const HEALTH = `  pgperf health [--format text|json] [--check ID]… [--timeout MS] [--ram SIZE] [--storage ssd|hdd]
+      Check a running database against the tuning guide: cache hit ratio, unused and duplicate indexes, bloat,
+      dead tuples and autovacuum, long-running and idle-in-transaction sessions, connections, lock waits, top
+      statements (pg_stat_statements), future partitions, memory and planner settings, HNSW index size
+      (docs/health lists them). Database: DATABASE_URL or PG*, else the embedded database with the current
+      folder's DDL (only the catalog checks run there). Every query is read-only (BEGIN READ ONLY, rolled back)
+      with --timeout as each check's statement_timeout (default 5000 ms); fix SQL is printed, never run. A check
+      lacking a privilege, an extension or a fact is skipped with the reason. --ram (e.g. 16GB; default: this
+      machine's when the server is local) and --storage judge shared_buffers, effective_cache_size,
+      random_page_cost and effective_io_concurrency. --format json: docs/health/README.md gives its shape.
+      pgperf health docs <folder> writes the checks' pages.
+      Exit code: 0 no error-severity finding, 1 one (or a check that failed), 2 bad usage or connection error.
+`;
+
 const RULES = `  pgperf rules [--format text|json]   List the rules with their category and default severity.
 `;
 
@@ -76,6 +90,7 @@ const SECTIONS: Record<string, string> = {
   bench: BENCH_HNSW + BENCH_RLS + BENCH_COMMON,
   'bench hnsw': BENCH_HNSW + BENCH_COMMON,
   'bench rls': BENCH_RLS + BENCH_COMMON,
+  health: HEALTH,
   rules: RULES,
   docs: DOCS,
   lsp: LSP,
@@ -84,7 +99,7 @@ const SECTIONS: Record<string, string> = {
 export const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files and the SQL in application code
 
 Usage:
-${LINT}${EXPLAIN}${BENCH_HNSW}${BENCH_RLS}${BENCH_COMMON}${RULES}${DOCS}${LSP}  pgperf <command> --help            Help on one command (also: pgperf help <command>).
+${LINT}${EXPLAIN}${BENCH_HNSW}${BENCH_RLS}${BENCH_COMMON}${HEALTH}${RULES}${DOCS}${LSP}  pgperf <command> --help            Help on one command (also: pgperf help <command>).
   pgperf --version | --help
 `;
 
