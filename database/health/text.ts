@@ -5,7 +5,7 @@ const MARK = { ok: 'ok', findings: '!!', skipped: '--', failed: 'XX' } as const;
 
 export function healthToText(report: HealthReport): string {
   const { database: d, summary: s } = report;
-  const lines = [`pgperf health: ${d.label} (PostgreSQL ${d.serverVersion}, as ${d.user})`, ''];
+  const lines = [`pgperf health: ${d.label} (${d.serverVersion}, as ${d.user})`, ''];
   for (const c of report.checks) {
     const head = `${MARK[c.status]} ${c.id}`;
     if (c.status === 'ok') lines.push(`${head}: ok`);

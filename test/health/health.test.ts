@@ -4,6 +4,9 @@
  * check that waits past its statement_timeout fails alone; hostile names are quoted; nothing is changed; and the
  * CLI's exit codes and JSON shape.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -226,6 +229,32 @@ describe('pgperf health usage and connection errors', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.out).toBe('');
+    }
+  });
+
+  it('--help prints its usage only; an unknown option is one line, exit 2', async () => {
+    const help = await cli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^Usage:\n {2}pgperf health \[--format text\|json\] \[--check ID\]…/);
+    expect(help.out).not.toContain('pgperf lint');
+    const bogus = await cli(['--bogus'], {});
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toMatch(/^pgperf: unknown option "--bogus" for pgperf health .*\n$/);
+  });
+
+  it('pgperf health docs writes one page per check and the index; onto a file it is one line, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgperf-health-docs-'));
+    try {
+      const ok = await cli(['docs', join(dir, 'out')], {});
+      expect(ok.code).toBe(0);
+      expect(readdirSync(join(dir, 'out')).sort()).toEqual(['README.md', ...HEALTH_CHECKS.map((c) => `${c.id}.md`)].sort());
+      writeFileSync(join(dir, 'file'), 'x');
+      const bad = await cli(['docs', join(dir, 'file')], {});
+      expect(bad.code).toBe(2);
+      expect(bad.err.trim().split('\n')).toHaveLength(1);
+      expect(readFileSync(join(dir, 'file'), 'utf8')).toBe('x');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
