@@ -60,7 +60,8 @@ async function learnFacts(db: Database, options: HealthOptions, timeoutMs: numbe
   return readOnly(db, timeoutMs, async (s) => {
     const { rows } = await s.query(
       `SELECT current_user AS who, r.rolsuper AS superuser,
-              (r.rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')) AS read_all_stats
+              (r.rolsuper OR CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_read_all_stats')
+                THEN pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') ELSE false END) AS read_all_stats
          FROM pg_roles r WHERE r.rolname = current_user`,
     );
     const ext = await s.query(`SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace`);
