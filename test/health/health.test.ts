@@ -283,6 +283,14 @@ describe('pgperf health once tuned', () => {
     expect(report.summary).toEqual({ error: 0, warning: 0, info: 0, skipped: 1, failed: 0 });
   });
 
+  it('a check newer than the server is skipped with the version it needs', async () => {
+    // The same server, reporting itself as 13: lock-waits reads pg_locks.waitstart (14+).
+    const as13: Database = Object.create(db, { serverVersion: { value: async () => ({ num: 130012, text: 'PostgreSQL 13.12' }) } }) as Database;
+    const r = await runHealth(as13, { checks: ['lock-waits', 'top-queries'] });
+    expect(byId(r, 'lock-waits')).toMatchObject({ status: 'skipped', reason: 'needs PostgreSQL 14 or later (the server is PostgreSQL 13.12)' });
+    expect(byId(r, 'top-queries').status).toBe('ok');
+  });
+
   it('pgperf health exits 0', async () => {
     const { code, err } = await cli(['--ram', '1GB', '--storage', 'ssd'], { DATABASE_URL: cluster.url('postgres', 'app') });
     expect(err).toMatch(/^pgperf: database: 127\.0\.0\.1:\d+\/app \(from DATABASE_URL\)\n$/);
