@@ -7,6 +7,7 @@
 import { withSession } from '../connection/session';
 import { DatabaseError, type Database, type Session } from '../connection/types';
 import { HEALTH_CHECKS } from './registry';
+import { HEALTH_QUERY_MARK } from './sql';
 import type { HealthCheck, HealthFacts, HealthFinding, HealthSeverity } from './types';
 
 export interface HealthOptions {
@@ -55,6 +56,15 @@ async function readOnly<T>(db: Database, timeoutMs: number, work: (s: Session) =
   });
 }
 
+function marked(s: Session): Session {
+  return {
+    query: (sql, params) => s.query(HEALTH_QUERY_MARK + sql, params),
+    statement: (sql, params) => s.statement(HEALTH_QUERY_MARK + sql, params),
+    cancel: () => s.cancel(),
+    release: (broken) => s.release(broken),
+  };
+}
+
 async function learnFacts(db: Database, options: HealthOptions, timeoutMs: number): Promise<HealthFacts> {
   const version = await db.serverVersion();
   return readOnly(db, timeoutMs, async (s) => {
@@ -101,7 +111,7 @@ async function runCheck(db: Database, check: HealthCheck, facts: HealthFacts, ti
     });
   }
   try {
-    const outcome = await readOnly(db, timeoutMs, (session) => check.run({ ...facts, session }));
+    const outcome = await readOnly(db, timeoutMs, (session) => check.run({ ...facts, session: marked(session) }));
     if ('skipped' in outcome) return done({ ...base, status: 'skipped', reason: outcome.skipped });
     return done({ ...base, status: outcome.findings.length ? 'findings' : 'ok', findings: outcome.findings, notes: outcome.notes ?? [] });
   } catch (e) {

@@ -49,3 +49,9 @@ export function queryText(v: unknown, max = 200): string | null {
 
 /** The schemas a user's objects live in: not the system's. */
 export const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'`;
+
+/**
+ * Leads every statement a check sends, so that pg_stat_statements and pg_stat_activity show them as pgperf's and
+ * top-queries leaves them out.
+ */
+export const HEALTH_QUERY_MARK = '/* pgperf health */ ';

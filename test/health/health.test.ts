@@ -144,6 +144,7 @@ describe('pgperf health on an unhealthy PostgreSQL 15', () => {
     expect(byId(report, 'lock-waits').findings[0].evidence).toMatchObject({ lockType: 'transactionid', blockedBy: String(held!.idlePid) });
     expect(byId(report, 'connections').findings[0].evidence.maxConnections).toBe(20);
     expect(byId(report, 'top-queries').findings.map((f) => f.evidence.query)).toContain('SELECT pg_sleep($1)');
+    expect(byId(report, 'top-queries').findings.filter((f) => String(f.evidence.query).includes('pgperf health'))).toEqual([]);
     const partition = byId(report, 'future-partitions').findings[0];
     expect(partition.severity).toBe('error');
     expect(partition.fix).toMatch(
@@ -276,6 +277,11 @@ describe('pgperf health once tuned', () => {
     db = openPostgres(cluster.url('postgres', 'app'));
     report = await runHealth(db, { ramBytes: RAM, storage: 'ssd' });
   }, 120_000);
+
+  it("the health run's own statements are in pg_stat_statements, marked, and top-queries leaves them out", async () => {
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_statements WHERE query LIKE '/* pgperf health */ %'`);
+    expect(rows[0].n).toBeGreaterThan(5);
+  });
 
   it('no check fires', () => {
     const fired = report.checks.filter((c) => c.status !== 'ok').map((c) => `${c.id}: ${c.status} ${c.reason ?? ''} ${JSON.stringify(c.findings)}`);

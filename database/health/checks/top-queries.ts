@@ -1,6 +1,6 @@
 import { DatabaseError } from '../../connection/types';
 import { type HealthCheck, skipped } from '../types';
-import { num, queryText, quoteIdentIfNeeded, str } from '../sql';
+import { HEALTH_QUERY_MARK, num, queryText, quoteIdentIfNeeded, str } from '../sql';
 
 /** The slowest p99 target of the guide's latency table (temporal point-in-time query). */
 const MEAN_MS = 25;
@@ -37,8 +37,9 @@ export const topQueries: HealthCheck = {
         `SELECT queryid::text AS queryid, calls::float8 AS calls, total_exec_time::float8 AS total_ms, mean_exec_time::float8 AS mean_ms,
                 rows::float8 AS rows, r.rolname, query
            FROM ${quoteIdentIfNeeded(schema)}.pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid
-          WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.query NOT LIKE $1
           ORDER BY total_exec_time DESC LIMIT ${TOP}`,
+        [`${HEALTH_QUERY_MARK.replace(/[%_\\]/g, '\\$&')}%`],
       ));
     } catch (e) {
       // 55000: the extension is created but the library is not in shared_preload_libraries.
