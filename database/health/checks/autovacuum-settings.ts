@@ -20,7 +20,7 @@ export const autovacuumSettings: HealthCheck = {
     why: "With the defaults autovacuum waits until 20 % of a table is dead (and analyzes at 10 % changed): on a big table that is updated all the time that is millions of dead rows, and plans made from statistics that are days old. The guide sets a table's own thresholds to 5 % and 2 % for its high-write tables. Here a table is high-write when it has at least 10,000 live rows and had at least 10,000 updates and deletes since the statistics were reset, and at least as many as it has live rows (it was rewritten once over).",
     fix: '`ALTER TABLE … SET (autovacuum_vacuum_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.02)`: the table then carries its own thresholds (the guide adds a higher `autovacuum_vacuum_cost_limit` for the busiest ones, and 0.02 / 0.01 for monthly partitions of an event log).',
     notApplicable:
-      'A small table that is rewritten often but stays a few thousand rows (the default thresholds are small numbers there); an append-only table (inserts only: PostgreSQL 13+ vacuums it by autovacuum_vacuum_insert_scale_factor, not checked here). A table whose server-wide scale factor is already 0.05 or less needs no setting of its own.',
+      'A table under 10,000 live rows, however often it is rewritten (not reported: the default thresholds are small numbers there); an append-only table (inserts only: PostgreSQL 13+ vacuums it by autovacuum_vacuum_insert_scale_factor, not checked here). A table whose server-wide scale factor is already 0.05 or less needs no setting of its own.',
   },
   async run({ session }) {
     const { rows } = await session.query(
