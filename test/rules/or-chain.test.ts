@@ -46,6 +46,17 @@ describe(RULE, () => {
     );
   });
 
+  it('a long chain: the message and the fix title show its ends, the fix writes every value', () => {
+    const values = Array.from({ length: 5_000 }, (_, i) => i);
+    const sql = `SELECT * FROM t WHERE ${values.map((v) => `a = ${v}`).join(' OR ')};`;
+    const [f] = findings(sql, RULE);
+    expect(f.message).toContain('`a` is compared with 5000 values');
+    expect(f.message).toContain('a = ANY(ARRAY[0, 1, 2, … 4,996 more …, 4999])');
+    expect(f.message.length).toBeLessThan(400);
+    expect(f.fix!.title).toBe('Rewrite as a = ANY(ARRAY[0, 1, 2, … 4,996 more …, 4999])');
+    expect(applyFix(sql, RULE)).toBe(`SELECT * FROM t WHERE a = ANY(ARRAY[${values.join(', ')}]);`);
+  });
+
   it('fix: parenthesised and reversed arms', () => {
     expect(applyFix('SELECT * FROM t WHERE (a = 1) OR 2 = a OR (b IS NULL);', RULE)).toBe('SELECT * FROM t WHERE a = ANY(ARRAY[1, 2]) OR (b IS NULL);');
     expect(applyFix('SELECT * FROM t WHERE b IS NULL OR t.a = 1::int8 OR t.a = 2::int8;', RULE)).toBe(

@@ -110,25 +110,32 @@ export function eachObject(root: unknown, visit: (n: Node) => void): void {
   }
 }
 
-function extremeLocation(root: unknown, pick: (a: number, b: number) => boolean): number {
-  let best = -1;
-  eachObject(root, (n) => {
-    for (const k of ['location', 'stmt_location']) {
-      const v = n[k];
-      if (typeof v === 'number' && v >= 0 && (best < 0 || pick(v, best))) best = v;
+/**
+ * The smallest and largest source locations anywhere in the subtree, [-1, -1] when it has none. One pass without a
+ * callback: span() asks this for every term of a chain that can be tens of thousands long.
+ */
+export function locationBounds(root: unknown): [number, number] {
+  let lo = -1;
+  let hi = -1;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (!cur || typeof cur !== 'object') continue;
+    if (Array.isArray(cur)) {
+      for (const v of cur) stack.push(v);
+      continue;
     }
-  });
-  return best;
-}
-
-/** The smallest source location anywhere in the subtree, or -1. */
-export function minLocation(n: unknown): number {
-  return extremeLocation(n, (a, b) => a < b);
-}
-
-/** The largest source location anywhere in the subtree, or -1. */
-export function maxLocation(n: unknown): number {
-  return extremeLocation(n, (a, b) => a > b);
+    for (const k in cur) {
+      const v = (cur as Record<string, unknown>)[k];
+      if (typeof v === 'number') {
+        if ((k === 'location' || k === 'stmt_location') && v >= 0) {
+          if (lo < 0 || v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      } else if (v && typeof v === 'object') stack.push(v);
+    }
+  }
+  return [lo, hi];
 }
 
 /** `[{String:{sval:'a'}}, {String:{sval:'b'}}]` → `['a', 'b']`. */

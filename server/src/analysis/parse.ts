@@ -11,7 +11,7 @@ export type DeferredParseResult = DeferredParseOk | ParseFail;
 import { OffsetMap, SourceText } from './source';
 import { semicolonMaySplit, splitPlain, splitStatements, type Piece } from './split';
 import { balancedSpan, extendEnd, isComment, tokenize, tokenIndexAt, type EndHints, type Token } from './tokens';
-import { indexNodes, maxLocation, minLocation, walk, type Node } from './ast';
+import { indexNodes, locationBounds, walk, type Node } from './ast';
 import { replaceTemplates, type TemplatePattern, type TemplateRegion } from './templates';
 import { bodyQueries } from './plpgsql';
 import { HostView } from './embedded';
@@ -168,8 +168,7 @@ export class Statement {
    * token stream (the parser gives only start locations; see extendEnd), widened to balance brackets.
    */
   span(node: Node): { start: number; end: number } | undefined {
-    const lo = minLocation(node);
-    const hi = maxLocation(node);
+    const [lo, hi] = locationBounds(node);
     if (lo < 0) return undefined;
     const tokens = this.codeTokens();
     if (tokens.length === 0) return undefined;
