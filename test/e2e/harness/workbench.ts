@@ -48,6 +48,25 @@ export async function goTo(page: Page, line: number, column = 1): Promise<void> 
 }
 
 /** Picks the quick-pick row whose label contains `label`. */
+/**
+ * Opens the light bulb's menu at the cursor and returns its row titled `title`. Ctrl+. pressed before the server has
+ * answered the code-action request (a loaded machine) shows "No code actions available" and never updates: the
+ * menu is closed and asked for again, three times at most.
+ */
+export async function quickFix(page: Page, title: string): Promise<Locator> {
+  const action = page.locator('.action-widget .monaco-list-row', { hasText: title });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+.');
+    try {
+      await action.waitFor({ timeout: 15_000 });
+      return action;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 export async function pickItem(page: Page, label: string): Promise<void> {
   const row = quickInput(page).locator('.monaco-list-row', { hasText: label }).first();
   await row.waitFor();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { openWorkbench, type Workbench } from '../harness/code-server';
 import { artifactsDir } from '../harness/runtime';
-import { editorText, goTo, openFile, screenshot } from '../harness/workbench';
+import { editorText, goTo, openFile, quickFix, screenshot } from '../harness/workbench';
 
 const SHOTS = artifactsDir('embedded');
 /** Where OFFSET $1 is in src/posts.ts: line 17, columns 16–24 (1-based), inside the template literal. */
@@ -99,9 +99,7 @@ describe('pgperf on SQL in a TypeScript file (code-server + Chromium, the packag
 
   it('applies the keyset-pagination quick fix from the light bulb inside the template literal', async () => {
     await goTo(page, OFFSET_LINE, OFFSET_COLUMN + 2);
-    await page.keyboard.press('Control+.');
-    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Use keyset pagination' });
-    await action.waitFor();
+    const action = await quickFix(page, 'Use keyset pagination');
     expect(await action.innerText()).toMatch(/add id > \$1/);
     await screenshot(page, SHOTS, 'embedded-quick-fix', { readme: true });
     await action.click();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openWorkbench, type Workbench } from '../harness/code-server';
 import { artifactsDir } from '../harness/runtime';
-import { answerInput, editorText, goTo, openFile, pickItem, quickInputHidden, runCommand, screenshot, visibleWebview } from '../harness/workbench';
+import { answerInput, editorText, goTo, openFile, pickItem, quickFix, quickInputHidden, runCommand, screenshot, visibleWebview } from '../harness/workbench';
 
 const SHOTS = artifactsDir('ui');
 
@@ -39,9 +39,7 @@ describe('pgperf in VS Code (code-server + Chromium, the packaged .vsix)', () =>
 
   it('applies the keyset-pagination quick fix from the light bulb', async () => {
     await goTo(page, 4, 38);
-    await page.keyboard.press('Control+.');
-    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Use keyset pagination' });
-    await action.waitFor();
+    const action = await quickFix(page, 'Use keyset pagination');
     await screenshot(page, SHOTS, 'quick-fix', { readme: true });
     await action.click();
     await expect.poll(() => editorText(page)).toContain("created_at >= '2026-11-01' AND created_at < $1");
