@@ -29,6 +29,7 @@ import { ParsedFile, type Statement } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
 import { parseCommand } from './args';
 import { workspaceConfig } from './config';
+import { fillAndReport, parseRowCount, parseSeed } from './data';
 import { onTerminationSignals, type SignalTarget } from './signals';
 
 export interface ExplainIo {
@@ -42,7 +43,7 @@ export interface ExplainIo {
   signals?: SignalTarget;
 }
 
-const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] (SQL | --file F [--line N])`;
+const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] [--data N [--seed S]] (SQL | --file F [--line N])`;
 
 /** Thrown by the confirm callback when consent was needed and the flags do not give it. */
 class NeedsYes extends Error {
@@ -93,6 +94,8 @@ const EXPLAIN_OPTIONS = {
   timeout: { type: 'string' },
   file: { type: 'string' },
   line: { type: 'string' },
+  data: { type: 'string' },
+  seed: { type: 'string' },
 } as const;
 
 /** The command line, checked: the options, the SQL words, the output format and the statement_timeout. */
@@ -101,6 +104,8 @@ interface ExplainRequest {
   positionals: string[];
   format: 'text' | 'json';
   timeoutMs: number;
+  /** --data N: rows per table of synthetic data loaded into the embedded database first, with --seed. */
+  data?: { rows: number; seed: number };
 }
 
 export async function explainCommand(args: string[], io: ExplainIo): Promise<number> {
@@ -112,15 +117,18 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   if (values.line !== undefined && values.file === undefined) throw new UsageError('--line needs --file');
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give the SQL or --file, not both');
   if (values.file === undefined && positionals.length === 0) throw new UsageError(`explain needs a statement: ${EXPLAIN_USAGE}`);
+  if (values.seed !== undefined && values.data === undefined) throw new UsageError('--seed needs --data');
+  const data =
+    values.data === undefined ? undefined : { rows: parseRowCount('--data', values.data), seed: values.seed === undefined ? 1 : parseSeed(values.seed) };
 
   const env = io.env ?? process.env;
   // Without DATABASE_URL / PG*, the embedded database starts in its thread now, while this one parses the
   // statement and the workspace DDL (half a second less on two cores); it is closed unused when the statement is
   // refused below.
-  const embedded = usesEmbedded(env) ? openEmbedded({ sharedBuffers: EXPLAIN_SHARED_BUFFERS }) : undefined;
+  const embedded = usesEmbedded(env) ? openEmbedded({ sharedBuffers: data ? DATA_SHARED_BUFFERS : EXPLAIN_SHARED_BUFFERS }) : undefined;
   embedded?.catch(() => undefined); // awaited below; never an unhandled rejection
   try {
-    return await explainStatement({ values, positionals, format, timeoutMs }, io, env, embedded);
+    return await explainStatement({ values, positionals, format, timeoutMs, ...(data ? { data } : {}) }, io, env, embedded);
   } finally {
     await embedded?.then(
       (d) => d.close(),
@@ -134,6 +142,8 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
  * shared memory is all resident from the start (initdb's 128MB would be a quarter of the process).
  */
 const EXPLAIN_SHARED_BUFFERS = '16MB';
+/** With --data the tables hold rows: initdb's default, so that a table of 100,000 rows is read from shared buffers as a warm server would. */
+const DATA_SHARED_BUFFERS = '128MB';
 
 /** Whether the environment names no database (then EXPLAIN runs on the embedded one); settings that do not parse are reported later. */
 function usesEmbedded(env: Record<string, string | undefined>): boolean {
@@ -168,6 +178,9 @@ async function explainStatement(
   const generic = values.generic || (maxParam > 0 && params.length === 0);
   const paramList = maxParam === 1 ? '$1' : `$1…$${maxParam}`;
   checkSettings(env);
+  // The generator commits its rows: into the embedded database, dropped at exit, never into the user's server.
+  if (request.data && !embedded)
+    throw new UsageError('--data fills the embedded database only; unset DATABASE_URL / PG* to use it (pgperf data --yes fills a server)');
   await checkExplainable(sql);
   if (generic && maxParam > 0 && !values.generic) io.err(`pgperf: no --param for ${paramList}: showing the generic plan\n`);
 
@@ -181,6 +194,7 @@ async function explainStatement(
       db = await (embedded ?? openEmbedded({ sharedBuffers: EXPLAIN_SHARED_BUFFERS }));
       io.err(`pgperf: database: ${db.label} — no DATABASE_URL or PG* variables, using the embedded database\n`);
       await loadWorkspaceDdl(db, ddl, io);
+      if (request.data && (await fillAndReport(db, request.data.rows, request.data.seed, io)).cancelled) return 130;
     }
     const handle = startExplain(db, {
       sql,

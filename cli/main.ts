@@ -69,6 +69,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     const { benchCommand } = await import('./bench');
     return await benchCommand(rest, { ...io, errIsTty: !!process.stderr.isTTY });
   }
+  if (command === 'data') {
+    const { dataCommand } = await import('./data');
+    return await dataCommand(rest, { ...io, signals: process });
+  }
   if (command === 'health') {
     const { healthCommand } = await import('./health');
     return await healthCommand(rest, io);

@@ -24,7 +24,7 @@ const LINT = `  pgperf lint [paths…] [--format text|json|sarif] [--config file
 `;
 
 const EXPLAIN = `  pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--allow-irreversible]
-                 [--timeout MS] (SQL | --file F [--line N])
+                 [--timeout MS] [--data N [--seed S]] (SQL | --file F [--line N])
       EXPLAIN (with --analyze: EXPLAIN (ANALYZE, BUFFERS)) one statement and print the plan as a tree with
       findings, or --format json: { "database", "plan", "findings": [{ "rule", "node", "message" }] }.
       F may be a host file (.ts, .py, .go, .rs, …): N is a line of the SQL string, and the values interpolated
@@ -34,6 +34,9 @@ const EXPLAIN = `  pgperf explain [--analyze] [--yes] [--format text|json] [--ge
       rolled back; a statement that writes needs --yes (no prompt when stdin is not a terminal), and one with an
       effect a rollback cannot undo --yes --allow-irreversible. $n parameters: one --param each (NULL for null),
       or none for the generic plan. --timeout: statement_timeout in ms (default 30000, 0 for none).
+      --data N: fill the embedded database's tables with synthetic rows first (N per table, a partitioned table
+      2N, a table with a vector column at most 5000; --seed S, default 1, gives the same rows again), then
+      ANALYZE; what was loaded goes to stderr. Embedded database only.
       Exit code: 0 plan printed, 1 database error, 2 bad usage (a statement EXPLAIN cannot run, database
       settings that do not parse) or a write without --yes, 130 interrupted.
 `;
@@ -74,6 +77,15 @@ const HEALTH = `  pgperf health [--format text|json] [--check ID]… [--timeout 
       Exit code: 0 no error-severity finding, 1 one (or a check that failed), 2 bad usage or connection error.
 `;
 
+const DATA = `  pgperf data [--rows N] [--seed S] [--format text|json] [--yes]
+      Fill every table with synthetic rows honouring types, keys, foreign keys, CHECKs, enums and vectors (N per
+      table, default 1000; --seed S, default 1, repeats the same rows), then ANALYZE; per table on stderr, the
+      total (--format json: rows, seconds, rowsPerSecond, filled, unfilled) on stdout. Without DATABASE_URL / PG*
+      the embedded database with the current folder's DDL (a check that the schema can be filled; it is dropped
+      at exit); a server's tables keep the rows, so that needs --yes.
+      Exit code: 0 loaded, 1 database error, 2 bad usage or a server without --yes, 130 interrupted (rolled back).
+`;
+
 const RULES = `  pgperf rules [--format text|json]   List the rules with their category and default severity.
 `;
 
@@ -91,6 +103,7 @@ const SECTIONS: Record<string, string> = {
   'bench hnsw': BENCH_HNSW + BENCH_COMMON,
   'bench rls': BENCH_RLS + BENCH_COMMON,
   health: HEALTH,
+  data: DATA,
   rules: RULES,
   docs: DOCS,
   lsp: LSP,
@@ -99,7 +112,7 @@ const SECTIONS: Record<string, string> = {
 export const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files and the SQL in application code
 
 Usage:
-${LINT}${EXPLAIN}${BENCH_HNSW}${BENCH_RLS}${BENCH_COMMON}${HEALTH}${RULES}${DOCS}${LSP}  pgperf <command> --help            Help on one command (also: pgperf help <command>).
+${LINT}${EXPLAIN}${BENCH_HNSW}${BENCH_RLS}${BENCH_COMMON}${HEALTH}${DATA}${RULES}${DOCS}${LSP}  pgperf <command> --help            Help on one command (also: pgperf help <command>).
   pgperf --version | --help
 `;
 

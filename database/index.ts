@@ -1,6 +1,6 @@
 /**
  * The database side's public entry: connections (PostgreSQL and the embedded PGlite), EXPLAIN and its safety
- * gate, and the benchmarks with their reports. The VS Code extension and the CLI import this file only, never a
+ * gate, the benchmarks with their reports, synthetic data and the health checks. The VS Code extension and the CLI import this file only, never a
  * file inside (ARCHITECTURE.md); nothing here imports `vscode`, the language server or the UI.
  */
 export { type Database, DatabaseError } from './connection/types';
@@ -25,3 +25,5 @@ export { HEALTH_CHECKS } from './health/registry';
 export { DEFAULT_HEALTH_TIMEOUT_MS, type HealthReport, runHealth } from './health/run';
 export { healthToJson, healthToText } from './health/text';
 export { healthCheckMarkdown, healthIndexMarkdown } from './health/docs';
+
+export { type DataResult, fillDatabase } from './data/generate';
