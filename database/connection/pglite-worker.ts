@@ -207,9 +207,11 @@ async function handle(msg: WorkerRequest, post: (r: WorkerResponse) => void): Pr
       if (!db) throw new Error('the embedded database is not started');
       // The session's statement_timeout changes only through statements that name it or end a transaction
       // (SET LOCAL reverts): asked again only after one of those, not before every query.
+      // In a transaction a failed statement aborted, SHOW fails too, and its error would replace the one the
+      // caller is rolling back from: only ROLLBACK (TO SAVEPOINT) runs there, and it needs no timer.
       if (sessionTimeoutMs === undefined) {
-        const st = await db.query<{ statement_timeout: string }>('show statement_timeout');
-        sessionTimeoutMs = timeoutSettingMs(st.rows[0]?.statement_timeout ?? '0');
+        const st = await db.query<{ statement_timeout: string }>('show statement_timeout').catch(() => undefined);
+        if (st) sessionTimeoutMs = timeoutSettingMs(st.rows[0]?.statement_timeout ?? '0');
       }
       const current = sessionTimeoutMs;
       if (MAY_CHANGE_TIMEOUT.test(msg.sql)) sessionTimeoutMs = undefined;

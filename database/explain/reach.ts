@@ -363,8 +363,9 @@ export async function reachedEffects(session: Session, sql: string, cls: Classif
   try {
     let types: string[] = [];
     if (cls.maxParam > 0) {
-      prepared = probeName();
-      await statementOrThrow(session, `PREPARE ${prepared} AS\n${sql}`, [], true);
+      const name = probeName();
+      await statementOrThrow(session, `PREPARE ${name} AS\n${sql}`, [], true);
+      prepared = name; // only once it exists: DEALLOCATE of a name never prepared would hide the PREPARE's error
       const r = await session.statement(
         'SELECT p.parameter_types::pg_catalog.text[] AS types FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) $1',
         [prepared],
