@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openEmbedded } from '../database/index';
-import { databaseFromEnv, type Env, targetFromEnv } from '../database/index';
+import { databaseFromEnv, type Env } from '../database/index';
 import { type Database, DatabaseError } from '../database/index';
 import { DEFAULT_HNSW_PARAMS, estimateScratchBytes, isLocal, resolveHnswParams, runHnswSweep } from '../database/index';
 import { describeRlsScratch, isLocalHost, toCsv, toTextTable } from '../database/index';
@@ -22,6 +22,7 @@ import { type BenchReport, type HnswParams, RLS_DEFAULTS, type RlsParams } from 
 import { runRlsBenchmark } from '../database/index';
 import { leftBehindText, ScratchLedger } from '../database/index';
 import { UsageError } from '../server/src/files';
+import { serverTarget } from './target';
 import { checkDistinctOutputs, HelpRequested, parseCommand } from './args';
 import { onTerminationSignals } from './signals';
 
@@ -179,13 +180,7 @@ type Server = Omit<Chosen, 'db'> & { open: () => Database };
  * the user's to fix: a usage error, before anything connects or is created.
  */
 function chooseServer(env: Env): Server | undefined {
-  let target;
-  try {
-    target = targetFromEnv(env);
-  } catch (e) {
-    if (e instanceof DatabaseError) throw new UsageError(e.message);
-    throw e;
-  }
+  const target = serverTarget(env);
   if (!target) return undefined;
   const host = typeof target.config.host === 'string' ? target.config.host : undefined;
   return { local: isLocalHost(host), source: target.source, open: () => databaseFromEnv(env)! };

@@ -8,11 +8,12 @@
  * failure of the run); 1 database error; 2 bad usage, a server without --yes; 130 interrupted (the load is rolled
  * back).
  */
-import { type Database, type DataResult, DatabaseError, databaseFromEnv, fillDatabase, openEmbedded, targetFromEnv } from '../database/index';
+import { type Database, type DataResult, DatabaseError, databaseFromEnv, fillDatabase, openEmbedded } from '../database/index';
 import { initParser } from '../server/src/analysis/index';
 import { UsageError } from '../server/src/files';
 import { parseCommand } from './args';
 import { loadWorkspaceDdl, workspaceDdl } from './explain';
+import { serverTarget } from './target';
 import { onTerminationSignals, type SignalTarget } from './signals';
 
 /** More than this per table is hours on the embedded database: a typo rather than a wish. */
@@ -97,13 +98,7 @@ export async function dataCommand(args: string[], io: DataIo): Promise<number> {
   const format = values.format!;
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format "${format}" (text or json)`);
   const env = io.env ?? process.env;
-  let target;
-  try {
-    target = targetFromEnv(env);
-  } catch (e) {
-    if (e instanceof DatabaseError) throw new UsageError(e.message);
-    throw e;
-  }
+  const target = serverTarget(env);
   if (target && !values.yes) {
     throw new UsageError(
       'data commits generated rows into every table of the database named by DATABASE_URL / PG*; pass --yes to do so (without those variables it fills the embedded database)',

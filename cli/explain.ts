@@ -27,6 +27,7 @@ import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
 import { ParsedFile, type Statement } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
+import { serverTarget } from './target';
 import { parseCommand } from './args';
 import { workspaceConfig } from './config';
 import { fillAndReport, parseRowCount, parseSeed } from './data';
@@ -272,12 +273,7 @@ async function withSignals(io: ExplainIo, handle: ReturnType<typeof startExplain
 
 /** DATABASE_URL / PG* that do not parse (not a URL, PGPORT=abc, …): the user's to fix, so a usage error. */
 function checkSettings(env: Record<string, string | undefined>): void {
-  try {
-    targetFromEnv(env);
-  } catch (e) {
-    if (e instanceof DatabaseError) throw new UsageError(e.message);
-    throw e;
-  }
+  serverTarget(env);
 }
 
 /**

@@ -11,11 +11,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Database, DatabaseError, databaseFromEnv, isLocalHost, openEmbedded, targetFromEnv } from '../database/index';
+import { type Database, DatabaseError, databaseFromEnv, isLocalHost, openEmbedded } from '../database/index';
 import { DEFAULT_HEALTH_TIMEOUT_MS, HEALTH_CHECKS, type HealthReport, healthCheckMarkdown, healthIndexMarkdown, runHealth } from '../database/index';
 import { healthToJson, healthToText } from '../database/index';
 import { initParser } from '../server/src/analysis/index';
 import { UsageError } from '../server/src/files';
+import { serverTarget } from './target';
 import { parseCommand } from './args';
 import { loadWorkspaceDdl, workspaceDdl } from './explain';
 
@@ -61,13 +62,7 @@ export async function healthCommand(args: string[], io: HealthIo): Promise<numbe
   if (storage !== undefined && storage !== 'ssd' && storage !== 'hdd') throw new UsageError(`--storage is ssd or hdd, not "${storage}"`);
 
   const env = io.env ?? process.env;
-  let target: ReturnType<typeof targetFromEnv>;
-  try {
-    target = targetFromEnv(env);
-  } catch (e) {
-    if (e instanceof DatabaseError) throw new UsageError(e.message);
-    throw e;
-  }
+  const target = serverTarget(env);
   let ram: { bytes: number; source: string } | undefined;
   if (values.ram !== undefined) ram = { bytes: parseRam(values.ram), source: '--ram' };
   else if (target && isLocalHost(typeof target.config.host === 'string' ? target.config.host : undefined)) {
