@@ -5,7 +5,10 @@
 // Usage: node bench/all.mjs [--quick] [--only lint,lsp] [--save bench/results.json]
 //   --quick: fewer runs of each (a check that the suite runs, not figures to quote)
 //   --save: also write the document there (the README table is generated from bench/results.json:
-//           node bench/all.mjs --readme)
+//           node bench/all.mjs --readme). With --only, the benchmarks run are merged into the saved document
+//           (their raw output, errors and seconds replaced, every figure recomputed from the raw outputs, the
+//           date and load of the merged run kept under `merged`), so one benchmark can be re-run without the
+//           others; a --quick run is never merged into a full one.
 //   --readme: write README.md's benchmark table from bench/results.json and exit (runs nothing)
 // Needs dist/ (npm run build) and ../shared/corpus beside the checkout; `explain` needs the local PostgreSQL.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchFigures, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from './suite.mjs';
+import { benchFigures, figuresOf, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from './suite.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const argv = process.argv.slice(2);
@@ -38,6 +41,20 @@ const unknown = (only ?? []).filter((b) => !SUITE.some((s) => s.bench === b));
 if (unknown.length) {
   log(`unknown benchmark: ${unknown.join(', ')} (one of ${SUITE.map((s) => s.bench).join(', ')})`);
   process.exit(2);
+}
+
+const save = value('--save');
+let saved;
+if (save && only) {
+  try {
+    saved = JSON.parse(readFileSync(resolve(root, save), 'utf8'));
+  } catch {
+    saved = undefined; // nothing saved yet: the subset is the document
+  }
+  if (saved && saved.quick !== quick) {
+    log(`--only with --save merges into ${save}, a ${saved.quick ? '--quick' : 'full'} run: run this one ${saved.quick ? 'with' : 'without'} --quick too`);
+    process.exit(2);
+  }
 }
 
 const started = new Date();
@@ -78,24 +95,40 @@ for (const s of SUITE) {
   }
 }
 
-const doc = {
-  bench: 'all',
-  date: started.toISOString().slice(0, 10),
-  quick,
-  machine: { cpus: cpus().length, node: process.version, loadavg: load.map((x) => Math.round(x * 100) / 100) },
-  summary: {
-    figures: figures.length,
-    met: figures.filter((f) => f.pass).length,
-    notMet: figures.filter((f) => !f.pass).map((f) => f.id),
-    failed: Object.keys(errors),
-  },
-  figures,
-  errors,
-  seconds,
-  raw,
-};
+const machine = { cpus: cpus().length, node: process.version, loadavg: load.map((x) => Math.round(x * 100) / 100) };
+const date = started.toISOString().slice(0, 10);
+const summaryOf = (fs, errs) => ({
+  figures: fs.length,
+  met: fs.filter((f) => f.pass).length,
+  notMet: fs.filter((f) => !f.pass).map((f) => f.id),
+  failed: Object.keys(errs),
+});
+let doc = { bench: 'all', date, quick, machine, summary: summaryOf(figures, errors), figures, errors, seconds, raw };
+if (saved) {
+  // The saved run with the benchmarks just run in place of theirs (a failure keeps the saved output out, as a
+  // failure of a whole run would).
+  const mRaw = { ...saved.raw };
+  const mErrors = { ...saved.errors };
+  for (const b of only) {
+    delete mRaw[b];
+    delete mErrors[b];
+    if (raw[b] !== undefined) mRaw[b] = raw[b];
+    if (errors[b] !== undefined) mErrors[b] = errors[b];
+  }
+  const mFigures = figuresOf(mRaw);
+  const merged = { ...saved.merged };
+  for (const b of only) merged[b] = { date, loadavg: machine.loadavg };
+  doc = {
+    ...saved,
+    summary: summaryOf(mFigures, mErrors),
+    figures: mFigures,
+    errors: mErrors,
+    seconds: { ...saved.seconds, ...seconds },
+    merged,
+    raw: mRaw,
+  };
+}
 const text = JSON.stringify(doc, null, 2);
-const save = value('--save');
 if (save) writeFileSync(resolve(root, save), `${text}\n`);
 console.log(text);
 process.exit(Object.keys(errors).length ? 1 : 0);

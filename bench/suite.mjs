@@ -218,6 +218,25 @@ export const SUITE = [
       Object.entries(j.cases).map(([name, c]) => figure(`pathological.${name}`, `pathological input, ${name}: time at 2n / time at n`, c.ratio, '×', '<=', 3)),
   },
   {
+    bench: 'data',
+    script: 'bench/data.mjs',
+    args: ['--rows', '10000', '--runs', '3'],
+    quickArgs: ['--rows', '2000', '--runs', '1', '--vector-rows', '500'],
+    // Targets in bench/data.mjs: ≥ 5,000 rows/s without vectors (10,000 rows per table in seconds, what
+    // `pgperf explain --data` asks of someone waiting for a plan), ≥ 100 rows/s with (5,000 vectors under a minute).
+    figures: (j, figure) => [
+      figure(
+        'data.nonVector.rps',
+        `synthetic data on PGlite, examples/app + shop fixture, ${j.rowsPerTable.toLocaleString('en-US')} rows per table: tables without vectors (median)`,
+        j.overall.nonVector.rowsPerSecond,
+        'rows/s',
+        '>=',
+        j.targetNonVectorRowsPerSecond,
+      ),
+      figure('data.vector.rps', 'the same: tables with a vector column (median)', j.overall.vector.rowsPerSecond, 'rows/s', '>=', j.targetVectorRowsPerSecond),
+    ],
+  },
+  {
     bench: 'precision',
     script: 'bench/precision.mjs',
     args: [],
@@ -253,8 +272,12 @@ export function renderTable(results) {
     (f) => `| ${f.what} | ${fmt(f.value)} ${f.unit} | ${f.op} ${fmt(f.target)} ${f.unit} | ${f.pass ? 'met' : '**not met**'} |`,
   );
   const failed = Object.entries(results.errors ?? {}).map(([b, e]) => `| ${b} | did not run: ${e} | | |`);
+  const load = (l) => l.map((x) => x.toFixed(1)).join(' / ');
+  const merged = Object.entries(results.merged ?? {}).map(
+    ([b, m]) => ` \`${b}\` was re-run alone on ${m.date} (\`node bench/all.mjs --only ${b} --save bench/results.json\`, load ${load(m.loadavg)}).`,
+  );
   return [
-    `Measured by \`npm run bench\` on ${results.date} (${results.machine.cpus} CPUs, load ${results.machine.loadavg.map((x) => x.toFixed(1)).join(' / ')} at the start), saved in \`bench/results.json\`; \`npm run bench:readme\` writes this table from it.`,
+    `Measured by \`npm run bench\` on ${results.date} (${results.machine.cpus} CPUs, load ${load(results.machine.loadavg)} at the start), saved in \`bench/results.json\`; \`npm run bench:readme\` writes this table from it.${merged.join('')}`,
     '',
     '| | measured | target | |',
     '| --- | --- | --- | --- |',

@@ -25,6 +25,9 @@ import { extractHostFilesInParallel } from './host-pool';
 
 /** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too, and the cache). */
 export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, LintCache, contentHash };
+/** The databases, the DDL loading and the synthetic-data generator, for bench/data.mjs and bench/guide.mjs. */
+export { fillDatabase, loadSchema, openEmbedded, openPostgres } from '../database/index';
+export { orderedDdl, ParsedFile } from '../server/src/analysis/index';
 
 export interface Io {
   out(s: string): void;
@@ -76,6 +79,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'health') {
     const { healthCommand } = await import('./health');
     return await healthCommand(rest, io);
+  }
+  if (command === 'whatif') {
+    const { whatifCommand } = await import('./whatif');
+    return await whatifCommand(rest, io);
   }
   if (command === 'rules') return rules(rest, io);
   if (command === 'docs') return docs(rest, io);
