@@ -130,9 +130,18 @@ export const RULES: Rules = {
       why: "the tuning guide's checks of a live server read its catalog and statistics over a connection, in read-only transactions, and know no UI",
     },
     {
+      name: 'database/whatif',
+      paths: ['database/whatif/'],
+      mayImport: ['database/connection'],
+      forbiddenPackages: EDITOR_APIS,
+      why:
+        "what-if indexes: the index rules' fixes tried with HypoPG on a live server, the planner's cost before and after, " +
+        'in read-only transactions that build nothing; the caller passes the findings and the parser, so it needs no analysis import',
+    },
+    {
       name: 'database',
       paths: ['database/index.ts'],
-      mayImport: ['database/connection', 'database/explain', 'database/bench', 'database/data', 'database/health'],
+      mayImport: ['database/connection', 'database/explain', 'database/bench', 'database/data', 'database/health', 'database/whatif'],
       forbiddenPackages: EDITOR_APIS,
       why: "the database side's public entry: what the extension and the CLI may use",
     },
