@@ -27,6 +27,7 @@ import { hostLanguageOf, initEmbedded } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
 import { ParsedFile, type Statement } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
+import { compareWithFix } from './compare-fix';
 import { serverTarget } from './target';
 import { parseCommand } from './args';
 import { workspaceConfig } from './config';
@@ -44,7 +45,7 @@ export interface ExplainIo {
   signals?: SignalTarget;
 }
 
-const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] [--data N [--seed S]] (SQL | --file F [--line N])`;
+const EXPLAIN_USAGE = `pgperf explain [--analyze] [--yes] [--allow-irreversible] [--format text|json] [--generic] [--param V]… [--timeout MS (0: none)] [--data N [--seed S]] (SQL | --file F [--line N] | --compare-fix F:LINE [--rule ID] [--runs N])`;
 
 /** Thrown by the confirm callback when consent was needed and the flags do not give it. */
 class NeedsYes extends Error {
@@ -65,6 +66,21 @@ function describeRequest(r: ConfirmRequest): string {
   }
   if (r.irreversible.length) lines.push(`pgperf: this cannot be rolled back: ${r.irreversible.join('; ')}.\n`);
   return lines.join('');
+}
+
+/** The confirm callback of --yes / --allow-irreversible, or of the terminal prompt when neither gives consent. */
+export function consentFromFlags(
+  values: { yes?: boolean; 'allow-irreversible'?: boolean },
+  io: Pick<ExplainIo, 'err' | 'ask'>,
+): (request: ConfirmRequest) => Promise<boolean> {
+  return async (request) => {
+    if (values.yes && (request.irreversible.length === 0 || values['allow-irreversible'])) return true;
+    if (io.ask) {
+      io.err(describeRequest(request));
+      return io.ask(request.irreversible.length ? 'Run it anyway, knowing these effects stay? [y/N] ' : 'Run it? [y/N] ');
+    }
+    throw new NeedsYes(request);
+  };
 }
 
 /** The flags that would give the consent asked for. */
@@ -97,10 +113,13 @@ const EXPLAIN_OPTIONS = {
   line: { type: 'string' },
   data: { type: 'string' },
   seed: { type: 'string' },
+  'compare-fix': { type: 'string' },
+  rule: { type: 'string' },
+  runs: { type: 'string' },
 } as const;
 
 /** The command line, checked: the options, the SQL words, the output format and the statement_timeout. */
-interface ExplainRequest {
+export interface ExplainRequest {
   values: ReturnType<typeof parseCommand<typeof EXPLAIN_OPTIONS>>['values'];
   positionals: string[];
   format: 'text' | 'json';
@@ -116,8 +135,14 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   const timeoutMs = values.timeout === undefined ? 30_000 : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new UsageError(`--timeout needs a number of milliseconds (0 for none), not "${values.timeout}"`);
   if (values.line !== undefined && values.file === undefined) throw new UsageError('--line needs --file');
+  const compare = values['compare-fix'];
+  if (compare !== undefined && (values.file !== undefined || positionals.length > 0))
+    throw new UsageError('--compare-fix names the statement itself: give no SQL and no --file');
+  if (compare === undefined && (values.rule !== undefined || values.runs !== undefined))
+    throw new UsageError(`${values.rule !== undefined ? '--rule' : '--runs'} needs --compare-fix`);
+  if (compare !== undefined && values.generic) throw new UsageError('--compare-fix runs both statements (EXPLAIN ANALYZE): --generic does not apply');
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give the SQL or --file, not both');
-  if (values.file === undefined && positionals.length === 0) throw new UsageError(`explain needs a statement: ${EXPLAIN_USAGE}`);
+  if (values.file === undefined && positionals.length === 0 && compare === undefined) throw new UsageError(`explain needs a statement: ${EXPLAIN_USAGE}`);
   if (values.seed !== undefined && values.data === undefined) throw new UsageError('--seed needs --data');
   const data =
     values.data === undefined ? undefined : { rows: parseRowCount('--data', values.data), seed: values.seed === undefined ? 1 : parseSeed(values.seed) };
@@ -129,7 +154,9 @@ export async function explainCommand(args: string[], io: ExplainIo): Promise<num
   const embedded = usesEmbedded(env) ? openEmbedded({ sharedBuffers: data ? DATA_SHARED_BUFFERS : EXPLAIN_SHARED_BUFFERS }) : undefined;
   embedded?.catch(() => undefined); // awaited below; never an unhandled rejection
   try {
-    return await explainStatement({ values, positionals, format, timeoutMs, ...(data ? { data } : {}) }, io, env, embedded);
+    const request = { values, positionals, format, timeoutMs, ...(data ? { data } : {}) } as const;
+    if (compare !== undefined) return await compareWithFix(compare, request, io, env, embedded);
+    return await explainStatement(request, io, env, embedded);
   } finally {
     await embedded?.then(
       (d) => d.close(),
@@ -155,7 +182,7 @@ function usesEmbedded(env: Record<string, string | undefined>): boolean {
   }
 }
 
-type Embedded = ReturnType<typeof openEmbedded>;
+export type Embedded = ReturnType<typeof openEmbedded>;
 
 async function explainStatement(
   request: ExplainRequest,
@@ -203,46 +230,50 @@ async function explainStatement(
       ...(params.length > 0 ? { params } : {}),
       generic,
       timeoutMs,
-      confirm: async (request) => {
-        if (values.yes && (request.irreversible.length === 0 || values['allow-irreversible'])) return true;
-        if (io.ask) {
-          io.err(describeRequest(request));
-          return io.ask(request.irreversible.length ? 'Run it anyway, knowing these effects stay? [y/N] ' : 'Run it? [y/N] ');
-        }
-        throw new NeedsYes(request);
-      },
+      confirm: consentFromFlags(values, io),
     });
     const result = await withSignals(io, handle, () => (interrupted = true));
     io.out(format === 'json' ? jsonOutput(result) : planToText(result));
     return 0;
   } catch (e) {
-    if (interrupted && e instanceof DatabaseError && e.kind === 'cancelled') {
-      io.err('pgperf: interrupted: the statement was cancelled on the server and rolled back\n');
-      return 130;
-    }
-    if (e instanceof NeedsYes || (e instanceof Error && (e as Error & { cause?: unknown }).cause instanceof NeedsYes)) {
-      const request = e instanceof NeedsYes ? e.request : ((e as Error & { cause?: unknown }).cause as NeedsYes).request;
-      io.err(`${describeRequest(request)}pgperf: nothing was run; pass ${flagsFor(request)} to run it.\n`);
-      return 2;
-    }
-    if (e instanceof ExplainRefused) {
-      io.err(`pgperf: ${e.message}\n`);
-      return 2;
-    }
-    // What is left of these once checkExplainable passed (a statement too deep for the embedded database, one
-    // pgperf cannot wrap in EXPLAIN unchanged) is still about the statement, not a refusal of the database.
-    if (e instanceof ExplainUnsupported) {
-      io.err(`pgperf: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof DatabaseError) {
-      io.err(`pgperf: ${e.kind === 'sql' ? 'ERROR' : e.kind}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}\n`);
-      return 1;
-    }
+    const code = explainErrorCode(e, io, interrupted);
+    if (code !== undefined) return code;
     throw e;
   } finally {
     await db?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The exit code and stderr line of an EXPLAIN that failed for a reason of the user's or the database's (consent
+ * not given, a refusal, a statement EXPLAIN cannot run, an SQL error, an interrupt); undefined for a bug, which the
+ * caller rethrows.
+ */
+export function explainErrorCode(e: unknown, io: Pick<ExplainIo, 'err'>, interrupted: boolean): number | undefined {
+  if (interrupted && e instanceof DatabaseError && e.kind === 'cancelled') {
+    io.err('pgperf: interrupted: the statement was cancelled on the server and rolled back\n');
+    return 130;
+  }
+  if (e instanceof NeedsYes || (e instanceof Error && (e as Error & { cause?: unknown }).cause instanceof NeedsYes)) {
+    const request = e instanceof NeedsYes ? e.request : ((e as Error & { cause?: unknown }).cause as NeedsYes).request;
+    io.err(`${describeRequest(request)}pgperf: nothing was run; pass ${flagsFor(request)} to run it.\n`);
+    return 2;
+  }
+  if (e instanceof ExplainRefused) {
+    io.err(`pgperf: ${e.message}\n`);
+    return 2;
+  }
+  // What is left of these once checkExplainable passed (a statement too deep for the embedded database, one
+  // pgperf cannot wrap in EXPLAIN unchanged) is still about the statement, not a refusal of the database.
+  if (e instanceof ExplainUnsupported) {
+    io.err(`pgperf: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof DatabaseError) {
+    io.err(`pgperf: ${e.kind === 'sql' ? 'ERROR' : e.kind}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}\n`);
+    return 1;
+  }
+  return undefined;
 }
 
 /**
@@ -445,8 +476,7 @@ type DdlStatement = Parameters<typeof loadSchema>[1][number];
 export async function workspaceDdl(io: Pick<ExplainIo, 'cwd'>): Promise<WorkspaceDdl> {
   const config = workspaceConfig(io.cwd);
   const notes: string[] = [];
-  const paths = collectFiles(['.'], io.cwd, config.include, config.exclude).filter((p) => languageEnabled(p, config.embedded));
-  const mine = ownProjectFiles(paths, io.cwd);
+  const { paths, mine } = projectFiles(io.cwd, config);
   if (mine.length < paths.length) {
     const n = paths.length - mine.length;
     notes.push(`left out ${n} file${n === 1 ? '' : 's'} of separate projects (subfolders with their own ${CONFIG_FILE})`);
@@ -465,6 +495,12 @@ export async function workspaceDdl(io: Pick<ExplainIo, 'cwd'>): Promise<Workspac
     }
   }
   return { ...read, notes };
+}
+
+/** The files lint takes in the current folder (`paths`), and those of them that are its own project's (`mine`). */
+export function projectFiles(cwd: string, config: ReturnType<typeof workspaceConfig>): { paths: string[]; mine: string[] } {
+  const paths = collectFiles(['.'], cwd, config.include, config.exclude).filter((p) => languageEnabled(p, config.embedded));
+  return { paths, mine: ownProjectFiles(paths, cwd) };
 }
 
 /** The files of the top project: not under a subfolder (of the current folder) that holds a `.pgperf.json`. */
@@ -528,7 +564,7 @@ export async function loadWorkspaceDdl(db: Database, ddl: WorkspaceDdl, io: Pick
   for (const f of result.failures) io.err(`pgperf:   ${failureLine(f)}\n`);
 }
 
-function displayPath(root: string, path: string): string {
+export function displayPath(root: string, path: string): string {
   const rel = relative(root, path);
   return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path).split(sep).join('/');
 }

@@ -29,6 +29,12 @@ export interface ExplainOptions {
   settings?: Record<string, string>;
   /** Aborting cancels the running statement (pg_cancel_backend) and rolls back. */
   signal?: AbortSignal;
+  /**
+   * CREATE INDEX statements (without CONCURRENTLY) run first, inside the same rolled-back transaction: the plan
+   * with an index a fix suggests, nothing left behind. On a server the build holds a SHARE lock on the table
+   * (its writes wait) until the rollback, so it needs consent there.
+   */
+  setup?: string[];
 }
 
 /** What a run would do that needs consent. */
@@ -160,6 +166,7 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
       `the statement nests ${cls.depth} levels deep, more than the embedded database can parse (about ${EMBEDDED_MAX_DEPTH}): explain it on a PostgreSQL server`,
     );
   }
+  const setup = (o.setup ?? []).map(checkedSetup);
   const params = o.params ?? [];
   if (o.params && o.params.length < cls.maxParam) {
     throw new ExplainUnsupported(`the statement uses $1…$${cls.maxParam} but ${o.params.length} value(s) were given`);
@@ -193,7 +200,7 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
     let discard = false;
     let prepared: string | undefined;
     try {
-      const { searchPath, preflight } = await begin(session, timeoutMs, o.settings);
+      const { searchPath, preflight } = await begin(session, timeoutMs, o.settings, setup);
       inTransaction = true;
       const consentedTexts = new Set([...(consented?.reasons ?? []), ...(consented?.irreversible ?? [])]);
       const effects = await reachedEffects(session, sql, cls, {
@@ -204,7 +211,7 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
         preflight,
         consented: consentedTexts,
       });
-      const request = consentRequest(analyze, cls, effects);
+      const request = consentRequest(analyze, cls, effects, db.kind === 'embedded' ? [] : setup.map((x) => setupReason(x)));
       if (request) {
         const added = [...request.reasons, ...request.irreversible].filter((r) => !consentedTexts.has(r));
         if (added.length) {
@@ -274,12 +281,17 @@ async function run(db: Database, o: ExplainOptions, state: RunState): Promise<Ex
  * search_path the statement will run with. Every function and relation pgperf names itself is qualified: the
  * session's search_path may put someone else's `current_setting` before pg_catalog's.
  */
-async function begin(session: Session, timeoutMs: number, settings: Record<string, string> | undefined): Promise<{ searchPath: string; preflight: Preflight }> {
+async function begin(
+  session: Session,
+  timeoutMs: number,
+  settings: Record<string, string> | undefined,
+  setup: readonly string[] = [],
+): Promise<{ searchPath: string; preflight: Preflight }> {
   const pins = Object.entries(LEXING).map(([k, v]) => `SET LOCAL ${k} = '${v}'`);
   const read = ['search_path', ...Object.keys(LEXING)].map((k) => `pg_catalog.current_setting('${k}') AS ${k}`).join(', ');
   const entries = Object.entries(settings ?? {});
   // The probes roll back to a savepoint set after every setting the statement is to run with.
-  const savepointNow = entries.length === 0 ? [PROBE_SAVEPOINT] : [];
+  const savepointNow = entries.length === 0 && setup.length === 0 ? [PROBE_SAVEPOINT] : [];
   const check = await session.query(
     ['BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`, ...pins, ...savepointNow, `SELECT ${read}, ${PREFLIGHT_COLUMNS}`].join('; '),
   );
@@ -297,16 +309,18 @@ async function begin(session: Session, timeoutMs: number, settings: Record<strin
       'SELECT pg_catalog.set_config(s.name, s.value, true) FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS s(name, value)',
       [entries.map(([k]) => k), entries.map(([, v]) => String(v))],
     );
-    await session.query(PROBE_SAVEPOINT);
   }
+  // Built before the probes' savepoint, so that rolling back to it keeps the index for the statement.
+  for (const statement of setup) await session.query(statement);
+  if (savepointNow.length === 0) await session.query(PROBE_SAVEPOINT);
   const own = entries.find(([k]) => k.toLowerCase() === 'search_path');
   return { searchPath: own ? String(own[1]) : String(row.search_path), preflight: preflightOf(row) };
 }
 
 /** What needs consent: for ANALYZE the statement's writes and every effect; for plain EXPLAIN what planning calls. */
-function consentRequest(analyze: boolean, cls: Classification, effects: CallEffect[]): ConfirmRequest | undefined {
+function consentRequest(analyze: boolean, cls: Classification, effects: CallEffect[], setupReasons: string[] = []): ConfirmRequest | undefined {
   const relevant = (analyze ? effects : effects.filter((e) => e.whilePlanning)).filter((e) => !e.quiet);
-  const reasons = [...(analyze ? cls.reasons : []), ...relevant.filter((e) => !e.irreversible).map((e) => e.text)];
+  const reasons = [...setupReasons, ...(analyze ? cls.reasons : []), ...relevant.filter((e) => !e.irreversible).map((e) => e.text)];
   const irreversible = relevant.filter((e) => e.irreversible).map((e) => e.text);
   if (reasons.length === 0 && irreversible.length === 0) return undefined;
   return { analyze, reasons: [...new Set(reasons)], irreversible: [...new Set(irreversible)] };
@@ -344,6 +358,24 @@ function checkedExplain(sql: string, analyze: boolean, generic: boolean): string
     treeText(whole.stmts[0].stmt.ExplainStmt.query) === treeText(inner.stmts[0].stmt);
   if (!ok) throw new ExplainUnsupported('pgperf cannot put this statement under EXPLAIN unchanged');
   return text;
+}
+
+/**
+ * A setup statement, checked on the parse tree: exactly one CREATE INDEX without CONCURRENTLY (which cannot run in
+ * a transaction). Anything else is refused before a connection is taken.
+ */
+function checkedSetup(sql: string): string {
+  const text = sql.trim().replace(/;\s*$/, '');
+  const parsed = parseSqlForExplain(text);
+  const index = parsed.ok && parsed.stmts.length === 1 ? parsed.stmts[0].stmt.IndexStmt : undefined;
+  if (!index || index.concurrent)
+    throw new ExplainUnsupported(`pgperf builds only a CREATE INDEX (without CONCURRENTLY) before a statement, not: ${text.slice(0, 80)}`);
+  return text;
+}
+
+/** What building a setup index on a server holds up, for consent. */
+function setupReason(sql: string): string {
+  return `builds ${sql.replace(/\s+/g, ' ')} inside the transaction (rolled back): writes to that table wait until it ends`;
 }
 
 /** Rolls back, deallocates, and returns the connection — discarded when it may hold session state. */

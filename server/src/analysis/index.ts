@@ -11,6 +11,7 @@ export { lintSources, type LintOptions, type LintResult } from './engine';
 export { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from './config';
 export { CONFIG_FILE, foldersAbove, groupByProject } from './projects';
 export { orderedDdl } from './ddl-order';
+export { comparisonFor, type FixComparison } from './compare-fix';
 export { matchesGlobs } from './glob';
 export { extractHost, hostLanguageOf, initEmbedded, primeHostExtracts, type EmbeddedOptions, type HostExtract } from './host/index';
 export { RULES, RULE_IDS } from './rules/index';

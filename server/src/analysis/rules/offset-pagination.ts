@@ -338,3 +338,37 @@ function hasWindow(t: Node): boolean {
   });
   return found;
 }
+
+/**
+ * What measuring the keyset fix needs (compare-fix.ts): a query that reads the sort keys of the previous page's
+ * last row — the statement with its select list replaced by the keys (as text, so that a timestamp keeps its
+ * microseconds), `LIMIT 1` and `OFFSET (n) - 1` — and the `$n` of the fix's predicate each key's value goes to, in
+ * key order. Only for a top-level SELECT the rule gives the keyset fix for; undefined otherwise.
+ */
+export function previousPageLastRow(st: Statement): { sql: string; params: number[] } | undefined {
+  if (st.kind !== 'SelectStmt') return undefined;
+  const sel = st.body;
+  if (!sel.limitOffset || !isPage(sel) || (sel.op && sel.op !== 'SETOP_NONE')) return undefined;
+  const clause = offsetClause(st, sel.limitOffset);
+  if (!clause || !keysetFix(st, sel, clause)) return undefined;
+  const keys = sortKeys(st, sel)!;
+  const targets = (sel.targetList ?? []) as Node[];
+  const first = targets.length ? st.span(targets[0]) : undefined;
+  const last = targets.length ? st.span(targets[targets.length - 1]) : undefined;
+  if (!first || !last) return undefined;
+  const edits: TextEdit[] = [{ start: first.start, end: last.end, newText: keys.map((k, i) => `(${k.text})::text AS pgperf_key_${i + 1}`).join(', ') }];
+  if (sel.limitCount) {
+    const limit = as(sel.limitCount, 'A_Const');
+    if (limit?.isnull) return undefined; // LIMIT ALL
+    const span = exprSpan(st, sel.limitCount);
+    if (!span) return undefined;
+    edits.push({ start: span.start, end: span.end, newText: '1' });
+  } else {
+    edits.push({ start: clause.start, end: clause.start, newText: 'LIMIT 1 ' });
+  }
+  const offset = st.file.text.slice(clause.exprStart, clause.exprEnd);
+  edits.push({ start: clause.exprStart, end: clause.exprEnd, newText: `(${offset}) - 1` });
+  let sql = st.text;
+  for (const e of edits.sort((a, b) => b.start - a.start)) sql = sql.slice(0, e.start - st.start) + e.newText + sql.slice(e.end - st.start);
+  return { sql, params: newParams(st, clause, keys.length).map((p) => Number(p.slice(1))) };
+}
