@@ -86,6 +86,18 @@ const DATA = `  pgperf data [--rows N] [--seed S] [--format text|json] [--yes]
       Exit code: 0 loaded, 1 database error, 2 bad usage or a server without --yes, 130 interrupted (rolled back).
 `;
 
+const WHATIF = `  pgperf whatif [paths…] [--format text|json] [--config file] [--timeout MS]
+      Try the index suggestions of a lint (missing-index, covering-index, fk-without-index, tenant-index-order,
+      split-tenant-indexes) with HypoPG on the server DATABASE_URL or PG* names: per case the file:line, rule,
+      CREATE INDEX, the planner's cost of a query it serves before → after hypopg_create_index, the ratio and
+      whether the plan uses it. Nothing is built: each case runs in BEGIN READ ONLY, rolled back, with --timeout as
+      its statement_timeout (default 10000 ms), then hypopg_reset(). The database needs CREATE EXTENSION hypopg
+      (pgperf never creates it; Debian/Ubuntu: apt install postgresql-<major>-hypopg); the embedded database has
+      no HypoPG. A finding whose index or query is not known is listed as skipped, with the reason.
+      Exit code: 0 every case measured, 1 a case the server refused, 2 bad usage, no server or HypoPG, or
+      connection error.
+`;
+
 const RULES = `  pgperf rules [--format text|json]   List the rules with their category and default severity.
 `;
 
@@ -104,6 +116,7 @@ const SECTIONS: Record<string, string> = {
   'bench rls': BENCH_RLS + BENCH_COMMON,
   health: HEALTH,
   data: DATA,
+  whatif: WHATIF,
   rules: RULES,
   docs: DOCS,
   lsp: LSP,
@@ -112,7 +125,7 @@ const SECTIONS: Record<string, string> = {
 export const HELP = `pgperf ${pkg.version} — PostgreSQL performance advice for .sql files and the SQL in application code
 
 Usage:
-${LINT}${EXPLAIN}${BENCH_HNSW}${BENCH_RLS}${BENCH_COMMON}${HEALTH}${DATA}${RULES}${DOCS}${LSP}  pgperf <command> --help            Help on one command (also: pgperf help <command>).
+${LINT}${EXPLAIN}${BENCH_HNSW}${BENCH_RLS}${BENCH_COMMON}${HEALTH}${DATA}${WHATIF}${RULES}${DOCS}${LSP}  pgperf <command> --help            Help on one command (also: pgperf help <command>).
   pgperf --version | --help
 `;
 

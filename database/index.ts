@@ -1,7 +1,8 @@
 /**
  * The database side's public entry: connections (PostgreSQL and the embedded PGlite), EXPLAIN and its safety
- * gate, the benchmarks with their reports, synthetic data and the health checks. The VS Code extension and the CLI import this file only, never a
- * file inside (ARCHITECTURE.md); nothing here imports `vscode`, the language server or the UI.
+ * gate, the benchmarks with their reports, synthetic data, the health checks and the what-if indexes (HypoPG).
+ * The VS Code extension and the CLI import this file only, never a file inside (ARCHITECTURE.md); nothing here
+ * imports `vscode`, the language server or the UI.
  */
 export { type Database, DatabaseError } from './connection/types';
 export { openEmbedded } from './connection/embedded';
@@ -28,3 +29,7 @@ export { healthToJson, healthToText } from './health/text';
 export { healthCheckMarkdown, healthIndexMarkdown } from './health/docs';
 
 export { type DataResult, fillDatabase } from './data/generate';
+
+export { whatIfCases } from './whatif/cases';
+export { DEFAULT_WHATIF_TIMEOUT_MS, hypopgMissingText, runWhatIf } from './whatif/run';
+export { whatIfToJson, whatIfToText } from './whatif/text';

@@ -16,7 +16,7 @@ import { withSession } from '../connection/session';
 import { type Database, DatabaseError, type Session } from '../connection/types';
 import type { WhatIfCase, WhatIfSkip } from './cases';
 
-const DEFAULT_WHATIF_TIMEOUT_MS = 10_000;
+export const DEFAULT_WHATIF_TIMEOUT_MS = 10_000;
 
 export type HypopgStatus =
   { available: true; version: string; schema: string } | { available: false; state: 'embedded' | 'not-installed' | 'not-created'; reason: string };

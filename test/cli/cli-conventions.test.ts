@@ -99,7 +99,7 @@ describe('--help on every command', () => {
   it('help on a command that does not exist is a usage error naming the ones that do', async () => {
     expectUsageError(
       await run(['help', 'frobnicate'], dir),
-      'no help on "frobnicate" (there is: lint, explain, bench, bench hnsw, bench rls, health, data, rules, docs, lsp)',
+      'no help on "frobnicate" (there is: lint, explain, bench, bench hnsw, bench rls, health, data, whatif, rules, docs, lsp)',
     );
   });
 });
