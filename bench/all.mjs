@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchFigures, figuresOf, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from './suite.mjs';
+import { benchFigures, figuresOf, GUIDE_BEGIN, GUIDE_END, renderGuideTable, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from './suite.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const argv = process.argv.slice(2);
@@ -26,12 +26,19 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 if (argv.includes('--readme')) {
   const results = JSON.parse(readFileSync(resolve(root, 'bench/results.json'), 'utf8'));
   const readmePath = resolve(root, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const begin = readme.indexOf(TABLE_BEGIN);
-  const end = readme.indexOf(TABLE_END);
-  if (begin < 0 || end < begin) throw new Error(`README.md has no ${TABLE_BEGIN} … ${TABLE_END} block`);
-  writeFileSync(readmePath, `${readme.slice(0, begin + TABLE_BEGIN.length)}\n${renderTable(results)}\n${readme.slice(end)}`);
-  log('README.md: benchmark table written from bench/results.json');
+  let readme = readFileSync(readmePath, 'utf8');
+  // The benchmark table, and the tuning guide's figures beside bench/guide.mjs's.
+  for (const [BEGIN, END, render] of [
+    [TABLE_BEGIN, TABLE_END, renderTable],
+    [GUIDE_BEGIN, GUIDE_END, renderGuideTable],
+  ]) {
+    const begin = readme.indexOf(BEGIN);
+    const end = readme.indexOf(END);
+    if (begin < 0 || end < begin) throw new Error(`README.md has no ${BEGIN} … ${END} block`);
+    readme = `${readme.slice(0, begin + BEGIN.length)}\n${render(results)}\n${readme.slice(end)}`;
+  }
+  writeFileSync(readmePath, readme);
+  log('README.md: benchmark table and the tuning guide table written from bench/results.json');
   process.exit(0);
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs module of the benchmarks, without type declarations
-import { figuresOf, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from '../../bench/suite.mjs';
+import { figuresOf, GUIDE_BEGIN, GUIDE_END, renderGuideTable, renderTable, SUITE, TABLE_BEGIN, TABLE_END } from '../../bench/suite.mjs';
 
 const root = resolve(__dirname, '../..');
 const results = JSON.parse(readFileSync(join(root, 'bench/results.json'), 'utf8'));
@@ -28,6 +28,15 @@ describe('bench/results.json and the README table', () => {
     expect(begin).toBeGreaterThan(-1);
     expect(end).toBeGreaterThan(begin);
     expect(readme.slice(begin + TABLE_BEGIN.length, end).trim()).toBe(renderTable(results));
+  });
+
+  it('shows the tuning guide beside bench/guide.mjs as renderGuideTable writes it from the saved run', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const begin = readme.indexOf(GUIDE_BEGIN);
+    const end = readme.indexOf(GUIDE_END);
+    expect(begin).toBeGreaterThan(-1);
+    expect(end).toBeGreaterThan(begin);
+    expect(readme.slice(begin + GUIDE_BEGIN.length, end).trim()).toBe(renderGuideTable(results));
   });
 
   it('reports a figure off its target as not met', () => {
