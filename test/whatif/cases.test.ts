@@ -75,6 +75,22 @@ describe('what-if cases from findings', () => {
     expect(cases[0].query).toBe('SELECT 1 FROM "sessions" WHERE "tenant_id" = $1 AND "status" = $2');
   });
 
+  it('covering-index: the fix’s INCLUDE index and the finding’s own query', () => {
+    const { cases } = derive(
+      'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total_cents int8 NOT NULL, note text);\n' +
+        'CREATE INDEX orders_customer_id_idx ON orders (customer_id);\n' +
+        'SELECT id, total_cents FROM orders WHERE customer_id = $1;\n',
+    );
+    expect(cases.map((c) => [c.finding.ruleId, c.line, c.index, c.query])).toEqual([
+      [
+        'covering-index',
+        3,
+        'CREATE INDEX CONCURRENTLY orders_customer_id_id_total_cents_idx ON orders (customer_id) INCLUDE (id, total_cents)',
+        'SELECT id, total_cents FROM orders WHERE customer_id = $1',
+      ],
+    ]);
+  });
+
   it('a reordered PRIMARY KEY is no index to try: skipped with the reason', () => {
     const { cases, skipped } = derive(
       'CREATE TABLE sessions (tenant_id text NOT NULL, session_id uuid, status text, PRIMARY KEY (session_id, status, tenant_id));\n' +

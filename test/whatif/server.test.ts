@@ -3,8 +3,9 @@
  * unreachable server fails, never skips). The setup makes a scratch database of its own (dropped in afterAll):
  * without hypopg first, for the "not created" answer, then with `CREATE EXTENSION hypopg`, so the run needs nothing
  * of the shared test database but the installed package. On 100,000-row tables the suggested indexes of
- * missing-index and fk-without-index lower the planner's cost and are in the plan; afterwards the session holds no
- * hypothetical index and no prepared statement, pg_class is unchanged, and hostile names harmed nothing.
+ * missing-index, fk-without-index and split-tenant-indexes lower the planner's cost and are in the plan;
+ * afterwards the session holds no hypothetical index and no prepared statement, pg_class is unchanged, and
+ * hostile names harmed nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,27 @@ describe('what-if with HypoPG on PostgreSQL', () => {
     ]);
     expect((await q(db, `SELECT to_regclass($1) IS NOT NULL AS here`, [`${schema}.victim`])).rows[0].here).toBe(true);
     expect((await q(db, `SELECT count(*)::int AS n FROM ${evil}`)).rows[0].n).toBe(100000);
+  });
+
+  it('split-tenant-indexes: (tenant_id, status) beats the index on status alone for the tenant query', async () => {
+    // The workspace forces RLS (the rule's premise); on the server the query carries tenant_id itself.
+    const sessions = `${schema}.sessions`;
+    const workspace =
+      `CREATE TABLE ${sessions} (tenant_id int NOT NULL, session_id uuid, status text);\n` +
+      `ALTER TABLE ${sessions} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${sessions} FORCE ROW LEVEL SECURITY;\n` +
+      `CREATE POLICY tenant_isolation ON ${sessions} USING (tenant_id = current_setting('app.current_tenant_id')::int);\n` +
+      `CREATE INDEX idx_sessions_status ON ${sessions} (status);\n`;
+    await q(db, `CREATE TABLE ${sessions} (tenant_id int NOT NULL, session_id uuid, status text)`);
+    await q(db, `INSERT INTO ${sessions} SELECT g % 200, gen_random_uuid(), 's' || (g % 10) FROM generate_series(1, 100000) g`);
+    await q(db, `CREATE INDEX idx_sessions_status ON ${sessions} (status)`);
+    await q(db, `ANALYZE ${sessions}`);
+    const lint = lintSources([{ path: 'app/sessions.sql', text: workspace }], undefined, undefined, { fixes: true });
+    const { cases } = whatIfCases(lint.files, parseSqlForExplain);
+    expect(cases.map((c) => c.finding.ruleId)).toEqual(['split-tenant-indexes']);
+    const [r] = (await runWhatIf(db, cases, [])).results;
+    console.log(`what-if: ${show(r)}\n  ${r.case.index}\n  ${r.case.query}`);
+    expect(r).toMatchObject({ status: 'measured', usesIndex: true });
+    expect(r.after!).toBeLessThan(r.before!);
   });
 
   it('a case the server refuses fails alone; the next one still runs on a clean session', async () => {
