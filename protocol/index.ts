@@ -43,3 +43,26 @@ export const DDL_REQUEST = 'pgperf/ddl';
 export interface DdlResult {
   statements: { file: string; line: number; text: string; kind: string }[];
 }
+
+/**
+ * Server → client, as a code action's command: Compare with Fix. The argument is the comparison the server built
+ * from the finding (server/src/analysis/compare-fix.ts `FixComparison`) and where the finding is; the client asks
+ * for the parameters' values, runs both statements on the active database and shows both plans.
+ */
+export const COMPARE_FIX_COMMAND = 'pgperf.compareFix';
+export interface CompareFixArgument {
+  comparison: {
+    rule: string;
+    title: string;
+    before: string;
+    after: string;
+    setup: string[];
+    lastRow?: { sql: string; params: number[] };
+    beforeParams: number;
+    afterParams: number;
+  };
+  /** `queries/sessions.sql:5`, workspace-relative. */
+  where: string;
+  /** In a host file: what each `$n` of `before` stands for (index n - 1). */
+  params?: string[];
+}

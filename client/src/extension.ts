@@ -36,12 +36,15 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { DDL_REQUEST, type DdlResult, STATEMENT_AT_REQUEST, type StatementAtParams, type StatementInfo } from '../../protocol/index';
+import { COMPARE_FIX_COMMAND, type CompareFixArgument } from '../../protocol/index';
 import { loadSchema } from '../../database/index';
 import { type Database, DatabaseError } from '../../database/index';
 import { ExplainRefused, startExplain } from '../../database/index';
 import { classify } from '../../database/index';
 import { RESTART_COMMAND, RestartPolicy } from './restart-policy';
+import { CompareCommands } from './ui/compare-commands';
 import { consentDialog } from './ui/consent';
+import { askParams } from './ui/params';
 import { BenchCommands, BenchPanel } from './ui/bench-panel';
 import { ExplainCodeLens } from './ui/codelens';
 import { Connections } from './ui/connections';
@@ -136,6 +139,11 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('pgperf.testConnection', () => connections.test()),
     commands.registerCommand('pgperf.disconnect', () => connections.disconnect()),
   );
+  const compare = new CompareCommands(connections, panels, output, () => db.activeDatabase());
+  context.subscriptions.push(
+    commands.registerCommand('pgperf.loadSyntheticData', () => compare.loadSyntheticData()),
+    commands.registerCommand(COMPARE_FIX_COMMAND, (arg?: CompareFixArgument) => compare.compareFix(arg)),
+  );
 
   // Benchmarks (database/bench; inputs, progress and the report panel in ui/bench-panel.ts).
   const benchPanel = new BenchPanel(context);
@@ -190,22 +198,10 @@ class DatabaseCommands {
 
     // $n parameters: values, or none for the generic plan.
     const { maxParam } = await classify(sql);
-    const params: (string | null)[] = [];
-    let generic = false;
-    for (let i = 1; i <= maxParam; i++) {
-      const value = await window.showInputBox({
-        title: `pgperf ${what}: parameter $${i} of ${maxParam}${described[i - 1] ? ` — ${described[i - 1]}` : ''}`,
-        prompt:
-          i === 1 ? `Value for $1 (sent as text, cast by the server; NULL for null). Leave empty for the generic plan.` : `Value for $${i} (NULL for null)`,
-        ignoreFocusOut: true,
-      });
-      if (value === undefined) return;
-      if (i === 1 && value === '') {
-        generic = true;
-        break;
-      }
-      params.push(/^null$/i.test(value.trim()) ? null : value);
-    }
+    const asked = await askParams(what, maxParam, described, true);
+    if (asked === undefined) return;
+    const generic = asked === 'generic';
+    const params = generic ? [] : asked;
 
     const timeoutMs =
       this.connections.activeProfile()?.statementTimeoutMs ?? workspace.getConfiguration('pgperf').get<number>('explain.statementTimeoutMs', 30_000);

@@ -11,7 +11,7 @@ async function actionsFor(client: LspClient, uri: string, d: Diagnostic, only?: 
   const raw = (await client.codeActions(uri, d.range, [d], only)) ?? [];
   const actions = raw.filter(isCodeAction);
   expect(actions.length, 'code actions must be CodeAction literals, not bare Commands').toBe(raw.length);
-  return Promise.all(actions.map(async (a) => (a.edit ? a : client.request<CodeAction>('codeAction/resolve', a))));
+  return Promise.all(actions.map(async (a) => (a.edit || a.command ? a : client.request<CodeAction>('codeAction/resolve', a))));
 }
 
 /** Applies an action's WorkspaceEdit to `text` (the document `uri`), sends it as one incremental didChange. */
@@ -58,6 +58,32 @@ describe('lsp: code actions', () => {
     expect(pick(actions, /^Fix all offset-pagination in this file/).kind).toBe('source.fixAll.pgperf');
     // only the preferred fix is preferred
     expect(actions.filter((a) => a.isPreferred)).toHaveLength(1);
+  });
+
+  it('offer Compare with Fix for a query finding with a fix: a command carrying both statements', async () => {
+    const { client, u, diagnostic } = await opened(PAGE, 'offset-pagination');
+    const compare = pick(await actionsFor(client, u, diagnostic), /^pgperf: Compare with Fix/);
+    expect(compare.edit).toBeUndefined();
+    expect(compare.isPreferred).toBeFalsy();
+    expect(compare.command?.command).toBe('pgperf.compareFix');
+    const [arg] = compare.command!.arguments as [{ comparison: Record<string, unknown>; where: string }];
+    expect(arg.where).toBe('q.sql:1');
+    expect(arg.comparison).toMatchObject({
+      rule: 'offset-pagination',
+      before: 'SELECT id, name FROM t ORDER BY id LIMIT 10 OFFSET 20',
+      after: 'SELECT id, name FROM t WHERE id > $1 ORDER BY id LIMIT 10',
+      setup: [],
+      beforeParams: 0,
+      afterParams: 1,
+      lastRow: { sql: 'SELECT (id)::text AS pgperf_key_1 FROM t ORDER BY id LIMIT 1 OFFSET (20) - 1', params: [1] },
+    });
+  });
+
+  it('offer no Compare with Fix for a finding on DDL (nothing to time)', async () => {
+    const { client, u, diagnostic } = await opened('REINDEX TABLE t;\n', 'reindex-concurrently');
+    const titles = (await actionsFor(client, u, diagnostic)).map((a) => a.title);
+    expect(titles.some((t) => /REINDEX TABLE CONCURRENTLY|concurrently/i.test(t))).toBe(true);
+    expect(titles.filter((t) => /Compare with Fix/.test(t))).toEqual([]);
   });
 
   it('applying the fix clears the finding, and the fixed SQL is valid', async () => {

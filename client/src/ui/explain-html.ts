@@ -76,8 +76,8 @@ export interface PanelOptions {
 }
 
 /** An id usable in an attribute: our own node ids are numbers, anything else is reduced to safe characters. */
-function nodeAnchor(id: number | string | undefined): string {
-  return `node-${String(id ?? '').replace(/[^A-Za-z0-9_-]/g, '_')}`;
+function nodeAnchor(id: number | string | undefined, prefix = 'node'): string {
+  return `${prefix}-${String(id ?? '').replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -193,10 +193,12 @@ interface Ctx {
   totalCost: number;
   findingsByNode: Map<string, PanelFinding[]>;
   open: number;
+  /** The prefix of the nodes' ids: a page with two plans gives each its own. */
+  anchorPrefix?: string;
 }
 
 function renderNode(n: PanelNode, depth: number, ctx: Ctx, out: string[]): void {
-  const anchor = nodeAnchor(n.id);
+  const anchor = nodeAnchor(n.id, ctx.anchorPrefix);
   const mis = isMisestimate(n);
   const findings = ctx.findingsByNode.get(String(n.id)) ?? [];
   const cls = ['node'];
@@ -279,6 +281,20 @@ function walkNodes(n: PanelNode, f: (n: PanelNode) => void): void {
     f(x);
     for (let i = x.children.length - 1; i >= 0; i--) stack.push(x.children[i]);
   }
+}
+
+/**
+ * One plan's tree (EXPLAIN ANALYZE), without the page around it: for a page that shows two plans, each with its
+ * own `anchorPrefix`. Its findings are shown at their nodes.
+ */
+export function planTreeHtml(result: Pick<PanelResult, 'tree' | 'findings' | 'executionMs'>, anchorPrefix: string): string[] {
+  const findingsByNode = new Map<string, PanelFinding[]>();
+  for (const f of result.findings) findingsByNode.set(String(f.nodeId ?? ''), [...(findingsByNode.get(String(f.nodeId ?? '')) ?? []), f]);
+  const totalMs = num(result.executionMs) && result.executionMs > 0 ? result.executionMs : (result.tree.totalMs ?? 0);
+  const ctx: Ctx = { analyze: true, totalMs, totalCost: rawNumber(result.tree.raw, 'Total Cost') ?? 0, findingsByNode, open: 0, anchorPrefix };
+  const out: string[] = [];
+  renderNode(result.tree, 0, ctx, out);
+  return out;
 }
 
 /** The whole document for the webview. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Disposable, env, type ExtensionContext, Uri, ViewColumn, type WebviewPanel, window } from 'vscode';
 import type { ExplainResult } from '../../../database/index';
 import { planToText } from '../../../database/index';
+import { buildCompareHtml, compareText, type CompareView } from './compare-html';
 import { buildErrorHtml, buildExplainHtml, type PanelOptions } from './explain-html';
 
 interface Shown {
@@ -68,6 +69,13 @@ export class ExplainPanels implements Disposable {
     const shown = this.panelFor(source, title);
     shown.text = planToText(result);
     shown.panel.webview.html = buildExplainHtml(result, this.options(shown.panel, { analyze: result.analyzed, params }));
+  }
+
+  /** Shows a Compare with Fix result: both plans side by side, in the panel of the statement's editor column. */
+  showComparison(view: CompareView, source: ViewColumn | undefined): void {
+    const shown = this.panelFor(source, `Compare with Fix · ${shortDb(view.before.result.database)}`);
+    shown.text = compareText(view);
+    shown.panel.webview.html = buildCompareHtml(view, this.options(shown.panel));
   }
 
   /** Shows a failure (the server's message, escaped) in the same panel. */

@@ -168,7 +168,7 @@ export class Workspace {
   }
 
   /** How a file is parsed under its project's config (its template patterns, what is SQL in a host file). */
-  private parseOptions(path: string): ParseOptions {
+  parseOptions(path: string): ParseOptions {
     const config = this.configOf(path);
     return { templates: config.templates, embedded: config.embedded };
   }

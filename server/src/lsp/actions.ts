@@ -4,6 +4,7 @@
  * and says which action is which kind.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
+import { COMPARE_FIX_COMMAND, type CompareFixArgument } from '../../../protocol/index';
 import type { Finding, ParsedFile } from '../analysis/index';
 import { fixAllEdits, fixEdits } from '../ide/fixes';
 import { ignoreFileEdit, ignoreStatementEdit } from '../ide/suppress';
@@ -25,7 +26,16 @@ function edit(uri: string, edits: TextEdit[]) {
   return { changes: { [uri]: edits } };
 }
 
-export function quickFixes(uri: string, file: ParsedFile, findings: readonly Finding[], diagnostics: readonly Diagnostic[]): CodeAction[] {
+/** Compare with Fix's argument for a finding with a fix, or undefined when there is nothing to measure. */
+export type CompareFor = (finding: Finding) => CompareFixArgument | undefined;
+
+export function quickFixes(
+  uri: string,
+  file: ParsedFile,
+  findings: readonly Finding[],
+  diagnostics: readonly Diagnostic[],
+  compareFor: CompareFor = () => undefined,
+): CodeAction[] {
   const actions: CodeAction[] = [];
   const seenRules = new Set<string>();
   for (const d of diagnostics) {
@@ -40,6 +50,11 @@ export function quickFixes(uri: string, file: ParsedFile, findings: readonly Fin
         isPreferred: true,
         edit: edit(uri, fixEdits(file, f)),
       });
+      const compare = compareFor(f);
+      if (compare) {
+        const title = 'pgperf: Compare with Fix (EXPLAIN ANALYZE as written and fixed)';
+        actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title, command: COMPARE_FIX_COMMAND, arguments: [compare] } });
+      }
     }
     if (f.ruleId !== 'unused-suppression') {
       const ignore = ignoreStatementEdit(file, f);

@@ -14,11 +14,12 @@ import {
   type StatementInfo,
   type StatementsParams,
 } from '../../../../protocol/index';
-import { orderedDdl } from '../../analysis/index';
+import { comparisonFor, orderedDdl } from '../../analysis/index';
 import { hoverAt } from '../../ide/hover';
 import { statementAt, statementViews } from '../../ide/statements';
 import { fixAll, quickFixes } from '../actions';
 import type { ServerState } from '../state';
+import type { Finding } from '../../analysis/index';
 
 export function registerRequests(s: ServerState): void {
   const { connection, ws, ids, scheduler } = s;
@@ -45,7 +46,13 @@ export function registerRequests(s: ServerState): void {
     const rules = new Set(wantsQuickFixes ? context.diagnostics.filter((d) => d.source === 'pgperf').map((d) => d.code) : []);
     const findings = wantsFixAll || rules.size > 0 ? (ws.findingsWithFixes(key, (x) => wantsFixAll || rules.has(x.ruleId)) ?? f.findings) : f.findings;
     if (wantsQuickFixes) {
-      actions.push(...quickFixes(textDocument.uri, file, findings, context.diagnostics));
+      const compareFor = (finding: Finding) => {
+        const r = comparisonFor(file, finding, ws.parseOptions(f.path));
+        if (!r.ok) return undefined;
+        const where = `${f.path}:${file.document.positionAt(finding.start).line + 1}`;
+        return { comparison: r.comparison, where };
+      };
+      actions.push(...quickFixes(textDocument.uri, file, findings, context.diagnostics, compareFor));
     }
     if (wantsFixAll) {
       const all = fixAll(textDocument.uri, file, findings, 'Fix all pgperf problems in this file');
