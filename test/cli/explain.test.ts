@@ -162,17 +162,21 @@ describe('pgperf explain against the PostgreSQL server (DATABASE_URL)', () => {
   it.each([
     ['the server', true],
     ['the embedded database', false],
-  ])('on %s, a missing relation is the error shown, with and without parameters (not what its clean-up ran into)', async (_, server) => {
-    // The statement's own error aborts the transaction: the clean-up after it (a SHOW in the embedded database's
-    // worker, a DEALLOCATE of a PREPARE that failed) once failed too and its error was printed instead.
-    for (const sql of ['SELECT * FROM no_such_table LIMIT 1', 'SELECT * FROM no_such_table WHERE a = $1']) {
-      for (const analyze of [[], ['--analyze']]) {
-        const r = await run(['explain', ...analyze, sql], dir, server ? url : {});
-        expect(r.code, r.err).toBe(1);
-        expect(r.err).toMatch(/ERROR: relation "no_such_table" does not exist \(SQLSTATE 42P01\)\n$/);
+  ])(
+    'on %s, a missing relation is the error shown, with and without parameters (not what its clean-up ran into)',
+    async (_, server) => {
+      // The statement's own error aborts the transaction: the clean-up after it (a SHOW in the embedded database's
+      // worker, a DEALLOCATE of a PREPARE that failed) once failed too and its error was printed instead.
+      for (const sql of ['SELECT * FROM no_such_table LIMIT 1', 'SELECT * FROM no_such_table WHERE a = $1']) {
+        for (const analyze of [[], ['--analyze']]) {
+          const r = await run(['explain', ...analyze, sql], dir, server ? url : {});
+          expect(r.code, r.err).toBe(1);
+          expect(r.err).toMatch(/ERROR: relation "no_such_table" does not exist \(SQLSTATE 42P01\)\n$/);
+        }
       }
-    }
-  });
+    },
+    180_000,
+  ); // four CLI runs, each starting the embedded database: 30 s was too little on a loaded machine
 
   it('--help lists the explain command', async () => {
     const r = await run(['--help'], dir);
