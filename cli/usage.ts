@@ -24,7 +24,8 @@ const LINT = `  pgperf lint [paths…] [--format text|json|sarif] [--config file
 `;
 
 const EXPLAIN = `  pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--allow-irreversible]
-                 [--timeout MS] [--data N [--seed S]] (SQL | --file F [--line N])
+                 [--timeout MS] [--data N [--seed S]]
+                 (SQL | --file F [--line N] | --compare-fix F:LINE [--rule ID] [--runs N])
       EXPLAIN (with --analyze: EXPLAIN (ANALYZE, BUFFERS)) one statement and print the plan as a tree with
       findings, or --format json: { "database", "plan", "findings": [{ "rule", "node", "message" }] }.
       F may be a host file (.ts, .py, .go, .rs, …): N is a line of the SQL string, and the values interpolated
@@ -37,6 +38,11 @@ const EXPLAIN = `  pgperf explain [--analyze] [--yes] [--format text|json] [--ge
       --data N: fill the embedded database's tables with synthetic rows first (N per table, a partitioned table
       2N, a table with a vector column at most 5000; --seed S, default 1, gives the same rows again), then
       ANALYZE; what was loaded goes to stderr. Embedded database only.
+      --compare-fix F:LINE: the finding with a fix on that line (--rule ID when there are several), its statement
+      run with EXPLAIN ANALYZE as written and as fixed, --runs N times each (default 3, alternating): median
+      execution time, speed-up, rows read by scans, buffers, the scans that changed and both plans. The fixed
+      side gets the index the fix adds (built and rolled back inside its transaction) and, for keyset
+      pagination, the previous page's last row read from the data. --param gives the statement's own $n.
       Exit code: 0 plan printed, 1 database error, 2 bad usage (a statement EXPLAIN cannot run, database
       settings that do not parse) or a write without --yes, 130 interrupted.
 `;

@@ -59,7 +59,7 @@ describe('--help on every command', () => {
     [['lint', '--help'], 'pgperf lint [paths…] [--format text|json|sarif] [--config file]', 'pgperf explain'],
     [['lint', '-h'], 'pgperf lint [paths…]', 'pgperf bench'],
     [['explain', '--help'], 'pgperf explain [--analyze] [--yes] [--format text|json] [--generic] [--param V]… [--allow-irreversible]', 'pgperf lint'],
-    [['explain', '-h'], '(SQL | --file F [--line N])', 'pgperf bench'],
+    [['explain', '-h'], '(SQL | --file F [--line N] | --compare-fix F:LINE [--rule ID] [--runs N])', 'pgperf bench'],
     [['bench', '--help'], 'pgperf bench hnsw [--dim N]', 'pgperf lint'],
     [['bench', '-h'], 'pgperf bench rls [--rows N]', 'pgperf explain'],
     [['bench', 'hnsw', '--help'], 'pgperf bench hnsw [--dim N] [--count N] [--queries N] [--distribution clustered|uniform]', 'pgperf bench rls'],

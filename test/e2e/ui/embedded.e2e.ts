@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { openWorkbench, type Workbench } from '../harness/code-server';
 import { artifactsDir } from '../harness/runtime';
-import { editorText, goTo, openFile, quickFix, screenshot } from '../harness/workbench';
+import { answerInput, editorText, goTo, openFile, quickFix, quickInputHidden, runCommand, screenshot, visibleWebview } from '../harness/workbench';
 
 const SHOTS = artifactsDir('embedded');
 /** Where OFFSET $1 is in src/posts.ts: line 17, columns 16–24 (1-based), inside the template literal. */
@@ -95,6 +95,30 @@ describe('pgperf on SQL in a TypeScript file (code-server + Chromium, the packag
     await screenshot(page, SHOTS, 'hover');
     await page.keyboard.press('Escape');
     await hover.waitFor({ state: 'hidden' });
+  });
+
+  it('Compare with Fix on the OFFSET finding: synthetic rows loaded, both plans and the speed-up in the panel', async () => {
+    await runCommand(page, 'pgperf: Load Synthetic Data into the Embedded Database');
+    await page.locator('.notification-toast', { hasText: 'loaded synthetic, seed 1' }).first().waitFor({ timeout: 240_000 });
+    await goTo(page, OFFSET_LINE, OFFSET_COLUMN + 2);
+    const action = await quickFix(page, 'Compare with Fix');
+    await action.click();
+    await answerInput(page, 'Value for $1', '5000');
+    const view = visibleWebview(page);
+    await view.locator('.speedup').waitFor({ timeout: 120_000 });
+    const text = await view.locator('body').innerText();
+    expect(text).toMatch(/Compare with Fix · offset-pagination/);
+    expect(text).toMatch(/src\/posts\.ts:17/);
+    expect(text).toMatch(/synthetic, seed 1: [\d,]+ rows/);
+    expect(text).toMatch(/As written[\s\S]*OFFSET \$1[\s\S]*Fixed[\s\S]*WHERE id > \$1/);
+    expect(text).toMatch(/both return the same 20 rows/);
+    const speedup = /([\d.]+)× faster/.exec(await view.locator('.speedup').innerText());
+    expect(speedup, 'the keyset page is faster than OFFSET 5000').not.toBeNull();
+    expect(Number(speedup![1])).toBeGreaterThan(1);
+    for (const command of ['View: Close Primary Side Bar', 'View: Hide Panel', 'Notifications: Clear All Notifications']) await runCommand(page, command);
+    await quickInputHidden(page);
+    await screenshot(page, SHOTS, 'compare-fix', { readme: true });
+    await runCommand(page, 'View: Focus First Editor Group');
   });
 
   it('applies the keyset-pagination quick fix from the light bulb inside the template literal', async () => {
