@@ -66,7 +66,7 @@ export async function fillAndReport(db: Database, rows: number, seed: number, io
   const tables = result.filled.length;
   io.err(
     `pgperf: loaded synthetic data (seed ${seed}, generated values, not your data): ${count(result.rows)} rows in ` +
-      `${tables} table${tables === 1 ? '' : 's'} in ${result.seconds.toFixed(1)} s (${result.method === 'copy' ? 'COPY' : 'INSERT'}), then ANALYZE\n`,
+      `${tables} table${tables === 1 ? '' : 's'} in ${result.seconds.toFixed(1)} s (${result.method === 'copy' ? 'COPY' : 'INSERT'}), then ANALYZE and VACUUM\n`,
   );
   for (const t of result.filled) io.err(`pgperf:   ${t.schema}.${t.name}: ${count(t.rows)} rows${t.note ? ` (${t.note})` : ''}\n`);
   for (const t of result.unfilled) io.err(`pgperf:   ${t.schema}.${t.name}: not filled: ${t.reason}\n`);

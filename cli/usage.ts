@@ -85,8 +85,8 @@ const HEALTH = `  pgperf health [--format text|json] [--check ID]… [--timeout 
 
 const DATA = `  pgperf data [--rows N] [--seed S] [--format text|json] [--yes]
       Fill every table with synthetic rows honouring types, keys, foreign keys, CHECKs, enums and vectors (N per
-      table, default 1000; --seed S, default 1, repeats the same rows), then ANALYZE; per table on stderr, the
-      total (--format json: rows, seconds, rowsPerSecond, filled, unfilled) on stdout. Without DATABASE_URL / PG*
+      table, default 1000; --seed S, default 1, repeats the same rows), then ANALYZE and VACUUM; per table on
+      stderr, the total (--format json: rows, seconds, rowsPerSecond, filled, unfilled) on stdout. Without DATABASE_URL / PG*
       the embedded database with the current folder's DDL (a check that the schema can be filled; it is dropped
       at exit); a server's tables keep the rows, so that needs --yes.
       Exit code: 0 loaded, 1 database error, 2 bad usage or a server without --yes, 130 interrupted (rolled back).

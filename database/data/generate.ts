@@ -274,6 +274,13 @@ async function fill(session: Session, seed: number, options: DataOptions, starte
     for (const f of filled) await session.query(`ANALYZE ${qualified(f)}`);
     await session.query('COMMIT');
     done = true;
+    // What autovacuum would have done to a table at rest (PGlite has none): the visibility map set, so that an
+    // index-only scan reads no heap page, as on a server. Outside the transaction, which VACUUM cannot run in;
+    // a cancel now stops it and keeps the rows.
+    for (const f of filled) {
+      if (options.signal?.aborted) break;
+      await session.query(`VACUUM ${qualified(f)}`);
+    }
   } finally {
     if (!done) await session.query('ROLLBACK').catch(() => undefined);
   }

