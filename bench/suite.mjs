@@ -239,6 +239,24 @@ export const SUITE = [
     ],
   },
   {
+    bench: 'compare-fix',
+    script: 'bench/compare-fix.mjs',
+    args: ['--runs', '5'],
+    quickArgs: ['--runs', '1'],
+    // Target in bench/compare-fix.mjs: an interactive command with its data load, that a user waits for.
+    figures: (j, figure) => [
+      figure(
+        'compare-fix.wall',
+        '`pgperf explain --compare-fix` on examples/app (sessions.sql:5, 20,000 synthetic rows), fresh process, wall (median)',
+        j.wallSeconds.median,
+        's',
+        '<=',
+        j.targetWallSeconds,
+      ),
+      figure('compare-fix.page', 'the Compare with Fix page built from that result (p95)', j.pageP95Ms, 'ms', '<=', 50),
+    ],
+  },
+  {
     bench: 'guide',
     script: 'bench/guide.mjs',
     args: ['--rows', '100000', '--runs', '9', '--warmup', '3'],

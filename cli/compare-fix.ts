@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compareFix, type CompareOutcome, type CompareSide, databaseFromEnv, type Database, planToText } from '../database/index';
 import { comparisonFor, initEmbedded, initParser, lintSources, type Finding, type FixComparison } from '../server/src/analysis/index';
+import { parseSqlForExplain } from '../server/src/analysis/pg';
 import { UsageError } from '../server/src/files';
 import { workspaceConfig } from './config';
 import { fillAndReport } from './data';
@@ -73,7 +74,12 @@ export async function compareWithFix(
       db = await embedded!;
       io.err(`pgperf: database: ${db.label} — no DATABASE_URL or PG* variables, using the embedded database\n`);
       await loadWorkspaceDdl(db, ddl, io);
-      if (request.data && (await fillAndReport(db, request.data.rows, request.data.seed, io)).cancelled) return 130;
+      if (request.data) {
+        // Only what the comparison reads: the vectors of a table it never touches would take most of the load.
+        const only = await tablesToFill(db, [comparison.before, comparison.after]);
+        io.err(`pgperf: synthetic data for the tables the statement reads and those they reference: ${only.fill.join(', ') || 'none'}\n`);
+        if ((await fillAndReport(db, request.data.rows, request.data.seed, io, only.rows)).cancelled) return 130;
+      }
     }
     const outcome = await compareFix(db, comparison, { params, timeoutMs, runs, confirm: consentFromFlags(values, io), signal: abort.signal });
     const where = `${displayPath(io.cwd, path)}:${line}`;
@@ -89,6 +95,54 @@ export async function compareWithFix(
     if (!embedded) await db?.close().catch(() => undefined);
   }
 }
+
+/**
+ * The tables the statements read (as the database resolves their names) and, transitively, the tables their foreign
+ * keys reference (their rows must exist first); `rows` leaves every other table of the database empty.
+ */
+async function tablesToFill(db: Database, statements: string[]): Promise<{ fill: string[]; rows: Record<string, number> }> {
+  const names = new Set<string>();
+  for (const sql of statements) {
+    const parsed = parseSqlForExplain(sql);
+    if (!parsed.ok) continue;
+    const visit = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(visit);
+      if (!n || typeof n !== 'object') return;
+      const rv = (n as { RangeVar?: { schemaname?: string; relname?: string } }).RangeVar;
+      if (rv?.relname) names.add(rv.schemaname ? `${quoteIdent(rv.schemaname)}.${quoteIdent(rv.relname)}` : quoteIdent(rv.relname));
+      for (const v of Object.values(n)) visit(v);
+    };
+    visit(parsed.stmts);
+  }
+  const session = await db.session();
+  try {
+    const res = await session.statement(
+      `WITH RECURSIVE wanted(oid) AS (
+         SELECT pg_catalog.to_regclass(n) FROM pg_catalog.unnest($1::pg_catalog.text[]) AS n WHERE pg_catalog.to_regclass(n) IS NOT NULL
+         UNION
+         SELECT c.confrelid FROM pg_catalog.pg_constraint c JOIN wanted w ON c.conrelid = w.oid WHERE c.contype = 'f'
+       )
+       SELECT n.nspname AS schema, c.relname AS name, c.oid IN (SELECT oid FROM wanted) AS wanted
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+        ORDER BY 1, 2`,
+      [[...names]],
+    );
+    const fill: string[] = [];
+    const rows: Record<string, number> = {};
+    for (const r of res.rows) {
+      const key = `${String(r.schema)}.${String(r.name)}`;
+      if (r.wanted) fill.push(key);
+      else rows[key] = 0;
+    }
+    return { fill, rows };
+  } finally {
+    await session.release();
+  }
+}
+
+const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Lints the current folder's project with fixes for FILE and returns the comparison of the finding on LINE. */
 async function findComparison(

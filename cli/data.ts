@@ -48,7 +48,14 @@ const count = (n: number) => n.toLocaleString('en-US');
  * with a vector column at most 5,000: the generator's scale rules) and reports per table on stderr.
  * Returns the generator's result; `cancelled` when a signal stopped it.
  */
-export async function fillAndReport(db: Database, rows: number, seed: number, io: FillIo): Promise<DataResult> {
+export async function fillAndReport(
+  db: Database,
+  rows: number,
+  seed: number,
+  io: FillIo,
+  /** Rows per table over `rows` (`schema.table` → n; 0 leaves a table empty). */
+  perTable?: Record<string, number>,
+): Promise<DataResult> {
   const ac = new AbortController();
   const uninstall = io.signals
     ? onTerminationSignals(io.signals, () => {
@@ -58,17 +65,17 @@ export async function fillAndReport(db: Database, rows: number, seed: number, io
     : () => undefined;
   let result: DataResult;
   try {
-    result = await fillDatabase(db, { scale: rows, seed, signal: ac.signal });
+    result = await fillDatabase(db, { scale: rows, seed, signal: ac.signal, ...(perTable ? { rows: perTable } : {}) });
   } finally {
     uninstall();
   }
   if (result.cancelled) return result;
-  const tables = result.filled.length;
+  const tables = result.filled.filter((t) => t.rows > 0).length;
   io.err(
     `pgperf: loaded synthetic data (seed ${seed}, generated values, not your data): ${count(result.rows)} rows in ` +
       `${tables} table${tables === 1 ? '' : 's'} in ${result.seconds.toFixed(1)} s (${result.method === 'copy' ? 'COPY' : 'INSERT'}), then ANALYZE and VACUUM\n`,
   );
-  for (const t of result.filled) io.err(`pgperf:   ${t.schema}.${t.name}: ${count(t.rows)} rows${t.note ? ` (${t.note})` : ''}\n`);
+  for (const t of result.filled) if (t.rows > 0 || !perTable) io.err(`pgperf:   ${t.schema}.${t.name}: ${count(t.rows)} rows${t.note ? ` (${t.note})` : ''}\n`);
   for (const t of result.unfilled) io.err(`pgperf:   ${t.schema}.${t.name}: not filled: ${t.reason}\n`);
   return result;
 }

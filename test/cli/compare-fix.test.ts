@@ -22,6 +22,7 @@ beforeAll(() => {
       '    created_at timestamptz NOT NULL',
       ');',
       'CREATE INDEX sessions_status_idx ON sessions (status);',
+      'CREATE TABLE audit (id bigint PRIMARY KEY, note text NOT NULL);',
     ].join('\n'),
   );
   writeFileSync(
@@ -84,6 +85,15 @@ describe('pgperf explain --compare-fix', () => {
     expect(o.after.rowsScanned).toBeLessThan(o.before.rowsScanned);
     expect(o.before.executionMs).toHaveLength(3);
     expect(o.speedup).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('--data fills the tables the statement reads (and those they reference), not the others', async () => {
+    const r = await compare('queries.sql:8');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('pgperf: synthetic data for the tables the statement reads and those they reference: public.sessions\n');
+    expect(r.err).toMatch(/loaded synthetic data \(seed 1, generated values, not your data\): 20,000 rows in 1 table in/);
+    expect(r.err).toContain('pgperf:   public.sessions: 20,000 rows\n');
+    expect(r.err).not.toContain('public.audit');
   }, 120_000);
 
   it('keyset pagination: the last row before offset 1,000 read from the data, the same page', async () => {
