@@ -140,6 +140,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('pgperf.disconnect', () => connections.disconnect()),
   );
   const compare = new CompareCommands(connections, panels, output, () => db.activeDatabase());
+  db.syntheticOf = (d) => compare.syntheticOf(d);
   context.subscriptions.push(
     commands.registerCommand('pgperf.loadSyntheticData', () => compare.loadSyntheticData()),
     commands.registerCommand(COMPARE_FIX_COMMAND, (arg?: CompareFixArgument) => compare.compareFix(arg)),
@@ -159,6 +160,9 @@ export async function activate(context: ExtensionContext): Promise<void> {
 
 /** The EXPLAIN and schema commands: glue between VS Code, the language server and database/explain. */
 class DatabaseCommands {
+  /** The synthetic rows pgperf loaded into a database, in words (set once the data commands exist). */
+  syntheticOf: (db: Database) => string | undefined = () => undefined;
+
   constructor(
     private readonly client: LanguageClient,
     private readonly connections: Connections,
@@ -230,7 +234,7 @@ class DatabaseCommands {
         try {
           const result = await handle.result;
           this.output.info(`${what} on ${db.label}: ${result.nodes.length} nodes, ${result.findings.length} findings`);
-          this.panels.show(result, column, generic ? 'generic' : params.map((p) => (p === null ? 'NULL' : p)));
+          this.panels.show(result, column, generic ? 'generic' : params.map((p) => (p === null ? 'NULL' : p)), this.syntheticOf(db));
         } finally {
           sub.dispose();
         }

@@ -187,6 +187,17 @@ describe('explain panel HTML', () => {
     expect(html).toContain('$1 = &lt;/dd&gt;&lt;script&gt;');
   });
 
+  it('says when the plan is over synthetic data, escaped', () => {
+    const root: PanelNode = { id: 1, nodeType: 'Result', children: [], estRows: 1 };
+    const plain = buildExplainHtml({ database: 'x', sql: 'SELECT 1', plan: [], tree: root, findings: [] }, OPTS);
+    expect(plain).not.toContain('class="synthetic"');
+    const html = buildExplainHtml(
+      { database: 'x', sql: 'SELECT 1', plan: [], tree: root, findings: [] },
+      { ...OPTS, synthetic: 'synthetic, seed 1: <b>20,000</b> rows' },
+    );
+    expect(html).toContain('<dt>Data</dt><dd class="synthetic">synthetic, seed 1: &lt;b&gt;20,000&lt;/b&gt; rows</dd>');
+  });
+
   it('the error page escapes the server message', () => {
     const html = buildErrorHtml({ database: 'local <db>', sql: 'SELECT "<script>"', message: 'relation "<script>" does not exist' }, OPTS);
     expect(html).not.toMatch(/<script/);

@@ -24,7 +24,7 @@ export class CompareCommands {
   ) {}
 
   /** The synthetic rows of `db`, in words, when pgperf loaded them. */
-  private syntheticOf(db: Database): string | undefined {
+  syntheticOf(db: Database): string | undefined {
     return this.synthetic?.db === db ? this.synthetic.summary : undefined;
   }
 

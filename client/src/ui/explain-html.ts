@@ -73,6 +73,8 @@ export interface PanelOptions {
   analyze?: boolean;
   /** Values given for `$n` parameters, or 'generic' for a generic plan. */
   params?: readonly string[] | 'generic';
+  /** The synthetic rows pgperf loaded into the database, in words (the plan is over generated data). */
+  synthetic?: string;
 }
 
 /** An id usable in an attribute: our own node ids are numbers, anything else is reduced to safe characters. */
@@ -351,6 +353,7 @@ export function buildExplainHtml(result: PanelResult, opts: PanelOptions): strin
     facts.push(`<div><dt>Buffers</dt><dd class="buffers-total">hit ${int(hit)} · read ${int(read)}</dd></div>`);
   }
   facts.push(`<div><dt>Nodes</dt><dd>${int(nodes)}</dd></div>`);
+  if (opts.synthetic) facts.push(`<div><dt>Data</dt><dd class="synthetic">${esc(opts.synthetic)}</dd></div>`);
   if (opts.params === 'generic') facts.push('<div><dt>Parameters</dt><dd class="params">generic plan (no values)</dd></div>');
   else if (opts.params && opts.params.length > 0) {
     facts.push(`<div><dt>Parameters</dt><dd class="params">${opts.params.map((p, i) => `$${i + 1} = ${esc(p)}`).join(', ')}</dd></div>`);

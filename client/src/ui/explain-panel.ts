@@ -64,11 +64,11 @@ export class ExplainPanels implements Disposable {
   }
 
   /** Shows a result in the panel of the statement's editor column. */
-  show(result: ExplainResult, source: ViewColumn | undefined, params?: readonly string[] | 'generic'): void {
+  show(result: ExplainResult, source: ViewColumn | undefined, params?: readonly string[] | 'generic', synthetic?: string): void {
     const title = `${result.analyzed ? 'Explain Analyze' : 'Explain'} · ${shortDb(result.database)}`;
     const shown = this.panelFor(source, title);
     shown.text = planToText(result);
-    shown.panel.webview.html = buildExplainHtml(result, this.options(shown.panel, { analyze: result.analyzed, params }));
+    shown.panel.webview.html = buildExplainHtml(result, this.options(shown.panel, { analyze: result.analyzed, params, ...(synthetic ? { synthetic } : {}) }));
   }
 
   /** Shows a Compare with Fix result: both plans side by side, in the panel of the statement's editor column. */
