@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../server/src/analysis/config';
 import { RULES } from '../../server/src/analysis/rules';
 import { RESTART_COMMAND } from '../../client/src/restart-policy';
+import { COMPARE_FIX_COMMAND } from '../../protocol/index';
 
 interface Prop {
   type: string;
@@ -65,15 +66,18 @@ describe('package.json contributions', () => {
     const testOnly = named.filter((c) => c.startsWith('pgperf.debug.'));
     expect(testOnly.length).toBeGreaterThan(0);
     expect(source).toContain('registerCommand(RESTART_COMMAND.id');
-    const registered = [...named.filter((c) => !testOnly.includes(c)), RESTART_COMMAND.id].sort();
+    expect(source).toContain('registerCommand(COMPARE_FIX_COMMAND');
+    const registered = [...named.filter((c) => !testOnly.includes(c)), RESTART_COMMAND.id, COMPARE_FIX_COMMAND].sort();
     expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
     expect(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort()).toEqual([
       'pgperf: Add Connection',
       'pgperf: Benchmark HNSW',
       'pgperf: Benchmark Row-Level Security',
+      'pgperf: Compare with Fix',
       'pgperf: Disconnect',
       'pgperf: Explain',
       'pgperf: Explain Analyze',
+      'pgperf: Load Synthetic Data into the Embedded Database',
       'pgperf: Load Workspace Schema into the Embedded Database',
       'pgperf: Pick Connection',
       'pgperf: Restart Language Server',

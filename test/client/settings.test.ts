@@ -39,12 +39,12 @@ describe('explicitSettings', () => {
   it('is empty when nothing is set, so .pgperf.json and the built-in defaults apply', () => {
     expect(explicitSettings(() => ({}))).toEqual({});
   });
-  it("covers every contributed analysis setting (all but the client's own: trace, connections, explain)", () => {
+  it("covers every contributed analysis setting (all but the client's own: trace, connections, explain, data, health)", () => {
     const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
       contributes: { configuration: { properties: Record<string, unknown> } };
     };
     const contributed = Object.keys(pkg.contributes.configuration.properties)
-      .filter((k) => k !== 'pgperf.trace.server' && k !== 'pgperf.connections' && !k.startsWith('pgperf.explain.'))
+      .filter((k) => k !== 'pgperf.trace.server' && k !== 'pgperf.connections' && !/^pgperf\.(explain|data|health)\./.test(k))
       .map((k) => k.replace(/^pgperf\./, ''));
     expect([...ANALYSIS_SETTINGS].sort()).toEqual(contributed.sort());
   });
