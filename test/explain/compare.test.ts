@@ -67,7 +67,7 @@ describe('comparisonFor: the statement as written and as fixed', () => {
     expect(c.before).toBe('SELECT * FROM app.sessions\nWHERE tenant_id = $1\nORDER BY created_at DESC\nLIMIT 50 OFFSET $2');
     expect(c.after).toBe('SELECT * FROM app.sessions\nWHERE tenant_id = $1 AND created_at < $2\nORDER BY created_at DESC\nLIMIT 50');
     expect(c.lastRow).toEqual({
-      sql: 'SELECT (created_at)::text AS pgperf_key_1 FROM app.sessions\nWHERE tenant_id = $1\nORDER BY created_at DESC\nLIMIT 1 OFFSET ($2) - 1',
+      sql: 'SELECT (created_at)::text AS pgperf_key_1 FROM app.sessions\nWHERE tenant_id = $1\nORDER BY created_at DESC\nLIMIT LEAST(1, 50) OFFSET ($2) - 1',
       params: [2],
     });
     expect(c.setup).toEqual([]);
@@ -172,6 +172,15 @@ function measured(kind: string, open: () => Promise<Database>, schema: string) {
       expect(scanned(o.after)).toBeLessThan(scanned(o.before));
       expect(o.before.executionMs).toHaveLength(3);
       expect(o.speedup).toBeGreaterThan(0);
+    }, 60_000);
+
+    it('a LIMIT that is a parameter too (LIMIT $2 OFFSET $3), and a NULL tenant: the page of every tenant', async () => {
+      const sql = `SELECT session_id FROM ${schema}.sessions WHERE (tenant_id = $1 OR $1 IS NULL) ORDER BY created_at DESC LIMIT $2 OFFSET $3;\n`;
+      const c = ok(comparisonOf(schema, 'offset-pagination', sql));
+      expect(c.lastRow?.sql).toContain('LIMIT LEAST(1, $2) OFFSET ($3) - 1');
+      const o = await compareFix(db, c, { params: [null, '20', '5000'], timeoutMs: 30_000, runs: 1 });
+      expect(o.notes.join('\n')).toContain('both return the same 20 rows');
+      expect(o.after.sql).toContain('AND created_at < $3');
     }, 60_000);
 
     it('an offset past the data is a clear error, not an empty comparison', async () => {

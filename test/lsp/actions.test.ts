@@ -75,7 +75,7 @@ describe('lsp: code actions', () => {
       setup: [],
       beforeParams: 0,
       afterParams: 1,
-      lastRow: { sql: 'SELECT (id)::text AS pgperf_key_1 FROM t ORDER BY id LIMIT 1 OFFSET (20) - 1', params: [1] },
+      lastRow: { sql: 'SELECT (id)::text AS pgperf_key_1 FROM t ORDER BY id LIMIT LEAST(1, 10) OFFSET (20) - 1', params: [1] },
     });
   });
 

@@ -342,7 +342,7 @@ function hasWindow(t: Node): boolean {
 /**
  * What measuring the keyset fix needs (compare-fix.ts): a query that reads the sort keys of the previous page's
  * last row — the statement with its select list replaced by the keys (as text, so that a timestamp keeps its
- * microseconds), `LIMIT 1` and `OFFSET (n) - 1` — and the `$n` of the fix's predicate each key's value goes to, in
+ * microseconds), `LIMIT LEAST(1, limit)` and `OFFSET (n) - 1` — and the `$n` of the fix's predicate each key's value goes to, in
  * key order. Only for a top-level SELECT the rule gives the keyset fix for; undefined otherwise.
  */
 export function previousPageLastRow(st: Statement): { sql: string; params: number[] } | undefined {
@@ -362,7 +362,9 @@ export function previousPageLastRow(st: Statement): { sql: string; params: numbe
     if (limit?.isnull) return undefined; // LIMIT ALL
     const span = exprSpan(st, sel.limitCount);
     if (!span) return undefined;
-    edits.push({ start: span.start, end: span.end, newText: '1' });
+    // LEAST keeps a `$n` of the LIMIT in the text (an unreferenced parameter has no type: the server refuses the
+    // statement); a NULL limit (no limit) is ignored by LEAST, as by LIMIT.
+    edits.push({ start: span.start, end: span.end, newText: `LEAST(1, ${st.file.text.slice(span.start, span.end)})` });
   } else {
     edits.push({ start: clause.start, end: clause.start, newText: 'LIMIT 1 ' });
   }
