@@ -1,0 +1,25 @@
+// The Database Health panel's script (loaded from the extension, allowed by the CSP's script-src; nothing inline).
+// Every button only asks: Refresh, the auto-refresh toggle, and Copy / Open in Editor of a fix by its index. The
+// extension copies the SQL or opens it in an untitled editor; nothing here or there runs it.
+(function () {
+  'use strict';
+  const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  if (!vscode) return;
+  const refresh = document.getElementById('refresh');
+  if (refresh)
+    refresh.addEventListener('click', () => {
+      refresh.disabled = true;
+      refresh.textContent = 'Refreshing…';
+      vscode.postMessage({ type: 'refresh' });
+    });
+  const auto = document.getElementById('auto-refresh');
+  if (auto) auto.addEventListener('change', () => vscode.postMessage({ type: 'autoRefresh', on: auto.checked }));
+  for (const [cls, type] of [
+    ['copy-fix', 'copy'],
+    ['open-fix', 'open'],
+  ]) {
+    for (const button of document.getElementsByClassName(cls)) {
+      button.addEventListener('click', () => vscode.postMessage({ type, index: Number(button.getAttribute('data-index')) }));
+    }
+  }
+})();

@@ -1,0 +1,353 @@
+/**
+ * The Database Health panel's HTML as a pure function of a health run (database/health/run.ts `HealthReport`) and
+ * the samples the panel kept over its life (no vscode import: unit-tested in test/ui/).
+ *
+ * Security: every string that comes from the database or the checks (labels, object names, messages, evidence,
+ * fix SQL, skip reasons, error text) goes through `esc`, under the same strict CSP as the EXPLAIN panel: no
+ * inline script, no style attribute; the trend plot is inline SVG drawn with presentation attributes and classes.
+ * The fix SQL is shown in a <pre> with Copy / Open in Editor buttons (client/media/health.js posts their index);
+ * nothing on the page, nor in the extension, runs it.
+ */
+import { HEALTH_CHECKS } from '../../../database/index';
+import { documentStart, esc, formatMs } from '../../../render/html';
+
+type Severity = 'error' | 'warning' | 'info';
+type EvidenceValue = string | number | boolean | null;
+
+/** The parts of a finding (database/health/types.ts `HealthFinding`) the panel shows. */
+export interface HealthPanelFinding {
+  severity: Severity;
+  object?: string;
+  message: string;
+  evidence: Readonly<Record<string, EvidenceValue>>;
+  fix?: string;
+}
+
+/** The parts of a check's result (database/health/run.ts `CheckResult`) the panel shows. */
+export interface HealthPanelCheck {
+  id: string;
+  title: string;
+  status: 'ok' | 'findings' | 'skipped' | 'failed';
+  reason?: string;
+  findings: readonly HealthPanelFinding[];
+  notes: readonly string[];
+  durationMs: number;
+}
+
+/** The parts of a health run (database/health/run.ts `HealthReport`) the panel shows. */
+export interface HealthPanelReport {
+  database: { label: string; kind: string; serverVersion: string; user: string };
+  checks: readonly HealthPanelCheck[];
+  summary: Record<Severity, number> & { skipped: number; failed: number };
+}
+
+/**
+ * The numbers of one run the trend plots: read from the checks' evidence, absent when the run does not hold them
+ * (a check that finds nothing reports no number, and none is made up).
+ */
+export interface HealthSample {
+  /** When the run finished (ms since the epoch). */
+  at: number;
+  /** cache-hit-ratio's `hitRatioPercent` (reported when below the guide's 95 %). */
+  cacheHitPercent?: number;
+  /** connections' `clientConnections` (reported above 70 % of the slots, or with long-idle connections). */
+  clientConnections?: number;
+  /** The sum of dead-tuples' `deadTuples` over the tables it reports. */
+  deadTuples?: number;
+}
+
+const CATEGORY_LABEL: Record<string, string> = {
+  cache: 'Cache',
+  indexes: 'Indexes',
+  vacuum: 'Vacuum',
+  sessions: 'Sessions',
+  queries: 'Queries',
+  partitioning: 'Partitioning',
+  settings: 'Settings',
+  pgvector: 'pgvector',
+};
+const categoryOf = new Map(HEALTH_CHECKS.map((c) => [c.id, c.category as string]));
+
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** The three trend numbers a run holds (see HealthSample); a series the run has no number for stays absent. */
+export function sampleOf(report: Pick<HealthPanelReport, 'checks'>, at: number): HealthSample {
+  const sample: HealthSample = { at };
+  const check = (id: string) => report.checks.find((c) => c.id === id && c.status === 'findings');
+  const first = (id: string, key: string) =>
+    check(id)
+      ?.findings.map((f) => f.evidence[key])
+      .find(finite);
+  const cache = first('cache-hit-ratio', 'hitRatioPercent');
+  if (cache !== undefined) sample.cacheHitPercent = cache;
+  const used = first('connections', 'clientConnections');
+  if (used !== undefined) sample.clientConnections = used;
+  const dead = check('dead-tuples')
+    ?.findings.map((f) => f.evidence.deadTuples)
+    .filter(finite);
+  if (dead && dead.length > 0) sample.deadTuples = dead.reduce((a, b) => a + b, 0);
+  return sample;
+}
+
+/** The checks that ran, grouped by category, in CATEGORY_LABEL's order (a check pgperf does not know: last). */
+function groupsOf(report: Pick<HealthPanelReport, 'checks'>): Map<string, HealthPanelCheck[]> {
+  const groups = new Map<string, HealthPanelCheck[]>([...Object.keys(CATEGORY_LABEL), 'other'].map((cat) => [cat, []]));
+  for (const c of report.checks) {
+    if (c.status === 'skipped' || c.status === 'failed') continue;
+    groups.get(categoryOf.get(c.id) ?? 'other')!.push(c);
+  }
+  for (const [cat, checks] of groups) if (checks.length === 0) groups.delete(cat);
+  return groups;
+}
+
+/** The fix SQL of a report, in the order of the page's Copy / Open in Editor buttons (their `data-index`). */
+export function fixesOf(report: Pick<HealthPanelReport, 'checks'>): string[] {
+  const out: string[] = [];
+  for (const checks of groupsOf(report).values()) for (const c of checks) for (const f of c.findings) if (f.fix) out.push(f.fix);
+  return out;
+}
+
+/** What the page may ask (client/media/health.js); anything else is ignored. */
+export type HealthMessage = { type: 'copy' | 'open'; index: number } | { type: 'refresh' } | { type: 'autoRefresh'; on: boolean };
+
+export function parseHealthMessage(m: unknown): HealthMessage | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const r = m as Record<string, unknown>;
+  if ((r.type === 'copy' || r.type === 'open') && typeof r.index === 'number' && Number.isInteger(r.index) && r.index >= 0) {
+    return { type: r.type, index: r.index };
+  }
+  if (r.type === 'refresh') return { type: 'refresh' };
+  if (r.type === 'autoRefresh' && typeof r.on === 'boolean') return { type: 'autoRefresh', on: r.on };
+  return undefined;
+}
+
+export interface HealthView {
+  /** The latest run; absent when it failed (then `error` says why). */
+  report?: HealthPanelReport;
+  error?: string;
+  /** Which database, for the error page (the report names it otherwise). */
+  database?: string;
+  /** One per run of the panel's life, oldest first. */
+  samples: readonly HealthSample[];
+  autoRefresh: boolean;
+  autoRefreshSeconds: number;
+  /** When the latest run finished (ms since the epoch). */
+  at: number;
+}
+
+export interface HealthPageOptions {
+  /** `webview.cspSource`. */
+  cspSource: string;
+  /** Webview URIs (as strings) of the stylesheets (client/media/panel.css, health.css). */
+  styleUris: readonly string[];
+  /** client/media/health.js. */
+  scriptUri: string;
+  /** A time for people (default: hh:mm:ss UTC). */
+  time?: (ms: number) => string;
+}
+
+const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+/** 12345.6 → "12,346"; fractions keep two decimals. */
+function number(n: number): string {
+  if (!Number.isInteger(n)) return String(Number(n.toFixed(2)));
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function evidenceText(v: EvidenceValue): string {
+  if (v === null) return '—';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'number') return number(v);
+  return v;
+}
+
+/** `hitRatioPercent` → "hit ratio percent". */
+const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function renderFinding(f: HealthPanelFinding, fixIndex: () => number, out: string[]): void {
+  const sev = f.severity === 'error' || f.severity === 'info' ? f.severity : 'warning';
+  out.push(`<li class="finding sev-${sev}">`, `<p class="message"><span class="severity">${sev}</span> `);
+  if (f.object) out.push(`<span class="object">${esc(f.object)}</span> `);
+  out.push(`${esc(f.message)}</p>`);
+  const evidence = Object.entries(f.evidence);
+  if (evidence.length > 0) {
+    out.push('<dl class="evidence">');
+    for (const [k, v] of evidence) out.push(`<div><dt>${esc(words(k))}</dt><dd>${esc(evidenceText(v))}</dd></div>`);
+    out.push('</dl>');
+  }
+  if (f.fix) {
+    const i = fixIndex();
+    out.push(
+      '<div class="fix">',
+      '<div class="fix-head"><span class="fix-label">Fix (shown, never run by pgperf)</span>',
+      `<button type="button" class="action secondary copy-fix" data-index="${i}">Copy</button>`,
+      `<button type="button" class="action secondary open-fix" data-index="${i}">Open in Editor</button></div>`,
+      `<pre><code>${esc(f.fix)}</code></pre>`,
+      '</div>',
+    );
+  }
+  out.push('</li>');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The trend
+
+interface Series {
+  key: 'cacheHitPercent' | 'clientConnections' | 'deadTuples';
+  title: string;
+  unit: string;
+}
+
+const SERIES: readonly Series[] = [
+  { key: 'cacheHitPercent', title: 'Cache hit ratio', unit: '%' },
+  { key: 'clientConnections', title: 'Client connections', unit: '' },
+  { key: 'deadTuples', title: 'Dead tuples (tables reported)', unit: '' },
+];
+
+const f1 = (x: number) => String(Math.round(x * 10) / 10);
+
+/** One series over the panel's life: a line through a point per sample that has the number; undefined when none has. */
+function trendSvg(s: Series, samples: readonly HealthSample[], time: (ms: number) => string): string | undefined {
+  const points = samples.filter((x) => finite(x[s.key])).map((x) => ({ at: x.at, v: x[s.key] as number }));
+  if (points.length === 0) return undefined;
+  const width = 480;
+  const height = 140;
+  const left = 56;
+  const right = 12;
+  const top = 12;
+  const bottom = 28;
+  const t0 = samples[0].at;
+  const t1 = samples[samples.length - 1].at;
+  let lo = Math.min(...points.map((p) => p.v));
+  let hi = Math.max(...points.map((p) => p.v));
+  if (hi === lo) {
+    const pad = Math.max(1, Math.abs(hi) * 0.05);
+    lo -= pad;
+    hi += pad;
+  }
+  const xAt = (t: number) => (t1 > t0 ? left + ((t - t0) / (t1 - t0)) * (width - left - right) : left + (width - left - right) / 2);
+  const yAt = (v: number) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
+  const label = (v: number) => `${number(Math.round(v * 100) / 100)}${s.unit ? ` ${s.unit}` : ''}`;
+  const id = `trend-${s.key}`;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="trend" id="${id}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title" font-family="inherit" font-size="11" fill="currentColor">`,
+    `<title id="${id}-title">${esc(`${s.title}: ${plural(points.length, 'sample')}`)}</title>`,
+    `<line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="currentColor" stroke-opacity="0.4"/>`,
+    `<line class="axis" x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="currentColor" stroke-opacity="0.4"/>`,
+    `<text x="${left - 6}" y="${f1(yAt(hi) + 4)}" text-anchor="end">${esc(label(hi))}</text>`,
+    `<text x="${left - 6}" y="${f1(yAt(lo) + 4)}" text-anchor="end">${esc(label(lo))}</text>`,
+    `<text x="${left}" y="${height - 8}" text-anchor="start">${esc(time(t0))}</text>`,
+  ];
+  if (t1 > t0) out.push(`<text x="${width - right}" y="${height - 8}" text-anchor="end">${esc(time(t1))}</text>`);
+  if (points.length > 1) {
+    out.push(
+      `<polyline class="series ${s.key}" points="${points.map((p) => `${f1(xAt(p.at))},${f1(yAt(p.v))}`).join(' ')}" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>`,
+    );
+  }
+  for (const p of points) {
+    out.push(
+      `<circle class="point ${s.key}" cx="${f1(xAt(p.at))}" cy="${f1(yAt(p.v))}" r="3.5" fill="currentColor"><title>${esc(`${time(p.at)}: ${label(p.v)}`)}</title></circle>`,
+    );
+  }
+  out.push('</svg>');
+  return out.join('');
+}
+
+function renderTrend(samples: readonly HealthSample[], time: (ms: number) => string, out: string[]): void {
+  out.push('<section class="trend-section" aria-label="Trend">', `<h2>Trend over this panel's life (${plural(samples.length, 'run')})</h2>`);
+  const charts = SERIES.map((s) => ({ s, svg: trendSvg(s, samples, time) }));
+  const shown = charts.filter((c) => c.svg !== undefined);
+  if (shown.length === 0) {
+    out.push(
+      '<p class="none">No sampled values yet: the checks report cache hit ratio, connections and dead tuples only when they find something, and none of them did.</p>',
+    );
+  } else {
+    out.push('<div class="trends">');
+    for (const c of shown) out.push(`<figure class="chart"><figcaption>${esc(c.s.title)}</figcaption>${c.svg}</figure>`);
+    out.push('</div>');
+    const absent = charts.filter((c) => c.svg === undefined).map((c) => c.s.title.toLowerCase());
+    if (absent.length > 0) out.push(`<p class="note">Not reported by any run so far: ${esc(absent.join(', '))}.</p>`);
+  }
+  out.push('</section>');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The page
+
+function header(view: HealthView): string[] {
+  return [
+    '<header class="head">',
+    '<h1>Database Health</h1>',
+    '<div class="actions">',
+    '<button type="button" id="refresh" class="action">Refresh</button>',
+    `<label class="auto"><input type="checkbox" id="auto-refresh"${view.autoRefresh ? ' checked' : ''}> Auto-refresh every ${esc(number(view.autoRefreshSeconds))} s</label>`,
+    '</div>',
+    '</header>',
+  ];
+}
+
+/** The whole document for the webview. */
+export function buildHealthHtml(view: HealthView, opts: HealthPageOptions): string {
+  const time = opts.time ?? utcTime;
+  const h: string[] = [...documentStart(opts.cspSource, opts.styleUris), '<title>Database Health</title>', '</head>', '<body class="health">'];
+  h.push(...header(view));
+  const r = view.report;
+  const database = r?.database.label ?? view.database ?? '';
+  const facts = [`<div><dt>Database</dt><dd class="database">${esc(database)}</dd></div>`];
+  if (r) {
+    facts.push(
+      `<div><dt>Server</dt><dd>${esc(r.database.serverVersion)}${r.database.kind === 'embedded' ? ' (embedded)' : ''}</dd></div>`,
+      `<div><dt>Role</dt><dd>${esc(r.database.user)}</dd></div>`,
+    );
+  }
+  facts.push(`<div><dt>Checked</dt><dd class="checked-at">${esc(time(view.at))}</dd></div>`);
+  h.push(`<dl class="facts">${facts.join('')}</dl>`);
+
+  if (view.error !== undefined) h.push(`<p class="error">${esc(view.error)}</p>`);
+  if (r) {
+    const s = r.summary;
+    h.push(
+      `<p class="summary">${plural(s.error, 'error')}, ${plural(s.warning, 'warning')}, ${s.info} info; ${s.skipped} skipped, ${s.failed} failed (of ${plural(r.checks.length, 'check')}). Fix SQL is shown, never run.</p>`,
+    );
+
+    // The checks that ran, grouped by category; the fixes numbered in fixesOf's order.
+    let next = 0;
+    const fixIndex = () => next++;
+    for (const [cat, checks] of groupsOf(r)) {
+      h.push(`<section class="group" aria-label="${esc(CATEGORY_LABEL[cat] ?? 'Other')}">`, `<h2>${esc(CATEGORY_LABEL[cat] ?? 'Other')}</h2>`);
+      for (const c of checks) {
+        const badge = c.status === 'ok' ? 'ok' : plural(c.findings.length, 'finding');
+        h.push(
+          `<details class="check status-${c.status}"${c.status === 'findings' ? ' open' : ''}>`,
+          `<summary><span class="badge">${esc(badge)}</span> <span class="check-title">${esc(c.title)}</span> <span class="check-id">${esc(c.id)}</span> <span class="duration">${esc(formatMs(c.durationMs))}</span></summary>`,
+        );
+        if (c.findings.length > 0) {
+          h.push('<ul class="findings">');
+          for (const f of c.findings) renderFinding(f, fixIndex, h);
+          h.push('</ul>');
+        } else if (c.notes.length === 0) h.push('<p class="none">Nothing to report.</p>');
+        for (const n of c.notes) h.push(`<p class="note">${esc(n)}</p>`);
+        h.push('</details>');
+      }
+      h.push('</section>');
+    }
+
+    const notRun = r.checks.filter((c) => c.status === 'skipped' || c.status === 'failed');
+    if (notRun.length > 0) {
+      h.push('<section class="not-run" aria-label="Could not run">', `<h2>Could not run (${notRun.length})</h2>`, '<ul>');
+      for (const c of notRun) {
+        h.push(
+          `<li class="status-${c.status}"><span class="badge">${c.status}</span> <span class="check-title">${esc(c.title)}</span> <span class="check-id">${esc(c.id)}</span>`,
+          `<p class="reason">${esc(c.reason ?? 'no reason given')}</p></li>`,
+        );
+      }
+      h.push('</ul>', '</section>');
+    }
+  }
+
+  renderTrend(view.samples, time, h);
+  h.push(`<script src="${esc(opts.scriptUri)}"></script>`, '</body>', '</html>');
+  return h.join('\n');
+}
