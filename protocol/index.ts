@@ -66,3 +66,26 @@ export interface CompareFixArgument {
   /** In a host file: what each `$n` of `before` stands for (index n - 1). */
   params?: string[];
 }
+
+/**
+ * Client → server: where the database's objects come from in the workspace (the health panel's links): each
+ * pg_stat_statements text's statements (matched by fingerprint), with their findings, and each index's CREATE INDEX.
+ */
+export const CODE_LINKS_REQUEST = 'pgperf/codeLinks';
+export interface CodeLinksParams {
+  queries: string[];
+  indexes: { schema?: string; name: string }[];
+}
+export interface CodeLinkInfo {
+  uri: string;
+  /** Workspace-relative path. */
+  path: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  findings: { ruleId: string; severity: 'error' | 'warning' | 'info'; message: string }[];
+}
+export interface CodeLinksResult {
+  /** For each query, in order: the statements it came from (none when no statement of the workspace matches). */
+  queries: CodeLinkInfo[][];
+  /** For each index, in order: the statement that created it, or null. */
+  indexes: (CodeLinkInfo | null)[];
+}

@@ -21,6 +21,8 @@ interface PgQueryWasm {
   _wasm_scan(queryPtr: number): number;
   /** → char*: the PL/pgSQL trees of a CREATE FUNCTION or DO statement as JSON, or an error message. */
   _wasm_parse_plpgsql(queryPtr: number): number;
+  /** → char*: the statement's fingerprint (hex), or an error message. */
+  _wasm_fingerprint(queryPtr: number): number;
   _wasm_free_string(ptr: number): void;
   getValue(ptr: number, type: 'i32'): number;
   UTF8ToString(ptr: number): string;
@@ -333,6 +335,29 @@ export function splitTree(s: string): DeferredRawStmt[] | undefined {
 }
 
 /** Whether the parser accepts `sql` (parseSql(sql).ok), without reading its tree. */
+/**
+ * libpg_query's fingerprint of a statement: the same for texts that differ only in constants, parameter numbers,
+ * whitespace, comments and keyword case — what pg_stat_statements groups by, so a statement it reports can be found
+ * in the workspace. Undefined for a text that does not parse (or is too deep to).
+ */
+export function fingerprintSql(sql: string): string | undefined {
+  if (mayBeTooDeep(sql)) return undefined;
+  return guarded(
+    (m) =>
+      withCString(m, sql, (queryPtr) => {
+        const ptr = m._wasm_fingerprint(queryPtr);
+        if (!ptr) return undefined;
+        try {
+          const text = m.UTF8ToString(ptr);
+          return /^[0-9a-f]{16}$/.test(text) ? text : undefined;
+        } finally {
+          m._wasm_free_string(ptr);
+        }
+      }),
+    () => undefined,
+  );
+}
+
 export function sqlParses(sql: string): boolean {
   return sql.trim() === '' || parseRaw(sql, false).ok;
 }

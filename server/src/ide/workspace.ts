@@ -267,6 +267,11 @@ export class Workspace {
     return parsed.document.positionAt(parsed.toDocument(offset, offset).start).line;
   }
 
+  /** Every file's state, in path order. */
+  allFiles(): FileState[] {
+    return [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   /** Every file parsed, in path order (as the catalog applies them). */
   allParsed(): ParsedFile[] {
     return [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => this.parsed(f.uri)!);

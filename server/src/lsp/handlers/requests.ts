@@ -6,6 +6,10 @@
  */
 import { CodeActionKind, type CodeAction } from 'vscode-languageserver/node';
 import {
+  CODE_LINKS_REQUEST,
+  type CodeLinkInfo,
+  type CodeLinksParams,
+  type CodeLinksResult,
   DDL_REQUEST,
   STATEMENT_AT_REQUEST,
   STATEMENTS_REQUEST,
@@ -15,6 +19,7 @@ import {
   type StatementsParams,
 } from '../../../../protocol/index';
 import { comparisonFor, orderedDdl } from '../../analysis/index';
+import { indexesInCode, queriesInCode, type CodeLink } from '../../ide/code-links';
 import { hoverAt } from '../../ide/hover';
 import { statementAt, statementViews } from '../../ide/statements';
 import { fixAll, quickFixes } from '../actions';
@@ -78,6 +83,18 @@ export function registerRequests(s: ServerState): void {
   connection.onRequest(STATEMENTS_REQUEST, async ({ textDocument }: StatementsParams): Promise<StatementInfo[]> => {
     const file = ws.parsed(await current(textDocument.uri));
     return file ? statementViews(file) : [];
+  });
+
+  connection.onRequest(CODE_LINKS_REQUEST, async ({ queries, indexes }: CodeLinksParams): Promise<CodeLinksResult> => {
+    await scheduler.whenCatalogComplete();
+    const all = ws.allFiles();
+    const files = all.map((f) => ({ file: ws.parsed(f.uri)!, findings: f.findings }));
+    const uriOf = new Map(all.map((f) => [f.path, ids.clientUri(f.uri)]));
+    const info = (l: CodeLink): CodeLinkInfo => ({ ...l, uri: uriOf.get(l.path) ?? l.path });
+    return {
+      queries: queriesInCode(files, queries ?? []).map((ls) => ls.map(info)),
+      indexes: indexesInCode(files, indexes ?? []).map((l) => (l ? info(l) : null)),
+    };
   });
 
   connection.onRequest(DDL_REQUEST, async (): Promise<DdlResult> => {
