@@ -46,6 +46,7 @@ import { CompareCommands } from './ui/compare-commands';
 import { consentDialog } from './ui/consent';
 import { askParams } from './ui/params';
 import { BenchCommands, BenchPanel } from './ui/bench-panel';
+import { HealthPanel } from './ui/health-panel';
 import { ExplainCodeLens } from './ui/codelens';
 import { Connections } from './ui/connections';
 import { ExplainPanels } from './ui/explain-panel';
@@ -153,6 +154,13 @@ export async function activate(context: ExtensionContext): Promise<void> {
     benchPanel,
     commands.registerCommand('pgperf.benchHnsw', () => bench.hnsw()),
     commands.registerCommand('pgperf.benchRls', () => bench.rls()),
+  );
+
+  // Database health (database/health; the panel, its trend and auto-refresh in ui/health-panel.ts).
+  const health = new HealthPanel(context, output, () => db.activeDatabase());
+  context.subscriptions.push(
+    health,
+    commands.registerCommand('pgperf.databaseHealth', () => health.show()),
   );
 
   await start(c, status, output, false);

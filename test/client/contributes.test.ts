@@ -74,6 +74,7 @@ describe('package.json contributions', () => {
       'pgperf: Benchmark HNSW',
       'pgperf: Benchmark Row-Level Security',
       'pgperf: Compare with Fix',
+      'pgperf: Database Health',
       'pgperf: Disconnect',
       'pgperf: Explain',
       'pgperf: Explain Analyze',

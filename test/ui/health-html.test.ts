@@ -294,5 +294,9 @@ describe('Database Health page', () => {
     expect(html).toContain('id="refresh"');
     expect(html.match(/<circle /g)).toHaveLength(1);
     expect(html).not.toContain('class="group"');
+    expect(html).not.toContain('class="running"');
+    const first = buildHealthHtml({ ...view(), report: undefined, running: true, database: 'embedded PGlite' }, OPTS);
+    expect(first).toContain('<p class="running">Running the health checks (read-only)…</p>');
+    expect(first).not.toContain('<svg');
   });
 });

@@ -133,6 +133,8 @@ export interface HealthView {
   autoRefreshSeconds: number;
   /** When the latest run finished (ms since the epoch). */
   at: number;
+  /** A run is under way (the first one: the page has nothing else to show yet). */
+  running?: boolean;
 }
 
 export interface HealthPageOptions {
@@ -305,6 +307,7 @@ export function buildHealthHtml(view: HealthView, opts: HealthPageOptions): stri
   facts.push(`<div><dt>Checked</dt><dd class="checked-at">${esc(time(view.at))}</dd></div>`);
   h.push(`<dl class="facts">${facts.join('')}</dl>`);
 
+  if (view.running) h.push('<p class="running">Running the health checks (read-only)…</p>');
   if (view.error !== undefined) h.push(`<p class="error">${esc(view.error)}</p>`);
   if (r) {
     const s = r.summary;
