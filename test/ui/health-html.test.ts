@@ -57,7 +57,7 @@ function hostile(): HealthPanelReport {
           {
             severity: 'warning',
             object: `public."Or${EVIL}ders"`,
-            message: `table public."Or${EVIL}ders" has 50000 dead tuples`,
+            message: `has 50000 dead tuples ${EVIL}`,
             evidence: { table: `public."Or${EVIL}ders"`, deadTuples: 50_000, liveTuples: 10, lastVacuum: null, autovacuumEnabledForTable: false },
             fix: `VACUUM (ANALYZE) public."Or${EVIL}ders";\nALTER TABLE public."Or${EVIL}ders" RESET (autovacuum_enabled);`,
           },
@@ -140,6 +140,8 @@ describe('Database Health page', () => {
     expect(html).toContain(`us&quot;er${evil}`);
     expect(html).toContain(`<span class="object">public.&quot;Or${evil}ders&quot;</span>`);
     expect(html).toContain(`<dd>public.&quot;Or${evil}ders&quot;</dd>`);
+    // A message that names its object already is not prefixed with it again.
+    expect(html).toContain('<p class="message"><span class="severity">warning</span> \ntable public.log has 20000 dead tuples</p>');
     expect(html).toContain(`<pre><code>VACUUM (ANALYZE) public.&quot;Or${evil}ders&quot;;\nALTER TABLE`);
     expect(html).toContain(`pg_stat_statements is not installed ${evil}`);
     expect(html).toContain('a note it&#39;s &lt;img');
@@ -164,6 +166,7 @@ describe('Database Health page', () => {
     expect(groups).toEqual(['Cache', 'Indexes', 'Vacuum', 'Partitioning']);
     const vacuum = html.slice(html.indexOf('aria-label="Vacuum"'), html.indexOf('aria-label="Partitioning"'));
     expect(vacuum).toContain('<span class="badge">2 findings</span>');
+    expect(vacuum).toContain('<span class="duration">5 ms</span>');
     expect(vacuum).toContain('<dt>dead tuples</dt><dd>50,000</dd>');
     expect(vacuum).toContain('<dt>last vacuum</dt><dd>—</dd>');
     expect(vacuum).toContain('<dt>autovacuum enabled for table</dt><dd>no</dd>');

@@ -171,7 +171,8 @@ const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 function renderFinding(f: HealthPanelFinding, fixIndex: () => number, out: string[]): void {
   const sev = f.severity === 'error' || f.severity === 'info' ? f.severity : 'warning';
   out.push(`<li class="finding sev-${sev}">`, `<p class="message"><span class="severity">${sev}</span> `);
-  if (f.object) out.push(`<span class="object">${esc(f.object)}</span> `);
+  // The object, unless the message names it already (most do).
+  if (f.object && !f.message.includes(f.object)) out.push(`<span class="object">${esc(f.object)}</span> `);
   out.push(`${esc(f.message)}</p>`);
   const evidence = Object.entries(f.evidence);
   if (evidence.length > 0) {
@@ -324,7 +325,7 @@ export function buildHealthHtml(view: HealthView, opts: HealthPageOptions): stri
         const badge = c.status === 'ok' ? 'ok' : plural(c.findings.length, 'finding');
         h.push(
           `<details class="check status-${c.status}"${c.status === 'findings' ? ' open' : ''}>`,
-          `<summary><span class="badge">${esc(badge)}</span> <span class="check-title">${esc(c.title)}</span> <span class="check-id">${esc(c.id)}</span> <span class="duration">${esc(formatMs(c.durationMs))}</span></summary>`,
+          `<summary><span class="badge">${esc(badge)}</span> <span class="check-title">${esc(c.title)}</span> <span class="check-id">${esc(c.id)}</span> <span class="duration">${esc(c.durationMs < 1000 ? `${Math.round(c.durationMs)} ms` : formatMs(c.durationMs))}</span></summary>`,
         );
         if (c.findings.length > 0) {
           h.push('<ul class="findings">');

@@ -91,4 +91,29 @@ describe('pgperf in VS Code (code-server + Chromium, the packaged .vsix)', () =>
     await view.getByRole('heading', { name: 'Recommendation' }).scrollIntoViewIfNeeded();
     await screenshot(page, SHOTS, 'hnsw-report', { readme: true });
   });
+
+  it('runs Database Health on the embedded database: the checks that make sense there, the others with why, a fix to open', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'pgperf: Database Health');
+    const view = visibleWebview(page);
+    const body = view.locator('body');
+    await view.getByRole('heading', { name: /Could not run/ }).waitFor({ timeout: 90_000 });
+    const text = await body.innerText();
+    expect(text).toMatch(/embedded PGlite/);
+    // The fixture's event_log has its partitions up to 2027-01-01: fewer than three months ahead.
+    expect(text).toMatch(/Partitioning/);
+    expect(text).toMatch(/CREATE TABLE public\.event_log_2027_01 PARTITION OF public\.event_log/);
+    expect(text).toMatch(/embedded database: the embedded database serves one session: pgperf itself/);
+    expect(text).toMatch(/Trend over this panel's life \(1 run\)/);
+    // Refresh runs the checks again: a second sample.
+    await view.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => body.innerText(), { timeout: 90_000 }).toMatch(/Trend over this panel's life \(2 runs\)/);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await quickInputHidden(page);
+    await screenshot(page, SHOTS, 'health', { readme: true });
+    // Open in Editor: the fix in an untitled SQL editor, not run.
+    await view.getByRole('button', { name: 'Open in Editor' }).first().click();
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('CREATE TABLE public.event_log_2027_01 PARTITION OF public.event_log');
+    await screenshot(page, SHOTS, 'health-fix-opened');
+  });
 });
