@@ -115,7 +115,8 @@ export class HealthPanel implements Disposable {
   }
 
   private async refresh(): Promise<void> {
-    if (this.running || !this.panel) return;
+    const panel = this.panel;
+    if (this.running || !panel) return;
     this.running = true;
     if (!this.report && this.error === undefined) this.render();
     let label = this.database;
@@ -123,6 +124,8 @@ export class HealthPanel implements Disposable {
       const db = await this.activeDatabase();
       label = db.label;
       const report = await runHealth(db);
+      // Closed while the checks ran: its samples are gone with it.
+      if (this.panel !== panel) return;
       const at = Date.now();
       if (this.database !== db.label) this.samples = [];
       this.database = db.label;
@@ -135,12 +138,15 @@ export class HealthPanel implements Disposable {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.output.error(`health on ${label ?? 'the active database'} failed: ${message}`);
+      if (this.panel !== panel) return;
       this.report = undefined;
       this.error = `The health checks could not run: ${message}`;
       this.database = label;
       this.at = Date.now();
     } finally {
       this.running = false;
+      // The panel was closed while the checks ran (the early returns above): one opened since gets a run of its own.
+      if (this.panel && this.panel !== panel) void this.refresh();
     }
     this.render();
   }
