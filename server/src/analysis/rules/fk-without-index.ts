@@ -204,6 +204,9 @@ export const fkWithoutIndex = defineRule({
     if (fks.length === 0) return;
     const t = finalTable(catalog, st.body.relation, st);
     if (!t || t.kind || hasLikeClause(t.created) || t.created?.body?.relation?.relpersistence === 't') return;
+    // An ALTER that the history places before the table's (last) CREATE altered a table that is gone by the end:
+    // the key it adds is not the final table's (the CREATE's own keys are reported on it).
+    if (st.kind === 'AlterTableStmt' && t.created && catalog.before(st, t.created)) return;
     const family = indexFamily(catalog, t);
     const indexes = family.flatMap((x) => x.indexes);
     const keys = [...family.flatMap((x) => x.uniques).map((u) => u.columns), ...family.flatMap(exclusionKeys)];
