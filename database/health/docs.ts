@@ -72,7 +72,12 @@ The shape is stable within \`"schema": "pgperf-health/1"\`; fields are only ever
     "notes": string[],                                           // what the check could not judge, and why
     "durationMs": number
   }],
-  "summary": { "error": number, "warning": number, "info": number, "skipped": number, "failed": number }
+  "summary": { "error": number, "warning": number, "info": number, "skipped": number, "failed": number },
+  "vitals": {                                                    // read on every run (each absent when the server does not say)
+    "cacheHitPercent": number,                                   // blks_hit ÷ (blks_hit + blks_read) of this database
+    "clientConnections": number, "maxConnections": number,       // client backends of the server; max_connections
+    "deadTuples": number                                         // n_dead_tup over the user tables
+  }
 }
 \`\`\`
 

@@ -40,6 +40,19 @@ export interface HealthReport {
   timeoutMs: number;
   checks: CheckResult[];
   summary: Record<HealthSeverity, number> & { skipped: number; failed: number };
+  /** The numbers a trend samples on every run, whatever the checks found (absent: the server did not say). */
+  vitals: HealthVitals;
+}
+
+/** Read on every run for the health panel's trend: the database's cache hit ratio, client connections, dead tuples. */
+export interface HealthVitals {
+  /** blks_hit ÷ (blks_hit + blks_read) of this database since the statistics reset, in %. */
+  cacheHitPercent?: number;
+  /** Client backends connected to the server, and its max_connections. */
+  clientConnections?: number;
+  maxConnections?: number;
+  /** n_dead_tup summed over the user tables of this database. */
+  deadTuples?: number;
 }
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 5000;
@@ -131,6 +144,7 @@ export async function runHealth(db: Database, options: HealthOptions = {}): Prom
   const wanted = options.checks && options.checks.length > 0 ? new Set(options.checks) : undefined;
   const checks: CheckResult[] = [];
   for (const check of HEALTH_CHECKS) if (!wanted || wanted.has(check.id)) checks.push(await runCheck(db, check, facts, timeoutMs));
+  const vitals = await readVitals(db, timeoutMs);
   const summary = { error: 0, warning: 0, info: 0, skipped: 0, failed: 0 };
   for (const c of checks) {
     if (c.status === 'skipped') summary.skipped++;
@@ -144,5 +158,40 @@ export async function runHealth(db: Database, options: HealthOptions = {}): Prom
     timeoutMs,
     checks,
     summary,
+    vitals,
   };
+}
+
+const finiteOrUndefined = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+};
+
+/** One read-only query of the statistics views; a number the server does not give (or a view it refuses) stays absent. */
+async function readVitals(db: Database, timeoutMs: number): Promise<HealthVitals> {
+  try {
+    return await readOnly(db, timeoutMs, async (session) => {
+      const { rows } = await marked(session).query(
+        `SELECT (SELECT CASE WHEN sum(blks_hit + blks_read) > 0 THEN 100.0 * sum(blks_hit) / sum(blks_hit + blks_read) END
+                   FROM pg_stat_database WHERE datname = current_database())::float8 AS cache_hit,
+                (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::float8 AS connections,
+                current_setting('max_connections')::float8 AS max_connections,
+                (SELECT sum(n_dead_tup) FROM pg_stat_user_tables)::float8 AS dead`,
+      );
+      const r = rows[0] ?? {};
+      const out: HealthVitals = {};
+      const cache = finiteOrUndefined(r.cache_hit);
+      if (cache !== undefined) out.cacheHitPercent = Math.round(cache * 100) / 100;
+      const connections = finiteOrUndefined(r.connections);
+      if (connections !== undefined) out.clientConnections = connections;
+      const max = finiteOrUndefined(r.max_connections);
+      if (max !== undefined) out.maxConnections = max;
+      const dead = finiteOrUndefined(r.dead);
+      if (dead !== undefined) out.deadTuples = dead;
+      return out;
+    });
+  } catch (e) {
+    if (e instanceof DatabaseError && e.kind !== 'connection') return {};
+    throw e;
+  }
 }

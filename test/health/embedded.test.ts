@@ -37,6 +37,9 @@ describe('pgperf health on the embedded database', () => {
     expect(ran).toEqual(['duplicate-indexes', 'future-partitions', 'hnsw-index-size']);
     for (const c of r.checks.filter((x) => x.status === 'skipped')) expect(c.reason, c.id).toMatch(/^embedded database: .{20,}/);
     expect(r.checks).toHaveLength(HEALTH_CHECKS.length);
+    // The trend's numbers, as far as PGlite keeps statistics (a number it does not give stays absent, never made up).
+    for (const v of Object.values(r.vitals)) expect(Number.isFinite(v)).toBe(true);
+    expect(r.vitals.maxConnections).toBeGreaterThan(0);
   });
 
   it('an HNSW index of its expected size is quiet; one that kept the entries of two rewrites of the table is reported', async () => {

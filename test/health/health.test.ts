@@ -87,6 +87,14 @@ const jsonShape = z
         .strict(),
     ),
     summary: z.object({ error: z.number(), warning: z.number(), info: z.number(), skipped: z.number(), failed: z.number() }).strict(),
+    vitals: z
+      .object({
+        cacheHitPercent: z.number().optional(),
+        clientConnections: z.number().optional(),
+        maxConnections: z.number().optional(),
+        deadTuples: z.number().optional(),
+      })
+      .strict(),
   })
   .strict();
 
@@ -121,6 +129,17 @@ describe('pgperf health on an unhealthy PostgreSQL 15', () => {
     const notFiring = report.checks.filter((c) => c.status !== 'findings').map((c) => `${c.id}: ${c.status} ${c.reason ?? ''}`);
     expect(notFiring).toEqual([expect.stringMatching(/^hnsw-index-size: skipped pgvector/)]);
     expect(report.checks.map((c) => c.id)).toEqual(HEALTH_CHECKS.map((c) => c.id));
+  });
+
+  it('reads the vitals a trend samples, whatever the checks found', () => {
+    const v = report.vitals;
+    expect(v.cacheHitPercent).toBeGreaterThan(0);
+    expect(v.cacheHitPercent).toBeLessThanOrEqual(100);
+    // The workload's own sessions (idle in transaction, waiting, sleeping) and pgperf's.
+    expect(v.clientConnections).toBeGreaterThanOrEqual(4);
+    expect(v.maxConnections).toBeGreaterThan(v.clientConnections!);
+    // The mass update with autovacuum off on that table left its dead tuples.
+    expect(v.deadTuples).toBeGreaterThan(1000);
   });
 
   it('reports what the workload did, with evidence', () => {

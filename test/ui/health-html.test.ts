@@ -246,6 +246,14 @@ describe('Database Health page', () => {
       checks: hostile().checks.map((c) => ({ ...c, status: c.status === 'findings' ? 'ok' : c.status, findings: [] })),
     };
     expect(sampleOf(quiet, 7)).toEqual({ at: 7 });
+    // The vitals read on every run come first, whatever the checks found; one the server did not give stays absent.
+    expect(sampleOf({ ...quiet, vitals: { cacheHitPercent: 99.5, clientConnections: 3, maxConnections: 100, deadTuples: 0 } }, 8)).toEqual({
+      at: 8,
+      cacheHitPercent: 99.5,
+      clientConnections: 3,
+      deadTuples: 0,
+    });
+    expect(sampleOf({ ...quiet, vitals: { cacheHitPercent: 97 } }, 9)).toEqual({ at: 9, cacheHitPercent: 97 });
   });
 
   it('plots a point per sample that holds the number, a line through two or more, and no plot without numbers', () => {

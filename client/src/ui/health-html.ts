@@ -38,21 +38,23 @@ export interface HealthPanelCheck {
 export interface HealthPanelReport {
   database: { label: string; kind: string; serverVersion: string; user: string };
   checks: readonly HealthPanelCheck[];
+  /** The numbers read on every run (database/health/run.ts `HealthVitals`); absent in a report made before them. */
+  vitals?: { cacheHitPercent?: number; clientConnections?: number; maxConnections?: number; deadTuples?: number };
   summary: Record<Severity, number> & { skipped: number; failed: number };
 }
 
 /**
- * The numbers of one run the trend plots: read from the checks' evidence, absent when the run does not hold them
- * (a check that finds nothing reports no number, and none is made up).
+ * The numbers of one run the trend plots: the run's vitals (read on every run), else what the checks' evidence
+ * holds; absent when the run has neither (a number is never made up).
  */
 export interface HealthSample {
   /** When the run finished (ms since the epoch). */
   at: number;
-  /** cache-hit-ratio's `hitRatioPercent` (reported when below the guide's 95 %). */
+  /** The database's cache hit ratio, in %. */
   cacheHitPercent?: number;
-  /** connections' `clientConnections` (reported above 70 % of the slots, or with long-idle connections). */
+  /** Client connections to the server. */
   clientConnections?: number;
-  /** The sum of dead-tuples' `deadTuples` over the tables it reports. */
+  /** Dead tuples over the user tables. */
   deadTuples?: number;
 }
 
@@ -71,8 +73,15 @@ const categoryOf = new Map(HEALTH_CHECKS.map((c) => [c.id, c.category as string]
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /** The three trend numbers a run holds (see HealthSample); a series the run has no number for stays absent. */
-export function sampleOf(report: Pick<HealthPanelReport, 'checks'>, at: number): HealthSample {
+export function sampleOf(report: Pick<HealthPanelReport, 'checks' | 'vitals'>, at: number): HealthSample {
   const sample: HealthSample = { at };
+  const v = report.vitals;
+  if (v && [v.cacheHitPercent, v.clientConnections, v.deadTuples].some(finite)) {
+    if (finite(v.cacheHitPercent)) sample.cacheHitPercent = v.cacheHitPercent;
+    if (finite(v.clientConnections)) sample.clientConnections = v.clientConnections;
+    if (finite(v.deadTuples)) sample.deadTuples = v.deadTuples;
+    return sample;
+  }
   const check = (id: string) => report.checks.find((c) => c.id === id && c.status === 'findings');
   const first = (id: string, key: string) =>
     check(id)
@@ -263,9 +272,7 @@ function renderTrend(samples: readonly HealthSample[], time: (ms: number) => str
   const charts = SERIES.map((s) => ({ s, svg: trendSvg(s, samples, time) }));
   const shown = charts.filter((c) => c.svg !== undefined);
   if (shown.length === 0) {
-    out.push(
-      '<p class="none">No sampled values yet: the checks report cache hit ratio, connections and dead tuples only when they find something, and none of them did.</p>',
-    );
+    out.push('<p class="none">No sampled values yet: the database gave no cache hit ratio, connection count or dead tuples.</p>');
   } else {
     out.push('<div class="trends">');
     for (const c of shown) out.push(`<figure class="chart"><figcaption>${esc(c.s.title)}</figcaption>${c.svg}</figure>`);
