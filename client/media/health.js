@@ -1,6 +1,7 @@
 // The Database Health panel's script (loaded from the extension, allowed by the CSP's script-src; nothing inline).
-// Every button only asks: Refresh, the auto-refresh toggle, and Copy / Open in Editor of a fix by its index. The
-// extension copies the SQL or opens it in an untitled editor; nothing here or there runs it.
+// Every button only asks: Refresh, the auto-refresh toggle, Copy / Open in Editor of a fix by its index, and a
+// finding's place in the code (open it, or Explain Analyze it). The extension copies a fix's SQL or opens it in an
+// untitled editor; nothing here or there runs it.
 (function () {
   'use strict';
   const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
@@ -20,6 +21,15 @@
   ]) {
     for (const button of document.getElementsByClassName(cls)) {
       button.addEventListener('click', () => vscode.postMessage({ type, index: Number(button.getAttribute('data-index')) }));
+    }
+  }
+  // A finding's place in the code: open the file there, or run Explain Analyze on that statement.
+  for (const [cls, type] of [
+    ['goto-code', 'goto'],
+    ['explain-code', 'explain'],
+  ]) {
+    for (const button of document.getElementsByClassName(cls)) {
+      button.addEventListener('click', () => vscode.postMessage({ type, link: Number(button.getAttribute('data-link')) }));
     }
   }
 })();

@@ -36,7 +36,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { DDL_REQUEST, type DdlResult, STATEMENT_AT_REQUEST, type StatementAtParams, type StatementInfo } from '../../protocol/index';
-import { COMPARE_FIX_COMMAND, type CompareFixArgument } from '../../protocol/index';
+import { CODE_LINKS_REQUEST, type CodeLinksResult, COMPARE_FIX_COMMAND, type CompareFixArgument } from '../../protocol/index';
 import { loadSchema } from '../../database/index';
 import { type Database, DatabaseError } from '../../database/index';
 import { ExplainRefused, startExplain } from '../../database/index';
@@ -157,7 +157,12 @@ export async function activate(context: ExtensionContext): Promise<void> {
   );
 
   // Database health (database/health; the panel, its trend and auto-refresh in ui/health-panel.ts).
-  const health = new HealthPanel(context, output, () => db.activeDatabase());
+  const health = new HealthPanel(
+    context,
+    output,
+    () => db.activeDatabase(),
+    async (params) => (c.isRunning() ? c.sendRequest<CodeLinksResult>(CODE_LINKS_REQUEST, params) : undefined),
+  );
   context.subscriptions.push(
     health,
     commands.registerCommand('pgperf.databaseHealth', () => health.show()),

@@ -15,6 +15,9 @@ import {
   type HealthView,
   parseHealthMessage,
   sampleOf,
+  linkTargetsOf,
+  linksOf,
+  splitQualified,
 } from '../../client/src/ui/health-html';
 
 const OPTS = {
@@ -205,11 +208,18 @@ describe('Database Health page', () => {
     expect(html).not.toMatch(/<form|<a /i);
   });
 
-  it('the script posts only copy, open, refresh and autoRefresh; the extension accepts nothing else', () => {
+  it('the script posts only copy, open, goto, explain, refresh and autoRefresh; the extension accepts nothing else', () => {
     const js = readFileSync(resolve(__dirname, '../../client/media/health.js'), 'utf8');
-    const posted = [...js.matchAll(/postMessage\(\{ type(?:: '([a-zA-Z]+)')?/g)].map((m) => m[1] ?? 'copy|open');
-    expect(posted.sort()).toEqual(['autoRefresh', 'copy|open', 'refresh']);
+    const posted = [...js.matchAll(/postMessage\(\{ type(?:: '([a-zA-Z]+)')?(, index|, link)?/g)].map(
+      (m) => m[1] ?? (m[2] === ', link' ? 'goto|explain' : 'copy|open'),
+    );
+    expect(posted.sort()).toEqual(['autoRefresh', 'copy|open', 'goto|explain', 'refresh']);
     expect(js).toMatch(/\['copy-fix', 'copy'\],\s*\['open-fix', 'open'\]/);
+    expect(js).toMatch(/\['goto-code', 'goto'\],\s*\['explain-code', 'explain'\]/);
+    expect(parseHealthMessage({ type: 'goto', link: 1 })).toEqual({ type: 'goto', link: 1 });
+    expect(parseHealthMessage({ type: 'explain', link: 0 })).toEqual({ type: 'explain', link: 0 });
+    expect(parseHealthMessage({ type: 'explain', link: -1 })).toBeUndefined();
+    expect(parseHealthMessage({ type: 'goto', index: 0 })).toBeUndefined();
     expect(parseHealthMessage({ type: 'copy', index: 2 })).toEqual({ type: 'copy', index: 2 });
     expect(parseHealthMessage({ type: 'open', index: 0 })).toEqual({ type: 'open', index: 0 });
     expect(parseHealthMessage({ type: 'refresh' })).toEqual({ type: 'refresh' });
@@ -226,6 +236,110 @@ describe('Database Health page', () => {
     ]) {
       expect(parseHealthMessage(bad), JSON.stringify(bad)).toBeUndefined();
     }
+  });
+
+  it('links a top query to its statements and an index to its migration, escaped, numbered across the page', () => {
+    const report = hostile();
+    report.checks = report.checks.map((c) =>
+      c.id === 'top-queries'
+        ? {
+            ...c,
+            status: 'findings',
+            reason: undefined,
+            findings: [
+              { severity: 'warning', object: 'queryid 1', message: 'slow', evidence: { queryid: '1', query: `SELECT * FROM t WHERE a = $1 ${EVIL}` } },
+            ],
+          }
+        : c.id === 'duplicate-indexes'
+          ? { ...c, findings: [{ ...c.findings[0]!, evidence: { index: 'public."by ""customer"""' } }] }
+          : c,
+    );
+    const targets = linkTargetsOf(report);
+    // Page order: cache, indexes, vacuum (two findings), queries.
+    expect(targets).toEqual([
+      undefined,
+      { index: { schema: 'public', name: 'by "customer"' } },
+      undefined,
+      undefined,
+      { query: `SELECT * FROM t WHERE a = $1 ${EVIL}` },
+    ]);
+    const links = [
+      [],
+      [{ path: `migrations/${EVIL}.sql`, line: 4, findings: [], query: false }],
+      [],
+      [],
+      [
+        { path: 'src/a.ts', line: 9, findings: [{ ruleId: 'select-star', severity: 'info', message: `star ${EVIL}` }], query: true },
+        { path: 'queries/b.sql', line: 0, findings: [], query: true },
+      ],
+    ];
+    const html = buildHealthHtml({ ...view([], report), links }, OPTS);
+    expect(strip(html)).not.toMatch(/<script|<img/i);
+    expect(html).toContain(
+      '<button type="button" class="action secondary goto-code" data-link="0">migrations/&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;.sql:5</button>',
+    );
+    expect(html).toContain(
+      'data-link="1">src/a.ts:10</button> <button type="button" class="action secondary explain-code" data-link="1">Explain Analyze</button>',
+    );
+    expect(html).toContain('<span class="rule">select-star</span> star &lt;script&gt;');
+    expect(html).toContain('data-link="2">queries/b.sql:1</button>');
+    // An index has no EXPLAIN.
+    expect(html.match(/explain-code/g)).toHaveLength(2);
+  });
+
+  it('asks for the queries and indexes of a report once, and puts each answer back on its finding', async () => {
+    const report = hostile();
+    report.checks = report.checks.map((c) =>
+      c.id === 'top-queries'
+        ? {
+            ...c,
+            status: 'findings',
+            reason: undefined,
+            findings: [
+              { severity: 'warning', message: 'slow 1', evidence: { query: 'SELECT 1 FROM t WHERE a = $1' } },
+              { severity: 'warning', message: 'slow 2', evidence: { query: 'SELECT 2 FROM t' } },
+            ],
+          }
+        : c.id === 'duplicate-indexes'
+          ? { ...c, findings: [{ ...c.findings[0]!, evidence: { index: 'public.by_customer_again' } }] }
+          : c,
+    );
+    const asked: unknown[] = [];
+    const at = (path: string, line: number) => ({
+      uri: `file:///w/${path}`,
+      path,
+      range: { start: { line, character: 0 }, end: { line, character: 9 } },
+      findings: [],
+    });
+    const { perFinding, flat } = await linksOf(report, async (params) => {
+      asked.push(params);
+      return { queries: [[at('q.sql', 3), at('src/x.ts', 7)], []], indexes: [at('migrations/002.sql', 1)] };
+    });
+    expect(asked).toEqual([{ queries: ['SELECT 1 FROM t WHERE a = $1', 'SELECT 2 FROM t'], indexes: [{ schema: 'public', name: 'by_customer_again' }] }]);
+    // Page order: cache, indexes (the duplicate), vacuum (two), queries (two).
+    expect(perFinding.map((l) => l.map((x) => `${x.path}:${x.line}:${x.query}`))).toEqual([
+      [],
+      ['migrations/002.sql:1:false'],
+      [],
+      [],
+      ['q.sql:3:true', 'src/x.ts:7:true'],
+      [],
+    ]);
+    expect(flat.map((l) => l.path)).toEqual(['migrations/002.sql', 'q.sql', 'src/x.ts']);
+    // No server to ask, or nothing to ask about: no links, no request.
+    expect((await linksOf(report, async () => undefined)).flat).toEqual([]);
+    const none: unknown[] = [];
+    expect((await linksOf(hostile(), async (p) => (none.push(p), undefined))).flat).toEqual([]);
+    expect(none).toEqual([]);
+  });
+
+  it('splits the qualified names the checks print', () => {
+    expect(splitQualified('public.orders_customer')).toEqual({ schema: 'public', name: 'orders_customer' });
+    expect(splitQualified(`public."x""; DROP TABLE t; --"`)).toEqual({ schema: 'public', name: 'x"; DROP TABLE t; --' });
+    expect(splitQualified('"My Schema"."Idx.1"')).toEqual({ schema: 'My Schema', name: 'Idx.1' });
+    expect(splitQualified('Idx')).toEqual({ name: 'idx' });
+    expect(splitQualified('a.b.c')).toBeUndefined();
+    expect(splitQualified('"unclosed')).toBeUndefined();
   });
 
   it('samples the three numbers from the evidence, and none the run does not hold', () => {

@@ -9,6 +9,7 @@
  * nothing on the page, nor in the extension, runs it.
  */
 import { HEALTH_CHECKS } from '../../../database/index';
+import type { CodeLinkInfo, CodeLinksParams, CodeLinksResult } from '../../../protocol/index';
 import { documentStart, esc, formatMs } from '../../../render/html';
 
 type Severity = 'error' | 'warning' | 'info';
@@ -116,14 +117,103 @@ export function fixesOf(report: Pick<HealthPanelReport, 'checks'>): string[] {
   return out;
 }
 
+/** What a finding points at in the code: a statement pg_stat_statements reports, or an index by its name. */
+export type LinkTarget = { query: string } | { index: { schema?: string; name: string } } | undefined;
+
+/** Splits `schema.name` as the checks print it (quoted where needed: `public."x""y"`). */
+export function splitQualified(text: string): { schema?: string; name: string } | undefined {
+  const parts: string[] = [];
+  const re = /\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)/y;
+  let at = 0;
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return undefined;
+    parts.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.toLowerCase());
+    at = re.lastIndex;
+    if (m[3] === '') break;
+  }
+  if (parts.length === 1) return { name: parts[0]! };
+  if (parts.length === 2) return { schema: parts[0]!, name: parts[1]! };
+  return undefined;
+}
+
+/**
+ * For each finding, in page order (the order of groupsOf, as the page numbers them): what it points at in the
+ * code — the query of a top-queries finding, the index of an unused or duplicate index — or undefined.
+ */
+export function linkTargetsOf(report: Pick<HealthPanelReport, 'checks'>): LinkTarget[] {
+  const out: LinkTarget[] = [];
+  for (const checks of groupsOf(report).values()) {
+    for (const c of checks) {
+      for (const f of c.findings) {
+        const query = f.evidence.query;
+        const index = f.evidence.index;
+        if (c.id === 'top-queries' && typeof query === 'string') out.push({ query });
+        else if ((c.id === 'unused-indexes' || c.id === 'duplicate-indexes') && typeof index === 'string') {
+          const q = splitQualified(index);
+          out.push(q ? { index: q } : undefined);
+        } else out.push(undefined);
+      }
+    }
+  }
+  return out;
+}
+
+/** Where a finding's object is in the workspace (the language server's answer to pgperf/codeLinks). */
+export interface HealthCodeLink {
+  path: string;
+  /** 0-based, as the protocol's ranges. */
+  line: number;
+  findings: readonly { ruleId: string; severity: string; message: string }[];
+  /** A statement (EXPLAIN is offered), not a CREATE INDEX. */
+  query: boolean;
+}
+
+/** Asks the language server where the database's statements and indexes are in the workspace (undefined: it cannot). */
+export type CodeLinksAsk = (params: CodeLinksParams) => Promise<CodeLinksResult | undefined>;
+
+/** The links of a report, per finding in page order, and flat in the order the page numbers them. */
+export async function linksOf(
+  report: Pick<HealthPanelReport, 'checks'>,
+  ask: CodeLinksAsk | undefined,
+): Promise<{ perFinding: HealthCodeLink[][]; flat: CodeLinkInfo[] }> {
+  const targets = linkTargetsOf(report);
+  const perFinding: HealthCodeLink[][] = targets.map(() => []);
+  const flat: CodeLinkInfo[] = [];
+  const queries = targets.flatMap((t) => (t && 'query' in t ? [t.query] : []));
+  const indexes = targets.flatMap((t) => (t && 'index' in t ? [t.index] : []));
+  if (!ask || (queries.length === 0 && indexes.length === 0)) return { perFinding, flat };
+  const answer = await ask({ queries, indexes });
+  if (!answer) return { perFinding, flat };
+  let q = 0;
+  let i = 0;
+  targets.forEach((t, n) => {
+    const found = !t ? [] : 'query' in t ? (answer.queries[q++] ?? []) : [answer.indexes[i++]].filter((x): x is CodeLinkInfo => !!x);
+    for (const l of found) {
+      perFinding[n]!.push({ path: l.path, line: l.range.start.line, findings: l.findings, query: !!t && 'query' in t });
+      flat.push(l);
+    }
+  });
+  return { perFinding, flat };
+}
+
 /** What the page may ask (client/media/health.js); anything else is ignored. */
-export type HealthMessage = { type: 'copy' | 'open'; index: number } | { type: 'refresh' } | { type: 'autoRefresh'; on: boolean };
+export type HealthMessage =
+  | { type: 'copy' | 'open'; index: number }
+  | { type: 'refresh' }
+  | { type: 'autoRefresh'; on: boolean }
+  | { type: 'goto'; link: number }
+  | { type: 'explain'; link: number };
 
 export function parseHealthMessage(m: unknown): HealthMessage | undefined {
   if (!m || typeof m !== 'object') return undefined;
   const r = m as Record<string, unknown>;
   if ((r.type === 'copy' || r.type === 'open') && typeof r.index === 'number' && Number.isInteger(r.index) && r.index >= 0) {
     return { type: r.type, index: r.index };
+  }
+  if ((r.type === 'goto' || r.type === 'explain') && typeof r.link === 'number' && Number.isInteger(r.link) && r.link >= 0) {
+    return r.type === 'goto' ? { type: 'goto', link: r.link } : { type: 'explain', link: r.link };
   }
   if (r.type === 'refresh') return { type: 'refresh' };
   if (r.type === 'autoRefresh' && typeof r.on === 'boolean') return { type: 'autoRefresh', on: r.on };
@@ -144,6 +234,11 @@ export interface HealthView {
   at: number;
   /** A run is under way (the first one: the page has nothing else to show yet). */
   running?: boolean;
+  /**
+   * For each finding in page order (linkTargetsOf's), where it is in the code; the links are numbered across the
+   * page in this order (the `data-link` of their buttons).
+   */
+  links?: readonly (readonly HealthCodeLink[])[];
 }
 
 export interface HealthPageOptions {
@@ -177,7 +272,27 @@ const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowe
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
-function renderFinding(f: HealthPanelFinding, fixIndex: () => number, out: string[]): void {
+function renderLinks(links: readonly HealthCodeLink[], linkIndex: () => number, out: string[]): void {
+  out.push('<div class="code-links"><span class="code-label">In the code</span><ul>');
+  for (const l of links) {
+    const i = linkIndex();
+    const li = [
+      '<li>',
+      `<button type="button" class="action secondary goto-code" data-link="${i}">${esc(`${l.path}:${l.line + 1}`)}</button>`,
+      l.query ? ` <button type="button" class="action secondary explain-code" data-link="${i}">Explain Analyze</button>` : '',
+    ];
+    if (l.findings.length > 0) {
+      li.push('<ul class="lint">');
+      for (const f of l.findings) li.push(`<li class="sev-${esc(f.severity)}"><span class="rule">${esc(f.ruleId)}</span> ${esc(f.message)}</li>`);
+      li.push('</ul>');
+    } else if (l.query) li.push(' <span class="none">no lint findings</span>');
+    li.push('</li>');
+    out.push(li.join(''));
+  }
+  out.push('</ul></div>');
+}
+
+function renderFinding(f: HealthPanelFinding, fixIndex: () => number, out: string[], links?: readonly HealthCodeLink[], linkIndex?: () => number): void {
   const sev = f.severity === 'error' || f.severity === 'info' ? f.severity : 'warning';
   out.push(`<li class="finding sev-${sev}">`, `<p class="message"><span class="severity">${sev}</span> `);
   // The object, unless the message names it already (most do).
@@ -189,6 +304,7 @@ function renderFinding(f: HealthPanelFinding, fixIndex: () => number, out: strin
     for (const [k, v] of evidence) out.push(`<div><dt>${esc(words(k))}</dt><dd>${esc(evidenceText(v))}</dd></div>`);
     out.push('</dl>');
   }
+  if (links && links.length > 0 && linkIndex) renderLinks(links, linkIndex, out);
   if (f.fix) {
     const i = fixIndex();
     out.push(
@@ -326,6 +442,9 @@ export function buildHealthHtml(view: HealthView, opts: HealthPageOptions): stri
     // The checks that ran, grouped by category; the fixes numbered in fixesOf's order.
     let next = 0;
     const fixIndex = () => next++;
+    let finding = 0;
+    let nextLink = 0;
+    const linkIndex = () => nextLink++;
     for (const [cat, checks] of groupsOf(r)) {
       h.push(`<section class="group" aria-label="${esc(CATEGORY_LABEL[cat] ?? 'Other')}">`, `<h2>${esc(CATEGORY_LABEL[cat] ?? 'Other')}</h2>`);
       for (const c of checks) {
@@ -336,7 +455,7 @@ export function buildHealthHtml(view: HealthView, opts: HealthPageOptions): stri
         );
         if (c.findings.length > 0) {
           h.push('<ul class="findings">');
-          for (const f of c.findings) renderFinding(f, fixIndex, h);
+          for (const f of c.findings) renderFinding(f, fixIndex, h, view.links?.[finding++], linkIndex);
           h.push('</ul>');
         } else if (c.notes.length === 0) h.push('<p class="none">Nothing to report.</p>');
         for (const n of c.notes) h.push(`<p class="note">${esc(n)}</p>`);

@@ -8,9 +8,33 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Disposable, env, type ExtensionContext, type LogOutputChannel, Uri, ViewColumn, type WebviewPanel, window, workspace } from 'vscode';
+import {
+  commands,
+  type Disposable,
+  env,
+  type ExtensionContext,
+  type LogOutputChannel,
+  Position,
+  Range,
+  Uri,
+  ViewColumn,
+  type WebviewPanel,
+  window,
+  workspace,
+} from 'vscode';
+import type { CodeLinkInfo } from '../../../protocol/index';
 import { type Database, type HealthReport, runHealth } from '../../../database/index';
-import { buildHealthHtml, fixesOf, type HealthMessage, type HealthSample, parseHealthMessage, sampleOf } from './health-html';
+import {
+  buildHealthHtml,
+  type CodeLinksAsk,
+  fixesOf,
+  type HealthCodeLink,
+  type HealthMessage,
+  type HealthSample,
+  linksOf,
+  parseHealthMessage,
+  sampleOf,
+} from './health-html';
 
 const DEFAULT_SECONDS = 30;
 
@@ -27,6 +51,8 @@ export class HealthPanel implements Disposable {
   /** Which database the samples are of: a run on another one starts the trend again. */
   private database: string | undefined;
   private samples: HealthSample[] = [];
+  /** The code links of the report shown: per finding, and flat in the page's numbering (`data-link`). */
+  private links: { perFinding: HealthCodeLink[][]; flat: CodeLinkInfo[] } = { perFinding: [], flat: [] };
   private at = Date.now();
   private auto = true;
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +64,8 @@ export class HealthPanel implements Disposable {
     private readonly output: LogOutputChannel,
     /** The active database, opened (the embedded one with the workspace schema when it is new). */
     private readonly activeDatabase: () => Promise<Database>,
+    /** The language server's pgperf/codeLinks. */
+    private readonly codeLinks?: CodeLinksAsk,
   ) {
     const dist = join(context.extensionPath, 'dist', 'media');
     this.media = existsSync(join(dist, 'health.js')) ? Uri.file(dist) : Uri.joinPath(context.extensionUri, 'client', 'media');
@@ -91,6 +119,23 @@ export class HealthPanel implements Disposable {
       this.schedule();
       return;
     }
+    if (m.type === 'goto' || m.type === 'explain') {
+      const l = this.links.flat[m.link];
+      if (!l) return;
+      const uri = Uri.parse(l.uri);
+      const start = new Position(l.range.start.line, l.range.start.character);
+      if (m.type === 'explain') {
+        await commands.executeCommand('pgperf.explainAnalyze', uri, start);
+        return;
+      }
+      const doc = await workspace.openTextDocument(uri);
+      await window.showTextDocument(doc, {
+        viewColumn: ViewColumn.Beside,
+        selection: new Range(start, new Position(l.range.end.line, l.range.end.character)),
+        preview: false,
+      });
+      return;
+    }
     const sql = this.report ? fixesOf(this.report)[m.index] : undefined;
     if (sql === undefined) return;
     if (m.type === 'copy') {
@@ -124,8 +169,14 @@ export class HealthPanel implements Disposable {
       const db = await this.activeDatabase();
       label = db.label;
       const report = await runHealth(db);
+      // A server that cannot answer costs the links, not the report.
+      const links = await linksOf(report, this.codeLinks).catch((e: unknown) => {
+        this.output.warn(`health: the links to the code failed: ${e instanceof Error ? e.message : String(e)}`);
+        return { perFinding: [], flat: [] };
+      });
       // Closed while the checks ran: its samples are gone with it.
       if (this.panel !== panel) return;
+      this.links = links;
       const at = Date.now();
       if (this.database !== db.label) this.samples = [];
       this.database = db.label;
@@ -140,6 +191,7 @@ export class HealthPanel implements Disposable {
       this.output.error(`health on ${label ?? 'the active database'} failed: ${message}`);
       if (this.panel !== panel) return;
       this.report = undefined;
+      this.links = { perFinding: [], flat: [] };
       this.error = `The health checks could not run: ${message}`;
       this.database = label;
       this.at = Date.now();
@@ -166,6 +218,7 @@ export class HealthPanel implements Disposable {
         autoRefreshSeconds: autoRefreshSeconds(),
         at: this.at,
         running: this.running && !this.report && this.error === undefined,
+        links: this.links.perFinding,
       },
       {
         cspSource: w.cspSource,
