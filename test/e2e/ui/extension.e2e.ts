@@ -10,13 +10,23 @@ import { artifactsDir } from '../harness/runtime';
 import { answerInput, editorText, goTo, openFile, pickItem, quickFix, quickInputHidden, runCommand, screenshot, visibleWebview } from '../harness/workbench';
 
 const SHOTS = artifactsDir('ui');
+/** The test environment's PostgreSQL server (.ci/run sets PGPERF_TEST_DATABASE_URL; trust auth, no password). */
+const TEST_URL = new URL(process.env.PGPERF_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test');
+const TEST_SERVER = {
+  name: 'test-server',
+  host: TEST_URL.hostname,
+  port: Number(TEST_URL.port || 5432),
+  database: TEST_URL.pathname.slice(1) || 'postgres',
+  user: decodeURIComponent(TEST_URL.username || 'postgres'),
+  sslmode: 'disable',
+};
 
 describe('pgperf in VS Code (code-server + Chromium, the packaged .vsix)', () => {
   let wb: Workbench;
   let page: Page;
 
   beforeAll(async () => {
-    wb = await openWorkbench('ui');
+    wb = await openWorkbench('ui', { workspaceSettings: { 'pgperf.connections': [TEST_SERVER] } });
     page = wb.page;
   });
 
@@ -110,10 +120,36 @@ describe('pgperf in VS Code (code-server + Chromium, the packaged .vsix)', () =>
     await expect.poll(() => body.innerText(), { timeout: 90_000 }).toMatch(/Trend over this panel's life \(2 runs\)/);
     await runCommand(page, 'Notifications: Clear All Notifications');
     await quickInputHidden(page);
-    await screenshot(page, SHOTS, 'health', { readme: true });
+    await screenshot(page, SHOTS, 'health-embedded');
     // Open in Editor: the fix in an untitled SQL editor, not run.
     await view.getByRole('button', { name: 'Open in Editor' }).first().click();
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('CREATE TABLE public.event_log_2027_01 PARTITION OF public.event_log');
     await screenshot(page, SHOTS, 'health-fix-opened');
+  });
+
+  it('runs Database Health against the PostgreSQL test server: the checks run there, the page names the server', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    // The fix opened in an untitled editor by the step before: not saved.
+    const dontSave = page.getByRole('button', { name: "Don't Save" });
+    await dontSave.waitFor({ timeout: 10_000 });
+    await dontSave.click();
+    await runCommand(page, 'pgperf: Pick Connection');
+    await pickItem(page, 'test-server');
+    await runCommand(page, 'pgperf: Database Health');
+    // First connect to a profile: the password prompt (trust auth here: none).
+    await answerInput(page, 'leave empty for none', '');
+    const view = visibleWebview(page);
+    const body = view.locator('body');
+    await expect.poll(() => body.innerText(), { timeout: 90_000 }).toMatch(/\d+ errors?, \d+ warnings?, \d+ info; \d+ skipped, \d+ failed \(of 14 checks\)/);
+    const text = await body.innerText();
+    expect(text).toMatch(new RegExp(`${TEST_SERVER.host.replace(/\./g, '\\.')}:${TEST_SERVER.port}/${TEST_SERVER.database}`));
+    expect(text).toMatch(/PostgreSQL 15|15\.\d+/);
+    expect(text).not.toMatch(/embedded database:/);
+    // The vitals are read on every run: the trend has numbers from the first one.
+    expect(text).toMatch(/Trend over this panel's life \(1 run\)/);
+    expect(await view.locator('svg[id^="trend-"]').count()).toBeGreaterThan(0);
+    await runCommand(page, 'Notifications: Clear All Notifications'); // the side bar was closed by the EXPLAIN step
+    await quickInputHidden(page);
+    await screenshot(page, SHOTS, 'health', { readme: true });
   });
 });
