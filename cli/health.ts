@@ -13,7 +13,8 @@ import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Database, DatabaseError, databaseFromEnv, isLocalHost, openEmbedded } from '../database/index';
 import { DEFAULT_HEALTH_TIMEOUT_MS, HEALTH_CHECKS, type HealthReport, healthCheckMarkdown, healthIndexMarkdown, runHealth } from '../database/index';
-import { healthToJson, healthToText } from '../database/index';
+import pkg from '../package.json';
+import { healthToJson, healthToSarif, healthToText } from '../database/index';
 import { initParser } from '../server/src/analysis/index';
 import { UsageError } from '../server/src/files';
 import { serverTarget } from './target';
@@ -51,7 +52,7 @@ export async function healthCommand(args: string[], io: HealthIo): Promise<numbe
   if (positionals[0] === 'docs') return writeDocs(positionals.slice(1), io);
   if (positionals.length > 0) throw new UsageError(`pgperf health takes options only, not "${positionals[0]}" ("pgperf health --help" lists them)`);
   const format = values.format!;
-  if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format "${format}" (text or json)`);
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const timeoutMs = values.timeout === undefined ? DEFAULT_HEALTH_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new UsageError(`--timeout needs a number of milliseconds (0 for none), not "${values.timeout}"`);
   const ids = HEALTH_CHECKS.map((c) => c.id);
@@ -87,7 +88,7 @@ export async function healthCommand(args: string[], io: HealthIo): Promise<numbe
       ...(ram ? { ramBytes: ram.bytes, ramSource: ram.source } : {}),
       ...(storage ? { storage } : {}),
     });
-    io.out(format === 'json' ? healthToJson(report) : healthToText(report));
+    io.out(format === 'json' ? healthToJson(report) : format === 'sarif' ? healthToSarif(report, pkg.version) : healthToText(report));
     return exitCode(report);
   } catch (e) {
     if (e instanceof DatabaseError) {

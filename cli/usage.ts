@@ -69,7 +69,7 @@ const BENCH_COMMON = `      Database: DATABASE_URL or PG*, else the embedded dat
       that cannot be written) or a remote server without --yes, 130 cancelled.
 `;
 
-const HEALTH = `  pgperf health [--format text|json] [--check ID]… [--timeout MS] [--ram SIZE] [--storage ssd|hdd]
+const HEALTH = `  pgperf health [--format text|json|sarif] [--check ID]… [--timeout MS] [--ram SIZE] [--storage ssd|hdd]
       Check a running database against the tuning guide: cache hit ratio, unused and duplicate indexes, bloat,
       dead tuples and autovacuum, long-running and idle-in-transaction sessions, connections, lock waits, top
       statements (pg_stat_statements), future partitions, memory and planner settings, HNSW index size
@@ -78,7 +78,9 @@ const HEALTH = `  pgperf health [--format text|json] [--check ID]… [--timeout 
       with --timeout as each check's statement_timeout (default 5000 ms); fix SQL is printed, never run. A check
       lacking a privilege, an extension or a fact is skipped with the reason. --ram (e.g. 16GB; default: this
       machine's when the server is local) and --storage judge shared_buffers, effective_cache_size,
-      random_page_cost and effective_io_concurrency. --format json: docs/health/README.md gives its shape.
+      random_page_cost and effective_io_concurrency. --format json: docs/health/README.md gives its shape;
+      --format sarif: SARIF 2.1.0 for code scanning (findings at their database objects, skipped checks as
+      notifications).
       pgperf health docs <folder> writes the checks' pages.
       Exit code: 0 no error-severity finding, 1 one (or a check that failed), 2 bad usage or connection error.
 `;

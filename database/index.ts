@@ -26,6 +26,7 @@ export { formatBytes } from './bench/report-svg';
 export { HEALTH_CHECKS } from './health/registry';
 export { DEFAULT_HEALTH_TIMEOUT_MS, type HealthReport, runHealth } from './health/run';
 export { healthToJson, healthToText } from './health/text';
+export { healthToSarif } from './health/sarif';
 export { healthCheckMarkdown, healthIndexMarkdown } from './health/docs';
 
 export { type DataResult, fillDatabase } from './data/generate';

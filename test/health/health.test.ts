@@ -226,6 +226,39 @@ describe('pgperf health on an unhealthy PostgreSQL 15', () => {
     expect(parsed.ram).toEqual({ bytes: RAM, source: '--ram' });
   });
 
+  it('--format sarif: a SARIF 2.1.0 run, every finding a result at its database object, the skipped check a notification', async () => {
+    const { code, out, err } = await cli(['--format', 'sarif', '--ram', '1GB', '--storage', 'ssd'], { DATABASE_URL: cluster.url('postgres', 'app') });
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(code).toBe(1);
+    const sarif = JSON.parse(out) as {
+      version: string;
+      runs: {
+        tool: { driver: { name: string; rules: { id: string }[] } };
+        invocations: { toolExecutionNotifications: { level: string; message: { text: string } }[] }[];
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          locations: { logicalLocations: { fullyQualifiedName: string }[] }[];
+          properties: { fix?: string };
+        }[];
+      }[];
+    };
+    expect(sarif.version).toBe('2.1.0');
+    const [run] = sarif.runs;
+    expect(run!.tool.driver.rules.map((r) => r.id)).toEqual(HEALTH_CHECKS.map((c) => c.id));
+    const findings = report.checks.reduce((n, c) => n + c.findings.length, 0);
+    expect(run!.results.length).toBe(findings);
+    for (const r of run!.results) {
+      expect(run!.tool.driver.rules[r.ruleIndex]!.id).toBe(r.ruleId);
+      expect(['error', 'warning', 'note']).toContain(r.level);
+    }
+    const names = run!.results.flatMap((r) => r.locations.flatMap((l) => l.logicalLocations.map((x) => x.fullyQualifiedName)));
+    expect(names).toContain(`public."x""; DROP TABLE t; --"`);
+    expect(run!.results.find((r) => r.ruleId === 'unused-indexes')?.properties.fix).toMatch(/^DROP INDEX CONCURRENTLY /);
+    expect(run!.invocations[0]!.toolExecutionNotifications.map((n) => n.message.text)).toEqual([expect.stringMatching(/^hnsw-index-size: skipped: pgvector/)]);
+  });
+
   it('pgperf health --check runs only those checks, as text', async () => {
     const { code, out } = await cli(['--check', 'duplicate-indexes,unused-indexes'], { DATABASE_URL: cluster.url('postgres', 'app') });
     expect(code).toBe(0);
@@ -255,7 +288,7 @@ describe('pgperf health usage and connection errors', () => {
   it('--help prints its usage only; an unknown option is one line, exit 2', async () => {
     const help = await cli(['--help'], {});
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/^Usage:\n {2}pgperf health \[--format text\|json\] \[--check ID\]…/);
+    expect(help.out).toMatch(/^Usage:\n {2}pgperf health \[--format text\|json\|sarif\] \[--check ID\]…/);
     expect(help.out).not.toContain('pgperf lint');
     const bogus = await cli(['--bogus'], {});
     expect(bogus.code).toBe(2);
