@@ -12,6 +12,7 @@ import type { FileRule, FileRuleContext, Report, Rule, RuleContext, RuleSettings
 import { RULES } from './rules/index';
 import { covers, findSuppressions, type Suppression } from './suppress';
 import type { Finding, Fix, Severity } from './types';
+import { Attached } from './attached';
 
 export interface SourceFile {
   path: string;
@@ -295,7 +296,7 @@ function statementFix(m: MemoReport, statement: Statement): Fix | undefined {
  * the remaining findings are reported without a fix (an unchecked fix is never offered).
  */
 const MAX_FIX_CHECKS = 64;
-const FIX_CHECKS = new WeakMap<Statement, number>();
+const FIX_CHECKS = new Attached<Statement, number>('fixChecks');
 
 /**
  * In a host file, a report on a name built by host code is about code pgperf cannot see (`FROM ${table}`), and a

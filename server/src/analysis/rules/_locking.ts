@@ -11,10 +11,11 @@ import { as, strings, walk, type Node } from '../ast';
 import type { Catalog, CatalogStatement, QName, TableInfo } from '../catalog';
 import { downSections, isDownMigration, migrationKey, sameMigration } from '../migration-order';
 import type { Statement } from '../parse';
+import { Attached } from '../attached';
 
 const LIQUIBASE = /^\s*--\s*liquibase\s+formatted\s+sql\b/i;
 const CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+\S+/gim;
-const runStarts = new WeakMap<object, number[]>();
+const runStarts = new Attached<object, number[]>('migrationRunStarts');
 
 /**
  * Where the migration a statement runs in starts inside its file. A Liquibase formatted-SQL file holds many

@@ -6,6 +6,7 @@ const sameFolder = (a: string, b: string) => migrationKey(a).base === migrationK
 import type { Statement } from '../parse';
 import { defineRule } from '../rule';
 import { displayName, inTransactionBlock, indexHead } from './_tenancy';
+import { Attached } from '../attached';
 
 /** Same relation name (as written, schema aside: a mismatch only makes the rule quieter). */
 const names = (rv: Node | undefined, relname: string) => rv?.relname === relname;
@@ -61,7 +62,7 @@ function touchedByDoBlock(st: Statement, relname: string): boolean {
 
 const LIQUIBASE = /^\s*--\s*liquibase\s+formatted\s+sql\b/i;
 const CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+\S+/gim;
-const changesets = new WeakMap<object, number[]>();
+const changesets = new Attached<object, number[]>('changesetStarts');
 
 /**
  * The migration a statement belongs to inside its file: a Liquibase formatted-SQL file holds many changesets

@@ -4,6 +4,7 @@ import { conjuncts, semanticModel, type FromItem, type Scope, type SemanticModel
 import { defineRule } from '../rule';
 import type { TextEdit } from '../types';
 import { exprSpan, widenParens, type Span } from './_query-rules';
+import { Attached } from '../attached';
 
 /** Column types that an ARRAY of untyped literals/parameters (which becomes text[]) compares with as-is. */
 const TEXT_TYPES = new Set(['text', 'varchar']);
@@ -233,8 +234,8 @@ function pinnedToOneRow(model: SemanticModel, scope: Scope, item: FromItem): boo
  * Per scope, once (a scope can hold thousands of ORs): the columns its conjuncts pin to constants, by FROM item,
  * and the shapes of its conjuncts.
  */
-const pinnedByScope = new WeakMap<Scope, Map<FromItem, Set<string>>>();
-const shapesByScope = new WeakMap<Scope, Set<string>>();
+const pinnedByScope = new Attached<Scope, Map<FromItem, Set<string>>>('pinnedColumns');
+const shapesByScope = new Attached<Scope, Set<string>>('conjunctShapes');
 
 function pinnedColumns(model: SemanticModel, scope: Scope): Map<FromItem, Set<string>> {
   let byItem = pinnedByScope.get(scope);

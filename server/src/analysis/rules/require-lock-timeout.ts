@@ -5,6 +5,7 @@ import { defineRule } from '../rule';
 import type { Fix } from '../types';
 import { alterTableCmdLock, liveTable, migrationRunAt } from './_locking';
 import { relationRange } from './_tenancy';
+import { Attached } from '../attached';
 
 /** The lock_timeout the quick fix sets: long enough for a busy table's lock queue to clear, short enough to wait out. */
 const TIMEOUT = "'5s'";
@@ -143,7 +144,7 @@ interface Pending {
   more: number;
 }
 
-const byFile = new WeakMap<ParsedFile, { catalog: Catalog; pending: Map<Statement, Pending> }>();
+const byFile = new Attached<ParsedFile, { catalog: Catalog; pending: Map<Statement, Pending> }>('lockTimeoutPending');
 
 /** True when the workspace gives sessions a lock_timeout (ALTER ROLE / ALTER DATABASE … SET, ALTER SYSTEM SET). */
 function workspaceDefault(catalog: Catalog): boolean {

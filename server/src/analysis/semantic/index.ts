@@ -8,6 +8,7 @@ import type { Catalog } from '../catalog';
 import type { Statement } from '../parse';
 import { scopePredicates, type Predicate } from './predicates';
 import { buildScopes, outputColumns, resolveColumn, type BuildContext, type OutputColumn, type ResolvedColumn, type Scope } from './scopes';
+import { Attached } from '../attached';
 
 export type { Predicate, ValueReads } from './predicates';
 export { conjuncts, readsOf } from './predicates';
@@ -64,7 +65,7 @@ export class SemanticModel {
   }
 }
 
-const models = new WeakMap<Statement, SemanticModel>();
+const models = new Attached<Statement, SemanticModel>('semanticModel');
 
 /** The statement's model, built once per statement and catalog. */
 export function semanticModel(statement: Statement, catalog: Catalog): SemanticModel {

@@ -13,6 +13,7 @@ import type { ColumnRef, CommonTableExpr, JoinExpr, RangeFunction, RangeSubselec
 import { as, columnRefNames, strings, walk, type Node } from '../ast';
 import type { Catalog, Column, TableInfo } from '../catalog';
 import type { Statement } from '../parse';
+import { Attached } from '../attached';
 
 export type ScopeKind = 'select' | 'update' | 'delete' | 'insert' | 'policy';
 
@@ -351,7 +352,7 @@ function expressions(ctx: BuildContext, s: Scope, ...exprs: unknown[]): void {
   }
 }
 
-const outputs = new WeakMap<Scope, OutputColumn[] | null>();
+const outputs = new Attached<Scope, OutputColumn[] | null>('outputColumns');
 
 /** The output columns of a query scope in order, or undefined when one cannot be named. */
 export function outputColumns(ctx: BuildContext, s: Scope): OutputColumn[] | undefined {
