@@ -12,7 +12,15 @@ import { FindingMemo, lintFileSteps } from '../analysis/engine';
 import { ParseCache, ParsedFile, type ParseOptions } from '../analysis/parse';
 import { projectOf } from '../analysis/projects';
 import { escapeRegExp } from '../analysis/regexp';
-import { hostLanguageOf, primeHostExtracts, type EmbeddedOptions, type HostExtract } from '../analysis/host/index';
+import {
+  hostLanguageOf,
+  packExtract,
+  primeHostExtracts,
+  unpackExtract,
+  type EmbeddedOptions,
+  type HostExtract,
+  type PackedExtract,
+} from '../analysis/host/index';
 import { SourceText } from '../analysis/source';
 import type { Finding } from '../analysis/types';
 
@@ -28,9 +36,10 @@ export interface FileState {
   parsed?: ParsedFile;
   /**
    * A closed host file's SQL strings, kept when `parsed` is not: parsing it again (for its lint, a hover) then
-   * costs the SQL parse only, not the host grammar's, which is most of a host file's time.
+   * costs the SQL parse only, not the host grammar's, which is most of a host file's time. Packed (see
+   * host/pack.ts): the offsets of every SQL character were most of a host file's memory.
    */
-  hostExtract?: { extract: HostExtract; options: EmbeddedOptions };
+  hostExtract?: { extract: PackedExtract; options: EmbeddedOptions };
   ddl: CatalogStatement[];
   /** The DDL's text and search paths: equal keys mean the file cannot have changed the catalog. */
   ddlKey: string;
@@ -49,6 +58,9 @@ export interface Summary {
   syntaxErrors: number;
 }
 
+/** Distinct finding messages the workspace shares (see Workspace.messages). */
+const MESSAGES_MAX = 4_096;
+
 export class Workspace {
   private readonly files = new Map<string, FileState>();
   /** Statements of the documents being edited; closed files re-parse whole (one parser call) when needed. */
@@ -62,6 +74,11 @@ export class Workspace {
   private roots: string[] = [];
   /** The top project's config. */
   config: ResolvedConfig = structuredClone(DEFAULT_CONFIG);
+  /**
+   * Finding messages by text, so that equal messages of different files are one string (a rule's message is often
+   * the same in every file it fires in). Bounded; forgotten all at once when full.
+   */
+  private readonly messages = new Map<string, string>();
   /** Milliseconds the rules may spend on one file. */
   budgetMs = 2_000;
   readonly internalErrors: string[] = [];
@@ -112,7 +129,7 @@ export class Workspace {
       statements: parsed.statements.length,
       syntaxErrors,
     };
-    if (!state.parsed) state.hostExtract = extractOf(parsed);
+    if (!state.parsed) state.hostExtract = extractOf(parsed, text);
     this.files.set(uri, state);
     const changed = !old || old.ddlKey !== ddlKey || old.path !== path;
     if (changed) this.catalogs.clear();
@@ -130,7 +147,7 @@ export class Workspace {
 
   /** A closed file's parse goes (its trees are most of its memory); a host file keeps its SQL strings. */
   private dropParse(f: FileState): void {
-    if (f.parsed) f.hostExtract = extractOf(f.parsed);
+    if (f.parsed) f.hostExtract = extractOf(f.parsed, f.text);
     f.parsed = undefined;
   }
 
@@ -138,8 +155,16 @@ export class Workspace {
   private reparse(f: FileState): ParsedFile {
     const options = this.parseOptions(f.path);
     // Taken only under the options it was made with (primeHostExtracts compares them with the parse's).
-    if (f.hostExtract) primeHostExtracts([{ path: f.path, text: f.text, extract: f.hostExtract.extract }], f.hostExtract.options);
+    const kept = this.hostExtractOf(f.uri);
+    if (kept) primeHostExtracts([{ path: f.path, text: f.text, extract: kept.extract }], kept.options);
     return new ParsedFile(f.path, f.text, f.open ? this.cache : undefined, undefined, options);
+  }
+
+  /** A closed host file's kept SQL strings, unpacked, with the options they were read under. */
+  hostExtractOf(uri: string): { extract: HostExtract; options: EmbeddedOptions } | undefined {
+    const f = this.files.get(uri);
+    const kept = f?.hostExtract;
+    return kept && { extract: unpackExtract(kept.extract, f.text), options: kept.options };
   }
 
   remove(uri: string): boolean {
@@ -223,11 +248,20 @@ export class Workspace {
     });
     const now = this.files.get(uri);
     if (now !== f || now.text !== text) return now;
+    for (const x of result.findings) x.message = this.sharedMessage(x.message);
     f.findings = result.findings;
     f.complete = result.complete;
     f.parsed = parsed;
     if (!f.open) this.dropParse(f);
     return f;
+  }
+
+  private sharedMessage(message: string): string {
+    const hit = this.messages.get(message);
+    if (hit !== undefined) return hit;
+    if (this.messages.size >= MESSAGES_MAX) this.messages.clear();
+    this.messages.set(message, message);
+    return message;
   }
 
   /**
@@ -357,8 +391,8 @@ function changedTableNames(before: Catalog, after: Catalog): Set<string> {
   return names;
 }
 
-/** A host file's SQL strings and suppression comments as its parse found them, with the options it read them under. */
-function extractOf(parsed: ParsedFile): FileState['hostExtract'] {
+/** A host file's SQL strings and suppression comments as its parse found them (packed), with the options it read them under. */
+function extractOf(parsed: ParsedFile, text: string): FileState['hostExtract'] {
   const host = parsed.host;
-  return host && { extract: { sql: host.segments.map((s) => s.embedded), directives: [...host.directives] }, options: host.options };
+  return host && { extract: packExtract({ sql: host.segments.map((s) => s.embedded), directives: [...host.directives] }, text), options: host.options };
 }

@@ -97,7 +97,7 @@ function readHostAware(s: ServerState, cache: LintCache, key: string, text: stri
   const kept = hk ? cache.host(hk, text.length) : undefined;
   if (kept) primeHostExtracts([{ path, text, extract: kept }], embedded);
   s.ws.update(key, path, text, { lintLater: true });
-  const read = hk && !kept ? s.ws.get(key)?.hostExtract : undefined;
+  const read = hk && !kept ? s.ws.hostExtractOf(key) : undefined;
   if (read && hk && read.options === embedded) cache.setHost(hk, read.extract);
 }
 

@@ -15,3 +15,4 @@ export { hostEdit } from './edit';
 export { hostLanguageOf, HOST_LANGUAGES } from './grammars';
 export { DEFAULT_EMBEDDED_OPTIONS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 export { encodeSqlText } from './style';
+export { packExtract, unpackExtract, type PackedExtract } from './pack';
