@@ -73,10 +73,6 @@ async function scan(s: ServerState): Promise<void> {
   for (const key of all) {
     if (!scheduler.isPending(key) && !first.has(key)) await scheduler.lint(key);
     if (++linted % 20 === 0) progress?.report(50 + Math.round((linted / all.length) * 50), `analysed ${linted}/${all.length} files`);
-    // A turn of the event loop per file: a lint that fits in one slice resolves without one, so the whole lint phase
-    // ran in microtasks: no diagnostics went out (the connection writes one message per turn) and no request was
-    // answered until the last file was linted, the unsent messages all held in memory meanwhile.
-    await new Promise((r) => setImmediate(r));
   }
   progress?.done();
   // A cache that cannot be written costs the next scan time only.
