@@ -216,7 +216,9 @@ function rewritingCmd(st: Statement, at: (i: number) => TableAt | undefined): Ca
         const tz = timeZoneUtc(st);
         const steps = [from, ...chain, to];
         const each = steps.slice(1).map((t, k) => rewrites(steps[k], t, tz));
-        if (each.includes(true)) return { cmd: i, messageId: 'type', data: { column, to: show(to), path: steps.map(show).join(' → ') } };
+        // A USING cast to the new type itself (`USING c::uuid` with TYPE uuid) is one step, not two.
+        const path = steps.map(show).filter((t, k, all) => k === 0 || t !== all[k - 1]);
+        if (each.includes(true)) return { cmd: i, messageId: 'type', data: { column, to: show(to), path: path.join(' → ') } };
         break;
       }
       case 'AT_AddColumn': {
