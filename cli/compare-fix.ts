@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { compareFix, type CompareOutcome, type CompareSide, databaseFromEnv, type Database, planToText } from '../database/index';
+import { compareFix, type CompareOutcome, type CompareSide, databaseFromEnv, type Database, planToText, speedupText } from '../database/index';
 import { comparisonFor, initEmbedded, initParser, lintSources, type Finding, type FixComparison } from '../server/src/analysis/index';
 import { parseSqlForExplain } from '../server/src/analysis/pg';
 import { UsageError } from '../server/src/files';
@@ -199,7 +199,7 @@ function textOutput(o: CompareOutcome, where: string, database: string, runs: nu
     `Database: ${database}`,
     '',
     row('', 'as written', 'fixed'),
-    row(`execution (median of ${runs})`, ms(o.before.medianMs), ms(o.after.medianMs), `   ${speedupWords(o.speedup)}`),
+    row(`execution (median of ${runs})`, ms(o.before.medianMs), ms(o.after.medianMs), `   ${speedupText(o.speedup)}`),
     row('rows read by scans', int(o.before.rowsScanned), int(o.after.rowsScanned)),
     row('shared buffers', int(o.before.buffers), int(o.after.buffers)),
   ];
@@ -208,12 +208,6 @@ function textOutput(o: CompareOutcome, where: string, database: string, runs: nu
   const sideText = (title: string, s: CompareSide) => [``, `--- ${title} ---`, s.sql, '', planToText(s.result).trimEnd()];
   lines.push(...sideText('as written', o.before), ...sideText('fixed', o.after));
   return lines.join('\n') + '\n';
-}
-
-function speedupWords(x: number): string {
-  if (x >= 1.05) return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}× faster`;
-  if (x <= 0.95) return `${(1 / x).toFixed(1)}× slower`;
-  return 'about the same';
 }
 
 function jsonOutput(o: CompareOutcome, finding: Finding, where: string, database: string): string {

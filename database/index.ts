@@ -13,7 +13,7 @@ export { failureLine, loadedSummary, loadSchema } from './connection/load-ddl';
 
 export { type ConfirmRequest, ExplainRefused, type ExplainResult, ExplainUnsupported, startExplain } from './explain/run';
 export { classify } from './explain/safety';
-export { compareFix, type CompareOutcome, type CompareSide } from './explain/compare';
+export { compareFix, type CompareOutcome, type CompareSide, speedupText } from './explain/compare';
 export { planToText } from './explain/text';
 
 export { DEFAULT_HNSW_PARAMS, describeScratch, estimateScratchBytes, isLocal, resolveHnswParams, runHnswSweep } from './bench/hnsw';

@@ -48,6 +48,14 @@ export interface CompareOutcome {
 
 const DEFAULT_RUNS = 3;
 
+/** A speed-up in words, as the CLI and the panel show it: "12× faster", "1.3× slower", "about the same". */
+export function speedupText(x: number): string {
+  if (!Number.isFinite(x) || x <= 0) return 'not measured';
+  if (x >= 1.05) return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}× faster`;
+  if (x <= 0.95) return `${(1 / x).toFixed(1)}× slower`;
+  return 'about the same';
+}
+
 export async function compareFix(db: Database, comparison: FixComparison, o: CompareOptions): Promise<CompareOutcome> {
   const runs = o.runs ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError('runs must be a positive integer');

@@ -4,6 +4,7 @@
  * the comparison (no vscode import: unit-tested in test/ui/), with the EXPLAIN panel's CSP, styles and script;
  * every string from the database, the workspace or the user goes through `esc`.
  */
+import { speedupText } from '../../../database/index';
 import { documentStart, esc, formatMs } from '../../../render/html';
 import { planTreeHtml, type PanelOptions, type PanelResult } from './explain-html';
 
@@ -32,14 +33,6 @@ export interface CompareView {
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
-
-/** "12× faster", "1.3× slower", "about the same". */
-function speedupText(x: number): string {
-  if (!Number.isFinite(x) || x <= 0) return 'not measured';
-  if (x >= 1.05) return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}× faster`;
-  if (x <= 0.95) return `${(1 / x).toFixed(1)}× slower`;
-  return 'about the same';
-}
 
 const param = (v: unknown) => (v === null ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
 
