@@ -10,7 +10,9 @@
 // one-time loading of the parser and the host grammars (initParser, initEmbedded), outside the runs. (c) is (b) again
 // as a re-scan: every host file's SQL strings from the lint cache (server/src/lint-cache.ts) a previous scan saved,
 // as `pgperf lint` does after a change to a .sql file; timed from opening the cache file on, the content hashes
-// included; its ratio (c)/(a) is reported beside (b)'s. Then the whole
+// included; its ratio (c)/(a) is reported beside (b)'s. (d) only parses the host files (tree-sitter, the same prefilter),
+// reading nothing: ((a) + (d)) per MB of (b)'s SQL over (a)'s is the floor no extraction on one thread gets under
+// (singleThreadFloorRatio). Then the whole
 // corpus as ONE workspace (host files included), as the CLI lints it, with and without its worker threads for host
 // files (cli/host-pool.ts: used only for trees with enough host code, which no single application here has).
 // Usage: node bench/host-scan.mjs [--runs N] [--warmup N] [--cli path]   (build first: node build.mjs; --cli: another
@@ -39,10 +41,12 @@ const need = [
   'prepareHostExtracts',
   'LintCache',
   'contentHash',
+  'parseLikeExtraction',
 ];
 const missing = need.filter((k) => cli[k] === undefined);
 if (missing.length) throw new Error(`${relative(root, bundle)} does not export ${missing.join(', ')} (server/src/cli/main.ts; rebuild with node build.mjs)`);
-const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, prepareHostExtracts, LintCache, contentHash } = cli;
+const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, prepareHostExtracts, LintCache, contentHash, parseLikeExtraction } =
+  cli;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -121,17 +125,25 @@ const rescanAll = async () => {
   }
   return results;
 };
-const times = { sql: [], host: [], cached: [] };
+// (d): the host files only parsed, as the extraction parses them (same prefilter, tree deleted at once), nothing read.
+const hostOnly = withHost.map((sources) => sources.filter((f) => LANGUAGE[extname(f.path)]));
+const parseAll = () => {
+  let parsed = 0;
+  for (const sources of hostOnly) for (const f of sources) if (parseLikeExtraction(f.path, f.text, DEFAULT_CONFIG.embedded)) parsed++;
+  return parsed;
+};
+const times = { sql: [], host: [], cached: [], parse: [] };
 const last = {};
 const ORDERS = [
-  ['sql', 'host', 'cached'],
-  ['cached', 'sql', 'host'],
-  ['host', 'cached', 'sql'],
+  ['sql', 'host', 'cached', 'parse'],
+  ['parse', 'sql', 'host', 'cached'],
+  ['cached', 'parse', 'sql', 'host'],
+  ['host', 'cached', 'parse', 'sql'],
 ];
 for (let i = 0; i < WARMUP + RUNS; i++) {
   for (const mode of ORDERS[i % ORDERS.length]) {
     const t0 = performance.now();
-    const results = mode === 'cached' ? await rescanAll() : lintAll(mode === 'sql' ? sqlOnly : withHost);
+    const results = mode === 'cached' ? await rescanAll() : mode === 'parse' ? parseAll() : lintAll(mode === 'sql' ? sqlOnly : withHost);
     const ms = performance.now() - t0;
     if (i >= WARMUP) times[mode].push(ms);
     last[mode] = results;
@@ -193,6 +205,10 @@ const a = summary(times.sql, mbA);
 const b = summary(times.host, mbB);
 const c = summary(times.cached, mbB);
 const ratio = round(b.msPerSqlMB / a.msPerSqlMB, 3);
+// The least (b) can take on one thread with this parser: (a)'s work plus the host parse alone, no string read and
+// none of their SQL linted. A floor above the target means no extraction code on this thread can meet it.
+const parseMs = pct(times.parse, 50);
+const floorRatio = round((pct(times.sql, 50) + parseMs) / mbB / a.msPerSqlMB, 3);
 const cachedRatio = round(c.msPerSqlMB / a.msPerSqlMB, 3);
 console.log(
   JSON.stringify(
@@ -221,6 +237,12 @@ console.log(
         sqlStrings: Object.values(languages).reduce((n, l) => n + l.sqlStrings, 0),
       },
       rescanFromCache: { ...c, sameFindings: true },
+      hostParseOnly: {
+        filesParsed: last.parse,
+        parsedMB: round(hostOnly.flat().reduce((n, f) => n + (parseLikeExtraction(f.path, f.text, DEFAULT_CONFIG.embedded) ? f.text.length : 0), 0) / 1e6, 3),
+        msPerRun: { median: round(parseMs, 1), min: round(Math.min(...times.parse), 1), max: round(Math.max(...times.parse), 1) },
+      },
+      singleThreadFloorRatio: floorRatio,
       wholeCorpusOneWorkspace: {
         files: everything.length,
         singleThreadMs: round(pct(whole.single, 50), 1),

@@ -13,7 +13,7 @@ export { CONFIG_FILE, foldersAbove, groupByProject } from './projects';
 export { orderedDdl } from './ddl-order';
 export { comparisonFor, type FixComparison } from './compare-fix';
 export { matchesGlobs } from './glob';
-export { extractHost, hostLanguageOf, initEmbedded, primeHostExtracts, type EmbeddedOptions, type HostExtract } from './host/index';
+export { extractHost, hostLanguageOf, initEmbedded, parseLikeExtraction, primeHostExtracts, type EmbeddedOptions, type HostExtract } from './host/index';
 export { RULES, RULE_IDS } from './rules/index';
 export { ruleMarkdown } from './docs';
 export type { RuleCategory } from './rule';

@@ -9,7 +9,7 @@ import { Ancestry, parentOf } from './ancestry';
 import { SqlBuilder, type Hole } from './builder';
 import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, MAX_CONTEXT_DEPTH, setTextReadListener } from './context';
 import { directivesOf, type HostDirective } from './directives';
-import { HOST_LANGUAGES, HostParseTimeout, hostGrammar, hostLanguageOf, initHostParsers, parseHostFile, type HostChange, type HostLanguage } from './grammars';
+import { HOST_LANGUAGES, HostParseTimeout, hostGrammar, hostLanguageOf, initHostParsers, parseHost, parseHostFile, type HostChange, type HostLanguage } from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
@@ -435,6 +435,19 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
   } finally {
     if (owned) tree.delete();
   }
+}
+
+/**
+ * What extractHost spends before reading any string: the language and prefilter checks and the tree-sitter parse
+ * (the tree deleted at once). Returns whether the file was parsed. For bench/host-scan.mjs, whose floor it is: no
+ * extraction of these files can take less time on this thread.
+ */
+export function parseLikeExtraction(path: string, text: string, options: EmbeddedOptions = DEFAULT_EMBEDDED_OPTIONS): boolean {
+  const lang = hostLanguageOf(path);
+  if (!lang || !options.languages[languageKey(lang)]) return false;
+  if (!mayHoldSqlText(text, lang, options) && !text.includes('pgperf-ignore')) return false;
+  parseHost(lang, text, options.parseTimeoutMs).delete();
+  return true;
 }
 
 /**

@@ -3,6 +3,7 @@ export {
   extractHost,
   extractSql,
   initEmbedded,
+  parseLikeExtraction,
   primeHostExtracts,
   type HostExtract,
   toHostOffset,
