@@ -45,8 +45,18 @@ const need = [
 ];
 const missing = need.filter((k) => cli[k] === undefined);
 if (missing.length) throw new Error(`${relative(root, bundle)} does not export ${missing.join(', ')} (server/src/cli/main.ts; rebuild with node build.mjs)`);
-const { lintSources, initParser, initEmbedded, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, prepareHostExtracts, LintCache, contentHash, parseLikeExtraction } =
-  cli;
+const {
+  lintSources,
+  initParser,
+  initEmbedded,
+  DEFAULT_CONFIG,
+  collectFiles,
+  extractHostFilesInParallel,
+  prepareHostExtracts,
+  LintCache,
+  contentHash,
+  parseLikeExtraction,
+} = cli;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);

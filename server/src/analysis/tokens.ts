@@ -1,4 +1,5 @@
 /** Tokens with file offsets, and the range arithmetic that turns a parser start location into a full span. */
+import { lexSql } from './lex';
 import { scanSql, type RawToken } from './pg';
 import { OffsetMap } from './source';
 
@@ -19,6 +20,11 @@ export function isComment(t: Token): boolean {
 
 /** Tokenizes text that starts at file offset `base`; returns [] when the tokenizer cannot read it. */
 export function tokenize(text: string, base: number): Token[] {
+  return lexSql(text, base) ?? tokenizeWithScanner(text, base);
+}
+
+/** tokenize() by the WASM scanner alone (lex.ts reads most text faster, and gives up where it is not certain). */
+export function tokenizeWithScanner(text: string, base: number): Token[] {
   let raw: RawToken[];
   try {
     raw = scanSql(text);

@@ -9,7 +9,17 @@ import { Ancestry, parentOf } from './ancestry';
 import { SqlBuilder, type Hole } from './builder';
 import { goDownNames, inDownMigration, inTestCode, inTestOrAssertion, isBuilderStart, MAX_CONTEXT_DEPTH, setTextReadListener } from './context';
 import { directivesOf, type HostDirective } from './directives';
-import { HOST_LANGUAGES, HostParseTimeout, hostGrammar, hostLanguageOf, initHostParsers, parseHost, parseHostFile, type HostChange, type HostLanguage } from './grammars';
+import {
+  HOST_LANGUAGES,
+  HostParseTimeout,
+  hostGrammar,
+  hostLanguageOf,
+  initHostParsers,
+  parseHost,
+  parseHostFile,
+  type HostChange,
+  type HostLanguage,
+} from './grammars';
 import { DEFAULT_CALLS, DEFAULT_EMBEDDED_OPTIONS, DEFAULT_TAGS, type EmbeddedLanguage, type EmbeddedOptions } from './options';
 import { FORMAT_OF, macroString, PSYCOPG_SQL, readString, type ParamSyntax, type Piece, type ReadContext, type Specials } from './strings';
 
