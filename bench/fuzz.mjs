@@ -9,9 +9,12 @@
 // slower than --stall-ms, default 1,000), latency per request kind (max, p99, p50), invalid edits (fixes and code
 // actions that do not apply or add a syntax error), out-of-range ranges, the seed and seconds; the problems found,
 // each with its input's index (`--only i,j` with the same --seed replays those inputs) and mutations.
+// --jobs N shares the inputs among N processes (input i to process i mod N; the inputs are those of one process, the
+// figures over all of them); --seconds bounds each.
 // Usage: node bench/fuzz.mjs [--seed N] [--inputs N] [--seconds N] [--server-every N] [--stall-ms N] [--max-chars N]
 //                            [--max-terms N] [--seeds sql|host|all] [--repo-seeds] [--trace] [--dist dir] [--only i,j,…]
-//                            [--problems N]   (build first: node build.mjs)
+//                            [--problems N] [--jobs N]   (build first: node build.mjs)
+import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,6 +37,9 @@ const mutate = { maxChars: num('--max-chars', 1_000_000), maxTerms: num('--max-t
 const only = value('--only')?.split(',').map(Number);
 const distDir = resolve(value('--dist') ?? join(root, 'dist'));
 
+const jobs = value('--shard') ? 1 : num('--jobs', 1);
+const shard = value('--shard') && { index: Number(value('--shard').split('/')[0]), count: Number(value('--shard').split('/')[1]) };
+
 const tmp = mkdtempSync(join(tmpdir(), 'pgperf-fuzz-bundle-'));
 const out = join(tmp, 'fuzz.cjs');
 await build({
@@ -46,8 +52,50 @@ await build({
   logLevel: 'warning',
 });
 const require = createRequire(import.meta.url);
-const { fuzz, filesUnder, repositorySeeds } = require(out);
+const { fuzz, filesUnder, repositorySeeds, mergeReports } = require(out);
 rmSync(tmp, { recursive: true, force: true });
+
+/** The same run in `jobs` processes, each on its share of the inputs; their reports merged. */
+async function sharded() {
+  const t0 = performance.now();
+  const args = argv.filter((a, i) => a !== '--jobs' && argv[i - 1] !== '--jobs');
+  const run = (k) =>
+    new Promise((done, fail) => {
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args, '--shard', `${k}/${jobs}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let outText = '';
+      child.stdout.on('data', (d) => (outText += d));
+      child.on('error', fail);
+      child.on('close', (code) => {
+        try {
+          done(JSON.parse(outText));
+        } catch {
+          fail(new Error(`fuzz process ${k}/${jobs} exited with ${code} and no report`));
+        }
+      });
+    });
+  const parts = await Promise.all(Array.from({ length: jobs }, (_, k) => run(k)));
+  return { ...mergeReports(parts, (performance.now() - t0) / 1000), jobs, seedFiles: parts[0].seedFiles };
+}
+
+if (jobs > 1) {
+  const { problems, ...figures } = await sharded();
+  process.stdout.write(
+    JSON.stringify(
+      {
+        ...figures,
+        inputsAsked: only?.length ?? inputs,
+        stallMs,
+        serverEvery,
+        ...mutate,
+        problemsKept: Math.min(problems.length, keepProblems),
+        problems: problems.slice(0, keepProblems),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  process.exit(0);
+}
 
 const cli = require(join(distDir, 'cli.js'));
 await cli.initParser();
@@ -71,18 +119,34 @@ const workspace = ['001_tables.sql', '002_security.sql', '003_vectors.sql'].map(
 
 // --trace: each input's index, size and mutations on stderr before it runs (a lint that never returns names itself).
 const trace = argv.includes('--trace') ? (i) => process.stderr.write(`${i.index} ${i.path} ${i.text.length} ${i.ops.join(' ')}\n`) : undefined;
-const report = await fuzz({ seed, inputs, seconds, seeds, workspace, serverEvery, distDir, analysis: cli, stallMs, only, mutate, trace });
+const report = await fuzz({
+  seed,
+  inputs,
+  seconds,
+  seeds,
+  workspace,
+  serverEvery,
+  distDir,
+  analysis: cli,
+  stallMs,
+  only,
+  mutate,
+  trace,
+  ...(shard ? { shard, keepLatencies: true } : {}),
+});
 const { problems, ...figures } = report;
 process.stdout.write(
   JSON.stringify(
     {
       ...figures,
+      inputsAsked: only?.length ?? inputs,
       seedFiles: { sql: sqlSeeds.length, host: hostSeeds.length, picked: kind },
       stallMs,
       serverEvery,
       ...mutate,
       problemsKept: Math.min(problems.length, keepProblems),
-      problems: problems.slice(0, keepProblems),
+      // A shard gives its parent every problem (the parent keeps --problems of them).
+      problems: shard ? problems : problems.slice(0, keepProblems),
     },
     null,
     2,

@@ -72,6 +72,10 @@ export interface FuzzOptions {
   actionChecks?: number;
   /** Only these input indices (to replay what a run reported). */
   only?: readonly number[];
+  /** Only the indices i with i % count === index (one of `count` processes sharing a run; bench/fuzz.mjs --jobs). */
+  shard?: { index: number; count: number };
+  /** Keep every latency in the report (`latencies`), for a parent that merges its shards' figures. */
+  keepLatencies?: boolean;
   /** Told of each input before it runs: a lint that never ends still leaves its input's index behind. */
   trace?: (input: FuzzInput) => void;
 }
@@ -100,6 +104,8 @@ export interface FuzzReport {
   actionEditsChecked: number;
   serverRestarts: number;
   problems: Problem[];
+  /** Every latency by request kind, in ms (with keepLatencies). */
+  latencies?: Record<string, number[]>;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -524,7 +530,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   };
 
   try {
-    const indices = o.only ?? Array.from({ length: o.inputs }, (_, i) => i);
+    const shard = o.shard ?? { index: 0, count: 1 };
+    const indices = o.only ?? Array.from({ length: Math.max(0, Math.ceil((o.inputs - shard.index) / shard.count)) }, (_, k) => shard.index + k * shard.count);
     for (const index of indices) {
       if (performance.now() > deadline) break;
       current = inputAt(o.seed, index, o.seeds, o.mutate);
@@ -541,12 +548,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     await server?.close();
   }
 
-  const latencyMs: FuzzReport['latencyMs'] = {};
-  const requests: Record<string, number> = {};
-  for (const [k, xs] of Object.entries(latencies)) {
-    requests[k] = xs.length;
-    latencyMs[k] = { max: round(Math.max(...xs)), p99: round(pct(xs, 99)), p50: round(pct(xs, 50)) };
-  }
+  const { requests, latencyMs } = latencySummary(latencies);
   return {
     seed: o.seed,
     seconds: round((performance.now() - t0) / 1000),
@@ -566,5 +568,45 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     actionEditsChecked: counts.actionEditsChecked,
     serverRestarts: counts.restarts,
     problems,
+    ...(o.keepLatencies ? { latencies } : {}),
+  };
+}
+
+/** Request counts and latency figures (max, p99, p50) by kind. */
+export function latencySummary(latencies: Record<string, number[]>): Pick<FuzzReport, 'requests' | 'latencyMs'> {
+  const latencyMs: FuzzReport['latencyMs'] = {};
+  const requests: Record<string, number> = {};
+  for (const [k, xs] of Object.entries(latencies)) {
+    requests[k] = xs.length;
+    latencyMs[k] = { max: round(xs.reduce((a, b) => Math.max(a, b), 0)), p99: round(pct(xs, 99)), p50: round(pct(xs, 50)) };
+  }
+  return { requests, latencyMs };
+}
+
+/** One report of shards' reports (each with its latencies): counts summed, figures over every latency, problems by input. */
+export function mergeReports(parts: readonly FuzzReport[], seconds: number): FuzzReport {
+  const latencies: Record<string, number[]> = {};
+  for (const p of parts) for (const [k, xs] of Object.entries(p.latencies ?? {})) (latencies[k] ??= []).push(...xs);
+  const sum = (f: (r: FuzzReport) => number) => parts.reduce((n, r) => n + f(r), 0);
+  const stallsByKind: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.stallsByKind)) stallsByKind[k] = (stallsByKind[k] ?? 0) + n;
+  return {
+    seed: parts[0]?.seed ?? 0,
+    seconds: round(seconds),
+    inputs: sum((r) => r.inputs),
+    serverInputs: sum((r) => r.serverInputs),
+    chars: sum((r) => r.chars),
+    ...latencySummary(latencies),
+    crashes: sum((r) => r.crashes),
+    internalErrors: sum((r) => r.internalErrors),
+    stderrErrors: sum((r) => r.stderrErrors),
+    stalls: sum((r) => r.stalls),
+    stallsByKind,
+    invalidEdits: sum((r) => r.invalidEdits),
+    outOfRange: sum((r) => r.outOfRange),
+    fixesChecked: sum((r) => r.fixesChecked),
+    actionEditsChecked: sum((r) => r.actionEditsChecked),
+    serverRestarts: sum((r) => r.serverRestarts),
+    problems: parts.flatMap((r) => r.problems).sort((a, b) => a.input.index - b.input.index),
   };
 }

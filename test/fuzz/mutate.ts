@@ -58,7 +58,9 @@ export class Rng {
 
 /** A hash of (run seed, index) for the per-input generator, so inputs do not depend on the ones before them. */
 function inputSeed(runSeed: number, index: number): number {
-  let h = (runSeed ^ 0x9e3779b9) >>> 0;
+  // The run seed mixed on its own first: xor-ing it with the index gave seeds s and t the same inputs, permuted.
+  let h = Math.imul((runSeed ^ 0x9e3779b9) >>> 0, 0x27d4eb2d) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
   h = Math.imul(h ^ index, 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
