@@ -3,7 +3,18 @@
  * (the fast path, and the parser's own statement boundaries); when that fails the file is split with the
  * tokenizer and each statement is parsed on its own, so one bad statement hides nothing else.
  */
-import { DeferredNode, parseSql, parseSqlDeferred, type DeferredParseOk, type DeferredRawStmt, type ParseFail, type ParseOk, type RawStmt } from './pg';
+import {
+  DeferredNode,
+  MAX_ANALYSED_CHARS,
+  parseSql,
+  parseSqlDeferred,
+  sqlCheck,
+  type DeferredParseOk,
+  type DeferredRawStmt,
+  type ParseFail,
+  type ParseOk,
+  type RawStmt,
+} from './pg';
 
 type ParseResult = ParseOk | ParseFail;
 /** A parse result whose statement trees may still be JSON text (see parseSqlDeferred). */
@@ -23,6 +34,8 @@ export interface SyntaxError {
   offset: number;
   /** Not a syntax error: the statement nests too deeply to analyse (the parser was not, or not fully, run). */
   tooDeep?: boolean;
+  /** Not a syntax error: the statement is longer than MAX_ANALYSED_CHARS (it parses; its tree was not built). */
+  tooLarge?: boolean;
 }
 
 export class Statement {
@@ -441,11 +454,14 @@ export class ParsedFile {
   private parseRange(from: number, to: number, cache: ParseCache | undefined, pieceMemo: Map<string, DeferredParseResult> | undefined): void {
     const text = from === 0 && to === this.sqlText.length ? this.sqlText : this.sqlText.slice(from, to);
     const shift = (p: Piece): Piece => (from === 0 ? p : { ...p, start: p.start + from, end: p.end + from });
-    const pieces = cache ? splitPlain(text).map(shift) : undefined;
+    let pieces = cache ? splitPlain(text).map(shift) : undefined;
     const mostlyCached = !!pieces && pieces.filter((p) => cache!.get(this.sqlText.slice(p.start, p.end))).length * 2 >= pieces.length;
+    // A statement too large to analyse is only checked (parsePiece): the text is not parsed whole, into its tree.
+    if (text.length > MAX_ANALYSED_CHARS) pieces ??= splitPlain(text).map(shift);
+    const oversized = text.length > MAX_ANALYSED_CHARS && pieces!.some((p) => p.end - p.start > MAX_ANALYSED_CHARS);
     // Without a cache the statement trees stay JSON until a rule or the catalog reads them (the cache keeps
     // parsed trees: the language server re-reads them after every edit).
-    const whole = mostlyCached ? undefined : cache ? parseSql(text) : parseSqlDeferred(text);
+    const whole = mostlyCached || oversized ? undefined : cache ? parseSql(text) : parseSqlDeferred(text);
     if (whole?.ok) {
       const first = this.statements.length;
       this.addParsed(whole.stmts, from, text.length, new OffsetMap(text), false, 0);
@@ -542,6 +558,7 @@ export class ParsedFile {
   /** Parses one piece; a rejected piece becomes a statement with a syntax error only when `final`. */
   private parsePiece(piece: Piece, final = false, memo?: Map<string, DeferredParseResult>): 'ok' | 'rejected' {
     const pieceText = this.sqlText.slice(piece.start, piece.end);
+    if (pieceText.length > MAX_ANALYSED_CHARS) return this.checkOversized(piece, pieceText, final);
     const { result, byteBase } = this.cache ? this.cache.parse(pieceText) : { result: memoParse(pieceText, memo), byteBase: 0 };
     if (result.ok) {
       // A piece ends at its last code character already (the splitters skip trailing comments).
@@ -554,6 +571,21 @@ export class ParsedFile {
     if (result.tooDeep) error.tooDeep = true;
     this.statements.push(new Statement(this, this.statements.length, piece.start, piece.end, undefined, error, 0));
     return 'rejected';
+  }
+
+  /**
+   * A piece longer than MAX_ANALYSED_CHARS: checked by the parser without its tree. It becomes one statement without
+   * a tree, marked too large when it parses, with its syntax error (when `final`) when it does not.
+   */
+  private checkOversized(piece: Piece, pieceText: string, final: boolean): 'ok' | 'rejected' {
+    const fail = sqlCheck(pieceText);
+    if (fail && !final) return 'rejected';
+    const error: SyntaxError = fail
+      ? { message: fail.message, offset: Math.min(piece.start + new OffsetMap(pieceText).fromCodePoint(fail.cursor), piece.end) }
+      : { message: `statement of ${pieceText.length} characters, longer than the ${MAX_ANALYSED_CHARS} analysed`, offset: piece.start, tooLarge: true };
+    if (fail?.tooDeep) error.tooDeep = true;
+    this.statements.push(new Statement(this, this.statements.length, piece.start, piece.end, undefined, error, 0));
+    return fail ? 'rejected' : 'ok';
   }
 
   /**

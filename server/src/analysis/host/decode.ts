@@ -14,30 +14,37 @@ export type EscapeStyle = 'js' | 'python' | 'python-raw' | 'go' | 'rust' | 'raw'
 
 /** Decodes `raw` (the literal's content, between its quotes) that starts at host offset `base`. */
 export function decode(raw: string, base: number, style: EscapeStyle): Decoded {
-  const out: Decoded = { text: '', starts: [], ends: [] };
-  const push = (s: string, from: number, to: number): void => {
-    for (const ch of s) {
-      // A character beyond the BMP is two UTF-16 units; each maps to the whole source.
-      for (let k = 0; k < ch.length; k++) {
-        out.starts.push(base + from);
-        out.ends.push(base + to);
-      }
-      out.text += ch;
-    }
-  };
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const parts: string[] = [];
+  // A raw string still keeps `\` as a character; only the quote it may escape stays part of the literal.
+  const noEscapes = style === 'raw' || style === 'python-raw';
   for (let i = 0; i < raw.length;) {
-    const c = raw[i];
-    if (c !== '\\' || style === 'raw' || style === 'python-raw') {
-      // A raw string still keeps `\` as a character; only the quote it may escape stays part of the literal.
-      push(c, i, i + 1);
-      i++;
+    // A run without escapes: each UTF-16 unit is its own source (one slice, not a character at a time: a generated
+    // literal of 730,000 characters took 0.4 s here before the loop was optimised).
+    let j = noEscapes ? raw.length : raw.indexOf('\\', i);
+    if (j < 0) j = raw.length;
+    if (j > i) {
+      for (let k = i; k < j; k++) {
+        starts.push(base + k);
+        ends.push(base + k + 1);
+      }
+      parts.push(raw.slice(i, j));
+      i = j;
       continue;
     }
     const n = escapeAt(raw, i, style);
-    if (n.text !== undefined) push(n.text, i, n.end);
+    if (n.text !== undefined) {
+      // A character beyond the BMP is two UTF-16 units; each maps to the whole escape.
+      for (let k = 0; k < n.text.length; k++) {
+        starts.push(base + i);
+        ends.push(base + n.end);
+      }
+      parts.push(n.text);
+    }
     i = n.end;
   }
-  return out;
+  return { text: parts.join(''), starts, ends };
 }
 
 const SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', a: '\x07' };

@@ -1,3 +1,4 @@
+import { MAX_ANALYSED_CHARS } from '../pg';
 import { defineRule } from '../rule';
 
 /** The span of the token at the parser's cursor (a word, a quoted literal, or one character). */
@@ -28,11 +29,25 @@ export const syntaxError = defineRule({
       tooDeep:
         'This statement is nested too deeply for pgperf to analyse (a chain of thousands of operators, set operations, ' +
         'joins or nested subqueries); no rule checked it.',
+      tooLarge:
+        'This statement is {{chars}} characters long, more than the {{max}} pgperf analyses (a generated list or chain of ' +
+        'tens of thousands of terms); PostgreSQL parses it, and no rule checked it.',
     },
   },
   rejected: true,
   check({ statement, file, report }) {
     const err = statement.error!;
+    if (err.tooLarge) {
+      const m = TOKEN.exec(file.text.slice(statement.start, statement.start + 200));
+      report({
+        start: statement.start,
+        end: statement.start + (m ? m[0].length : 1),
+        messageId: 'tooLarge',
+        data: { chars: (statement.end - statement.start).toLocaleString('en-US'), max: MAX_ANALYSED_CHARS.toLocaleString('en-US') },
+        severity: 'info',
+      });
+      return;
+    }
     if (err.tooDeep) {
       // Not an error in the SQL: marked on its first word, as information.
       const m = TOKEN.exec(file.text.slice(statement.start, Math.min(statement.end, statement.start + 200)));
