@@ -3,7 +3,7 @@
  * a `sql` comment or (as a fallback) reading as a statement, and gives each as SQL text for the PostgreSQL parser
  * with the host-file range of every SQL character.
  */
-import { Query, type Node } from 'web-tree-sitter';
+import { Query, type Node, type QueryCapture, type QueryOptions, type Tree } from 'web-tree-sitter';
 import { initParser, sqlParses as parsesUncached } from '../pg';
 import { Ancestry, parentOf } from './ancestry';
 import { SqlBuilder, type Hole } from './builder';
@@ -15,6 +15,7 @@ import {
   hostGrammar,
   hostLanguageOf,
   initHostParsers,
+  parseBudgetMs,
   parseHost,
   parseHostFile,
   type HostChange,
@@ -412,6 +413,7 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
   const mayHoldDirectives = text.includes('pgperf-ignore');
   if (!mayHoldSql && !mayHoldDirectives) return forget(path, { sql: [], directives: [] });
   let parsed: ReturnType<typeof parseHostFile>;
+  const started = performance.now();
   try {
     parsed = parseHostFile(lang, path, text, options.parseTimeoutMs);
   } catch (e) {
@@ -419,7 +421,39 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
     throw e;
   }
   const { tree, owned, change, unchanged } = parsed;
+  extraction = { deadline: started + parseBudgetMs(text.length, options.parseTimeoutMs), budgetMs: parseBudgetMs(text.length, options.parseTimeoutMs) };
   try {
+    return extractFromTree(path, lang, text, options, tree, owned, mayHoldSql, mayHoldDirectives, change, unchanged);
+  } catch (e) {
+    // The queries over the tree overran the same bound as the parse (see Extractor.bounded): nothing of the file is read.
+    if (e instanceof HostParseTimeout) return forget(path, { sql: [], directives: [], parseTimeoutMs: e.budgetMs });
+    throw e;
+  } finally {
+    extraction = NO_BOUND;
+    if (owned) tree.delete();
+  }
+}
+
+/**
+ * The time bound of the extraction under way: the parse and the queries over its tree share the parse's bound
+ * (parseBudgetMs of the file's length), from the start of the parse. Set by extractHost around its reading.
+ */
+const NO_BOUND = { deadline: Infinity, budgetMs: Infinity };
+let extraction = NO_BOUND;
+
+function extractFromTree(
+  path: string,
+  lang: HostLanguage,
+  text: string,
+  options: EmbeddedOptions,
+  tree: Tree,
+  owned: boolean,
+  mayHoldSql: boolean,
+  mayHoldDirectives: boolean,
+  change: HostChange | undefined,
+  unchanged: boolean | undefined,
+): HostExtract {
+  {
     const root = tree.rootNode;
     const markers = mayHoldSql && MARKER_ANYWHERE.test(text);
     if (owned)
@@ -442,8 +476,6 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
     LAST.set(path, state);
     if (LAST.size > LAST_MAX) LAST.delete(LAST.keys().next().value!);
     return { sql: state.sql.slice(), directives: state.directives.slice() };
-  } finally {
-    if (owned) tree.delete();
   }
 }
 
@@ -678,6 +710,23 @@ class Extractor {
   }
 
   /**
+   * A query's captures within the run's time bound. The query cursor is slow on some deep error trees (a Python
+   * file with a 400 KB line of `/* ***…`, from bench/fuzz.mjs: 213 s): past the bound it is cancelled and the file is
+   * not read, as one whose parse overran (HostParseTimeout).
+   */
+  private bounded(query: Query, root: Node, options: QueryOptions): QueryCapture[] {
+    const { deadline, budgetMs } = extraction;
+    if (!Number.isFinite(deadline)) return query.captures(root, options);
+    const left = deadline - performance.now();
+    if (left <= 0) throw new HostParseTimeout(this.lang, budgetMs);
+    // Its progress callback is not called on such trees (the time goes to sibling scans inside one step), its
+    // timeout is honoured: a query that stopped there (gave a part of its captures) ends at the deadline.
+    const captures = query.captures(root, { ...options, timeoutMicros: Math.ceil(left * 1000) });
+    if (performance.now() >= deadline - 1) throw new HostParseTimeout(this.lang, budgetMs);
+    return captures;
+  }
+
+  /**
    * The SQL strings of the file, or (with `span`) of the statements in host range `span` only: those of the others
    * depend on nothing there (see reextract).
    */
@@ -694,7 +743,7 @@ class Extractor {
     const nests: Node[] = [];
     const seen = new Set<number>();
     const inSpan = span ? (n: Node): boolean => n.startIndex >= span.start && n.endIndex <= span.end : undefined;
-    for (const c of q.nodes.captures(root, { ...(span && byteRange(span.start, span.end)), maxStartDepth: MAX_API_DEPTH })) {
+    for (const c of this.bounded(q.nodes, root, { ...(span && byteRange(span.start, span.end)), maxStartDepth: MAX_API_DEPTH })) {
       if (inSpan && !inSpan(c.node)) continue;
       if (c.name === 'nest') nests.push(c.node);
       // A call with several string arguments matches once per argument.
@@ -731,8 +780,7 @@ class Extractor {
     const from = span?.start ?? 0;
     const to = span?.end ?? text.length;
     if (this.markers) {
-      return literals()
-        .captures(root, span ? byteRange(from, to) : undefined)
+      return this.bounded(literals(), root, span ? byteRange(from, to) : {})
         .map((c) => c.node)
         .filter((n) => n.startIndex >= from && n.endIndex <= to && !hidden(n))
         .sort((a, b) => a.startIndex - b.startIndex);

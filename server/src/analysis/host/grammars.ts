@@ -94,7 +94,7 @@ export class HostParseTimeout extends Error {
 }
 
 /** The time bound of parsing `length` characters with `msPerMB` (see DEFAULT_PARSE_TIMEOUT_MS), in whole ms. */
-function parseBudgetMs(length: number, msPerMB: number): number {
+export function parseBudgetMs(length: number, msPerMB: number): number {
   return msPerMB > 0 ? Math.ceil(msPerMB * Math.max(1, length / 1e6)) : Infinity;
 }
 

@@ -27,8 +27,10 @@ export const hostParseTimeout = defineFileRule({
         'pgperf finds SQL in TypeScript, JavaScript, Python, Go and Rust files with tree-sitter parsers. Real code ' +
         'parses at about 7 MB/s, but the parser’s error recovery on badly broken code (a half-typed edit, a ' +
         'mangled merge, a minified or generated file) can run for minutes on a few hundred KB. So the parse of a ' +
-        'file is given `embedded.parseTimeoutMs` (default 500) ms per MB of its text, and at least that long; a ' +
-        'file that takes longer is not read, and this notice says so instead of an empty list of findings.',
+        'file is given `embedded.parseTimeoutMs` (default 500) ms per MB of its text, and at least that long, for its ' +
+        'parse and the search of its syntax tree for SQL strings (on some broken trees that search, not the parse, ' +
+        'is what runs for minutes); a file that takes longer is not read, and this notice says so instead of an ' +
+        'empty list of findings.',
       fix:
         'Correct the syntax errors that slow the parser down, exclude a generated file (`exclude` in .pgperf.json), ' +
         'or raise `embedded.parseTimeoutMs` (0 turns the bound off). A command-line run caches neither this notice ' +
