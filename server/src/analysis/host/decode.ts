@@ -47,6 +47,28 @@ export function decode(raw: string, base: number, style: EscapeStyle): Decoded {
   return { text: parts.join(''), starts, ends };
 }
 
+/**
+ * decode(raw, …).text without the offsets: what a fix check reads back (each checked fix of a host string reads the
+ * text around it: 81 fixes in a 28 KB literal made the offsets 0.8 s of its lint).
+ */
+export function decodeText(raw: string, style: EscapeStyle): string {
+  if (style === 'raw' || style === 'python-raw' || !raw.includes('\\')) return raw;
+  const parts: string[] = [];
+  for (let i = 0; i < raw.length;) {
+    let j = raw.indexOf('\\', i);
+    if (j < 0) j = raw.length;
+    if (j > i) {
+      parts.push(raw.slice(i, j));
+      i = j;
+      continue;
+    }
+    const n = escapeAt(raw, i, style);
+    if (n.text !== undefined) parts.push(n.text);
+    i = n.end;
+  }
+  return parts.join('');
+}
+
 const SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', a: '\x07' };
 
 /** The escape at `raw[i]` (a backslash): its meaning (undefined for a line continuation) and where it ends. */

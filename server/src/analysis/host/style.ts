@@ -3,7 +3,7 @@
  * the extraction's reading: the host source that a literal of that kind reads back as a given SQL text. A fix to
  * embedded SQL is written through this, so the string stays a valid string of its language that says the new SQL.
  */
-import { decode, type EscapeStyle } from './decode';
+import { decodeText, type EscapeStyle } from './decode';
 import type { HostLanguage } from './grammars';
 
 export interface PieceStyle {
@@ -128,7 +128,7 @@ function validBody(s: PieceStyle, content: string): boolean {
  * that the host's formatting (or the driver) would reject.
  */
 function readBack(s: PieceStyle, content: string): string | undefined {
-  const text = decode(content, 0, s.escape).text;
+  const text = decodeText(content, s.escape);
   const re = specialsOf(s);
   if (!re) return text;
   let out = '';
