@@ -32,17 +32,31 @@ export interface Piece {
   source: string;
 }
 
+/**
+ * How deeply nested a string expression is read (`'a' + ('b' + …)`, a chain of `+`): one nested deeper is not read,
+ * as one built at run time. A generated `1+1+…` of 8,180 terms in a query's argument overflowed the stack here
+ * (bench/fuzz.mjs --seed 4, input 591); hand-written concatenations nest a few levels.
+ */
+const MAX_READ_DEPTH = 500;
+let readDepth = 0;
+
 /** Reads `node` into `b`; false when any part of it cannot be read statically. */
 export function readString(node: Node, b: SqlBuilder, ctx: ReadContext): boolean {
-  switch (ctx.lang) {
-    case 'python':
-      return readPython(node, b, ctx);
-    case 'go':
-      return readGo(node, b, ctx);
-    case 'rust':
-      return readRust(node, b, ctx);
-    default:
-      return readJs(node, b, ctx);
+  if (readDepth >= MAX_READ_DEPTH) return false;
+  readDepth++;
+  try {
+    switch (ctx.lang) {
+      case 'python':
+        return readPython(node, b, ctx);
+      case 'go':
+        return readGo(node, b, ctx);
+      case 'rust':
+        return readRust(node, b, ctx);
+      default:
+        return readJs(node, b, ctx);
+    }
+  } finally {
+    readDepth--;
   }
 }
 
