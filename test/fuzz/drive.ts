@@ -573,7 +573,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
 }
 
 /** Request counts and latency figures (max, p99, p50) by kind. */
-export function latencySummary(latencies: Record<string, number[]>): Pick<FuzzReport, 'requests' | 'latencyMs'> {
+function latencySummary(latencies: Record<string, number[]>): Pick<FuzzReport, 'requests' | 'latencyMs'> {
   const latencyMs: FuzzReport['latencyMs'] = {};
   const requests: Record<string, number> = {};
   for (const [k, xs] of Object.entries(latencies)) {

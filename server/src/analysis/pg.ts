@@ -361,7 +361,7 @@ export function fingerprintSql(sql: string): string | undefined {
 /**
  * The longest statement pgperf analyses, in UTF-16 characters. A statement's parse tree, tokens and spans cost about
  * 1.4 µs per character of a dense expression (a 545 KB OR chain: 0.75 s to lint), and the language server answers
- * within a second; hand-written statements stay far below (the corpora: 38.6 KB at most, a pgvector dump's INSERT).
+ * within a second; hand-written statements stay far below (test/corpus/statement-size.test.ts).
  * A longer one is checked for syntax only (sqlCheck) and reported as too large to analyse.
  */
 export const MAX_ANALYSED_CHARS = 200_000;

@@ -25,7 +25,7 @@ export const hostParseTimeout = defineFileRule({
       summary: 'A code file whose SQL strings were not read: parsing it took longer than its time bound.',
       why:
         'pgperf finds SQL in TypeScript, JavaScript, Python, Go and Rust files with tree-sitter parsers. Real code ' +
-        'parses at about 7 MB/s, but the parser’s error recovery on badly broken code (a half-typed edit, a ' +
+        'parses at about 5 MB/s (bench/host-scan.mjs), but the parser’s error recovery on badly broken code (a half-typed edit, a ' +
         'mangled merge, a minified or generated file) can run for minutes on a few hundred KB. So the parse of a ' +
         'file is given `embedded.parseTimeoutMs` (default 500) ms per MB of its text, and at least that long, for its ' +
         'parse and the search of its syntax tree for SQL strings (on some broken trees that search, not the parse, ' +
