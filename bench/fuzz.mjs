@@ -9,8 +9,8 @@
 // slower than --stall-ms, default 1,000), latency per request kind (max, p99, p50), invalid edits (fixes and code
 // actions that do not apply or add a syntax error), out-of-range ranges, the seed and seconds; the problems found,
 // each with its input's index (`--only i,j` with the same --seed replays those inputs) and mutations.
-// --jobs N shares the inputs among N processes (input i to process i mod N; the inputs are those of one process, the
-// figures over all of them); --seconds bounds each.
+// --jobs N shares the inputs among N processes (blocks of --server-every inputs in turn, so each has its share of the
+// server's; the inputs are those of one process, the figures over all of them); --seconds bounds each.
 // Usage: node bench/fuzz.mjs [--seed N] [--inputs N] [--seconds N] [--server-every N] [--stall-ms N] [--max-chars N]
 //                            [--max-terms N] [--seeds sql|host|all] [--repo-seeds] [--trace] [--dist dir] [--only i,j,…]
 //                            [--problems N] [--jobs N]   (build first: node build.mjs)

@@ -72,7 +72,7 @@ export interface FuzzOptions {
   actionChecks?: number;
   /** Only these input indices (to replay what a run reported). */
   only?: readonly number[];
-  /** Only the indices i with i % count === index (one of `count` processes sharing a run; bench/fuzz.mjs --jobs). */
+  /** Only the inputs of block floor(i / serverEvery) % count === index (one of `count` processes sharing a run; bench/fuzz.mjs --jobs). */
   shard?: { index: number; count: number };
   /** Keep every latency in the report (`latencies`), for a parent that merges its shards' figures. */
   keepLatencies?: boolean;
@@ -530,8 +530,10 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   };
 
   try {
+    // A shard takes whole blocks of serverEvery inputs, so that each gets its share of the server's inputs too.
     const shard = o.shard ?? { index: 0, count: 1 };
-    const indices = o.only ?? Array.from({ length: Math.max(0, Math.ceil((o.inputs - shard.index) / shard.count)) }, (_, k) => shard.index + k * shard.count);
+    const block = Math.max(1, serverEvery);
+    const indices = o.only ?? Array.from({ length: o.inputs }, (_, i) => i).filter((i) => Math.floor(i / block) % shard.count === shard.index);
     for (const index of indices) {
       if (performance.now() > deadline) break;
       current = inputAt(o.seed, index, o.seeds, o.mutate);
