@@ -127,13 +127,14 @@ function errors(n: Node): number {
 
 /**
  * The ERROR and MISSING nodes of host file `path` before and after an edit turns `text` into `edited` (the edited
- * text re-parsed incrementally); zeros for a file that is no host file.
+ * text re-parsed incrementally); zeros for a file that is no host file. `budgetMs`: the parses' time bound, when
+ * tighter than the default one.
  */
-export function hostErrorCounts(path: string, text: string, edited: string): { before: number; after: number } {
+export function hostErrorCounts(path: string, text: string, edited: string, budgetMs?: number): { before: number; after: number } {
   const lang = hostLanguageOf(path);
   if (!lang) return { before: 0, after: 0 };
   try {
-    return withEditedHostTree(lang, path, text, edited, (base, tree) => ({ before: errors(base.rootNode), after: errors(tree.rootNode) }));
+    return withEditedHostTree(lang, path, text, edited, (base, tree) => ({ before: errors(base.rootNode), after: errors(tree.rootNode) }), budgetMs);
   } catch (e) {
     // An edit that cannot be checked in time counts as one that breaks the file: its fix is not offered.
     if (e instanceof HostParseTimeout) return { before: 0, after: 1 };

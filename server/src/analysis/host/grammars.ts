@@ -198,14 +198,24 @@ const BASES_MAX = 4;
 const bases = new Map<string, { lang: HostLanguage; text: string; tree: Tree }>();
 
 /** The tree of `text` as edited into `edited`, re-parsed incrementally; `base` is the tree of `text` (both the caller's to read, not to keep). */
-export function withEditedHostTree<T>(lang: HostLanguage, path: string, text: string, edited: string, read: (base: Tree, tree: Tree) => T): T {
+export function withEditedHostTree<T>(
+  lang: HostLanguage,
+  path: string,
+  text: string,
+  edited: string,
+  read: (base: Tree, tree: Tree) => T,
+  budgetMs?: number,
+): T {
+  // The default bound, or `budgetMs` for the whole text when that is tighter (as a rate per MB of it).
+  const msPerMB =
+    budgetMs === undefined ? DEFAULT_PARSE_TIMEOUT_MS : Math.max(1, Math.min(DEFAULT_PARSE_TIMEOUT_MS, budgetMs / Math.max(1, edited.length / 1e6)));
   let entry = bases.get(path);
   bases.delete(path);
   if (entry && (entry.lang !== lang || entry.text !== text)) {
     entry.tree.delete();
     entry = undefined;
   }
-  entry ??= { lang, text, tree: parseHost(lang, text) };
+  entry ??= { lang, text, tree: parseHost(lang, text, msPerMB) };
   bases.set(path, entry);
   if (bases.size > BASES_MAX) {
     const [oldest, first] = bases.entries().next().value!;
@@ -216,7 +226,7 @@ export function withEditedHostTree<T>(lang: HostLanguage, path: string, text: st
   copy.edit(editBetween(text, edited));
   let tree: Tree;
   try {
-    tree = boundedParse(parsers.get(lang)!, lang, edited, copy, DEFAULT_PARSE_TIMEOUT_MS);
+    tree = boundedParse(parsers.get(lang)!, lang, edited, copy, msPerMB);
   } finally {
     copy.delete();
   }
