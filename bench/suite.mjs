@@ -119,6 +119,14 @@ export const SUITE = [
     figures: (j, figure) => [
       figure('host-scan.ratio', 'scan of corpus/apps with host files vs .sql only, ms per MB of SQL found (ratio)', j.ratioPerSqlMB, '×', '<=', j.targetRatio),
       figure(
+        'host-scan.floor',
+        'the least that ratio can be on one thread: the .sql-only scan plus the host files’ tree-sitter parse alone',
+        j.singleThreadFloorRatio,
+        '×',
+        '<=',
+        j.targetRatio,
+      ),
+      figure(
         'host-scan.rescan-ratio',
         'the same scan again after a .sql change, host files from the lint cache, vs .sql only (ratio)',
         j.rescanRatioPerSqlMB,
@@ -218,6 +226,28 @@ export const SUITE = [
     // Doubling the input: about 2 when linear, 4 when quadratic. 3 leaves room for noise, not for a square.
     figures: (j, figure) =>
       Object.entries(j.cases).map(([name, c]) => figure(`pathological.${name}`, `pathological input, ${name}: time at 2n / time at n`, c.ratio, '×', '<=', 3)),
+  },
+  {
+    bench: 'fuzz',
+    script: 'bench/fuzz.mjs',
+    // 100,000 seeded inputs over two processes (issue 18), each bounded to 50 minutes; one in ten also through the server.
+    args: ['--inputs', '100000', '--jobs', '2', '--seconds', '3000'],
+    quickArgs: ['--inputs', '400', '--jobs', '2'],
+    figures: (j, figure) => [
+      figure(
+        'fuzz.inputs',
+        `fuzz: inputs run of the ${j.inputsAsked.toLocaleString('en-US')} asked (none cut by the time bound)`,
+        j.inputs,
+        'inputs',
+        '>=',
+        j.inputsAsked,
+      ),
+      figure('fuzz.crashes', 'fuzz: crashes (throws, internal errors, server exits)', j.crashes, '', '<=', 0),
+      figure('fuzz.stalls', `fuzz: lints and requests slower than ${j.stallMs} ms`, j.stalls, '', '<=', 0),
+      figure('fuzz.invalidEdits', 'fuzz: fixes and code-action edits that do not apply or add a syntax error', j.invalidEdits, '', '<=', 0),
+      figure('fuzz.outOfRange', 'fuzz: diagnostic, hover and finding ranges outside their document', j.outOfRange, '', '<=', 0),
+      figure('fuzz.maxMs', 'fuzz: slowest lint or request', Math.max(...Object.values(j.latencyMs).map((l) => l.max)), 'ms', '<=', j.stallMs),
+    ],
   },
   {
     bench: 'data',

@@ -97,6 +97,13 @@ describe('bench/host-scan.mjs', () => {
     expect(r.withHost.sqlStrings).toBe(strings);
     expect(r.ratioPerSqlMB).toBeCloseTo(r.withHost.msPerSqlMB / r.sqlOnly.msPerSqlMB, 2);
     expect(r.pass).toBe(r.ratioPerSqlMB <= 1.5);
+    // (d), the host parse alone: files the prefilter lets through, parsed and nothing read; the floor under (b).
+    expect(r.hostParseOnly.filesParsed).toBeGreaterThan(0);
+    expect(r.hostParseOnly.filesParsed).toBeLessThanOrEqual(hostTotal);
+    expect(r.hostParseOnly.parsedMB).toBeGreaterThan(0);
+    expect(r.hostParseOnly.msPerRun.median).toBeGreaterThan(0);
+    expect(r.singleThreadFloorRatio).toBeCloseTo((r.sqlOnly.msPerRun.median + r.hostParseOnly.msPerRun.median) / r.withHost.sqlMB / r.sqlOnly.msPerSqlMB, 1);
+    expect(r.singleThreadFloorRatio).toBeLessThan(r.ratioPerSqlMB);
     expect(r.initParserMs).toBeGreaterThan(0);
     expect(r.initEmbeddedMs).toBeGreaterThan(0);
   }, 180_000);
