@@ -9,7 +9,15 @@ import { matchesGlobs } from '../server/src/analysis/index';
 import { CONFIG_FILE, foldersAbove, groupByProject } from '../server/src/analysis/index';
 import { initParser } from '../server/src/analysis/index';
 import { ParseCache } from '../server/src/analysis/index';
-import { extractHost, hostLanguageOf, initEmbedded, parseLikeExtraction, primeHostExtracts, type EmbeddedOptions, type HostExtract } from '../server/src/analysis/index';
+import {
+  extractHost,
+  hostLanguageOf,
+  initEmbedded,
+  parseLikeExtraction,
+  primeHostExtracts,
+  type EmbeddedOptions,
+  type HostExtract,
+} from '../server/src/analysis/index';
 import { RULES } from '../server/src/analysis/index';
 import type { ConfigProblem } from '../server/src/analysis/index';
 import { collectFiles, languageEnabled, UsageError } from '../server/src/files';
@@ -24,7 +32,8 @@ import { type LoadedConfig, loadConfig } from './config';
 import { extractHostFilesInParallel } from './host-pool';
 
 /** The analysis API, for benchmarks and embedders that load the bundle (bench/host-scan.mjs reads host files too, and the cache). */
-export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, LintCache, contentHash, parseLikeExtraction };
+export { lintSources, initParser, initEmbedded, ParseCache, DEFAULT_CONFIG, collectFiles, extractHostFilesInParallel, LintCache, contentHash };
+export { parseLikeExtraction };
 /** The databases, the DDL loading and the synthetic-data generator, for bench/data.mjs and bench/guide.mjs. */
 export { fillDatabase, loadSchema, openEmbedded, openPostgres } from '../database/index';
 export { orderedDdl, ParsedFile } from '../server/src/analysis/index';
