@@ -37,11 +37,8 @@ const enum C {
   Ff = 12,
   Cr = 13,
   Space = 32,
-  Bang = 33,
   DQuote = 34,
-  Hash = 35,
   Dollar = 36,
-  Percent = 37,
   Amp = 38,
   Quote = 39,
   Star = 42,
@@ -52,17 +49,9 @@ const enum C {
   D0 = 48,
   D9 = 57,
   Colon = 58,
-  Lt = 60,
   Eq = 61,
-  Gt = 62,
-  Question = 63,
-  At = 64,
   Backslash = 92,
-  Caret = 94,
   Underscore = 95,
-  Backtick = 96,
-  Pipe = 124,
-  Tilde = 126,
 }
 
 const isSpace = (c: number): boolean => c === C.Space || c === C.Tab || c === C.Nl || c === C.Cr || c === C.Ff;
@@ -70,37 +59,19 @@ const isDigit = (c: number): boolean => c >= C.D0 && c <= C.D9;
 /** scan.l's ident_start: a letter, `_` or any non-ASCII character (its UTF-8 bytes are all ≥ 0x80). */
 const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === C.Underscore || c >= 0x80;
 const isIdentCont = (c: number): boolean => isIdentStart(c) || isDigit(c) || c === C.Dollar;
-/** scan.l's op_chars. */
-const isOpChar = (c: number): boolean =>
-  c === C.Tilde ||
-  c === C.Bang ||
-  c === C.At ||
-  c === C.Hash ||
-  c === C.Caret ||
-  c === C.Amp ||
-  c === C.Pipe ||
-  c === C.Backtick ||
-  c === C.Question ||
-  c === C.Plus ||
-  c === C.Minus ||
-  c === C.Star ||
-  c === C.Slash ||
-  c === C.Percent ||
-  c === C.Lt ||
-  c === C.Gt ||
-  c === C.Eq;
-/** The characters that let a multi-character operator end in `+` or `-`. */
-const allowsTrailingSign = (c: number): boolean =>
-  c === C.Tilde ||
-  c === C.Bang ||
-  c === C.At ||
-  c === C.Hash ||
-  c === C.Caret ||
-  c === C.Amp ||
-  c === C.Pipe ||
-  c === C.Backtick ||
-  c === C.Question ||
-  c === C.Percent;
+/** Lookup of the characters in `chars` by code (all ASCII). */
+function charTable(chars: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (const ch of chars) table[ch.charCodeAt(0)] = 1;
+  return table;
+}
+
+/** The characters that let a multi-character operator end in `+` or `-` (scan.l's operator rule). */
+const TRAILING_SIGN = charTable('~!@#^&|`?%');
+/** scan.l's op_chars: those and `+ - * / < > =`. */
+const OP_CHARS = charTable('~!@#^&|`?%+-*/<>=');
+const isOpChar = (c: number): boolean => c < 128 && OP_CHARS[c] === 1;
+const allowsTrailingSign = (c: number): boolean => c < 128 && TRAILING_SIGN[c] === 1;
 
 /** The radix a `0` followed by `c` opens (`0x`, `0o`, `0b`), or 0. */
 function radixOf(c: number): number {
