@@ -38,6 +38,35 @@ export interface SyntaxError {
   tooLarge?: boolean;
 }
 
+/** A fragment that is one JSON string with nothing escaped in it: a key or a whole string value. */
+const QUOTED_WORD = /^"([^"\\]*)"$/;
+
+/** Each fragment's word (null: not one quoted word), as the rules ask with a handful of constant fragments. */
+const FRAGMENT_WORDS = new Map<string, string | null>();
+
+/** The keys and string values of built trees (shared by the statements of one cached parse). */
+const TREE_WORDS = new WeakMap<object, Set<string>>();
+
+function treeWords(tree: Node): Set<string> {
+  let words = TREE_WORDS.get(tree);
+  if (words) return words;
+  words = new Set();
+  const stack: unknown[] = [tree];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') words.add(v);
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    else if (v && typeof v === 'object') {
+      for (const k in v) {
+        words.add(k);
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  TREE_WORDS.set(tree, words);
+  return words;
+}
+
 export class Statement {
   /** Offset of the AST's byte locations: a location L is byte L - byteBase of this statement's text. */
   private readonly byteBase: number;
@@ -86,13 +115,18 @@ export class Statement {
   }
 
   /**
-   * A cheap test before reading the tree: false only when the tree is still the parser's JSON text and that text
-   * does not contain `fragment` (write it with its quotes, e.g. `"A_Star"`: inside a JSON string a quote is
-   * escaped, so `"A_Star"` can only be a key or a whole string value). True once the tree is built.
+   * A cheap test before reading the tree: false only when the tree's JSON text does not contain `fragment` (write it
+   * with its quotes, e.g. `"A_Star"`: inside a JSON string a quote is escaped, so `"A_Star"` can only be a key or a
+   * whole string value). A built tree answers from its keys and string values, gathered once per tree: the language
+   * server's trees come built from its cache, and every rule asking every statement again per keystroke added up.
    */
   treeMayInclude(fragment: string): boolean {
     const value = this.astValue;
-    return !(value instanceof DeferredNode) || value.json.includes(fragment);
+    if (value instanceof DeferredNode) return value.json.includes(fragment);
+    if (!value) return true;
+    let word = FRAGMENT_WORDS.get(fragment);
+    if (word === undefined) FRAGMENT_WORDS.set(fragment, (word = QUOTED_WORD.exec(fragment)?.[1] ?? null));
+    return word === null || treeWords(value).has(word);
   }
 
   /** The same with a pattern for the JSON text. */
@@ -269,39 +303,91 @@ interface CachedParse {
 }
 
 /**
+ * A map bounded by use: past capacity the least recently used entry goes first, but never one used since the current
+ * file began. A file with more statements than the capacity read in order would otherwise evict, at each miss, the
+ * very entry it needs next, and re-parse every statement on every edit.
+ */
+class FileLru<V> {
+  private readonly entries = new Map<string, { value: V; epoch: number }>();
+  private epoch = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  beginFile(): void {
+    this.epoch++;
+  }
+
+  get(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    // Moved to the back once per file: a file looks each statement up more than once.
+    if (hit.epoch !== this.epoch) {
+      this.entries.delete(key);
+      hit.epoch = this.epoch;
+      this.entries.set(key, hit);
+    }
+    return hit.value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    for (const [oldest, { epoch }] of this.entries) {
+      if (this.entries.size < this.capacity || epoch === this.epoch) break;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(key, { value, epoch: this.epoch });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/**
  * Parse results by statement text, so that re-parsing an edited file re-parses only the statements whose text
- * changed (the language server keeps one per workspace). Bounded: the least recently used entries go first.
+ * changed (the language server keeps one per workspace). Bounded: see FileLru.
  */
 export class ParseCache {
-  private readonly entries = new Map<string, CachedParse>();
-  private readonly tokenEntries = new Map<string, Token[]>();
+  private readonly entries: FileLru<CachedParse>;
+  private readonly tokenEntries: FileLru<Token[]>;
   /** The real tokenizer's split of rejected pieces that hold a semicolon (a large one costs seconds to tokenize). */
   private readonly splitEntries = new Map<string, Piece[]>();
+  /** How many texts were parsed for want of a cached result (for tests and benchmarks). */
+  parses = 0;
 
-  constructor(private readonly capacity = 50_000) {}
+  constructor(capacity = 50_000) {
+    this.entries = new FileLru(capacity);
+    this.tokenEntries = new FileLru(capacity);
+  }
+
+  /** Marks the start of one file's parse: nothing it uses is evicted to make room for the rest of it. */
+  beginFile(): void {
+    this.entries.beginFile();
+    this.tokenEntries.beginFile();
+  }
 
   /** The cached parse of `text`, refreshed as most recently used. */
   get(text: string): CachedParse | undefined {
-    const hit = this.entries.get(text);
-    if (hit) {
-      this.entries.delete(text);
-      this.entries.set(text, hit);
-    }
-    return hit;
+    return this.entries.get(text);
   }
 
   set(text: string, value: CachedParse): void {
-    this.entries.delete(text);
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(text, value);
   }
 
   parse(text: string): CachedParse {
     const hit = this.get(text);
     if (hit) return hit;
+    this.parses++;
     const value = { result: parseSql(text), byteBase: 0 };
     this.set(text, value);
     return value;
+  }
+
+  /** A whole file's text, parsed uncached (its statements are seeded one by one). */
+  parseWhole(text: string): ParseResult {
+    this.parses++;
+    return parseSql(text);
   }
 
   get size(): number {
@@ -323,12 +409,7 @@ export class ParseCache {
   /** The tokens of a statement text, with offsets from 0 (the tokenizer is as costly as the parser). */
   tokens(text: string): Token[] {
     let tokens = this.tokenEntries.get(text);
-    if (tokens) this.tokenEntries.delete(text);
-    else {
-      tokens = tokenize(text, 0);
-      if (this.tokenEntries.size >= this.capacity) this.tokenEntries.delete(this.tokenEntries.keys().next().value!);
-    }
-    this.tokenEntries.set(text, tokens);
+    if (!tokens) this.tokenEntries.set(text, (tokens = tokenize(text, 0)));
     return tokens;
   }
 }
@@ -384,6 +465,7 @@ export class ParsedFile {
     options: ParseOptions = {},
   ) {
     this.cache = cache;
+    cache?.beginFile();
     this.templatePatterns = options.templates;
     if (hostLanguageOf(path)) {
       this.host = new HostView(path, fileText, options.embedded ?? DEFAULT_EMBEDDED_OPTIONS);
@@ -461,7 +543,7 @@ export class ParsedFile {
     const oversized = text.length > MAX_ANALYSED_CHARS && pieces!.some((p) => p.end - p.start > MAX_ANALYSED_CHARS);
     // Without a cache the statement trees stay JSON until a rule or the catalog reads them (the cache keeps
     // parsed trees: the language server re-reads them after every edit).
-    const whole = mostlyCached || oversized ? undefined : cache ? parseSql(text) : parseSqlDeferred(text);
+    const whole = mostlyCached || oversized ? undefined : cache ? cache.parseWhole(text) : parseSqlDeferred(text);
     if (whole?.ok) {
       const first = this.statements.length;
       this.addParsed(whole.stmts, from, text.length, new OffsetMap(text), false, 0);
