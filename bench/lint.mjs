@@ -6,10 +6,14 @@
 //   changed: wall per run, checked to print the same bytes as the uncached run (the cache file in a temporary folder).
 // - relint: one 1,000-line file re-linted after a one-character edit in a warm process, as the language server
 //   does it: the statement cache re-parses only the edited statement; catalog and rules run in full. p50/p95 ms.
-// Usage: node bench/lint.mjs [--runs N]   (build first: npm run build)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+// - peer: postgres-language-server's `check` of the same folder, run in turn with pgperf's runs (one pgperf run, one
+//   pgls run, …) so both see the same machine; its wall, peak RSS (GNU time) and pgperf's wall over its. pgls is
+//   installed once with `npm i --no-save` into a folder of the user's cache (PGLS_VERSION), outside this project;
+//   `--no-peer`, or an install that fails (no registry), reports the reason instead of the figures.
+// Usage: node bench/lint.mjs [--runs N] [--no-peer]   (build first: npm run build)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,7 +47,46 @@ const runChild = (cacheArgs) => {
   if (r.status !== 0) throw new Error(r.stderr);
   return { ms, ...JSON.parse(r.stderr) };
 };
+// postgres-language-server, the peer of the issue's table: its npm package ships the binary for this platform.
+const PGLS_VERSION = '0.25.5';
+const pglsBin = (() => {
+  if (process.argv.includes('--no-peer')) return { skipped: '--no-peer' };
+  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pgperf-bench', `pgls-${PGLS_VERSION}`);
+  const bin = join(dir, 'node_modules/.bin/postgres-language-server');
+  try {
+    if (!existsSync(bin)) {
+      mkdirSync(dir, { recursive: true });
+      execFileSync('npm', ['i', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `@postgres-language-server/cli@${PGLS_VERSION}`], {
+        stdio: 'ignore',
+        timeout: 300_000,
+      });
+    }
+    execFileSync(bin, ['--version'], { stdio: 'ignore' });
+    return { bin };
+  } catch (e) {
+    return { skipped: `postgres-language-server ${PGLS_VERSION} could not be installed or run: ${String(e.message).split('\n')[0]}` };
+  }
+})();
+// GNU time gives the peer's peak RSS; without it the figure is left out.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const runPeer = () => {
+  const args = ['check', corpus];
+  const t0 = performance.now();
+  const r = gnuTime
+    ? spawnSync(gnuTime, ['-f', '%M', pglsBin.bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 })
+    : spawnSync(pglsBin.bin, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = performance.now() - t0;
+  // pgls exits 1 when it reports errors (the corpus has syntax errors on purpose); a signal or no summary is a failure.
+  const checked = /Checked (\d+) files?/.exec(r.stdout + r.stderr);
+  if (r.signal || !checked) throw new Error(`postgres-language-server check failed: ${(r.stderr || r.stdout).slice(-500)}`);
+  const kb = gnuTime ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
+  return { ms, files: Number(checked[1]), maxRSS: Number.isFinite(kb) ? kb : undefined };
+};
+
 const walls = [];
+const peerWalls = [];
+let peerRss = 0;
+let peerFiles = 0;
 let rss = 0;
 let summary;
 let digest;
@@ -53,6 +96,12 @@ for (let i = 0; i < runs; i++) {
   rss = Math.max(rss, info.maxRSS);
   summary = info.summary;
   digest = info.digest;
+  if (pglsBin.bin) {
+    const p = runPeer();
+    peerWalls.push(p.ms);
+    peerRss = Math.max(peerRss, p.maxRSS ?? 0);
+    peerFiles = p.files;
+  }
 }
 // With the cache: a first run fills it (not timed), then the runs of an unchanged tree.
 const cacheDir = mkdtempSync(join(tmpdir(), 'pgperf-bench-lint-'));
@@ -112,6 +161,18 @@ console.log(
         peakRssMB: round(rss / 1024, 0),
         targetWallMs: 1500,
       },
+      peer: pglsBin.bin
+        ? {
+            tool: `postgres-language-server ${PGLS_VERSION} check`,
+            files: peerFiles,
+            runs,
+            wallMs: { median: round(pct(peerWalls, 50), 0), min: round(Math.min(...peerWalls), 0), max: round(Math.max(...peerWalls), 0) },
+            peakRssMB: gnuTime ? round(peerRss / 1024, 0) : null,
+            // pgperf's median wall over pgls's, both from the same interleaved runs; the issue's target is 0.6.
+            ratio: round(wall / pct(peerWalls, 50), 3),
+            targetRatio: 0.6,
+          }
+        : { skipped: pglsBin.skipped },
       unchanged: {
         runs,
         wallMs: { median: round(pct(unchangedWalls, 50), 0), min: round(Math.min(...unchangedWalls), 0), max: round(Math.max(...unchangedWalls), 0) },

@@ -6,7 +6,8 @@
 //   Target p95 < 30 ms.
 // - editFullSync: the same with the client sending the whole text on each edit (full-text sync), in three cases:
 //   the clean file (target p95 ≤ 20 ms), the file with the edited statement broken (its first keyword misspelt:
-//   ≤ 30 ms), and a 5,000-statement file with 5,000 findings (≤ 40 ms).
+//   ≤ 30 ms), and a 5,000-statement file with 5,000 findings (≤ 40 ms). Each case also gives payloadBytes, the
+//   size of one answer, and transportMs, what writing and reading that message as JSON alone costs in this process.
 // - scan: cold start on the real-world corpus as the workspace (412 files): from spawn to the pgperf/status
 //   'ready' after the scan, and to the moment diagnostics for every file have been published. Target < 3 s.
 // - rss: the server's VmRSS (and VmHWM, its peak) after that scan, from /proc/<pid>/status. Target < 250 MB.
@@ -113,6 +114,24 @@ function editPoint(text) {
 }
 
 /**
+ * The part of each answer no analysis can save: the publishDiagnostics message's size, and the time to write it as
+ * JSON-RPC (JSON.stringify, UTF-8 bytes) and read it back (bytes to text, JSON.parse), in this process (median of 5).
+ */
+function transport(params) {
+  const message = { jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params };
+  const runs = [];
+  let bytes = 0;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const buf = Buffer.from(JSON.stringify(message), 'utf8');
+    JSON.parse(buf.toString('utf8'));
+    runs.push(performance.now() - t);
+    bytes = buf.length;
+  }
+  return { payloadBytes: bytes, transportMs: round(pct(runs, 50), 2) };
+}
+
+/**
  * Edits at `at` (a digit cycled through 1–9) of `text`, opened as one document: the time from each didChange to the
  * publishDiagnostics of its version. `full`: the client sends the whole text each time (full-text sync), else the
  * one-character range.
@@ -137,6 +156,7 @@ async function editRun(text, at, full) {
       const lines = text.split('\n');
       let digit = Number(at.digit);
       const times = [];
+      let last;
       for (let i = 0; i < WARMUP + EDITS; i++) {
         digit = (digit % 9) + 1;
         version++;
@@ -151,6 +171,7 @@ async function editRun(text, at, full) {
         const t = performance.now();
         void s.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [change] });
         const ev = await answered;
+        last = ev.params;
         if (i >= WARMUP) times.push(ev.t - t);
         await sleep(5); // a fast typist's pace is ~100 ms; keep edits apart so each one is answered on its own
       }
@@ -166,6 +187,7 @@ async function editRun(text, at, full) {
         p95Ms: round(pct(times, 95), 2),
         maxMs: round(Math.max(...times), 2),
         rssMB: mem.rssMB,
+        ...transport(last),
       };
     } finally {
       await s.stop();

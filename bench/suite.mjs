@@ -16,6 +16,12 @@ const figureOf =
     return { id, bench, what, value, unit, op, target, pass: op === '<=' ? value <= target : value >= target };
   };
 
+/** For an answer of a megabyte or more: its size and what writing and reading it as JSON costs alone. */
+const transportNote = (c) =>
+  typeof c.payloadBytes === 'number' && c.payloadBytes >= 1e6 && typeof c.transportMs === 'number'
+    ? `; each answer ${(c.payloadBytes / 1e6).toFixed(1)} MB of JSON, ${Math.round(c.transportMs)} ms to write and read alone`
+    : '';
+
 const DB_NAME = { pglite: 'PGlite', postgresql: 'PostgreSQL 15' };
 
 const byName = (figures, name) => {
@@ -44,6 +50,19 @@ export const SUITE = [
         j.corpus.targetWallMs / 1000,
       ),
       figure('lint.corpus.rss', 'CLI: the same, peak RSS', j.corpus.peakRssMB, 'MB', '<=', 150),
+      // The peer's figures exist when postgres-language-server could be installed (bench/lint.mjs says why not).
+      ...(j.peer?.ratio === undefined
+        ? []
+        : [
+            figure(
+              'lint.peer.ratio',
+              `the same: pgperf’s wall over ${j.peer.tool}’s on that folder, run in turn (${(j.peer.wallMs.median / 1000).toFixed(2)} s, ${j.peer.peakRssMB ?? '?'} MB)`,
+              j.peer.ratio,
+              '×',
+              '<=',
+              j.peer.targetRatio,
+            ),
+          ]),
       figure(
         'lint.unchanged.wall',
         'CLI: the same again with nothing changed, from the lint cache, wall (median)',
@@ -76,7 +95,7 @@ export const SUITE = [
       ].map(([k, what]) =>
         figure(
           `lsp.edit.full.${k}.p95`,
-          `language server: the same with full-text sync, ${what} (p95)`,
+          `language server: the same with full-text sync, ${what} (p95)${transportNote(j.editFullSync[k])}`,
           j.editFullSync[k].p95Ms,
           'ms',
           '<=',
