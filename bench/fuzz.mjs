@@ -12,14 +12,14 @@
 // --jobs N shares the inputs among N processes (blocks of --server-every inputs in turn, so each has its share of the
 // server's; the inputs are those of one process, the figures over all of them); --seconds bounds each.
 // Usage: node bench/fuzz.mjs [--seed N] [--inputs N] [--seconds N] [--server-every N] [--stall-ms N] [--max-chars N]
-//                            [--max-terms N] [--seeds sql|host|all] [--repo-seeds] [--trace] [--dist dir] [--only i,j,…]
+//                            [--max-terms N] [--seeds sql|host|all] [--repo-seeds] [--trace] [--dump dir] [--dist dir] [--only i,j,…]
 //                            [--problems N] [--jobs N]   (build first: node build.mjs)
 import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
@@ -118,7 +118,16 @@ const workspace = ['001_tables.sql', '002_security.sql', '003_vectors.sql'].map(
 }));
 
 // --trace: each input's index, size and mutations on stderr before it runs (a lint that never returns names itself).
-const trace = argv.includes('--trace') ? (i) => process.stderr.write(`${i.index} ${i.path} ${i.text.length} ${i.ops.join(' ')}\n`) : undefined;
+// --dump DIR: each input written to DIR as it runs (with --only, the files to reduce into a regression test).
+const dump = value('--dump');
+if (dump) mkdirSync(dump, { recursive: true });
+const trace =
+  argv.includes('--trace') || dump
+    ? (i) => {
+        if (argv.includes('--trace')) process.stderr.write(`${i.index} ${i.path} ${i.text.length} ${i.ops.join(' ')}\n`);
+        if (dump) writeFileSync(join(dump, basename(i.path)), i.text);
+      }
+    : undefined;
 const report = await fuzz({
   seed,
   inputs,

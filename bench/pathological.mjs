@@ -6,7 +6,7 @@
 // arms; a statement too deep to analyse (operator chain); a 1 MB statement with a syntax error and a `;` in
 // brackets, re-linted after an edit of another statement with the language server's statement cache; CR-only and
 // single-line files of many statements with comments that do not parse whole; a TypeScript file with a query beside
-// an expression thousands of levels deep.
+// an expression thousands of levels deep; a Python query with thousands of parameters after a `--` comment.
 // Usage: node bench/pathological.mjs [--runs N]   (build first: npm run build)
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,12 @@ const CASES = {
   hostDeepExpression: {
     n: 4_000,
     files: (n) => ({ 'a.ts': `const x = ${repeat(n, '1', '+')};\nexport const q = (db: any) => db.query(\`VACUUM FULL t\`);\n` }),
+  },
+  // A Python query with n driver parameters after a `--` comment that runs to its end: each parameter's kind asks
+  // whether a quote is open before it (host/builder.ts), which once re-read the SQL from the comment every time.
+  hostParametersAfterComment: {
+    n: 20_000,
+    files: (n) => ({ 'a.py': `def q(cur):\n    cur.execute("VACUUM FULL t -- ${repeat(n, '%s', ' ')}")\n` }),
   },
 };
 

@@ -41,8 +41,8 @@ type Part = { decoded: Decoded } | { hole: HolePart };
 
 export interface Built {
   sql: string;
-  starts: number[];
-  ends: number[];
+  starts: Int32Array;
+  ends: Int32Array;
   holes: Hole[];
 }
 
@@ -82,46 +82,50 @@ export class SqlBuilder {
    * does not parse with the first (`ON CONFLICT DO ${action}`, `GRANT … TO ${role}`).
    */
   build(flip = false): Built {
-    const out: Built = { sql: '', starts: [], ends: [], holes: [] };
-    const quotes = new QuoteScan();
+    const holes: Hole[] = [];
+    const sql = new SqlSoFar();
+    const starts = new Offsets();
+    const ends = new Offsets();
     let param = 0;
     for (let i = 0; i < this.parts.length; i++) {
       const p = this.parts[i];
       if ('decoded' in p) {
-        out.sql += p.decoded.text;
-        append(out, p.decoded);
+        sql.push(p.decoded.text);
+        starts.append(p.decoded.starts);
+        ends.append(p.decoded.ends);
         continue;
       }
       const { start, end, text, origin, style, source, applies, kind: given } = p.hole;
       const next = this.parts[i + 1];
       const after = next && 'decoded' in next ? next.decoded.text : '';
-      const quote = quotes.openAt(out.sql);
-      if (source && (quote !== undefined || (applies && !applies(tailOf(out.sql), after)))) {
-        out.sql += source.text;
-        append(out, source);
+      const quote = sql.quotes.open;
+      if (source && (quote !== undefined || (applies && !applies(sql.tail, after)))) {
+        sql.push(source.text);
+        starts.append(source.starts);
+        ends.append(source.ends);
         continue;
       }
-      let kind = holeKind(out.sql, after, quote);
+      let kind = holeKind(sql, after, quote);
       if (given && kind !== 'literal') kind = given;
       if (flip && origin === 'interpolation' && kind !== 'literal') kind = kind === 'value' ? 'identifier' : 'value';
       let ph: string;
       // `$%d`: the hole is a parameter's number.
-      if (out.sql.endsWith('$') && kind !== 'literal') ph = '1'.repeat(text.length);
+      if (sql.tail.endsWith('$') && kind !== 'literal') ph = '1'.repeat(text.length);
       else if (kind === 'value' && style === 'numbered') ph = `$${++param}`;
       else if (kind === 'value' && text.length < 2) ph = `$${++param}`;
       else if (kind === 'literal') ph = placeholder(text, 'identifier').slice(1).padStart(text.length, 'x');
       else ph = placeholder(text, kind);
-      const sqlStart = out.sql.length;
-      out.sql += ph;
+      const sqlStart = sql.length;
+      sql.push(ph);
       for (let k = 0; k < ph.length; k++) {
         // Placeholder characters map one to one onto the hole while they can, so a name keeps its columns.
         const at = Math.min(start + k, end - 1);
-        out.starts.push(ph.length === end - start ? at : start);
-        out.ends.push(ph.length === end - start ? at + 1 : end);
+        starts.push(ph.length === end - start ? at : start);
+        ends.push(ph.length === end - start ? at + 1 : end);
       }
-      out.holes.push({ sqlStart, sqlEnd: out.sql.length, hostStart: start, hostEnd: end, kind, origin });
+      holes.push({ sqlStart, sqlEnd: sql.length, hostStart: start, hostEnd: end, kind, origin });
     }
-    return out;
+    return { sql: sql.join(), starts: starts.done(), ends: ends.done(), holes };
   }
 }
 
@@ -165,12 +169,12 @@ const NAME_KEYWORDS = new Set([
  * The kind of placeholder a hole between `before` and `after` needs: text inside a SQL string literal or quoted
  * name, a name (after a keyword that takes one, next to `.` or glued to a word), or a value.
  */
-function holeKind(before: string, after: string, quote: string | undefined): HoleKind {
+function holeKind(before: SqlSoFar, after: string, quote: string | undefined): HoleKind {
   if (quote !== undefined) return 'literal';
-  const prev = before.charCodeAt(before.length - 1);
+  const tail = before.tail;
+  const prev = tail.charCodeAt(tail.length - 1);
   const next = after.charCodeAt(0);
   if (prev === 46 || next === 46 || isWord(prev) || isWord(next)) return 'identifier';
-  const tail = tailOf(before);
   const m = /([A-Za-z_]+)\s*$/.exec(tail);
   // A word cut by the tail's start is no keyword.
   if (m && !(m.index === 0 && tail.length < before.length) && NAME_KEYWORDS.has(m[1].toUpperCase())) return 'identifier';
@@ -179,54 +183,136 @@ function holeKind(before: string, after: string, quote: string | undefined): Hol
   return 'value';
 }
 
+/** How much of the SQL before a hole decides its kind (see SqlSoFar). */
+const TAIL = 256;
+
 /**
- * The end of the SQL before a hole, where what decides its kind stands: the patterns anchored at the end scan a
- * string from its start, once per hole, which made a 420 KB string with thousands of holes take 28 s
- * (bench/fuzz.mjs --seed 1, input 12719).
+ * The SQL built so far: its pieces, joined once at the end; its last TAIL characters, where what decides a hole's
+ * kind stands; and its quotes, read piece by piece. Anything that read the whole text at every hole (a pattern
+ * anchored at its end, a scan from its start, or only a character of a string grown by `+=`, which V8 then copies
+ * flat) made a string of hundreds of kilobytes with thousands of holes take seconds (bench/fuzz.mjs --seed 1,
+ * inputs 12719 and 22680).
  */
-function tailOf(sql: string): string {
-  return sql.length > 256 ? sql.slice(-256) : sql;
+class SqlSoFar {
+  private readonly pieces: string[] = [];
+  length = 0;
+  tail = '';
+  readonly quotes = new QuoteScan();
+
+  push(text: string): void {
+    if (text.length === 0) return;
+    this.pieces.push(text);
+    this.length += text.length;
+    this.tail = text.length >= TAIL ? text.slice(-TAIL) : (this.tail + text).slice(-TAIL);
+    this.quotes.feed(text);
+  }
+
+  join(): string {
+    return this.pieces.join('');
+  }
 }
 
 /**
- * The quote (`'` or `"`) still open at the end of the SQL built so far, skipping comments and dollar quotes roughly;
- * read on from where the last call stopped (the SQL only grows), not from its start at every hole.
+ * Whether a quote (`'` or `"`) is open at the end of the SQL fed so far, skipping line and block comments;
+ * fed piece by piece, with what a piece's last character may start or end with the next one's first kept over.
+ * A quote just closed at the end of what was fed counts as closed (a doubled one in the next piece reopens it).
  */
 class QuoteScan {
-  private i = 0;
-  private open: string | undefined;
+  private mode: 'code' | 'quote' | 'line' | 'block' = 'code';
+  private quote = '';
+  /** The last character fed was `-` or `/` (code), the quote (quote) or `*` (block comment). */
+  private pending = '';
 
-  openAt(sql: string): string | undefined {
-    let i = this.i;
-    let open = this.open;
-    for (; i < sql.length; i++) {
-      const c = sql[i];
-      if (open) {
-        if (c === open) {
-          // Closed here, unless what the SQL goes on with doubles it: read it again then.
-          if (i + 1 >= sql.length) return this.keep(i, open, undefined);
-          if (sql[i + 1] === open) i++;
-          else open = undefined;
-        }
-      } else if (c === "'" || c === '"') open = c;
-      else if (c === '-' && sql[i + 1] === '-') {
-        const nl = sql.indexOf('\n', i);
-        // An unclosed comment: none open here, and read again from it next time.
-        if (nl < 0) return this.keep(i, open, undefined);
-        i = nl;
-      } else if (c === '/' && sql[i + 1] === '*') {
-        const close = sql.indexOf('*/', i + 2);
-        if (close < 0) return this.keep(i, open, undefined);
-        i = close + 1;
-      } else if ((c === '-' || c === '/') && i + 1 >= sql.length) break;
-    }
-    return this.keep(i, open, open);
+  get open(): string | undefined {
+    return this.mode === 'quote' && !this.pending ? this.quote : undefined;
   }
 
-  private keep(i: number, open: string | undefined, result: string | undefined): string | undefined {
-    this.i = i;
-    this.open = open;
-    return result;
+  feed(s: string): void {
+    let i = 0;
+    while (i < s.length) {
+      const pending = this.pending;
+      this.pending = '';
+      switch (this.mode) {
+        case 'quote': {
+          if (pending && s[i] === this.quote) {
+            i++;
+            continue;
+          }
+          if (pending) {
+            this.mode = 'code';
+            continue;
+          }
+          const j = s.indexOf(this.quote, i);
+          if (j < 0) return;
+          this.pending = this.quote;
+          i = j + 1;
+          continue;
+        }
+        case 'line': {
+          const j = s.indexOf('\n', i);
+          if (j < 0) return;
+          this.mode = 'code';
+          i = j + 1;
+          continue;
+        }
+        case 'block': {
+          if (pending && s[i] === '/') {
+            this.mode = 'code';
+            i++;
+            continue;
+          }
+          const j = s.indexOf('*/', i);
+          if (j >= 0) {
+            this.mode = 'code';
+            i = j + 2;
+            continue;
+          }
+          // The opener's own `*` closes nothing: only a star read in this mode may.
+          if (s.length > i && s[s.length - 1] === '*') this.pending = '*';
+          return;
+        }
+        case 'code': {
+          if (pending === '-' && s[i] === '-') {
+            this.mode = 'line';
+            i++;
+            continue;
+          }
+          if (pending === '/' && s[i] === '*') {
+            this.mode = 'block';
+            i++;
+            continue;
+          }
+          i = this.code(s, i);
+        }
+      }
+    }
+  }
+
+  /** Reads code from `i` up to what opens a quote or a comment; returns where to go on. */
+  private code(s: string, i: number): number {
+    for (; i < s.length; i++) {
+      const c = s[i];
+      if (c === "'" || c === '"') {
+        this.mode = 'quote';
+        this.quote = c;
+        return i + 1;
+      }
+      if (c !== '-' && c !== '/') continue;
+      if (i + 1 >= s.length) {
+        this.pending = c;
+        return i + 1;
+      }
+      const d = s[i + 1];
+      if (c === '-' && d === '-') {
+        this.mode = 'line';
+        return i + 2;
+      }
+      if (c === '/' && d === '*') {
+        this.mode = 'block';
+        return i + 2;
+      }
+    }
+    return i;
   }
 }
 
@@ -234,12 +320,30 @@ function isWord(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
 }
 
-/**
- * Appends a piece's offsets in a loop: push(...offsets) passes each as an argument, past the stack for a string of
- * ~125,000 characters (found by bench/fuzz.mjs).
- */
-function append(out: Built, piece: { starts: readonly number[]; ends: readonly number[] }): void {
-  const { starts, ends } = piece;
-  for (let i = 0; i < starts.length; i++) out.starts.push(starts[i]);
-  for (let i = 0; i < ends.length; i++) out.ends.push(ends[i]);
+/** A growing list of offsets, copied a piece at a time. */
+class Offsets {
+  private buf = new Int32Array(256);
+  private n = 0;
+
+  private room(more: number): void {
+    if (this.n + more <= this.buf.length) return;
+    const next = new Int32Array(Math.max(this.buf.length * 2, this.n + more));
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+
+  push(x: number): void {
+    this.room(1);
+    this.buf[this.n++] = x;
+  }
+
+  append(xs: Int32Array): void {
+    this.room(xs.length);
+    this.buf.set(xs, this.n);
+    this.n += xs.length;
+  }
+
+  done(): Int32Array {
+    return this.buf.subarray(0, this.n);
+  }
 }

@@ -3,19 +3,24 @@
  * of the source text it came from (an escape `\n` is one character whose source is two).
  */
 
-/** Decoded text: `starts[i]`/`ends[i]` are the host range of character i (UTF-16 offsets). */
+/**
+ * Decoded text: `starts[i]`/`ends[i]` are the host range of character i (UTF-16 offsets). Typed arrays: a literal
+ * of hundreds of thousands of characters has as many offsets, written once and copied whole into the SQL's.
+ */
 export interface Decoded {
   text: string;
-  starts: number[];
-  ends: number[];
+  starts: Int32Array;
+  ends: Int32Array;
 }
 
 export type EscapeStyle = 'js' | 'python' | 'python-raw' | 'go' | 'rust' | 'raw';
 
 /** Decodes `raw` (the literal's content, between its quotes) that starts at host offset `base`. */
 export function decode(raw: string, base: number, style: EscapeStyle): Decoded {
-  const starts: number[] = [];
-  const ends: number[] = [];
+  // Every escape is at least two source units and stands for at most two: the text is never longer than the source.
+  const starts = new Int32Array(raw.length);
+  const ends = new Int32Array(raw.length);
+  let n = 0;
   const parts: string[] = [];
   // A raw string still keeps `\` as a character; only the quote it may escape stays part of the literal.
   const noEscapes = style === 'raw' || style === 'python-raw';
@@ -25,26 +30,26 @@ export function decode(raw: string, base: number, style: EscapeStyle): Decoded {
     let j = noEscapes ? raw.length : raw.indexOf('\\', i);
     if (j < 0) j = raw.length;
     if (j > i) {
-      for (let k = i; k < j; k++) {
-        starts.push(base + k);
-        ends.push(base + k + 1);
+      for (let k = i; k < j; k++, n++) {
+        starts[n] = base + k;
+        ends[n] = base + k + 1;
       }
       parts.push(raw.slice(i, j));
       i = j;
       continue;
     }
-    const n = escapeAt(raw, i, style);
-    if (n.text !== undefined) {
+    const e = escapeAt(raw, i, style);
+    if (e.text !== undefined) {
       // A character beyond the BMP is two UTF-16 units; each maps to the whole escape.
-      for (let k = 0; k < n.text.length; k++) {
-        starts.push(base + i);
-        ends.push(base + n.end);
+      for (let k = 0; k < e.text.length; k++, n++) {
+        starts[n] = base + i;
+        ends[n] = base + e.end;
       }
-      parts.push(n.text);
+      parts.push(e.text);
     }
-    i = n.end;
+    i = e.end;
   }
-  return { text: parts.join(''), starts, ends };
+  return { text: parts.join(''), starts: starts.subarray(0, n), ends: ends.subarray(0, n) };
 }
 
 /**

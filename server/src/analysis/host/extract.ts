@@ -972,7 +972,7 @@ class Extractor {
       holesUnreadable,
       down: false,
       starts,
-      ends: Int32Array.from(built.ends),
+      ends: built.ends.slice(),
     };
   }
 }

@@ -84,7 +84,7 @@ function literal(b: SqlBuilder, ctx: ReadContext, text: string, base: number, qu
 
 function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead, everyQuestion }: Specials): void {
   let last = 0;
-  const slice = (from: number, to: number): Decoded => ({ text: d.text.slice(from, to), starts: d.starts.slice(from, to), ends: d.ends.slice(from, to) });
+  const slice = (from: number, to: number): Decoded => ({ text: d.text.slice(from, to), starts: d.starts.subarray(from, to), ends: d.ends.subarray(from, to) });
   re.lastIndex = 0;
   for (let m = re.exec(d.text); m; m = re.exec(d.text)) {
     const s = m.index;
@@ -95,9 +95,9 @@ function splitSpecials(b: SqlBuilder, d: Decoded, { re, holeLead, everyQuestion 
     }
     b.text(slice(last, s));
     last = e;
-    if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') b.text({ text: m[0][0], starts: [d.starts[s]], ends: [d.ends[e - 1]] });
+    if (m[0] === '%%' || m[0] === '{{' || m[0] === '}}') b.text({ text: m[0][0], starts: Int32Array.of(d.starts[s]), ends: Int32Array.of(d.ends[e - 1]) });
     // knex's escaped `\?` is sent as `?` (an operator, not a binding).
-    else if (m[0] === '\\?') b.text({ text: '?', starts: [d.starts[s]], ends: [d.ends[e - 1]] });
+    else if (m[0] === '\\?') b.text({ text: '?', starts: Int32Array.of(d.starts[s]), ends: Int32Array.of(d.ends[e - 1]) });
     else if (holeLead && m[0][0] === holeLead) b.hole(d.starts[s], d.ends[e - 1], m[0], 'padded');
     else if (m[0] === '??') b.parameter(slice(s, e), undefined, 'identifier');
     else b.parameter(slice(s, e), m[0] !== '?' ? undefined : everyQuestion ? notJsonbOperator : questionApplies);
