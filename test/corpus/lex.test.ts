@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lexSql } from '../../server/src/analysis/lex';
-import { tokenizeWithScanner } from '../../server/src/analysis/tokens';
+import { lexSql, lexSqlPrefix } from '../../server/src/analysis/lex';
+import { tokenize, tokenizeWithScanner } from '../../server/src/analysis/tokens';
 
 const CORPUS = resolve(__dirname, '../../../shared/corpus');
 
@@ -44,5 +44,24 @@ describe('the JavaScript lexer on the corpus', () => {
     expect(wholeRead / files.length).toBeGreaterThanOrEqual(0.98);
     // Cut texts are often unterminated (left to the scanner), but many are not.
     expect(cutsRead).toBeGreaterThan(files.length);
+  });
+
+  it('tokenize(), which leaves the scanner only what follows the first token the lexer is unsure of, gives the scanner’s tokens', () => {
+    const files = [...sqlFiles(join(CORPUS, 'real-world')), ...sqlFiles(join(CORPUS, 'apps'))].sort();
+    const mismatches: string[] = [];
+    let partly = 0;
+    for (const path of files) {
+      const text = readFileSync(path, 'utf8');
+      const cuts = [0.29, 0.58, 0.87].map((f) => text.slice(0, Math.floor(text.length * f)));
+      for (const [k, t] of [text, ...cuts].entries()) {
+        if (lexSql(t, 11)) continue;
+        if ((lexSqlPrefix(t, 11)?.end ?? 0) > 0) partly++;
+        const mixed = JSON.stringify(tokenize(t, 11));
+        if (mixed !== JSON.stringify(tokenizeWithScanner(t, 11))) mismatches.push(`${path} (${k ? `cut ${k}` : 'whole'})`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    // Texts the lexer reads only a part of: whole files with a B'…' or U&'…' literal, cuts inside strings.
+    expect(partly).toBeGreaterThan(100);
   });
 });

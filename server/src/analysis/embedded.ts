@@ -20,7 +20,8 @@ import type { Fix, TextEdit } from './types';
 /**
  * The time all fix checks of one host file may take together. Each re-parses the file incrementally (milliseconds on
  * real code), but on broken code tree-sitter's error recovery can take its whole parse bound per check: 64 checks of
- * a mutated 41 KB JavaScript file took 15.6 s (bench/fuzz.mjs --seed 1, input 72915). Past it, fixes are not offered.
+ * a mutated 41 KB JavaScript file took 15.6 s (bench/fuzz.mjs --seed 1, input 72915), and mapping an edit onto a
+ * literal reads its whole body (200 fixes in an 800 KB Rust string: 2.3 s, input 81209). Past it, fixes are not offered.
  */
 const HOST_FIX_CHECKS_MS = 500;
 
@@ -181,6 +182,19 @@ export class HostView {
    * it (see hostEdit), and the host file must parse as before once it is applied; otherwise no fix.
    */
   hostFix(fix: Fix): Fix | undefined {
+    // Within what the file's checks have left of their time (an unchecked fix is not offered): mapping the edits
+    // encodes them against their literal's whole body, which for a literal of hundreds of kilobytes costs as much.
+    const left = HOST_FIX_CHECKS_MS - this.fixCheckMs;
+    if (left <= 0) return undefined;
+    const started = performance.now();
+    try {
+      return this.checkedHostFix(fix, left);
+    } finally {
+      this.fixCheckMs += performance.now() - started;
+    }
+  }
+
+  private checkedHostFix(fix: Fix, left: number): Fix | undefined {
     const edits: TextEdit[] = [];
     for (const edit of fix.edits) {
       const seg = this.segmentAt(edit.start);
@@ -198,13 +212,8 @@ export class HostView {
       at = e.end;
     }
     after += this.text.slice(at);
-    // The fixed file re-parsed incrementally from the file's own tree (kept for the next fix), not from scratch;
-    // within what the file's checks have left of their time (an unchecked fix is not offered).
-    const left = HOST_FIX_CHECKS_MS - this.fixCheckMs;
-    if (left <= 0) return undefined;
-    const started = performance.now();
+    // The fixed file re-parsed incrementally from the file's own tree (kept for the next fix), not from scratch.
     const { before, after: errors } = hostErrorCounts(this.path, this.text, after, left);
-    this.fixCheckMs += performance.now() - started;
     if (errors > before) return undefined;
     return { title: fix.title, edits };
   }

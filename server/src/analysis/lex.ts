@@ -86,6 +86,16 @@ function radixOf(c: number): number {
  * this lexer does not read the text with certainty (the caller asks the scanner).
  */
 export function lexSql(text: string, base: number): Token[] | undefined {
+  const lexed = lexSqlPrefix(text, base);
+  return lexed?.end === text.length ? lexed.tokens : undefined;
+}
+
+/**
+ * The tokens of `text` up to the first one this lexer does not read with certainty, and where that one starts
+ * (`end`, the text's length when it read all): a text of hundreds of kilobytes with one U&'…' literal near its end
+ * is then left to the scanner from there, not from its start. Undefined when it reads nothing.
+ */
+export function lexSqlPrefix(text: string, base: number): { tokens: Token[]; end: number } | undefined {
   if (GIVE_UP.test(text)) return undefined;
   const n = text.length;
   const tokens: Token[] = [];
@@ -158,147 +168,153 @@ export function lexSql(text: string, base: number): Token[] | undefined {
     }
     return i;
   };
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (isSpace(c)) {
-      i++;
-      continue;
-    }
-    const s = i;
-    const next = text.charCodeAt(i + 1);
-    if (c === C.Minus && next === C.Minus) {
-      while (i < n && text.charCodeAt(i) !== C.Nl && text.charCodeAt(i) !== C.Cr) i++;
-      push(s, i, SQL_COMMENT);
-    } else if (c === C.Slash && next === C.Star) {
-      let depth = 1;
-      i += 2;
-      while (depth > 0) {
-        if (i >= n) return undefined;
-        const d = text.charCodeAt(i);
-        if (d === C.Slash && text.charCodeAt(i + 1) === C.Star) {
-          depth++;
-          i += 2;
-        } else if (d === C.Star && text.charCodeAt(i + 1) === C.Slash) {
-          depth--;
-          i += 2;
-        } else i++;
+  /** Reads tokens to the end (returns the text's length) or up to one it is not certain of (returns its start). */
+  const read = (): number => {
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) {
+        i++;
+        continue;
       }
-      push(s, i, C_COMMENT);
-    } else if (c === C.Quote || ((c === 69 || c === 101) && next === C.Quote)) {
-      const e = stringEnd(c === C.Quote ? i : i + 1, c !== C.Quote);
-      if (e < 0) return undefined;
-      push(s, (i = e), SCONST);
-    } else if (c === C.DQuote) {
-      i++;
-      for (;;) {
-        if (i >= n) return undefined;
-        if (text.charCodeAt(i) === C.DQuote) {
-          if (text.charCodeAt(i + 1) !== C.DQuote) break;
+      const s = i;
+      const next = text.charCodeAt(i + 1);
+      if (c === C.Minus && next === C.Minus) {
+        while (i < n && text.charCodeAt(i) !== C.Nl && text.charCodeAt(i) !== C.Cr) i++;
+        push(s, i, SQL_COMMENT);
+      } else if (c === C.Slash && next === C.Star) {
+        let depth = 1;
+        i += 2;
+        while (depth > 0) {
+          if (i >= n) return s;
+          const d = text.charCodeAt(i);
+          if (d === C.Slash && text.charCodeAt(i + 1) === C.Star) {
+            depth++;
+            i += 2;
+          } else if (d === C.Star && text.charCodeAt(i + 1) === C.Slash) {
+            depth--;
+            i += 2;
+          } else i++;
+        }
+        push(s, i, C_COMMENT);
+      } else if (c === C.Quote || ((c === 69 || c === 101) && next === C.Quote)) {
+        const e = stringEnd(c === C.Quote ? i : i + 1, c !== C.Quote);
+        if (e < 0) return s;
+        push(s, (i = e), SCONST);
+      } else if (c === C.DQuote) {
+        i++;
+        for (;;) {
+          if (i >= n) return s;
+          if (text.charCodeAt(i) === C.DQuote) {
+            if (text.charCodeAt(i + 1) !== C.DQuote) break;
+            i++;
+          }
           i++;
         }
         i++;
-      }
-      i++;
-      // A zero-length quoted name is an error the scanner reports.
-      if (i - s === 2) return undefined;
-      push(s, i, IDENT);
-    } else if (c === C.Dollar) {
-      if (isDigit(next)) {
+        // A zero-length quoted name is an error the scanner reports.
+        if (i - s === 2) return s;
+        push(s, i, IDENT);
+      } else if (c === C.Dollar) {
+        if (isDigit(next)) {
+          i++;
+          while (isDigit(text.charCodeAt(i))) i++;
+          if (isIdentCont(text.charCodeAt(i))) return s;
+          push(s, i, PARAM);
+        } else {
+          let j = i + 1;
+          if (next !== C.Dollar) {
+            if (!isIdentStart(next)) return s;
+            while (j < n && isIdentCont(text.charCodeAt(j)) && text.charCodeAt(j) !== C.Dollar) j++;
+            if (text.charCodeAt(j) !== C.Dollar) return s;
+          }
+          const delimiter = text.slice(i, j + 1);
+          const close = text.indexOf(delimiter, j + 1);
+          if (close < 0) return s;
+          push(s, (i = close + delimiter.length), SCONST);
+        }
+      } else if (isDigit(c) || (c === C.Dot && isDigit(next))) {
+        let float = false;
+        let e: number;
+        const radix = c === C.D0 ? radixOf(next) : 0;
+        if (radix) {
+          const digit = radix === 16 ? /[0-9A-Fa-f]/ : radix === 8 ? /[0-7]/ : /[01]/;
+          e = i + 2;
+          while (e < n && (digit.test(text[e]) || (text.charCodeAt(e) === C.Underscore && digit.test(text[e + 1] ?? '')))) e++;
+          if (e === i + 2) return s;
+        } else {
+          e = c === C.Dot ? i : digitsEnd(i);
+          if (e < 0) return s;
+          // `1..2` is the integer 1, then `..`.
+          if (text.charCodeAt(e) === C.Dot && text.charCodeAt(e + 1) !== C.Dot) {
+            float = true;
+            e++;
+            if (isDigit(text.charCodeAt(e))) e = digitsEnd(e);
+            if (e < 0) return s;
+          }
+          const x = text.charCodeAt(e);
+          if (x === 69 || x === 101) {
+            let k = e + 1;
+            const sign = text.charCodeAt(k);
+            if (sign === C.Plus || sign === C.Minus) k++;
+            if (!isDigit(text.charCodeAt(k))) return s;
+            e = digitsEnd(k);
+            if (e < 0) return s;
+            float = true;
+          }
+        }
+        // A number run into a name (`123abc`, `0x1g`) is an error of the scanner's.
+        if (isIdentCont(text.charCodeAt(e))) return s;
+        const literal = text.slice(i, e);
+        // An integer beyond int32 is a float constant to the scanner (process_integer_literal).
+        const value = float ? 0 : radix ? parseInt(literal.slice(2).replace(/_/g, ''), radix) : Number(literal.replace(/_/g, ''));
+        push(s, (i = e), float || value > 2_147_483_647 ? FCONST : ICONST);
+      } else if (isIdentStart(c)) {
+        // B'…', X'…', N'…' and U&'…' / U&"…" are literals and names this lexer leaves to the scanner.
+        if (next === C.Quote && (c === 66 || c === 98 || c === 88 || c === 120 || c === 78 || c === 110)) return s;
+        if ((c === 85 || c === 117) && next === C.Amp) {
+          const q = text.charCodeAt(i + 2);
+          if (q === C.Quote || q === C.DQuote) return s;
+        }
         i++;
-        while (isDigit(text.charCodeAt(i))) i++;
-        if (isIdentCont(text.charCodeAt(i))) return undefined;
-        push(s, i, PARAM);
+        let ascii = c < 0x80;
+        for (let d = text.charCodeAt(i); i < n && isIdentCont(d); d = text.charCodeAt(++i)) if (d >= 0x80) ascii = false;
+        // Keywords are ASCII: a name with another character is an identifier.
+        if (ascii) pushKey(s, i);
+        else push(s, i, IDENT);
+      } else if (c === C.Dot || c === C.Colon) {
+        i += (c === C.Dot && next === C.Dot) || (c === C.Colon && (next === C.Colon || next === C.Eq)) ? 2 : 1;
+        pushKey(s, i);
+      } else if (isOpChar(c)) {
+        let e = i + 1;
+        while (e < n && isOpChar(text.charCodeAt(e))) e++;
+        // An operator ends before a comment starts (scan.l: strstr for "/*" and "--").
+        const run = text.slice(i, e);
+        const cut = [run.indexOf('/*'), run.indexOf('--')].filter((k) => k > 0);
+        let len = cut.length ? Math.min(...cut) : run.length;
+        const last = run.charCodeAt(len - 1);
+        if (len > 1 && (last === C.Plus || last === C.Minus)) {
+          let k = len - 2;
+          while (k >= 0 && !allowsTrailingSign(run.charCodeAt(k))) k--;
+          if (k < 0) {
+            do len--;
+            while (len > 1 && (run.charCodeAt(len - 1) === C.Plus || run.charCodeAt(len - 1) === C.Minus));
+          }
+        }
+        // An operator as long as a name may be is an error of the scanner's (NAMEDATALEN).
+        if (len >= 64) return s;
+        i += len;
+        pushKey(s, i);
       } else {
-        let j = i + 1;
-        if (next !== C.Dollar) {
-          if (!isIdentStart(next)) return undefined;
-          while (j < n && isIdentCont(text.charCodeAt(j)) && text.charCodeAt(j) !== C.Dollar) j++;
-          if (text.charCodeAt(j) !== C.Dollar) return undefined;
-        }
-        const delimiter = text.slice(i, j + 1);
-        const close = text.indexOf(delimiter, j + 1);
-        if (close < 0) return undefined;
-        push(s, (i = close + delimiter.length), SCONST);
+        // Punctuation and any other single character: the scanner says what it is.
+        i++;
+        pushKey(s, i);
       }
-    } else if (isDigit(c) || (c === C.Dot && isDigit(next))) {
-      let float = false;
-      let e: number;
-      const radix = c === C.D0 ? radixOf(next) : 0;
-      if (radix) {
-        const digit = radix === 16 ? /[0-9A-Fa-f]/ : radix === 8 ? /[0-7]/ : /[01]/;
-        e = i + 2;
-        while (e < n && (digit.test(text[e]) || (text.charCodeAt(e) === C.Underscore && digit.test(text[e + 1] ?? '')))) e++;
-        if (e === i + 2) return undefined;
-      } else {
-        e = c === C.Dot ? i : digitsEnd(i);
-        if (e < 0) return undefined;
-        // `1..2` is the integer 1, then `..`.
-        if (text.charCodeAt(e) === C.Dot && text.charCodeAt(e + 1) !== C.Dot) {
-          float = true;
-          e++;
-          if (isDigit(text.charCodeAt(e))) e = digitsEnd(e);
-          if (e < 0) return undefined;
-        }
-        const x = text.charCodeAt(e);
-        if (x === 69 || x === 101) {
-          let k = e + 1;
-          const sign = text.charCodeAt(k);
-          if (sign === C.Plus || sign === C.Minus) k++;
-          if (!isDigit(text.charCodeAt(k))) return undefined;
-          e = digitsEnd(k);
-          if (e < 0) return undefined;
-          float = true;
-        }
-      }
-      // A number run into a name (`123abc`, `0x1g`) is an error of the scanner's.
-      if (isIdentCont(text.charCodeAt(e))) return undefined;
-      const literal = text.slice(i, e);
-      // An integer beyond int32 is a float constant to the scanner (process_integer_literal).
-      const value = float ? 0 : radix ? parseInt(literal.slice(2).replace(/_/g, ''), radix) : Number(literal.replace(/_/g, ''));
-      push(s, (i = e), float || value > 2_147_483_647 ? FCONST : ICONST);
-    } else if (isIdentStart(c)) {
-      // B'…', X'…', N'…' and U&'…' / U&"…" are literals and names this lexer leaves to the scanner.
-      if (next === C.Quote && (c === 66 || c === 98 || c === 88 || c === 120 || c === 78 || c === 110)) return undefined;
-      if ((c === 85 || c === 117) && next === C.Amp) {
-        const q = text.charCodeAt(i + 2);
-        if (q === C.Quote || q === C.DQuote) return undefined;
-      }
-      i++;
-      let ascii = c < 0x80;
-      for (let d = text.charCodeAt(i); i < n && isIdentCont(d); d = text.charCodeAt(++i)) if (d >= 0x80) ascii = false;
-      // Keywords are ASCII: a name with another character is an identifier.
-      if (ascii) pushKey(s, i);
-      else push(s, i, IDENT);
-    } else if (c === C.Dot || c === C.Colon) {
-      i += (c === C.Dot && next === C.Dot) || (c === C.Colon && (next === C.Colon || next === C.Eq)) ? 2 : 1;
-      pushKey(s, i);
-    } else if (isOpChar(c)) {
-      let e = i + 1;
-      while (e < n && isOpChar(text.charCodeAt(e))) e++;
-      // An operator ends before a comment starts (scan.l: strstr for "/*" and "--").
-      const run = text.slice(i, e);
-      const cut = [run.indexOf('/*'), run.indexOf('--')].filter((k) => k > 0);
-      let len = cut.length ? Math.min(...cut) : run.length;
-      const last = run.charCodeAt(len - 1);
-      if (len > 1 && (last === C.Plus || last === C.Minus)) {
-        let k = len - 2;
-        while (k >= 0 && !allowsTrailingSign(run.charCodeAt(k))) k--;
-        if (k < 0) {
-          do len--;
-          while (len > 1 && (run.charCodeAt(len - 1) === C.Plus || run.charCodeAt(len - 1) === C.Minus));
-        }
-      }
-      // An operator as long as a name may be is an error of the scanner's (NAMEDATALEN).
-      if (len >= 64) return undefined;
-      i += len;
-      pushKey(s, i);
-    } else {
-      // Punctuation and any other single character: the scanner says what it is.
-      i++;
-      pushKey(s, i);
     }
-  }
+    return n;
+  };
+  const end = read();
+  if (end === 0 && n > 0) return undefined;
   if (keys.length > 0) {
     if (!learn(keys)) return undefined;
     for (let p = 0; p < pending.length; p += 2) {
@@ -308,7 +324,7 @@ export function lexSql(text: string, base: number): Token[] | undefined {
       if (kind.keywordKind > 0) t.keyword = t.text.toUpperCase();
     }
   }
-  return tokens;
+  return { tokens, end };
 }
 
 /**

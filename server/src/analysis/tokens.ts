@@ -1,5 +1,5 @@
 /** Tokens with file offsets, and the range arithmetic that turns a parser start location into a full span. */
-import { lexSql } from './lex';
+import { lexSqlPrefix } from './lex';
 import { scanSql, type RawToken } from './pg';
 import { OffsetMap } from './source';
 
@@ -20,7 +20,13 @@ export function isComment(t: Token): boolean {
 
 /** Tokenizes text that starts at file offset `base`; returns [] when the tokenizer cannot read it. */
 export function tokenize(text: string, base: number): Token[] {
-  return lexSql(text, base) ?? tokenizeWithScanner(text, base);
+  const lexed = lexSqlPrefix(text, base);
+  if (!lexed) return tokenizeWithScanner(text, base);
+  if (lexed.end === text.length) return lexed.tokens;
+  // The scanner reads on from the token the lexer stopped at: between tokens it holds no state, so the rest's tokens
+  // are those of the whole text; and where it fails on the rest, it fails on the whole (no tokens, as below).
+  const rest = tokenizeWithScanner(text.slice(lexed.end), base + lexed.end);
+  return rest.length > 0 ? lexed.tokens.concat(rest) : [];
 }
 
 /** tokenize() by the WASM scanner alone (lex.ts reads most text faster, and gives up where it is not certain). */
