@@ -69,6 +69,11 @@ describe('fuzz regressions: files far longer than the stack is deep', () => {
     const nested = `export const f = ${'() => '.repeat(60)}(db: any) => db.query(\`VACUUM FULL t\`);\n`;
     expect(await lint(nested, 'n.ts')).toContain('vacuum-full');
   }, 60_000);
+  it('a fix checked in a JavaScript file with a syntax error 6,000 parentheses deep (its error count recursed)', async () => {
+    // bench/fuzz.mjs --seed 1, input 67294: counting the host tree's errors before and after a fix overflowed the stack.
+    const text = `const x = ${'('.repeat(6_000)}1 +${')'.repeat(6_000)};\nexport const q = (db) => db.query(\`SELECT * FROM t WHERE a = 1 OR a = 2 OR a = 3\`);\n`;
+    expect(await lint(text, 'q.js')).toEqual(['or-chain']);
+  }, 60_000);
 });
 
 describe('fuzz regressions: host files the parser recovers from for minutes', () => {
