@@ -41,31 +41,49 @@ export interface SyntaxError {
 /** A fragment that is one JSON string with nothing escaped in it: a key or a whole string value. */
 const QUOTED_WORD = /^"([^"\\]*)"$/;
 
-/** Each fragment's word (null: not one quoted word), as the rules ask with a handful of constant fragments. */
-const FRAGMENT_WORDS = new Map<string, string | null>();
+/**
+ * The words the rules have asked treeMayInclude about, each with a bit (a few dozen constant fragments): a built tree
+ * keeps, per word asked, whether it holds it, so that the workspace's trees cost two numbers each, not a set of words.
+ */
+const WORD_BITS = new Map<string, number>();
+const MAX_WORDS = 31;
 
-/** The keys and string values of built trees (shared by the statements of one cached parse). */
-const TREE_WORDS = new WeakMap<object, Set<string>>();
+/** Per built tree: which words' bits are known, and which of those it holds. */
+const TREE_WORDS = new WeakMap<object, { known: number; has: number }>();
 
-function treeWords(tree: Node): Set<string> {
-  let words = TREE_WORDS.get(tree);
-  if (words) return words;
-  words = new Set();
-  const stack: unknown[] = [tree];
-  while (stack.length) {
-    const v = stack.pop();
-    if (typeof v === 'string') words.add(v);
-    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push(v[i]);
-    else if (v && typeof v === 'object') {
-      for (const k in v) {
-        words.add(k);
-        stack.push((v as Record<string, unknown>)[k]);
+/** Whether `tree` holds `word` as a key or a string value; undefined when no bit is left for the word. */
+function treeHolds(tree: Node, word: string): boolean | undefined {
+  let bit = WORD_BITS.get(word);
+  if (bit === undefined) {
+    if (WORD_BITS.size >= MAX_WORDS) return undefined;
+    WORD_BITS.set(word, (bit = 1 << WORD_BITS.size));
+  }
+  let entry = TREE_WORDS.get(tree);
+  if (!entry || !(entry.known & bit)) {
+    // One walk answers every word registered so far.
+    let known = 0;
+    for (const b of WORD_BITS.values()) known |= b;
+    let has = 0;
+    const stack: unknown[] = [tree];
+    while (stack.length) {
+      const v = stack.pop();
+      if (typeof v === 'string') has |= WORD_BITS.get(v) ?? 0;
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push(v[i]);
+      else if (v && typeof v === 'object') {
+        for (const k in v) {
+          has |= WORD_BITS.get(k) ?? 0;
+          stack.push((v as Record<string, unknown>)[k]);
+        }
       }
     }
+    entry = { known, has };
+    TREE_WORDS.set(tree, entry);
   }
-  TREE_WORDS.set(tree, words);
-  return words;
+  return (entry.has & bit) !== 0;
 }
+
+/** Each fragment's word (null: not one quoted word). */
+const FRAGMENT_WORDS = new Map<string, string | null>();
 
 export class Statement {
   /** Offset of the AST's byte locations: a location L is byte L - byteBase of this statement's text. */
@@ -117,8 +135,9 @@ export class Statement {
   /**
    * A cheap test before reading the tree: false only when the tree's JSON text does not contain `fragment` (write it
    * with its quotes, e.g. `"A_Star"`: inside a JSON string a quote is escaped, so `"A_Star"` can only be a key or a
-   * whole string value). A built tree answers from its keys and string values, gathered once per tree: the language
-   * server's trees come built from its cache, and every rule asking every statement again per keystroke added up.
+   * whole string value). A built tree answers from its keys and string values, read once per tree for the words asked
+   * so far: the language server's trees come built from its cache, and every rule asking every statement again per
+   * keystroke added up.
    */
   treeMayInclude(fragment: string): boolean {
     const value = this.astValue;
@@ -126,7 +145,7 @@ export class Statement {
     if (!value) return true;
     let word = FRAGMENT_WORDS.get(fragment);
     if (word === undefined) FRAGMENT_WORDS.set(fragment, (word = QUOTED_WORD.exec(fragment)?.[1] ?? null));
-    return word === null || treeWords(value).has(word);
+    return word === null || treeHolds(value, word) !== false;
   }
 
   /** The same with a pattern for the JSON text. */
