@@ -1,10 +1,16 @@
 import { expect } from 'vitest';
-import { extractSql, toHostOffset, type EmbeddedSql } from '../../server/src/analysis/host';
+import { extractHost, extractSql, toHostOffset, type EmbeddedSql } from '../../server/src/analysis/host';
 import type { EmbeddedOptions } from '../../server/src/analysis/host';
 import { parseSql } from '../../server/src/analysis/pg';
 
 export function extract(path: string, text: string, options?: EmbeddedOptions): EmbeddedSql[] {
   return extractSql(path, text, options);
+}
+
+/** What extractHost read from a file, without how long that took (two extractions of one text are equal in it). */
+export function extractContent(path: string, text: string, options?: EmbeddedOptions) {
+  const { parseMs: _, ...content } = extractHost(path, text, options);
+  return content;
 }
 
 /** The one extracted query whose SQL contains `needle`. */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { extractHost, initEmbedded } from '../../server/src/analysis/host';
+import { initEmbedded } from '../../server/src/analysis/host';
+import { extractContent } from './helpers';
 import { keptHostTrees } from '../../server/src/analysis/host/grammars';
 
 beforeAll(() => initEmbedded());
@@ -66,31 +67,31 @@ describe('incremental parsing of edited host files', () => {
     let fresh = 0;
     for (const [path, text] of Object.entries(SAMPLES)) {
       // Twice first: a tree is kept from the second parse of a path on.
-      extractHost(path, text);
-      extractHost(path, text);
+      extractContent(path, text);
+      extractContent(path, text);
       let steps = 0;
       for (const t of edits(text)) {
-        const incremental = extractHost(path, t);
-        const reference = extractHost(`fresh-${fresh++}/${path}`, t);
+        const incremental = extractContent(path, t);
+        const reference = extractContent(`fresh-${fresh++}/${path}`, t);
         expect(incremental, `${path} after edit ${steps}:\n${t}`).toEqual(reference);
         steps++;
       }
       expect(steps).toBeGreaterThan(20);
-      expect(extractHost(path, text).sql.length).toBeGreaterThan(1);
+      expect(extractContent(path, text).sql.length).toBeGreaterThan(1);
     }
     expect(keptHostTrees()).toBe(Object.keys(SAMPLES).length);
   });
 
   it('keeps no tree for a file parsed once (a one-shot scan), and at most eight', () => {
     const before = keptHostTrees();
-    for (let i = 0; i < 20; i++) extractHost(`scan-${i}/orders.ts`, SAMPLES['src/orders.ts']);
+    for (let i = 0; i < 20; i++) extractContent(`scan-${i}/orders.ts`, SAMPLES['src/orders.ts']);
     expect(keptHostTrees()).toBe(before);
     for (let i = 0; i < 20; i++) {
-      extractHost(`open-${i}/orders.ts`, SAMPLES['src/orders.ts']);
-      extractHost(`open-${i}/orders.ts`, SAMPLES['src/orders.ts'] + ' ');
+      extractContent(`open-${i}/orders.ts`, SAMPLES['src/orders.ts']);
+      extractContent(`open-${i}/orders.ts`, SAMPLES['src/orders.ts'] + ' ');
     }
     expect(keptHostTrees()).toBe(8);
     // The oldest were dropped: those paths parse afresh and give the same again.
-    expect(extractHost('open-0/orders.ts', SAMPLES['src/orders.ts'])).toEqual(extractHost('open-19/orders.ts', SAMPLES['src/orders.ts']));
+    expect(extractContent('open-0/orders.ts', SAMPLES['src/orders.ts'])).toEqual(extractContent('open-19/orders.ts', SAMPLES['src/orders.ts']));
   });
 });

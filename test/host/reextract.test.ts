@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { extractHost, initEmbedded } from '../../server/src/analysis/host';
+import { initEmbedded } from '../../server/src/analysis/host';
+import { extractContent } from './helpers';
 import { REEXTRACTS } from '../../server/src/analysis/host/extract';
 
 beforeAll(() => initEmbedded());
@@ -174,7 +175,7 @@ mod tests {
 `,
 };
 
-function brief(x: ReturnType<typeof extractHost>): string[] {
+function brief(x: ReturnType<typeof extractContent>): string[] {
   return [
     ...x.sql.map((e) => `${e.start}-${e.end} ${e.api} ${e.foundBy} down=${e.down} ${JSON.stringify(e.sql)}`),
     ...x.directives.map((d) => `${d.start}-${d.end} ${d.text} covers ${d.covers.start}-${d.covers.end}`),
@@ -277,15 +278,15 @@ describe('re-extraction after an edit', () => {
       let fresh = 0;
       const before = { ...REEXTRACTS };
       let steps = 0;
-      expect(extractHost(`fresh-seed/${path}`, text).sql.length, path).toBeGreaterThan(1);
+      expect(extractContent(`fresh-seed/${path}`, text).sql.length, path).toBeGreaterThan(1);
       for (const seed of [1, 2]) {
         const p = `seed-${seed}/${path}`;
         // Twice first: the tree (and the last extraction) are kept from the second parse of a path on.
-        extractHost(p, text);
-        expect(extractHost(p, text)).toEqual(extractHost(`fresh-${fresh++}/${path}`, text));
+        extractContent(p, text);
+        expect(extractContent(p, text)).toEqual(extractContent(`fresh-${fresh++}/${path}`, text));
         for (const t of edits(text, seed * 7919 + path.length, 70)) {
-          const incremental = extractHost(p, t);
-          const reference = extractHost(`fresh-${fresh++}/${path}`, t);
+          const incremental = extractContent(p, t);
+          const reference = extractContent(`fresh-${fresh++}/${path}`, t);
           // The short form first, so that a failure reads as which string or directive differs.
           expect(brief(incremental), `${p} after edit ${steps}:\n${t}`).toEqual(brief(reference));
           expect(incremental, `${p} after edit ${steps}:\n${t}`).toEqual(reference);
@@ -303,20 +304,20 @@ describe('re-extraction after an edit', () => {
     // Without the top-level constant: whether it is appended to later is read from the whole rest of the file.
     const text = FILES['src/repo.ts'].replace(/^\/\* sql \*\/ const TOP.*$/m, '');
     const typed = (t: string): string => t.slice(0, t.indexOf('OFFSET ${n')) + 'x' + t.slice(t.indexOf('OFFSET ${n'));
-    extractHost('span/src/repo.ts', text);
-    extractHost('span/src/repo.ts', text);
+    extractContent('span/src/repo.ts', text);
+    extractContent('span/src/repo.ts', text);
     let before = { ...REEXTRACTS };
-    expect(extractHost('span/src/repo.ts', typed(text))).toEqual(extractHost('span-fresh/src/repo.ts', typed(text)));
+    expect(extractContent('span/src/repo.ts', typed(text))).toEqual(extractContent('span-fresh/src/repo.ts', typed(text)));
     expect(REEXTRACTS).toEqual({ partial: before.partial + 1, full: before.full });
     // With it, an edit after the constant re-reads the whole file.
-    extractHost('whole/src/repo.ts', FILES['src/repo.ts']);
-    extractHost('whole/src/repo.ts', FILES['src/repo.ts']);
+    extractContent('whole/src/repo.ts', FILES['src/repo.ts']);
+    extractContent('whole/src/repo.ts', FILES['src/repo.ts']);
     before = { ...REEXTRACTS };
-    expect(extractHost('whole/src/repo.ts', typed(FILES['src/repo.ts']))).toEqual(extractHost('whole-fresh/src/repo.ts', typed(FILES['src/repo.ts'])));
+    expect(extractContent('whole/src/repo.ts', typed(FILES['src/repo.ts']))).toEqual(extractContent('whole-fresh/src/repo.ts', typed(FILES['src/repo.ts'])));
     expect(REEXTRACTS).toEqual({ partial: before.partial, full: before.full + 1 });
     // A path parsed once keeps nothing: neither counter moves.
     before = { ...REEXTRACTS };
-    extractHost('once/src/repo.ts', typed(text));
+    extractContent('once/src/repo.ts', typed(text));
     expect(REEXTRACTS).toEqual(before);
   });
 });

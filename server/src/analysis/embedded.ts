@@ -18,10 +18,12 @@ import {
 import type { Fix, TextEdit } from './types';
 
 /**
- * The time all fix checks of one host file may take together. Each re-parses the file incrementally (milliseconds on
- * real code), but on broken code tree-sitter's error recovery can take its whole parse bound per check: 64 checks of
- * a mutated 41 KB JavaScript file took 15.6 s (bench/fuzz.mjs --seed 1, input 72915), and mapping an edit onto a
- * literal reads its whole body (200 fixes in an 800 KB Rust string: 2.3 s, input 81209). Past it, fixes are not offered.
+ * The time one host file's parse and all its fix checks may take together (a file whose parse took 400 ms has 100 ms
+ * left for its fix checks). Each check re-parses the file incrementally (milliseconds on real code), but on broken
+ * code tree-sitter's error recovery can take its whole parse bound per check: 64 checks of a mutated 41 KB
+ * JavaScript file took 15.6 s (bench/fuzz.mjs --seed 1, input 72915); mapping an edit onto a literal reads its whole
+ * body (200 fixes in an 800 KB Rust string: 2.3 s, input 81209); and a file whose parse took 411 ms then spent 969 ms
+ * in its checks when each had a bound of its own (input 56496). Past it, fixes are not offered.
  */
 const HOST_FIX_CHECKS_MS = 500;
 
@@ -50,8 +52,9 @@ export class HostView {
     /** What was read as SQL (the extraction is this text's under these options only). */
     readonly options: EmbeddedOptions,
   ) {
-    const { sql, directives, parseTimeoutMs } = extractHost(path, text, options);
+    const { sql, directives, parseTimeoutMs, parseMs } = extractHost(path, text, options);
     this.parseTimeoutMs = parseTimeoutMs;
+    this.hostParseMs = parseMs ?? 0;
     const segments: Segment[] = [];
     let at = 0;
     for (const e of sql) {
@@ -177,6 +180,11 @@ export class HostView {
     return seg ? toHostOffset(seg.embedded, at - seg.base) : 0;
   }
 
+  /** Whether this file's fix checks have time left (see HOST_FIX_CHECKS_MS). */
+  fixTimeLeft(): boolean {
+    return this.hostParseMs < HOST_FIX_CHECKS_MS;
+  }
+
   /**
    * A fix of the SQL view as a fix of the host file: every edit must land inside one literal and be writable in
    * it (see hostEdit), and the host file must parse as before once it is applied; otherwise no fix.
@@ -184,13 +192,13 @@ export class HostView {
   hostFix(fix: Fix): Fix | undefined {
     // Within what the file's checks have left of their time (an unchecked fix is not offered): mapping the edits
     // encodes them against their literal's whole body, which for a literal of hundreds of kilobytes costs as much.
-    const left = HOST_FIX_CHECKS_MS - this.fixCheckMs;
-    if (left <= 0) return undefined;
+    if (!this.fixTimeLeft()) return undefined;
+    const left = HOST_FIX_CHECKS_MS - this.hostParseMs;
     const started = performance.now();
     try {
       return this.checkedHostFix(fix, left);
     } finally {
-      this.fixCheckMs += performance.now() - started;
+      this.hostParseMs += performance.now() - started;
     }
   }
 
@@ -218,6 +226,6 @@ export class HostView {
     return { title: fix.title, edits };
   }
 
-  /** Time this file's fix checks have spent re-parsing it (see HOST_FIX_CHECKS_MS). */
-  private fixCheckMs = 0;
+  /** Time this file's parse and fix checks have spent on it (see HOST_FIX_CHECKS_MS). */
+  private hostParseMs: number;
 }

@@ -117,7 +117,7 @@ export function* lintFileSteps(
         if (local) record?.push(m);
         if (file.host && !hostMayReport(file, rule, r)) return;
         const finding = makeFinding(file, rule, severity, r, message);
-        if (r.fix && fixes?.(finding)) attachFix(file, finding, statementFix(m, statement));
+        if (r.fix && fixes?.(finding) && mayFix(file)) attachFix(file, finding, statementFix(m, statement));
         raw.push({ finding, statement: statement.index });
       },
     };
@@ -164,7 +164,7 @@ export function* lintFileSteps(
         if (file.host && !hostMayReport(file, m.rule, shifted)) continue;
         const severity = ruleLevel(m.rule.meta, config.rules, shifted.severity) as Severity;
         const finding = makeFinding(file, m.rule, severity, shifted, m.message);
-        if (shifted.fix && fixes?.(finding)) attachFix(file, finding, statementFix(m, statement));
+        if (shifted.fix && fixes?.(finding) && mayFix(file)) attachFix(file, finding, statementFix(m, statement));
         raw.push({ finding, statement: statement.index });
       }
     } else {
@@ -328,6 +328,11 @@ function makeFinding(file: ParsedFile, rule: Rule, severity: Severity, r: Report
 }
 
 /** Sets a finding's fix from a checked fix of the SQL view (or, `inDocument`, of the host text); none when it cannot be written in the host file. */
+/** Whether a fix may still be offered in `file`: not once a host file's fix checks are out of time (checking the SQL first would be wasted). */
+function mayFix(file: ParsedFile): boolean {
+  return !file.host || file.host.fixTimeLeft();
+}
+
 function attachFix(file: ParsedFile, finding: Finding, fix: Fix | undefined, inDocument = false): void {
   const documentFix = fix && file.host && !inDocument ? file.host.hostFix(fix) : fix;
   if (documentFix) finding.fix = documentFix;

@@ -283,6 +283,11 @@ export interface HostExtract {
   directives: HostDirective[];
   /** Set when the file's parse overran its time bound (that bound, in ms): nothing of the file was read. */
   parseTimeoutMs?: number;
+  /**
+   * Set when the file was parsed: how long its parse and reading took, in ms. The fix checks of its strings re-parse
+   * it and share one time bound with this (see HostView.hostFix).
+   */
+  parseMs?: number;
 }
 
 /**
@@ -423,7 +428,9 @@ export function extractHost(path: string, text: string, options: EmbeddedOptions
   const { tree, owned, change, unchanged } = parsed;
   extraction = { deadline: started + parseBudgetMs(text.length, options.parseTimeoutMs), budgetMs: parseBudgetMs(text.length, options.parseTimeoutMs) };
   try {
-    return extractFromTree(path, lang, text, options, tree, owned, mayHoldSql, mayHoldDirectives, change, unchanged);
+    const result = extractFromTree(path, lang, text, options, tree, owned, mayHoldSql, mayHoldDirectives, change, unchanged);
+    result.parseMs = performance.now() - started;
+    return result;
   } catch (e) {
     // The queries over the tree overran the same bound as the parse (see Extractor.bounded): nothing of the file is read.
     if (e instanceof HostParseTimeout) return forget(path, { sql: [], directives: [], parseTimeoutMs: e.budgetMs });

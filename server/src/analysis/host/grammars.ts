@@ -99,18 +99,23 @@ export function parseBudgetMs(length: number, msPerMB: number): number {
 }
 
 /**
- * `parser.parse` within the time bound of `text`'s length. The runtime calls the progress callback every 100 parse
- * operations (measured on the slowest inputs: never more than 30 ms apart), and a cancelled parser must be reset,
- * or its next parse resumes the cancelled one.
+ * `parser.parse` until `deadline` (a performance.now() time; `budget` is the bound it stands for, in ms, named in
+ * the timeout). The runtime calls the progress callback every 100 parse operations (measured on the slowest inputs:
+ * never more than 30 ms apart), and a cancelled parser must be reset, or its next parse resumes the cancelled one.
  */
-function boundedParse(parser: Parser, lang: HostLanguage, text: string, old: Tree | null, msPerMB: number): Tree {
-  const budget = parseBudgetMs(text.length, msPerMB);
-  const deadline = performance.now() + budget;
-  const tree = parser.parse(text, old, Number.isFinite(budget) ? { progressCallback: () => performance.now() > deadline } : undefined);
+function parseUntil(parser: Parser, lang: HostLanguage, text: string, old: Tree | null, deadline: number, budget: number): Tree {
+  const bounded = Number.isFinite(deadline);
+  const tree = parser.parse(text, old, bounded ? { progressCallback: () => performance.now() > deadline } : undefined);
   if (tree) return tree;
   parser.reset();
-  if (Number.isFinite(budget) && performance.now() > deadline) throw new HostParseTimeout(lang, budget);
+  if (bounded && performance.now() > deadline) throw new HostParseTimeout(lang, budget);
   throw new Error(`the ${lang} parser returned no tree`);
+}
+
+/** `parser.parse` within the time bound of `text`'s length (see parseBudgetMs). */
+function boundedParse(parser: Parser, lang: HostLanguage, text: string, old: Tree | null, msPerMB: number): Tree {
+  const budget = parseBudgetMs(text.length, msPerMB);
+  return parseUntil(parser, lang, text, old, performance.now() + budget, budget);
 }
 
 /** The syntax tree of a host file. Offsets in it are UTF-16 offsets into `text`, as JavaScript strings index. */
@@ -206,16 +211,17 @@ export function withEditedHostTree<T>(
   read: (base: Tree, tree: Tree) => T,
   budgetMs?: number,
 ): T {
-  // The default bound, or `budgetMs` for the whole text when that is tighter (as a rate per MB of it).
-  const msPerMB =
-    budgetMs === undefined ? DEFAULT_PARSE_TIMEOUT_MS : Math.max(1, Math.min(DEFAULT_PARSE_TIMEOUT_MS, budgetMs / Math.max(1, edited.length / 1e6)));
+  // Both parses (the base text's, when it is not kept, and the edited one) within one bound: the default one of the
+  // edited text's length, or `budgetMs` when that is tighter.
+  const budget = Math.min(parseBudgetMs(edited.length, DEFAULT_PARSE_TIMEOUT_MS), budgetMs ?? Infinity);
+  const deadline = performance.now() + budget;
   let entry = bases.get(path);
   bases.delete(path);
   if (entry && (entry.lang !== lang || entry.text !== text)) {
     entry.tree.delete();
     entry = undefined;
   }
-  entry ??= { lang, text, tree: parseHost(lang, text, msPerMB) };
+  entry ??= { lang, text, tree: parseUntil(parsers.get(lang)!, lang, text, null, deadline, budget) };
   bases.set(path, entry);
   if (bases.size > BASES_MAX) {
     const [oldest, first] = bases.entries().next().value!;
@@ -226,7 +232,7 @@ export function withEditedHostTree<T>(
   copy.edit(editBetween(text, edited));
   let tree: Tree;
   try {
-    tree = boundedParse(parsers.get(lang)!, lang, edited, copy, msPerMB);
+    tree = parseUntil(parsers.get(lang)!, lang, edited, copy, deadline, budget);
   } finally {
     copy.delete();
   }

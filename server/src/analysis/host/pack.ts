@@ -30,6 +30,7 @@ export interface PackedExtract {
   sql: PackedSql[];
   directives: HostDirective[];
   parseTimeoutMs?: number;
+  parseMs?: number;
 }
 
 /** Equal styles as one object (a style is plain data that nothing writes to). Bounded; forgotten when full. */
@@ -105,6 +106,7 @@ export function packExtract(extract: HostExtract, text: string): PackedExtract {
   });
   const packed: PackedExtract = { sql, directives: extract.directives };
   if (extract.parseTimeoutMs !== undefined) packed.parseTimeoutMs = extract.parseTimeoutMs;
+  if (extract.parseMs !== undefined) packed.parseMs = extract.parseMs;
   return packed;
 }
 
@@ -131,5 +133,6 @@ export function unpackExtract(packed: PackedExtract, text: string): HostExtract 
   });
   const extract: HostExtract = { sql, directives: packed.directives.map((d) => ({ ...d })) };
   if (packed.parseTimeoutMs !== undefined) extract.parseTimeoutMs = packed.parseTimeoutMs;
+  if (packed.parseMs !== undefined) extract.parseMs = packed.parseMs;
   return extract;
 }
