@@ -6,6 +6,7 @@
  */
 import type { FixComparison } from '../../server/src/analysis/index';
 import { DatabaseError, type Database, type Session } from '../connection/types';
+import { groupDigits } from './digits';
 import { walk, type PlanNode } from './plan';
 import { explain, ExplainUnsupported, type ExplainOptions, type ExplainResult } from './run';
 import { classify } from './safety';
@@ -218,10 +219,10 @@ async function sameResult(
     const sa = [...a].sort();
     const sb = [...b].sort();
     const same = sa.length === sb.length && sa.every((x, i) => x === sb[i]);
-    if (same) return `both return the same ${a.length.toLocaleString('en-US')} row${a.length === 1 ? '' : 's'}`;
+    if (same) return `both return the same ${groupDigits(a.length)} row${a.length === 1 ? '' : 's'}`;
     const inB = new Set(b);
     const missing = a.filter((x) => !inB.has(x)).length;
-    return `the results differ: ${a.length.toLocaleString('en-US')} rows as written, ${b.length.toLocaleString('en-US')} fixed, ${missing.toLocaleString('en-US')} of the first not in the second (ties in the sort keys, or a fix that changes the meaning)`;
+    return `the results differ: ${groupDigits(a.length)} rows as written, ${groupDigits(b.length)} fixed, ${groupDigits(missing)} of the first not in the second (ties in the sort keys, or a fix that changes the meaning)`;
   });
   // A statement that cannot be wrapped as a subquery is still compared by its plans; only a cancel stops the run.
   return compared.catch((e: unknown) => {

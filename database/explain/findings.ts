@@ -3,6 +3,7 @@
  * PostgreSQL prints it and says what to do. Pure: the optional catalog context comes from run.ts.
  */
 import type { RuleCategory } from '../../server/src/analysis/index';
+import { groupDigits } from './digits';
 import { walk, type ParsedPlan, type PlanNode, type PlanTotals } from './plan';
 import { PGVECTOR_OPERATORS, vectorOperator } from './pgvector';
 
@@ -108,7 +109,7 @@ const GUIDE_PARTITIONS = 'guide, Partition Pruning: one partition instead of 12 
 const GUIDE_WORK_MEM = 'guide, PostgreSQL Memory Settings: work_mem = 64MB';
 const GUIDE_VACUUM = 'guide, VACUUM Strategy: autovacuum_vacuum_scale_factor = 0.05 for busy tables';
 
-const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+const fmt = (x: number): string => groupDigits(Math.round(x));
 const pct = (x: number): string => `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

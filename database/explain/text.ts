@@ -1,4 +1,5 @@
 /** The plan as an indented text tree with the findings on top (CLI output and "copy as text"). */
+import { groupDigits } from './digits';
 import type { PlanFinding } from './findings';
 import type { ParsedPlan, PlanNode } from './plan';
 
@@ -14,7 +15,7 @@ export interface PlanTextInput {
 }
 
 const ms = (x: number): string => `${x < 10 ? x.toFixed(3) : x < 1000 ? x.toFixed(2) : x.toFixed(0)} ms`;
-const int = (x: number): string => (Number.isInteger(x) ? x : Number(x.toFixed(2))).toLocaleString('en-US');
+const int = (x: number): string => groupDigits(Number.isInteger(x) ? x : Number(x.toFixed(2)));
 
 export function planToText(input: PlanTextInput): string {
   const lines: string[] = [];
